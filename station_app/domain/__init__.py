@@ -1,0 +1,1 @@
+"""Plain-Python domain of Trạm: records, validation, Vietnamese text, schedules. No Qt, no SQL."""

@@ -1,0 +1,45 @@
+"""Every file location of the app: the data folder, the default database, backups, settings.
+
+Tests and the command line override the data folder (``--data-dir`` or ``TRAM_DATA_DIR``) so
+nothing ever touches the real home folder by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+_override: Path | None = None
+
+
+def set_data_dir(path: Path | str | None) -> None:
+    global _override
+    _override = Path(path) if path is not None else None
+
+
+def data_dir() -> Path:
+    """The user data folder (created on demand)."""
+    if _override is not None:
+        base = _override
+    elif os.environ.get("TRAM_DATA_DIR"):
+        base = Path(os.environ["TRAM_DATA_DIR"])
+    else:
+        base = Path(platformdirs.user_data_dir("Tram", appauthor=False))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def default_database() -> Path:
+    return data_dir() / "tram.sqlite3"
+
+
+def demo_database() -> Path:
+    return data_dir() / "tram-demo.sqlite3"
+
+
+def backups_dir() -> Path:
+    path = data_dir() / "backups"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
