@@ -39,18 +39,18 @@ def language() -> str:
 @cache
 def catalogue(code: str) -> dict[tuple[str | None, str], str]:
     """``{(context, source): translation}`` for a language; empty for English."""
-    path = I18N / f"{code}.po"
-    if code == "en" or not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        po = read_po(fh)
     table: dict[tuple[str | None, str], str] = {}
-    for message in po:
-        if not message.id or not message.string or message.fuzzy:
-            continue
-        source = message.id if isinstance(message.id, str) else message.id[0]
-        target = message.string if isinstance(message.string, str) else message.string[0]
-        table[(message.context, source)] = target
+    if code == "en":
+        return table
+    for path in sorted((I18N / code).glob("*.po")):
+        with path.open("rb") as fh:
+            po = read_po(fh)
+        for message in po:
+            if not message.id or not message.string or message.fuzzy:
+                continue
+            source = message.id if isinstance(message.id, str) else message.id[0]
+            target = message.string if isinstance(message.string, str) else message.string[0]
+            table[(message.context, source)] = target
     return table
 
 
