@@ -1,0 +1,39 @@
+"""Validation results: a problem names its field and says what is wrong, in any language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from station_app.i18n import translate
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (``error``: refuse to save) or odd (``warning``: ask) about a field.
+
+    ``message`` is the English source text with ``{named}`` placeholders; ``text()`` translates
+    it first and formats after, so the catalogue holds whole sentences.
+    """
+
+    field: str
+    message: str
+    severity: Severity = "error"
+    params: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        return translate(self.message, lang).format(**self.params)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.is_error]
+
+
+def warnings(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.is_error]

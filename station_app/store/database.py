@@ -1,0 +1,215 @@
+"""Opening the station's database file safely, and the ``Store`` every other layer talks to.
+
+Opening never changes a file that is not ours or is from a newer version: it is inspected
+read-only first. A file with an older schema is backed up before it is migrated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from station_app import clock
+from station_app.store import errors
+from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def inspect_file(path: Path) -> tuple[int, int, int]:
+    """(application_id, user_version, number of user tables) read without changing the file."""
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise errors.NotADatabase(path)
+    # Header fields (big-endian): user_version at offset 60, application_id at 68.
+    user_version = int.from_bytes(header[60:64], "big")
+    application_id = int.from_bytes(header[68:72], "big")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = conn.execute(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
+            # The header can lag behind a WAL file: ask SQLite for the live values.
+            user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    return application_id, user_version, tables
+
+
+def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
+    """A consistent copy of an open database (SQLite's online backup), verified."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    dest = sqlite3.connect(str(partial))
+    try:
+        conn.backup(dest)
+        ok = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        dest.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dest.close()
+    if ok != "ok":
+        partial.unlink(missing_ok=True)
+        raise errors.Corrupt(target)
+    partial.replace(target)
+    return target
+
+
+class Store:
+    """One open database file. Not shared across threads: each thread opens its own."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = Database(conn)
+        self.migration_backup: Path | None = None
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction (``BEGIN IMMEDIATE``); nested calls become savepoints.
+
+        Environmental failures (locked, read-only, disk full) surface as ``StoreError``.
+        """
+        try:
+            if self.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise errors.classify(exc, self.path) or exc from exc
+
+    def query(self, sql: str, params: object = ()) -> list[sqlite3.Row]:
+        try:
+            cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        except sqlite3.OperationalError as exc:
+            raise errors.classify(exc, self.path) or exc from exc
+        columns = [c[0] for c in cursor.description or ()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]  # type: ignore[misc]
+
+    def scalar(self, sql: str, params: object = ()) -> object:
+        row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+        return row[0] if row else None
+
+    # -- settings ---------------------------------------------------------------------------
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(value) if value is not None else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- health -----------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return int(self.scalar("PRAGMA user_version") or 0)
+
+    def integrity_problems(self) -> list[str]:
+        rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        problems += [
+            f"foreign key: {r[0]} row {r[1]} -> {r[2]}"
+            for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+        return problems
+
+    def backup_to(self, target: Path) -> Path:
+        return backup_copy(self.conn, target)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":  # e.g. a read-only folder
+        raise errors.ReadOnly("", f"journal_mode={mode}")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -> Store:
+    """Open (or create) the database at ``path``, migrating it to the current schema.
+
+    Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
+    SQLite database, belongs to another program, or was written by a newer Trạm.
+    """
+    path = Path(path)
+    fresh = not path.exists() or path.stat().st_size == 0
+    if fresh and not create:
+        raise errors.FileMissing(path)
+    version = 0
+    if not fresh:
+        app_id, version, tables = inspect_file(path)
+        if app_id != APPLICATION_ID and (app_id != 0 or tables > 0):
+            raise errors.NotOurDatabase(path)
+        if version > SCHEMA_VERSION:
+            raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = _connect(path)
+        _configure(conn)
+    except sqlite3.Error as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    except errors.StoreError as exc:
+        raise errors.ReadOnly(path, exc.detail) from exc
+    store = Store(conn, path)
+    if migrate and version < SCHEMA_VERSION:
+        try:
+            if version > 0:
+                stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+                target = path.with_name(f"{path.stem}.before-schema-{SCHEMA_VERSION}.{stamp}.sqlite3")
+                store.migration_backup = store.backup_to(target)
+            migrations.apply(store.db)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise errors.classify(exc, path) or exc from exc
+    from station_app.store import icd10  # noqa: PLC0415 - avoid an import cycle
+
+    if migrate:
+        icd10.ensure_loaded(store)
+    return store
+
+
+def now_text() -> str:
+    return clock.now().isoformat(sep=" ", timespec="seconds")
+
+
+def date_text(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,79 @@
+"""Errors caused by the environment (a file that is not ours, a locked or full disk…).
+
+They carry a message for the user, translated, that says what to do; they are shown as a
+dialog or one line on the command line, never as a traceback. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from station_app.i18n import N_, translate
+
+
+class StoreError(Exception):
+    """A database problem the user can act on."""
+
+    message = N_("The database could not be used.")
+
+    def __init__(self, path: object = "", detail: str = "", **params: object) -> None:
+        self.path = str(path)
+        self.detail = detail
+        self.params = {"path": self.path, **params}
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = None) -> str:
+        return translate(self.message, lang).format(**self.params)
+
+
+class NotADatabase(StoreError):
+    message = N_("{path} is not a Trạm database (it is not an SQLite file, or it is damaged). It was not changed.")
+
+
+class NotOurDatabase(StoreError):
+    message = N_("{path} is an SQLite database of another program, not of Trạm. It was not changed.")
+
+
+class TooNew(StoreError):
+    message = N_(
+        "{path} was written by a newer version of Trạm (schema {found}, this version knows up to "
+        "{known}). Install the newer version to open it. The file was not changed."
+    )
+
+
+class Locked(StoreError):
+    message = N_("The database is busy in another window or program. Close it there and try again.")
+
+
+class ReadOnly(StoreError):
+    message = N_("The database {path} cannot be written (read-only file or folder). Copy it to a folder you can write to.")
+
+
+class DiskFull(StoreError):
+    message = N_("The disk is full: nothing was saved. Free some space (delete old files) and try again.")
+
+
+class FileMissing(StoreError):
+    message = N_("There is no database at {path}.")
+
+
+class Corrupt(StoreError):
+    message = N_("The database {path} is damaged. Restore the latest backup (Settings → Backups).")
+
+
+def classify(exc: sqlite3.Error, path: object = "") -> StoreError | None:
+    """The user-facing error for an sqlite3 exception caused by the environment, else None."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return Locked(path, str(exc))
+    if "readonly" in text or "read-only" in text:
+        return ReadOnly(path, str(exc))
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFull(path, str(exc))
+    if "malformed" in text or "corrupt" in text:
+        return Corrupt(path, str(exc))
+    if "not a database" in text or "file is encrypted" in text:
+        return NotADatabase(path, str(exc))
+    if "unable to open" in text:
+        return ReadOnly(path, str(exc))
+    return None

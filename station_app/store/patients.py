@@ -1,0 +1,358 @@
+"""Patients in the database: save, load, search (accent-insensitive), possible duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import sqlite3
+from dataclasses import dataclass, replace
+
+from station_app.domain.dates import PartialDate
+from station_app.domain.identifiers import make_record_no, normalise_phone
+from station_app.domain.patient import Patient, normalised
+from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
+from station_app.i18n import N_
+from station_app.store import errors
+from station_app.store.database import Store, now_text
+
+COLUMNS = (
+    "id, record_no, full_name, sex, birth_year, birth_month, birth_day, birth_estimated, "
+    "citizen_id, insurance_no, insurance_valid_from, insurance_valid_to, insurance_facility, "
+    "phone, address, village, ethnicity, nationality, occupation, workplace, guardian_name, "
+    "guardian_phone, guardian_relation, deceased, deceased_date, notes, created_at, updated_at"
+)
+
+
+class DuplicateCitizenId(errors.StoreError):
+    message = N_("Another patient already has this citizen ID: {other}.")
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _datetime(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def from_row(row: dict[str, object]) -> Patient:
+    birth = None
+    if row["birth_year"] is not None:
+        birth = PartialDate(
+            int(row["birth_year"]),  # type: ignore[arg-type]
+            row["birth_month"],  # type: ignore[arg-type]
+            row["birth_day"],  # type: ignore[arg-type]
+            bool(row["birth_estimated"]),
+        )
+    return Patient(
+        id=row["id"],  # type: ignore[arg-type]
+        record_no=row["record_no"],  # type: ignore[arg-type]
+        full_name=row["full_name"],  # type: ignore[arg-type]
+        sex=row["sex"],  # type: ignore[arg-type]
+        birth=birth,
+        citizen_id=row["citizen_id"],  # type: ignore[arg-type]
+        insurance_no=row["insurance_no"],  # type: ignore[arg-type]
+        insurance_valid_from=_date(row["insurance_valid_from"]),  # type: ignore[arg-type]
+        insurance_valid_to=_date(row["insurance_valid_to"]),  # type: ignore[arg-type]
+        insurance_facility=row["insurance_facility"],  # type: ignore[arg-type]
+        phone=row["phone"],  # type: ignore[arg-type]
+        address=row["address"],  # type: ignore[arg-type]
+        village=row["village"],  # type: ignore[arg-type]
+        ethnicity=row["ethnicity"],  # type: ignore[arg-type]
+        nationality=row["nationality"],  # type: ignore[arg-type]
+        occupation=row["occupation"],  # type: ignore[arg-type]
+        workplace=row["workplace"],  # type: ignore[arg-type]
+        guardian_name=row["guardian_name"],  # type: ignore[arg-type]
+        guardian_phone=row["guardian_phone"],  # type: ignore[arg-type]
+        guardian_relation=row["guardian_relation"],  # type: ignore[arg-type]
+        deceased=bool(row["deceased"]),
+        deceased_date=_date(row["deceased_date"]),  # type: ignore[arg-type]
+        notes=row["notes"],  # type: ignore[arg-type]
+        created_at=_datetime(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=_datetime(row["updated_at"]),  # type: ignore[arg-type]
+    )
+
+
+def search_words(p: Patient) -> str:
+    """The words a patient can be found by: folded name, record no., IDs, card and phones."""
+    tokens = [fold(w) for w in words(p.full_name)]
+    if p.record_no:
+        digits = re.sub(r"\D", "", p.record_no)
+        tokens += [digits, digits.lstrip("0")]
+    if p.citizen_id:
+        tokens.append(p.citizen_id)
+    if p.insurance_no:
+        tokens.append(p.insurance_no.lower())
+        if len(p.insurance_no) == 15:
+            tokens.append(p.insurance_no[-10:])
+    for phone in (p.phone, p.guardian_phone):
+        if phone:
+            tokens += [phone, phone.lstrip("0")]
+    return " ".join(t for t in tokens if t)
+
+
+def _values(p: Patient) -> dict[str, object]:
+    b = p.birth
+    return {
+        "full_name": p.full_name,
+        "name_lower": " ".join(words(p.full_name)),
+        "name_folded": " ".join(fold(w) for w in words(p.full_name)),
+        "sort_key": name_sort_key(p.full_name),
+        "sex": p.sex,
+        "birth_year": b.year if b else None,
+        "birth_month": b.month if b else None,
+        "birth_day": b.day if b else None,
+        "birth_estimated": int(bool(b and (b.estimated or not b.is_full))),
+        "citizen_id": p.citizen_id,
+        "insurance_no": p.insurance_no,
+        "insurance_valid_from": p.insurance_valid_from.isoformat() if p.insurance_valid_from else None,
+        "insurance_valid_to": p.insurance_valid_to.isoformat() if p.insurance_valid_to else None,
+        "insurance_facility": p.insurance_facility,
+        "phone": p.phone,
+        "address": p.address,
+        "village": p.village,
+        "ethnicity": p.ethnicity,
+        "nationality": p.nationality,
+        "occupation": p.occupation,
+        "workplace": p.workplace,
+        "guardian_name": p.guardian_name,
+        "guardian_phone": p.guardian_phone,
+        "guardian_relation": p.guardian_relation,
+        "deceased": int(p.deceased),
+        "deceased_date": p.deceased_date.isoformat() if p.deceased_date else None,
+        "notes": p.notes,
+    }
+
+
+def _check_citizen_id(store: Store, p: Patient) -> None:
+    if not p.citizen_id:
+        return
+    rows = store.query(
+        "SELECT record_no, full_name FROM patients WHERE citizen_id = ? AND id IS NOT ?",
+        (p.citizen_id, p.id),
+    )
+    if rows:
+        raise DuplicateCitizenId(other=f"{rows[0]['full_name']} ({rows[0]['record_no']})")
+
+
+def _next_record_no(store: Store, next_id: int) -> str:
+    """The record number of a new patient: its id, unless an imported number already took it."""
+    candidate = make_record_no(next_id)
+    if store.scalar("SELECT 1 FROM patients WHERE record_no = ?", (candidate,)) is None:
+        return candidate
+    highest = store.scalar(
+        "SELECT max(CAST(substr(record_no, 1, instr(record_no, '-') - 1) AS INTEGER)) FROM patients"
+    )
+    return make_record_no(int(highest or 0) + 1)  # type: ignore[call-overload]
+
+
+def insert(store: Store, patient: Patient) -> Patient:
+    """Save a new patient (normalised) in one transaction; returns it with id and record no."""
+    p = normalised(patient)
+    stamp = now_text()
+    with store.write():
+        _check_citizen_id(store, p)
+        values = _values(p)
+        next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))  # type: ignore[arg-type]
+        record_no = p.record_no or _next_record_no(store, next_id)
+        values.update(id=next_id, record_no=record_no, created_at=stamp, updated_at=stamp)
+        names = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        try:
+            store.conn.execute(f"INSERT INTO patients ({names}) VALUES ({marks})", values)
+        except sqlite3.IntegrityError as exc:
+            if "citizen_id" in str(exc):
+                raise DuplicateCitizenId(other=p.citizen_id) from exc
+            raise
+        saved = replace(p, id=next_id, record_no=record_no,
+                        created_at=dt.datetime.fromisoformat(stamp), updated_at=dt.datetime.fromisoformat(stamp))
+        store.conn.execute(
+            "INSERT INTO patient_search (rowid, words) VALUES (?, ?)", (next_id, search_words(saved))
+        )
+    return saved
+
+
+def update(store: Store, patient: Patient) -> Patient:
+    """Save changes to an existing patient in one transaction."""
+    if patient.id is None:
+        raise ValueError("update needs a saved patient")
+    p = normalised(patient)
+    stamp = now_text()
+    with store.write():
+        _check_citizen_id(store, p)
+        values = _values(p)
+        values["updated_at"] = stamp
+        assignments = ", ".join(f"{k} = :{k}" for k in values)
+        store.conn.execute(f"UPDATE patients SET {assignments} WHERE id = :id", {**values, "id": p.id})
+        saved = replace(p, updated_at=dt.datetime.fromisoformat(stamp))
+        store.conn.execute("DELETE FROM patient_search WHERE rowid = ?", (p.id,))
+        store.conn.execute(
+            "INSERT INTO patient_search (rowid, words) VALUES (?, ?)", (p.id, search_words(saved))
+        )
+    return saved
+
+
+def get(store: Store, patient_id: int) -> Patient | None:
+    rows = store.query(f"SELECT {COLUMNS} FROM patients WHERE id = ?", (patient_id,))
+    return from_row(rows[0]) if rows else None
+
+
+def get_many(store: Store, ids: list[int]) -> dict[int, Patient]:
+    found: dict[int, Patient] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in store.query(f"SELECT {COLUMNS} FROM patients WHERE id IN ({marks})", chunk):
+            found[row["id"]] = from_row(row)  # type: ignore[index]
+    return found
+
+
+def by_record_no(store: Store, record_no: str) -> Patient | None:
+    rows = store.query(f"SELECT {COLUMNS} FROM patients WHERE record_no = ?", (record_no,))
+    return from_row(rows[0]) if rows else None
+
+
+def count(store: Store) -> int:
+    return int(store.scalar("SELECT count(*) FROM patients"))  # type: ignore[arg-type]
+
+
+def all_ids(store: Store) -> list[int]:
+    """Every patient id in Vietnamese name order (for the registry's lazy table)."""
+    return [r[0] for r in store.conn.execute("SELECT id FROM patients ORDER BY sort_key, id")]
+
+
+# -- search ------------------------------------------------------------------------------------
+_DIGIT_GAPS = re.compile(r"(?<=\d)[\s.\-]+(?=\d)")
+_PHONE_PREFIX = re.compile(r"^\+?84(?=\d{9,10}$)")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A typed query prepared for the index: folded word prefixes and the marked words."""
+
+    tokens: tuple[str, ...]
+    marked: tuple[str, ...]
+
+    @property
+    def match(self) -> str:
+        return " AND ".join(f'"{t}"*' for t in self.tokens)
+
+
+def prepare_query(text: str) -> SearchQuery:
+    """Fold a typed query: tones and đ folded, digit groups joined, ``+84`` turned into ``0``."""
+    text = nfc(text)
+    text = _DIGIT_GAPS.sub("", text)
+    tokens: list[str] = []
+    marked: list[str] = []
+    for raw in text.split():
+        if re.fullmatch(r"\+?\d+", raw):
+            number = raw.lstrip("+")
+            if _PHONE_PREFIX.match(raw):
+                number = normalise_phone(raw)
+            tokens.append(number)
+            continue
+        for word in words(raw):
+            tokens.append(fold(word))
+            if has_marks(word):
+                marked.append(word)
+    return SearchQuery(tuple(dict.fromkeys(t for t in tokens if t)), tuple(marked))
+
+
+def _search_sql(query: SearchQuery) -> tuple[str, list[object]]:
+    """SQL returning matching ids best first, and its parameters."""
+    params: list[object] = [query.match]
+    order: list[str] = []
+    if len(query.tokens) == 1 and query.tokens[0].isdigit():
+        # A number: exact identifiers first.
+        token = query.tokens[0]
+        order.append(
+            "(p.phone = ? OR p.citizen_id = ? OR ltrim(replace(p.record_no, '-', ''), '0') = ? "
+            "OR p.insurance_no = ?) DESC"
+        )
+        params_order: list[object] = [token, token, token.lstrip("0"), token.upper()]
+    else:
+        params_order = []
+    if query.marked:
+        # Words typed with their marks: exact-diacritic matches above folded ones.
+        order.append(
+            "(" + " + ".join("(instr(' ' || p.name_lower, ' ' || ?) > 0)" for _ in query.marked) + ") DESC"
+        )
+        params_order += list(query.marked)
+    name_tokens = [t for t in query.tokens if not t.isdigit()]
+    if name_tokens:
+        # Whole words above prefixes ("an" finds An before Anh).
+        order.append(
+            "(" + " + ".join("(instr(' ' || p.name_folded || ' ', ' ' || ? || ' ') > 0)" for _ in name_tokens)
+            + ") DESC"
+        )
+        params_order += name_tokens
+    order.append("p.sort_key, p.id")
+    sql = (
+        "SELECT p.id FROM patient_search JOIN patients p ON p.id = patient_search.rowid "
+        "WHERE patient_search MATCH ? ORDER BY " + ", ".join(order) + " LIMIT ?"
+    )
+    return sql, params + params_order
+
+
+def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
+    """Ids of the patients matching ``text``, best first."""
+    query = prepare_query(text)
+    if not query.tokens:
+        return []
+    sql, params = _search_sql(query)
+    try:
+        return [r[0] for r in store.conn.execute(sql, [*params, limit])]
+    except sqlite3.OperationalError as exc:
+        raise errors.classify(exc, store.path) or exc from exc
+
+
+def search(store: Store, text: str, limit: int = 50) -> list[Patient]:
+    ids = search_ids(store, text, limit)
+    found = get_many(store, ids)
+    return [found[i] for i in ids if i in found]
+
+
+# -- possible duplicates -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    patient: Patient
+    reason: str  # "citizen_id" (blocks saving), "phone" or "name" (a warning)
+
+    @property
+    def blocks(self) -> bool:
+        return self.reason == "citizen_id"
+
+
+def _similar_names(a: str, b: str) -> bool:
+    fa, fb = fold(a), fold(b)
+    if fa == fb:
+        return True
+    pa, pb = name_parts(fa), name_parts(fb)
+    if pa[0] == pb[0] and pa[2] == pb[2]:  # same family and given name, middle differs
+        return True
+    return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.88
+
+
+def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandidate]:
+    """Existing patients that may be the same person as ``patient`` (not yet saved, or edited)."""
+    p = normalised(patient)
+    found: dict[int, DuplicateCandidate] = {}
+
+    def add(rows: list[dict[str, object]], reason: str) -> None:
+        for row in rows:
+            if row["id"] != p.id and row["id"] not in found:
+                found[row["id"]] = DuplicateCandidate(from_row(row), reason)  # type: ignore[index]
+
+    if p.citizen_id:
+        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ?", (p.citizen_id,)), "citizen_id")
+    if p.birth is not None and p.full_name:
+        rows = store.query(
+            f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ?",
+            (p.birth.year, p.village),
+        )
+        add([r for r in rows if _similar_names(str(r["full_name"]), p.full_name)], "name")
+    if p.phone:
+        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE phone = ? LIMIT 10", (p.phone,)), "phone")
+    order = {"citizen_id": 0, "name": 1, "phone": 2}
+    return sorted(found.values(), key=lambda c: order[c.reason])

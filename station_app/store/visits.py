@@ -1,0 +1,158 @@
+"""Visits in the database: record one, a patient's history, the visit log for a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+
+from station_app.domain.visit import ExtraDiagnosis, Visit
+from station_app.store.database import Store, now_text
+from station_app.store.icd10 import shipped_version
+
+COLUMNS = (
+    "id, patient_id, visit_at, complaint, examination, bp_systolic, bp_diastolic, pulse, "
+    "temperature, weight, height, spo2, glucose, diagnosis_code, diagnosis_text, extra_diagnoses, "
+    "treatment, clinician_id, clinician_name, insurance_paid, follow_up_date, referred, notes, created_at"
+)
+_VALUE_FIELDS = [c.strip() for c in COLUMNS.split(",") if c.strip() not in ("id", "created_at")]
+
+
+def from_row(row: dict[str, object]) -> Visit:
+    values = dict(row)
+    values["visit_at"] = dt.datetime.fromisoformat(str(row["visit_at"]))
+    values["created_at"] = dt.datetime.fromisoformat(str(row["created_at"])) if row["created_at"] else None
+    values["follow_up_date"] = dt.date.fromisoformat(str(row["follow_up_date"])) if row["follow_up_date"] else None
+    values["extra_diagnoses"] = [ExtraDiagnosis(**d) for d in json.loads(str(row["extra_diagnoses"] or "[]"))]
+    values["insurance_paid"] = bool(row["insurance_paid"])
+    values["referred"] = bool(row["referred"])
+    return Visit(**values)  # type: ignore[arg-type]
+
+
+def to_values(v: Visit) -> dict[str, object]:
+    values = {name: getattr(v, name) for name in _VALUE_FIELDS}
+    values["visit_at"] = v.visit_at.isoformat(sep=" ", timespec="minutes")
+    values["follow_up_date"] = v.follow_up_date.isoformat() if v.follow_up_date else None
+    values["extra_diagnoses"] = json.dumps(
+        [{"code": d.code, "text": d.text} for d in v.extra_diagnoses], ensure_ascii=False
+    )
+    values["insurance_paid"] = int(v.insurance_paid)
+    values["referred"] = int(v.referred)
+    return values
+
+
+def insert(store: Store, visit: Visit) -> Visit:
+    """Record a visit in one transaction; returns it with its id."""
+    values = to_values(visit)
+    stamp = now_text()
+    values.update(created_at=stamp, updated_at=stamp, icd10_version=shipped_version())
+    names = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    with store.write():
+        cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
+        visit_id = cursor.lastrowid
+    return replace(visit, id=visit_id, created_at=dt.datetime.fromisoformat(stamp))
+
+
+def get(store: Store, visit_id: int) -> Visit | None:
+    rows = store.query(f"SELECT {COLUMNS} FROM visits WHERE id = ?", (visit_id,))
+    return from_row(rows[0]) if rows else None
+
+
+def for_patient(store: Store, patient_id: int) -> list[Visit]:
+    rows = store.query(
+        f"SELECT {COLUMNS} FROM visits WHERE patient_id = ? ORDER BY visit_at DESC, id DESC", (patient_id,)
+    )
+    return [from_row(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    start: dt.date
+    end: dt.date  # inclusive
+    diagnosis: str = ""  # ICD-10 code prefix ("I10", "E11")
+    clinician: str = ""
+    insurance: bool | None = None
+
+
+def _log_where(f: LogFilter) -> tuple[str, list[object]]:
+    clauses = ["v.visit_at >= ?", "v.visit_at < ?"]
+    params: list[object] = [f.start.isoformat(), (f.end + dt.timedelta(days=1)).isoformat()]
+    if f.diagnosis:
+        clauses.append("v.diagnosis_code LIKE ?")
+        params.append(f.diagnosis.strip().upper() + "%")
+    if f.clinician:
+        clauses.append("v.clinician_name = ?")
+        params.append(f.clinician)
+    if f.insurance is not None:
+        clauses.append("v.insurance_paid = ?")
+        params.append(int(f.insurance))
+    return " AND ".join(clauses), params
+
+
+def log_ids(store: Store, f: LogFilter) -> list[int]:
+    where, params = _log_where(f)
+    return [r[0] for r in store.conn.execute(f"SELECT v.id FROM visits v WHERE {where} ORDER BY v.visit_at, v.id", params)]
+
+
+@dataclass(frozen=True)
+class LogTotals:
+    visits: int
+    patients: int
+    insured: int
+    referred: int
+
+
+def log_totals(store: Store, f: LogFilter) -> LogTotals:
+    where, params = _log_where(f)
+    row = store.conn.execute(
+        f"SELECT count(*), count(DISTINCT patient_id), coalesce(sum(insurance_paid), 0), "
+        f"coalesce(sum(referred), 0) FROM visits v WHERE {where}",
+        params,
+    ).fetchone()
+    return LogTotals(*row)
+
+
+def log_rows(store: Store, ids: list[int]) -> dict[int, dict[str, object]]:
+    """Visit-book rows (visit joined with its patient) for the given visit ids."""
+    found: dict[int, dict[str, object]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = store.query(
+            "SELECT v.id, v.patient_id, v.visit_at, v.complaint, v.diagnosis_code, v.diagnosis_text, "
+            "v.treatment, v.clinician_name, v.insurance_paid, v.referred, v.notes, v.bp_systolic, "
+            "v.bp_diastolic, p.record_no, p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, "
+            "p.birth_estimated, p.citizen_id, p.insurance_no, p.address, p.village, p.ethnicity, "
+            f"p.occupation FROM visits v JOIN patients p ON p.id = v.patient_id WHERE v.id IN ({marks})",
+            chunk,
+        )
+        for row in rows:
+            found[row["id"]] = row  # type: ignore[index]
+    return found
+
+
+def count_on(store: Store, day: dt.date) -> int:
+    return int(store.scalar(
+        "SELECT count(*) FROM visits WHERE visit_at >= ? AND visit_at < ?",
+        (day.isoformat(), (day + dt.timedelta(days=1)).isoformat()),
+    ))  # type: ignore[arg-type]
+
+
+def recent_patient_ids(store: Store, limit: int = 10) -> list[int]:
+    """The last patients seen, most recent first."""
+    rows = store.conn.execute(
+        "SELECT patient_id FROM visits WHERE visit_at <= ? ORDER BY visit_at DESC LIMIT ?",
+        (now_text(), limit * 20),
+    )
+    return list(dict.fromkeys(r[0] for r in rows))[:limit]
+
+
+def clinicians(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT clinician_name FROM visits WHERE clinician_name <> '' ORDER BY 1"
+    )]
+
+
+__all__ = ["LogFilter", "LogTotals", "count_on", "for_patient", "from_row", "get", "insert", "log_ids",
+           "log_rows", "log_totals", "now_text"]
