@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -28,6 +29,7 @@ def nfc(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case ASCII-ish form with every Vietnamese mark removed: "Đặng Hương" → "dang huong"."""
     decomposed = unicodedata.normalize("NFD", text.lower())
@@ -90,6 +92,7 @@ def name_parts(full_name: str) -> tuple[str, str, str]:
     return parts[0], " ".join(parts[1:-1]), parts[-1]
 
 
+@lru_cache(maxsize=65536)
 def name_sort_key(full_name: str) -> str:
     """A string whose plain (binary) order is the Vietnamese order of names.
 

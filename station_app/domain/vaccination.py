@@ -14,14 +14,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 from station_app import clock
-from station_app.i18n import N_, language, translate, tr
+from station_app.i18n import N_, language, tr, translate
 from station_app.resources import data_file
 
 SCHEDULE_FILE = "vaccination_schedule.json"
@@ -32,7 +32,7 @@ ORAL_CONTEXT = "oral vaccine"
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
-    """``months`` calendar months after ``start``, clamped to the month's end (31/01 + 1 → 28/02)."""
+    """Calendar months after ``start``, clamped to the month's end (31/01 + 1 → 28 or 29/02)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
@@ -226,23 +226,25 @@ class GivenDose:
 
 class DoseState(StrEnum):
     GIVEN = "given"
-    DUE = "due"  # the series' next dose and its date has come (it may be late)
-    NOT_YET_DUE = "not_yet_due"  # its date is still ahead, or it waits for an earlier dose
+    DUE = "due"  # the series' next dose and it may be given today (it may be late)
+    NOT_YET_DUE = "not_yet_due"  # too early still, or it waits for an earlier dose
     TOO_OLD = "too_old"  # not given and the child is past the dose's maximum age
     NOT_RECORDED = "not_recorded"  # not on record, but a later dose of the series was given
 
 
 @dataclass(frozen=True)
 class CardLine:
-    """One dose on the child's vaccination card."""
+    """One dose on the child's vaccination card, as it stands on ``today``."""
 
     series: Series
     dose: Dose
     state: DoseState
+    today: dt.date
     given: GivenDose | None = None
-    due_date: dt.date | None = None  # for doses not given: the (expected) due date
-    last_date: dt.date | None = None  # the day before the child passes the maximum age
-    today: dt.date | None = None
+    due_date: dt.date | None = None  # doses not given: when it is (or would be) due
+    earliest: dt.date | None = None  # doses not given: the first day it may be given
+    last_date: dt.date | None = None  # the last day before the maximum age, if there is one
+    waiting_for: str | None = None  # label of a dose that must be given first
 
     @property
     def label(self) -> str:
@@ -250,20 +252,13 @@ class CardLine:
 
     @property
     def is_next(self) -> bool:
-        """True for the dose the series asks for now (due, or due later with nothing before it)."""
-        return self.state is DoseState.DUE or (
-            self.state is DoseState.NOT_YET_DUE and self.waiting_for is None
-        )
-
-    waiting_for: str | None = None  # label of the dose that must come first
+        """True for the dose its series asks for (now or later), with nothing to wait for."""
+        return self.state in (DoseState.DUE, DoseState.NOT_YET_DUE) and self.waiting_for is None
 
     @property
     def overdue(self) -> bool:
-        return (
-            self.state is DoseState.DUE
-            and self.due_date is not None
-            and self.today is not None
-            and self.due_date < self.today
+        return self.state is DoseState.DUE and self.due_date is not None and (
+            self.due_date < self.today
         )
 
     def describe(self) -> str:
@@ -278,10 +273,14 @@ class CardLine:
                 text = tr("{text} (from the booklet)").format(text=text)
             return text
         if self.state is DoseState.DUE and self.due_date is not None:
+            if self.due_date > self.today:
+                return tr("Can be given now; due by {date}").format(date=_display(self.due_date))
             return tr("Due on {date}").format(date=_display(self.due_date))
         if self.state is DoseState.NOT_YET_DUE and self.due_date is not None:
             if self.waiting_for is not None:
-                return tr("Not yet due: after {dose}").format(dose=self.waiting_for)
+                return tr("Not yet due: after {dose}, about {date}").format(
+                    dose=self.waiting_for, date=_display(self.due_date)
+                )
             return tr("Not yet due (due on {date})").format(date=_display(self.due_date))
         if self.state is DoseState.TOO_OLD:
             return tr("Not given; the child is past the age for this dose")
@@ -295,6 +294,7 @@ class DoseDue:
     series: Series
     dose: Dose
     due_date: dt.date
+    earliest: dt.date
     last_date: dt.date | None = None  # after this day the dose is no longer given
 
     @property
@@ -333,66 +333,74 @@ def card(
 ) -> list[CardLine]:
     """Every dose of the schedule for this child, in schedule order, with its state on ``today``.
 
-    Doses of series the schedule does not know (a private vaccine) are left out.
+    For each series: doses on record are GIVEN; missing doses below the highest one given are
+    NOT_RECORDED (never asked again: the series continues from the highest); the dose after the
+    highest is the next one, due at ``max(birth + age, previous dose + interval)``; the doses
+    after it get expected dates by the same rule, as if each were given on its due date.
+    Records of series the schedule does not know (a private vaccine) are left out.
     """
     today = today or clock.today()
     schedule = schedule or load_schedule()
     records = _by_series(given)
     lines: list[CardLine] = []
-    # given date, or expected date for doses not given: the chain later doses count from
-    expected: dict[tuple[str, int], dt.date | None] = {}
+    # the date each dose was given, or is expected: what later doses count their interval from
+    dated: dict[tuple[str, int], dt.date] = {}
     for series in schedule.series:
         done = records.get(series.key, {})
-        highest = max((n for n in done if any(d.number == n for d in series.doses)), default=0)
-        previous: dt.date | None = None  # date (given or expected) of the previous dose
-        previous_given = True  # whether the chain so far is on record
+        numbers = {d.number for d in series.doses}
+        highest = max((n for n in done if n in numbers), default=0)
+        previous: dt.date | None = None
+        waiting_for: str | None = None  # set once the chain passes a dose not yet given
         stopped = False  # a dose past its maximum age ends the series
-        previous_label: str | None = None
         for dose in series.doses:
             record = done.get(dose.number)
             if record is not None:
-                lines.append(CardLine(series, dose, DoseState.GIVEN, given=record, today=today))
-                expected[(series.key, dose.number)] = record.given_on
-                previous, previous_given = record.given_on, True
-                previous_label = series.label(dose.number)
+                lines.append(CardLine(series, dose, DoseState.GIVEN, today, given=record))
+                previous = dated[(series.key, dose.number)] = record.given_on
                 continue
             if dose.number < highest:
-                lines.append(CardLine(series, dose, DoseState.NOT_RECORDED, today=today))
-                expected[(series.key, dose.number)] = None
+                lines.append(CardLine(series, dose, DoseState.NOT_RECORDED, today))
                 continue
             last = None
             if dose.max_age is not None:
                 last = dose.max_age.reached_on(birth) - dt.timedelta(days=1)
             if stopped:
-                lines.append(CardLine(series, dose, DoseState.TOO_OLD, last_date=last, today=today))
-                expected[(series.key, dose.number)] = None
+                lines.append(CardLine(series, dose, DoseState.TOO_OLD, today, last_date=last))
                 continue
+            interval = schedule.interval(dose)
             due = dose.age.reached_on(birth)
-            waiting_for = None if previous_given else previous_label
-            if previous is not None:
-                due = max(due, previous + schedule.interval(dose))
+            earliest = dose.min_age.reached_on(birth) if dose.min_age else due
+            blocker = waiting_for
+            follows = [previous] if previous is not None else []
             for after in dose.after:
-                before = expected.get((after.series, after.dose))
+                before = dated.get((after.series, after.dose))
                 before_given = after.dose in records.get(after.series, {})
                 if before is not None and (before_given or after.required):
-                    due = max(due, before + schedule.interval(dose))
-                if after.required and not before_given and waiting_for is None:
-                    waiting_for = schedule.get(after.series).label(after.dose)
-            if last is not None and (due > last or today > last):
-                lines.append(CardLine(series, dose, DoseState.TOO_OLD, last_date=last, today=today))
-                expected[(series.key, dose.number)] = None
+                    follows.append(before)
+                if after.required and not before_given and blocker is None:
+                    blocker = schedule.get(after.series).label(after.dose)
+            for before in follows:
+                due = max(due, before + interval)
+                earliest = max(earliest, before + interval)
+            if last is not None and (earliest > last or today > last):
+                lines.append(CardLine(series, dose, DoseState.TOO_OLD, today, last_date=last))
                 stopped = True
                 continue
-            state = DoseState.DUE if waiting_for is None and due <= today else DoseState.NOT_YET_DUE
+            ready = blocker is None and earliest <= today
             lines.append(
                 CardLine(
-                    series, dose, state, due_date=due, last_date=last, today=today,
-                    waiting_for=waiting_for,
+                    series,
+                    dose,
+                    DoseState.DUE if ready else DoseState.NOT_YET_DUE,
+                    today,
+                    due_date=due,
+                    earliest=earliest,
+                    last_date=last,
+                    waiting_for=blocker,
                 )
             )
-            expected[(series.key, dose.number)] = due
-            previous, previous_given = due, False
-            previous_label = series.label(dose.number)
+            previous = dated[(series.key, dose.number)] = due
+            waiting_for = series.label(dose.number)
     return lines
 
 
@@ -409,9 +417,9 @@ def next_doses(
     the dose's maximum age on ``today``.
     """
     return [
-        DoseDue(line.series, line.dose, line.due_date, line.last_date)
+        DoseDue(line.series, line.dose, line.due_date, line.earliest, line.last_date)
         for line in card(birth, given, today, schedule)
-        if line.is_next and line.due_date is not None
+        if line.is_next and line.due_date is not None and line.earliest is not None
     ]
 
 
@@ -442,7 +450,7 @@ def overdue_doses(
 
 def is_behind(
     birth: dt.date,
-    given: Sequence[GivenDose] | Iterable[GivenDose],
+    given: Iterable[GivenDose],
     today: dt.date | None = None,
     schedule: Schedule | None = None,
 ) -> bool:

@@ -76,17 +76,21 @@ def from_row(row: dict[str, object]) -> Patient:
 
 def search_words(p: Patient) -> str:
     """The words a patient can be found by: folded name, record no., IDs, card and phones."""
-    tokens = [fold(w) for w in words(p.full_name)]
-    if p.record_no:
-        digits = re.sub(r"\D", "", p.record_no)
+    return index_words(p.full_name, p.record_no or "", p.citizen_id, p.insurance_no, (p.phone, p.guardian_phone))
+
+
+def index_words(full_name: str, record_no: str, citizen_id: str, insurance_no: str, phones: tuple[str, ...]) -> str:
+    tokens = [fold(w) for w in words(full_name)]
+    if record_no:
+        digits = re.sub(r"\D", "", record_no)
         tokens += [digits, digits.lstrip("0")]
-    if p.citizen_id:
-        tokens.append(p.citizen_id)
-    if p.insurance_no:
-        tokens.append(p.insurance_no.lower())
-        if len(p.insurance_no) == 15:
-            tokens.append(p.insurance_no[-10:])
-    for phone in (p.phone, p.guardian_phone):
+    if citizen_id:
+        tokens.append(citizen_id)
+    if insurance_no:
+        tokens.append(insurance_no.lower())
+        if len(insurance_no) == 15:
+            tokens.append(insurance_no[-10:])
+    for phone in phones:
         if phone:
             tokens += [phone, phone.lstrip("0")]
     return " ".join(t for t in tokens if t)
