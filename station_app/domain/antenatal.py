@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from station_app.domain.vaccination import add_months
+from station_app.domain.dates import add_months
 from station_app.i18n import N_, tr
 from station_app.resources import data_file
 
@@ -103,7 +103,7 @@ class GestationalAge:
         return 1 if self.weeks < 14 else 2 if self.weeks < 28 else 3
 
     def display(self) -> str:
-        """"12 weeks 3 days" / "12 tuần 3 ngày"."""
+        """Weeks and days for people: "12 weeks 3 days" / "12 tuần 3 ngày"."""
         return tr("{weeks} weeks {days} days").format(weeks=self.weeks, days=self.days)
 
 

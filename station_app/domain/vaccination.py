@@ -11,7 +11,6 @@ given, wherever they were given (doses copied from the paper booklet count the s
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from station_app import clock
+from station_app.domain.dates import add_months
 from station_app.i18n import N_, language, tr, translate
 from station_app.resources import data_file
 
@@ -29,13 +29,6 @@ SCHEDULE_FILE = "vaccination_schedule.json"
 # One dose label for injected vaccines ("mũi") and one for oral ones ("lần"), told apart by context.
 _DOSE_LABEL = N_("{vaccine} dose {dose}")
 ORAL_CONTEXT = "oral vaccine"
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """Calendar months after ``start``, clamped to the month's end (31/01 + 1 → 28 or 29/02)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -185,9 +178,7 @@ def parse_schedule(data: dict) -> Schedule:
         names = {str(k): str(v) for k, v in item["name"].items()}
         if "vi" not in names or "en" not in names:
             raise ValueError(f"vaccine series {key!r} needs a Vietnamese and an English name")
-        series.append(
-            Series(key, names, route, doses, bool(item.get("show_dose_number", True)))
-        )
+        series.append(Series(key, names, route, doses, bool(item.get("show_dose_number", True))))
         seen.add(key)
     return Schedule(
         version=str(data["version"]),
@@ -244,7 +235,7 @@ class CardLine:
     due_date: dt.date | None = None  # doses not given: when it is (or would be) due
     earliest: dt.date | None = None  # doses not given: the first day it may be given
     last_date: dt.date | None = None  # the last day before the maximum age, if there is one
-    waiting_for: str | None = None  # label of a dose that must be given first
+    waiting_for: tuple[Series, int] | None = None  # a dose that must be given first
 
     @property
     def label(self) -> str:
@@ -257,18 +248,23 @@ class CardLine:
 
     @property
     def overdue(self) -> bool:
-        return self.state is DoseState.DUE and self.due_date is not None and (
-            self.due_date < self.today
+        return (
+            self.state is DoseState.DUE
+            and self.due_date is not None
+            and (self.due_date < self.today)
         )
 
     def describe(self) -> str:
         """One translated sentence: "Given on 20/04/2026 at Trạm Y tế xã", "Due on 15/03/2026"…"""
         if self.state is DoseState.GIVEN and self.given is not None:
             date = _display(self.given.given_on)
+            context = ORAL_CONTEXT if self.series.route == "oral" else None
             if self.given.place:
-                text = tr("Given on {date} at {place}").format(date=date, place=self.given.place)
+                text = translate(N_("Given on {date} at {place}"), context=context).format(
+                    date=date, place=self.given.place
+                )
             else:
-                text = tr("Given on {date}").format(date=date)
+                text = translate(N_("Given on {date}"), context=context).format(date=date)
             if self.given.from_booklet:
                 text = tr("{text} (from the booklet)").format(text=text)
             return text
@@ -278,8 +274,9 @@ class CardLine:
             return tr("Due on {date}").format(date=_display(self.due_date))
         if self.state is DoseState.NOT_YET_DUE and self.due_date is not None:
             if self.waiting_for is not None:
+                series, number = self.waiting_for
                 return tr("Not yet due: after {dose}, about {date}").format(
-                    dose=self.waiting_for, date=_display(self.due_date)
+                    dose=series.label(number), date=_display(self.due_date)
                 )
             return tr("Not yet due (due on {date})").format(date=_display(self.due_date))
         if self.state is DoseState.TOO_OLD:
@@ -336,7 +333,8 @@ def card(
     For each series: doses on record are GIVEN; missing doses below the highest one given are
     NOT_RECORDED (never asked again: the series continues from the highest); the dose after the
     highest is the next one, due at ``max(birth + age, previous dose + interval)``; the doses
-    after it get expected dates by the same rule, as if each were given on its due date.
+    after it get expected dates by the same rule, as if each were given on its due date (or
+    today, when that date has passed).
     Records of series the schedule does not know (a private vaccine) are left out.
     """
     today = today or clock.today()
@@ -350,7 +348,7 @@ def card(
         numbers = {d.number for d in series.doses}
         highest = max((n for n in done if n in numbers), default=0)
         previous: dt.date | None = None
-        waiting_for: str | None = None  # set once the chain passes a dose not yet given
+        waiting_for: tuple[Series, int] | None = None  # once the chain passes a dose not given
         stopped = False  # a dose past its maximum age ends the series
         for dose in series.doses:
             record = done.get(dose.number)
@@ -378,7 +376,7 @@ def card(
                 if before is not None and (before_given or after.required):
                     follows.append(before)
                 if after.required and not before_given and blocker is None:
-                    blocker = schedule.get(after.series).label(after.dose)
+                    blocker = (schedule.get(after.series), after.dose)
             for before in follows:
                 due = max(due, before + interval)
                 earliest = max(earliest, before + interval)
@@ -399,8 +397,9 @@ def card(
                     waiting_for=blocker,
                 )
             )
-            previous = dated[(series.key, dose.number)] = due
-            waiting_for = series.label(dose.number)
+            # later doses count from the day this one can be given at the soonest
+            previous = dated[(series.key, dose.number)] = max(due, today)
+            waiting_for = (series, dose.number)
     return lines
 
 

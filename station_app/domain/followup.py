@@ -1,0 +1,366 @@
+"""Follow-up: the one definition of due, overdue and lost, used by every list, count and report.
+
+A :class:`FollowUpItem` is something a patient should come back for (a revisit, a refill, a
+vaccine dose, an antenatal contact, news after a referral, or anything the nurse schedules).
+After a call or a home visit the nurse records an :class:`Outcome`. :func:`classify` puts an
+item in exactly one :class:`Section` on a given day; :func:`work_list` and :func:`counts` are
+both built on it, so a list and its count can never disagree.
+
+Windows (all ends exclusive, counted in days from ``today``):
+
+* due: due today or in the next 7 days; upcoming: later than that;
+* overdue: due before today, open and not suppressed; lost: more than 365 days overdue;
+* agreed to come: hidden from "to call" for 7 days after the call;
+* remind later: hidden for 30 days, or until the chosen date;
+* when a window ends, an item still open comes back where its due date puts it.
+
+Outcomes recorded after ``today`` are ignored, so a summary "as of" an earlier day is right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from station_app import clock
+from station_app.i18n import N_, tr
+
+DUE_WINDOW_DAYS = 7
+AGREED_DAYS = 7
+REMIND_LATER_DAYS = 30
+LOST_AFTER_DAYS = 365
+VISIT_CLOSES_WITHIN_DAYS = 7
+
+
+class Kind(StrEnum):
+    REVISIT = "revisit"
+    CHRONIC_REFILL = "chronic_refill"
+    VACCINE_DOSE = "vaccine_dose"
+    ANTENATAL_VISIT = "antenatal_visit"
+    POST_REFERRAL = "post_referral"
+    CUSTOM = "custom"
+
+    @property
+    def title(self) -> str:
+        return tr(_KIND_TITLES[self])
+
+
+_KIND_TITLES = {
+    Kind.REVISIT: N_("Revisit"),
+    Kind.CHRONIC_REFILL: N_("Medicine refill"),
+    Kind.VACCINE_DOSE: N_("Vaccine dose"),
+    Kind.ANTENATAL_VISIT: N_("Antenatal visit"),
+    Kind.POST_REFERRAL: N_("After referral"),
+    Kind.CUSTOM: N_("Other follow-up"),
+}
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    REMOVED = "removed"
+
+
+class OutcomeKind(StrEnum):
+    AGREED = "agreed"
+    REMIND_LATER = "remind_later"
+    REMOVED = "removed"
+    DONE = "done"
+
+    @property
+    def title(self) -> str:
+        return tr(_OUTCOME_TITLES[self])
+
+
+_OUTCOME_TITLES = {
+    OutcomeKind.AGREED: N_("Agreed to come"),
+    OutcomeKind.REMIND_LATER: N_("Remind later"),
+    OutcomeKind.REMOVED: N_("Removed from the list"),
+    OutcomeKind.DONE: N_("Visited"),
+}
+
+
+class RemovalReason(StrEnum):
+    UNREACHABLE = "unreachable"
+    MOVED_AWAY = "moved_away"
+    TREATED_ELSEWHERE = "treated_elsewhere"
+    REFUSED = "refused"
+    DIED = "died"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return tr(_REASON_TITLES[self])
+
+
+_REASON_TITLES = {
+    RemovalReason.UNREACHABLE: N_("Not reachable / wrong number"),
+    RemovalReason.MOVED_AWAY: N_("Moved away"),
+    RemovalReason.TREATED_ELSEWHERE: N_("Now treated elsewhere (public or private)"),
+    RemovalReason.REFUSED: N_("Refused"),
+    RemovalReason.DIED: N_("Died"),
+    RemovalReason.OTHER: N_("Other"),
+}
+
+
+class Section(StrEnum):
+    """Where an item stands on a given day. Every open, done or removed item is in exactly one."""
+
+    DUE = "due"
+    OVERDUE = "overdue"
+    AGREED = "agreed"
+    LATER = "later"
+    REMOVED = "removed"
+    LOST = "lost"
+    UPCOMING = "upcoming"
+    DONE = "done"
+
+    @property
+    def title(self) -> str:
+        return tr(_SECTION_TITLES[self])
+
+
+# The order the sections are shown in.
+SECTION_ORDER = (
+    Section.DUE,
+    Section.OVERDUE,
+    Section.AGREED,
+    Section.LATER,
+    Section.REMOVED,
+    Section.LOST,
+    Section.UPCOMING,
+    Section.DONE,
+)
+
+_SECTION_TITLES = {
+    Section.DUE: N_("Due today / this week"),
+    Section.OVERDUE: N_("Overdue — to call"),
+    Section.AGREED: N_("Agreed to come"),
+    Section.LATER: N_("Remind me later"),
+    Section.REMOVED: N_("Removed from the list"),
+    Section.LOST: N_("More than a year overdue"),
+    Section.UPCOMING: N_("Upcoming"),
+    Section.DONE: N_("Done"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of a call, a home visit or a visit: one entry of an item's history."""
+
+    kind: OutcomeKind
+    recorded_at: dt.date
+    note: str = ""
+    until: dt.date | None = None  # remind later: the chosen date (default 30 days)
+    reason: RemovalReason | None = None  # removed: why
+    visit_id: int | str | None = None  # done: the visit that closed it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", OutcomeKind(self.kind))
+        if self.reason is not None:
+            object.__setattr__(self, "reason", RemovalReason(self.reason))
+        if self.kind is OutcomeKind.REMOVED:
+            if self.reason is None:
+                raise ValueError("removing an item needs a reason")
+            if self.reason is RemovalReason.OTHER and not self.note.strip():
+                raise ValueError("the reason 'other' needs a note")
+        elif self.reason is not None:
+            raise ValueError("only a removal has a reason")
+        if self.until is not None:
+            if self.kind is not OutcomeKind.REMIND_LATER:
+                raise ValueError("only 'remind later' has a date")
+            if self.until <= self.recorded_at:
+                raise ValueError("the reminder date must be after the call")
+        if self.visit_id is not None and self.kind is not OutcomeKind.DONE:
+            raise ValueError("only 'done' names a visit")
+
+    @property
+    def hidden_until(self) -> dt.date | None:
+        """First day the item is back on the call list, for 'agreed' and 'remind later'."""
+        if self.kind is OutcomeKind.AGREED:
+            return self.recorded_at + dt.timedelta(days=AGREED_DAYS)
+        if self.kind is OutcomeKind.REMIND_LATER:
+            return self.until or self.recorded_at + dt.timedelta(days=REMIND_LATER_DAYS)
+        return None
+
+    @property
+    def records_death(self) -> bool:
+        """True for a removal because the patient died: the patient is deceased everywhere."""
+        return self.kind is OutcomeKind.REMOVED and self.reason is RemovalReason.DIED
+
+    def describe(self) -> str:
+        """One translated line for the history column of a list or call sheet."""
+        date = _display(self.recorded_at)
+        if self.kind is OutcomeKind.REMOVED and self.reason is not None:
+            text = tr("{date}: removed ({reason})").format(date=date, reason=self.reason.title)
+        elif self.kind is OutcomeKind.REMIND_LATER:
+            back = self.hidden_until or self.recorded_at
+            text = tr("{date}: remind on {until}").format(date=date, until=_display(back))
+        elif self.kind is OutcomeKind.AGREED:
+            text = tr("{date}: agreed to come").format(date=date)
+        else:
+            text = tr("{date}: visited").format(date=date)
+        if self.note.strip():
+            text = tr("{text} — {note}").format(text=text, note=self.note.strip())
+        return text
+
+
+def _display(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """Something one patient should come back for, with what came of the calls so far.
+
+    ``source`` says what created it ("manual", "vaccination:dpt_vgb_hib:2", "refill:…").
+    ``created_on`` (when known) keeps a visit dated before the item existed from closing it.
+    """
+
+    id: int | str | None
+    patient_id: int | str
+    kind: Kind
+    label: str
+    due_date: dt.date
+    status: Status = Status.OPEN
+    source: str = "manual"
+    outcomes: tuple[Outcome, ...] = ()
+    created_on: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))
+        object.__setattr__(self, "status", Status(self.status))
+        object.__setattr__(self, "outcomes", tuple(self.outcomes))
+
+    @property
+    def last_outcome(self) -> Outcome | None:
+        return self.outcomes[-1] if self.outcomes else None
+
+
+def record_outcome(item: FollowUpItem, outcome: Outcome) -> FollowUpItem:
+    """The item with ``outcome`` added to its history; removal and done close it."""
+    if item.status is not Status.OPEN:
+        raise ValueError(f"follow-up item {item.id} is already {item.status}")
+    status = {OutcomeKind.REMOVED: Status.REMOVED, OutcomeKind.DONE: Status.DONE}.get(
+        outcome.kind, Status.OPEN
+    )
+    return replace(item, status=status, outcomes=(*item.outcomes, outcome))
+
+
+def close_by_visit(item: FollowUpItem, visit_id: int | str | None, on: dt.date) -> FollowUpItem:
+    """The item marked done by the visit of ``on``."""
+    return record_outcome(item, Outcome(OutcomeKind.DONE, on, visit_id=visit_id))
+
+
+_TERMINAL = {Status.DONE: OutcomeKind.DONE, Status.REMOVED: OutcomeKind.REMOVED}
+
+
+def _status_on(item: FollowUpItem, today: dt.date) -> Status:
+    """The status as it was on ``today``: an item closed later was still open then."""
+    if item.status is Status.OPEN:
+        return Status.OPEN
+    closing = [o for o in item.outcomes if o.kind is _TERMINAL[item.status]]
+    if closing and all(o.recorded_at > today for o in closing):
+        return Status.OPEN
+    return item.status
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return clock.today() if today is None else today
+
+
+def days_overdue(item: FollowUpItem, today: dt.date | None = None) -> int:
+    """Days since the due date (0 when due today or later)."""
+    return max((_today(today) - item.due_date).days, 0)
+
+
+def classify(item: FollowUpItem, today: dt.date | None = None) -> Section:
+    """The one section ``item`` belongs to on ``today``."""
+    today = _today(today)
+    status = _status_on(item, today)
+    if status is Status.DONE:
+        return Section.DONE
+    if status is Status.REMOVED:
+        return Section.REMOVED
+    past = [o for o in item.outcomes if o.recorded_at <= today]
+    if past:
+        last = past[-1]
+        back = last.hidden_until
+        if back is not None and today < back:
+            return Section.AGREED if last.kind is OutcomeKind.AGREED else Section.LATER
+    late = (today - item.due_date).days
+    if late > LOST_AFTER_DAYS:
+        return Section.LOST
+    if late > 0:
+        return Section.OVERDUE
+    if -late <= DUE_WINDOW_DAYS:
+        return Section.DUE
+    return Section.UPCOMING
+
+
+def risk_key(
+    item: FollowUpItem,
+    today: dt.date | None = None,
+    high_risk: Collection[int | str] = (),
+) -> tuple[int, int, dt.date, str]:
+    """Sort key of the call list: high-risk patients first, then most days overdue, then the
+    earliest due date; ``high_risk`` holds the ids of patients the caller flagged (last BP
+    ≥ 160/100, an infant behind on vaccines…)."""
+    flagged = 0 if item.patient_id in high_risk else 1
+    return (flagged, -days_overdue(item, today), item.due_date, str(item.id))
+
+
+def work_list(
+    items: Iterable[FollowUpItem],
+    today: dt.date | None = None,
+    section: Section | None = None,
+    high_risk: Collection[int | str] = (),
+) -> list[FollowUpItem]:
+    """The items of one section (all of them, section by section, when ``section`` is None),
+    sorted by :func:`risk_key`."""
+    today = _today(today)
+    order = {s: i for i, s in enumerate(SECTION_ORDER)}
+    chosen = []
+    for item in items:
+        where = classify(item, today)
+        if section is None or where is section:
+            chosen.append((order[where], risk_key(item, today, high_risk), item))
+    chosen.sort(key=lambda entry: entry[:2])
+    return [entry[2] for entry in chosen]
+
+
+def counts(items: Iterable[FollowUpItem], today: dt.date | None = None) -> dict[Section, int]:
+    """How many items are in each section on ``today`` (every section present, zeros too)."""
+    today = _today(today)
+    table = dict.fromkeys(SECTION_ORDER, 0)
+    for item in items:
+        table[classify(item, today)] += 1
+    return table
+
+
+def close_matching(
+    items: Iterable[FollowUpItem],
+    visit_date: dt.date,
+    kinds: Iterable[Kind | str],
+    patient_id: int | str | None = None,
+) -> list[FollowUpItem]:
+    """The open items a visit on ``visit_date`` closes (the caller marks them done).
+
+    Pass the patient's items (or all items with ``patient_id``). An item closes when it is open,
+    of one of ``kinds``, due no later than 7 days after the visit, and not created after the
+    visit date. A visit entered late with its real, earlier date closes them too. Close the
+    items first, then create the ones the visit schedules, so a visit never closes its own.
+    """
+    wanted = {Kind(k) for k in kinds}
+    limit = visit_date + dt.timedelta(days=VISIT_CLOSES_WITHIN_DAYS)
+    return [
+        item
+        for item in items
+        if item.status is Status.OPEN
+        and item.kind in wanted
+        and (patient_id is None or item.patient_id == patient_id)
+        and item.due_date <= limit
+        and (item.created_on is None or item.created_on <= visit_date)
+    ]

@@ -1,0 +1,116 @@
+"""Starting the desktop app: Qt application, fonts, language, the database, the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from station_app import APP_NAME, paths
+from station_app.i18n import tr
+from station_app.resources import FONTS
+from station_app.store import StoreError, open_store
+from station_app.ui import dialogs, qt_i18n
+from station_app.ui.context import AppContext, settings
+from station_app.ui.main_window import MainWindow
+
+BASE_POINT_SIZE = 11.0
+UI_FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSans-Italic.ttf")
+_family: str | None = None
+
+
+def load_fonts() -> str:
+    """Register the shipped UI font (full Vietnamese coverage) and return its family."""
+    global _family
+    if _family is None:
+        families: list[str] = []
+        for name in UI_FONT_FILES:
+            font_id = QFontDatabase.addApplicationFont(str(FONTS / name))
+            if font_id >= 0:
+                families += QFontDatabase.applicationFontFamilies(font_id)
+        _family = families[0] if families else QFont().family()
+    return _family
+
+
+def apply_font(app: QApplication, scale: float) -> None:
+    font = QFont(load_fonts())
+    font.setPointSizeF(BASE_POINT_SIZE * scale)
+    app.setFont(font)
+
+
+def ensure_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    return app  # type: ignore[return-value]
+
+
+class Session:
+    """The running app: the window, and what changing the language or text size rebuilds."""
+
+    def __init__(self, app: QApplication, db: Path, lang: str | None = None) -> None:
+        self.app = app
+        s = settings()
+        self.lang = lang or str(s.value("ui/language", "vi"))
+        if self.lang not in ("vi", "en"):
+            self.lang = "vi"
+        self.font_scale = float(s.value("ui/font_scale", 1.0))
+        qt_i18n.install(app, self.lang)
+        apply_font(app, self.font_scale)
+        self.store = open_store(db)
+        self.ctx = AppContext(self.store)
+        self.window = MainWindow(self.ctx, self.font_scale, self.set_language, self.set_font_scale)
+
+    def set_language(self, lang: str) -> None:
+        if lang == self.lang:
+            return
+        self.lang = lang
+        s = settings()
+        s.setValue("ui/language", lang)
+        s.sync()
+        qt_i18n.install(self.app, lang)
+        self.window.build()  # every view is rebuilt in the new language, no restart
+        self.window.show_area("settings")
+
+    def set_font_scale(self, scale: float) -> None:
+        self.font_scale = scale
+        s = settings()
+        s.setValue("ui/font_scale", scale)
+        s.sync()
+        apply_font(self.app, scale)
+        self.window.font_scale = scale
+        self.window.build()
+        self.window.show_area("settings")
+
+
+def _demo_database() -> Path:
+    """A fresh demo database in the data folder (2,000 patients, about 20,000 visits)."""
+    from station_app.demo import generate  # noqa: PLC0415
+
+    path = paths.demo_database()
+    generate(path, patients=2000, seed=1, force=True)
+    return path
+
+
+def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> int:
+    app = ensure_app()
+    if lang:
+        qt_i18n.install(app, lang)
+    else:
+        qt_i18n.install(app, str(settings().value("ui/language", "vi")))
+    apply_font(app, float(settings().value("ui/font_scale", 1.0)))
+    try:
+        if demo:
+            db = _demo_database()
+        session = Session(app, db or paths.default_database(), lang)
+    except StoreError as exc:
+        dialogs.error(None, tr("Cannot open the database"), exc.text())
+        sys.stderr.write(exc.text() + "\n")
+        return 2
+    session.window.show()
+    code = app.exec()
+    session.store.close()
+    return int(code)

@@ -1,0 +1,115 @@
+"""Long work off the GUI thread: one worker thread per operation, results by queued signals.
+
+The work function gets a ``progress(done, total)`` callback and must open its own database
+connection (a sqlite3 connection never crosses threads). A progress dialog appears only when the
+work is slow (after ~600 ms), so quick operations never flash a window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from station_app.i18n import tr
+
+SHOW_AFTER_MS = 600
+
+
+class _Worker(QObject):
+    progressed = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, fn: Callable[[Callable[[int, int], None]], Any]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn(lambda done, total: self.progressed.emit(int(done), int(total)))
+        except Exception as exc:  # handed to the GUI thread's error handler
+            self.failed.emit(exc)
+        else:
+            self.finished.emit(result)
+
+
+class Operation(QObject):
+    """A running background operation; keep a reference until ``done`` or ``error`` fires."""
+
+    done = Signal(object)
+    error = Signal(object)
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        label: str,
+        fn: Callable[[Callable[[int, int], None]], Any],
+    ) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._worker = _Worker(fn)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._dialog = QProgressDialog(label, "", 0, 0, parent)
+        self._dialog.setCancelButton(None)
+        self._dialog.setWindowTitle(tr("Please wait"))
+        self._dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self._dialog.setMinimumDuration(SHOW_AFTER_MS)
+        self._dialog.setAutoClose(False)
+        self._dialog.reset()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._show)
+        self._running = False
+
+    def start(self) -> Operation:
+        self._running = True
+        self._thread.start()
+        self._timer.start(SHOW_AFTER_MS)
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def _show(self) -> None:
+        if self._running:
+            self._dialog.show()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self._dialog.setMaximum(max(total, 1))
+        self._dialog.setValue(min(done, total))
+
+    def _finish(self) -> None:
+        self._running = False
+        self._timer.stop()
+        self._dialog.hide()
+        self._thread.quit()
+        self._thread.wait()
+
+    def _on_finished(self, result: object) -> None:
+        self._finish()
+        self.done.emit(result)
+
+    def _on_failed(self, exc: object) -> None:
+        self._finish()
+        self.error.emit(exc)
+
+
+def run(
+    parent: QWidget | None,
+    label: str,
+    fn: Callable[[Callable[[int, int], None]], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> Operation:
+    op = Operation(parent, label, fn)
+    op.done.connect(on_done)
+    op.error.connect(on_error)
+    return op.start()

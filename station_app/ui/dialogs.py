@@ -1,0 +1,56 @@
+"""Every message box goes through here, so tests can answer them instead of blocking on exec().
+
+Tests set ``dialogs.answer`` to a callable returning the button (or True/False) to choose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from station_app.i18n import tr
+
+# In tests: a function (kind, title, text) -> bool that answers instead of showing the box.
+answer: Callable[[str, str, str], bool] | None = None
+# Every message shown, for tests to inspect: (kind, title, text).
+shown: list[tuple[str, str, str]] = []
+
+
+def _box(kind: str, parent: QWidget | None, title: str, text: str, question: bool = False) -> bool:
+    shown.append((kind, title, text))
+    if answer is not None:
+        return answer(kind, title, text)
+    icon = {
+        "info": QMessageBox.Icon.Information,
+        "warning": QMessageBox.Icon.Warning,
+        "error": QMessageBox.Icon.Critical,
+        "question": QMessageBox.Icon.Question,
+    }[kind]
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if question:
+        yes = box.addButton(tr("Yes"), QMessageBox.ButtonRole.YesRole)
+        no = box.addButton(tr("No"), QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(no)
+        box.exec()
+        return box.clickedButton() is yes
+    box.addButton(tr("OK"), QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+    return True
+
+
+def info(parent: QWidget | None, title: str, text: str) -> None:
+    _box("info", parent, title, text)
+
+
+def warning(parent: QWidget | None, title: str, text: str) -> None:
+    _box("warning", parent, title, text)
+
+
+def error(parent: QWidget | None, title: str, text: str) -> None:
+    _box("error", parent, title, text)
+
+
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """A yes/no question; "No" is the default."""
+    return _box("question", parent, title, text, question=True)

@@ -1,0 +1,1 @@
+"""Data-entry forms: patient registration and edit, visit entry."""

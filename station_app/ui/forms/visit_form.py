@@ -1,0 +1,306 @@
+"""Record a visit: vitals with plausible ranges, complaint, ICD-10 diagnosis, treatment, clinician,
+next follow-up, referral. Keyboard only: Tab walks the fields in reading order, Ctrl+S saves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from PySide6.QtCore import QDateTime, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app import clock
+from station_app.domain.dates import add_months
+from station_app.domain.patient import Patient
+from station_app.domain.problems import Problem
+from station_app.domain.visit import VITALS, ExtraDiagnosis, Visit, validate
+from station_app.i18n import N_, tr
+from station_app.store import StoreError, visits
+from station_app.store.station import staff
+from station_app.ui import dialogs
+from station_app.ui.context import AppContext
+from station_app.ui.forms.icd_picker import Icd10Picker
+from station_app.ui.models import birth_text
+from station_app.ui.widgets import DateEdit, FieldBox, heading
+
+_BP = re.compile(r"^\s*(\d{2,3})\s*[/\s-]\s*(\d{2,3})\s*$")
+
+
+def _number(text: str) -> float | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    return float(text)
+
+
+class TextBox(QPlainTextEdit):
+    """A multi-line text where Tab moves on, as in every other field."""
+
+    def __init__(self, lines: int = 2) -> None:
+        super().__init__()
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 14)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - mirrors QLineEdit
+        self.setPlainText(text)
+
+
+class VisitForm(QDialog):
+    saved = Signal(object)
+
+    def __init__(self, ctx: AppContext, patient: Patient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = patient
+        self.result_visit: Visit | None = None
+        self.setWindowTitle(tr("New visit — {name}").format(name=patient.full_name))
+        self.setMinimumWidth(900)
+
+        title = heading(patient.full_name)
+        facts = [patient.record_no or "", birth_text(patient), patient.village]
+        subtitle = QLabel("  ·  ".join(x for x in facts if x))
+
+        self.visit_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.visit_at.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.visit_at.setDateTime(QDateTime(clock.now()))
+        self.visit_at.setCalendarPopup(True)
+
+        self.bp = QLineEdit()
+        self.bp.setPlaceholderText("120/80")
+        self.pulse = QLineEdit()
+        self.temperature = QLineEdit()
+        self.temperature.setPlaceholderText("37,0")
+        self.spo2 = QLineEdit()
+        self.weight = QLineEdit()
+        self.height = QLineEdit()
+        self.glucose = QLineEdit()
+        self.complaint = TextBox(2)
+        self.examination = TextBox(2)
+        self.diagnosis = Icd10Picker(ctx.store)
+        self.diagnosis.setPlaceholderText(tr("Type a name or a code: \"tang huyet ap\", \"I10\""))
+        self.extra_diagnosis = Icd10Picker(ctx.store)
+        self.extra_diagnosis.setPlaceholderText(tr("Another diagnosis (optional)"))
+        self.treatment = TextBox(3)
+        self.clinician = QComboBox()
+        for member in staff(ctx.store):
+            self.clinician.addItem(member.full_name, member.id)
+        self.insurance_paid = QCheckBox(tr("Paid by health insurance"))
+        today = clock.today()
+        self.insurance_paid.setChecked(bool(patient.insurance_no) and not patient.insurance_expired(today))
+        self.follow_up = DateEdit()
+        self.referred = QCheckBox(tr("Refer to another facility"))
+
+        self.boxes: dict[str, FieldBox] = {}
+
+        def box(name: str, editor: QWidget) -> FieldBox:
+            self.boxes[name] = FieldBox(editor)
+            return self.boxes[name]
+
+        vitals = QGroupBox(tr("Vital signs"))
+        vgrid = QGridLayout(vitals)
+        cells = [
+            (tr("Blood pressure (mmHg)"), "bp", self.bp),
+            (tr("Pulse (beats/min)"), "pulse", self.pulse),
+            (tr("Temperature (°C)"), "temperature", self.temperature),
+            (tr("SpO2 (%)"), "spo2", self.spo2),
+            (tr("Weight (kg)"), "weight", self.weight),
+            (tr("Height (cm)"), "height", self.height),
+            (tr("Blood glucose (mmol/L)"), "glucose", self.glucose),
+        ]
+        for i, (label, name, editor) in enumerate(cells):
+            row, col = divmod(i, 4)
+            cell = QWidget()
+            cell_layout = QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.addWidget(QLabel(label))
+            cell_layout.addWidget(box(name, editor))
+            vgrid.addWidget(cell, row, col)
+
+        clinical = QGroupBox(tr("Consultation"))
+        cform = QFormLayout(clinical)
+        cform.addRow(tr("Date and time"), box("visit_at", self.visit_at))
+        cform.addRow(tr("Complaint"), box("complaint", self.complaint))
+        cform.addRow(tr("Examination"), box("examination", self.examination))
+        cform.addRow(tr("Diagnosis (ICD-10)"), box("diagnosis_code", self.diagnosis))
+        cform.addRow(tr("Other diagnosis"), box("extra", self.extra_diagnosis))
+        cform.addRow(tr("Treatment"), box("treatment", self.treatment))
+
+        plan = QGroupBox(tr("After the visit"))
+        pform = QFormLayout(plan)
+        pform.addRow(tr("Clinician"), box("clinician_name", self.clinician))
+        follow_row = QWidget()
+        follow_layout = QHBoxLayout(follow_row)
+        follow_layout.setContentsMargins(0, 0, 0, 0)
+        follow_layout.addWidget(self.follow_up, 1)
+        self.quick_buttons = []
+        for label, days, months in ((N_("7 days"), 7, 0), (N_("1 month"), 0, 1), (N_("3 months"), 0, 3)):
+            button = QPushButton(tr(label))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _c=False, d=days, m=months: self._quick_follow_up(d, m))
+            follow_layout.addWidget(button)
+            self.quick_buttons.append(button)
+        pform.addRow(tr("Next follow-up"), box("follow_up_date", follow_row))
+        checks = QWidget()
+        checks_layout = QHBoxLayout(checks)
+        checks_layout.setContentsMargins(0, 0, 0, 0)
+        checks_layout.addWidget(self.insurance_paid)
+        checks_layout.addWidget(self.referred)
+        checks_layout.addStretch(1)
+        pform.addRow("", checks)
+
+        self.save_button = QPushButton(tr("Save") + " (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setAutoDefault(False)
+        cancel = QPushButton(tr("Cancel"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addWidget(vitals)
+        layout.addWidget(clinical)
+        layout.addWidget(plan)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        # Tab order = reading order.
+        order = [self.visit_at, self.bp, self.pulse, self.temperature, self.spo2, self.weight, self.height,
+                 self.glucose, self.complaint, self.examination, self.diagnosis, self.extra_diagnosis,
+                 self.treatment, self.clinician, self.follow_up, *self.quick_buttons, self.insurance_paid,
+                 self.referred, cancel, self.save_button]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.refresh)
+        for editor in (self.bp, self.pulse, self.temperature, self.spo2, self.weight, self.height, self.glucose,
+                       self.follow_up):
+            editor.textChanged.connect(self._timer.start)
+        self.bp.setFocus()
+
+    def _quick_follow_up(self, days: int, months: int) -> None:
+        base = self.visit_at.dateTime().toPython().date()
+        self.follow_up.set_date(add_months(base, months) + dt.timedelta(days=days))
+
+    def visit(self) -> tuple[Visit, list[Problem]]:
+        problems: list[Problem] = []
+        values: dict[str, float | int | None] = {}
+        sys_bp = dia_bp = None
+        if self.bp.text().strip():
+            match = _BP.match(self.bp.text())
+            if match:
+                sys_bp, dia_bp = int(match[1]), int(match[2])
+            else:
+                problems.append(Problem("bp", N_("Write the blood pressure as 120/80.")))
+        for name in ("pulse", "temperature", "spo2", "weight", "height", "glucose"):
+            editor: QLineEdit = getattr(self, name)
+            try:
+                values[name] = _number(editor.text())
+            except ValueError:
+                values[name] = None
+                problems.append(Problem(name, N_("Write a number.")))
+        for name in ("pulse", "spo2"):
+            if values[name] is not None:
+                values[name] = round(values[name])  # type: ignore[arg-type]
+        follow = None
+        try:
+            follow = self.follow_up.date()
+        except ValueError:
+            problems.append(Problem("follow_up_date", N_("Write the date as dd/mm/yyyy.")))
+        diagnosis = self.diagnosis.resolve()
+        if self.diagnosis.text().strip() and diagnosis is None:
+            problems.append(Problem("diagnosis_code", N_("Choose a diagnosis from the list (or type its ICD-10 code).")))
+        extra = self.extra_diagnosis.resolve()
+        v = Visit(
+            patient_id=int(self.patient.id or 0),
+            visit_at=self.visit_at.dateTime().toPython().replace(second=0, microsecond=0),
+            complaint=self.complaint.text().strip(),
+            examination=self.examination.text().strip(),
+            bp_systolic=sys_bp,
+            bp_diastolic=dia_bp,
+            pulse=values["pulse"],  # type: ignore[arg-type]
+            temperature=values["temperature"],
+            weight=values["weight"],
+            height=values["height"],
+            spo2=values["spo2"],  # type: ignore[arg-type]
+            glucose=values["glucose"],
+            diagnosis_code=diagnosis.code if diagnosis else "",
+            diagnosis_text=diagnosis.name_vi if diagnosis else "",
+            extra_diagnoses=[ExtraDiagnosis(extra.code, extra.name_vi)] if extra else [],
+            treatment=self.treatment.text().strip(),
+            clinician_id=self.clinician.currentData(),
+            clinician_name=self.clinician.currentText(),
+            insurance_paid=self.insurance_paid.isChecked(),
+            follow_up_date=follow,
+            referred=self.referred.isChecked(),
+        )
+        return v, problems
+
+    def refresh(self, show_all: bool = False) -> list[Problem]:
+        v, problems = self.visit()
+        seen = {p.field for p in problems}
+        birth = self.patient.birth.earliest() if self.patient.birth else None
+        for problem in validate(v, clock.now(), birth):
+            name = "bp" if problem.field in ("bp_systolic", "bp_diastolic") else problem.field
+            if name not in seen:
+                problems.append(Problem(name, problem.message, problem.severity, problem.params))
+        for name, field_box in self.boxes.items():
+            mine = [p for p in problems if p.field == name]
+            if not show_all and name == "complaint":
+                mine = []
+            field_box.set_problems(mine)
+        return problems
+
+    def save(self) -> None:
+        self._timer.stop()
+        problems = self.refresh(show_all=True)
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            target = self.boxes.get(errors[0].field)
+            if target:
+                target.editor.setFocus()
+            return
+        warnings = [p for p in problems if not p.is_error]
+        if warnings and not dialogs.ask(
+            self, tr("Check before saving"),
+            "\n".join(f"{tr(VITALS[p.field].label) if p.field in VITALS else ''} {p.text()}".strip()
+                      for p in warnings) + "\n\n" + tr("Save anyway?"),
+        ):
+            return
+        v, _ = self.visit()
+        try:
+            saved = visits.insert(self.ctx.store, v)
+        except StoreError as exc:
+            dialogs.error(self, tr("Not saved"), exc.text())
+            return
+        self.result_visit = saved
+        self.ctx.visits_changed.emit()
+        self.saved.emit(saved)
+        self.accept()

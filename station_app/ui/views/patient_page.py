@@ -1,0 +1,177 @@
+"""A patient's page: identity, insurance validity, visit history; "New visit" at hand."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app import clock
+from station_app.domain.identifiers import SEX_CODES, ethnic_groups
+from station_app.domain.patient import Patient
+from station_app.i18n import N_, tr
+from station_app.store import patients, visits
+from station_app.ui.context import AppContext
+from station_app.ui.models import birth_text
+from station_app.ui.qt_i18n import fmt_date, fmt_datetime
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading
+
+HISTORY_COLUMNS = (N_("Date"), N_("BP"), N_("Complaint"), N_("Diagnosis"), N_("Treatment"), N_("Clinician"),
+                   N_("Next follow-up"))
+
+# Extra tabs added by feature modules: (title, factory(ctx, patient) -> QWidget).
+EXTRA_TABS: list[tuple[str, object]] = []
+
+
+class PatientPage(QWidget):
+    back = Signal()
+    edit_requested = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient: Patient | None = None
+
+        self.back_button = QPushButton("← " + tr("Back to the list") + " (Esc)")
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = heading("", 1.6)
+        self.subtitle = QLabel()
+        self.new_visit_button = QPushButton(tr("New visit") + " (Ctrl+N)")
+        self.new_visit_button.setStyleSheet("font-weight: bold; padding: 6px 14px;")
+        self.new_visit_button.clicked.connect(self._new_visit)
+        self.edit_button = QPushButton(tr("Edit") + " (F2)")
+        self.edit_button.clicked.connect(lambda: self.patient and self.edit_requested.emit(self.patient.id))
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.new_visit_button)
+
+        self.identity = QGroupBox(tr("Identity"))
+        self.identity_form = QFormLayout(self.identity)
+        self.insurance = QGroupBox(tr("Health insurance"))
+        self.insurance_form = QFormLayout(self.insurance)
+        self.insurance_state = QLabel()
+        cards = QHBoxLayout()
+        cards.addWidget(self.identity, 3)
+        cards.addWidget(self.insurance, 2)
+
+        self.history = QTableWidget(0, len(HISTORY_COLUMNS))
+        self.history.setHorizontalHeaderLabels([tr(c) for c in HISTORY_COLUMNS])
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.history.setWordWrap(False)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.history, tr("Visits"))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(cards)
+        layout.addWidget(self.tabs, 1)
+
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_visit)
+        QShortcut(QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back.emit)
+        ctx.visits_changed.connect(self.reload)
+        ctx.patients_changed.connect(self.reload)
+
+    def show_patient(self, patient_id: int) -> None:
+        self.patient = patients.get(self.ctx.store, patient_id)
+        self.reload()
+
+    def reload(self) -> None:
+        if self.patient is None or self.patient.id is None:
+            return
+        p = patients.get(self.ctx.store, self.patient.id) or self.patient
+        self.patient = p
+        today = clock.today()
+        self.title.setText(p.full_name + ("  †" if p.deceased else ""))
+        age = p.age_on(today)
+        bits = [p.record_no or "", tr(SEX_CODES.get(p.sex, "")), birth_text(p)]
+        if age is not None:
+            bits.append(tr("{age} years old").format(age=age))
+        self.subtitle.setText("  ·  ".join(b for b in bits if b))
+
+        _clear(self.identity_form)
+        group = ethnic_groups().get(p.ethnicity)
+        rows = [
+            (tr("Citizen ID"), p.citizen_id),
+            (tr("Phone"), p.phone),
+            (tr("Village"), p.village),
+            (tr("Address"), p.address),
+            (tr("Ethnic group"), group.name if group else p.ethnicity),
+            (tr("Occupation"), p.occupation),
+            (tr("Guardian"), " ".join(x for x in (p.guardian_name, p.guardian_phone) if x)),
+            (tr("Notes"), p.notes),
+        ]
+        if p.deceased:
+            rows.append((tr("Date of death"), fmt_date(p.deceased_date) or tr("Deceased")))
+        for label, value in rows:
+            if value:
+                value_label = QLabel(value)
+                value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.identity_form.addRow(label + ":", value_label)
+
+        _clear(self.insurance_form)
+        if p.insurance_no:
+            self.insurance_form.addRow(tr("Card no.") + ":", QLabel(p.insurance_no))
+            if p.insurance_valid_to:
+                self.insurance_form.addRow(tr("Valid to") + ":", QLabel(fmt_date(p.insurance_valid_to)))
+            if p.insurance_facility:
+                self.insurance_form.addRow(tr("Registered facility") + ":", QLabel(p.insurance_facility))
+            state = QLabel()
+            if p.insurance_expired(today):
+                state.setText(tr("Expired"))
+                state.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+            elif p.insurance_valid_to:
+                state.setText(tr("Valid"))
+                state.setStyleSheet(f"color: {OK_COLOUR}; font-weight: bold;")
+            else:
+                state.setText(tr("Validity unknown"))
+            self.insurance_state = state
+            self.insurance_form.addRow(tr("Status") + ":", state)
+        else:
+            self.insurance_state = QLabel(tr("No insurance card recorded"))
+            self.insurance_form.addRow(self.insurance_state)
+
+        history = visits.for_patient(self.ctx.store, p.id)  # type: ignore[arg-type]
+        self.history.setRowCount(len(history))
+        for row, v in enumerate(history):
+            cells = [fmt_datetime(v.visit_at), v.bp_text, v.complaint, v.diagnosis_display, v.treatment,
+                     v.clinician_name, fmt_date(v.follow_up_date)]
+            for col, text in enumerate(cells):
+                self.history.setItem(row, col, QTableWidgetItem(text))
+        self.tabs.setTabText(0, tr("Visits ({count})").format(count=len(history)))
+        # Tabs added by feature modules (follow-ups, referrals…), rebuilt for this patient.
+        while self.tabs.count() > 1:
+            widget = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            widget.deleteLater()
+        for title, factory in EXTRA_TABS:
+            self.tabs.addTab(factory(self.ctx, p), tr(title))  # type: ignore[operator]
+
+    def _new_visit(self) -> None:
+        if self.patient and self.patient.id is not None:
+            self.ctx.new_visit.emit(self.patient.id)
+
+
+def _clear(form: QFormLayout) -> None:
+    while form.rowCount():
+        form.removeRow(0)

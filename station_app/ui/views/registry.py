@@ -1,0 +1,185 @@
+"""The patient registry: search as you type over every patient, register, open a patient's page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app.i18n import tr
+from station_app.store import patients
+from station_app.ui.context import AppContext
+from station_app.ui.models import PatientTableModel
+from station_app.ui.qt_i18n import fmt_int
+from station_app.ui.views.patient_page import PatientPage
+
+SEARCH_LIMIT = 500
+
+
+class RegistryList(QWidget):
+    def __init__(self, ctx: AppContext, registry: RegistryView) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.registry = registry
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("Search: name (accents optional), record no., citizen ID, card or phone"))
+        self.search.setClearButtonEnabled(True)
+        self.register_button = QPushButton(tr("Register a patient") + " (Ctrl+R)")
+        self.register_button.clicked.connect(registry.register)
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.register_button)
+
+        self.model = PatientTableModel(ctx.store, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 12)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        widths = (90, 240, 80, 110, 140, 120)
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, int(width * self.table.fontMetrics().height() / 17))
+        self.table.activated.connect(lambda index: registry.open_patient(self.model.id_at(index.row())))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._timer.start)
+        self.search.returnPressed.connect(self._open_current)
+        self.search.installEventFilter(self)
+        QShortcut(QKeySequence("Ctrl+N"), self.table, activated=self._visit_current,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        self._all_ids: list[int] | None = None
+        ctx.patients_changed.connect(self._data_changed)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # Down arrow from the search box goes into the results.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:  # type: ignore[attr-defined]
+            self.table.setFocus()
+            if self.model.rowCount():
+                self.table.selectRow(max(self.table.currentIndex().row(), 0))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _data_changed(self) -> None:
+        self._all_ids = None
+        self.run_search()
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        if text:
+            ids = patients.search_ids(self.ctx.store, text, limit=SEARCH_LIMIT)
+            self.model.set_ids(ids)
+            if len(ids) >= SEARCH_LIMIT:
+                self.count_label.setText(tr("The first {count} matches; type more to narrow down.").format(
+                    count=fmt_int(len(ids))))
+            else:
+                self.count_label.setText(tr("{count} patients found").format(count=fmt_int(len(ids))))
+        else:
+            if self._all_ids is None:
+                self._all_ids = patients.all_ids(self.ctx.store)
+            self.model.set_ids(self._all_ids)
+            self.count_label.setText(tr("{count} patients").format(count=fmt_int(len(self._all_ids))))
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        row = index.row() if index.isValid() else 0
+        return self.model.id_at(row)
+
+    def _open_current(self) -> None:
+        self._timer.stop()
+        self.run_search()
+        patient_id = self.current_id()
+        if patient_id is not None:
+            self.registry.open_patient(patient_id)
+
+    def _visit_current(self) -> None:
+        patient_id = self.current_id()
+        if patient_id is not None:
+            self.ctx.new_visit.emit(patient_id)
+
+
+class RegistryView(QWidget):
+    """The Bệnh nhân area: the list, and a patient's page in its place when one is opened."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.stack = QStackedWidget()
+        self.list = RegistryList(ctx, self)
+        self.page = PatientPage(ctx)
+        self.page.back.connect(self.show_list)
+        self.page.edit_requested.connect(self.edit)
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.register)
+
+    def activate(self) -> None:
+        if self.list.model.rowCount() == 0 and not self.list.search.text():
+            self.list.run_search()
+        if self.stack.currentWidget() is self.list:
+            self.list.focus_search()
+
+    def show_list(self) -> None:
+        self.stack.setCurrentWidget(self.list)
+        self.list.table.setFocus()
+
+    def open_patient(self, patient_id: int | None) -> None:
+        if patient_id is None:
+            return
+        self.page.show_patient(patient_id)
+        self.stack.setCurrentWidget(self.page)
+        self.page.new_visit_button.setFocus()
+
+    def register(self) -> None:
+        from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
+
+        form = PatientForm(self.ctx, parent=self)
+        form.saved.connect(lambda p: self.open_patient(p.id))
+        form.open_existing.connect(self.open_patient)
+        name = self.list.search.text().strip()
+        if name and not any(ch.isdigit() for ch in name):
+            form.full_name.setText(name)
+        form.open()
+
+    def edit(self, patient_id: int) -> None:
+        from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
+
+        patient = patients.get(self.ctx.store, patient_id)
+        if patient is None:
+            return
+        form = PatientForm(self.ctx, patient, parent=self)
+        form.open()
