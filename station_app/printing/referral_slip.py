@@ -31,7 +31,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from station_app.domain.referral import Referral, ReferralForm, expand_abbreviations, load_form
+from station_app.domain.referral import (
+    EarlierTreatment,
+    Referral,
+    ReferralForm,
+    expand_abbreviations,
+    load_form,
+)
 from station_app.printing import fonts
 from station_app.printing.pdf import set_metadata, write_atomic
 
@@ -170,7 +176,7 @@ def _ident(text: str | None) -> str:
 
 
 def _date(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else f"{BLANK}/{BLANK}/{BLANK}"
+    return value.strftime("%d/%m/%Y") if value else "..../..../........"
 
 
 class _Layout:
@@ -406,9 +412,9 @@ class _Layout:
 def _header(lay: _Layout, referral: Referral, station: Station, station_name: str) -> None:
     form = lay.form
     header = form.header
-    size = max(lay.size - 1, 9.0)
+    size = min(max(lay.size - 1, 9.0), 10.5)
     lead = size * LEADING
-    left_w, right_w = CONTENT_WIDTH * 0.31, CONTENT_WIDTH * 0.22
+    left_w, right_w = CONTENT_WIDTH * 0.30, CONTENT_WIDTH * 0.25
     centre_w = CONTENT_WIDTH - left_w - right_w
     centre_x, right_x = left_w, left_w + centre_w
     ops: list[_Op] = []
@@ -518,9 +524,8 @@ def _patient(lay: _Layout, r: Referral, station_name: str) -> None:
 
 def _earlier(lay: _Layout, r: Referral) -> None:
     lay.add(lay.text_rows([_Span(lay.label("treated"), lay.regular)], keep_with_next=True))
-    items = list(r.earlier_treatments[:2])
-    while len(items) < 2:
-        items.append(None)  # type: ignore[arg-type]
+    # the form always shows two "+ Tại" lines, dotted when empty
+    items: list[EarlierTreatment | None] = [*r.earlier_treatments[:2], None, None][:2]
     indent = lay.size * 1.2
     dates = [
         f"{lay.label('treated_from')} {_date(item.from_date if item else None)} "
@@ -635,12 +640,12 @@ def _signatures(lay: _Layout, r: Referral, station: Station) -> None:
     template = sig["date"] if place else sig["date_without_place"]
     date_line = template.format(place=place, day=day, month=month, year=year)
 
-    y_right = centred(date_line, lay.italic, right_x, right_w, 0.0)
-    top = y_right
-    y_right = centred(sig["representative"]["heading"], lay.bold, right_x, right_w, top)
-    y_right = centred(sig["representative"]["note"], lay.italic, right_x, right_w, y_right)
+    # the date above the representative's block; the clinician's block on the left
+    top = centred(date_line, lay.italic, right_x, right_w, 0.0)
     y_left = centred(sig["clinician"]["heading"], lay.bold, 0.0, left_w, top)
     y_left = centred(sig["clinician"]["note"], lay.italic, 0.0, left_w, y_left)
+    y_right = centred(sig["representative"]["heading"], lay.bold, right_x, right_w, top)
+    y_right = centred(sig["representative"]["note"], lay.italic, right_x, right_w, y_right)
 
     names_y = max(y_left, y_right) + lead * 3.2
     clinician = _ident(r.clinician_name)

@@ -273,8 +273,8 @@ class VisitForm(QDialog):
                 problems.append(Problem(name, problem.message, problem.severity, problem.params))
         for name, field_box in self.boxes.items():
             mine = [p for p in problems if p.field == name]
-            if not show_all and name == "complaint":
-                mine = []
+            if not show_all and name in ("complaint", "diagnosis_code"):
+                mine = []  # said only on saving: while typing, the list is still being chosen from
             field_box.set_problems(mine)
         return problems
 
