@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from station_app.domain.referral import EarlierTreatment, Referral  # noqa: E402
-from station_app.printing import fonts  # noqa: E402
-from station_app.printing.referral_slip import (  # noqa: E402
+from station_app.domain.referral import EarlierTreatment, Referral
+from station_app.printing import fonts
+from station_app.printing.referral_slip import (
     Station,
     render_referral,
     render_referral_bytes,
@@ -56,8 +56,11 @@ def example_referral() -> Referral:
         insurance_no="HT3757512345678",
         insurance_valid_to=dt.date(2026, 12, 31),
         earlier_treatments=[
-            EarlierTreatment("TYT xã Tân Phú (quản lý tăng huyết áp ngoại trú)", dt.date(2024, 3, 12),
-                             dt.date(2026, 1, 14)),
+            EarlierTreatment(
+                "TYT xã Tân Phú (quản lý tăng huyết áp ngoại trú)",
+                dt.date(2024, 3, 12),
+                dt.date(2026, 1, 14),
+            ),
         ],
         clinical_signs=(
             "Đau đầu vùng chẩm, chóng mặt 3 ngày nay, không yếu liệt. Huyết áp đo 3 lần trong "

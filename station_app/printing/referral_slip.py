@@ -803,7 +803,14 @@ def render_referral_bytes(
     station_name = _clean(referral.sending_station or station.name)
 
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1)
+    # the initial font is ours, else reportlab references an unembedded Helvetica on every page
+    c = Canvas(
+        buffer,
+        pagesize=A4,
+        pageCompression=1,
+        initialFontName=lay.regular,
+        initialFontSize=lay.size,
+    )
     number = referral.number
     title = f"{form.name} – {number}" if number else form.name
     subject = " – ".join(

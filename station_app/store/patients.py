@@ -174,6 +174,9 @@ def insert(store: Store, patient: Patient) -> Patient:
         store.conn.execute(
             "INSERT INTO patient_search (rowid, words) VALUES (?, ?)", (next_id, search_words(saved))
         )
+        from station_app.store import followups  # noqa: PLC0415 - followups imports this module
+
+        followups.on_patient_registered(store, saved)
     return saved
 
 

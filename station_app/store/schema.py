@@ -157,4 +157,84 @@ def m0001_initial(db: Database) -> None:
     _version(db, 1)
 
 
+
+@migrations(name="0002_followups")
+def m0002_followups(db: Database) -> None:
+    """Follow-up reminders, programme enrolments and vaccine doses."""
+    _run(
+        db,
+        """
+        CREATE TABLE enrolments (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            programme TEXT NOT NULL,
+            enrolled_on TEXT NOT NULL,
+            detected_on TEXT,
+            closed_on TEXT,
+            closure TEXT NOT NULL DEFAULT '',
+            lmp TEXT,
+            edd TEXT,
+            history_cvd INTEGER NOT NULL DEFAULT 0,
+            last_bp_systolic INTEGER,
+            last_bp_diastolic INTEGER,
+            last_glucose REAL,
+            last_visit_on TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX enrolments_patient ON enrolments (patient_id, programme);
+        CREATE INDEX enrolments_programme ON enrolments (programme, closed_on);
+
+        CREATE TABLE vaccine_doses (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            series TEXT NOT NULL,
+            dose INTEGER NOT NULL,
+            given_on TEXT NOT NULL,
+            place TEXT NOT NULL DEFAULT '',
+            from_booklet INTEGER NOT NULL DEFAULT 0,
+            visit_id INTEGER REFERENCES visits (id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX vaccine_doses_patient ON vaccine_doses (patient_id, series, dose);
+        CREATE INDEX vaccine_doses_given ON vaccine_doses (given_on);
+
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL,
+            due_date TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'removed')),
+            source TEXT NOT NULL DEFAULT 'manual',
+            rule TEXT NOT NULL DEFAULT '',
+            source_visit_id INTEGER REFERENCES visits (id),
+            created_on TEXT NOT NULL,
+            closed_on TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX followups_status ON followups (status, due_date);
+        CREATE INDEX followups_patient ON followups (patient_id, status);
+        CREATE INDEX followups_closed ON followups (closed_on) WHERE closed_on IS NOT NULL;
+
+        CREATE TABLE followup_outcomes (
+            id INTEGER PRIMARY KEY,
+            followup_id INTEGER NOT NULL REFERENCES followups (id),
+            kind TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            until TEXT,
+            reason TEXT,
+            visit_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX followup_outcomes_item ON followup_outcomes (followup_id);
+
+        ALTER TABLE visits ADD COLUMN refill_days INTEGER;
+        ALTER TABLE visits ADD COLUMN antenatal INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE visits ADD COLUMN tetanus INTEGER NOT NULL DEFAULT 0
+        """,
+    )
+    _version(db, 2)
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.store.database import Store, now_text
 from station_app.store.icd10 import shipped_version
+
+if TYPE_CHECKING:
+    from station_app.store.followups import VisitFeeds
 
 COLUMNS = (
     "id, patient_id, visit_at, complaint, examination, bp_systolic, bp_diastolic, pulse, "
@@ -41,17 +45,23 @@ def to_values(v: Visit) -> dict[str, object]:
     return values
 
 
-def insert(store: Store, visit: Visit) -> Visit:
-    """Record a visit in one transaction; returns it with its id."""
+def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit:
+    """Record a visit in one transaction with what it changes in the follow-ups and programmes
+    (items it closes, the next ones it schedules); returns it with its id."""
+    from station_app.store import followups  # noqa: PLC0415 - followups imports this module
+
+    feeds = feeds or followups.VisitFeeds()
     values = to_values(visit)
     stamp = now_text()
-    values.update(created_at=stamp, updated_at=stamp, icd10_version=shipped_version())
+    values.update(created_at=stamp, updated_at=stamp, icd10_version=shipped_version(),
+                  refill_days=feeds.refill_days, antenatal=int(feeds.antenatal), tetanus=int(feeds.tetanus))
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with store.write():
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
-        visit_id = cursor.lastrowid
-    return replace(visit, id=visit_id, created_at=dt.datetime.fromisoformat(stamp))
+        saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
+        followups.after_visit(store, saved, feeds)
+    return saved
 
 
 def get(store: Store, visit_id: int) -> Visit | None:

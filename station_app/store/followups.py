@@ -1,0 +1,544 @@
+"""Follow-up items, programme enrolments and vaccine doses in the database, and the rules that
+keep them in step with what happens: a recorded visit closes the patient's matching open items
+(also when it is entered late, with its real date) and schedules the next ones; a child under 2
+is enrolled in vaccination when registered; each programme's next due item is recomputed from
+its schedule data whenever a dose, a visit or an enrolment changes.
+
+Which section an item is in (due, overdue, agreed…) is decided by one function only:
+``station_app.domain.followup.classify``. Everything here loads items and hands them to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from station_app import clock
+from station_app.domain import antenatal, vaccination
+from station_app.domain.chronic import BloodPressure, is_high_risk, refill_due
+from station_app.domain.followup import (
+    FollowUpItem,
+    Kind,
+    Outcome,
+    OutcomeKind,
+    RemovalReason,
+    Section,
+    Status,
+    classify,
+    close_matching,
+    counts,
+    work_list,
+)
+from station_app.domain.patient import Patient
+from station_app.domain.visit import Visit
+from station_app.i18n import translate
+from station_app.store.database import Store, now_text
+
+CHRONIC_CODES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E10", "E11", "E12", "E13", "E14")}
+VACCINATION_AGE_LIMIT_DAYS = 2 * 365
+REMOVED_SHOWN_DAYS = 90  # removed items stay visible in their section this long
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(text: object) -> dt.date | None:
+    return dt.date.fromisoformat(str(text)) if text else None
+
+
+def vi(source: str) -> str:
+    """Labels are stored in the station's language (Vietnamese) as the nurse will read them."""
+    return translate(source, "vi")
+
+
+# -- loading items ------------------------------------------------------------------------------
+ITEM_COLUMNS = "f.id, f.patient_id, f.kind, f.label, f.due_date, f.status, f.source, f.rule, f.created_on"
+
+
+def _outcomes(store: Store, ids: list[int]) -> dict[int, list[Outcome]]:
+    found: dict[int, list[Outcome]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for row in store.conn.execute(
+            "SELECT followup_id, kind, recorded_at, note, until, reason, visit_id FROM followup_outcomes "
+            f"WHERE followup_id IN ({marks}) ORDER BY recorded_at, id",
+            chunk,
+        ):
+            found.setdefault(row[0], []).append(Outcome(
+                OutcomeKind(row[1]), dt.date.fromisoformat(row[2]), row[3], _date(row[4]),
+                RemovalReason(row[5]) if row[5] else None, row[6],
+            ))
+    return found
+
+
+def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[FollowUpItem]:
+    rows = store.conn.execute(f"SELECT {ITEM_COLUMNS}, f.id IN (SELECT followup_id FROM followup_outcomes) "
+                              f"FROM followups f WHERE {where}", list(params)).fetchall()
+    with_outcomes = [r[0] for r in rows if r[9]]
+    outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
+    return [
+        FollowUpItem(
+            id=r[0], patient_id=r[1], kind=Kind(r[2]), label=r[3], due_date=dt.date.fromisoformat(r[4]),
+            status=Status(r[5]), source=r[6], outcomes=tuple(outcomes.get(r[0], ())),
+            created_on=dt.date.fromisoformat(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def rule_of(store: Store, item_id: int) -> str:
+    return str(store.scalar("SELECT rule FROM followups WHERE id = ?", (item_id,)) or "")
+
+
+def patient_items(store: Store, patient_id: int, open_only: bool = False) -> list[FollowUpItem]:
+    where = "f.patient_id = ?" + (" AND f.status = 'open'" if open_only else "")
+    return sorted(_items(store, where, (patient_id,)), key=lambda i: (i.status != Status.OPEN, i.due_date))
+
+
+def get_item(store: Store, item_id: int) -> FollowUpItem | None:
+    found = _items(store, "f.id = ?", (item_id,))
+    return found[0] if found else None
+
+
+def list_items(store: Store, today: dt.date | None = None) -> list[FollowUpItem]:
+    """Everything the work list can show on ``today``: the open items, and the items removed
+    recently (still shown in their section)."""
+    today = today or clock.today()
+    since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
+    return _items(
+        store,
+        "f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?)",
+        (since, today.isoformat()),
+    )
+
+
+# -- the work list with the facts a nurse needs on each row -------------------------------------
+@dataclass(frozen=True)
+class WorkRow:
+    item: FollowUpItem
+    section: Section
+    days_overdue: int
+    high_risk: bool
+    patient_id: int
+    full_name: str
+    sex: str
+    birth_year: int | None
+    age: int | None
+    village: str
+    phone: str
+    programme: str  # "vaccination", "antenatal", "hypertension", "diabetes", "" (from the rule)
+
+    @property
+    def outcome_text(self) -> str:
+        last = self.item.last_outcome
+        return last.describe() if last else ""
+
+
+def _programme(rule: str, kind: Kind) -> str:
+    if rule.startswith("vaccine:"):
+        return "vaccination"
+    if rule.startswith("antenatal:"):
+        return "antenatal"
+    if rule.startswith("chronic:"):
+        return rule.split(":")[1]
+    if kind is Kind.POST_REFERRAL:
+        return "referral"
+    return ""
+
+
+def high_risk_patients(store: Store, items: list[FollowUpItem], today: dt.date) -> set[int]:
+    """Patients who go first on the call list: last BP ≥ 160/100, or ≥ 140/90 with a history of
+    stroke or heart attack; an infant behind on vaccines; a pregnancy near term that is overdue."""
+    risky: set[int] = set()
+    for pid, sys_bp, dia_bp, cvd in store.conn.execute(
+        "SELECT patient_id, last_bp_systolic, last_bp_diastolic, history_cvd FROM enrolments "
+        "WHERE programme = 'hypertension' AND closed_on IS NULL AND last_bp_systolic IS NOT NULL "
+        "AND (last_bp_systolic >= 140 OR last_bp_diastolic >= 90)"
+    ):
+        try:
+            reading = BloodPressure(sys_bp, dia_bp)
+        except ValueError:
+            continue
+        if is_high_risk(reading, bool(cvd)):
+            risky.add(pid)
+    near_term = {
+        pid for (pid,) in store.conn.execute(
+            "SELECT patient_id FROM enrolments WHERE programme = 'antenatal' AND closed_on IS NULL AND edd <= ?",
+            ((today + dt.timedelta(days=28)).isoformat(),),
+        )
+    }
+    infant_born_after = (today - dt.timedelta(days=365)).isoformat()
+    infants = {
+        pid for (pid,) in store.conn.execute(
+            "SELECT DISTINCT f.patient_id FROM followups f JOIN patients p ON p.id = f.patient_id "
+            "WHERE f.status = 'open' AND f.kind = 'vaccine_dose' AND f.due_date < ? "
+            "AND printf('%04d-%02d-%02d', p.birth_year, coalesce(p.birth_month, 1), coalesce(p.birth_day, 1)) >= ?",
+            (today.isoformat(), infant_born_after),
+        )
+    }
+    for item in items:
+        pid = int(item.patient_id)
+        if pid in infants or (pid in near_term and item.kind is Kind.ANTENATAL_VISIT and item.due_date < today):
+            risky.add(pid)
+    return risky
+
+
+def work_rows(store: Store, today: dt.date | None = None, section: Section | None = None,
+              programme: str = "", village: str = "") -> list[WorkRow]:
+    """The Nhắc hẹn list: items sorted by section, then risk, then days overdue."""
+    today = today or clock.today()
+    items = list_items(store, today)
+    risky = high_risk_patients(store, items, today)
+    ordered = work_list(items, today, section, risky)
+    ordered = [i for i in ordered if classify(i, today) not in (Section.DONE, Section.UPCOMING) or section is not None]
+    rules = dict(store.conn.execute("SELECT id, rule FROM followups WHERE status = 'open' OR closed_on >= ?",
+                                    ((today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat(),)).fetchall())
+    people = {}
+    ids = sorted({int(i.patient_id) for i in ordered})
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for row in store.conn.execute(
+            "SELECT id, full_name, sex, birth_year, birth_month, birth_day, village, phone, guardian_phone "
+            f"FROM patients WHERE id IN ({marks})", chunk,
+        ):
+            people[row[0]] = row
+    rows = []
+    for item in ordered:
+        person = people.get(int(item.patient_id))
+        if person is None:
+            continue
+        prog = _programme(rules.get(item.id, ""), item.kind)
+        if programme and prog != programme:
+            continue
+        if village and person[6] != village:
+            continue
+        age = None
+        if person[3]:
+            born = dt.date(person[3], person[4] or 7, person[5] or 1)
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        rows.append(WorkRow(
+            item=item, section=classify(item, today), days_overdue=max((today - item.due_date).days, 0),
+            high_risk=int(item.patient_id) in risky, patient_id=int(item.patient_id), full_name=person[1],
+            sex=person[2], birth_year=person[3], age=age, village=person[6], phone=person[7] or person[8] or "",
+            programme=prog,
+        ))
+    return rows
+
+
+def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
+    """The counts on the Today view and in reports: the same items, the same ``classify``."""
+    today = today or clock.today()
+    return counts(list_items(store, today), today)
+
+
+# -- writing items and outcomes -----------------------------------------------------------------
+def add_item(store: Store, patient_id: int, kind: Kind, label: str, due: dt.date, source: str = "manual",
+             rule: str = "", visit_id: int | None = None, created_on: dt.date | None = None) -> int:
+    with store.write():
+        cursor = store.conn.execute(
+            "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, source_visit_id, created_on, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient_id, str(kind), label, due.isoformat(), source, rule, visit_id,
+             (created_on or clock.today()).isoformat(), now_text()),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
+    """Save a call outcome (agreed, remind later, removed with a reason, done). A death recorded
+    here marks the patient deceased everywhere and closes their other open items."""
+    with store.write():
+        store.conn.execute(
+            "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (item_id, str(outcome.kind), outcome.recorded_at.isoformat(), outcome.note, _iso(outcome.until),
+             str(outcome.reason) if outcome.reason else None, outcome.visit_id, now_text()),
+        )
+        if outcome.kind in (OutcomeKind.REMOVED, OutcomeKind.DONE):
+            status = "removed" if outcome.kind is OutcomeKind.REMOVED else "done"
+            store.conn.execute("UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
+                               (status, outcome.recorded_at.isoformat(), item_id))
+        if outcome.records_death:
+            patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
+            mark_deceased(store, int(patient_id), outcome.recorded_at)  # type: ignore[arg-type]
+
+
+def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
+    with store.write():
+        store.conn.execute(
+            "UPDATE patients SET deceased = 1, deceased_date = coalesce(deceased_date, ?), updated_at = ? WHERE id = ?",
+            (on.isoformat(), now_text(), patient_id),
+        )
+        others = [r[0] for r in store.conn.execute(
+            "SELECT id FROM followups WHERE patient_id = ? AND status = 'open'", (patient_id,))]
+        for other in others:
+            store.conn.execute(
+                "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, reason, created_at) "
+                "VALUES (?, 'removed', ?, 'died', ?)", (other, on.isoformat(), now_text()))
+            store.conn.execute("UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?",
+                               (on.isoformat(), other))
+        store.conn.execute("UPDATE enrolments SET closed_on = ?, closure = 'died' WHERE patient_id = ? "
+                           "AND closed_on IS NULL", (on.isoformat(), patient_id))
+
+
+def _close(store: Store, item_id: int, on: dt.date, visit_id: int | None, kind: str = "done",
+           reason: str | None = None, note: str = "") -> None:
+    store.conn.execute(
+        "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, reason, visit_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", (item_id, kind, on.isoformat(), note, reason, visit_id, now_text()))
+    store.conn.execute("UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
+                       ("done" if kind == "done" else "removed", on.isoformat(), item_id))
+
+
+# -- programmes -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Enrolment:
+    id: int
+    patient_id: int
+    programme: str
+    enrolled_on: dt.date
+    detected_on: dt.date | None
+    closed_on: dt.date | None
+    closure: str
+    lmp: dt.date | None
+    edd: dt.date | None
+    history_cvd: bool
+    last_bp: tuple[int, int] | None
+    last_glucose: float | None
+    last_visit_on: dt.date | None
+
+
+def enrolments(store: Store, patient_id: int, open_only: bool = True) -> list[Enrolment]:
+    rows = store.conn.execute(
+        "SELECT id, patient_id, programme, enrolled_on, detected_on, closed_on, closure, lmp, edd, history_cvd, "
+        "last_bp_systolic, last_bp_diastolic, last_glucose, last_visit_on FROM enrolments WHERE patient_id = ?"
+        + (" AND closed_on IS NULL" if open_only else "") + " ORDER BY enrolled_on",
+        (patient_id,),
+    ).fetchall()
+    return [Enrolment(r[0], r[1], r[2], _date(r[3]), _date(r[4]), _date(r[5]), r[6], _date(r[7]), _date(r[8]),  # type: ignore[arg-type]
+                      bool(r[9]), (r[10], r[11]) if r[10] else None, r[12], _date(r[13])) for r in rows]
+
+
+def enrol(store: Store, patient_id: int, programme: str, on: dt.date, *, detected_on: dt.date | None = None,
+          lmp: dt.date | None = None, edd: dt.date | None = None, history_cvd: bool = False) -> int:
+    """Enrol a patient in a programme (once: an open enrolment is reused) and schedule its items."""
+    with store.write():
+        existing = store.scalar(
+            "SELECT id FROM enrolments WHERE patient_id = ? AND programme = ? AND closed_on IS NULL",
+            (patient_id, programme))
+        if existing:
+            return int(existing)  # type: ignore[arg-type]
+        if programme == "antenatal":
+            pregnancy = antenatal.enrol(on, lmp=lmp, edd=edd)
+            edd = pregnancy.edd
+        cursor = store.conn.execute(
+            "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, lmp, edd, history_cvd, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient_id, programme, on.isoformat(), _iso(detected_on or on), _iso(lmp), _iso(edd),
+             int(history_cvd), now_text()))
+        if programme == "vaccination":
+            sync_vaccination(store, patient_id, on)
+        elif programme == "antenatal":
+            sync_antenatal(store, patient_id, on)
+        return int(cursor.lastrowid or 0)
+
+
+def close_enrolment(store: Store, enrolment_id: int, on: dt.date, closure: str) -> None:
+    """Close a programme (delivery, loss, moved…): its open items are removed from the list."""
+    with store.write():
+        row = store.conn.execute("SELECT patient_id, programme FROM enrolments WHERE id = ?", (enrolment_id,)).fetchone()
+        store.conn.execute("UPDATE enrolments SET closed_on = ?, closure = ? WHERE id = ?",
+                           (on.isoformat(), closure, enrolment_id))
+        prefix = {"vaccination": "vaccine:", "antenatal": "antenatal:"}.get(row[1], f"chronic:{row[1]}")
+        for (item_id,) in store.conn.execute(
+            "SELECT id FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE ?",
+            (row[0], prefix + "%")).fetchall():
+            _close(store, item_id, on, None, "removed", "other", closure)
+
+
+def given_doses(store: Store, patient_id: int) -> list[vaccination.GivenDose]:
+    return [
+        vaccination.GivenDose(r[0], r[1], dt.date.fromisoformat(r[2]), r[3], bool(r[4]))
+        for r in store.conn.execute(
+            "SELECT series, dose, given_on, place, from_booklet FROM vaccine_doses WHERE patient_id = ? "
+            "ORDER BY given_on", (patient_id,))
+    ]
+
+
+def record_dose(store: Store, patient_id: int, series: str, dose: int, given_on: dt.date, place: str = "",
+                from_booklet: bool = False, visit_id: int | None = None) -> None:
+    """A vaccine dose given here, elsewhere, or copied from the child's paper booklet."""
+    with store.write():
+        store.conn.execute(
+            "INSERT INTO vaccine_doses (patient_id, series, dose, given_on, place, from_booklet, visit_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient_id, series, dose, given_on.isoformat(), place, int(from_booklet), visit_id, now_text()))
+        enrol(store, patient_id, "vaccination", given_on)
+        sync_vaccination(store, patient_id, clock.today(), visit_id=visit_id, closed_on=given_on)
+
+
+def _birth(store: Store, patient_id: int) -> dt.date | None:
+    row = store.conn.execute("SELECT birth_year, birth_month, birth_day FROM patients WHERE id = ?",
+                             (patient_id,)).fetchone()
+    if not row or row[0] is None:
+        return None
+    return dt.date(row[0], row[1] or 7, row[2] or 1)
+
+
+def sync_vaccination(store: Store, patient_id: int, today: dt.date, visit_id: int | None = None,
+                     closed_on: dt.date | None = None) -> None:
+    """Make the child's open vaccine items match the schedule: one item per series' next dose."""
+    birth = _birth(store, patient_id)
+    if birth is None:
+        return
+    given = given_doses(store, patient_id)
+    given_keys = {(g.series, g.dose) for g in given}
+    wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
+    with store.write():
+        open_items = store.conn.execute(
+            "SELECT id, rule, due_date FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE 'vaccine:%'",
+            (patient_id,)).fetchall()
+        have = set()
+        for item_id, rule, due in open_items:
+            if rule in wanted:
+                have.add(rule)
+                if due != wanted[rule].due_date.isoformat():
+                    store.conn.execute("UPDATE followups SET due_date = ? WHERE id = ?",
+                                       (wanted[rule].due_date.isoformat(), item_id))
+                continue
+            _, series, dose = rule.split(":")
+            if (series, int(dose)) in given_keys:
+                _close(store, item_id, closed_on or today, visit_id)
+            else:
+                _close(store, item_id, today, None, "removed", "other", "schedule")
+        for rule, due in wanted.items():
+            if rule not in have:
+                store.conn.execute(
+                    "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
+                    "VALUES (?, 'vaccine_dose', ?, ?, 'programme', ?, ?, ?)",
+                    (patient_id, due.series.label(due.number, "vi"), due.due_date.isoformat(), rule,
+                     today.isoformat(), now_text()))
+
+
+def _pregnancy(e: Enrolment) -> antenatal.Pregnancy:
+    return antenatal.Pregnancy(enrolled_on=e.enrolled_on, edd=e.edd, lmp=e.lmp)  # type: ignore[arg-type]
+
+
+def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int | None = None) -> None:
+    """The pregnancy's next antenatal contact and next tetanus dose as open items."""
+    open_enrolments = [e for e in enrolments(store, patient_id) if e.programme == "antenatal"]
+    with store.write():
+        items = store.conn.execute(
+            "SELECT id, rule, due_date FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE 'antenatal:%'",
+            (patient_id,)).fetchall()
+        if not open_enrolments:
+            for item_id, _rule, _due in items:
+                _close(store, item_id, today, None, "removed", "other", "closed")
+            return
+        pregnancy = _pregnancy(open_enrolments[0])
+        start = pregnancy.dating_lmp.isoformat()
+        visit_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
+            "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1 AND visit_at >= ?", (patient_id, start))]
+        tetanus_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
+            "SELECT visit_at FROM visits WHERE patient_id = ? AND tetanus = 1 AND visit_at >= ?", (patient_id, start))]
+        wanted: dict[str, tuple[str, dt.date, Kind]] = {}
+        contact = antenatal.next_visit(pregnancy, visit_days)
+        if contact:
+            label = vi("Antenatal visit {number} (week {week})").format(number=contact.number, week=contact.week)
+            wanted[f"antenatal:contact:{contact.number}"] = (label, contact.due_date, Kind.ANTENATAL_VISIT)
+        tetanus = antenatal.tetanus_next(pregnancy, tetanus_days)
+        if tetanus:
+            label = vi("Tetanus dose {dose} (pregnancy)").format(dose=tetanus.dose)
+            wanted[f"antenatal:tetanus:{tetanus.dose}"] = (label, tetanus.due_date, Kind.VACCINE_DOSE)
+        have = set()
+        for item_id, rule, due in items:
+            if rule in wanted:
+                have.add(rule)
+                if due != wanted[rule][1].isoformat():
+                    store.conn.execute("UPDATE followups SET due_date = ? WHERE id = ?",
+                                       (wanted[rule][1].isoformat(), item_id))
+            else:
+                _close(store, item_id, today, visit_id)
+        for rule, (label, due, kind) in wanted.items():
+            if rule not in have:
+                store.conn.execute(
+                    "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
+                    "VALUES (?, ?, ?, ?, 'programme', ?, ?, ?)",
+                    (patient_id, str(kind), label, due.isoformat(), rule, today.isoformat(), now_text()))
+
+
+def chronic_programme(code: str) -> str | None:
+    for programme, prefixes in CHRONIC_CODES.items():
+        if any(code.startswith(p) for p in prefixes):
+            return programme
+    return None
+
+
+# -- hooks called by the patient and visit stores ---------------------------------------------------
+def on_patient_registered(store: Store, patient: Patient) -> None:
+    """Every child registered under 2 years is enrolled in vaccination automatically."""
+    if patient.id is None or patient.birth is None or patient.deceased:
+        return
+    today = clock.today()
+    if (today - patient.birth.midpoint()).days < VACCINATION_AGE_LIMIT_DAYS:
+        enrol(store, patient.id, "vaccination", today)
+
+
+@dataclass
+class VisitFeeds:
+    """What a visit brings to the programmes besides the visit itself."""
+
+    refill_days: int | None = None  # medicine supplied for N days (chronic programmes)
+    vaccines: tuple[tuple[str, int], ...] = ()  # (series, dose) given at this visit
+    antenatal: bool = False  # an antenatal visit
+    tetanus: bool = False  # a tetanus dose given to a pregnant woman
+    history_cvd: bool | None = None
+
+
+def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> None:
+    """Inside the visit's transaction: close the matching open items, then schedule the next."""
+    feeds = feeds or VisitFeeds()
+    assert visit.id is not None
+    day = visit.visit_at.date()
+    today = clock.today()
+    pid = visit.patient_id
+    programme = chronic_programme(visit.diagnosis_code) if visit.diagnosis_code else None
+    # 1. Close what this visit answers (a back-dated visit too: it happened after the item was made).
+    kinds = [Kind.REVISIT, Kind.CUSTOM]
+    if programme or feeds.refill_days:
+        kinds.append(Kind.CHRONIC_REFILL)
+    if feeds.antenatal:
+        kinds.append(Kind.ANTENATAL_VISIT)
+    open_items = patient_items(store, pid, open_only=True)
+    for item in close_matching(open_items, day, kinds, pid):
+        _close(store, int(item.id), day, visit.id)  # type: ignore[arg-type]
+    # 2. Programmes fed by the visit.
+    if programme:
+        enrol(store, pid, programme, day, detected_on=day)
+    if programme or feeds.refill_days:
+        store.conn.execute(
+            "UPDATE enrolments SET last_visit_on = ?, last_bp_systolic = coalesce(?, last_bp_systolic), "
+            "last_bp_diastolic = coalesce(?, last_bp_diastolic), last_glucose = coalesce(?, last_glucose), "
+            "history_cvd = coalesce(?, history_cvd) "
+            "WHERE patient_id = ? AND programme IN ('hypertension', 'diabetes') AND closed_on IS NULL "
+            "AND (last_visit_on IS NULL OR last_visit_on <= ?)",
+            (day.isoformat(), visit.bp_systolic, visit.bp_diastolic, visit.glucose,
+             None if feeds.history_cvd is None else int(feeds.history_cvd), pid, day.isoformat()))
+    for series, dose in feeds.vaccines:
+        record_dose(store, pid, series, dose, day, vi("this station"), visit_id=visit.id)
+    if feeds.antenatal or feeds.tetanus:
+        sync_antenatal(store, pid, today, visit.id)
+    # 3. What comes next.
+    if programme or feeds.refill_days:
+        days = feeds.refill_days or 30
+        due = visit.follow_up_date or refill_due(day, min(max(days, 1), 90))
+        name = programme or "hypertension"
+        label = vi("Medicine refill") + (" — " + visit.diagnosis_code if visit.diagnosis_code else "")
+        add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", f"chronic:{name}", visit.id, day)
+    elif visit.follow_up_date:
+        label = vi("Revisit") + (" — " + visit.diagnosis_display if visit.diagnosis_display else "")
+        add_item(store, pid, Kind.REVISIT, label[:120], visit.follow_up_date, f"visit:{visit.id}", "", visit.id, day)
