@@ -155,6 +155,9 @@ def generate(
     store = open_store(path)
     try:
         total_visits = _fill(store, patients, seed, visits_per_patient, progress)
+        from station_app.demo_followups import add_followups  # noqa: PLC0415
+
+        add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
         store.conn.execute("PRAGMA optimize")
         store.conn.execute("ANALYZE")
     finally:

@@ -174,7 +174,7 @@ class Referral:
     reason: str | None = None  # "1a", "1b" or "2"
     direction: str = ""  # direction of treatment
     transfer_at: dt.datetime | None = None
-    one_year: bool = False  # valid for one year (diseases of Phụ lục III)
+    one_year: bool | None = False  # valid for one year (Phụ lục III); None: not decided yet
     transport: str = ""
     escort_name: str = ""
     escort_title: str = ""
@@ -231,7 +231,7 @@ class Referral:
     def valid_until(self, holidays: Collection[dt.date] | None = None) -> dt.date | None:
         """Last day the slip can be used, or ``None`` before it is signed."""
         signed = self.signing_date
-        return valid_until(signed, self.one_year, holidays) if signed else None
+        return valid_until(signed, bool(self.one_year), holidays) if signed else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,7 +409,7 @@ def validate(referral: Referral) -> list[Problem]:
 
     # Required by the form
     if not r.patient_name.strip():
-        error("patient_name", N_("Enter the patient's full name."))
+        error("patient_name", N_("Enter the name of the patient being referred."))
     if not r.receiving_facility.strip():
         error("receiving_facility", N_("Enter the facility the patient is referred to."))
     if not r.diagnosis.strip():

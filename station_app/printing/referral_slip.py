@@ -49,7 +49,7 @@ MARGIN_BOTTOM = 12 * mm
 CONTENT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 
 FONT_SIZES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0)  # tried in this order
-LEADING = 1.24  # line height as a multiple of the font size
+LEADING = 1.2  # line height as a multiple of the font size
 DOT = "."
 BLANK = "……"  # a short blank inside a line (dates, times)
 TICK = "X"  # drawn in the sans face inside a ticked box, as text, so tests can find it
@@ -413,6 +413,7 @@ def _header(lay: _Layout, referral: Referral, station: Station, station_name: st
     form = lay.form
     header = form.header
     size = min(max(lay.size - 1, 9.0), 10.5)
+    gutter = size * 0.8  # white space between the three blocks
     lead = size * LEADING
     left_w, right_w = CONTENT_WIDTH * 0.30, CONTENT_WIDTH * 0.25
     centre_w = CONTENT_WIDTH - left_w - right_w
@@ -426,23 +427,24 @@ def _header(lay: _Layout, referral: Referral, station: Station, station_name: st
         if not text:
             continue
         # shrink a little rather than leave one word alone on a second line
-        fitted = max(lay.fit(text, font, size, left_w - 4), size * 0.82)
-        for line in lay.flow([_Span(text, font)], left_w - 4, size=fitted, align="center"):
+        fitted = max(lay.fit(text, font, size, left_w - gutter), size * 0.82)
+        for line in lay.flow([_Span(text, font)], left_w - gutter, size=fitted, align="center"):
             ops += [_Text(x, y + size * 0.98, t, f, fitted) for x, t, f in line]
             y += lead
-    ops.append(_Line(left_w * 0.32, left_w * 0.68 - 4, y + size * 0.15, 0.5))
+    middle = (left_w - gutter) / 2
+    ops.append(_Line(middle - left_w * 0.18, middle + left_w * 0.18, y + size * 0.15, 0.5))
     y += size * 0.45
     number = referral.number or f"{BLANK * 2}/{referral.year or BLANK}/{form.number_suffix}"
     number_text = f"{header['number_label']} {number}"
-    number_size = lay.fit(number_text, lay.regular, size, left_w - 4)
-    x = (left_w - 4 - lay.width(number_text, lay.regular, number_size)) / 2
+    number_size = lay.fit(number_text, lay.regular, size, left_w - gutter)
+    x = (left_w - gutter - lay.width(number_text, lay.regular, number_size)) / 2
     ops.append(_Text(x, y + size * 0.98, number_text, lay.regular, number_size))
     left_h = y + lead
 
     # Centre: the national motto, the second line underlined
     motto1, motto2 = header["motto"]
-    size1 = lay.fit(motto1, lay.bold, size, centre_w - 6)
-    size2 = lay.fit(motto2, lay.bold, size + 1, centre_w - 6)
+    size1 = lay.fit(motto1, lay.bold, size, centre_w - 2 * gutter)
+    size2 = lay.fit(motto2, lay.bold, size + 1, centre_w - 2 * gutter)
     w1 = lay.width(motto1, lay.bold, size1)
     w2 = lay.width(motto2, lay.bold, size2)
     ops.append(_Text(centre_x + (centre_w - w1) / 2, size * 0.98, motto1, lay.bold, size1))
@@ -458,8 +460,8 @@ def _header(lay: _Layout, referral: Referral, station: Station, station_name: st
     for key, value in (("record_label", record), ("book_label", book)):
         spans = [_Span(header[key] + " ", lay.regular)]
         spans += [_Span(value, lay.regular)] if value else [_Span("", lay.regular, leader=True)]
-        for line in lay.flow(spans, right_w, size=size):
-            ops += [_Text(right_x + x, y + size * 0.98, t, f, size) for x, t, f in line]
+        for line in lay.flow(spans, right_w - gutter, size=size):
+            ops += [_Text(right_x + gutter + x, y + size * 0.98, t, f, size) for x, t, f in line]
             y += lead
     right_h = y
 
@@ -604,7 +606,7 @@ def _transfer(lay: _Layout, r: Referral) -> None:
 
     one_year = lay.label("one_year") + " "
     row = lay.labelled_boxes(
-        [(lay.label("yes"), r.one_year), (lay.label("no"), not r.one_year)],
+        [(lay.label("yes"), r.one_year is True), (lay.label("no"), r.one_year is False)],
         indent=lay.width(one_year, lay.regular),
     )
     row.ops.insert(0, _Text(0.0, lay.size * 0.98, lay.label("one_year"), lay.regular, lay.size))

@@ -234,6 +234,7 @@ def ticked_labels(reader: PdfReader) -> set[str]:
         ({"reason": "2", "one_year": False}, {"no"}),
         ({"reason": "1b", "insurance_expired": True}, {"reason_1b", "insurance_expired", "yes"}),
         ({"reason": None, "insurance_validity_unknown": True}, {"insurance_undetermined", "yes"}),
+        ({"reason": None, "one_year": None}, set()),
     ],
 )
 def test_only_the_chosen_boxes_are_ticked(changes: dict[str, object], expected: set[str]) -> None:

@@ -1,0 +1,163 @@
+"""Follow-up data for the demo station, made after its patients and visits: chronic patients
+enrolled with a mix of on-time and overdue refills, children at every stage of the vaccination
+schedule (some behind), pregnancies with their antenatal contacts, revisits, and call outcomes.
+Deterministic for a seed and a "today".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from station_app.domain import antenatal, vaccination
+from station_app.domain.followup import OutcomeKind, RemovalReason
+from station_app.i18n import translate
+from station_app.store.bulk import insert_rows
+from station_app.store.database import Store
+
+ITEM_COLUMNS = ("patient_id", "kind", "label", "due_date", "source", "rule", "source_visit_id", "created_on",
+                "created_at")
+
+
+def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
+    """Fill enrolments, vaccine doses, follow-up items and outcomes; returns the item count."""
+    rng = random.Random(seed * 7 + 3)
+    conn = store.conn
+    vi = lambda text: translate(text, "vi")  # noqa: E731 - labels are stored in Vietnamese
+    refill = vi("Medicine refill")
+    with store.write():
+        # Chronic programmes from the chronic visits.
+        conn.execute(
+            "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, last_visit_on, history_cvd, "
+            "created_at) SELECT patient_id, CASE WHEN diagnosis_code = 'I10' THEN 'hypertension' ELSE 'diabetes' END, "
+            "min(substr(visit_at, 1, 10)), min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)), "
+            "(patient_id * 7919) % 11 = 0, ? FROM visits WHERE diagnosis_code IN ('I10', 'E11.9') "
+            "GROUP BY patient_id, diagnosis_code",
+            (stamp,),
+        )
+        conn.execute(
+            "UPDATE enrolments SET (last_bp_systolic, last_bp_diastolic, last_glucose) = ("
+            "SELECT bp_systolic, bp_diastolic, glucose FROM visits v WHERE v.patient_id = enrolments.patient_id "
+            "AND v.diagnosis_code IN ('I10', 'E11.9') ORDER BY v.visit_at DESC LIMIT 1) "
+            "WHERE programme IN ('hypertension', 'diabetes')"
+        )
+        conn.execute("UPDATE visits SET refill_days = 30 WHERE diagnosis_code IN ('I10', 'E11.9')")
+        conn.execute(
+            "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
+            "SELECT patient_id, 'chronic_refill', ? || ' — ' || CASE programme WHEN 'hypertension' THEN 'I10' "
+            "ELSE 'E11.9' END, date(last_visit_on, '+30 days'), 'programme', 'chronic:' || programme, last_visit_on, ? "
+            "FROM enrolments WHERE programme IN ('hypertension', 'diabetes')",
+            (refill, stamp),
+        )
+        # Revisits asked at the last visit of the past four months.
+        conn.execute(
+            "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, source_visit_id, created_on, "
+            "created_at) SELECT v.patient_id, 'revisit', ? || ' — ' || v.diagnosis_code || ' ' || v.diagnosis_text, "
+            "v.follow_up_date, 'visit:' || v.id, '', v.id, substr(v.visit_at, 1, 10), ? FROM visits v "
+            "WHERE v.follow_up_date IS NOT NULL AND v.diagnosis_code NOT IN ('I10', 'E11.9') AND v.visit_at >= ? "
+            "AND v.visit_at = (SELECT max(visit_at) FROM visits w WHERE w.patient_id = v.patient_id)",
+            (vi("Revisit"), stamp, (today - dt.timedelta(days=120)).isoformat()),
+        )
+        _children(store, rng, today, stamp)
+        _pregnancies(store, rng, today, stamp)
+        _outcomes(store, rng, today, stamp)
+    return int(conn.execute("SELECT count(*) FROM followups").fetchone()[0])
+
+
+def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
+    """Children under 2 at every stage of the schedule: some on time, some late, some behind."""
+    schedule = vaccination.load_schedule()
+    limit = today - dt.timedelta(days=730)
+    children = store.conn.execute(
+        "SELECT id, birth_year, birth_month, birth_day FROM patients WHERE birth_day IS NOT NULL "
+        "AND printf('%04d-%02d-%02d', birth_year, birth_month, birth_day) > ?", (limit.isoformat(),)).fetchall()
+    enrol_rows, dose_rows, item_rows = [], [], []
+    place = translate("this station", "vi")
+    for pid, year, month, day in children:
+        birth = dt.date(year, month, day)
+        enrol_rows.append((pid, "vaccination", birth.isoformat(), birth.isoformat(), stamp))
+        behaviour = rng.random()  # < 0.6 on time; < 0.85 late; else stopped coming at some point
+        stop_after = today if behaviour < 0.85 else birth + dt.timedelta(days=rng.randint(30, 400))
+        given: list[vaccination.GivenDose] = []
+        for _round in range(30):
+            due = [d for d in vaccination.next_doses(birth, given, today, schedule)
+                   if d.earliest <= min(today, stop_after)]
+            if not due:
+                break
+            progressed = False
+            for d in due:
+                delay = rng.randint(0, 10) if behaviour < 0.6 else rng.randint(5, 60)
+                when = max(d.earliest, d.due_date) + dt.timedelta(days=delay)
+                if when > min(today, stop_after) or (d.last_date and when > d.last_date):
+                    continue
+                given.append(vaccination.GivenDose(d.series_key, d.number, when, place, rng.random() < 0.1))
+                progressed = True
+            if not progressed:
+                break
+        for g in given:
+            dose_rows.append((pid, g.series, g.dose, g.given_on.isoformat(), g.place, int(g.from_booklet), stamp))
+        for d in vaccination.next_doses(birth, given, today, schedule):
+            item_rows.append((pid, "vaccine_dose", d.series.label(d.number, "vi"), d.due_date.isoformat(),
+                              "programme", f"vaccine:{d.series_key}:{d.number}", None, today.isoformat(), stamp))
+    insert_rows(store, "enrolments", ("patient_id", "programme", "enrolled_on", "detected_on", "created_at"), enrol_rows)
+    insert_rows(store, "vaccine_doses", ("patient_id", "series", "dose", "given_on", "place", "from_booklet",
+                                         "created_at"), dose_rows)
+    insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
+
+
+def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
+    rows = store.conn.execute(
+        "SELECT patient_id, min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)) FROM visits "
+        "WHERE diagnosis_code = 'Z34.9' GROUP BY patient_id").fetchall()
+    store.conn.execute("UPDATE visits SET antenatal = 1 WHERE diagnosis_code = 'Z34.9'")
+    item_rows = []
+    for pid, first, _last in rows:
+        first_visit = dt.date.fromisoformat(first)
+        lmp = first_visit - dt.timedelta(days=rng.randint(55, 75))
+        try:
+            pregnancy = antenatal.enrol(first_visit, lmp=lmp)
+        except antenatal.PregnancyDateError:
+            continue
+        store.conn.execute(
+            "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, lmp, edd, created_at) "
+            "VALUES (?, 'antenatal', ?, ?, ?, ?, ?)",
+            (pid, first_visit.isoformat(), first_visit.isoformat(), lmp.isoformat(), pregnancy.edd.isoformat(), stamp))
+        visit_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
+            "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1", (pid,))]
+        contact = antenatal.next_visit(pregnancy, visit_days)
+        if contact:
+            label = translate("Antenatal visit {number} (week {week})", "vi").format(number=contact.number, week=contact.week)
+            item_rows.append((pid, "antenatal_visit", label, contact.due_date.isoformat(), "programme",
+                              f"antenatal:contact:{contact.number}", None, today.isoformat(), stamp))
+        tetanus = antenatal.tetanus_next(pregnancy, [first_visit] if rng.random() < 0.6 else [])
+        if tetanus:
+            label = translate("Tetanus dose {dose} (pregnancy)", "vi").format(dose=tetanus.dose)
+            item_rows.append((pid, "vaccine_dose", label, tetanus.due_date.isoformat(), "programme",
+                              f"antenatal:tetanus:{tetanus.dose}", None, today.isoformat(), stamp))
+    insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
+
+
+def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
+    """Calls already made on some overdue items: agreed, remind later, removed with a reason."""
+    overdue = store.conn.execute(
+        "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id",
+        (today.isoformat(),)).fetchall()
+    rows, removed = [], []
+    reasons = [RemovalReason.UNREACHABLE, RemovalReason.MOVED_AWAY, RemovalReason.TREATED_ELSEWHERE,
+               RemovalReason.REFUSED, RemovalReason.OTHER]
+    for item_id, due in overdue:
+        roll = rng.random()
+        called = max(dt.date.fromisoformat(due), today - dt.timedelta(days=rng.randint(0, 20)))
+        if roll < 0.10:
+            rows.append((item_id, str(OutcomeKind.AGREED), (today - dt.timedelta(days=rng.randint(0, 9))).isoformat(),
+                         "", None, None, stamp))
+        elif roll < 0.17:
+            rows.append((item_id, str(OutcomeKind.REMIND_LATER), called.isoformat(), "", None, None, stamp))
+        elif roll < 0.21:
+            reason = rng.choice(reasons)
+            note = "Đi làm xa" if reason is RemovalReason.OTHER else ""
+            rows.append((item_id, str(OutcomeKind.REMOVED), called.isoformat(), note, None, str(reason), stamp))
+            removed.append((called.isoformat(), item_id))
+    insert_rows(store, "followup_outcomes", ("followup_id", "kind", "recorded_at", "note", "until", "reason",
+                                             "created_at"), rows)
+    store.conn.executemany("UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?", removed)
