@@ -324,5 +324,5 @@ def _patient(
     for _ in range(k):
         code, text, _weight = rng.choices(ACUTE, weights=ACUTE_WEIGHTS)[0]
         day = first_day + dt.timedelta(days=rng.randrange(span + 1))
-        visit(day, code, text, refer=rng.random() < 0.01)
+        visit(day, code, text, refer=rng.random() < 0.003)
     return row, search, visits

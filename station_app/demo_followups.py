@@ -61,6 +61,7 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         _children(store, rng, today, stamp)
         _pregnancies(store, rng, today, stamp)
         _outcomes(store, rng, today, stamp)
+    _referrals(store, rng, today)
     return int(conn.execute("SELECT count(*) FROM followups").fetchone()[0])
 
 
@@ -161,3 +162,49 @@ def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
     insert_rows(store, "followup_outcomes", ("followup_id", "kind", "recorded_at", "note", "until", "reason",
                                              "created_at"), rows)
     store.conn.executemany("UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?", removed)
+
+
+DESTINATIONS = [("Trung tâm Y tế khu vực Tân Sơn", "25010"), ("Bệnh viện Đa khoa tỉnh Phú Thọ", "25001"),
+                ("Bệnh viện Sản Nhi tỉnh Phú Thọ", "25003")]
+SIGNS = ["Sốt cao 39 độ 3 ngày không đỡ, mệt nhiều", "Đau bụng hố chậu phải, phản ứng thành bụng",
+         "Huyết áp 180/110 mmHg, đau đầu, chóng mặt", "Khó thở, ran rít hai phổi", "Vết thương sâu cần khâu, chảy máu nhiều"]
+
+
+def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
+    """Slips for the referred visits: numbered per year, some cancelled, some with outcomes."""
+    import dataclasses  # noqa: PLC0415
+
+    from station_app import clock  # noqa: PLC0415
+    from station_app.store import patients, referrals, visits  # noqa: PLC0415
+    from station_app.store.station import load_profile  # noqa: PLC0415
+
+    profile = load_profile(store)
+    rows = store.conn.execute("SELECT id FROM visits WHERE referred = 1 ORDER BY visit_at, id").fetchall()
+    for (visit_id,) in rows:
+        visit = visits.get(store, visit_id)
+        patient = patients.get(store, visit.patient_id) if visit else None
+        if visit is None or patient is None:
+            continue
+        facility, code = rng.choice(DESTINATIONS)
+        with clock.pinned(visit.visit_at):
+            slip = referrals.prefill(patient, visit, profile, visit.visit_at.date())
+            slip = dataclasses.replace(
+                slip, receiving_facility=facility, receiving_facility_code=code,
+                reason=rng.choice(["1a", "1a", "1a", "1b", "2"]),
+                clinical_signs=slip.clinical_signs or rng.choice(SIGNS),
+                condition="Tỉnh, tiếp xúc được, dấu hiệu sinh tồn ổn định", direction="Chuyển khám chuyên khoa",
+                transport="Xe máy của gia đình", transfer_at=visit.visit_at + dt.timedelta(minutes=40),
+                signed_on=visit.visit_at.date(),
+            )
+            issued = referrals.issue(store, slip, visit_id)
+            age = (today - visit.visit_at.date()).days
+            roll = rng.random()
+            if roll < 0.08:
+                referrals.cancel(store, int(issued.id or 0), "Người bệnh không đồng ý chuyển, xin điều trị tại trạm")
+            elif age > 10 and roll < 0.45:
+                referrals.record_outcome(store, int(issued.id or 0), "feedback", visit.visit_at.date() + dt.timedelta(days=7),
+                                         "Đã điều trị nội trú 5 ngày, ra viện ổn định, chuyển về trạm theo dõi")
+            elif age > 10 and roll < 0.75:
+                referrals.record_outcome(store, int(issued.id or 0), "arrived", visit.visit_at.date() + dt.timedelta(days=1))
+            elif age > 10 and roll < 0.82:
+                referrals.record_outcome(store, int(issued.id or 0), "not_gone", visit.visit_at.date() + dt.timedelta(days=3))

@@ -237,4 +237,46 @@ def m0002_followups(db: Database) -> None:
     )
     _version(db, 2)
 
+
+@migrations(name="0003_referrals")
+def m0003_referrals(db: Database) -> None:
+    """The referral book: one row per slip, its number never reused (cancelled slips stay)."""
+    _run(
+        db,
+        """
+        CREATE TABLE referrals (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            visit_id INTEGER REFERENCES visits (id),
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            number TEXT NOT NULL UNIQUE,
+            book_no TEXT NOT NULL DEFAULT '',
+            issued_at TEXT NOT NULL,
+            to_facility TEXT NOT NULL,
+            to_facility_code TEXT NOT NULL DEFAULT '',
+            diagnosis TEXT NOT NULL DEFAULT '',
+            icd_main TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            one_year INTEGER NOT NULL DEFAULT 0,
+            valid_until TEXT,
+            status TEXT NOT NULL DEFAULT 'issued' CHECK (status IN ('issued', 'cancelled')),
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            cancelled_at TEXT,
+            outcome TEXT NOT NULL DEFAULT 'sent',
+            arrived_on TEXT,
+            feedback_on TEXT,
+            feedback TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            printed_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (year, seq)
+        );
+        CREATE INDEX referrals_issued ON referrals (issued_at);
+        CREATE INDEX referrals_patient ON referrals (patient_id)
+        """,
+    )
+    _version(db, 3)
+
 SCHEMA_VERSION = len(migrations._migrations)

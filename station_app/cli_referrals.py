@@ -1,0 +1,75 @@
+"""``main.py referrals`` and ``main.py print referral`` (a contract)::
+
+    main.py referrals --db FILE [--from DATE] [--to DATE] [--json]
+    main.py print referral --db FILE --id ID --out FILE.pdf
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from station_app.cli import CliError, _open_existing, _out, register
+from station_app.cli_followups import _date
+from station_app.i18n import tr
+
+
+def cmd_referrals(args: argparse.Namespace) -> int:
+    from station_app.store import referrals  # noqa: PLC0415
+
+    store = _open_existing(args.db)
+    try:
+        rows = referrals.book(store, args.start, args.end)
+    finally:
+        store.close()
+    for r in rows:
+        if args.json:
+            _out(json.dumps({
+                "id": r.id, "number": r.number, "patient_id": r.patient_id, "full_name": r.full_name,
+                "issued_at": r.issued_at.isoformat(timespec="minutes"), "to_facility": r.to_facility,
+                "reason": r.reason, "diagnosis": r.diagnosis, "status": r.status, "outcome": r.outcome,
+                "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+            }, ensure_ascii=False))
+        else:
+            _out("  ".join([r.number, r.issued_at.strftime("%d/%m/%Y %H:%M"), r.full_name, r.to_facility,
+                            r.reason, tr("cancelled") if r.status == "cancelled" else r.outcome]))
+    return 0
+
+
+def cmd_print_referral(args: argparse.Namespace) -> int:
+    from station_app.printing.referral_slip import render_referral  # noqa: PLC0415
+    from station_app.store import referrals  # noqa: PLC0415
+    from station_app.store.station import load_profile  # noqa: PLC0415
+
+    store = _open_existing(args.db)
+    try:
+        referral = referrals.get(store, args.id)
+        if referral is None:
+            raise CliError(tr("There is no referral with id {id}.").format(id=args.id))
+        profile = load_profile(store)
+        render_referral(referral, referrals.station_for_print(profile), Path(args.out))
+        copies = referrals.mark_printed(store, args.id)
+    finally:
+        store.close()
+    _out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
+         + (" " + tr("(copy)") if copies else ""))
+    return 0
+
+
+@register
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("referrals", help="the referral book")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(func=cmd_referrals)
+
+    printer = sub.add_parser("print", help="print a document to PDF")
+    what = printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+    slip = what.add_parser("referral", help="a referral slip")
+    slip.add_argument("--db", required=True)
+    slip.add_argument("--id", type=int, required=True)
+    slip.add_argument("--out", required=True, help="the PDF file to write")
+    slip.set_defaults(func=cmd_print_referral)

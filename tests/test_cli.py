@@ -1,0 +1,309 @@
+"""The command line contract: demo, import, find, check; exit codes; one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from station_app.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from station_app.domain.dates import PartialDate
+from station_app.domain.patient import Patient
+from station_app.store import open_store
+from station_app.store import patients as patient_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str) -> None:
+    assert code == EXIT_ERROR
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def small_db(tmp_path: Path) -> Path:
+    """A database with full, month/year and year-only birth dates."""
+    path = tmp_path / "small.sqlite3"
+    store = open_store(path)
+    try:
+        patient_store.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), citizen_id="025150012345",
+                                            insurance_no="GD4250123456789", phone="0912345678", village="Thôn Đông"))
+        patient_store.insert(store, Patient("Nguyễn Văn Đức", "1", PartialDate(1962, 3), village="Xóm Chùa"))
+        patient_store.insert(store, Patient("Nguyễn Thị Hường", "2", PartialDate(1971, 8, 9), phone="0362123456"))
+        patient_store.insert(store, Patient("Trần Văn Bình", "1", PartialDate(1980, 1, 1)))
+    finally:
+        store.close()
+    return path
+
+
+# -- demo ---------------------------------------------------------------------------------------------
+def test_demo_writes_a_database_and_refuses_to_overwrite(capsys, tmp_path, today):
+    db = tmp_path / "demo.sqlite3"
+    code, out, err = run(capsys, "demo", "--db", str(db), "--patients", "40", "--seed", "3")
+    assert code == EXIT_OK, err
+    assert str(db) in out and "40" in out
+    store = open_store(db)
+    try:
+        assert patient_store.count(store) == 40
+        assert store.integrity_problems() == []
+    finally:
+        store.close()
+
+    before = sha(db)
+    code, out, err = run(capsys, "demo", "--db", str(db), "--patients", "10")
+    assert_one_line_error(code, err)
+    assert "--force" in err
+    assert sha(db) == before
+
+    code, out, err = run(capsys, "demo", "--db", str(db), "--patients", "10", "--force")
+    assert code == EXIT_OK, err
+    store = open_store(db)
+    try:
+        assert patient_store.count(store) == 10
+    finally:
+        store.close()
+
+
+# -- import -------------------------------------------------------------------------------------------
+def test_import_ok(capsys, tmp_path, today):
+    db = tmp_path / "station.sqlite3"
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text("Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,Nữ,03/1960\n",
+                        encoding="utf-8")
+    code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
+    assert code == EXIT_OK, err
+    assert "Imported 2 patients; 0 duplicates skipped." in out
+    assert err == ""
+
+
+def test_import_only_duplicates_is_still_success(capsys, tmp_path, today):
+    db = tmp_path / "station.sqlite3"
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text("Họ và tên,Ngày sinh,Số CCCD\nNguyễn Thị Hương,1950,025150012345\n", encoding="utf-8")
+    assert run(capsys, "import", "--db", str(db), str(csv_file))[0] == EXIT_OK
+    code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
+    assert code == EXIT_OK, err
+    assert "Row 2 skipped, duplicate: same citizen ID as Nguyễn Thị Hương" in out
+    assert "Imported 0 patients; 1 duplicates skipped." in out
+    store = open_store(db)
+    try:
+        assert patient_store.count(store) == 1
+    finally:
+        store.close()
+
+
+def test_import_with_bad_rows_imports_nothing(capsys, tmp_path, today):
+    db = tmp_path / "station.sqlite3"
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text(
+        "Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,X,1960\nLê Văn Cường,Nam,31/02/1970\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
+    assert code == EXIT_FINDINGS
+    assert code != EXIT_OK
+    lines = err.splitlines()
+    assert lines[0].startswith("Row 3, Sex: ")
+    assert lines[1].startswith("Row 4, Date of birth: ")
+    assert "31/02/1970" in lines[1]
+    assert "nothing was imported" in lines[-1]
+    assert "Traceback" not in err
+    store = open_store(db)
+    try:
+        assert patient_store.count(store) == 0
+    finally:
+        store.close()
+
+
+def test_import_errors_in_vietnamese_by_default(capsys, tmp_path, today):
+    db = tmp_path / "station.sqlite3"
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text("Họ và tên,Giới tính\nTrần Thị Bình,X\n", encoding="utf-8")
+    code, _out, err = run(capsys, "import", "--db", str(db), str(csv_file))
+    assert code == EXIT_FINDINGS
+    first = err.splitlines()[0]
+    assert "2" in first and "Giới tính" in first
+    assert "Row" not in err and "Sex" not in err
+
+
+def test_import_of_a_missing_file(capsys, tmp_path):
+    code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(tmp_path / "nope.csv"))
+    assert_one_line_error(code, err)
+    assert "nope.csv" in err
+
+
+def test_import_of_a_file_without_a_name_column(capsys, tmp_path):
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text("STT,Giới tính\n1,Nam\n", encoding="utf-8")
+    code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(csv_file))
+    assert_one_line_error(code, err)
+
+
+def test_import_of_a_spreadsheet_that_is_not_csv(capsys, tmp_path):
+    fake_xlsx = tmp_path / "patients.xlsx"
+    fake_xlsx.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+    code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(fake_xlsx))
+    assert code != EXIT_OK
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+# -- find -----------------------------------------------------------------------------------------------
+def test_find_json(capsys, small_db):
+    code, out, err = run(capsys, "find", "--db", str(small_db), "--json", "nguyen")
+    assert code == EXIT_OK, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 3
+    by_name = {r["full_name"]: r for r in rows}
+    for row in rows:
+        assert {"id", "record_no", "full_name", "sex", "birth_date", "citizen_id", "insurance_no", "phone",
+                "village"} <= set(row)
+    huong = by_name["Nguyễn Thị Hương"]
+    assert huong["birth_date"] == "1950"
+    assert huong["sex"] == "2"
+    assert huong["citizen_id"] == "025150012345"
+    assert huong["insurance_no"] == "GD4250123456789"
+    assert huong["phone"] == "0912345678"
+    assert huong["village"] == "Thôn Đông"
+    assert huong["record_no"] == "00001-" + huong["record_no"][-1]
+    assert isinstance(huong["id"], int)
+    assert by_name["Nguyễn Văn Đức"]["birth_date"] == "1962-03"
+    assert by_name["Nguyễn Thị Hường"]["birth_date"] == "1971-08-09"
+
+
+def test_find_json_limit_and_ranking(capsys, small_db):
+    code, out, _err = run(capsys, "find", "--db", str(small_db), "--json", "--limit", "1", "Hường")
+    assert code == EXIT_OK
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["full_name"] == "Nguyễn Thị Hường"
+
+
+def test_find_by_phone_text_output(capsys, small_db):
+    code, out, _err = run(capsys, "find", "--db", str(small_db), "+84 912 345 678")
+    assert code == EXIT_OK
+    (line,) = out.splitlines()
+    assert "Nguyễn Thị Hương" in line and "~1950" in line
+
+
+def test_find_nothing(capsys, small_db):
+    code, out, err = run(capsys, "find", "--db", str(small_db), "--json", "zzz")
+    assert (code, out) == (EXIT_OK, "")
+    code, out, err = run(capsys, "find", "--db", str(small_db), "zzz")
+    assert code == EXIT_OK and out == "" and "zzz" in err
+
+
+def test_find_does_not_change_the_database(capsys, small_db):
+    before = sha(small_db)
+    run(capsys, "find", "--db", str(small_db), "nguyen")
+    assert sha(small_db) == before
+
+
+# -- check ------------------------------------------------------------------------------------------------
+def test_check_healthy(capsys, demo_copy):
+    code, out, err = run(capsys, "--lang", "en", "check", "--db", str(demo_copy))
+    assert code == EXIT_OK, err
+    assert "Integrity: ok" in out
+    assert "patients: 300" in out
+    assert err == ""
+
+
+def test_check_unhealthy(capsys, small_db):
+    conn = sqlite3.connect(small_db)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT INTO visits (patient_id, visit_at, created_at, updated_at) "
+        "VALUES (999, '2025-01-01 09:00', '2025-01-01 09:00', '2025-01-01 09:00')"
+    )
+    conn.commit()
+    conn.close()
+    code, _out, err = run(capsys, "check", "--db", str(small_db))
+    assert code == EXIT_FINDINGS
+    assert "visits" in err
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", [["find", "--json", "nguyen"], ["check"]])
+def test_missing_database(capsys, tmp_path, command):
+    db = tmp_path / "missing.sqlite3"
+    code, out, err = run(capsys, command[0], "--db", str(db), *command[1:])
+    assert_one_line_error(code, err)
+    assert str(db) in err
+    assert out == ""
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("command", [["find", "nguyen"], ["check"], ["import", "PATIENTS"]])
+def test_not_a_database(capsys, tmp_path, command):
+    db = tmp_path / "notes.sqlite3"
+    db.write_text("Đây không phải cơ sở dữ liệu\n" * 10, encoding="utf-8")
+    before = sha(db)
+    csv_file = tmp_path / "patients.csv"
+    csv_file.write_text("Họ và tên\nNguyễn Văn An\n", encoding="utf-8")
+    argv = [a if a != "PATIENTS" else str(csv_file) for a in command[1:]]
+    code, _out, err = run(capsys, command[0], "--db", str(db), *argv)
+    assert_one_line_error(code, err)
+    assert str(db) in err
+    assert sha(db) == before
+
+
+def test_database_of_a_newer_version(capsys, small_db):
+    conn = sqlite3.connect(small_db)
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+    code, _out, err = run(capsys, "--lang", "en", "find", "--db", str(small_db), "nguyen")
+    assert_one_line_error(code, err)
+    assert "newer version" in err
+
+
+def test_unexpected_error_is_one_line_and_logged(capsys, tmp_path, tmp_data_dir, monkeypatch):
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(patient_store, "search", broken)
+    db = tmp_path / "x.sqlite3"
+    open_store(db).close()
+    code, _out, err = run(capsys, "find", "--db", str(db), "nguyen")
+    assert_one_line_error(code, err)
+    assert "boom" in err
+    assert "Traceback" in (tmp_data_dir / "error.log").read_text(encoding="utf-8")
+
+
+# -- the real program -----------------------------------------------------------------------------------
+def test_main_py_find_json_smoke(demo_copy, tmp_path):
+    env = {**os.environ, "TRAM_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        ["uv", "run", "main.py", "find", "--db", str(demo_copy), "--json", "--limit", "5", "nguyen"],
+        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=env, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 5
+    assert all(r["full_name"].startswith("Nguyễn") for r in rows)
+
+
+def test_main_py_error_has_no_traceback(tmp_path):
+    env = {**os.environ, "TRAM_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "main.py", "check", "--db", str(tmp_path / "missing.sqlite3")],
+        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+    )
+    assert result.returncode == EXIT_ERROR
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -1,0 +1,172 @@
+"""Fixtures for the desktop app's tests: an offscreen Qt, a pinned clock, answered message boxes,
+and a running ``Session`` on a private copy of the demo database.
+
+Every test in this folder is marked ``gui`` (``pytest -m "not gui"`` skips them). No test shows a
+window on screen, touches the real home folder, sleeps, or blocks on a modal ``exec()``: message
+boxes are answered through ``dialogs.answer`` and forms are opened with ``open()``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything creates the QApplication: no window ever reaches a real screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TypeVar  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+
+from station_app import clock, paths  # noqa: E402
+from station_app.ui import dialogs  # noqa: E402
+
+UI_TESTS = Path(__file__).parent
+# The clock during GUI tests: the demo's "today", in the afternoon, after the demo's own visits.
+VISIT_TIME = dt.time(15, 30)
+D = TypeVar("D", bound=QDialog)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder ``gui``."""
+    for item in items:
+        if UI_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def now(today: dt.date) -> Iterator[dt.datetime]:
+    """The clock pinned to the demo's "today" at 15:30 (the shared ``today`` fixture pins noon)."""
+    moment = dt.datetime.combine(today, VISIT_TIME)
+    with clock.pinned(moment):
+        yield moment
+
+
+@dataclass
+class Answers:
+    """Answers every message box instead of showing it, and remembers what was asked.
+
+    ``yes`` is the answer to questions (info, warning and error boxes just get "OK").
+    """
+
+    yes: bool = False
+    asked: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __call__(self, kind: str, title: str, text: str) -> bool:
+        self.asked.append((kind, title, text))
+        return self.yes if kind == "question" else True
+
+    def titles(self, kind: str | None = None) -> list[str]:
+        return [t for k, t, _ in self.asked if kind is None or k == kind]
+
+
+@pytest.fixture(autouse=True)
+def answers() -> Iterator[Answers]:
+    """No message box may block a test: each is answered (by default "No") and recorded."""
+    recorder = Answers()
+    dialogs.answer = recorder
+    dialogs.shown.clear()
+    try:
+        yield recorder
+    finally:
+        dialogs.answer = None
+        dialogs.shown.clear()
+
+
+@pytest.fixture
+def make_session(qapp: QApplication, tmp_data_dir: Path, now: dt.datetime) -> Iterator:  # noqa: ARG001
+    """``make_session(db)`` starts the app on ``db`` with its window shown; all are closed after."""
+    from station_app.ui.app import Session, ensure_app  # noqa: PLC0415
+
+    assert paths.data_dir() == tmp_data_dir, "GUI tests must never use the real data folder"
+    sessions: list[Session] = []
+
+    def make(db: Path, lang: str | None = None) -> Session:
+        session = Session(ensure_app(), db, lang)
+        sessions.append(session)
+        session.window.show()
+        session.window.activateWindow()
+        QTest.qWaitForWindowExposed(session.window)
+        return session
+
+    try:
+        yield make
+    finally:
+        for session in sessions:
+            close_session(session)
+
+
+def close_session(session: object) -> None:
+    """Close the window (which saves its size and area) and the database, once."""
+    window = session.window  # type: ignore[attr-defined]
+    if getattr(session, "_closed", False):
+        return
+    session._closed = True  # type: ignore[attr-defined]
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.reject()
+    window.close()
+    session.store.close()  # type: ignore[attr-defined]
+    window.deleteLater()
+    QApplication.processEvents()
+
+
+@pytest.fixture
+def session(make_session, demo_copy: Path):  # noqa: ANN001, ANN201
+    """The running app on a private copy of the 300-patient demo database, Vietnamese, window shown."""
+    return make_session(demo_copy)
+
+
+class Nurse:
+    """Drives the widgets from the keyboard and the mouse, as a nurse would."""
+
+    def __init__(self, qtbot) -> None:  # noqa: ANN001 - pytest-qt's QtBot
+        self.qtbot = qtbot
+
+    def type(self, widget: QWidget, text: str) -> None:
+        """Type ``text`` key by key, as a keyboard with a Vietnamese input method would.
+
+        ``QTest.keyClicks`` turns each character into Latin-1 and loses ệ, ư, đ…; non-ASCII
+        characters are sent as the text of a key event instead.
+        """
+        for ch in text:
+            if ch.isascii():
+                self.qtbot.keyClick(widget, ch)
+            else:
+                for action in (QTest.KeyAction.Press, QTest.KeyAction.Release):
+                    QTest.sendKeyEvent(action, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier)
+
+    def press(self, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        self.qtbot.keyClick(widget, key, modifier)
+
+    def ctrl(self, widget: QWidget, key: Qt.Key) -> None:
+        """A shortcut such as Ctrl+S, pressed while ``widget`` has the keyboard."""
+        self.qtbot.keyClick(widget, key, Qt.KeyboardModifier.ControlModifier)
+
+    def click(self, widget: QWidget) -> None:
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    def dialog(self, kind: type[D]) -> D:
+        """The one visible dialog of ``kind`` (opened with ``open()``), once it is active."""
+        found: list[D] = []
+
+        def shown() -> bool:
+            found[:] = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+            return len(found) == 1
+
+        self.qtbot.waitUntil(shown)
+        dialog = found[0]
+        dialog.activateWindow()
+        self.qtbot.waitUntil(dialog.isActiveWindow)
+        return dialog
+
+
+@pytest.fixture
+def nurse(qtbot) -> Nurse:  # noqa: ANN001
+    return Nurse(qtbot)
