@@ -272,7 +272,8 @@ def _patient(
 
     def visit(day: dt.date, code: str, text: str, chronic: bool = False, refer: bool = False) -> None:
         minutes = rng.randint(7 * 60, 16 * 60 + 30)
-        at = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
+        # Never later than "now": today's visits are the ones already seen.
+        at = min(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)), dt.datetime.fromisoformat(stamp))
         clinician = rng.randrange(len(STAFF))
         sys_bp = dia_bp = glucose = None
         if age >= 16 and (chronic or rng.random() < 0.6):

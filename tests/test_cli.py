@@ -160,9 +160,17 @@ def test_import_of_a_spreadsheet_that_is_not_csv(capsys, tmp_path):
     fake_xlsx = tmp_path / "patients.xlsx"
     fake_xlsx.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
     code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(fake_xlsx))
-    assert code != EXIT_OK
-    assert "Traceback" not in err
-    assert err.count("\n") == 1
+    assert_one_line_error(code, err)
+    assert "CSV" in err
+    assert "codec" not in err
+
+
+def test_import_of_a_binary_file_with_nul_bytes(capsys, tmp_path):
+    fake_xls = tmp_path / "patients.xls"
+    fake_xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(fake_xls))
+    assert_one_line_error(code, err)
+    assert "CSV" in err
 
 
 # -- find -----------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ class PartialDate:
     estimated: bool = False
 
     def __post_init__(self) -> None:
+        if not dt.MINYEAR <= self.year <= dt.MAXYEAR:
+            raise ValueError("year out of range")
         if self.day is not None and self.month is None:
             raise ValueError("a day needs a month")
         if self.month is not None and not 1 <= self.month <= 12:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from station_app.domain.dates import PartialDate
@@ -114,7 +115,7 @@ def normalised(patient: Patient) -> Patient:
         guardian_name=nfc(patient.guardian_name),
         guardian_relation=nfc(patient.guardian_relation),
         nationality=nfc(patient.nationality),
-        notes=patient.notes.strip(),
+        notes=unicodedata.normalize("NFC", patient.notes).strip(),
     )
 
 
@@ -129,8 +130,8 @@ def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) ->
     def error(field_name: str, message: str, **params: object) -> None:
         problems.append(Problem(field_name, message, "error", params))
 
-    def warn(field_name: str, message: str, **params: object) -> None:
-        problems.append(Problem(field_name, message, "warning", params))
+    def warn(field_name: str, message: str, translated: tuple[str, ...] = (), **params: object) -> None:
+        problems.append(Problem(field_name, message, "warning", params, translated))
 
     # Name
     if not p.full_name:
@@ -168,6 +169,7 @@ def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) ->
                     "citizen_id",
                     N_("The 4th digit of the citizen ID says {sex}, but the record says otherwise."),
                     sex=SEX_CODES["1" if facts.male else "2"],
+                    translated=("sex",),
                 )
             if p.birth is not None and facts.year != p.birth.year:
                 warn(

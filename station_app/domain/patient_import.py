@@ -68,11 +68,23 @@ class ImportFormatError(ValueError):
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows Vietnamese (cp1258), as Excel saves it."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else Windows
+    Vietnamese (cp1258), as Excel saves it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    not_text = ImportFormatError(
+        N_("This is not a CSV text file: save the spreadsheet as CSV (UTF-8) and import that file.")
+    )
+    if b"\x00" in data:  # an .xlsx, .xls or other binary file
+        raise not_text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1258")
+    except UnicodeDecodeError:
+        raise not_text from None
 
 
 def read_rows(text: str, today: dt.date) -> tuple[dict[str, str], list[ImportRow]]:

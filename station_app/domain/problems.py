@@ -15,16 +15,22 @@ class Problem:
     """One thing wrong (``error``: refuse to save) or odd (``warning``: ask) about a field.
 
     ``message`` is the English source text with ``{named}`` placeholders; ``text()`` translates
-    it first and formats after, so the catalogue holds whole sentences.
+    it first and formats after, so the catalogue holds whole sentences. Parameters named in
+    ``translated`` are themselves source strings (a sex, a unit) and are translated too.
     """
 
     field: str
     message: str
     severity: Severity = "error"
     params: dict[str, object] = field(default_factory=dict)
+    translated: tuple[str, ...] = ()
 
     def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang).format(**self.params)
+        params = {
+            key: translate(value, lang) if key in self.translated and isinstance(value, str) else value
+            for key, value in self.params.items()
+        }
+        return translate(self.message, lang).format(**params)
 
     @property
     def is_error(self) -> bool:

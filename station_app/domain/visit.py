@@ -110,9 +110,10 @@ def validate(visit: Visit, now: dt.datetime, birth_earliest: dt.date | None = No
             continue
         params = {"value": _number(value), "unit": rng.unit, "low": _number(rng.low), "high": _number(rng.high)}
         if not rng.low <= value <= rng.high:
-            problems.append(Problem(key, N_("{value} {unit} is not possible (expected {low}–{high})."), "error", params))
+            problems.append(Problem(key, N_("{value} {unit} is not possible (expected {low}–{high})."), "error", params,
+                                    ("unit",)))
         elif not rng.usual_low <= value <= rng.usual_high:
-            problems.append(Problem(key, N_("{value} {unit} is unusual: check it."), "warning", params))
+            problems.append(Problem(key, N_("{value} {unit} is unusual: check it."), "warning", params, ("unit",)))
     if (visit.bp_systolic is None) != (visit.bp_diastolic is None):
         field_name = "bp_diastolic" if visit.bp_diastolic is None else "bp_systolic"
         problems.append(Problem(field_name, N_("Enter both blood pressure numbers.")))

@@ -37,7 +37,10 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     # Header fields (big-endian): user_version at offset 60, application_id at 68.
     user_version = int.from_bytes(header[60:64], "big")
     application_id = int.from_bytes(header[68:72], "big")
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    # With no WAL or hot journal beside the file, read it as immutable: SQLite then leaves no
+    # -wal/-shm files next to a file that may not be ours.
+    busy = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:

@@ -70,6 +70,9 @@ def import_rows(
                 continue
             seen_records[p.record_no] = row.number
         to_save.append(p)
+    # Rows that bring their own record number go first: a number given to a row without one must
+    # not take the number a later row of the same file carries.
+    to_save.sort(key=lambda p: not p.record_no)
 
     with store.write():
         for index, p in enumerate(to_save, start=1):

@@ -87,11 +87,30 @@ class Session:
 
 
 def _demo_database() -> Path:
-    """A fresh demo database in the data folder (2,000 patients, about 20,000 visits)."""
+    """A fresh demo database in the data folder (2,000 patients, about 20,000 visits), made on a
+    worker thread while a progress dialog shows."""
+    from PySide6.QtCore import QEventLoop  # noqa: PLC0415
+
     from station_app.demo import generate  # noqa: PLC0415
+    from station_app.ui import background  # noqa: PLC0415
 
     path = paths.demo_database()
-    generate(path, patients=2000, seed=1, force=True)
+    loop = QEventLoop()
+    failure: list[BaseException] = []
+
+    def failed(exc: BaseException) -> None:
+        failure.append(exc)
+        loop.quit()
+
+    op = background.run(
+        None, tr("Making the demo station…"),
+        lambda progress: generate(path, patients=2000, seed=1, force=True, progress=progress),
+        lambda _result: loop.quit(), failed,
+    )
+    if op.running:
+        loop.exec()
+    if failure:
+        raise failure[0]
     return path
 
 
@@ -111,6 +130,12 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
         sys.stderr.write(exc.text() + "\n")
         return 2
     session.window.show()
+    if not session.ctx.profile.name:
+        # First run: the station's name and header are printed on every form.
+        session.window.show_area("settings")
+        dialogs.info(session.window, tr("Welcome to Trạm"), tr(
+            "Fill in the station profile (name, governing body, commune) and the staff list first: "
+            "they are printed on referral slips and reports."))
     code = app.exec()
     session.store.close()
     return int(code)

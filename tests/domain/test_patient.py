@@ -303,7 +303,8 @@ ALL_WRONG = [
     adult(birth=PartialDate(1905), citizen_id=""),
     adult(citizen_id="123456789"),
     adult(citizen_id="12345"),
-    adult(citizen_id="099085012345"),  # province, sex and year all disagree
+    adult(citizen_id="099085012345"),  # province and sex disagree
+    adult(citizen_id="025186012345"),  # year disagrees
     adult(insurance_no="X1"),
     adult(insurance_valid_from=dt.date(2025, 2, 1), insurance_valid_to=dt.date(2025, 1, 1)),
     adult(insurance_no="", insurance_valid_to=dt.date(2025, 1, 1)),

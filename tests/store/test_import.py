@@ -384,3 +384,18 @@ def test_progress_is_reported(store, tmp_path):
     assert report.imported == 450
     assert calls[-1] == (450, 450)
     assert all(total == 450 for _, total in calls)
+
+
+def test_excel_unicode_text_file(store, tmp_path):
+    """Excel's "Unicode text" export: UTF-16 with a byte order mark, tab-separated."""
+    path = write_csv(tmp_path, "Họ và tên\tGiới tính\tNgày sinh\r\nNguyễn Thị Hương\tNữ\t1950\r\n", encoding="utf-16")
+    report = run_import(store, path)
+    assert report.ok and report.imported == 1
+    assert "Nguyễn Thị Hương" in all_patients(store)
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04" + bytes(range(256)) * 4, b"\xd0\xcf\x11\xe0" + b"\x00" * 64])
+def test_binary_file_is_refused_as_not_csv(data):
+    with pytest.raises(ImportFormatError) as caught:
+        decode(data)
+    assert "CSV" in caught.value.message

@@ -25,11 +25,13 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
 from station_app import clock, paths  # noqa: E402
+from station_app.domain.patient import Patient  # noqa: E402
+from station_app.store import patients  # noqa: E402
 from station_app.ui import dialogs  # noqa: E402
 
 UI_TESTS = Path(__file__).parent
 # The clock during GUI tests: the demo's "today", in the afternoon, after the demo's own visits.
-VISIT_TIME = dt.time(15, 30)
+VISIT_TIME = dt.time(17, 0)
 D = TypeVar("D", bound=QDialog)
 
 
@@ -42,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def now(today: dt.date) -> Iterator[dt.datetime]:
-    """The clock pinned to the demo's "today" at 15:30 (the shared ``today`` fixture pins noon)."""
+    """The clock pinned to the demo's "today" at 17:00 (the shared ``today`` fixture pins noon)."""
     moment = dt.datetime.combine(today, VISIT_TIME)
     with clock.pinned(moment):
         yield moment
@@ -166,7 +168,48 @@ class Nurse:
         self.qtbot.waitUntil(dialog.isActiveWindow)
         return dialog
 
+    def closed(self, dialog: QDialog) -> None:
+        """Wait for ``dialog`` to close, then give the keyboard back to the window under it.
+
+        A window manager re-activates the parent window; the offscreen platform does not.
+        """
+        self.qtbot.waitUntil(lambda: not dialog.isVisible())
+        parent = dialog.parentWidget()
+        if parent is not None:
+            window = parent.window()
+            window.activateWindow()
+            self.qtbot.waitUntil(window.isActiveWindow)
+
 
 @pytest.fixture
 def nurse(qtbot) -> Nurse:  # noqa: ANN001
     return Nurse(qtbot)
+
+
+@pytest.fixture
+def adult(session) -> Patient:  # noqa: ANN001
+    """A living adult of the demo whose full name no other patient has (so searching finds only them)."""
+    row = session.store.query(
+        "SELECT id FROM patients WHERE deceased = 0 AND birth_year BETWEEN ? AND ? AND village <> '' "
+        "AND full_name IN (SELECT full_name FROM patients GROUP BY full_name HAVING count(*) = 1) "
+        "ORDER BY id LIMIT 1",
+        (clock.today().year - 70, clock.today().year - 25),
+    )
+    assert row, "the demo database has no adult with a unique name"
+    found = patients.get(session.store, row[0]["id"])
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def visit_form(session, nurse: Nurse, adult: Patient):  # noqa: ANN001, ANN201
+    """The adult's page open in the registry, and the visit form opened from it with Ctrl+N."""
+    from station_app.ui.forms.visit_form import VisitForm  # noqa: PLC0415
+
+    session.ctx.open_patient.emit(adult.id)
+    registry = session.window.views["patients"]
+    assert registry.stack.currentWidget() is registry.page
+    nurse.ctrl(registry.page.new_visit_button, Qt.Key.Key_N)
+    form = nurse.dialog(VisitForm)
+    assert form.patient.id == adult.id
+    return form
