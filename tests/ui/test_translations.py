@@ -130,10 +130,11 @@ def test_ui_catalogue_keeps_placeholders_and_accelerators() -> None:
         assert qt_args(target) == qt_args(source), source
         assert target.count("\n") == source.count("\n"), source
         if context is not None and "&" in source:
-            # Qt needs one typeable accelerator: "&Có", not "&Đ" and not two.
-            assert target.count("&") == 1, source
-            key = target[target.index("&") + 1]
-            assert key.isascii() and key.isalpha(), (source, target)
+            # At most one accelerator, on a letter a keyboard has: "&Có", never "&Đ".
+            assert target.count("&") <= 1, source
+            if "&" in target:
+                key = target[target.index("&") + 1]
+                assert key.isascii() and key.isalpha(), (source, target)
 
 
 def test_the_areas_have_the_stations_own_words() -> None:
@@ -201,7 +202,8 @@ _HINT = re.compile(r"\s*\((?:Ctrl|Alt|Shift|F\d+|Esc)[^)]*\)$")
 
 def _bare(text: str) -> str:
     text = text.replace("&", "").strip()
-    text = text.removeprefix("← ")
+    for mark in ("← ", "⚠ ", "✖ "):
+        text = text.removeprefix(mark)
     text = _HINT.sub("", text)
     return text.removesuffix(" *").removesuffix(":").strip()
 
@@ -303,6 +305,6 @@ def test_the_running_app_shows_no_english(make_session, demo_copy: Path, qapp: Q
     allowed = set(LANGUAGE_NAMES.values())  # each language's own name, on purpose
     leaks = sorted(
         {f"{step} / {where}: {text!r}" for step, where, text in collected
-         if text not in allowed and _bare(text) in english}
+         if text not in allowed and any(_bare(line) in english for line in text.splitlines())}
     )
     assert not leaks, "English in the Vietnamese app:\n" + "\n".join(leaks)

@@ -4,6 +4,8 @@ shows possible duplicates before saving, saves in one transaction.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -36,6 +38,9 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
+
+# What a phone number may contain besides its digits: separators and the +84 prefix.
+_PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
 
 # How a duplicate candidate was found, as the form says it.
 _REASONS = {
@@ -113,6 +118,7 @@ class PatientForm(QDialog):
         birth_layout.addWidget(self.birth, 1)
         birth_layout.addWidget(self.birth_estimated)
         birth_layout.addWidget(self.age_label)
+        birth_row.setFocusProxy(self.birth)  # a refused birth date puts the cursor in the date
         form.addRow(tr("Date of birth") + " *", box("birth", birth_row))
         form.addRow(tr("Citizen ID"), box("citizen_id", self.citizen_id))
         form.addRow(tr("Ethnic group"), box("ethnicity", self.ethnicity))
@@ -140,6 +146,7 @@ class PatientForm(QDialog):
         death_layout.setContentsMargins(0, 0, 0, 0)
         death_layout.addWidget(self.deceased)
         death_layout.addWidget(self.deceased_date, 1)
+        death_row.setFocusProxy(self.deceased_date)
         oform.addRow(tr("Date of death"), box("deceased_date", death_row))
         oform.addRow(tr("Notes"), box("notes", self.notes))
 
@@ -241,6 +248,10 @@ class PatientForm(QDialog):
             except DateFormatError:
                 dates[name] = None
                 problems.append(Problem(name, N_("Write the date as dd/mm/yyyy.")))
+        for name in ("phone", "guardian_phone"):
+            # Saving drops every non-digit: a letter typed by mistake must not vanish silently.
+            if _PHONE_TYPO.search(getattr(self, name).text()):
+                problems.append(Problem(name, N_("A phone number has only digits (and spaces, dots or dashes).")))
         base = self.original
         p = Patient(
             id=base.id if base else None,

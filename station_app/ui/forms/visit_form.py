@@ -152,6 +152,7 @@ class VisitForm(QDialog):
         follow_layout = QHBoxLayout(follow_row)
         follow_layout.setContentsMargins(0, 0, 0, 0)
         follow_layout.addWidget(self.follow_up, 1)
+        follow_row.setFocusProxy(self.follow_up)  # a refused date puts the cursor in the date
         self.quick_buttons = []
         for label, days, months in ((N_("7 days"), 7, 0), (N_("1 month"), 0, 1), (N_("3 months"), 0, 3)):
             button = QPushButton(tr(label))

@@ -1,0 +1,272 @@
+"""The call sheet: the follow-up list a nurse takes on the phone or on a home-visit round, as an
+A4 landscape PDF.
+
+People are grouped by village (a heading per village, villages in Vietnamese order, people in
+the list's own order: risk, then days overdue). One row per person: name, age and sex, the phone
+number in large type, what is due and since when (one line per item), the status and the last
+call outcome, and an empty "Kết quả" column to write on. Every page repeats the station's name,
+the list's name, the date and "Trang k/n".
+
+User text goes through ``markup_text`` before it reaches a Paragraph. The file is written
+atomically (``pdf.write_atomic``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from station_app import APP_NAME, __version__
+from station_app.domain.text import word_key, words
+from station_app.i18n import N_, tr
+from station_app.printing import fonts
+from station_app.printing.pdf import markup_text, write_atomic
+from station_app.reports.worklist_export import (
+    age_text,
+    display_date,
+    phone_text,
+    sex_text,
+    since_text,
+)
+from station_app.store.followups import WorkRow
+
+PAGE = landscape(A4)
+MARGIN = 12 * mm
+HEADER_SPACE = 14 * mm  # the running header above the frame
+FOOTER_SPACE = 8 * mm
+CONTENT_WIDTH = PAGE[0] - 2 * MARGIN
+
+# (header, width in mm): 273 mm between the margins.
+COLUMNS = (
+    (N_("No."), 9),
+    (N_("Full name"), 50),
+    (N_("Phone"), 37),
+    (N_("What is due"), 52),
+    (N_("Since"), 33),
+    (N_("Status / last outcome"), 42),
+    (N_("Result"), 50),
+)
+WRITE_SPACE = 11 * mm  # the least height of a row, so there is room to write the result
+
+TEXT_SIZE = 9.5
+PHONE_SIZE = 13.5
+GREY = colors.Color(0.42, 0.42, 0.42)
+RISK = colors.Color(0.70, 0.15, 0.12)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular = fonts.face(fonts.SANS)
+    bold = fonts.face(fonts.SANS, bold=True)
+    base = ParagraphStyle("cell", fontName=regular, fontSize=TEXT_SIZE, leading=TEXT_SIZE * 1.25)
+    return {
+        "cell": base,
+        "head": ParagraphStyle("head", parent=base, fontName=bold),
+        "phone": ParagraphStyle("phone", parent=base, fontName=bold, fontSize=PHONE_SIZE,
+                                leading=PHONE_SIZE * 1.2),
+        "small": ParagraphStyle("small", parent=base, fontSize=TEXT_SIZE - 1.5,
+                                leading=(TEXT_SIZE - 1.5) * 1.25, textColor=GREY),
+        "village": ParagraphStyle("village", parent=base, fontName=bold, fontSize=12.5, leading=16,
+                                  spaceBefore=5 * mm, spaceAfter=2 * mm),
+        "intro": ParagraphStyle("intro", parent=base, fontSize=10.5, leading=14),
+    }
+
+
+def _village_key(village: str) -> tuple[int, list[tuple[str, str]]]:
+    """Villages in Vietnamese alphabetical order; people without a village come last."""
+    return (0 if village.strip() else 1, [word_key(w) for w in words(village)])
+
+
+def group_rows(rows: Sequence[WorkRow]) -> list[tuple[str, list[list[WorkRow]]]]:
+    """``[(village, [the rows of one person, …]), …]``: villages in Vietnamese order, people and
+    their items in the list's order."""
+    villages: dict[str, dict[int, list[WorkRow]]] = {}
+    for row in rows:
+        people = villages.setdefault(row.village.strip(), {})
+        people.setdefault(row.patient_id, []).append(row)
+    ordered = sorted(villages, key=_village_key)
+    return [(v, list(villages[v].values())) for v in ordered]
+
+
+def _lines(texts: list[str]) -> str:
+    return "<br/>".join(markup_text(t) for t in texts)
+
+
+def _person_row(
+    number: int, items: list[WorkRow], today: dt.date, births: Mapping[int, dt.date],
+    styles: dict[str, ParagraphStyle],
+) -> list[Any]:
+    first = items[0]
+    facts = [age_text(first, today, births.get(first.patient_id)), sex_text(first)]
+    facts_text = " · ".join(f for f in facts if f)
+    if first.age is not None and not facts[0].endswith(tr("{months} months").format(months="")):
+        facts_text = " · ".join(f for f in (tr("{age} years old").format(age=first.age),
+                                            sex_text(first)) if f)
+    name = f"<b>{markup_text(first.full_name)}</b>"
+    if facts_text:
+        name += f"<br/><font size={TEXT_SIZE - 1}>{markup_text(facts_text)}</font>"
+    if any(r.high_risk for r in items):
+        name += f'<br/><font color="#{RISK.hexval()[2:]}"><b>! {markup_text(tr("High risk"))}</b></font>'
+    status: list[str] = []
+    for row in items:
+        last = row.item.last_outcome
+        status.append(last.describe() if last else row.section.title)
+    since = [f"{display_date(r.item.due_date)} · {since_text(r, today)}" for r in items]
+    return [
+        Paragraph(str(number), styles["cell"]),
+        Paragraph(name, styles["cell"]),
+        Paragraph(markup_text(phone_text(first.phone)) or "—", styles["phone"]),
+        Paragraph(_lines([r.item.label for r in items]), styles["cell"]),
+        Paragraph(_lines(since), styles["cell"]),
+        Paragraph(_lines(status), styles["small"]),
+        Spacer(1, WRITE_SPACE - 4 * mm),
+    ]
+
+
+def _table(body: list[list[Any]], styles: dict[str, ParagraphStyle]) -> Table:
+    header = [Paragraph(markup_text(tr(title)), styles["head"]) for title, _ in COLUMNS]
+    table = Table([header, *body], colWidths=[w * mm for _, w in COLUMNS], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.35, 0.35, 0.35)),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.91, 0.93)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+class _NumberedCanvas(Canvas):
+    """Draws the running header and "Trang k/n" once the number of pages is known."""
+
+    header: tuple[str, str, str] = ("", "", "")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initialFontName", fonts.face(fonts.SANS))
+        kwargs.setdefault("initialFontSize", TEXT_SIZE)
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab API
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._decorate(total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        station, title, date = self.header
+        width, height = PAGE
+        top = height - MARGIN - 4 * mm
+        self.setFont(fonts.face(fonts.SANS, bold=True), 11)
+        self.drawString(MARGIN, top, station)
+        self.setFont(fonts.face(fonts.SANS, bold=True), 13)
+        self.drawCentredString(width / 2, top, title)
+        self.setFont(fonts.face(fonts.SANS), 10)
+        self.drawRightString(width - MARGIN, top, date)
+        self.setLineWidth(0.7)
+        self.line(MARGIN, top - 3 * mm, width - MARGIN, top - 3 * mm)
+        self.setFont(fonts.face(fonts.SANS), 8.5)
+        page = tr("Page {page}/{pages}").format(page=self._pageNumber, pages=total)
+        self.drawRightString(width - MARGIN, MARGIN - 2 * mm, page)
+        self.drawString(MARGIN, MARGIN - 2 * mm, f"{APP_NAME} {__version__}")
+
+
+def call_sheet_bytes(
+    rows: Sequence[WorkRow],
+    *,
+    station: str,
+    today: dt.date,
+    list_name: str = "",
+    filters: str = "",
+    births: Mapping[int, dt.date] | None = None,
+) -> bytes:
+    """The call sheet as PDF bytes. ``list_name`` names the section printed ("Overdue — to
+    call"); ``filters`` says what narrowed it ("Village: Thôn Đông")."""
+    fonts.register_fonts()
+    births = births or {}
+    styles = _styles()
+    title = tr("FOLLOW-UP CALL SHEET")
+    date = tr("Printed on {date}").format(date=display_date(today))
+    groups = group_rows(rows)
+    people = sum(len(persons) for _, persons in groups)
+
+    intro = [markup_text(list_name)] if list_name else []
+    if filters:
+        intro.append(markup_text(filters))
+    intro.append(markup_text(tr("{people} people, {items} follow-up items").format(
+        people=people, items=len(rows))))
+    story: list[Any] = [Paragraph(" · ".join(intro), styles["intro"])]
+    if not rows:
+        story.append(Spacer(1, 6 * mm))
+        story.append(Paragraph(markup_text(tr("Nobody is on this list.")), styles["intro"]))
+    number = 0
+    for village, persons in groups:
+        heading = village or tr("No village recorded")
+        text = tr("{village} — {count} people").format(village=heading, count=len(persons))
+        body = []
+        for items in persons:
+            number += 1
+            body.append(_person_row(number, items, today, births, styles))
+        # the heading never ends a page alone: it keeps with the first rows of its table
+        story.append(KeepTogether([Paragraph(markup_text(text), styles["village"]),
+                                   _table(body[:2], styles)]))
+        if len(body) > 2:
+            story.append(_table(body[2:], styles))
+
+    buffer = io.BytesIO()
+    _NumberedCanvas.header = (station, title, date)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_SPACE - 4 * mm,
+        bottomMargin=MARGIN + FOOTER_SPACE - 4 * mm,
+        title=f"{title} — {station}" if station else title,
+        author=station or APP_NAME,
+        subject=list_name,
+        creator=f"{APP_NAME} {__version__}",
+    )
+    doc.build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()
+
+
+def render_call_sheet(
+    rows: Sequence[WorkRow],
+    out_path: str | os.PathLike[str],
+    *,
+    station: str,
+    today: dt.date,
+    list_name: str = "",
+    filters: str = "",
+    births: Mapping[int, dt.date] | None = None,
+) -> Path:
+    """Draw the call sheet and write it to ``out_path`` atomically."""
+    data = call_sheet_bytes(rows, station=station, today=today, list_name=list_name,
+                            filters=filters, births=births)
+    return write_atomic(out_path, data)

@@ -1,0 +1,206 @@
+"""The follow-up work list (Nhắc hẹn) as a file: CSV and XLSX exports, and the cell texts the
+screen, the exports and the printed call sheet share (age, due, since when, last outcome).
+
+Exports take the rows the nurse sees (``store.followups.work_rows``, with her filters) and keep
+one line per follow-up item, with its section (the status) and its last call outcome, so a
+list taken on a home-visit round can be read back and compared. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from station_app.domain.followup import Outcome, OutcomeKind
+from station_app.domain.identifiers import SEX_CODES
+from station_app.i18n import N_, tr
+from station_app.printing.pdf import write_atomic
+from station_app.store import Store, patients
+from station_app.store.followups import WorkRow
+
+CHILD_MONTHS = 24  # below this age in months, ages are shown in months
+
+# (key, header): the columns of the CSV and XLSX files, in order.
+COLUMNS = (
+    ("section", N_("Status")),
+    ("name", N_("Full name")),
+    ("age", N_("Age")),
+    ("sex", N_("Sex")),
+    ("village", N_("Village")),
+    ("phone", N_("Phone")),
+    ("kind", N_("Kind of follow-up")),
+    ("label", N_("What is due")),
+    ("due_date", N_("Due date")),
+    ("days_overdue", N_("Days overdue")),
+    ("high_risk", N_("High risk")),
+    ("last_outcome", N_("Last outcome")),
+    ("outcome_date", N_("Outcome date")),
+)
+
+
+# -- cell texts shared by the screen, the exports and the call sheet ----------------------------
+def display_date(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def months_between(birth: dt.date, today: dt.date) -> int:
+    """Whole calendar months from ``birth`` to ``today``."""
+    return (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
+
+
+def age_text(row: WorkRow, today: dt.date, birth: dt.date | None = None) -> str:
+    """Years ("65"), or months for a young child when the birth date is known ("10 months")."""
+    if birth is not None:
+        months = months_between(birth, today)
+        if 0 <= months < CHILD_MONTHS:
+            return tr("{months} months").format(months=months)
+    return "" if row.age is None else str(row.age)
+
+
+def sex_text(row: WorkRow) -> str:
+    return tr(SEX_CODES[row.sex]) if row.sex in SEX_CODES else ""
+
+
+def phone_text(number: str) -> str:
+    """A phone number grouped for reading aloud: "0912 345 678", "0251 386 1234"."""
+    if number.isdigit() and len(number) in (10, 11):
+        return f"{number[:4]} {number[4:7]} {number[7:]}"
+    return number
+
+
+def since_text(row: WorkRow, today: dt.date) -> str:
+    """How the due date stands: "36 days overdue", "due today", "in 3 days"."""
+    late = (today - row.item.due_date).days
+    if late > 0:
+        return tr("{days} days overdue").format(days=late)
+    if late == 0:
+        return tr("due today")
+    return tr("in {days} days").format(days=-late)
+
+
+def outcome_summary(outcome: Outcome | None) -> str:
+    """The last outcome without its date: "Removed from the list — Moved away — note"."""
+    if outcome is None:
+        return ""
+    parts = [outcome.kind.title]
+    if outcome.reason is not None:
+        parts.append(outcome.reason.title)
+    if outcome.kind is OutcomeKind.REMIND_LATER and outcome.hidden_until is not None:
+        parts.append(tr("until {date}").format(date=display_date(outcome.hidden_until)))
+    if outcome.note.strip():
+        parts.append(outcome.note.strip())
+    return " — ".join(parts)
+
+
+def birth_dates(store: Store, rows: Iterable[WorkRow]) -> dict[int, dt.date]:
+    """``{patient_id: birth date}`` of the patients of ``rows`` whose full birth date is known
+    (what month ages need); one query."""
+    ids = sorted({row.patient_id for row in rows})
+    found: dict[int, dt.date] = {}
+    for start in range(0, len(ids), 500):
+        for pid, person in patients.get_many(store, ids[start : start + 500]).items():
+            if person.birth is not None and person.birth.is_full:
+                found[pid] = person.birth.earliest()
+    return found
+
+
+# -- the table -----------------------------------------------------------------------------------
+def table(
+    rows: Sequence[WorkRow], today: dt.date, births: Mapping[int, dt.date] | None = None
+) -> list[dict[str, object]]:
+    """One dict per row, keyed like ``COLUMNS``; dates stay dates and numbers numbers."""
+    births = births or {}
+    out: list[dict[str, object]] = []
+    for row in rows:
+        last = row.item.last_outcome
+        out.append({
+            "section": row.section.title,
+            "name": row.full_name,
+            "age": age_text(row, today, births.get(row.patient_id)),
+            "sex": sex_text(row),
+            "village": row.village,
+            "phone": phone_text(row.phone),
+            "kind": row.item.kind.title,
+            "label": row.item.label,
+            "due_date": row.item.due_date,
+            "days_overdue": row.days_overdue,
+            "high_risk": tr("Yes") if row.high_risk else "",
+            "last_outcome": outcome_summary(last),
+            "outcome_date": last.recorded_at if last else None,
+        })
+    return out
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.date):
+        return display_date(value)
+    return "" if value is None else str(value)
+
+
+def csv_bytes(
+    rows: Sequence[WorkRow], today: dt.date, births: Mapping[int, dt.date] | None = None
+) -> bytes:
+    """The list as CSV, UTF-8 with a byte-order mark so Excel shows Vietnamese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([tr(header) for _key, header in COLUMNS])
+    for record in table(rows, today, births):
+        writer.writerow([_text(record[key]) for key, _header in COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_csv(
+    rows: Sequence[WorkRow],
+    path: str | os.PathLike[str],
+    today: dt.date,
+    births: Mapping[int, dt.date] | None = None,
+) -> Path:
+    return write_atomic(path, csv_bytes(rows, today, births))
+
+
+def xlsx_bytes(
+    rows: Sequence[WorkRow],
+    today: dt.date,
+    births: Mapping[int, dt.date] | None = None,
+    title: str = "",
+) -> bytes:
+    """The list as an Excel workbook: one sheet, a bold frozen header with filters, real dates."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = (title or tr("Follow-ups"))[:31]
+    sheet.append([tr(header) for _key, header in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    records = table(rows, today, births)
+    for record in records:
+        sheet.append([record[key] for key, _header in COLUMNS])
+    for index, (key, header) in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        if key in ("due_date", "outcome_date"):
+            for cell in sheet[letter][1:]:
+                cell.number_format = "DD/MM/YYYY"
+        longest = max([len(tr(header))] + [len(_text(r[key])) for r in records])
+        sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(
+    rows: Sequence[WorkRow],
+    path: str | os.PathLike[str],
+    today: dt.date,
+    births: Mapping[int, dt.date] | None = None,
+    title: str = "",
+) -> Path:
+    return write_atomic(path, xlsx_bytes(rows, today, births, title))

@@ -1,0 +1,102 @@
+"""The registry (Bệnh nhân): finding patients by folded queries, and the keyboard flow
+search box → table → patient page → back."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from station_app.domain.text import fold, words
+from station_app.store import patients
+from station_app.ui.views.registry import RegistryView
+
+
+def shown_names(registry: RegistryView) -> list[str]:
+    model = registry.list.model
+    return [model.index(row, 1).data() for row in range(model.rowCount())]
+
+
+def matches(name: str, query: str) -> bool:
+    """Every typed word starts a word of the name, tones and đ ignored."""
+    name_words = [fold(w) for w in words(name)]
+    return all(any(w.startswith(q) for w in name_words) for q in query.split())
+
+
+def search(nurse, qtbot, registry: RegistryView, query: str) -> list[str]:  # noqa: ANN001
+    nurse.type(registry.list.search, query)
+
+    def narrowed() -> bool:
+        names = shown_names(registry)
+        return bool(names) and all(matches(n, query) for n in names)
+
+    qtbot.waitUntil(narrowed)
+    return shown_names(registry)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("nguyen thi huong", "Nguyễn Thị Hương"), ("dang", "Đặng "), ("NGUYEN THI HUONG", "Nguyễn Thị Hương")],
+)
+def test_folded_query_finds_the_patient_and_enter_opens_them(session, nurse, qtbot, query: str, expected: str) -> None:  # noqa: ANN001
+    registry = session.window.show_area("patients")
+    assert QApplication.focusWidget() is registry.list.search, "the search box has the keyboard"
+    names = search(nurse, qtbot, registry, query.lower() if query.isupper() else query)
+    assert names[0].startswith(expected)
+    if expected.endswith(" "):
+        assert all(n.startswith(expected) for n in names)
+    else:
+        assert names[0] == expected
+    first = registry.list.model.id_at(0)
+    assert registry.list.count_label.text()
+
+    nurse.press(registry.list.search, Qt.Key.Key_Return)
+    assert registry.stack.currentWidget() is registry.page
+    assert registry.page.patient is not None and registry.page.patient.id == first
+    assert registry.page.title.text().startswith(expected.strip())
+
+
+def test_uppercase_query_finds_the_same(session, nurse, qtbot) -> None:  # noqa: ANN001
+    registry = session.window.show_area("patients")
+    lower = search(nurse, qtbot, registry, "nguyen thi huong")
+    registry.list.search.clear()
+    qtbot.waitUntil(lambda: registry.list.model.rowCount() == patients.count(session.store))
+    nurse.type(registry.list.search, "NGUYEN THI HUONG")
+    qtbot.waitUntil(lambda: shown_names(registry) == lower)
+
+
+def test_keyboard_flow_search_down_enter_escape(session, nurse, qtbot) -> None:  # noqa: ANN001
+    registry = session.window.show_area("patients")
+    table = registry.list.table
+    names = search(nurse, qtbot, registry, "dang")
+    assert len(names) >= 2
+
+    nurse.press(registry.list.search, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is table, "Down moves from the search box into the results"
+    assert table.currentIndex().row() == 0
+    nurse.press(table, Qt.Key.Key_Down)
+    assert table.currentIndex().row() == 1
+    second = registry.list.model.id_at(1)
+
+    nurse.press(table, Qt.Key.Key_Return)
+    assert registry.stack.currentWidget() is registry.page
+    assert registry.page.patient is not None and registry.page.patient.id == second
+    assert QApplication.focusWidget() is registry.page.new_visit_button
+
+    nurse.press(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert registry.stack.currentWidget() is registry.list
+    assert QApplication.focusWidget() is table, "back in the list, where the nurse left it"
+    assert registry.list.search.text() == "dang", "the search is kept"
+    assert table.currentIndex().row() == 1
+
+    nurse.ctrl(table, Qt.Key.Key_F)
+    assert QApplication.focusWidget() is registry.list.search
+
+
+def test_alt_number_switches_area(session, nurse) -> None:  # noqa: ANN001
+    window = session.window
+    for number, key in enumerate(("today", "patients", "visits", "followups", "referrals", "reports",
+                                  "settings"), start=1):
+        nurse.press(window.nav, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.AltModifier)
+        assert window.current_area() == key
+        assert window.stack.currentWidget() is window.views[key]
