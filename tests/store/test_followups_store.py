@@ -1,0 +1,113 @@
+"""Follow-ups in the database: what a visit closes and schedules, child enrolment, outcomes,
+and the command line, all evaluated with a pinned date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from station_app import clock
+from station_app.cli import main
+from station_app.domain.dates import PartialDate
+from station_app.domain.followup import Kind, Outcome, OutcomeKind, RemovalReason, Section
+from station_app.domain.patient import Patient
+from station_app.domain.visit import Visit
+from station_app.store import followups, open_store, patients, visits
+
+NOW = dt.datetime(2026, 11, 23, 10, 0)
+
+
+@pytest.fixture
+def pinned():  # noqa: ANN201
+    with clock.pinned(NOW):
+        yield NOW.date()
+
+
+def _visit(pid: int, when: dt.datetime, **fields) -> Visit:  # noqa: ANN003
+    return Visit(pid, when, complaint=fields.pop("complaint", "Khám"), **fields)
+
+
+def test_a_revisit_is_scheduled_and_closed_by_a_back_dated_visit(store, pinned) -> None:  # noqa: ANN001
+    p = patients.insert(store, Patient("Phạm Văn Bình", "1", PartialDate(1980)))
+    visits.insert(store, _visit(p.id, dt.datetime(2026, 10, 1, 9), diagnosis_code="J20.9",
+                                follow_up_date=dt.date(2026, 10, 8)))
+    [item] = followups.patient_items(store, p.id, open_only=True)
+    assert item.kind is Kind.REVISIT and item.due_date == dt.date(2026, 10, 8)
+    assert [r.section for r in followups.work_rows(store, pinned)] == [Section.OVERDUE]
+    # The patient came on 10/10 but it is entered only today, with its real date.
+    visits.insert(store, _visit(p.id, dt.datetime(2026, 10, 10, 8, 30), diagnosis_code="J20.9"))
+    assert followups.patient_items(store, p.id, open_only=True) == []
+    assert followups.work_rows(store, pinned) == []
+
+
+def test_a_chronic_visit_enrols_and_schedules_the_refill(store, pinned) -> None:  # noqa: ANN001
+    p = patients.insert(store, Patient("Lê Thị Mai", "2", PartialDate(1955)))
+    visits.insert(store, _visit(p.id, dt.datetime(2026, 11, 2, 9), diagnosis_code="I10", bp_systolic=168,
+                                bp_diastolic=102), followups.VisitFeeds(refill_days=30))
+    assert [e.programme for e in followups.enrolments(store, p.id)] == ["hypertension"]
+    [row] = followups.work_rows(store, dt.date(2026, 12, 10))
+    assert row.item.kind is Kind.CHRONIC_REFILL and row.item.due_date == dt.date(2026, 12, 2)
+    assert row.high_risk  # last BP ≥ 160/100
+    assert row.section is Section.OVERDUE and row.days_overdue == 8
+
+
+def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pinned) -> None:  # noqa: ANN001
+    baby = patients.insert(store, Patient("Vũ Minh Khang", "1", PartialDate(2026, 9, 15), guardian_name="Vũ Thị Lan"))
+    adult = patients.insert(store, Patient("Vũ Văn Lâm", "1", PartialDate(1990)))
+    labels = {i.label for i in followups.patient_items(store, baby.id, open_only=True)}
+    assert {"DPT-VGB-Hib mũi 1", "BCG"} <= labels
+    assert followups.patient_items(store, adult.id) == []
+    # The first DPT dose given today closes its item and schedules dose 2 at least 28 days later.
+    followups.record_dose(store, baby.id, "dpt_vgb_hib", 1, pinned, "Trạm Y tế xã")
+    items = {i.label: i for i in followups.patient_items(store, baby.id, open_only=True)}
+    assert "DPT-VGB-Hib mũi 1" not in items
+    assert items["DPT-VGB-Hib mũi 2"].due_date >= pinned + dt.timedelta(days=28)
+
+
+def test_call_outcomes_move_the_item_and_a_death_is_recorded_everywhere(store, pinned) -> None:  # noqa: ANN001
+    p = patients.insert(store, Patient("Đỗ Văn Hải", "1", PartialDate(1948)))
+    first = followups.add_item(store, p.id, Kind.CUSTOM, "Kiểm tra vết thương", dt.date(2026, 11, 1))
+    second = followups.add_item(store, p.id, Kind.CUSTOM, "Tái khám", dt.date(2026, 11, 5))
+    followups.record_outcome(store, first, Outcome(OutcomeKind.AGREED, pinned))
+    sections = {r.item.id: r.section for r in followups.work_rows(store, pinned)}
+    assert sections == {first: Section.AGREED, second: Section.OVERDUE}
+    # Seven days later the agreement has lapsed: back to the call list.
+    assert {r.item.id: r.section for r in followups.work_rows(store, pinned + dt.timedelta(days=7))}[first] is Section.OVERDUE
+    followups.record_outcome(store, second, Outcome(OutcomeKind.REMOVED, pinned, reason=RemovalReason.DIED))
+    assert patients.get(store, p.id).deceased
+    assert followups.patient_items(store, p.id, open_only=True) == []
+
+
+def test_counts_and_list_agree_for_every_section(tmp_path) -> None:  # noqa: ANN001
+    from station_app.demo import generate
+
+    with clock.pinned(NOW):
+        generate(tmp_path / "demo.sqlite3", patients=400, seed=5, force=True)
+    store = open_store(tmp_path / "demo.sqlite3")
+    try:
+        for day in (NOW.date(), NOW.date() + dt.timedelta(days=20), NOW.date() + dt.timedelta(days=400)):
+            counts = followups.section_counts(store, day)
+            for section in (Section.DUE, Section.OVERDUE, Section.AGREED, Section.LATER, Section.REMOVED, Section.LOST):
+                assert counts[section] == len(followups.work_rows(store, day, section)), (day, section)
+    finally:
+        store.close()
+
+
+def test_followups_command_prints_the_list_as_json(tmp_path, capsys) -> None:  # noqa: ANN001
+    db = tmp_path / "station.sqlite3"
+    store = open_store(db)
+    with clock.pinned(NOW):
+        p = patients.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1960), village="Thôn Đông"))
+        followups.add_item(store, p.id, Kind.REVISIT, "Tái khám", dt.date(2026, 11, 20))
+    store.close()
+    assert main(["followups", "--db", str(db), "--as-of", "2026-11-23", "--json"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    row = json.loads(line)
+    assert row["full_name"] == "Nguyễn Thị Hương" and row["label"] == "Tái khám"
+    assert (row["due_date"], row["days_overdue"], row["section"], row["kind"]) == ("2026-11-20", 3, "overdue", "revisit")
+    assert main(["followups", "--db", str(db), "--as-of", "2026-11-15", "--section", "due", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["section"] == "due"
+    assert main(["followups", "--db", str(db), "--as-of", "2028-01-01", "--section", "overdue", "--json"]) == 0
+    assert capsys.readouterr().out == ""  # by then it is more than a year overdue: "lost"
