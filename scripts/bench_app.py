@@ -28,7 +28,7 @@ from station_app.demo import generate  # noqa: E402
 TODAY = dt.datetime(2026, 11, 23, 10, 0)
 
 
-def timed(fn, repeat: int = 7) -> tuple[float, float, object]:  # noqa: ANN001
+def timed(fn, repeat: int = 7) -> tuple[float, float, object]:
     """(median ms, max ms, last result)."""
     times, result = [], None
     for _ in range(repeat):
@@ -54,7 +54,7 @@ def main() -> int:
         rows.append(("demo generation (with follow-ups and referrals)",
                      f"{summary.seconds:.1f} s for {summary.patients:,} patients, {summary.visits:,} visits"))
 
-    from station_app.store import followups, open_store  # noqa: PLC0415
+    from station_app.store import followups, open_store
 
     store = open_store(db)
     n_items = store.scalar("SELECT count(*) FROM followups WHERE status = 'open'")
@@ -67,9 +67,9 @@ def main() -> int:
     rows.append(("one section (overdue)", f"median {median:.0f} ms, max {worst:.0f} ms — {len(result):,} rows"))  # type: ignore[arg-type]
 
     # The referral slip, fonts already loaded.
-    from station_app.printing.referral_slip import render_referral_bytes  # noqa: PLC0415
-    from station_app.store import referrals  # noqa: PLC0415
-    from station_app.store.station import load_profile  # noqa: PLC0415
+    from station_app.printing.referral_slip import render_referral_bytes
+    from station_app.store import referrals
+    from station_app.store.station import load_profile
 
     book = referrals.book(store)
     if book:
@@ -81,9 +81,9 @@ def main() -> int:
     store.close()
 
     # The GUI: from nothing to the registry listing every patient, first rows on screen.
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication
 
-    from station_app.ui.app import Session, ensure_app  # noqa: PLC0415
+    from station_app.ui.app import Session, ensure_app
 
     app = ensure_app()
     start = time.perf_counter()

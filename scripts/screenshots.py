@@ -56,7 +56,9 @@ def main() -> int:
     def shot(name: str) -> None:
         settle(app, 400)
         target = out / f"{name}.png"
-        (window.grab() if QApplication.activeModalWidget() is None else QApplication.activeModalWidget().grab()).save(str(target))  # type: ignore[union-attr]
+        (window.grab() if QApplication.activeModalWidget() is None else QApplication.activeModalWidget().grab()).save(
+            str(target)
+        )  # type: ignore[union-attr]
         print(target)
 
     shots = getattr(sys.modules[__name__], "SHOTS", None) or default_shots
@@ -65,7 +67,7 @@ def main() -> int:
     return 0
 
 
-def default_shots(session: Session, shot, app: QApplication) -> None:  # noqa: ANN001
+def default_shots(session: Session, shot, app: QApplication) -> None:
     window = session.window
     window.show_area("today")
     shot("01-today")
@@ -85,7 +87,7 @@ def default_shots(session: Session, shot, app: QApplication) -> None:  # noqa: A
     settle(app, 300)
     form.grab().save(str(Path(ROOT / "docs" / "screenshots" / "05-visit-form.png")))
     form.reject()
-    from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
+    from station_app.ui.forms.patient_form import PatientForm
 
     pf = PatientForm(session.ctx, parent=window)
     pf.resize(1100, 720)

@@ -44,7 +44,7 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _open_existing(path: str):  # noqa: ANN202 - Store
+def _open_existing(path: str):
     db = Path(path)
     if not db.exists():
         raise CliError(tr("There is no database at {path}.").format(path=db))
@@ -53,24 +53,30 @@ def _open_existing(path: str):  # noqa: ANN202 - Store
 
 # -- demo ---------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
-    from station_app.demo import DemoExists, generate  # noqa: PLC0415
+    from station_app.demo import DemoExists, generate
 
     try:
         summary = generate(
-            Path(args.db), patients=args.patients, seed=args.seed, force=args.force,
+            Path(args.db),
+            patients=args.patients,
+            seed=args.seed,
+            force=args.force,
             visits_per_patient=args.visits_per_patient,
         )
     except DemoExists as exc:
         raise CliError(tr("{path} already exists: add --force to replace it.").format(path=args.db)) from exc
-    _out(tr("Demo database written: {path} ({patients} patients, {visits} visits, {seconds} s).").format(
-        path=args.db, patients=summary.patients, visits=summary.visits, seconds=f"{summary.seconds:.1f}"))
+    _out(
+        tr("Demo database written: {path} ({patients} patients, {visits} visits, {seconds} s).").format(
+            path=args.db, patients=summary.patients, visits=summary.visits, seconds=f"{summary.seconds:.1f}"
+        )
+    )
     return EXIT_OK
 
 
 # -- import -------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from station_app.domain.patient_import import ImportFormatError, decode, field_label, read_rows  # noqa: PLC0415
-    from station_app.store.importer import import_rows  # noqa: PLC0415
+    from station_app.domain.patient_import import ImportFormatError, decode, field_label, read_rows
+    from station_app.store.importer import import_rows
 
     source = Path(args.file)
     if not source.is_file():
@@ -85,24 +91,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for number, problem in report.errors:
-        _err(tr("Row {row}, {field}: {message}").format(
-            row=number, field=tr(field_label(problem.field)), message=problem.text()))
+        _err(
+            tr("Row {row}, {field}: {message}").format(
+                row=number, field=tr(field_label(problem.field)), message=problem.text()
+            )
+        )
     if report.errors:
         bad_rows = len({n for n, _ in report.errors})
-        _err(tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(rows=bad_rows))
+        _err(
+            tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+                rows=bad_rows
+            )
+        )
         return EXIT_FINDINGS
     for number, problem in report.warnings:
-        _out(tr("Row {row}, {field} (check): {message}").format(
-            row=number, field=tr(field_label(problem.field)), message=problem.text()))
+        _out(
+            tr("Row {row}, {field} (check): {message}").format(
+                row=number, field=tr(field_label(problem.field)), message=problem.text()
+            )
+        )
     for dup in report.duplicates:
-        _out(tr("Row {row} skipped, duplicate: {reason}").format(row=dup.row, reason=tr(dup.reason).format(other=dup.other)))
-    _out(tr("Imported {count} patients; {skipped} duplicates skipped.").format(
-        count=report.imported, skipped=len(report.duplicates)))
+        _out(
+            tr("Row {row} skipped, duplicate: {reason}").format(
+                row=dup.row, reason=tr(dup.reason).format(other=dup.other)
+            )
+        )
+    _out(
+        tr("Imported {count} patients; {skipped} duplicates skipped.").format(
+            count=report.imported, skipped=len(report.duplicates)
+        )
+    )
     return EXIT_OK
 
 
 # -- find ---------------------------------------------------------------------------------------
-def patient_json(p) -> dict[str, object]:  # noqa: ANN001 - Patient
+def patient_json(p) -> dict[str, object]:
     return {
         "id": p.id,
         "record_no": p.record_no,
@@ -122,8 +145,8 @@ def patient_json(p) -> dict[str, object]:  # noqa: ANN001 - Patient
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    from station_app.domain.identifiers import SEX_CODES  # noqa: PLC0415
-    from station_app.store import patients  # noqa: PLC0415
+    from station_app.domain.identifiers import SEX_CODES
+    from station_app.store import patients
 
     store = _open_existing(args.db)
     try:
@@ -134,25 +157,32 @@ def cmd_find(args: argparse.Namespace) -> int:
         if args.json:
             _out(json.dumps(patient_json(p), ensure_ascii=False))
         else:
-            _out("  ".join([
-                p.record_no or "", p.full_name, tr(SEX_CODES.get(p.sex, "")),
-                p.birth.display() if p.birth else "", p.village, p.phone,
-            ]))
+            _out(
+                "  ".join(
+                    [
+                        p.record_no or "",
+                        p.full_name,
+                        tr(SEX_CODES.get(p.sex, "")),
+                        p.birth.display() if p.birth else "",
+                        p.village,
+                        p.phone,
+                    ]
+                )
+            )
     if not found and not args.json:
-        _err(tr("No patient matches \"{query}\".").format(query=args.query))
+        _err(tr('No patient matches "{query}".').format(query=args.query))
     return EXIT_OK
 
 
 # -- check --------------------------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
-    from station_app.store.schema import SCHEMA_VERSION  # noqa: PLC0415
+    from station_app.store.schema import SCHEMA_VERSION
 
     store = _open_existing(args.db)
     try:
         problems = store.integrity_problems()
         counts = {
-            table: store.scalar(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
-            for table in ("patients", "visits", "icd10", "staff")
+            table: store.scalar(f"SELECT count(*) FROM {table}") for table in ("patients", "visits", "icd10", "staff")
         }
         version = store.schema_version
     finally:
@@ -172,7 +202,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- the app ------------------------------------------------------------------------------------
 def cmd_gui(args: argparse.Namespace) -> int:
-    from station_app.ui.app import run  # noqa: PLC0415 - Qt only when the window is wanted
+    from station_app.ui.app import run
 
     return run(db=Path(args.db) if args.db else None, demo=args.demo, lang=args.lang)
 
@@ -257,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _load_feature_commands() -> None:
     """Import the modules that register extra commands (kept lazy for a fast start)."""
-    import importlib  # noqa: PLC0415
+    import importlib
 
     for module in ("station_app.cli_followups", "station_app.cli_referrals"):
         try:

@@ -25,7 +25,7 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_followups(args: argparse.Namespace) -> int:
-    from station_app.store import followups  # noqa: PLC0415
+    from station_app.store import followups
 
     as_of = args.as_of or clock.today()
     store = _open_existing(args.db)

@@ -16,7 +16,7 @@ from station_app.i18n import tr
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
-    from station_app.store import referrals  # noqa: PLC0415
+    from station_app.store import referrals
 
     store = _open_existing(args.db)
     try:
@@ -38,9 +38,9 @@ def cmd_referrals(args: argparse.Namespace) -> int:
 
 
 def cmd_print_referral(args: argparse.Namespace) -> int:
-    from station_app.printing.referral_slip import render_referral  # noqa: PLC0415
-    from station_app.store import referrals  # noqa: PLC0415
-    from station_app.store.station import load_profile  # noqa: PLC0415
+    from station_app.printing.referral_slip import render_referral
+    from station_app.store import referrals
+    from station_app.store.station import load_profile
 
     store = _open_existing(args.db)
     try:

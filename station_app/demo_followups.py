@@ -15,8 +15,17 @@ from station_app.i18n import translate
 from station_app.store.bulk import insert_rows
 from station_app.store.database import Store
 
-ITEM_COLUMNS = ("patient_id", "kind", "label", "due_date", "source", "rule", "source_visit_id", "created_on",
-                "created_at")
+ITEM_COLUMNS = (
+    "patient_id",
+    "kind",
+    "label",
+    "due_date",
+    "source",
+    "rule",
+    "source_visit_id",
+    "created_on",
+    "created_at",
+)
 
 
 def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
@@ -71,7 +80,9 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
     limit = today - dt.timedelta(days=730)
     children = store.conn.execute(
         "SELECT id, birth_year, birth_month, birth_day FROM patients WHERE birth_day IS NOT NULL "
-        "AND printf('%04d-%02d-%02d', birth_year, birth_month, birth_day) > ?", (limit.isoformat(),)).fetchall()
+        "AND printf('%04d-%02d-%02d', birth_year, birth_month, birth_day) > ?",
+        (limit.isoformat(),),
+    ).fetchall()
     enrol_rows, dose_rows, item_rows = [], [], []
     place = translate("this station", "vi")
     for pid, year, month, day in children:
@@ -81,8 +92,9 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
         stop_after = today if behaviour < 0.85 else birth + dt.timedelta(days=rng.randint(30, 400))
         given: list[vaccination.GivenDose] = []
         for _round in range(30):
-            due = [d for d in vaccination.next_doses(birth, given, today, schedule)
-                   if d.earliest <= min(today, stop_after)]
+            due = [
+                d for d in vaccination.next_doses(birth, given, today, schedule) if d.earliest <= min(today, stop_after)
+            ]
             if not due:
                 break
             progressed = False
@@ -98,18 +110,36 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
         for g in given:
             dose_rows.append((pid, g.series, g.dose, g.given_on.isoformat(), g.place, int(g.from_booklet), stamp))
         for d in vaccination.next_doses(birth, given, today, schedule):
-            item_rows.append((pid, "vaccine_dose", d.series.label(d.number, "vi"), d.due_date.isoformat(),
-                              "programme", f"vaccine:{d.series_key}:{d.number}", None, today.isoformat(), stamp))
-    insert_rows(store, "enrolments", ("patient_id", "programme", "enrolled_on", "detected_on", "created_at"), enrol_rows)
-    insert_rows(store, "vaccine_doses", ("patient_id", "series", "dose", "given_on", "place", "from_booklet",
-                                         "created_at"), dose_rows)
+            item_rows.append(
+                (
+                    pid,
+                    "vaccine_dose",
+                    d.series.label(d.number, "vi"),
+                    d.due_date.isoformat(),
+                    "programme",
+                    f"vaccine:{d.series_key}:{d.number}",
+                    None,
+                    today.isoformat(),
+                    stamp,
+                )
+            )
+    insert_rows(
+        store, "enrolments", ("patient_id", "programme", "enrolled_on", "detected_on", "created_at"), enrol_rows
+    )
+    insert_rows(
+        store,
+        "vaccine_doses",
+        ("patient_id", "series", "dose", "given_on", "place", "from_booklet", "created_at"),
+        dose_rows,
+    )
     insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
 
 
 def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
     rows = store.conn.execute(
         "SELECT patient_id, min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)) FROM visits "
-        "WHERE diagnosis_code = 'Z34.9' GROUP BY patient_id").fetchall()
+        "WHERE diagnosis_code = 'Z34.9' GROUP BY patient_id"
+    ).fetchall()
     store.conn.execute("UPDATE visits SET antenatal = 1 WHERE diagnosis_code = 'Z34.9'")
     item_rows = []
     for pid, first, _last in rows:
@@ -122,36 +152,77 @@ def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -
         store.conn.execute(
             "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, lmp, edd, created_at) "
             "VALUES (?, 'antenatal', ?, ?, ?, ?, ?)",
-            (pid, first_visit.isoformat(), first_visit.isoformat(), lmp.isoformat(), pregnancy.edd.isoformat(), stamp))
-        visit_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
-            "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1", (pid,))]
+            (pid, first_visit.isoformat(), first_visit.isoformat(), lmp.isoformat(), pregnancy.edd.isoformat(), stamp),
+        )
+        visit_days = [
+            dt.date.fromisoformat(r[0][:10])
+            for r in store.conn.execute("SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1", (pid,))
+        ]
         contact = antenatal.next_visit(pregnancy, visit_days)
         if contact:
-            label = translate("Antenatal visit {number} (week {week})", "vi").format(number=contact.number, week=contact.week)
-            item_rows.append((pid, "antenatal_visit", label, contact.due_date.isoformat(), "programme",
-                              f"antenatal:contact:{contact.number}", None, today.isoformat(), stamp))
+            label = translate("Antenatal visit {number} (week {week})", "vi").format(
+                number=contact.number, week=contact.week
+            )
+            item_rows.append(
+                (
+                    pid,
+                    "antenatal_visit",
+                    label,
+                    contact.due_date.isoformat(),
+                    "programme",
+                    f"antenatal:contact:{contact.number}",
+                    None,
+                    today.isoformat(),
+                    stamp,
+                )
+            )
         tetanus = antenatal.tetanus_next(pregnancy, [first_visit] if rng.random() < 0.6 else [])
         if tetanus:
             label = translate("Tetanus dose {dose} (pregnancy)", "vi").format(dose=tetanus.dose)
-            item_rows.append((pid, "vaccine_dose", label, tetanus.due_date.isoformat(), "programme",
-                              f"antenatal:tetanus:{tetanus.dose}", None, today.isoformat(), stamp))
+            item_rows.append(
+                (
+                    pid,
+                    "vaccine_dose",
+                    label,
+                    tetanus.due_date.isoformat(),
+                    "programme",
+                    f"antenatal:tetanus:{tetanus.dose}",
+                    None,
+                    today.isoformat(),
+                    stamp,
+                )
+            )
     insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
 
 
 def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
     """Calls already made on some overdue items: agreed, remind later, removed with a reason."""
     overdue = store.conn.execute(
-        "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id",
-        (today.isoformat(),)).fetchall()
+        "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id", (today.isoformat(),)
+    ).fetchall()
     rows, removed = [], []
-    reasons = [RemovalReason.UNREACHABLE, RemovalReason.MOVED_AWAY, RemovalReason.TREATED_ELSEWHERE,
-               RemovalReason.REFUSED, RemovalReason.OTHER]
+    reasons = [
+        RemovalReason.UNREACHABLE,
+        RemovalReason.MOVED_AWAY,
+        RemovalReason.TREATED_ELSEWHERE,
+        RemovalReason.REFUSED,
+        RemovalReason.OTHER,
+    ]
     for item_id, due in overdue:
         roll = rng.random()
         called = max(dt.date.fromisoformat(due), today - dt.timedelta(days=rng.randint(0, 20)))
         if roll < 0.10:
-            rows.append((item_id, str(OutcomeKind.AGREED), (today - dt.timedelta(days=rng.randint(0, 9))).isoformat(),
-                         "", None, None, stamp))
+            rows.append(
+                (
+                    item_id,
+                    str(OutcomeKind.AGREED),
+                    (today - dt.timedelta(days=rng.randint(0, 9))).isoformat(),
+                    "",
+                    None,
+                    None,
+                    stamp,
+                )
+            )
         elif roll < 0.17:
             rows.append((item_id, str(OutcomeKind.REMIND_LATER), called.isoformat(), "", None, None, stamp))
         elif roll < 0.21:
@@ -159,24 +230,36 @@ def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
             note = "Đi làm xa" if reason is RemovalReason.OTHER else ""
             rows.append((item_id, str(OutcomeKind.REMOVED), called.isoformat(), note, None, str(reason), stamp))
             removed.append((called.isoformat(), item_id))
-    insert_rows(store, "followup_outcomes", ("followup_id", "kind", "recorded_at", "note", "until", "reason",
-                                             "created_at"), rows)
+    insert_rows(
+        store,
+        "followup_outcomes",
+        ("followup_id", "kind", "recorded_at", "note", "until", "reason", "created_at"),
+        rows,
+    )
     store.conn.executemany("UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?", removed)
 
 
-DESTINATIONS = [("Trung tâm Y tế khu vực Tân Sơn", "25010"), ("Bệnh viện Đa khoa tỉnh Phú Thọ", "25001"),
-                ("Bệnh viện Sản Nhi tỉnh Phú Thọ", "25003")]
-SIGNS = ["Sốt cao 39 độ 3 ngày không đỡ, mệt nhiều", "Đau bụng hố chậu phải, phản ứng thành bụng",
-         "Huyết áp 180/110 mmHg, đau đầu, chóng mặt", "Khó thở, ran rít hai phổi", "Vết thương sâu cần khâu, chảy máu nhiều"]
+DESTINATIONS = [
+    ("Trung tâm Y tế khu vực Tân Sơn", "25010"),
+    ("Bệnh viện Đa khoa tỉnh Phú Thọ", "25001"),
+    ("Bệnh viện Sản Nhi tỉnh Phú Thọ", "25003"),
+]
+SIGNS = [
+    "Sốt cao 39 độ 3 ngày không đỡ, mệt nhiều",
+    "Đau bụng hố chậu phải, phản ứng thành bụng",
+    "Huyết áp 180/110 mmHg, đau đầu, chóng mặt",
+    "Khó thở, ran rít hai phổi",
+    "Vết thương sâu cần khâu, chảy máu nhiều",
+]
 
 
 def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
     """Slips for the referred visits: numbered per year, some cancelled, some with outcomes."""
-    import dataclasses  # noqa: PLC0415
+    import dataclasses
 
-    from station_app import clock  # noqa: PLC0415
-    from station_app.store import patients, referrals, visits  # noqa: PLC0415
-    from station_app.store.station import load_profile  # noqa: PLC0415
+    from station_app import clock
+    from station_app.store import patients, referrals, visits
+    from station_app.store.station import load_profile
 
     profile = load_profile(store)
     rows = store.conn.execute("SELECT id FROM visits WHERE referred = 1 ORDER BY visit_at, id").fetchall()
@@ -189,11 +272,15 @@ def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
         with clock.pinned(visit.visit_at):
             slip = referrals.prefill(patient, visit, profile, visit.visit_at.date())
             slip = dataclasses.replace(
-                slip, receiving_facility=facility, receiving_facility_code=code,
+                slip,
+                receiving_facility=facility,
+                receiving_facility_code=code,
                 reason=rng.choice(["1a", "1a", "1a", "1b", "2"]),
                 clinical_signs=slip.clinical_signs or rng.choice(SIGNS),
-                condition="Tỉnh, tiếp xúc được, dấu hiệu sinh tồn ổn định", direction="Chuyển khám chuyên khoa",
-                transport="Xe máy của gia đình", transfer_at=visit.visit_at + dt.timedelta(minutes=40),
+                condition="Tỉnh, tiếp xúc được, dấu hiệu sinh tồn ổn định",
+                direction="Chuyển khám chuyên khoa",
+                transport="Xe máy của gia đình",
+                transfer_at=visit.visit_at + dt.timedelta(minutes=40),
                 signed_on=visit.visit_at.date(),
             )
             issued = referrals.issue(store, slip, visit_id)
@@ -202,9 +289,18 @@ def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
             if roll < 0.08:
                 referrals.cancel(store, int(issued.id or 0), "Người bệnh không đồng ý chuyển, xin điều trị tại trạm")
             elif age > 10 and roll < 0.45:
-                referrals.record_outcome(store, int(issued.id or 0), "feedback", visit.visit_at.date() + dt.timedelta(days=7),
-                                         "Đã điều trị nội trú 5 ngày, ra viện ổn định, chuyển về trạm theo dõi")
+                referrals.record_outcome(
+                    store,
+                    int(issued.id or 0),
+                    "feedback",
+                    visit.visit_at.date() + dt.timedelta(days=7),
+                    "Đã điều trị nội trú 5 ngày, ra viện ổn định, chuyển về trạm theo dõi",
+                )
             elif age > 10 and roll < 0.75:
-                referrals.record_outcome(store, int(issued.id or 0), "arrived", visit.visit_at.date() + dt.timedelta(days=1))
+                referrals.record_outcome(
+                    store, int(issued.id or 0), "arrived", visit.visit_at.date() + dt.timedelta(days=1)
+                )
             elif age > 10 and roll < 0.82:
-                referrals.record_outcome(store, int(issued.id or 0), "not_gone", visit.visit_at.date() + dt.timedelta(days=3))
+                referrals.record_outcome(
+                    store, int(issued.id or 0), "not_gone", visit.visit_at.date() + dt.timedelta(days=3)
+                )

@@ -67,7 +67,7 @@ def tr(source: str) -> str:
     return translate(source)
 
 
-def N_(source: str) -> str:  # noqa: N802 - the gettext convention
+def N_(source: str) -> str:
     """Mark ``source`` for the catalogue; translate it later with ``tr``."""
     return source
 

@@ -65,7 +65,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def add_patient(store: Store) -> Callable[..., Patient]:
     """Save a patient in ``store``: ``add_patient("Nguyễn Thị Hương", birth="1950", phone=…)``."""
 
-    def add(full_name: str, *, sex: str = "2", birth: str | None = "1960", **fields: object) -> Patient:
+    def add(
+        full_name: str, *, sex: str = "2", birth: str | None = "1960", **fields: object
+    ) -> Patient:
         patient = Patient(
             full_name=full_name,
             sex=sex,
@@ -80,7 +82,7 @@ def add_patient(store: Store) -> Callable[..., Patient]:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database built once per session with the clock pinned. Never write to it."""
-    from station_app.demo import generate  # noqa: PLC0415 - only sessions that need it pay
+    from station_app.demo import generate
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     with clock.pinned(TODAY):

@@ -43,17 +43,31 @@ def small_db(tmp_path: Path) -> Path:
     path = tmp_path / "small.sqlite3"
     store = open_store(path)
     try:
-        patient_store.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), citizen_id="025150012345",
-                                            insurance_no="GD4250123456789", phone="0912345678", village="Thôn Đông"))
-        patient_store.insert(store, Patient("Nguyễn Văn Đức", "1", PartialDate(1962, 3), village="Xóm Chùa"))
-        patient_store.insert(store, Patient("Nguyễn Thị Hường", "2", PartialDate(1971, 8, 9), phone="0362123456"))
+        patient_store.insert(
+            store,
+            Patient(
+                "Nguyễn Thị Hương",
+                "2",
+                PartialDate(1950),
+                citizen_id="025150012345",
+                insurance_no="GD4250123456789",
+                phone="0912345678",
+                village="Thôn Đông",
+            ),
+        )
+        patient_store.insert(
+            store, Patient("Nguyễn Văn Đức", "1", PartialDate(1962, 3), village="Xóm Chùa")
+        )
+        patient_store.insert(
+            store, Patient("Nguyễn Thị Hường", "2", PartialDate(1971, 8, 9), phone="0362123456")
+        )
         patient_store.insert(store, Patient("Trần Văn Bình", "1", PartialDate(1980, 1, 1)))
     finally:
         store.close()
     return path
 
 
-# -- demo ---------------------------------------------------------------------------------------------
+# -- demo ------------------------------------------------------------------------------------------
 def test_demo_writes_a_database_and_refuses_to_overwrite(capsys, tmp_path, today):
     db = tmp_path / "demo.sqlite3"
     code, out, err = run(capsys, "demo", "--db", str(db), "--patients", "40", "--seed", "3")
@@ -81,12 +95,14 @@ def test_demo_writes_a_database_and_refuses_to_overwrite(capsys, tmp_path, today
         store.close()
 
 
-# -- import -------------------------------------------------------------------------------------------
+# -- import ----------------------------------------------------------------------------------------
 def test_import_ok(capsys, tmp_path, today):
     db = tmp_path / "station.sqlite3"
     csv_file = tmp_path / "patients.csv"
-    csv_file.write_text("Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,Nữ,03/1960\n",
-                        encoding="utf-8")
+    csv_file.write_text(
+        "Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,Nữ,03/1960\n",
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
     assert code == EXIT_OK, err
     assert "Imported 2 patients; 0 duplicates skipped." in out
@@ -96,7 +112,9 @@ def test_import_ok(capsys, tmp_path, today):
 def test_import_only_duplicates_is_still_success(capsys, tmp_path, today):
     db = tmp_path / "station.sqlite3"
     csv_file = tmp_path / "patients.csv"
-    csv_file.write_text("Họ và tên,Ngày sinh,Số CCCD\nNguyễn Thị Hương,1950,025150012345\n", encoding="utf-8")
+    csv_file.write_text(
+        "Họ và tên,Ngày sinh,Số CCCD\nNguyễn Thị Hương,1950,025150012345\n", encoding="utf-8"
+    )
     assert run(capsys, "import", "--db", str(db), str(csv_file))[0] == EXIT_OK
     code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
     assert code == EXIT_OK, err
@@ -113,10 +131,11 @@ def test_import_with_bad_rows_imports_nothing(capsys, tmp_path, today):
     db = tmp_path / "station.sqlite3"
     csv_file = tmp_path / "patients.csv"
     csv_file.write_text(
-        "Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,X,1960\nLê Văn Cường,Nam,31/02/1970\n",
+        "Họ và tên,Giới tính,Ngày sinh\nNguyễn Văn An,Nam,1950\nTrần Thị Bình,X,1960\n"
+        "Lê Văn Cường,Nam,31/02/1970\n",
         encoding="utf-8",
     )
-    code, out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
+    code, _out, err = run(capsys, "--lang", "en", "import", "--db", str(db), str(csv_file))
     assert code == EXIT_FINDINGS
     assert code != EXIT_OK
     lines = err.splitlines()
@@ -144,7 +163,9 @@ def test_import_errors_in_vietnamese_by_default(capsys, tmp_path, today):
 
 
 def test_import_of_a_missing_file(capsys, tmp_path):
-    code, _out, err = run(capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(tmp_path / "nope.csv"))
+    code, _out, err = run(
+        capsys, "import", "--db", str(tmp_path / "x.sqlite3"), str(tmp_path / "nope.csv")
+    )
     assert_one_line_error(code, err)
     assert "nope.csv" in err
 
@@ -173,7 +194,7 @@ def test_import_of_a_binary_file_with_nul_bytes(capsys, tmp_path):
     assert "CSV" in err
 
 
-# -- find -----------------------------------------------------------------------------------------------
+# -- find ------------------------------------------------------------------------------------------
 def test_find_json(capsys, small_db):
     code, out, err = run(capsys, "find", "--db", str(small_db), "--json", "nguyen")
     assert code == EXIT_OK, err
@@ -181,8 +202,17 @@ def test_find_json(capsys, small_db):
     assert len(rows) == 3
     by_name = {r["full_name"]: r for r in rows}
     for row in rows:
-        assert {"id", "record_no", "full_name", "sex", "birth_date", "citizen_id", "insurance_no", "phone",
-                "village"} <= set(row)
+        assert {
+            "id",
+            "record_no",
+            "full_name",
+            "sex",
+            "birth_date",
+            "citizen_id",
+            "insurance_no",
+            "phone",
+            "village",
+        } <= set(row)
     huong = by_name["Nguyễn Thị Hương"]
     assert huong["birth_date"] == "1950"
     assert huong["sex"] == "2"
@@ -223,7 +253,7 @@ def test_find_does_not_change_the_database(capsys, small_db):
     assert sha(small_db) == before
 
 
-# -- check ------------------------------------------------------------------------------------------------
+# -- check -----------------------------------------------------------------------------------------
 def test_check_healthy(capsys, demo_copy):
     code, out, err = run(capsys, "--lang", "en", "check", "--db", str(demo_copy))
     assert code == EXIT_OK, err
@@ -246,7 +276,7 @@ def test_check_unhealthy(capsys, small_db):
     assert "visits" in err
 
 
-# -- errors ----------------------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("command", [["find", "--json", "nguyen"], ["check"]])
 def test_missing_database(capsys, tmp_path, command):
     db = tmp_path / "missing.sqlite3"
@@ -294,12 +324,29 @@ def test_unexpected_error_is_one_line_and_logged(capsys, tmp_path, tmp_data_dir,
     assert "Traceback" in (tmp_data_dir / "error.log").read_text(encoding="utf-8")
 
 
-# -- the real program -----------------------------------------------------------------------------------
+# -- the real program ------------------------------------------------------------------------------
 def test_main_py_find_json_smoke(demo_copy, tmp_path):
     env = {**os.environ, "TRAM_DATA_DIR": str(tmp_path / "data")}
     result = subprocess.run(
-        ["uv", "run", "main.py", "find", "--db", str(demo_copy), "--json", "--limit", "5", "nguyen"],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=env, timeout=300, check=False,
+        [
+            "uv",
+            "run",
+            "main.py",
+            "find",
+            "--db",
+            str(demo_copy),
+            "--json",
+            "--limit",
+            "5",
+            "nguyen",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -311,7 +358,13 @@ def test_main_py_error_has_no_traceback(tmp_path):
     env = {**os.environ, "TRAM_DATA_DIR": str(tmp_path / "data")}
     result = subprocess.run(
         [sys.executable, "main.py", "check", "--db", str(tmp_path / "missing.sqlite3")],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == EXIT_ERROR
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

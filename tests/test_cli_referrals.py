@@ -12,7 +12,7 @@ from station_app.cli import main
 from station_app.demo import generate
 
 
-def test_referral_book_and_printing_from_the_command_line(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_referral_book_and_printing_from_the_command_line(tmp_path, capsys) -> None:
     db = tmp_path / "demo.sqlite3"
     with clock.pinned(dt.datetime(2026, 11, 23, 10, 0)):
         generate(db, patients=1500, seed=2, force=True)

@@ -29,14 +29,16 @@ def digest(path: Path) -> str:
     try:
         h = hashlib.sha256()
         for table in ("patients", "visits", "patient_search", "staff", "villages", "station"):
-            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):  # noqa: S608 - fixed names
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
                 h.update(repr(row).encode())
         return h.hexdigest()
     finally:
         conn.close()
 
 
-def build(folder: Path, name: str, *, seed: int, patients: int = 150, today: dt.date = TODAY) -> Path:
+def build(
+    folder: Path, name: str, *, seed: int, patients: int = 150, today: dt.date = TODAY
+) -> Path:
     path = folder / name
     with clock.pinned(today):
         generate(path, patients=patients, seed=seed)
@@ -50,7 +52,9 @@ def test_same_seed_and_date_give_identical_data(tmp_path):
 
 
 def test_another_seed_gives_other_data(tmp_path):
-    assert digest(build(tmp_path, "a.sqlite3", seed=11)) != digest(build(tmp_path, "b.sqlite3", seed=12))
+    assert digest(build(tmp_path, "a.sqlite3", seed=11)) != digest(
+        build(tmp_path, "b.sqlite3", seed=12)
+    )
 
 
 def test_another_date_gives_other_data(tmp_path):
@@ -82,7 +86,9 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connecti
 
 def test_family_name_nguyen_is_about_38_percent(large):
     total = large.execute("SELECT count(*) FROM patients").fetchone()[0]
-    nguyen = large.execute("SELECT count(*) FROM patients WHERE full_name LIKE 'Nguyễn %'").fetchone()[0]
+    nguyen = large.execute(
+        "SELECT count(*) FROM patients WHERE full_name LIKE 'Nguyễn %'"
+    ).fetchone()[0]
     assert total == 2000
     assert 30 <= 100 * nguyen / total <= 46
 
@@ -101,9 +107,12 @@ def test_ages_from_babies_to_the_very_old(large):
 
 
 def test_chronic_hypertension_patients_come_back_monthly(large):
-    counts = [n for (n,) in large.execute(
-        "SELECT count(*) FROM visits WHERE diagnosis_code = 'I10' GROUP BY patient_id"
-    )]
+    counts = [
+        n
+        for (n,) in large.execute(
+            "SELECT count(*) FROM visits WHERE diagnosis_code = 'I10' GROUP BY patient_id"
+        )
+    ]
     assert sum(1 for n in counts if n >= 6) >= 20
 
 
@@ -120,7 +129,9 @@ def test_elderly_sometimes_know_only_their_birth_year(large):
 
 def test_no_visit_is_in_the_future_or_before_birth(large):
     now = dt.datetime.combine(TODAY, dt.time(12, 0)).isoformat(sep=" ", timespec="minutes")
-    assert large.execute("SELECT count(*) FROM visits WHERE visit_at > ?", (now,)).fetchone()[0] == 0
+    assert (
+        large.execute("SELECT count(*) FROM visits WHERE visit_at > ?", (now,)).fetchone()[0] == 0
+    )
     before_birth = large.execute(
         "SELECT count(*) FROM visits v JOIN patients p ON p.id = v.patient_id "
         "WHERE substr(v.visit_at, 1, 4) < CAST(p.birth_year AS TEXT)"
@@ -147,8 +158,11 @@ def test_demo_patients_and_visits_pass_validation(demo_copy):
         now = dt.datetime.combine(TODAY, dt.time(12, 0))
         for pid, p in list(patients.items())[:150]:
             for v in visit_store.for_patient(store, pid):
-                problems = [x for x in validate_visit(v, now, p.birth.earliest() if p.birth else None)
-                            if x.is_error]
+                problems = [
+                    x
+                    for x in validate_visit(v, now, p.birth.earliest() if p.birth else None)
+                    if x.is_error
+                ]
                 assert problems == [], (p.full_name, v.visit_at, [x.text("en") for x in problems])
     finally:
         store.close()

@@ -67,8 +67,12 @@ def test_the_walk_finds_the_strings():
 @pytest.mark.parametrize("path", source_files(), ids=rel)
 def test_every_marked_string_has_a_vietnamese_translation(path):
     vietnamese = catalogue("vi")
-    missing = [f"{rel(path)}:{line}: {text!r}" for line, text in marked_strings(path) if (None, text) not in vietnamese]
-    assert missing == []
+    missing = [
+        f"{rel(path)}:{line}: {text!r}"
+        for line, text in marked_strings(path)
+        if (None, text) not in vietnamese
+    ]
+    assert not missing, "no Vietnamese translation:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("path", source_files(), ids=rel)
@@ -78,7 +82,7 @@ def test_translations_keep_the_placeholders(path):
         target = translate(text, "vi")
         if placeholders(target) != placeholders(text):
             wrong.append(f"{rel(path)}:{line}: {text!r} -> {target!r}")
-    assert wrong == []
+    assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
 
 
 def po_files() -> list[Path]:
@@ -100,7 +104,7 @@ def test_catalogue_entries_keep_their_placeholders_and_braces(path):
             message.string = f"{message.string} ({exc})"
         if not same:
             wrong.append(f"{message.id!r} -> {message.string!r}")
-    assert wrong == []
+    assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
 
 
 def test_no_string_is_translated_two_ways():
@@ -113,9 +117,11 @@ def test_no_string_is_translated_two_ways():
                     continue
                 key = (message.context, message.id)
                 if key in seen and seen[key][1] != message.string:
-                    conflicts.append(f"{message.id!r}: {seen[key]} vs {(path.name, message.string)}")
+                    conflicts.append(
+                        f"{message.id!r}: {seen[key]} vs {(path.name, message.string)}"
+                    )
                 seen.setdefault(key, (path.name, message.string))
-    assert conflicts == []
+    assert not conflicts, "\n".join(conflicts)
 
 
 def formatted_before_translation(node: ast.expr) -> bool:
@@ -139,7 +145,7 @@ def test_tr_is_never_given_an_f_string_or_a_concatenation(path):
         for call in marker_calls(tree)
         if formatted_before_translation(call.args[0])
     ]
-    assert wrong == []
+    assert not wrong, "format after translating, never before:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ def imported_modules(source: str, path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the module's own package
-                package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[: -node.level])
+                package = ".".join(
+                    path.relative_to(PACKAGE.parent).with_suffix("").parts[: -node.level]
+                )
                 if node.module:
                     found.append((node.lineno, f"{package}.{node.module}"))
                 else:
@@ -29,7 +31,8 @@ def imported_modules(source: str, path: Path) -> list[tuple[int, str]]:
                 found.append((node.lineno, node.module or ""))
         elif (
             isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+            and getattr(node.func, "attr", getattr(node.func, "id", None))
+            in ("import_module", "__import__")
             and node.args
             and isinstance(node.args[0], ast.Constant)
         ):
@@ -77,5 +80,8 @@ def test_the_checker_sees_qt_imports(source):
 
 def test_the_checker_allows_the_core():
     pretend = PACKAGE / "store" / "probe.py"
-    source = "import sqlite3\nfrom station_app.domain import text\nfrom . import errors\nfrom ..i18n import tr\n"
+    source = (
+        "import sqlite3\nfrom station_app.domain import text\nfrom . import errors\n"
+        "from ..i18n import tr\n"
+    )
     assert forbidden_imports(source, pretend) == []

@@ -18,9 +18,21 @@ from station_app.resources import data_file
 
 SEX_CODES = {"1": N_("Male"), "2": N_("Female"), "3": N_("Undetermined")}
 _SEX_WORDS = {
-    "1": "1", "nam": "1", "m": "1", "male": "1", "trai": "1",
-    "2": "2", "nu": "2", "f": "2", "female": "2", "gai": "2",
-    "3": "3", "chua xac dinh": "3", "khac": "3", "u": "3", "undetermined": "3",
+    "1": "1",
+    "nam": "1",
+    "m": "1",
+    "male": "1",
+    "trai": "1",
+    "2": "2",
+    "nu": "2",
+    "f": "2",
+    "female": "2",
+    "gai": "2",
+    "3": "3",
+    "chua xac dinh": "3",
+    "khac": "3",
+    "u": "3",
+    "undetermined": "3",
 }
 
 MOBILE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}$")
@@ -32,9 +44,71 @@ FACILITY_CODE = re.compile(r"^[0-9A-Z]{5}$")
 
 # Province-of-registration codes used in citizen IDs (the 63 pre-2025 provinces).
 CITIZEN_ID_PROVINCES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 "
-    "034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 "
-    "067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
 )
 
 
@@ -117,9 +191,7 @@ class EthnicGroup:
 def ethnic_groups() -> dict[str, EthnicGroup]:
     with data_file("ethnic_groups.csv").open(encoding="utf-8") as fh:
         return {
-            row["code"]: EthnicGroup(
-                row["code"], row["name_vi"], tuple(a for a in row["aliases"].split(";") if a)
-            )
+            row["code"]: EthnicGroup(row["code"], row["name_vi"], tuple(a for a in row["aliases"].split(";") if a))
             for row in csv.DictReader(fh)
         }
 

@@ -107,7 +107,7 @@ def read_rows(text: str, today: dt.date) -> tuple[dict[str, str], list[ImportRow
             columns[index] = key
             mapping[key] = header
     if "full_name" not in mapping:
-        raise ImportFormatError(N_("No name column: the first row must name the columns (e.g. \"Họ và tên\")."))
+        raise ImportFormatError(N_('No name column: the first row must name the columns (e.g. "Họ và tên").'))
     rows: list[ImportRow] = []
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -127,47 +127,56 @@ def parse_row(number: int, values: dict[str, str], today: dt.date) -> ImportRow:
     if values.get("sex"):
         sex = parse_sex(values["sex"]) or ""
         if not sex:
-            bad("sex", N_("\"{value}\" is not a sex: write 1/2/3, Nam/Nữ or M/F."), value=values["sex"])
+            bad("sex", N_('"{value}" is not a sex: write 1/2/3, Nam/Nữ or M/F.'), value=values["sex"])
     birth = None
     if values.get("birth_date"):
         try:
             birth = parse_partial_date(values["birth_date"])
         except DateFormatError:
-            bad("birth", N_("\"{value}\" is not a date: write dd/mm/yyyy, mm/yyyy or yyyy."), value=values["birth_date"])
+            bad("birth", N_('"{value}" is not a date: write dd/mm/yyyy, mm/yyyy or yyyy.'), value=values["birth_date"])
     valid_to = None
     if values.get("insurance_valid_to"):
         try:
             valid_to = parse_date(values["insurance_valid_to"])
         except DateFormatError:
-            bad("insurance_valid_to", N_("\"{value}\" is not a date: write dd/mm/yyyy."), value=values["insurance_valid_to"])
+            bad(
+                "insurance_valid_to",
+                N_('"{value}" is not a date: write dd/mm/yyyy.'),
+                value=values["insurance_valid_to"],
+            )
     ethnicity = "01"
     if values.get("ethnicity"):
         ethnicity = parse_ethnicity(values["ethnicity"]) or ""
         if not ethnicity:
-            bad("ethnicity", N_("Unknown ethnic group \"{value}\"."), value=values["ethnicity"])
+            bad("ethnicity", N_('Unknown ethnic group "{value}".'), value=values["ethnicity"])
     record_no = None
     if values.get("record_no"):
         record_no = parse_record_no(values["record_no"])
         if record_no is None:
-            bad("record_no", N_("\"{value}\" is not a record number of this station (its check digit is wrong)."),
-                value=values["record_no"])
-    patient = normalised(Patient(
-        full_name=values.get("full_name", ""),
-        sex=sex or "3",
-        birth=birth,
-        record_no=record_no,
-        citizen_id=values.get("citizen_id", ""),
-        insurance_no=values.get("insurance_no", ""),
-        insurance_valid_to=valid_to,
-        insurance_facility=values.get("insurance_facility", ""),
-        phone=values.get("phone", ""),
-        address=values.get("address", ""),
-        village=values.get("village", ""),
-        ethnicity=ethnicity or "01",
-        occupation=values.get("occupation", ""),
-        guardian_name=values.get("guardian_name", ""),
-        notes=values.get("notes", ""),
-    ))
+            bad(
+                "record_no",
+                N_('"{value}" is not a record number of this station (its check digit is wrong).'),
+                value=values["record_no"],
+            )
+    patient = normalised(
+        Patient(
+            full_name=values.get("full_name", ""),
+            sex=sex or "3",
+            birth=birth,
+            record_no=record_no,
+            citizen_id=values.get("citizen_id", ""),
+            insurance_no=values.get("insurance_no", ""),
+            insurance_valid_to=valid_to,
+            insurance_facility=values.get("insurance_facility", ""),
+            phone=values.get("phone", ""),
+            address=values.get("address", ""),
+            village=values.get("village", ""),
+            ethnicity=ethnicity or "01",
+            occupation=values.get("occupation", ""),
+            guardian_name=values.get("guardian_name", ""),
+            notes=values.get("notes", ""),
+        )
+    )
     seen = {p.field for p in problems}
     for problem in validate(patient, today, require_birth="birth_date" in values):
         if problem.field not in seen:

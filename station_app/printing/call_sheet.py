@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import os
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    KeepTogether,
+    CondPageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -57,19 +58,20 @@ CONTENT_WIDTH = PAGE[0] - 2 * MARGIN
 # (header, width in mm): 273 mm between the margins.
 COLUMNS = (
     (N_("No."), 9),
-    (N_("Full name"), 50),
+    (N_("Full name"), 48),
     (N_("Phone"), 37),
     (N_("What is due"), 52),
-    (N_("Since"), 33),
-    (N_("Status / last outcome"), 42),
-    (N_("Result"), 50),
+    (N_("Since"), 36),
+    (N_("Status / last outcome"), 43),
+    (N_("Result"), 48),
 )
 WRITE_SPACE = 11 * mm  # the least height of a row, so there is room to write the result
+VILLAGE_ROOM = 45 * mm  # a village starts on a new page when less than this is left
 
 TEXT_SIZE = 9.5
 PHONE_SIZE = 13.5
-GREY = colors.Color(0.42, 0.42, 0.42)
-RISK = colors.Color(0.70, 0.15, 0.12)
+GREY = colors.Color(0.25, 0.25, 0.25)
+RISK = "#b3261e"
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -81,8 +83,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "head": ParagraphStyle("head", parent=base, fontName=bold),
         "phone": ParagraphStyle("phone", parent=base, fontName=bold, fontSize=PHONE_SIZE,
                                 leading=PHONE_SIZE * 1.2),
-        "small": ParagraphStyle("small", parent=base, fontSize=TEXT_SIZE - 1.5,
-                                leading=(TEXT_SIZE - 1.5) * 1.25, textColor=GREY),
+        "small": ParagraphStyle("small", parent=base, fontSize=TEXT_SIZE - 1,
+                                leading=(TEXT_SIZE - 1) * 1.25, textColor=GREY),
         "village": ParagraphStyle("village", parent=base, fontName=bold, fontSize=12.5, leading=16,
                                   spaceBefore=5 * mm, spaceAfter=2 * mm),
         "intro": ParagraphStyle("intro", parent=base, fontSize=10.5, leading=14),
@@ -111,46 +113,82 @@ def _lines(texts: list[str]) -> str:
 
 def _person_row(
     number: int, items: list[WorkRow], today: dt.date, births: Mapping[int, dt.date],
-    styles: dict[str, ParagraphStyle],
+    styles: dict[str, ParagraphStyle], show_section: bool,
 ) -> list[Any]:
     first = items[0]
-    facts = [age_text(first, today, births.get(first.patient_id)), sex_text(first)]
+    facts = [age_text(first, today, births.get(first.patient_id), with_unit=True), sex_text(first)]
     facts_text = " · ".join(f for f in facts if f)
-    if first.age is not None and not facts[0].endswith(tr("{months} months").format(months="")):
-        facts_text = " · ".join(f for f in (tr("{age} years old").format(age=first.age),
-                                            sex_text(first)) if f)
     name = f"<b>{markup_text(first.full_name)}</b>"
     if facts_text:
         name += f"<br/><font size={TEXT_SIZE - 1}>{markup_text(facts_text)}</font>"
     if any(r.high_risk for r in items):
-        name += f'<br/><font color="#{RISK.hexval()[2:]}"><b>! {markup_text(tr("High risk"))}</b></font>'
-    status: list[str] = []
+        name += f'<br/><font color="{RISK}"><b>! {markup_text(tr("High risk"))}</b></font>'
+    mixed = len({r.section for r in items}) > 1 or show_section
+    lines = []
     for row in items:
         last = row.item.last_outcome
-        status.append(last.describe() if last else row.section.title)
-    since = [f"{display_date(r.item.due_date)} · {since_text(r, today)}" for r in items]
-    return [
+        status = [row.section.title] if mixed else []
+        if last is not None:
+            status.append(last.describe())
+        lines.append([
+            Paragraph(markup_text(row.item.label), styles["cell"]),
+            Paragraph(markup_text(display_date(row.item.due_date)) + "<br/>"
+                      + markup_text(since_text(row, today)), styles["cell"]),
+            Paragraph(_lines(status), styles["small"]),
+        ])
+    widths = [w * mm for _, w in COLUMNS[3:6]]
+    person = [
         Paragraph(str(number), styles["cell"]),
         Paragraph(name, styles["cell"]),
         Paragraph(markup_text(phone_text(first.phone)) or "—", styles["phone"]),
-        Paragraph(_lines([r.item.label for r in items]), styles["cell"]),
-        Paragraph(_lines(since), styles["cell"]),
-        Paragraph(_lines(status), styles["small"]),
-        Spacer(1, WRITE_SPACE - 4 * mm),
     ]
+    # The nested rows fill the person's whole row, so its column lines run to the bottom.
+    heights = [_height(cells, widths) for cells in lines]
+    tallest = max(_height(person, [w * mm for _, w in COLUMNS[:3]]), WRITE_SPACE)
+    heights[-1] += max(tallest - sum(heights), 0)
+    items_table = Table(lines, colWidths=widths, rowHeights=heights)
+    items_table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), fonts.face(fonts.SANS), TEXT_SIZE),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.3, colors.Color(0.7, 0.7, 0.7)),
+        ("LINEAFTER", (0, 0), (-2, -1), 0.5, colors.Color(0.35, 0.35, 0.35)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        *_PADDING,
+    ]))
+    return [*person, items_table, "", "", ""]
+
+
+def _height(cells: list[Paragraph], widths: list[float]) -> float:
+    """The height of a table row of ``cells`` with the usual padding."""
+    pad_x = _PAD_LEFT + _PAD_RIGHT
+    return max(p.wrap(w - pad_x, PAGE[1])[1] for p, w in zip(cells, widths, strict=True)) + (
+        _PAD_TOP + _PAD_BOTTOM
+    )
+
+
+_PAD_TOP, _PAD_BOTTOM, _PAD_LEFT, _PAD_RIGHT = 2.5, 3.0, 3.0, 3.0
+_PADDING = (
+    ("TOPPADDING", (0, 0), (-1, -1), _PAD_TOP),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), _PAD_BOTTOM),
+    ("LEFTPADDING", (0, 0), (-1, -1), _PAD_LEFT),
+    ("RIGHTPADDING", (0, 0), (-1, -1), _PAD_RIGHT),
+)
 
 
 def _table(body: list[list[Any]], styles: dict[str, ParagraphStyle]) -> Table:
     header = [Paragraph(markup_text(tr(title)), styles["head"]) for title, _ in COLUMNS]
     table = Table([header, *body], colWidths=[w * mm for _, w in COLUMNS], repeatRows=1)
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), fonts.face(fonts.SANS), TEXT_SIZE),  # never Helvetica
         ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.35, 0.35, 0.35)),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.91, 0.93)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        *_PADDING,
+        # what is due, since when and the status: one nested row per item, so they line up
+        *[("SPAN", (3, r), (5, r)) for r in range(1, len(body) + 1)],
+        ("TOPPADDING", (3, 1), (5, -1), 0),
+        ("BOTTOMPADDING", (3, 1), (5, -1), 0),
+        ("LEFTPADDING", (3, 1), (5, -1), 0),
+        ("RIGHTPADDING", (3, 1), (5, -1), 0),
     ]))
     return table
 
@@ -158,15 +196,16 @@ def _table(body: list[list[Any]], styles: dict[str, ParagraphStyle]) -> Table:
 class _NumberedCanvas(Canvas):
     """Draws the running header and "Trang k/n" once the number of pages is known."""
 
-    header: tuple[str, str, str] = ("", "", "")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initialFontName", fonts.face(fonts.SANS))
-        kwargs.setdefault("initialFontSize", TEXT_SIZE)
+    def __init__(self, *args: Any, header: tuple[str, str, str] = ("", "", ""),
+                 **kwargs: Any) -> None:
+        self.header = header
+        # our font from the start, else every page references an unembedded Helvetica
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.face(fonts.SANS)
+        kwargs["initialFontSize"] = kwargs.get("initialFontSize") or TEXT_SIZE
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # noqa: N802 - reportlab API
+    def showPage(self) -> None:  # reportlab's name
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -213,6 +252,7 @@ def call_sheet_bytes(
     title = tr("FOLLOW-UP CALL SHEET")
     date = tr("Printed on {date}").format(date=display_date(today))
     groups = group_rows(rows)
+    mixed = len({r.section for r in rows}) > 1  # else the list's name says the status
     people = sum(len(persons) for _, persons in groups)
 
     intro = [markup_text(list_name)] if list_name else []
@@ -231,15 +271,13 @@ def call_sheet_bytes(
         body = []
         for items in persons:
             number += 1
-            body.append(_person_row(number, items, today, births, styles))
-        # the heading never ends a page alone: it keeps with the first rows of its table
-        story.append(KeepTogether([Paragraph(markup_text(text), styles["village"]),
-                                   _table(body[:2], styles)]))
-        if len(body) > 2:
-            story.append(_table(body[2:], styles))
+            body.append(_person_row(number, items, today, births, styles, mixed))
+        # a village heading never ends a page: it needs room for a few rows under it
+        story.append(CondPageBreak(VILLAGE_ROOM))
+        story.append(Paragraph(markup_text(text), styles["village"]))
+        story.append(_table(body, styles))
 
     buffer = io.BytesIO()
-    _NumberedCanvas.header = (station, title, date)
     doc = SimpleDocTemplate(
         buffer,
         pagesize=PAGE,
@@ -252,7 +290,7 @@ def call_sheet_bytes(
         subject=list_name,
         creator=f"{APP_NAME} {__version__}",
     )
-    doc.build(story, canvasmaker=_NumberedCanvas)
+    doc.build(story, canvasmaker=partial(_NumberedCanvas, header=(station, title, date)))
     return buffer.getvalue()
 
 

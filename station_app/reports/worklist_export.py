@@ -56,13 +56,17 @@ def months_between(birth: dt.date, today: dt.date) -> int:
     return (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
 
 
-def age_text(row: WorkRow, today: dt.date, birth: dt.date | None = None) -> str:
-    """Years ("65"), or months for a young child when the birth date is known ("10 months")."""
+def age_text(row: WorkRow, today: dt.date, birth: dt.date | None = None,
+             with_unit: bool = False) -> str:
+    """Years ("65", or "65 years old" ``with_unit``), or months for a young child whose birth
+    date is known ("10 months")."""
     if birth is not None:
         months = months_between(birth, today)
         if 0 <= months < CHILD_MONTHS:
             return tr("{months} months").format(months=months)
-    return "" if row.age is None else str(row.age)
+    if row.age is None:
+        return ""
+    return tr("{age} years old").format(age=row.age) if with_unit else str(row.age)
 
 
 def sex_text(row: WorkRow) -> str:
@@ -77,13 +81,18 @@ def phone_text(number: str) -> str:
 
 
 def since_text(row: WorkRow, today: dt.date) -> str:
-    """How the due date stands: "36 days overdue", "due today", "in 3 days"."""
+    """How the due date stands: "36 days late", "due today", "in 3 days"."""
     late = (today - row.item.due_date).days
     if late > 0:
-        return tr("{days} days overdue").format(days=late)
+        return tr("{days} days late").format(days=late)
     if late == 0:
         return tr("due today")
     return tr("in {days} days").format(days=-late)
+
+
+def due_text(row: WorkRow, today: dt.date) -> str:
+    """The due date and how it stands: "15/10/2025 · 36 days late"."""
+    return f"{display_date(row.item.due_date)} · {since_text(row, today)}"
 
 
 def outcome_summary(outcome: Outcome | None) -> str:

@@ -203,7 +203,7 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -
         except sqlite3.Error as exc:
             conn.close()
             raise errors.classify(exc, path) or exc from exc
-    from station_app.store import icd10  # noqa: PLC0415 - avoid an import cycle
+    from station_app.store import icd10
 
     if migrate:
         icd10.ensure_loaded(store)

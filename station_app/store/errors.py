@@ -46,7 +46,9 @@ class Locked(StoreError):
 
 
 class ReadOnly(StoreError):
-    message = N_("The database {path} cannot be written (read-only file or folder). Copy it to a folder you can write to.")
+    message = N_(
+        "The database {path} cannot be written (read-only file or folder). Copy it to a folder you can write to."
+    )
 
 
 class DiskFull(StoreError):

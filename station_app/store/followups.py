@@ -67,22 +67,36 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, list[Outcome]]:
             f"WHERE followup_id IN ({marks}) ORDER BY recorded_at, id",
             chunk,
         ):
-            found.setdefault(row[0], []).append(Outcome(
-                OutcomeKind(row[1]), dt.date.fromisoformat(row[2]), row[3], _date(row[4]),
-                RemovalReason(row[5]) if row[5] else None, row[6],
-            ))
+            found.setdefault(row[0], []).append(
+                Outcome(
+                    OutcomeKind(row[1]),
+                    dt.date.fromisoformat(row[2]),
+                    row[3],
+                    _date(row[4]),
+                    RemovalReason(row[5]) if row[5] else None,
+                    row[6],
+                )
+            )
     return found
 
 
 def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[FollowUpItem]:
-    rows = store.conn.execute(f"SELECT {ITEM_COLUMNS}, f.id IN (SELECT followup_id FROM followup_outcomes) "
-                              f"FROM followups f WHERE {where}", list(params)).fetchall()
+    rows = store.conn.execute(
+        f"SELECT {ITEM_COLUMNS}, f.id IN (SELECT followup_id FROM followup_outcomes) FROM followups f WHERE {where}",
+        list(params),
+    ).fetchall()
     with_outcomes = [r[0] for r in rows if r[9]]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
     return [
         FollowUpItem(
-            id=r[0], patient_id=r[1], kind=Kind(r[2]), label=r[3], due_date=dt.date.fromisoformat(r[4]),
-            status=Status(r[5]), source=r[6], outcomes=tuple(outcomes.get(r[0], ())),
+            id=r[0],
+            patient_id=r[1],
+            kind=Kind(r[2]),
+            label=r[3],
+            due_date=dt.date.fromisoformat(r[4]),
+            status=Status(r[5]),
+            source=r[6],
+            outcomes=tuple(outcomes.get(r[0], ())),
             created_on=dt.date.fromisoformat(r[8]),
         )
         for r in rows
@@ -165,14 +179,16 @@ def high_risk_patients(store: Store, items: list[FollowUpItem], today: dt.date) 
         if is_high_risk(reading, bool(cvd)):
             risky.add(pid)
     near_term = {
-        pid for (pid,) in store.conn.execute(
+        pid
+        for (pid,) in store.conn.execute(
             "SELECT patient_id FROM enrolments WHERE programme = 'antenatal' AND closed_on IS NULL AND edd <= ?",
             ((today + dt.timedelta(days=28)).isoformat(),),
         )
     }
     infant_born_after = (today - dt.timedelta(days=365)).isoformat()
     infants = {
-        pid for (pid,) in store.conn.execute(
+        pid
+        for (pid,) in store.conn.execute(
             "SELECT DISTINCT f.patient_id FROM followups f JOIN patients p ON p.id = f.patient_id "
             "WHERE f.status = 'open' AND f.kind = 'vaccine_dose' AND f.due_date < ? "
             "AND printf('%04d-%02d-%02d', p.birth_year, coalesce(p.birth_month, 1), coalesce(p.birth_day, 1)) >= ?",
@@ -186,16 +202,21 @@ def high_risk_patients(store: Store, items: list[FollowUpItem], today: dt.date) 
     return risky
 
 
-def work_rows(store: Store, today: dt.date | None = None, section: Section | None = None,
-              programme: str = "", village: str = "") -> list[WorkRow]:
+def work_rows(
+    store: Store, today: dt.date | None = None, section: Section | None = None, programme: str = "", village: str = ""
+) -> list[WorkRow]:
     """The Nhắc hẹn list: items sorted by section, then risk, then days overdue."""
     today = today or clock.today()
     items = list_items(store, today)
     risky = high_risk_patients(store, items, today)
     ordered = work_list(items, today, section, risky)
     ordered = [i for i in ordered if classify(i, today) not in (Section.DONE, Section.UPCOMING) or section is not None]
-    rules = dict(store.conn.execute("SELECT id, rule FROM followups WHERE status = 'open' OR closed_on >= ?",
-                                    ((today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat(),)).fetchall())
+    rules = dict(
+        store.conn.execute(
+            "SELECT id, rule FROM followups WHERE status = 'open' OR closed_on >= ?",
+            ((today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat(),),
+        ).fetchall()
+    )
     people = {}
     ids = sorted({int(i.patient_id) for i in ordered})
     for start in range(0, len(ids), 900):
@@ -203,7 +224,8 @@ def work_rows(store: Store, today: dt.date | None = None, section: Section | Non
         marks = ",".join("?" * len(chunk))
         for row in store.conn.execute(
             "SELECT id, full_name, sex, birth_year, birth_month, birth_day, village, phone, guardian_phone "
-            f"FROM patients WHERE id IN ({marks})", chunk,
+            f"FROM patients WHERE id IN ({marks})",
+            chunk,
         ):
             people[row[0]] = row
     rows = []
@@ -220,12 +242,22 @@ def work_rows(store: Store, today: dt.date | None = None, section: Section | Non
         if person[3]:
             born = dt.date(person[3], person[4] or 7, person[5] or 1)
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        rows.append(WorkRow(
-            item=item, section=classify(item, today), days_overdue=max((today - item.due_date).days, 0),
-            high_risk=int(item.patient_id) in risky, patient_id=int(item.patient_id), full_name=person[1],
-            sex=person[2], birth_year=person[3], age=age, village=person[6], phone=person[7] or person[8] or "",
-            programme=prog,
-        ))
+        rows.append(
+            WorkRow(
+                item=item,
+                section=classify(item, today),
+                days_overdue=max((today - item.due_date).days, 0),
+                high_risk=int(item.patient_id) in risky,
+                patient_id=int(item.patient_id),
+                full_name=person[1],
+                sex=person[2],
+                birth_year=person[3],
+                age=age,
+                village=person[6],
+                phone=person[7] or person[8] or "",
+                programme=prog,
+            )
+        )
     return rows
 
 
@@ -236,14 +268,32 @@ def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, 
 
 
 # -- writing items and outcomes -----------------------------------------------------------------
-def add_item(store: Store, patient_id: int, kind: Kind, label: str, due: dt.date, source: str = "manual",
-             rule: str = "", visit_id: int | None = None, created_on: dt.date | None = None) -> int:
+def add_item(
+    store: Store,
+    patient_id: int,
+    kind: Kind,
+    label: str,
+    due: dt.date,
+    source: str = "manual",
+    rule: str = "",
+    visit_id: int | None = None,
+    created_on: dt.date | None = None,
+) -> int:
     with store.write():
         cursor = store.conn.execute(
             "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, source_visit_id, created_on, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient_id, str(kind), label, due.isoformat(), source, rule, visit_id,
-             (created_on or clock.today()).isoformat(), now_text()),
+            (
+                patient_id,
+                str(kind),
+                label,
+                due.isoformat(),
+                source,
+                rule,
+                visit_id,
+                (created_on or clock.today()).isoformat(),
+                now_text(),
+            ),
         )
         return int(cursor.lastrowid or 0)
 
@@ -255,13 +305,23 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
         store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (item_id, str(outcome.kind), outcome.recorded_at.isoformat(), outcome.note, _iso(outcome.until),
-             str(outcome.reason) if outcome.reason else None, outcome.visit_id, now_text()),
+            (
+                item_id,
+                str(outcome.kind),
+                outcome.recorded_at.isoformat(),
+                outcome.note,
+                _iso(outcome.until),
+                str(outcome.reason) if outcome.reason else None,
+                outcome.visit_id,
+                now_text(),
+            ),
         )
         if outcome.kind in (OutcomeKind.REMOVED, OutcomeKind.DONE):
             status = "removed" if outcome.kind is OutcomeKind.REMOVED else "done"
-            store.conn.execute("UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
-                               (status, outcome.recorded_at.isoformat(), item_id))
+            store.conn.execute(
+                "UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
+                (status, outcome.recorded_at.isoformat(), item_id),
+            )
         if outcome.records_death:
             patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
             mark_deceased(store, int(patient_id), outcome.recorded_at)  # type: ignore[arg-type]
@@ -273,25 +333,45 @@ def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
             "UPDATE patients SET deceased = 1, deceased_date = coalesce(deceased_date, ?), updated_at = ? WHERE id = ?",
             (on.isoformat(), now_text(), patient_id),
         )
-        others = [r[0] for r in store.conn.execute(
-            "SELECT id FROM followups WHERE patient_id = ? AND status = 'open'", (patient_id,))]
+        others = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT id FROM followups WHERE patient_id = ? AND status = 'open'", (patient_id,)
+            )
+        ]
         for other in others:
             store.conn.execute(
                 "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, reason, created_at) "
-                "VALUES (?, 'removed', ?, 'died', ?)", (other, on.isoformat(), now_text()))
-            store.conn.execute("UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?",
-                               (on.isoformat(), other))
-        store.conn.execute("UPDATE enrolments SET closed_on = ?, closure = 'died' WHERE patient_id = ? "
-                           "AND closed_on IS NULL", (on.isoformat(), patient_id))
+                "VALUES (?, 'removed', ?, 'died', ?)",
+                (other, on.isoformat(), now_text()),
+            )
+            store.conn.execute(
+                "UPDATE followups SET status = 'removed', closed_on = ? WHERE id = ?", (on.isoformat(), other)
+            )
+        store.conn.execute(
+            "UPDATE enrolments SET closed_on = ?, closure = 'died' WHERE patient_id = ? AND closed_on IS NULL",
+            (on.isoformat(), patient_id),
+        )
 
 
-def _close(store: Store, item_id: int, on: dt.date, visit_id: int | None, kind: str = "done",
-           reason: str | None = None, note: str = "") -> None:
+def _close(
+    store: Store,
+    item_id: int,
+    on: dt.date,
+    visit_id: int | None,
+    kind: str = "done",
+    reason: str | None = None,
+    note: str = "",
+) -> None:
     store.conn.execute(
         "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, reason, visit_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", (item_id, kind, on.isoformat(), note, reason, visit_id, now_text()))
-    store.conn.execute("UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
-                       ("done" if kind == "done" else "removed", on.isoformat(), item_id))
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, kind, on.isoformat(), note, reason, visit_id, now_text()),
+    )
+    store.conn.execute(
+        "UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
+        ("done" if kind == "done" else "removed", on.isoformat(), item_id),
+    )
 
 
 # -- programmes -------------------------------------------------------------------------------------
@@ -316,20 +396,47 @@ def enrolments(store: Store, patient_id: int, open_only: bool = True) -> list[En
     rows = store.conn.execute(
         "SELECT id, patient_id, programme, enrolled_on, detected_on, closed_on, closure, lmp, edd, history_cvd, "
         "last_bp_systolic, last_bp_diastolic, last_glucose, last_visit_on FROM enrolments WHERE patient_id = ?"
-        + (" AND closed_on IS NULL" if open_only else "") + " ORDER BY enrolled_on",
+        + (" AND closed_on IS NULL" if open_only else "")
+        + " ORDER BY enrolled_on",
         (patient_id,),
     ).fetchall()
-    return [Enrolment(r[0], r[1], r[2], _date(r[3]), _date(r[4]), _date(r[5]), r[6], _date(r[7]), _date(r[8]),  # type: ignore[arg-type]
-                      bool(r[9]), (r[10], r[11]) if r[10] else None, r[12], _date(r[13])) for r in rows]
+    return [
+        Enrolment(
+            r[0],
+            r[1],
+            r[2],
+            _date(r[3]),
+            _date(r[4]),
+            _date(r[5]),
+            r[6],
+            _date(r[7]),
+            _date(r[8]),  # type: ignore[arg-type]
+            bool(r[9]),
+            (r[10], r[11]) if r[10] else None,
+            r[12],
+            _date(r[13]),
+        )
+        for r in rows
+    ]
 
 
-def enrol(store: Store, patient_id: int, programme: str, on: dt.date, *, detected_on: dt.date | None = None,
-          lmp: dt.date | None = None, edd: dt.date | None = None, history_cvd: bool = False) -> int:
+def enrol(
+    store: Store,
+    patient_id: int,
+    programme: str,
+    on: dt.date,
+    *,
+    detected_on: dt.date | None = None,
+    lmp: dt.date | None = None,
+    edd: dt.date | None = None,
+    history_cvd: bool = False,
+) -> int:
     """Enrol a patient in a programme (once: an open enrolment is reused) and schedule its items."""
     with store.write():
         existing = store.scalar(
             "SELECT id FROM enrolments WHERE patient_id = ? AND programme = ? AND closed_on IS NULL",
-            (patient_id, programme))
+            (patient_id, programme),
+        )
         if existing:
             return int(existing)  # type: ignore[arg-type]
         if programme == "antenatal":
@@ -338,8 +445,17 @@ def enrol(store: Store, patient_id: int, programme: str, on: dt.date, *, detecte
         cursor = store.conn.execute(
             "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, lmp, edd, history_cvd, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient_id, programme, on.isoformat(), _iso(detected_on or on), _iso(lmp), _iso(edd),
-             int(history_cvd), now_text()))
+            (
+                patient_id,
+                programme,
+                on.isoformat(),
+                _iso(detected_on or on),
+                _iso(lmp),
+                _iso(edd),
+                int(history_cvd),
+                now_text(),
+            ),
+        )
         if programme == "vaccination":
             sync_vaccination(store, patient_id, on)
         elif programme == "antenatal":
@@ -350,13 +466,16 @@ def enrol(store: Store, patient_id: int, programme: str, on: dt.date, *, detecte
 def close_enrolment(store: Store, enrolment_id: int, on: dt.date, closure: str) -> None:
     """Close a programme (delivery, loss, moved…): its open items are removed from the list."""
     with store.write():
-        row = store.conn.execute("SELECT patient_id, programme FROM enrolments WHERE id = ?", (enrolment_id,)).fetchone()
-        store.conn.execute("UPDATE enrolments SET closed_on = ?, closure = ? WHERE id = ?",
-                           (on.isoformat(), closure, enrolment_id))
+        row = store.conn.execute(
+            "SELECT patient_id, programme FROM enrolments WHERE id = ?", (enrolment_id,)
+        ).fetchone()
+        store.conn.execute(
+            "UPDATE enrolments SET closed_on = ?, closure = ? WHERE id = ?", (on.isoformat(), closure, enrolment_id)
+        )
         prefix = {"vaccination": "vaccine:", "antenatal": "antenatal:"}.get(row[1], f"chronic:{row[1]}")
         for (item_id,) in store.conn.execute(
-            "SELECT id FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE ?",
-            (row[0], prefix + "%")).fetchall():
+            "SELECT id FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE ?", (row[0], prefix + "%")
+        ).fetchall():
             _close(store, item_id, on, None, "removed", "other", closure)
 
 
@@ -365,32 +484,45 @@ def given_doses(store: Store, patient_id: int) -> list[vaccination.GivenDose]:
         vaccination.GivenDose(r[0], r[1], dt.date.fromisoformat(r[2]), r[3], bool(r[4]))
         for r in store.conn.execute(
             "SELECT series, dose, given_on, place, from_booklet FROM vaccine_doses WHERE patient_id = ? "
-            "ORDER BY given_on", (patient_id,))
+            "ORDER BY given_on",
+            (patient_id,),
+        )
     ]
 
 
-def record_dose(store: Store, patient_id: int, series: str, dose: int, given_on: dt.date, place: str = "",
-                from_booklet: bool = False, visit_id: int | None = None) -> None:
+def record_dose(
+    store: Store,
+    patient_id: int,
+    series: str,
+    dose: int,
+    given_on: dt.date,
+    place: str = "",
+    from_booklet: bool = False,
+    visit_id: int | None = None,
+) -> None:
     """A vaccine dose given here, elsewhere, or copied from the child's paper booklet."""
     with store.write():
         store.conn.execute(
             "INSERT INTO vaccine_doses (patient_id, series, dose, given_on, place, from_booklet, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient_id, series, dose, given_on.isoformat(), place, int(from_booklet), visit_id, now_text()))
+            (patient_id, series, dose, given_on.isoformat(), place, int(from_booklet), visit_id, now_text()),
+        )
         enrol(store, patient_id, "vaccination", given_on)
         sync_vaccination(store, patient_id, clock.today(), visit_id=visit_id, closed_on=given_on)
 
 
 def _birth(store: Store, patient_id: int) -> dt.date | None:
-    row = store.conn.execute("SELECT birth_year, birth_month, birth_day FROM patients WHERE id = ?",
-                             (patient_id,)).fetchone()
+    row = store.conn.execute(
+        "SELECT birth_year, birth_month, birth_day FROM patients WHERE id = ?", (patient_id,)
+    ).fetchone()
     if not row or row[0] is None:
         return None
     return dt.date(row[0], row[1] or 7, row[2] or 1)
 
 
-def sync_vaccination(store: Store, patient_id: int, today: dt.date, visit_id: int | None = None,
-                     closed_on: dt.date | None = None) -> None:
+def sync_vaccination(
+    store: Store, patient_id: int, today: dt.date, visit_id: int | None = None, closed_on: dt.date | None = None
+) -> None:
     """Make the child's open vaccine items match the schedule: one item per series' next dose."""
     birth = _birth(store, patient_id)
     if birth is None:
@@ -400,15 +532,18 @@ def sync_vaccination(store: Store, patient_id: int, today: dt.date, visit_id: in
     wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
     with store.write():
         open_items = store.conn.execute(
-            "SELECT id, rule, due_date FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE 'vaccine:%'",
-            (patient_id,)).fetchall()
+            "SELECT id, rule, due_date FROM followups"
+            " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'vaccine:%'",
+            (patient_id,),
+        ).fetchall()
         have = set()
         for item_id, rule, due in open_items:
             if rule in wanted:
                 have.add(rule)
                 if due != wanted[rule].due_date.isoformat():
-                    store.conn.execute("UPDATE followups SET due_date = ? WHERE id = ?",
-                                       (wanted[rule].due_date.isoformat(), item_id))
+                    store.conn.execute(
+                        "UPDATE followups SET due_date = ? WHERE id = ?", (wanted[rule].due_date.isoformat(), item_id)
+                    )
                 continue
             _, series, dose = rule.split(":")
             if (series, int(dose)) in given_keys:
@@ -420,8 +555,15 @@ def sync_vaccination(store: Store, patient_id: int, today: dt.date, visit_id: in
                 store.conn.execute(
                     "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
                     "VALUES (?, 'vaccine_dose', ?, ?, 'programme', ?, ?, ?)",
-                    (patient_id, due.series.label(due.number, "vi"), due.due_date.isoformat(), rule,
-                     today.isoformat(), now_text()))
+                    (
+                        patient_id,
+                        due.series.label(due.number, "vi"),
+                        due.due_date.isoformat(),
+                        rule,
+                        today.isoformat(),
+                        now_text(),
+                    ),
+                )
 
 
 def _pregnancy(e: Enrolment) -> antenatal.Pregnancy:
@@ -433,18 +575,30 @@ def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int 
     open_enrolments = [e for e in enrolments(store, patient_id) if e.programme == "antenatal"]
     with store.write():
         items = store.conn.execute(
-            "SELECT id, rule, due_date FROM followups WHERE patient_id = ? AND status = 'open' AND rule LIKE 'antenatal:%'",
-            (patient_id,)).fetchall()
+            "SELECT id, rule, due_date FROM followups"
+            " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'antenatal:%'",
+            (patient_id,),
+        ).fetchall()
         if not open_enrolments:
             for item_id, _rule, _due in items:
                 _close(store, item_id, today, None, "removed", "other", "closed")
             return
         pregnancy = _pregnancy(open_enrolments[0])
         start = pregnancy.dating_lmp.isoformat()
-        visit_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
-            "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1 AND visit_at >= ?", (patient_id, start))]
-        tetanus_days = [dt.date.fromisoformat(r[0][:10]) for r in store.conn.execute(
-            "SELECT visit_at FROM visits WHERE patient_id = ? AND tetanus = 1 AND visit_at >= ?", (patient_id, start))]
+        visit_days = [
+            dt.date.fromisoformat(r[0][:10])
+            for r in store.conn.execute(
+                "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1 AND visit_at >= ?",
+                (patient_id, start),
+            )
+        ]
+        tetanus_days = [
+            dt.date.fromisoformat(r[0][:10])
+            for r in store.conn.execute(
+                "SELECT visit_at FROM visits WHERE patient_id = ? AND tetanus = 1 AND visit_at >= ?",
+                (patient_id, start),
+            )
+        ]
         wanted: dict[str, tuple[str, dt.date, Kind]] = {}
         contact = antenatal.next_visit(pregnancy, visit_days)
         if contact:
@@ -459,8 +613,9 @@ def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int 
             if rule in wanted:
                 have.add(rule)
                 if due != wanted[rule][1].isoformat():
-                    store.conn.execute("UPDATE followups SET due_date = ? WHERE id = ?",
-                                       (wanted[rule][1].isoformat(), item_id))
+                    store.conn.execute(
+                        "UPDATE followups SET due_date = ? WHERE id = ?", (wanted[rule][1].isoformat(), item_id)
+                    )
             else:
                 _close(store, item_id, today, visit_id)
         for rule, (label, due, kind) in wanted.items():
@@ -468,7 +623,8 @@ def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int 
                 store.conn.execute(
                     "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
                     "VALUES (?, ?, ?, ?, 'programme', ?, ?, ?)",
-                    (patient_id, str(kind), label, due.isoformat(), rule, today.isoformat(), now_text()))
+                    (patient_id, str(kind), label, due.isoformat(), rule, today.isoformat(), now_text()),
+                )
 
 
 def chronic_programme(code: str) -> str | None:
@@ -526,8 +682,16 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
             "history_cvd = coalesce(?, history_cvd) "
             "WHERE patient_id = ? AND programme IN ('hypertension', 'diabetes') AND closed_on IS NULL "
             "AND (last_visit_on IS NULL OR last_visit_on <= ?)",
-            (day.isoformat(), visit.bp_systolic, visit.bp_diastolic, visit.glucose,
-             None if feeds.history_cvd is None else int(feeds.history_cvd), pid, day.isoformat()))
+            (
+                day.isoformat(),
+                visit.bp_systolic,
+                visit.bp_diastolic,
+                visit.glucose,
+                None if feeds.history_cvd is None else int(feeds.history_cvd),
+                pid,
+                day.isoformat(),
+            ),
+        )
     for series, dose in feeds.vaccines:
         record_dose(store, pid, series, dose, day, vi("this station"), visit_id=visit.id)
     if feeds.antenatal or feeds.tetanus:

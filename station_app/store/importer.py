@@ -52,17 +52,26 @@ def import_rows(
         assert p is not None
         if p.citizen_id:
             if p.citizen_id in seen_ids:
-                report.duplicates.append(Duplicate(row.number, N_("same citizen ID as row {other}"), str(seen_ids[p.citizen_id])))
+                report.duplicates.append(
+                    Duplicate(row.number, N_("same citizen ID as row {other}"), str(seen_ids[p.citizen_id]))
+                )
                 continue
             existing = store.query("SELECT full_name, record_no FROM patients WHERE citizen_id = ?", (p.citizen_id,))
             if existing:
-                report.duplicates.append(Duplicate(row.number, N_("same citizen ID as {other}"),
-                                                   f"{existing[0]['full_name']} ({existing[0]['record_no']})"))
+                report.duplicates.append(
+                    Duplicate(
+                        row.number,
+                        N_("same citizen ID as {other}"),
+                        f"{existing[0]['full_name']} ({existing[0]['record_no']})",
+                    )
+                )
                 continue
             seen_ids[p.citizen_id] = row.number
         if p.record_no:
             if p.record_no in seen_records:
-                report.duplicates.append(Duplicate(row.number, N_("same record number as row {other}"), str(seen_records[p.record_no])))
+                report.duplicates.append(
+                    Duplicate(row.number, N_("same record number as row {other}"), str(seen_records[p.record_no]))
+                )
                 continue
             existing = store.query("SELECT full_name FROM patients WHERE record_no = ?", (p.record_no,))
             if existing:
@@ -83,4 +92,3 @@ def import_rows(
     if progress:
         progress(len(to_save), len(to_save))
     return report
-

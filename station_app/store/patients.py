@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
+import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from station_app.domain.dates import PartialDate
@@ -174,7 +177,7 @@ def insert(store: Store, patient: Patient) -> Patient:
         store.conn.execute(
             "INSERT INTO patient_search (rowid, words) VALUES (?, ?)", (next_id, search_words(saved))
         )
-        from station_app.store import followups  # noqa: PLC0415 - followups imports this module
+        from station_app.store import followups
 
         followups.on_patient_registered(store, saved)
     return saved
@@ -266,50 +269,191 @@ def prepare_query(text: str) -> SearchQuery:
     return SearchQuery(tuple(dict.fromkeys(t for t in tokens if t)), tuple(marked))
 
 
-def _search_sql(query: SearchQuery) -> tuple[str, list[object]]:
-    """SQL returning matching ids best first, and its parameters."""
-    params: list[object] = [query.match]
-    order: list[str] = []
-    if len(query.tokens) == 1 and query.tokens[0].isdigit():
+# Ranking. Matches come best first by a score, then in Vietnamese name order (sort_key, id).
+# The score is one integer packing, most significant first: the typed number is exactly one of
+# the patient's identifiers (phone, citizen ID, record or card number); how many of the words
+# typed with marks match with their marks ("Hương" ranks Hương above Hường); how many typed
+# words are whole words of the name, not just prefixes ("an" ranks An above Anh).
+#
+# Scoring every match reads every matching patient: quick for a few thousand, slow for one very
+# common word ("nguyen" is 40 % of a station, "thi" half the women). For those, the best are
+# found per score level, from the top: the patients at or above a level are walked in name order
+# (the sort_key index) until `limit` of them are found, which takes a few hundred index entries
+# when the level is dense. A full level ends the search; the few candidates collected are then
+# ranked exactly as the plain query would. Each level is narrowed by the full-text index where it
+# can be (an exact word for a whole-word level, the exact number for an identifier).
+_DENSE = 2000  # matches from which walking the name order beats scoring them all...
+_DENSE_SHARE = 0.025  # ...and share of all patients (a walk may have to read the whole index)
+_SCAN = 1000  # matches a walk reads before giving up on a sparse level
+_CLUSTER = 8  # a level of one given name is scored whole up to this many times _DENSE
+_MAX_HINT_TERMS = 20
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    score: str  # SQL integer over ``patients p``: higher ranks first
+    params: tuple[object, ...]
+    levels: tuple[tuple[int, str], ...]  # (score, full-text query its patients match), best first
+
+
+def _ranking(query: SearchQuery) -> _Ranking:
+    tokens = query.tokens
+    name_tokens = [t for t in tokens if not t.isdigit()]
+    number = tokens[0] if len(tokens) == 1 and tokens[0].isdigit() else None
+    w_base = len(name_tokens) + 1
+    m_base = (len(query.marked) + 1) * w_base
+    terms: list[str] = []
+    params: list[object] = []
+    if number is not None:
         # A number: exact identifiers first.
-        token = query.tokens[0]
-        order.append(
+        terms.append(
             "(p.phone = ? OR p.citizen_id = ? OR ltrim(replace(p.record_no, '-', ''), '0') = ? "
-            "OR p.insurance_no = ?) DESC"
+            f"OR p.insurance_no = ?) * {m_base}"
         )
-        params_order: list[object] = [token, token, token.lstrip("0"), token.upper()]
-    else:
-        params_order = []
-    if query.marked:
-        # Words typed with their marks: exact-diacritic matches above folded ones.
-        order.append(
-            "(" + " + ".join("(instr(' ' || p.name_lower, ' ' || ?) > 0)" for _ in query.marked) + ") DESC"
-        )
-        params_order += list(query.marked)
-    name_tokens = [t for t in query.tokens if not t.isdigit()]
-    if name_tokens:
-        # Whole words above prefixes ("an" finds An before Anh).
-        order.append(
-            "(" + " + ".join("(instr(' ' || p.name_folded || ' ', ' ' || ? || ' ') > 0)" for _ in name_tokens)
-            + ") DESC"
-        )
-        params_order += name_tokens
-    order.append("p.sort_key, p.id")
+        params += [number, number, number.lstrip("0"), number.upper()]
+    # Words typed with their marks: exact-diacritic matches above folded ones.
+    terms += [f"(instr(' ' || p.name_lower, ' ' || ?) > 0) * {w_base}" for _ in query.marked]
+    params += query.marked
+    # Whole words above prefixes.
+    terms += ["(instr(' ' || p.name_folded || ' ', ' ' || ? || ' ') > 0)" for _ in name_tokens]
+    params += name_tokens
+
+    levels: list[tuple[int, str]] = []
+    hintable = all(t.isascii() and t.isalnum() for t in name_tokens)
+    for exact in (1, 0) if number is not None else (0,):
+        for marked in range(len(query.marked), -1, -1):
+            for whole in range(len(name_tokens), -1, -1):
+                match = query.match
+                if exact and number is not None:
+                    # An identifier equal to the number is indexed as that word (or without zeros).
+                    forms = dict.fromkeys(w for w in (number, number.lstrip("0")) if w)
+                    match += " AND (" + " OR ".join(f'"{w}"' for w in forms) + ")"
+                elif number is None and marked == len(query.marked) and whole and hintable:
+                    if whole == len(tokens):  # every word whole: implies the prefixes
+                        match = " AND ".join(f'"{t}"' for t in name_tokens)
+                    elif (hint := _at_least(whole, name_tokens)) is not None:
+                        match += f" AND ({hint})"
+                levels.append((exact * m_base + marked * w_base + whole, match))
+    return _Ranking(" + ".join(terms) or "0", tuple(params), tuple(levels))
+
+
+def _at_least(n: int, tokens: list[str]) -> str | None:
+    """A full-text condition true when at least ``n`` of ``tokens`` are whole indexed words."""
+    groups = list(itertools.islice(itertools.combinations(tokens, n), _MAX_HINT_TERMS + 1))
+    if len(groups) > _MAX_HINT_TERMS:
+        return None
+    return " OR ".join("(" + " AND ".join(f'"{t}"' for t in group) + ")" for group in groups)
+
+
+def _search_sql(query: SearchQuery) -> tuple[str, list[object]]:
+    """SQL scoring every match, ids best first (``LIMIT ?`` last), and its parameters."""
+    rank = _ranking(query)
+    order = "p.sort_key, p.id" if rank.score == "0" else f"{rank.score} DESC, p.sort_key, p.id"
     sql = (
         "SELECT p.id FROM patient_search JOIN patients p ON p.id = patient_search.rowid "
-        "WHERE patient_search MATCH ? ORDER BY " + ", ".join(order) + " LIMIT ?"
+        f"WHERE patient_search MATCH ? ORDER BY {order} LIMIT ?"
     )
-    return sql, params + params_order
+    return sql, [query.match, *rank.params]
+
+
+Rows = list[tuple[object, ...]]
+_IDS_SQL = "SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?"
+_COUNT_SQL = f"SELECT count(*) FROM ({_IDS_SQL})"
+
+
+def _clustered(run: Callable[[str, list[object]], Rows], ids: list[object]) -> bool:
+    """Whether patients ``ids`` (in id order, so in no name order) share a few given names.
+
+    Names sort by given name first: such patients are adjacent in name order, and a walk from the
+    start of the alphabet may read most of the index before reaching them.
+    """
+    sample = ids[:: max(1, len(ids) // 24)][:24]
+    rows = run(
+        "SELECT count(DISTINCT substr(p.sort_key, 1, instr(p.sort_key || ' ', ' '))) "
+        "FROM patients p WHERE p.id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sample)],
+    )
+    return int(rows[0][0]) <= 4  # type: ignore[call-overload]
+
+
+def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit: int) -> list[int]:
+    """Ids best first; ``run(sql, params)`` executes one statement and returns its rows."""
+    total = run("SELECT max(id) FROM patients", [])[0][0] or 0
+    dense = max(_DENSE, 10 * limit, int(total * _DENSE_SHARE))  # type: ignore[operator]
+    rank = _ranking(query)
+
+    def best(ids: list[object], score: int | None = None) -> list[int]:
+        """The best of ``ids`` (at ``score`` or above, then in name order if a score is given)."""
+        where, params = "", [json.dumps(ids), *rank.params]
+        order = f"{rank.score} DESC, p.sort_key, p.id"
+        if score is not None:
+            where, order = f" AND {rank.score} >= ?", "p.sort_key, p.id"
+            params = [json.dumps(ids), *rank.params, score]
+        rows = run(
+            f"SELECT p.id FROM patients p WHERE p.id IN (SELECT value FROM json_each(?)){where} "
+            f"ORDER BY {order} LIMIT ?",
+            [*params, limit],
+        )
+        return [r[0] for r in rows]  # type: ignore[misc]
+
+    ids = [r[0] for r in run(_IDS_SQL, [query.match, dense])]
+    if len(ids) < dense:  # few matches: score them all
+        return best(ids) if ids else []
+
+    scan = max(_SCAN, 4 * limit)
+    candidates: dict[object, None] = {}
+    for score, match in rank.levels:
+        ids = [r[0] for r in run(_IDS_SQL, [match, dense])]
+        if not ids:
+            continue
+        if len(ids) < dense:  # few at this level: score them all
+            found: list[object] = best(ids, score)  # type: ignore[assignment]
+        elif _clustered(run, ids) and run(_COUNT_SQL, [match, _CLUSTER * dense])[0][0] < (
+            _CLUSTER * dense
+        ):
+            # Mostly one given name: adjacent in name order, maybe far from its start.
+            rows = run(
+                "SELECT p.id FROM patient_search JOIN patients p ON p.id = patient_search.rowid "
+                f"WHERE patient_search MATCH ? AND {rank.score} >= ? "
+                "ORDER BY p.sort_key, p.id LIMIT ?",
+                [match, *rank.params, score, limit],
+            )
+            found = [r[0] for r in rows]
+        else:  # walk the name order until `limit` patients at this level are found
+            members = "p.id IN (SELECT rowid FROM patient_search WHERE patient_search MATCH ?)"
+            if score == 0:
+                rows = run(
+                    f"SELECT p.id FROM patients p INDEXED BY patients_sort_key WHERE {members} "
+                    "ORDER BY p.sort_key, p.id LIMIT ?",
+                    [match, limit],
+                )
+            else:
+                rows = run(
+                    f"SELECT id FROM (SELECT p.id AS id, {rank.score} AS score "
+                    f"FROM patients p INDEXED BY patients_sort_key WHERE {members} "
+                    "ORDER BY p.sort_key, p.id LIMIT ?) WHERE score >= ? LIMIT ?",
+                    [*rank.params, match, scan, score, limit],
+                )
+                if len(rows) < limit:
+                    # The level is sparse among many matches (marks that match no name, say), or
+                    # the walk stopped before the end: score every match once instead.
+                    sql, params = _search_sql(query)
+                    return [r[0] for r in run(sql, [*params, limit])]  # type: ignore[misc]
+            found = [r[0] for r in rows]
+        candidates.update(dict.fromkeys(found))
+        if len(found) >= limit:
+            break
+    return best(list(candidates)) if candidates else []
 
 
 def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
     """Ids of the patients matching ``text``, best first."""
     query = prepare_query(text)
-    if not query.tokens:
+    if not query.tokens or limit <= 0:
         return []
-    sql, params = _search_sql(query)
+    conn = store.conn
     try:
-        return [r[0] for r in store.conn.execute(sql, [*params, limit])]
+        return _search(lambda sql, params: conn.execute(sql, params).fetchall(), query, limit)
     except sqlite3.OperationalError as exc:
         raise errors.classify(exc, store.path) or exc from exc
 

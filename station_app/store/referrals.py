@@ -16,7 +16,7 @@ from station_app import clock
 from station_app.domain.followup import Kind
 from station_app.domain.identifiers import ethnic_groups
 from station_app.domain.patient import Patient
-from station_app.domain.referral import EarlierTreatment, Referral, format_number, load_holidays
+from station_app.domain.referral import EarlierTreatment, Referral, load_holidays
 from station_app.domain.visit import Visit
 from station_app.i18n import translate
 from station_app.store import errors
@@ -54,8 +54,11 @@ def from_json(text: str) -> Referral:
         elif "date" in kind and "datetime" not in kind:
             data[name] = dt.date.fromisoformat(value)
     data["earlier_treatments"] = [
-        EarlierTreatment(t["place"], dt.date.fromisoformat(t["from_date"]) if t.get("from_date") else None,
-                         dt.date.fromisoformat(t["to_date"]) if t.get("to_date") else None)
+        EarlierTreatment(
+            t["place"],
+            dt.date.fromisoformat(t["from_date"]) if t.get("from_date") else None,
+            dt.date.fromisoformat(t["to_date"]) if t.get("to_date") else None,
+        )
         for t in data.get("earlier_treatments", [])
     ]
     return Referral(**data)
@@ -76,8 +79,9 @@ def prefill(patient: Patient, visit: Visit | None, profile: StationProfile, toda
             vitals.append(f"nhiệt độ {visit.temperature:g} °C".replace(".", ","))
         if visit.spo2:
             vitals.append(f"SpO2 {visit.spo2}%")
-    signs = "; ".join(x for x in ((visit.complaint if visit else ""), (visit.examination if visit else ""),
-                                  ", ".join(vitals)) if x)
+    signs = "; ".join(
+        x for x in ((visit.complaint if visit else ""), (visit.examination if visit else ""), ", ".join(vitals)) if x
+    )
     return Referral(
         patient_id=patient.id,
         record_no=patient.record_no or "",
@@ -136,29 +140,60 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
         try:
             with store.write():
                 seq = int(store.scalar("SELECT coalesce(max(seq), 0) + 1 FROM referrals WHERE year = ?", (year,)))  # type: ignore[arg-type]
-                r = dataclasses.replace(referral, seq=seq, year=year, book_no=referral.book_no or str(seq),
-                                        transfer_at=transfer, status="issued")
+                r = dataclasses.replace(
+                    referral,
+                    seq=seq,
+                    year=year,
+                    book_no=referral.book_no or str(seq),
+                    transfer_at=transfer,
+                    status="issued",
+                )
                 valid = r.valid_until(load_holidays())
                 stamp = now_text()
                 cursor = store.conn.execute(
                     "INSERT INTO referrals (patient_id, visit_id, year, seq, number, book_no, issued_at, to_facility, "
-                    "to_facility_code, diagnosis, icd_main, reason, one_year, valid_until, data, created_at, updated_at) "
+                    "to_facility_code, diagnosis, icd_main, reason, one_year, valid_until, data, created_at, "
+                    "updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (r.patient_id, visit_id, year, seq, r.number, r.book_no, transfer.isoformat(sep=" ", timespec="minutes"),
-                     r.receiving_facility, r.receiving_facility_code, r.diagnosis, r.icd_main, r.reason or "",
-                     int(bool(r.one_year)), valid.isoformat() if valid else None, "{}", stamp, stamp),
+                    (
+                        r.patient_id,
+                        visit_id,
+                        year,
+                        seq,
+                        r.number,
+                        r.book_no,
+                        transfer.isoformat(sep=" ", timespec="minutes"),
+                        r.receiving_facility,
+                        r.receiving_facility_code,
+                        r.diagnosis,
+                        r.icd_main,
+                        r.reason or "",
+                        int(bool(r.one_year)),
+                        valid.isoformat() if valid else None,
+                        "{}",
+                        stamp,
+                        stamp,
+                    ),
                 )
                 r = dataclasses.replace(r, id=cursor.lastrowid)
                 store.conn.execute("UPDATE referrals SET data = ? WHERE id = ?", (to_json(r), r.id))
                 if visit_id is not None:
                     store.conn.execute("UPDATE visits SET referred = 1 WHERE id = ?", (visit_id,))
                 if r.patient_id is not None:
-                    from station_app.store import followups  # noqa: PLC0415
+                    from station_app.store import followups
 
                     label = translate("Did they go to {facility}?", "vi").format(facility=r.receiving_facility)
-                    followups.add_item(store, r.patient_id, Kind.POST_REFERRAL, label[:160],
-                                       transfer.date() + dt.timedelta(days=POST_REFERRAL_DAYS),
-                                       f"referral:{r.id}", f"referral:{r.id}", visit_id, transfer.date())
+                    followups.add_item(
+                        store,
+                        r.patient_id,
+                        Kind.POST_REFERRAL,
+                        label[:160],
+                        transfer.date() + dt.timedelta(days=POST_REFERRAL_DAYS),
+                        f"referral:{r.id}",
+                        f"referral:{r.id}",
+                        visit_id,
+                        transfer.date(),
+                    )
             return r
         except sqlite3.IntegrityError:
             continue  # another writer took the number between our read and insert: take the next
@@ -170,14 +205,21 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
 def get(store: Store, referral_id: int) -> Referral | None:
     row = store.conn.execute(
         "SELECT data, status, cancel_reason, cancelled_at, outcome, arrived_on, feedback_on, feedback "
-        "FROM referrals WHERE id = ?", (referral_id,)).fetchone()
+        "FROM referrals WHERE id = ?",
+        (referral_id,),
+    ).fetchone()
     if not row:
         return None
     r = from_json(row[0])
     return dataclasses.replace(
-        r, status=row[1], cancel_reason=row[2], cancelled_at=dt.datetime.fromisoformat(row[3]) if row[3] else None,
-        outcome=row[4], arrived_on=dt.date.fromisoformat(row[5]) if row[5] else None,
-        feedback_on=dt.date.fromisoformat(row[6]) if row[6] else None, feedback=row[7],
+        r,
+        status=row[1],
+        cancel_reason=row[2],
+        cancelled_at=dt.datetime.fromisoformat(row[3]) if row[3] else None,
+        outcome=row[4],
+        arrived_on=dt.date.fromisoformat(row[5]) if row[5] else None,
+        feedback_on=dt.date.fromisoformat(row[6]) if row[6] else None,
+        feedback=row[7],
     )
 
 
@@ -188,16 +230,27 @@ def update_slip(store: Store, referral: Referral) -> None:
         store.conn.execute(
             "UPDATE referrals SET to_facility = ?, diagnosis = ?, icd_main = ?, reason = ?, one_year = ?, data = ?, "
             "updated_at = ? WHERE id = ?",
-            (referral.receiving_facility, referral.diagnosis, referral.icd_main, referral.reason or "",
-             int(bool(referral.one_year)), to_json(referral), now_text(), referral.id))
+            (
+                referral.receiving_facility,
+                referral.diagnosis,
+                referral.icd_main,
+                referral.reason or "",
+                int(bool(referral.one_year)),
+                to_json(referral),
+                now_text(),
+                referral.id,
+            ),
+        )
 
 
 def cancel(store: Store, referral_id: int, reason: str) -> None:
     """Cancel a slip: it stays in the book with its number, which is never given again."""
     with store.write():
         store.conn.execute(
-            "UPDATE referrals SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
-            (reason.strip(), now_text(), now_text(), referral_id))
+            "UPDATE referrals SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (reason.strip(), now_text(), now_text(), referral_id),
+        )
         _close_followup(store, referral_id, "removed", "other", reason)
 
 
@@ -211,8 +264,18 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
             "THEN coalesce(arrived_on, ?) ELSE arrived_on END, feedback_on = CASE WHEN ? = 'feedback' THEN ? "
             "ELSE feedback_on END, feedback = CASE WHEN ? = 'feedback' THEN ? ELSE feedback END, updated_at = ? "
             "WHERE id = ?",
-            (outcome, outcome, on.isoformat(), outcome, on.isoformat(), outcome, feedback.strip(), now_text(),
-             referral_id))
+            (
+                outcome,
+                outcome,
+                on.isoformat(),
+                outcome,
+                on.isoformat(),
+                outcome,
+                feedback.strip(),
+                now_text(),
+                referral_id,
+            ),
+        )
         if outcome in ("arrived", "feedback"):
             _close_followup(store, referral_id, "done", None, feedback)
         elif outcome == "not_gone":
@@ -222,12 +285,17 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
 def _close_followup(store: Store, referral_id: int, kind: str, reason: str | None, note: str) -> None:
     today = clock.today().isoformat()
     for (item_id,) in store.conn.execute(
-        "SELECT id FROM followups WHERE rule = ? AND status = 'open'", (f"referral:{referral_id}",)).fetchall():
+        "SELECT id FROM followups WHERE rule = ? AND status = 'open'", (f"referral:{referral_id}",)
+    ).fetchall():
         store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, reason, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (item_id, kind, today, note[:500], reason, now_text()))
-        store.conn.execute("UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
-                           ("done" if kind == "done" else "removed", today, item_id))
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (item_id, kind, today, note[:500], reason, now_text()),
+        )
+        store.conn.execute(
+            "UPDATE followups SET status = ?, closed_on = ? WHERE id = ?",
+            ("done" if kind == "done" else "removed", today, item_id),
+        )
 
 
 def mark_printed(store: Store, referral_id: int) -> int:
@@ -254,8 +322,23 @@ def book(store: Store, start: dt.date | None = None, end: dt.date | None = None)
         f"{where} ORDER BY r.issued_at, r.year, r.seq",
         params,
     ).fetchall()
-    return [BookRow(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4]), r[5], r[6], r[7], r[8], r[9],
-                    dt.date.fromisoformat(r[10]) if r[10] else None, r[11]) for r in rows]
+    return [
+        BookRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            dt.datetime.fromisoformat(r[4]),
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            dt.date.fromisoformat(r[10]) if r[10] else None,
+            r[11],
+        )
+        for r in rows
+    ]
 
 
 def for_patient(store: Store, patient_id: int) -> list[BookRow]:
@@ -263,5 +346,10 @@ def for_patient(store: Store, patient_id: int) -> list[BookRow]:
 
 
 def station_for_print(profile: StationProfile) -> dict[str, str]:
-    return {"name": profile.name, "governing_body": profile.governing_body, "commune": profile.commune,
-            "province": profile.province, "facility_code": profile.facility_code}
+    return {
+        "name": profile.name,
+        "governing_body": profile.governing_body,
+        "commune": profile.commune,
+        "province": profile.province,
+        "facility_code": profile.facility_code,
+    }

@@ -69,7 +69,8 @@ def villages(store: Store) -> list[str]:
     own = [r[0] for r in store.conn.execute("SELECT name FROM villages ORDER BY id")]
     seen = set(own)
     extra = [
-        r[0] for r in store.conn.execute("SELECT DISTINCT village FROM patients WHERE village <> '' ORDER BY 1")
+        r[0]
+        for r in store.conn.execute("SELECT DISTINCT village FROM patients WHERE village <> '' ORDER BY 1")
         if r[0] not in seen
     ]
     return own + extra
@@ -78,4 +79,6 @@ def villages(store: Store) -> list[str]:
 def save_villages(store: Store, names: list[str]) -> None:
     with store.write():
         store.conn.execute("DELETE FROM villages")
-        store.conn.executemany("INSERT OR IGNORE INTO villages (name) VALUES (?)", [(n.strip(),) for n in names if n.strip()])
+        store.conn.executemany(
+            "INSERT OR IGNORE INTO villages (name) VALUES (?)", [(n.strip(),) for n in names if n.strip()]
+        )

@@ -48,13 +48,19 @@ def to_values(v: Visit) -> dict[str, object]:
 def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit:
     """Record a visit in one transaction with what it changes in the follow-ups and programmes
     (items it closes, the next ones it schedules); returns it with its id."""
-    from station_app.store import followups  # noqa: PLC0415 - followups imports this module
+    from station_app.store import followups
 
     feeds = feeds or followups.VisitFeeds()
     values = to_values(visit)
     stamp = now_text()
-    values.update(created_at=stamp, updated_at=stamp, icd10_version=shipped_version(),
-                  refill_days=feeds.refill_days, antenatal=int(feeds.antenatal), tetanus=int(feeds.tetanus))
+    values.update(
+        created_at=stamp,
+        updated_at=stamp,
+        icd10_version=shipped_version(),
+        refill_days=feeds.refill_days,
+        antenatal=int(feeds.antenatal),
+        tetanus=int(feeds.tetanus),
+    )
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with store.write():
@@ -102,7 +108,9 @@ def _log_where(f: LogFilter) -> tuple[str, list[object]]:
 
 def log_ids(store: Store, f: LogFilter) -> list[int]:
     where, params = _log_where(f)
-    return [r[0] for r in store.conn.execute(f"SELECT v.id FROM visits v WHERE {where} ORDER BY v.visit_at, v.id", params)]
+    return [
+        r[0] for r in store.conn.execute(f"SELECT v.id FROM visits v WHERE {where} ORDER BY v.visit_at, v.id", params)
+    ]
 
 
 @dataclass(frozen=True)
@@ -143,10 +151,12 @@ def log_rows(store: Store, ids: list[int]) -> dict[int, dict[str, object]]:
 
 
 def count_on(store: Store, day: dt.date) -> int:
-    return int(store.scalar(
-        "SELECT count(*) FROM visits WHERE visit_at >= ? AND visit_at < ?",
-        (day.isoformat(), (day + dt.timedelta(days=1)).isoformat()),
-    ))  # type: ignore[arg-type]
+    return int(
+        store.scalar(
+            "SELECT count(*) FROM visits WHERE visit_at >= ? AND visit_at < ?",
+            (day.isoformat(), (day + dt.timedelta(days=1)).isoformat()),
+        )
+    )  # type: ignore[arg-type]
 
 
 def recent_patient_ids(store: Store, limit: int = 10) -> list[int]:
@@ -159,10 +169,22 @@ def recent_patient_ids(store: Store, limit: int = 10) -> list[int]:
 
 
 def clinicians(store: Store) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT clinician_name FROM visits WHERE clinician_name <> '' ORDER BY 1"
-    )]
+    return [
+        r[0]
+        for r in store.conn.execute("SELECT DISTINCT clinician_name FROM visits WHERE clinician_name <> '' ORDER BY 1")
+    ]
 
 
-__all__ = ["LogFilter", "LogTotals", "count_on", "for_patient", "from_row", "get", "insert", "log_ids",
-           "log_rows", "log_totals", "now_text"]
+__all__ = [
+    "LogFilter",
+    "LogTotals",
+    "count_on",
+    "for_patient",
+    "from_row",
+    "get",
+    "insert",
+    "log_ids",
+    "log_rows",
+    "log_totals",
+    "now_text",
+]

@@ -52,6 +52,7 @@ class Session:
     """The running app: the window, and what changing the language or text size rebuilds."""
 
     def __init__(self, app: QApplication, db: Path, lang: str | None = None) -> None:
+        import station_app.ui.features  # noqa: F401 - registers the feature views, counters, tabs
         self.app = app
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
@@ -89,10 +90,10 @@ class Session:
 def _demo_database() -> Path:
     """A fresh demo database in the data folder (2,000 patients, about 20,000 visits), made on a
     worker thread while a progress dialog shows."""
-    from PySide6.QtCore import QEventLoop  # noqa: PLC0415
+    from PySide6.QtCore import QEventLoop
 
-    from station_app.demo import generate  # noqa: PLC0415
-    from station_app.ui import background  # noqa: PLC0415
+    from station_app.demo import generate
+    from station_app.ui import background
 
     path = paths.demo_database()
     loop = QEventLoop()

@@ -1,13 +1,14 @@
 """Every message box goes through here, so tests can answer them instead of blocking on exec().
 
-Tests set ``dialogs.answer`` to a callable returning the button (or True/False) to choose.
+Tests set ``dialogs.answer`` to a callable returning the button (or True/False) to choose, and
+``dialogs.fill`` to a callable that fills in a small form dialog shown with ``run``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from station_app.i18n import tr
 
@@ -15,6 +16,9 @@ from station_app.i18n import tr
 answer: Callable[[str, str, str], bool] | None = None
 # Every message shown, for tests to inspect: (kind, title, text).
 shown: list[tuple[str, str, str]] = []
+# In tests: a function (dialog) -> bool that sets a form dialog's fields and says whether to
+# press OK (True) or Cancel (False), instead of showing it.
+fill: Callable[[QDialog], bool] | None = None
 
 
 def _box(kind: str, parent: QWidget | None, title: str, text: str, question: bool = False) -> bool:
@@ -54,3 +58,18 @@ def error(parent: QWidget | None, title: str, text: str) -> None:
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """A yes/no question; "No" is the default."""
     return _box("question", parent, title, text, question=True)
+
+
+def run(dialog: QDialog) -> bool:
+    """Show a small form dialog (a date, a reason) modally; True when it was accepted.
+
+    With ``fill`` set, the dialog is filled in instead and "OK" goes through the dialog's own
+    ``accept()``, so its checks still apply (a refused OK answers False).
+    """
+    if fill is None:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    if not fill(dialog):
+        dialog.reject()
+        return False
+    dialog.accept()
+    return dialog.result() == QDialog.DialogCode.Accepted

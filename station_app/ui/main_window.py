@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         if key == "visits":
             return VisitLogView(self.ctx)
         if key == "settings":
-            from station_app.ui.views.settings import SettingsView  # noqa: PLC0415
+            from station_app.ui.views.settings import SettingsView
 
             view = SettingsView(self.ctx, self.font_scale)
             if self._on_language:
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         registry.open_patient(patient_id)  # type: ignore[attr-defined]
 
     def start_visit(self, patient_id: int) -> None:
-        from station_app.ui.forms.visit_form import VisitForm  # noqa: PLC0415
+        from station_app.ui.forms.visit_form import VisitForm
 
         patient = patients.get(self.ctx.store, patient_id)
         if patient is None:
@@ -190,6 +190,6 @@ class MainWindow(QMainWindow):
         s.setValue("window/area", self.current_area())
         s.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)

@@ -70,13 +70,13 @@ class LazyIdModel(QAbstractTableModel):
         raise NotImplementedError
 
     # -- Qt API -------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
@@ -101,10 +101,10 @@ class LazyIdModel(QAbstractTableModel):
             return self.tooltip(record, index.column())
         return None
 
-    def foreground(self, record: Any, column: int) -> QBrush | None:  # noqa: ARG002
+    def foreground(self, record: Any, column: int) -> QBrush | None:
         return None
 
-    def tooltip(self, record: Any, column: int) -> str | None:  # noqa: ARG002
+    def tooltip(self, record: Any, column: int) -> str | None:
         return None
 
 

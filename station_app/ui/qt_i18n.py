@@ -15,17 +15,19 @@ from station_app import i18n
 
 
 class CatalogueTranslator(QTranslator):
-    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:  # noqa: ARG002
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
+        # None (a null QString) tells Qt "not here" so it keeps its own text; an empty string
+        # would replace the text with nothing (e.g. the "Ctrl" of shortcut labels).
         if i18n.language() == "en" or not source:
-            return ""
+            return None
         table = i18n.catalogue(i18n.language())
         found = table.get((context, source))
         if found is None:
             # Accelerator-free variant ("&Yes" → "Yes")
             found = table.get((context, source.replace("&", "")))
-        return found or ""
+        return found or None
 
-    def isEmpty(self) -> bool:  # noqa: N802 - Qt API
+    def isEmpty(self) -> bool:
         return False
 
 

@@ -68,8 +68,11 @@ class FieldBox(QWidget):
     def set_problems(self, problems: list[Problem]) -> None:
         self.problem.show_problems(problems)
         bad = any(p.is_error for p in problems)
-        self.editor.setProperty("invalid", bad)
-        self.editor.setStyleSheet(f"border: 2px solid {ERROR_COLOUR};" if bad else "")
+        # A row of widgets (date, "estimated" box, age) marks its input only: a style sheet
+        # set on the row would frame every child.
+        target = self.editor.focusProxy() or self.editor
+        target.setProperty("invalid", bad)
+        target.setStyleSheet(f"border: 2px solid {ERROR_COLOUR};" if bad else "")
 
 
 class DateEdit(QLineEdit):

@@ -42,8 +42,23 @@ def test_day_comes_before_month():
 
 @pytest.mark.parametrize(
     "text",
-    ["31/02/2020", "29/02/2023", "31/04/2021", "00/01/2020", "13/2020", "00/2020", "32/01/2020",
-     "2020-13", "2020-02-30", "", "abc", "15/03/48", "1948/03/15", "0000", "15 tháng 3 1948"],
+    [
+        "31/02/2020",
+        "29/02/2023",
+        "31/04/2021",
+        "00/01/2020",
+        "13/2020",
+        "00/2020",
+        "32/01/2020",
+        "2020-13",
+        "2020-02-30",
+        "",
+        "abc",
+        "15/03/48",
+        "1948/03/15",
+        "0000",
+        "15 tháng 3 1948",
+    ],
 )
 def test_invalid_dates_are_refused(text):
     with pytest.raises(DateFormatError):
@@ -71,7 +86,9 @@ def test_iso_forms():
     assert PartialDate(1948, 3, 5).iso() == "1948-03-05"
 
 
-@pytest.mark.parametrize("value", [PartialDate(1948), PartialDate(1948, 3), PartialDate(2001, 12, 31)])
+@pytest.mark.parametrize(
+    "value", [PartialDate(1948), PartialDate(1948, 3), PartialDate(2001, 12, 31)]
+)
 def test_iso_round_trip(value):
     assert parse_partial_date(value.iso()) == value
     assert parse_partial_date(value.display().lstrip("~")) == value

@@ -31,10 +31,24 @@ from station_app.i18n import has_translation
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("1", "1"), ("2", "2"), ("3", "3"),
-        ("Nam", "1"), ("nam", "1"), ("NAM", "1"), ("Nữ", "2"), ("nữ", "2"), ("NỮ", "2"), ("Nu", "2"),
-        ("M", "1"), ("F", "2"), ("m", "1"), ("f", "2"), ("Male", "1"), ("Female", "2"),
-        ("Chưa xác định", "3"), (" Nam ", "1"),
+        ("1", "1"),
+        ("2", "2"),
+        ("3", "3"),
+        ("Nam", "1"),
+        ("nam", "1"),
+        ("NAM", "1"),
+        ("Nữ", "2"),
+        ("nữ", "2"),
+        ("NỮ", "2"),
+        ("Nu", "2"),
+        ("M", "1"),
+        ("F", "2"),
+        ("m", "1"),
+        ("f", "2"),
+        ("Male", "1"),
+        ("Female", "2"),
+        ("Chưa xác định", "3"),
+        (" Nam ", "1"),
     ],
 )
 def test_parse_sex(text, code):
@@ -77,9 +91,21 @@ def test_phone_is_stored_normalised_and_valid(typed, stored):
 @pytest.mark.parametrize(
     "number",
     [
-        "0912345678", "0321234567", "0399999999", "0521234567", "0561234567", "0581234567",
-        "0591234567", "0701234567", "0761234567", "0791234567", "0811234567", "0891234567",
-        "0861234567", "0901234567", "0991234567",
+        "0912345678",
+        "0321234567",
+        "0399999999",
+        "0521234567",
+        "0561234567",
+        "0581234567",
+        "0591234567",
+        "0701234567",
+        "0761234567",
+        "0791234567",
+        "0811234567",
+        "0891234567",
+        "0861234567",
+        "0901234567",
+        "0991234567",
     ],
 )
 def test_mobile_prefixes_accepted(number):
@@ -158,7 +184,9 @@ def test_citizen_id_twelve_digits():
     assert normalise_citizen_id("001.090.123.456") == "001090123456"
 
 
-@pytest.mark.parametrize("number", ["00109012345", "0010901234567", "00109012345A", "", "0010901234 5"])
+@pytest.mark.parametrize(
+    "number", ["00109012345", "0010901234567", "00109012345A", "", "0010901234 5"]
+)
 def test_citizen_id_of_wrong_length_is_refused(number):
     assert check_citizen_id(number) == "A citizen ID has exactly 12 digits."
 
@@ -201,12 +229,31 @@ def test_ethnic_group_table():
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("01", "01"), ("1", "01"), ("8", "08"), ("55", "55"),
-        ("Kinh", "01"), ("kinh", "01"), ("KINH", "01"), ("Việt", "01"),
-        ("Tày", "02"), ("Thái", "03"), ("thai", "03"), ("tay", "02"),
-        ("H'Mông", "08"), ("Mông", "08"), ("Hmong", "08"), ("HMông", "08"),
-        ("Ê-đê", "12"), ("Ê Đê", "12"), ("ede", "12"), ("Khmer", "05"), ("Khơ-me", "05"),
-        ("Ba Na", "13"), ("Mường", "06"), (" Dao ", "09"), ("Bru-Vân Kiều", "23"),
+        ("01", "01"),
+        ("1", "01"),
+        ("8", "08"),
+        ("55", "55"),
+        ("Kinh", "01"),
+        ("kinh", "01"),
+        ("KINH", "01"),
+        ("Việt", "01"),
+        ("Tày", "02"),
+        ("Thái", "03"),
+        ("thai", "03"),
+        ("tay", "02"),
+        ("H'Mông", "08"),
+        ("Mông", "08"),
+        ("Hmong", "08"),
+        ("HMông", "08"),
+        ("Ê-đê", "12"),
+        ("Ê Đê", "12"),
+        ("ede", "12"),
+        ("Khmer", "05"),
+        ("Khơ-me", "05"),
+        ("Ba Na", "13"),
+        ("Mường", "06"),
+        (" Dao ", "09"),
+        ("Bru-Vân Kiều", "23"),
     ],
 )
 def test_parse_ethnicity_by_code_or_name(text, code):
@@ -226,7 +273,7 @@ def test_every_ethnic_group_name_and_alias_finds_its_own_code():
             assert parse_ethnicity(alias) == code, alias
 
 
-# -- the station's record number --------------------------------------------------------------------
+# -- the station's record number -------------------------------------------------------------------
 def test_record_number_form():
     number = make_record_no(127)
     assert re.fullmatch(r"00127-\d", number)
@@ -239,7 +286,14 @@ def test_record_number_form():
 def test_record_number_typed_in_any_form():
     stored = make_record_no(127)
     check = stored[-1]
-    for typed in (stored, f"127-{check}", f"127{check}", f"00127{check}", f"00127 {check}", f" 127 - {check} "):
+    for typed in (
+        stored,
+        f"127-{check}",
+        f"127{check}",
+        f"00127{check}",
+        f"00127 {check}",
+        f" 127 - {check} ",
+    ):
         assert parse_record_no(typed) == stored, typed
 
 

@@ -59,7 +59,9 @@ def test_digits_and_symbols_in_a_name_are_errors(name):
     assert (problem.field, problem.severity) == ("full_name", "error")
 
 
-@pytest.mark.parametrize("name", ["Lê Thị H'Mai", "Nguyễn-Trần Văn An", "Tôn Nữ Thị Ngọc Lan", "Y Bih Niê"])
+@pytest.mark.parametrize(
+    "name", ["Lê Thị H'Mai", "Nguyễn-Trần Văn An", "Tôn Nữ Thị Ngọc Lan", "Y Bih Niê"]
+)
 def test_apostrophes_hyphens_and_long_names_are_fine(name):
     assert problems_of(adult(full_name=name)) == []
 
@@ -172,7 +174,9 @@ def test_undetermined_sex_does_not_contradict_the_citizen_id():
 
 
 # -- insurance ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("number", ["GD4-25-0123456789", "gd4 25 01234 56789", "0123456789", "2501234567"])
+@pytest.mark.parametrize(
+    "number", ["GD4-25-0123456789", "gd4 25 01234 56789", "0123456789", "2501234567"]
+)
 def test_insurance_card_in_both_forms(number):
     assert problems_of(adult(insurance_no=number)) == []
 
@@ -206,7 +210,9 @@ def test_expired_card_is_not_a_validation_problem_but_is_known():
     assert not patient.insurance_expired(dt.date(2025, 6, 30))
 
 
-@pytest.mark.parametrize(("code", "ok"), [("25123", True), ("01a05", True), ("2512", False), ("25-12", False)])
+@pytest.mark.parametrize(
+    ("code", "ok"), [("25123", True), ("01a05", True), ("2512", False), ("25-12", False)]
+)
 def test_facility_code(code, ok):
     problems = problems_of(adult(insurance_facility=code))
     if ok:
@@ -217,7 +223,9 @@ def test_facility_code(code, ok):
 
 
 # -- phones ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("typed", ["+84 912 345 678", "84912345678", "0912.345.678", "0912 345 678"])
+@pytest.mark.parametrize(
+    "typed", ["+84 912 345 678", "84912345678", "0912.345.678", "0912 345 678"]
+)
 def test_phone_forms_are_normalised(typed):
     patient = normalised(adult(phone=typed))
     assert patient.phone == "0912345678"
@@ -250,10 +258,16 @@ def test_known_ethnic_group_code():
     assert problems_of(adult(ethnicity="08")) == []
 
 
-# -- children and guardians -------------------------------------------------------------------------
+# -- children and guardians ------------------------------------------------------------------------
 def test_a_child_without_guardian_is_a_warning():
-    child = adult(full_name="Lê Minh Khang", sex="1", birth=PartialDate(2020, 5, 1), citizen_id="",
-                  insurance_no="TE1250123456789", phone="")
+    child = adult(
+        full_name="Lê Minh Khang",
+        sex="1",
+        birth=PartialDate(2020, 5, 1),
+        citizen_id="",
+        insurance_no="TE1250123456789",
+        phone="",
+    )
     (problem,) = problems_of(child)
     assert (problem.field, problem.severity) == ("guardian_name", "warning")
     assert problems_of(dataclasses.replace(child, guardian_name="Lê Thị Lan")) == []
@@ -265,7 +279,7 @@ def test_a_sixteen_year_old_needs_no_guardian():
     assert problem.field == "guardian_name"
 
 
-# -- death --------------------------------------------------------------------------------------------
+# -- death -----------------------------------------------------------------------------------------
 def test_date_of_death_without_deceased_is_an_error():
     (problem,) = problems_of(adult(deceased_date=dt.date(2025, 1, 1)))
     assert (problem.field, problem.severity) == ("deceased_date", "error")
@@ -287,11 +301,16 @@ def test_deceased_with_a_valid_date_or_no_date():
 
 
 def test_a_deceased_child_needs_no_guardian_warning():
-    child = adult(birth=PartialDate(2024, 1, 1), citizen_id="", deceased=True, deceased_date=dt.date(2024, 6, 1))
+    child = adult(
+        birth=PartialDate(2024, 1, 1),
+        citizen_id="",
+        deceased=True,
+        deceased_date=dt.date(2024, 6, 1),
+    )
     assert problems_of(child) == []
 
 
-# -- every problem: a field and a Vietnamese message ------------------------------------------------------
+# -- every problem: a field and a Vietnamese message -----------------------------------------------
 ALL_WRONG = [
     adult(full_name=""),
     adult(full_name="Nguyễn 3"),
@@ -322,10 +341,10 @@ ALL_WRONG = [
 
 def test_the_wrong_records_above_cover_every_patient_message():
     """Guard for the next test: it sees every message validate() can give."""
-    import ast  # noqa: PLC0415
-    import inspect  # noqa: PLC0415
+    import ast
+    import inspect
 
-    from station_app.domain import identifiers, patient  # noqa: PLC0415
+    from station_app.domain import identifiers, patient
 
     seen = {p.message for record in ALL_WRONG for p in problems_of(record)}
     source = ast.parse(inspect.getsource(patient.validate))
@@ -334,9 +353,13 @@ def test_the_wrong_records_above_cover_every_patient_message():
         for node in ast.walk(source)
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_"
     }
-    messages |= {identifiers.check_phone("1"), identifiers.check_phone("912345678"),
-                 identifiers.check_insurance("1"), identifiers.check_citizen_id("1"),
-                 identifiers.check_citizen_id("123456789")}
+    messages |= {
+        identifiers.check_phone("1"),
+        identifiers.check_phone("912345678"),
+        identifiers.check_insurance("1"),
+        identifiers.check_citizen_id("1"),
+        identifiers.check_citizen_id("123456789"),
+    }
     assert messages - seen == set()
 
 

@@ -94,12 +94,19 @@ def test_vietnamese_alphabet_order_not_code_point_order():
 
 def test_d_stroke_comes_after_every_d_word():
     assert sort_names(["Lê Văn Đạt", "Lê Văn Dũng", "Lê Văn Duy", "Lê Văn Em"]) == [
-        "Lê Văn Dũng", "Lê Văn Duy", "Lê Văn Đạt", "Lê Văn Em",
+        "Lê Văn Dũng",
+        "Lê Văn Duy",
+        "Lê Văn Đạt",
+        "Lê Văn Em",
     ]
 
 
 def test_shorter_word_first_an_before_anh():
-    assert sort_names(["Lê Văn Anh", "Lê Văn An", "Lê Văn Ánh"]) == ["Lê Văn An", "Lê Văn Anh", "Lê Văn Ánh"]
+    assert sort_names(["Lê Văn Anh", "Lê Văn An", "Lê Văn Ánh"]) == [
+        "Lê Văn An",
+        "Lê Văn Anh",
+        "Lê Văn Ánh",
+    ]
     # Even when the family name would say otherwise.
     assert sort_names(["An Văn Anh", "Vũ Văn An"]) == ["Vũ Văn An", "An Văn Anh"]
 
@@ -107,7 +114,12 @@ def test_shorter_word_first_an_before_anh():
 def test_same_letters_are_grouped_by_tone():
     names = ["Trần Thị Hường", "Nguyễn Thị Hương", "Bùi Thị Hường", "Vũ Thị Hương"]
     # All the Hương together, then all the Hường, each group by family name.
-    assert sort_names(names) == ["Nguyễn Thị Hương", "Vũ Thị Hương", "Bùi Thị Hường", "Trần Thị Hường"]
+    assert sort_names(names) == [
+        "Nguyễn Thị Hương",
+        "Vũ Thị Hương",
+        "Bùi Thị Hường",
+        "Trần Thị Hường",
+    ]
 
 
 def test_tone_order_none_huyen_hoi_nga_sac_nang():

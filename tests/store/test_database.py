@@ -22,14 +22,18 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def fingerprint(path: Path) -> tuple[str, int, int]:
-    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns, path.stat().st_size
+    return (
+        hashlib.sha256(path.read_bytes()).hexdigest(),
+        path.stat().st_mtime_ns,
+        path.stat().st_size,
+    )
 
 
 def folder_listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-# -- a fresh file -----------------------------------------------------------------------------------
+# -- a fresh file ----------------------------------------------------------------------------------
 def test_fresh_database_settings(store):
     pragma = store.scalar
     assert str(pragma("PRAGMA journal_mode")).lower() == "wal"
@@ -44,7 +48,16 @@ def test_fresh_database_settings(store):
 
 def test_fresh_database_has_the_tables_and_the_icd10_catalogue(store):
     tables = {r["name"] for r in store.query("SELECT name FROM sqlite_schema WHERE type = 'table'")}
-    assert {"settings", "station", "villages", "staff", "patients", "patient_search", "icd10", "visits"} <= tables
+    assert {
+        "settings",
+        "station",
+        "villages",
+        "staff",
+        "patients",
+        "patient_search",
+        "icd10",
+        "visits",
+    } <= tables
     assert int(store.scalar("SELECT count(*) FROM icd10")) > 10_000  # type: ignore[arg-type]
     assert store.scalar("SELECT code FROM icd10 WHERE code = 'I10'") == "I10"
 
@@ -58,10 +71,12 @@ def test_fresh_database_in_a_new_folder(tmp_path):
 
 
 def test_foreign_keys_are_enforced(store):
-    from station_app.domain.visit import Visit  # noqa: PLC0415
+    from station_app.domain.visit import Visit
 
     with pytest.raises(sqlite3.IntegrityError):
-        visit_store.insert(store, Visit(patient_id=999, visit_at=dt.datetime(2025, 1, 1, 9, 0), complaint="Ho"))
+        visit_store.insert(
+            store, Visit(patient_id=999, visit_at=dt.datetime(2025, 1, 1, 9, 0), complaint="Ho")
+        )
     assert store.scalar("SELECT count(*) FROM visits") == 0
 
 
@@ -78,13 +93,18 @@ def test_reopening_is_idempotent(tmp_path):
         try:
             assert again.schema_version == SCHEMA_VERSION
             assert again.migration_backup is None
-            assert again.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name") == schema_before
+            assert (
+                again.query("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+                == schema_before
+            )
             assert again.query("SELECT * FROM _sqlite_migrations") == migrations_before
             assert again.scalar("SELECT count(*) FROM icd10") == icd_before
             assert patient_store.count(again) == 1
         finally:
             again.close()
-    assert folder_listing(tmp_path) == ["tram.sqlite3"]  # no backup of a file that needed no upgrade
+    assert folder_listing(tmp_path) == [
+        "tram.sqlite3"
+    ]  # no backup of a file that needed no upgrade
 
 
 def test_an_empty_file_becomes_a_database(tmp_path):
@@ -104,7 +124,7 @@ def test_missing_file_when_not_creating(tmp_path):
     assert not (tmp_path / "nothing.sqlite3").exists()
 
 
-# -- refusals that leave the file exactly as it was ----------------------------------------------------
+# -- refusals that leave the file exactly as it was ------------------------------------------------
 def make_text_file(path: Path) -> None:
     path.write_text("Họ và tên,Giới tính\nNguyễn Thị Hương,2\n" * 20, encoding="utf-8")
 
@@ -194,7 +214,7 @@ def test_damaged_file_is_refused_unchanged(tmp_path):
     assert fingerprint(path) == before
 
 
-# -- saved older schemas ------------------------------------------------------------------------------
+# -- saved older schemas ---------------------------------------------------------------------------
 @pytest.mark.parametrize("saved", sorted(DATA.glob("schema-*.sqlite3")), ids=lambda p: p.name)
 def test_saved_schema_opens_with_the_current_code(tmp_path, saved):
     path = tmp_path / "station.sqlite3"
@@ -206,12 +226,19 @@ def test_saved_schema_opens_with_the_current_code(tmp_path, saved):
         assert store.integrity_problems() == []
         if version < SCHEMA_VERSION:
             assert store.migration_backup is not None and store.migration_backup.exists()
-        names = sorted(p.full_name for p in patient_store.get_many(store, patient_store.all_ids(store)).values())
+        names = sorted(
+            p.full_name
+            for p in patient_store.get_many(store, patient_store.all_ids(store)).values()
+        )
         assert names == ["Lê Minh Khang", "Nguyễn Thị Hương", "Trần Văn Đức"]
         (huong,) = patient_store.search(store, "nguyen thi huong")
         assert huong.full_name == "Nguyễn Thị Hương"
         assert huong.citizen_id == "025150012345"
-        assert huong.birth is not None and huong.birth.iso() == "1950" and huong.birth.display() == "~1950"
+        assert (
+            huong.birth is not None
+            and huong.birth.iso() == "1950"
+            and huong.birth.display() == "~1950"
+        )
         assert patient_store.search(store, "0912345678")[0].id == huong.id
         history = visit_store.for_patient(store, huong.id)  # type: ignore[arg-type]
         assert [v.diagnosis_code for v in history] == ["I10", "I10"]
@@ -228,7 +255,7 @@ def test_schema_1_copy_is_saved():
     assert (DATA / "schema-1.sqlite3").exists()
 
 
-# -- all or nothing -------------------------------------------------------------------------------------
+# -- all or nothing --------------------------------------------------------------------------------
 class Boom(Exception):
     pass
 

@@ -20,19 +20,20 @@ NOW = dt.datetime(2026, 11, 23, 10, 0)
 
 
 @pytest.fixture
-def pinned():  # noqa: ANN201
+def pinned():
     with clock.pinned(NOW):
         yield NOW.date()
 
 
-def _visit(pid: int, when: dt.datetime, **fields) -> Visit:  # noqa: ANN003
+def _visit(pid: int, when: dt.datetime, **fields) -> Visit:
     return Visit(pid, when, complaint=fields.pop("complaint", "Khám"), **fields)
 
 
-def test_a_revisit_is_scheduled_and_closed_by_a_back_dated_visit(store, pinned) -> None:  # noqa: ANN001
+def test_a_revisit_is_scheduled_and_closed_by_a_back_dated_visit(store, pinned) -> None:
     p = patients.insert(store, Patient("Phạm Văn Bình", "1", PartialDate(1980)))
-    visits.insert(store, _visit(p.id, dt.datetime(2026, 10, 1, 9), diagnosis_code="J20.9",
-                                follow_up_date=dt.date(2026, 10, 8)))
+    visits.insert(
+        store, _visit(p.id, dt.datetime(2026, 10, 1, 9), diagnosis_code="J20.9", follow_up_date=dt.date(2026, 10, 8))
+    )
     [item] = followups.patient_items(store, p.id, open_only=True)
     assert item.kind is Kind.REVISIT and item.due_date == dt.date(2026, 10, 8)
     assert [r.section for r in followups.work_rows(store, pinned)] == [Section.OVERDUE]
@@ -42,10 +43,13 @@ def test_a_revisit_is_scheduled_and_closed_by_a_back_dated_visit(store, pinned) 
     assert followups.work_rows(store, pinned) == []
 
 
-def test_a_chronic_visit_enrols_and_schedules_the_refill(store, pinned) -> None:  # noqa: ANN001
+def test_a_chronic_visit_enrols_and_schedules_the_refill(store, pinned) -> None:
     p = patients.insert(store, Patient("Lê Thị Mai", "2", PartialDate(1955)))
-    visits.insert(store, _visit(p.id, dt.datetime(2026, 11, 2, 9), diagnosis_code="I10", bp_systolic=168,
-                                bp_diastolic=102), followups.VisitFeeds(refill_days=30))
+    visits.insert(
+        store,
+        _visit(p.id, dt.datetime(2026, 11, 2, 9), diagnosis_code="I10", bp_systolic=168, bp_diastolic=102),
+        followups.VisitFeeds(refill_days=30),
+    )
     assert [e.programme for e in followups.enrolments(store, p.id)] == ["hypertension"]
     [row] = followups.work_rows(store, dt.date(2026, 12, 10))
     assert row.item.kind is Kind.CHRONIC_REFILL and row.item.due_date == dt.date(2026, 12, 2)
@@ -53,7 +57,7 @@ def test_a_chronic_visit_enrols_and_schedules_the_refill(store, pinned) -> None:
     assert row.section is Section.OVERDUE and row.days_overdue == 8
 
 
-def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pinned) -> None:  # noqa: ANN001
+def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pinned) -> None:
     baby = patients.insert(store, Patient("Vũ Minh Khang", "1", PartialDate(2026, 9, 15), guardian_name="Vũ Thị Lan"))
     adult = patients.insert(store, Patient("Vũ Văn Lâm", "1", PartialDate(1990)))
     labels = {i.label for i in followups.patient_items(store, baby.id, open_only=True)}
@@ -66,7 +70,7 @@ def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pin
     assert items["DPT-VGB-Hib mũi 2"].due_date >= pinned + dt.timedelta(days=28)
 
 
-def test_call_outcomes_move_the_item_and_a_death_is_recorded_everywhere(store, pinned) -> None:  # noqa: ANN001
+def test_call_outcomes_move_the_item_and_a_death_is_recorded_everywhere(store, pinned) -> None:
     p = patients.insert(store, Patient("Đỗ Văn Hải", "1", PartialDate(1948)))
     first = followups.add_item(store, p.id, Kind.CUSTOM, "Kiểm tra vết thương", dt.date(2026, 11, 1))
     second = followups.add_item(store, p.id, Kind.CUSTOM, "Tái khám", dt.date(2026, 11, 5))
@@ -74,13 +78,15 @@ def test_call_outcomes_move_the_item_and_a_death_is_recorded_everywhere(store, p
     sections = {r.item.id: r.section for r in followups.work_rows(store, pinned)}
     assert sections == {first: Section.AGREED, second: Section.OVERDUE}
     # Seven days later the agreement has lapsed: back to the call list.
-    assert {r.item.id: r.section for r in followups.work_rows(store, pinned + dt.timedelta(days=7))}[first] is Section.OVERDUE
+    assert {r.item.id: r.section for r in followups.work_rows(store, pinned + dt.timedelta(days=7))}[
+        first
+    ] is Section.OVERDUE
     followups.record_outcome(store, second, Outcome(OutcomeKind.REMOVED, pinned, reason=RemovalReason.DIED))
     assert patients.get(store, p.id).deceased
     assert followups.patient_items(store, p.id, open_only=True) == []
 
 
-def test_counts_and_list_agree_for_every_section(tmp_path) -> None:  # noqa: ANN001
+def test_counts_and_list_agree_for_every_section(tmp_path) -> None:
     from station_app.demo import generate
 
     with clock.pinned(NOW):
@@ -95,7 +101,7 @@ def test_counts_and_list_agree_for_every_section(tmp_path) -> None:  # noqa: ANN
         store.close()
 
 
-def test_followups_command_prints_the_list_as_json(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_followups_command_prints_the_list_as_json(tmp_path, capsys) -> None:
     db = tmp_path / "station.sqlite3"
     store = open_store(db)
     with clock.pinned(NOW):
@@ -106,7 +112,12 @@ def test_followups_command_prints_the_list_as_json(tmp_path, capsys) -> None:  #
     [line] = capsys.readouterr().out.splitlines()
     row = json.loads(line)
     assert row["full_name"] == "Nguyễn Thị Hương" and row["label"] == "Tái khám"
-    assert (row["due_date"], row["days_overdue"], row["section"], row["kind"]) == ("2026-11-20", 3, "overdue", "revisit")
+    assert (row["due_date"], row["days_overdue"], row["section"], row["kind"]) == (
+        "2026-11-20",
+        3,
+        "overdue",
+        "revisit",
+    )
     assert main(["followups", "--db", str(db), "--as-of", "2026-11-15", "--section", "due", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["section"] == "due"
     assert main(["followups", "--db", str(db), "--as-of", "2028-01-01", "--section", "overdue", "--json"]) == 0

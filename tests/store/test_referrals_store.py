@@ -16,7 +16,7 @@ from station_app.store import followups, open_store, patients, referrals
 from station_app.store.station import StationProfile
 
 
-def _slip(store, patient: Patient, when: dt.datetime, facility: str = "Trung tâm Y tế khu vực Tân Sơn"):  # noqa: ANN001, ANN202
+def _slip(store, patient: Patient, when: dt.datetime, facility: str = "Trung tâm Y tế khu vực Tân Sơn"):
     with clock.pinned(when):
         slip = referrals.prefill(patient, None, StationProfile(name="Trạm Y tế xã Tân Phú"), when.date())
     return dataclasses.replace(slip, receiving_facility=facility, reason="1a", diagnosis="Tăng huyết áp",
@@ -24,11 +24,11 @@ def _slip(store, patient: Patient, when: dt.datetime, facility: str = "Trung tâ
 
 
 @pytest.fixture
-def patient(store) -> Patient:  # noqa: ANN001
+def patient(store) -> Patient:
     return patients.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1960), village="Thôn Đông"))
 
 
-def test_numbers_follow_each_other_within_a_year_and_restart_in_the_next(store, patient) -> None:  # noqa: ANN001
+def test_numbers_follow_each_other_within_a_year_and_restart_in_the_next(store, patient) -> None:
     first = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 12, 30, 9, 0)))
     second = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 12, 31, 15, 0)))
     new_year = referrals.issue(store, _slip(store, patient, dt.datetime(2027, 1, 2, 8, 0)))
@@ -37,7 +37,7 @@ def test_numbers_follow_each_other_within_a_year_and_restart_in_the_next(store, 
     assert new_year.number == "000001/2027/PCCSKBCB"
 
 
-def test_a_cancelled_number_is_kept_and_never_given_again(store, patient) -> None:  # noqa: ANN001
+def test_a_cancelled_number_is_kept_and_never_given_again(store, patient) -> None:
     first = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 3, 2, 9, 0)))
     referrals.cancel(store, first.id, "Người bệnh không đồng ý chuyển")
     second = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 3, 2, 10, 0)))
@@ -63,7 +63,7 @@ def test_two_writers_saving_at_the_same_moment_never_share_a_number(tmp_path: Pa
             barrier.wait()
             for _ in range(5):
                 numbers.append(referrals.issue(store, _slip(store, person, dt.datetime(2026, 5, 4, 9, 0))).number)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
         finally:
             store.close()
@@ -78,7 +78,7 @@ def test_two_writers_saving_at_the_same_moment_never_share_a_number(tmp_path: Pa
     assert sorted(numbers) == [f"{n:06d}/2026/PCCSKBCB" for n in range(1, 21)]
 
 
-def test_valid_until_is_ten_working_days_or_a_year(store, patient) -> None:  # noqa: ANN001
+def test_valid_until_is_ten_working_days_or_a_year(store, patient) -> None:
     # Friday 2026-04-24: the following Thursday 30/4 and Friday 1/5 are public holidays.
     slip = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 4, 24, 9, 0)))
     assert slip.valid_until() > dt.date(2026, 5, 8)  # weekends and both holidays skipped
@@ -87,7 +87,7 @@ def test_valid_until_is_ten_working_days_or_a_year(store, patient) -> None:  # n
     assert yearly.valid_until().year == 2027
 
 
-def test_a_referral_opens_a_did_they_go_item_closed_by_the_outcome(store, patient) -> None:  # noqa: ANN001
+def test_a_referral_opens_a_did_they_go_item_closed_by_the_outcome(store, patient) -> None:
     with clock.pinned(dt.datetime(2026, 6, 1, 9, 0)):
         slip = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 6, 1, 9, 0)))
         item = [i for i in followups.patient_items(store, patient.id) if i.kind.value == "post_referral"]
@@ -100,7 +100,7 @@ def test_a_referral_opens_a_did_they_go_item_closed_by_the_outcome(store, patien
     assert (saved.outcome, saved.feedback, saved.arrived_on) == ("feedback", "Ra viện ổn định", dt.date(2026, 6, 9))
 
 
-def test_the_slip_keeps_every_field_through_the_database(store, patient) -> None:  # noqa: ANN001
+def test_the_slip_keeps_every_field_through_the_database(store, patient) -> None:
     slip = dataclasses.replace(
         _slip(store, patient, dt.datetime(2026, 7, 1, 14, 30)), icd_extra=["E11.9"], escort_name="Lê Thị Hồng",
         escort_title="Nữ hộ sinh", transport="Xe cứu thương", test_results="Đường huyết 15,2 mmol/L <cao>")

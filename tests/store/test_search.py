@@ -22,10 +22,16 @@ def names(store, query: str, limit: int = 50) -> list[str]:
 def people(store, add_patient):
     """A handful of patients with look-alike names and every kind of identifier."""
     return {
-        "huong": add_patient("Nguyễn Thị Hương", birth="1950", village="Thôn Đông",
-                             citizen_id="025150012345", phone="0912345678"),
-        "huong2": add_patient("Nguyễn Thị Hường", birth="1962", village="Thôn Tây",
-                              insurance_no="GD4250123456789"),
+        "huong": add_patient(
+            "Nguyễn Thị Hương",
+            birth="1950",
+            village="Thôn Đông",
+            citizen_id="025150012345",
+            phone="0912345678",
+        ),
+        "huong2": add_patient(
+            "Nguyễn Thị Hường", birth="1962", village="Thôn Tây", insurance_no="GD4250123456789"
+        ),
         "tran_huong": add_patient("Trần Thị Hương", birth="1971", village="Thôn Đông"),
         "dang": add_patient("Đặng Văn Đức", sex="1", birth="15/03/1960", insurance_no="2509876543"),
         "an": add_patient("Lê Văn An", sex="1", birth="1980", phone="0362123456"),
@@ -95,15 +101,26 @@ def test_empty_query_finds_nothing(people, store):
     assert names(store, "  ,. ") == []
 
 
-@pytest.mark.parametrize("query", ['"', "huong*", "huong AND", "NOT huong", "(huong", "a'b", "huong:1", "-"])
+@pytest.mark.parametrize(
+    "query", ['"', "huong*", "huong AND", "NOT huong", "(huong", "a'b", "huong:1", "-"]
+)
 def test_query_syntax_characters_are_not_errors(people, store, query):
     patient_store.search(store, query)  # never raises an FTS syntax error
 
 
 # -- numbers ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "query", ["0912345678", "+84 912 345 678", "+84912345678", "84912345678", "0912.345.678",
-              "0912 345 678", "912345678", "0912-345-678"],
+    "query",
+    [
+        "0912345678",
+        "+84 912 345 678",
+        "+84912345678",
+        "84912345678",
+        "0912.345.678",
+        "0912 345 678",
+        "912345678",
+        "0912-345-678",
+    ],
 )
 def test_phone_in_any_form(people, store, query):
     assert names(store, query) == ["Nguyễn Thị Hương"]
@@ -134,7 +151,7 @@ def test_record_number_with_or_without_dash_and_zeros(people, store):
         assert names(store, typed)[0] == "Đặng Văn Đức", typed
 
 
-# -- possible duplicates ------------------------------------------------------------------------------
+# -- possible duplicates ---------------------------------------------------------------------------
 def test_same_citizen_id_blocks(people, store):
     new = Patient("Nguyễn Hương", "2", PartialDate(1950), citizen_id="025150012345")
     (candidate,) = possible_duplicates(store, new)
@@ -165,10 +182,25 @@ def test_same_phone_warns(people, store):
 
 
 def test_unrelated_patient_is_not_a_candidate(people, store):
-    assert possible_duplicates(store, Patient("Vũ Văn Long", "1", PartialDate(1950), village="Thôn Đông")) == []
+    assert (
+        possible_duplicates(
+            store, Patient("Vũ Văn Long", "1", PartialDate(1950), village="Thôn Đông")
+        )
+        == []
+    )
     # Same name but another birth year or another village: different people.
-    assert possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1951), village="Thôn Đông")) == []
-    assert possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa")) == []
+    assert (
+        possible_duplicates(
+            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1951), village="Thôn Đông")
+        )
+        == []
+    )
+    assert (
+        possible_duplicates(
+            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa")
+        )
+        == []
+    )
 
 
 def test_a_saved_patient_is_not_its_own_duplicate(people, store):
@@ -176,8 +208,14 @@ def test_a_saved_patient_is_not_its_own_duplicate(people, store):
 
 
 def test_blocking_candidate_comes_first(people, store):
-    new = Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Thôn Đông",
-                  citizen_id="025150012345", phone="0362123456")
+    new = Patient(
+        "Nguyễn Thị Hương",
+        "2",
+        PartialDate(1950),
+        village="Thôn Đông",
+        citizen_id="025150012345",
+        phone="0362123456",
+    )
     reasons = [(c.reason, c.patient.full_name) for c in possible_duplicates(store, new)]
     assert reasons == [("citizen_id", "Nguyễn Thị Hương"), ("phone", "Lê Văn An")]
 
@@ -186,7 +224,9 @@ def test_second_patient_with_the_same_citizen_id_is_refused_and_nothing_saved(pe
     before = patient_store.count(store)
     index_before = store.scalar("SELECT count(*) FROM patient_search")
     with pytest.raises(DuplicateCitizenId) as caught:
-        patient_store.insert(store, Patient("Nguyễn Hương", "2", PartialDate(1950), citizen_id="025 150 012 345"))
+        patient_store.insert(
+            store, Patient("Nguyễn Hương", "2", PartialDate(1950), citizen_id="025 150 012 345")
+        )
     assert patient_store.count(store) == before
     assert store.scalar("SELECT count(*) FROM patient_search") == index_before
     assert names(store, "025150012345") == ["Nguyễn Thị Hương"]
@@ -222,9 +262,16 @@ def test_new_patients_get_sequential_record_numbers(store, add_patient):
 
 
 def test_saved_patient_reads_back_identically(store, add_patient):
-    saved = add_patient("Nguyễn Thị Hương", birth="03/1950", citizen_id="025150012345", phone="0912345678",
-                        insurance_no="GD4250123456789", village="Thôn Đông", ethnicity="08",
-                        notes="Dị ứng penicillin")
+    saved = add_patient(
+        "Nguyễn Thị Hương",
+        birth="03/1950",
+        citizen_id="025150012345",
+        phone="0912345678",
+        insurance_no="GD4250123456789",
+        village="Thôn Đông",
+        ethnicity="08",
+        notes="Dị ứng penicillin",
+    )
     loaded = patient_store.get(store, saved.id)  # type: ignore[arg-type]
     assert loaded is not None and loaded.birth is not None
     # A month/year birth date reads back flagged as estimated (shown "~03/1950" either way).
@@ -238,4 +285,10 @@ def test_all_ids_in_vietnamese_name_order(store, add_patient):
         add_patient(name)
     listed = patient_store.get_many(store, patient_store.all_ids(store))
     ordered = [listed[i].full_name for i in patient_store.all_ids(store)]
-    assert ordered == ["Đỗ Văn An", "Lê Văn Anh", "Bùi Thị Ánh", "Nguyễn Thị Hương", "Trần Thị Hường"]
+    assert ordered == [
+        "Đỗ Văn An",
+        "Lê Văn Anh",
+        "Bùi Thị Ánh",
+        "Nguyễn Thị Hương",
+        "Trần Thị Hường",
+    ]

@@ -13,21 +13,22 @@ import os
 # Before anything creates the QApplication: no window ever reaches a real screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import datetime as dt  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TypeVar  # noqa: E402
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
-from station_app import clock, paths  # noqa: E402
-from station_app.domain.patient import Patient  # noqa: E402
-from station_app.store import patients  # noqa: E402
-from station_app.ui import dialogs  # noqa: E402
+from station_app import clock, paths
+from station_app.domain.patient import Patient
+from station_app.store import patients
+from station_app.ui import dialogs
+from station_app.ui.app import Session, ensure_app
 
 UI_TESTS = Path(__file__).parent
 # The clock during GUI tests: the demo's "today", in the afternoon, after the demo's own visits.
@@ -81,54 +82,59 @@ def answers() -> Iterator[Answers]:
         dialogs.shown.clear()
 
 
-@pytest.fixture
-def make_session(qapp: QApplication, tmp_data_dir: Path, now: dt.datetime) -> Iterator:  # noqa: ARG001
-    """``make_session(db)`` starts the app on ``db`` with its window shown; all are closed after."""
-    from station_app.ui.app import Session, ensure_app  # noqa: PLC0415
+class Sessions:
+    """Starts the app (``sessions(db)``, window shown) and closes it (``sessions.close(s)``)."""
 
-    assert paths.data_dir() == tmp_data_dir, "GUI tests must never use the real data folder"
-    sessions: list[Session] = []
+    def __init__(self) -> None:
+        self.started: list[Session] = []
 
-    def make(db: Path, lang: str | None = None) -> Session:
+    def __call__(self, db: Path, lang: str | None = None) -> Session:
         session = Session(ensure_app(), db, lang)
-        sessions.append(session)
+        self.started.append(session)
         session.window.show()
         session.window.activateWindow()
         QTest.qWaitForWindowExposed(session.window)
         return session
 
-    try:
-        yield make
-    finally:
-        for session in sessions:
-            close_session(session)
-
-
-def close_session(session: object) -> None:
-    """Close the window (which saves its size and area) and the database, once."""
-    window = session.window  # type: ignore[attr-defined]
-    if getattr(session, "_closed", False):
-        return
-    session._closed = True  # type: ignore[attr-defined]
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, QDialog) and widget.isVisible():
-            widget.reject()
-    window.close()
-    session.store.close()  # type: ignore[attr-defined]
-    window.deleteLater()
-    QApplication.processEvents()
+    def close(self, session: Session) -> None:
+        """Close the window (which saves its size and area), then the database; once."""
+        if session not in self.started:
+            return
+        self.started.remove(session)
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()
+        window = session.window
+        window.close()
+        # Delete the window and its children (hidden forms, their pending timers) before the
+        # database closes under them.
+        window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        session.store.close()
 
 
 @pytest.fixture
-def session(make_session, demo_copy: Path):  # noqa: ANN001, ANN201
-    """The running app on a private copy of the 300-patient demo database, Vietnamese, window shown."""
+def make_session(qapp: QApplication, tmp_data_dir: Path, now: dt.datetime) -> Iterator[Sessions]:
+    """``make_session(db)`` starts the app on ``db`` with its window shown; all are closed after."""
+    assert paths.data_dir() == tmp_data_dir, "GUI tests must never use the real data folder"
+    sessions = Sessions()
+    try:
+        yield sessions
+    finally:
+        for session in list(sessions.started):
+            sessions.close(session)
+
+
+@pytest.fixture
+def session(make_session: Sessions, demo_copy: Path) -> Session:
+    """The app on a private copy of the 300-patient demo database, in Vietnamese, window shown."""
     return make_session(demo_copy)
 
 
 class Nurse:
     """Drives the widgets from the keyboard and the mouse, as a nurse would."""
 
-    def __init__(self, qtbot) -> None:  # noqa: ANN001 - pytest-qt's QtBot
+    def __init__(self, qtbot) -> None:
         self.qtbot = qtbot
 
     def type(self, widget: QWidget, text: str) -> None:
@@ -142,9 +148,16 @@ class Nurse:
                 self.qtbot.keyClick(widget, ch)
             else:
                 for action in (QTest.KeyAction.Press, QTest.KeyAction.Release):
-                    QTest.sendKeyEvent(action, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier)
+                    QTest.sendKeyEvent(
+                        action, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier
+                    )
 
-    def press(self, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    def press(
+        self,
+        widget: QWidget,
+        key: Qt.Key,
+        modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    ) -> None:
         self.qtbot.keyClick(widget, key, modifier)
 
     def ctrl(self, widget: QWidget, key: Qt.Key) -> None:
@@ -152,6 +165,12 @@ class Nurse:
         self.qtbot.keyClick(widget, key, Qt.KeyboardModifier.ControlModifier)
 
     def click(self, widget: QWidget) -> None:
+        """Scroll ``widget`` into sight if it is in a scrolled form, then click it."""
+        parent = widget.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QScrollArea):
+                parent.ensureWidgetVisible(widget)
+            parent = parent.parentWidget()
         self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
     def dialog(self, kind: type[D]) -> D:
@@ -159,7 +178,9 @@ class Nurse:
         found: list[D] = []
 
         def shown() -> bool:
-            found[:] = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+            found[:] = [
+                w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()
+            ]
             return len(found) == 1
 
         self.qtbot.waitUntil(shown)
@@ -182,16 +203,17 @@ class Nurse:
 
 
 @pytest.fixture
-def nurse(qtbot) -> Nurse:  # noqa: ANN001
+def nurse(qtbot) -> Nurse:
     return Nurse(qtbot)
 
 
 @pytest.fixture
-def adult(session) -> Patient:  # noqa: ANN001
-    """A living adult of the demo whose full name no other patient has (so searching finds only them)."""
+def adult(session) -> Patient:
+    """A living adult of the demo whose full name no one else has (a search finds only them)."""
     row = session.store.query(
-        "SELECT id FROM patients WHERE deceased = 0 AND birth_year BETWEEN ? AND ? AND village <> '' "
-        "AND full_name IN (SELECT full_name FROM patients GROUP BY full_name HAVING count(*) = 1) "
+        "SELECT id FROM patients WHERE deceased = 0 AND birth_year BETWEEN ? AND ? "
+        "AND village <> '' AND full_name IN "
+        "(SELECT full_name FROM patients GROUP BY full_name HAVING count(*) = 1) "
         "ORDER BY id LIMIT 1",
         (clock.today().year - 70, clock.today().year - 25),
     )
@@ -202,9 +224,9 @@ def adult(session) -> Patient:  # noqa: ANN001
 
 
 @pytest.fixture
-def visit_form(session, nurse: Nurse, adult: Patient):  # noqa: ANN001, ANN201
+def visit_form(session, nurse: Nurse, adult: Patient):
     """The adult's page open in the registry, and the visit form opened from it with Ctrl+N."""
-    from station_app.ui.forms.visit_form import VisitForm  # noqa: PLC0415
+    from station_app.ui.forms.visit_form import VisitForm
 
     session.ctx.open_patient.emit(adult.id)
     registry = session.window.views["patients"]

@@ -8,13 +8,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from station_app import i18n
+from station_app.domain.patient import Patient
 from station_app.domain.problems import Problem
 from station_app.i18n import tr
 from station_app.store import patients
 from station_app.ui.forms.patient_form import PatientForm
 
 
-def open_registration(session, nurse, how: str = "button") -> PatientForm:  # noqa: ANN001
+def open_registration(session, nurse, how: str = "button") -> PatientForm:
     registry = session.window.show_area("patients")
     if how == "button":
         nurse.click(registry.list.register_button)
@@ -25,7 +26,7 @@ def open_registration(session, nurse, how: str = "button") -> PatientForm:  # no
     return form
 
 
-def choose_sex(nurse, form: PatientForm, code: str) -> None:  # noqa: ANN001
+def choose_sex(nurse, form: PatientForm, code: str) -> None:
     """Arrow down through the sex list until ``code`` is chosen (nothing is chosen at first)."""
     assert form.sex.currentIndex() == -1
     for _ in range(form.sex.count()):
@@ -35,12 +36,25 @@ def choose_sex(nurse, form: PatientForm, code: str) -> None:  # noqa: ANN001
     assert form.sex.currentData() == code
 
 
-def fill(nurse, form: PatientForm, *, name: str, sex: str = "2", birth: str = "", phone: str = "",  # noqa: ANN001
-         village: str = "", citizen_id: str = "") -> None:
+def fill(
+    nurse,
+    form: PatientForm,
+    *,
+    name: str,
+    sex: str = "2",
+    birth: str = "",
+    phone: str = "",
+    village: str = "",
+    citizen_id: str = "",
+) -> None:
     nurse.type(form.full_name, name)
     choose_sex(nurse, form, sex)
-    for editor, text in ((form.birth, birth), (form.citizen_id, citizen_id), (form.phone, phone),
-                         (form.village.lineEdit(), village)):
+    for editor, text in (
+        (form.birth, birth),
+        (form.citizen_id, citizen_id),
+        (form.phone, phone),
+        (form.village.lineEdit(), village),
+    ):
         if text:
             nurse.type(editor, text)
 
@@ -50,7 +64,7 @@ def field_problems(form: PatientForm, name: str) -> list[Problem]:
 
 
 def assert_shown_beside(form: PatientForm, name: str) -> None:
-    """The field's problem label is visible, says each error of that field, in Vietnamese if translated."""
+    """The field's problem label shows each error of the field, in Vietnamese if translated."""
     problems = field_problems(form, name)
     assert any(p.is_error for p in problems), f"no error found for {name}"
     label = form.boxes[name].problem
@@ -67,11 +81,19 @@ def assert_shown_beside(form: PatientForm, name: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["button", "ctrl+r"])
-def test_register_a_patient(session, nurse, qtbot, answers, how: str) -> None:  # noqa: ANN001
+def test_register_a_patient(session, nurse, qtbot, answers, how: str) -> None:
     store = session.store
     before = patients.count(store)
     form = open_registration(session, nurse, how)
-    fill(nurse, form, name="Nguyễn Thị Hương", sex="2", birth="1985", phone="+84 912 345 678", village="Thôn Tây")
+    fill(
+        nurse,
+        form,
+        name="Nguyễn Thị Hương",
+        sex="2",
+        birth="1985",
+        phone="+84 912 345 678",
+        village="Thôn Tây",
+    )
     nurse.ctrl(form.phone, Qt.Key.Key_S)
     nurse.closed(form)
 
@@ -111,7 +133,9 @@ def test_register_a_patient(session, nurse, qtbot, answers, how: str) -> None:  
         ("phone", "0912 345 67a8"),  # ten digits once the letter is dropped: still a typing error
     ],
 )
-def test_invalid_value_is_refused_beside_its_field(session, nurse, qtbot, answers, field: str, text: str) -> None:  # noqa: ANN001
+def test_invalid_value_is_refused_beside_its_field(
+    session, nurse, qtbot, answers, field: str, text: str
+) -> None:
     store = session.store
     before = patients.count(store)
     form = open_registration(session, nurse)
@@ -126,33 +150,41 @@ def test_invalid_value_is_refused_beside_its_field(session, nurse, qtbot, answer
     editor = {"birth": form.birth, "citizen_id": form.citizen_id, "phone": form.phone}[field]
     assert QApplication.focusWidget() is editor, "the cursor goes to the field to correct"
     assert form.summary.text()
+    assert "border" in editor.styleSheet(), "the field to correct is framed in red"
+    assert form.birth_estimated.styleSheet() == "", "…and only that field, not its neighbours"
 
 
-def test_problem_appears_while_typing(session, nurse, qtbot) -> None:  # noqa: ANN001
+def test_problem_appears_while_typing(session, nurse, qtbot) -> None:
     form = open_registration(session, nurse)
     fill(nurse, form, name="Trần Thị Lan", birth="2030")
     qtbot.waitUntil(form.boxes["birth"].problem.isVisible)
     assert not form.boxes["phone"].problem.isVisible(), "untouched fields do not complain yet"
 
 
-def demo_adult(store) -> patients.Patient:  # noqa: ANN001
+def demo_adult(store) -> Patient:
     row = store.query(
-        "SELECT id FROM patients WHERE deceased = 0 AND birth_year BETWEEN 1955 AND 1995 AND village <> '' "
-        "AND citizen_id <> '' ORDER BY id LIMIT 1"
+        "SELECT id FROM patients WHERE deceased = 0 AND birth_year BETWEEN 1955 AND 1995 "
+        "AND village <> '' AND citizen_id <> '' ORDER BY id LIMIT 1"
     )
     found = patients.get(store, row[0]["id"])
     assert found is not None
     return found
 
 
-def test_possible_duplicate_is_shown_and_asked(session, nurse, qtbot, answers) -> None:  # noqa: ANN001
+def test_possible_duplicate_is_shown_and_asked(session, nurse, qtbot, answers) -> None:
     store = session.store
     existing = demo_adult(store)
     assert existing.birth is not None
     before = patients.count(store)
     form = open_registration(session, nurse)
-    fill(nurse, form, name=existing.full_name, sex=existing.sex, birth=str(existing.birth.year),
-         village=existing.village)
+    fill(
+        nurse,
+        form,
+        name=existing.full_name,
+        sex=existing.sex,
+        birth=str(existing.birth.year),
+        village=existing.village,
+    )
 
     # Shown while typing, before saving.
     qtbot.waitUntil(form.duplicates_box.isVisible)
@@ -172,13 +204,20 @@ def test_possible_duplicate_is_shown_and_asked(session, nurse, qtbot, answers) -
     assert patients.count(store) == before + 1
 
 
-def test_same_citizen_id_is_refused(session, nurse, qtbot, answers) -> None:  # noqa: ANN001
+def test_same_citizen_id_is_refused(session, nurse, qtbot, answers) -> None:
     store = session.store
     existing = demo_adult(store)
     before = patients.count(store)
     form = open_registration(session, nurse)
-    fill(nurse, form, name="Trần Văn Thử", sex="1", birth="1990", village="Thôn Tây",
-         citizen_id=existing.citizen_id)
+    fill(
+        nurse,
+        form,
+        name="Trần Văn Thử",
+        sex="1",
+        birth="1990",
+        village="Thôn Tây",
+        citizen_id=existing.citizen_id,
+    )
     qtbot.waitUntil(form.duplicates_box.isVisible)
 
     answers.yes = True  # even a careless "Yes" to every question must not save it

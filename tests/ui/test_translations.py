@@ -1,8 +1,8 @@
 """Vietnamese for every string of the desktop app, and for Qt's own buttons and dialogs.
 
-Three checks: every ``tr()``/``N_()`` literal of ``station_app/ui`` is in the catalogue with the same
-placeholders; Qt's standard buttons answer in Vietnamese once ``qt_i18n.install`` has run; and a
-sweep over the running app (every area, a patient's page, both forms) finds no English text left.
+Three checks: every ``tr()``/``N_()`` literal of ``station_app/ui`` is in the catalogue with the
+same placeholders; Qt's standard buttons answer in Vietnamese once ``qt_i18n.install`` has run; and
+a sweep over the running app (every area, a patient's page, both forms) finds no English left.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import os
 # Before anything creates the QApplication: no window ever reaches a real screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import ast  # noqa: E402
-import re  # noqa: E402
-import string  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+import ast
+import re
+import string
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
-from babel.messages.pofile import read_po  # noqa: E402
-from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+import pytest
+from babel.messages.pofile import read_po
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QComboBox,
@@ -35,12 +35,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from station_app import i18n  # noqa: E402
-from station_app.resources import I18N  # noqa: E402
-from station_app.store import patients, visits  # noqa: E402
-from station_app.ui import qt_i18n  # noqa: E402
-from station_app.ui.main_window import AREAS  # noqa: E402
-from station_app.ui.views.settings import LANGUAGE_NAMES  # noqa: E402
+from station_app import i18n
+from station_app.resources import I18N
+from station_app.store import patients, visits
+from station_app.ui import qt_i18n
+from station_app.ui.forms.patient_form import PatientForm
+from station_app.ui.main_window import AREAS
+from station_app.ui.views.settings import LANGUAGE_NAMES
 
 pytestmark = pytest.mark.gui
 
@@ -49,7 +50,7 @@ CATALOGUE_DIR = I18N / "vi"
 
 
 def ui_literals() -> dict[str, str]:
-    """``{source: "file:line"}`` for every string literal passed to ``tr()`` or ``N_()`` in the UI."""
+    """``{source: "file:line"}`` for every literal given to ``tr()`` or ``N_()`` in the UI."""
     found: dict[str, str] = {}
     for path in sorted(UI_SOURCES.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -67,7 +68,7 @@ def ui_literals() -> dict[str, str]:
 
 
 def po_messages(*names: str) -> Iterator[tuple[str, str | None, str, str]]:
-    """``(file, context, source, translation)`` of every entry in the named .po files (all if none)."""
+    """``(file, context, source, translation)`` of each entry of the named .po files (or all)."""
     files = [CATALOGUE_DIR / n for n in names] if names else sorted(CATALOGUE_DIR.glob("*.po"))
     for path in files:
         if not path.exists():
@@ -90,7 +91,7 @@ def qt_args(text: str) -> Counter[str]:
     return Counter(re.findall(r"%\d", text))
 
 
-# -- (a) the catalogue -------------------------------------------------------------------------------
+# -- (a) the catalogue ----------------------------------------------------------------------------
 
 
 def test_the_ui_has_strings_to_check() -> None:
@@ -143,7 +144,7 @@ def test_the_areas_have_the_stations_own_words() -> None:
     ]
 
 
-# -- (b) Qt's own strings ------------------------------------------------------------------------------
+# -- (b) Qt's own strings -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -187,14 +188,17 @@ def test_qt_strings_without_translation_keep_their_english() -> None:
     assert QCoreApplication.translate("QShortcut", "Ctrl") == "Ctrl"
     assert QCoreApplication.translate("QShortcut", "+") == "+"
     assert QCoreApplication.translate("QPrintPreviewDialog", "%1%") == "%1%"
-    menu = QLineEdit("abc").createStandardContextMenu()
+    edit = QLineEdit("abc")
+    menu = edit.createStandardContextMenu()
     try:
-        assert any(a.text().endswith("\tCtrl+C") for a in menu.actions()), [a.text() for a in menu.actions()]
+        texts = [a.text() for a in menu.actions()]
+        assert any(t.endswith("\tCtrl+C") for t in texts), texts
     finally:
         menu.deleteLater()
+        edit.deleteLater()
 
 
-# -- (c) the running app in Vietnamese ----------------------------------------------------------------
+# -- (c) the running app in Vietnamese ------------------------------------------------------------
 
 # "Lưu (Ctrl+S)", "← Về danh sách (Esc)", "Họ và tên *", "Số thẻ:" → the words alone.
 _HINT = re.compile(r"\s*\((?:Ctrl|Alt|Shift|F\d+|Esc)[^)]*\)$")
@@ -215,9 +219,7 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
         kind = type(widget).__name__
         if widget.isWindow() and widget.windowTitle():
             found.append((f"{kind} title", widget.windowTitle()))
-        if isinstance(widget, QLabel):
-            found.append((kind, widget.text()))
-        elif isinstance(widget, QAbstractButton):
+        if isinstance(widget, QLabel | QAbstractButton):
             found.append((kind, widget.text()))
         elif isinstance(widget, QGroupBox):
             found.append((kind, widget.title()))
@@ -232,7 +234,8 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
         model = getattr(widget, "model", None)
         if callable(model) and hasattr(widget, "horizontalHeader"):
             m = widget.model()  # type: ignore[attr-defined]
-            found += [(f"{kind} header", str(m.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)))
+            horizontal, display = Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole
+            found += [(f"{kind} header", str(m.headerData(c, horizontal, display)))
                       for c in range(m.columnCount())]
     return [(where, text) for where, text in found if text and text.strip()]
 
@@ -246,10 +249,11 @@ def english_sources() -> dict[str, str]:
     }
 
 
-def test_the_running_app_shows_no_english(make_session, demo_copy: Path, qapp: QApplication) -> None:  # noqa: ANN001
-    from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
-    from station_app.ui.forms.visit_form import VisitForm  # noqa: PLC0415
-
+def test_the_running_app_shows_no_english(
+    make_session,  # the Session factory of tests/ui/conftest.py
+    demo_copy: Path,
+    qapp: QApplication,
+) -> None:
     session = make_session(demo_copy, "vi")
     window = session.window
     collected: list[tuple[str, str, str]] = []
@@ -289,7 +293,7 @@ def test_the_running_app_shows_no_english(make_session, demo_copy: Path, qapp: Q
     edit.reject()
 
     window.start_visit(patient_id)
-    form = next(w for w in QApplication.topLevelWidgets() if isinstance(w, VisitForm) and w.isVisible())
+    form = window._visit_form
     form.bp.setText("abc")
     form.pulse.setText("abc")
     form.refresh(show_all=True)

@@ -68,7 +68,7 @@ class Icd10Picker(QLineEdit):
             return self.diagnosis
         text = self.text().strip().split()
         if text:
-            from station_app.domain.icd10 import normalise_code  # noqa: PLC0415
+            from station_app.domain.icd10 import normalise_code
 
             code = normalise_code(text[0])
             if code:

@@ -5,6 +5,7 @@ next follow-up, referral. Keyboard only: Tab walks the fields in reading order, 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 from PySide6.QtCore import QDateTime, QTimer, Signal
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +40,7 @@ from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.forms.icd_picker import Icd10Picker
+from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
 from station_app.ui.widgets import DateEdit, FieldBox, heading
 
@@ -61,7 +65,7 @@ class TextBox(QPlainTextEdit):
     def text(self) -> str:
         return self.toPlainText()
 
-    def setText(self, text: str) -> None:  # noqa: N802 - mirrors QLineEdit
+    def setText(self, text: str) -> None:
         self.setPlainText(text)
 
 
@@ -97,7 +101,7 @@ class VisitForm(QDialog):
         self.complaint = TextBox(2)
         self.examination = TextBox(2)
         self.diagnosis = Icd10Picker(ctx.store)
-        self.diagnosis.setPlaceholderText(tr("Type a name or a code: \"tang huyet ap\", \"I10\""))
+        self.diagnosis.setPlaceholderText(tr('Type a name or a code: "tang huyet ap", "I10"'))
         self.extra_diagnosis = Icd10Picker(ctx.store)
         self.extra_diagnosis.setPlaceholderText(tr("Another diagnosis (optional)"))
         self.treatment = TextBox(3)
@@ -168,6 +172,8 @@ class VisitForm(QDialog):
         checks_layout.addWidget(self.referred)
         checks_layout.addStretch(1)
         pform.addRow("", checks)
+        self.programmes = ProgrammeFeeds(ctx.store, patient, clock.today(), self.diagnosis)
+        pform.addRow(tr("Programmes"), self.programmes)
 
         self.save_button = QPushButton(tr("Save") + " (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
@@ -180,31 +186,85 @@ class VisitForm(QDialog):
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
 
+        # The fields scroll, the name and the buttons stay: the whole form is taller than a
+        # 1366×768 laptop's screen (780 px at normal text size, 1,000 at the largest).
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(vitals)
+        body_layout.addWidget(clinical)
+        body_layout.addWidget(plan)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
-        layout.addWidget(vitals)
-        layout.addWidget(clinical)
-        layout.addWidget(plan)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
+        self._fit_screen(body)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
         # Tab order = reading order.
-        order = [self.visit_at, self.bp, self.pulse, self.temperature, self.spo2, self.weight, self.height,
-                 self.glucose, self.complaint, self.examination, self.diagnosis, self.extra_diagnosis,
-                 self.treatment, self.clinician, self.follow_up, *self.quick_buttons, self.insurance_paid,
-                 self.referred, cancel, self.save_button]
-        for a, b in zip(order, order[1:], strict=False):
+        order = [
+            self.visit_at,
+            self.bp,
+            self.pulse,
+            self.temperature,
+            self.spo2,
+            self.weight,
+            self.height,
+            self.glucose,
+            self.complaint,
+            self.examination,
+            self.diagnosis,
+            self.extra_diagnosis,
+            self.treatment,
+            self.clinician,
+            self.follow_up,
+            *self.quick_buttons,
+            self.insurance_paid,
+            self.referred,
+            *self.programmes.focus_order(),
+            cancel,
+            self.save_button,
+        ]
+        for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
-        for editor in (self.bp, self.pulse, self.temperature, self.spo2, self.weight, self.height, self.glucose,
-                       self.follow_up):
+        for editor in (
+            self.bp,
+            self.pulse,
+            self.temperature,
+            self.spo2,
+            self.weight,
+            self.height,
+            self.glucose,
+            self.follow_up,
+        ):
             editor.textChanged.connect(self._timer.start)
         self.bp.setFocus()
+
+    def _fit_screen(self, body: QWidget) -> None:
+        """Open as large as the fields need, within the screen."""
+        margins = self.layout().contentsMargins()
+        width = (
+            body.sizeHint().width()
+            + margins.left()
+            + margins.right()
+            + self.scroll.verticalScrollBar().sizeHint().width()
+        )
+        # The name, the buttons and the margins around the scrolled fields:
+        chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
+        height = chrome + body.sizeHint().height()
+        available = self.screen().availableGeometry()
+        self.resize(min(max(width, self.minimumWidth()), available.width()), min(height, available.height() - 40))
 
     def _quick_follow_up(self, days: int, months: int) -> None:
         base = self.visit_at.dateTime().toPython().date()
@@ -237,7 +297,9 @@ class VisitForm(QDialog):
             problems.append(Problem("follow_up_date", N_("Write the date as dd/mm/yyyy.")))
         diagnosis = self.diagnosis.resolve()
         if self.diagnosis.text().strip() and diagnosis is None:
-            problems.append(Problem("diagnosis_code", N_("Choose a diagnosis from the list (or type its ICD-10 code).")))
+            problems.append(
+                Problem("diagnosis_code", N_("Choose a diagnosis from the list (or type its ICD-10 code)."))
+            )
         extra = self.extra_diagnosis.resolve()
         v = Visit(
             patient_id=int(self.patient.id or 0),
@@ -290,18 +352,21 @@ class VisitForm(QDialog):
             return
         warnings = [p for p in problems if not p.is_error]
         if warnings and not dialogs.ask(
-            self, tr("Check before saving"),
-            "\n".join(f"{tr(VITALS[p.field].label) if p.field in VITALS else ''} {p.text()}".strip()
-                      for p in warnings) + "\n\n" + tr("Save anyway?"),
+            self,
+            tr("Check before saving"),
+            "\n".join(f"{tr(VITALS[p.field].label) if p.field in VITALS else ''} {p.text()}".strip() for p in warnings)
+            + "\n\n"
+            + tr("Save anyway?"),
         ):
             return
         v, _ = self.visit()
         try:
-            saved = visits.insert(self.ctx.store, v)
+            saved = visits.insert(self.ctx.store, v, self.programmes.feeds())
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self.result_visit = saved
         self.ctx.visits_changed.emit()
+        self.ctx.followups_changed.emit()
         self.saved.emit(saved)
         self.accept()

@@ -28,8 +28,15 @@ from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime
 from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading
 
-HISTORY_COLUMNS = (N_("Date"), N_("BP"), N_("Complaint"), N_("Diagnosis"), N_("Treatment"), N_("Clinician"),
-                   N_("Next follow-up"))
+HISTORY_COLUMNS = (
+    N_("Date"),
+    N_("BP"),
+    N_("Complaint"),
+    N_("Diagnosis"),
+    N_("Treatment"),
+    N_("Clinician"),
+    N_("Next follow-up"),
+)
 
 # Extra tabs added by feature modules: (title, factory(ctx, patient) -> QWidget).
 EXTRA_TABS: list[tuple[str, object]] = []
@@ -87,7 +94,9 @@ class PatientPage(QWidget):
         layout.addWidget(self.tabs, 1)
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_visit)
-        QShortcut(QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id))
+        QShortcut(
+            QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id)
+        )
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back.emit)
         ctx.visits_changed.connect(self.reload)
         ctx.patients_changed.connect(self.reload)
@@ -154,8 +163,15 @@ class PatientPage(QWidget):
         history = visits.for_patient(self.ctx.store, p.id)  # type: ignore[arg-type]
         self.history.setRowCount(len(history))
         for row, v in enumerate(history):
-            cells = [fmt_datetime(v.visit_at), v.bp_text, v.complaint, v.diagnosis_display, v.treatment,
-                     v.clinician_name, fmt_date(v.follow_up_date)]
+            cells = [
+                fmt_datetime(v.visit_at),
+                v.bp_text,
+                v.complaint,
+                v.diagnosis_display,
+                v.treatment,
+                v.clinician_name,
+                fmt_date(v.follow_up_date),
+            ]
             for col, text in enumerate(cells):
                 self.history.setItem(row, col, QTableWidgetItem(text))
         self.tabs.setTabText(0, tr("Visits ({count})").format(count=len(history)))

@@ -80,7 +80,7 @@ class RegistryList(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down arrow from the search box goes into the results.
         if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:  # type: ignore[attr-defined]
             self.table.setFocus()
@@ -165,7 +165,7 @@ class RegistryView(QWidget):
         self.page.new_visit_button.setFocus()
 
     def register(self) -> None:
-        from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
+        from station_app.ui.forms.patient_form import PatientForm
 
         form = PatientForm(self.ctx, parent=self)
         form.saved.connect(lambda p: self.open_patient(p.id))
@@ -176,7 +176,7 @@ class RegistryView(QWidget):
         form.open()
 
     def edit(self, patient_id: int) -> None:
-        from station_app.ui.forms.patient_form import PatientForm  # noqa: PLC0415
+        from station_app.ui.forms.patient_form import PatientForm
 
         patient = patients.get(self.ctx.store, patient_id)
         if patient is None:

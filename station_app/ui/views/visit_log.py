@@ -61,13 +61,16 @@ class VisitLogView(QWidget):
         filters.addWidget(self.end)
         filters.addWidget(self.today_button)
         filters.addWidget(self.month_button)
-        filters.addSpacing(16)
-        filters.addWidget(QLabel(tr("Diagnosis")))
-        filters.addWidget(self.diagnosis)
-        filters.addWidget(QLabel(tr("Clinician")))
-        filters.addWidget(self.clinician)
-        filters.addWidget(self.insurance)
         filters.addStretch(1)
+        # A second row: in one, the filters made the window wider than a 1366-pixel screen at the
+        # larger text sizes.
+        more_filters = QHBoxLayout()
+        more_filters.addWidget(QLabel(tr("Diagnosis")))
+        more_filters.addWidget(self.diagnosis)
+        more_filters.addWidget(QLabel(tr("Clinician")))
+        more_filters.addWidget(self.clinician)
+        more_filters.addWidget(self.insurance)
+        more_filters.addStretch(1)
 
         self.model = VisitLogModel(ctx.store, self)
         self.table = QTableView()
@@ -87,6 +90,7 @@ class VisitLogView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addLayout(more_filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.totals)
 
@@ -139,7 +143,7 @@ class VisitLogView(QWidget):
         ).format(visits=fmt_int(t.visits), patients=fmt_int(t.patients), insured=fmt_int(t.insured),
                  referred=fmt_int(t.referred)))
 
-    def _open(self, index) -> None:  # noqa: ANN001 - QModelIndex
+    def _open(self, index) -> None:
         patient_id = self.model.patient_id_at(index.row())
         if patient_id is not None:
             self.ctx.open_patient.emit(patient_id)

@@ -1,0 +1,34 @@
+"""Where feature modules plug into the main window, the Today view and the patient's page.
+
+Imported once by ``ui.app.Session`` (before the main window is built), so the registrations
+below are active in the app and in every test that starts a ``Session``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from station_app.domain.followup import Section
+from station_app.i18n import N_
+from station_app.store import Store, followups
+from station_app.ui.main_window import VIEW_FACTORIES
+from station_app.ui.views import patient_page, today
+from station_app.ui.views.followups import FollowUpsView
+from station_app.ui.views.patient_followups import FollowUpsTab, ProgrammesTab
+
+
+def _due_count(store: Store, on: dt.date) -> int:
+    return followups.section_counts(store, on)[Section.DUE]
+
+
+def _overdue_count(store: Store, on: dt.date) -> int:
+    return followups.section_counts(store, on)[Section.OVERDUE]
+
+
+# -- Nhắc hẹn (follow-ups) ----------------------------------------------------------------------
+VIEW_FACTORIES["followups"] = lambda ctx: FollowUpsView(ctx)
+# The same counts as the sections of the Follow-ups view (both come from section_counts).
+today.COUNTERS.append((N_("Follow-ups due today / this week"), _due_count))
+today.COUNTERS.append((N_("Overdue follow-ups to call"), _overdue_count))
+patient_page.EXTRA_TABS.append((N_("Follow-ups"), FollowUpsTab))
+patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))

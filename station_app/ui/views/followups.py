@@ -1,0 +1,725 @@
+"""Nhắc hẹn: who is due or overdue, section by section, and what came of each call.
+
+The sections and their counts come from ``store.followups`` (``work_rows`` and
+``section_counts``), which both use ``domain.followup.classify``: the number beside a section
+is the number of rows it holds. The nurse picks a row and records the call with one key:
+1 = agreed to come, 2 = remind later, 3 = remove from the list (with a reason), Enter opens the
+patient. A call is to a person, so an outcome applies to all of that person's items in the
+section shown. The list as shown (section and filters) prints as a call sheet or exports to
+CSV/XLSX.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app import clock
+from station_app.domain.dates import DateFormatError
+from station_app.domain.followup import (
+    REMIND_LATER_DAYS,
+    Outcome,
+    OutcomeKind,
+    RemovalReason,
+    Section,
+)
+from station_app.i18n import N_, tr
+from station_app.printing.call_sheet import render_call_sheet
+from station_app.reports import worklist_export as export
+from station_app.store import StoreError, followups
+from station_app.store.followups import WorkRow
+from station_app.store.station import villages
+from station_app.ui import dialogs
+from station_app.ui.context import AppContext
+from station_app.ui.qt_i18n import fmt_int
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
+
+# The sections a nurse works through, in this order (upcoming and done items are not listed).
+SECTIONS = (
+    Section.DUE,
+    Section.OVERDUE,
+    Section.AGREED,
+    Section.LATER,
+    Section.REMOVED,
+    Section.LOST,
+)
+# Programme filter: (key given to work_rows, title). "other" = items of no programme.
+PROGRAMMES = (
+    ("", N_("All programmes")),
+    ("vaccination", N_("Vaccination")),
+    ("antenatal", N_("Antenatal care")),
+    ("hypertension", N_("Hypertension")),
+    ("diabetes", N_("Diabetes")),
+    ("referral", N_("After referral")),
+    ("other", N_("Other follow-up")),
+)
+RISK_COLOUR = QColor(ERROR_COLOUR)
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+PATIENT_ROLE = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
+
+
+# -- the table ------------------------------------------------------------------------------------
+class FollowUpModel(QAbstractTableModel):
+    """The rows of one section as ``work_rows`` returns them (already sorted by risk, then days
+    overdue). Rows are few (one station's list), so they are held whole."""
+
+    RISK, NAME, AGE, VILLAGE, PHONE, DUE, SINCE, OUTCOME = range(8)
+    columns = ("!", N_("Full name"), N_("Age"), N_("Village"), N_("Phone"), N_("What is due"),
+               N_("Since"), N_("Last outcome"))
+    PERSON = (RISK, NAME, AGE, VILLAGE, PHONE)  # written on a person's first row only
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[WorkRow] = []
+        self._births: dict[int, dt.date] = {}
+        self._today = clock.today()
+
+    def set_rows(self, rows: list[WorkRow], today: dt.date,
+                 births: dict[int, dt.date] | None = None) -> None:
+        """Show ``rows``, each person's items together (people in the order of their first
+        item, so the list's order, risk then days overdue, holds for people)."""
+        self.beginResetModel()
+        self._rows = by_person(rows)
+        self._today = today
+        self._births = dict(births or {})
+        self.endResetModel()
+
+    def rows(self) -> list[WorkRow]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> WorkRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def block(self, row: int) -> tuple[int, int]:
+        """The first and last rows of the person at ``row``."""
+        if self.row_at(row) is None:
+            return row, row
+        pid = self._rows[row].patient_id
+        first = last = row
+        while first > 0 and self._rows[first - 1].patient_id == pid:
+            first -= 1
+        while last + 1 < len(self._rows) and self._rows[last + 1].patient_id == pid:
+            last += 1
+        return first, last
+
+    def continues(self, row: int) -> bool:
+        """True when ``row`` is another item of the person on the row above."""
+        return row > 0 and self._rows[row - 1].patient_id == self._rows[row].patient_id
+
+    # -- Qt API ---------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.columns[section]) if section else self.columns[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == self.RISK:
+            return tr("High risk")
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None or not 0 <= index.column() < len(self.columns):
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column in self.PERSON and self.continues(index.row()):
+                return ""
+            return self.cell(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.foreground(row, column)
+        if role == Qt.ItemDataRole.FontRole and column in (self.RISK, self.NAME):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.RISK, self.AGE):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == ITEM_ROLE:
+            return int(row.item.id)  # type: ignore[arg-type]
+        if role == PATIENT_ROLE:
+            return row.patient_id
+        return None
+
+    def cell(self, row: WorkRow, column: int) -> str:
+        match column:
+            case self.RISK:
+                return "!" if row.high_risk else ""
+            case self.NAME:
+                return row.full_name
+            case self.AGE:
+                return export.age_text(row, self._today, self._births.get(row.patient_id))
+            case self.VILLAGE:
+                return row.village
+            case self.PHONE:
+                return export.phone_text(row.phone)
+            case self.DUE:
+                return row.item.label
+            case self.SINCE:
+                return export.due_text(row, self._today)
+            case self.OUTCOME:
+                last = row.item.last_outcome
+                return last.describe() if last else ""
+        return ""
+
+    def tooltip(self, row: WorkRow, column: int) -> str | None:
+        if column == self.RISK and row.high_risk:
+            return tr("High risk: call first")
+        if column == self.OUTCOME and row.item.outcomes:
+            return "\n".join(o.describe() for o in row.item.outcomes)
+        if column == self.DUE:
+            return f"{row.item.kind.title}: {row.item.label}"
+        if column in self.PERSON:
+            return row.full_name
+        return None
+
+    def foreground(self, row: WorkRow, column: int) -> QBrush | None:
+        late = row.days_overdue > 0 and row.section in (Section.OVERDUE, Section.LOST)
+        if column == self.RISK or (column == self.SINCE and late):
+            return QBrush(RISK_COLOUR)
+        return None
+
+
+# -- the small dialogs of a call outcome ----------------------------------------------------------
+class RemindLaterDialog(QDialog):
+    """Remind in 30 days (Enter), or on a date the nurse types; an optional note."""
+
+    def __init__(self, name: str, today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.today = today
+        self.setWindowTitle(tr("Remind later"))
+        default = today + dt.timedelta(days=REMIND_LATER_DAYS)
+        self.in_30 = QRadioButton(tr("In {days} days ({date})").format(
+            days=REMIND_LATER_DAYS, date=export.display_date(default)))
+        self.on_date = QRadioButton(tr("On this date:"))
+        group = QButtonGroup(self)
+        group.addButton(self.in_30)
+        group.addButton(self.on_date)
+        self.in_30.setChecked(True)
+        self.date = DateEdit()
+        self.date.textEdited.connect(lambda _text: self.on_date.setChecked(True))
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("Note (optional)"))
+        self.problem = QLabel()
+        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem.hide()
+        buttons = _buttons(self)
+
+        date_row = QHBoxLayout()
+        date_row.addWidget(self.on_date)
+        date_row.addWidget(self.date, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("When should {name} be called again?").format(name=name)))
+        layout.addWidget(self.in_30)
+        layout.addLayout(date_row)
+        layout.addWidget(self.note)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+
+    def until(self) -> dt.date | None:
+        """The chosen date, or None for the default (30 days)."""
+        if self.in_30.isChecked():
+            return None
+        return self.date.date()
+
+    def accept(self) -> None:
+        try:
+            until = self.until()
+            if self.on_date.isChecked() and until is None:
+                raise DateFormatError("")
+        except DateFormatError:
+            self._refuse(tr("Write the date as dd/mm/yyyy."))
+            return
+        if until is not None and until <= self.today:
+            self._refuse(tr("The date must be after today."))
+            return
+        super().accept()
+
+    def _refuse(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+        self.date.setFocus()
+
+    def outcome(self) -> Outcome:
+        return Outcome(OutcomeKind.REMIND_LATER, self.today, note=self.note.text().strip(),
+                       until=self.until())
+
+
+class RemoveDialog(QDialog):
+    """Remove from the list, with one of the reasons (and a note, required for "other")."""
+
+    def __init__(self, name: str, today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.today = today
+        self.setWindowTitle(tr("Remove from the list"))
+        self.reasons = QListWidget()
+        for reason in RemovalReason:
+            item = QListWidgetItem(reason.title)
+            item.setData(Qt.ItemDataRole.UserRole, reason.value)
+            self.reasons.addItem(item)
+        self.reasons.setCurrentRow(0)
+        rows = self.reasons.count()
+        self.reasons.setFixedHeight(self.reasons.sizeHintForRow(0) * rows + 8)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("Note (required for another reason)"))
+        self.problem = QLabel()
+        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("Why is {name} removed from the list?").format(name=name)))
+        layout.addWidget(self.reasons)
+        layout.addWidget(self.note)
+        layout.addWidget(self.problem)
+        layout.addWidget(_buttons(self))
+        self.reasons.setFocus()
+
+    def reason(self) -> RemovalReason:
+        item = self.reasons.currentItem()
+        return RemovalReason(item.data(Qt.ItemDataRole.UserRole)) if item else RemovalReason.OTHER
+
+    def choose(self, reason: RemovalReason, note: str = "") -> None:
+        self.reasons.setCurrentRow(list(RemovalReason).index(reason))
+        self.note.setText(note)
+
+    def accept(self) -> None:
+        if self.reason() is RemovalReason.OTHER and not self.note.text().strip():
+            self.problem.setText(tr("Write the reason in the note."))
+            self.problem.show()
+            self.note.setFocus()
+            return
+        super().accept()
+
+    def outcome(self) -> Outcome:
+        return Outcome(OutcomeKind.REMOVED, self.today, note=self.note.text().strip(),
+                       reason=self.reason())
+
+
+def by_person(rows: list[WorkRow]) -> list[WorkRow]:
+    """``rows`` with each person's items brought together after the first one."""
+    people: dict[int, list[WorkRow]] = {}
+    for row in rows:
+        people.setdefault(row.patient_id, []).append(row)
+    return [row for items in people.values() for row in items]
+
+
+def _buttons(dialog: QDialog) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                           | QDialogButtonBox.StandardButton.Cancel)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+# -- the view -------------------------------------------------------------------------------------
+class FollowUpsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.today = clock.today()
+        self.counts: dict[Section, int] = {}
+        self._stale = True
+        self._saving = False
+
+        self.title = heading(tr("Follow-ups"))
+        self.date_label = QLabel()
+        self.programme = QComboBox()
+        for key, title in PROGRAMMES:
+            self.programme.addItem(tr(title), key)
+        self.village = QComboBox()
+        self.village.setMinimumContentsLength(12)
+        self.print_button = QPushButton(tr("Print call sheet (PDF)"))
+        self.print_button.clicked.connect(lambda: self.print_call_sheet())
+        self.export_button = QPushButton(tr("Export CSV/XLSX"))
+        self.export_button.clicked.connect(lambda: self.export_list())
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.date_label)
+        top.addStretch(1)
+        top.addWidget(QLabel(tr("Programme")))
+        top.addWidget(self.programme)
+        top.addSpacing(8)
+        top.addWidget(QLabel(tr("Village")))
+        top.addWidget(self.village)
+
+        # The sections as tabs, each with its count: the table keeps the window's whole width.
+        self.sections = QTabBar()
+        self.sections.setExpanding(False)
+        self.sections.setUsesScrollButtons(True)
+        self.sections.setDrawBase(False)
+        for section in SECTIONS:
+            self.sections.setTabData(self.sections.addTab(section.title), section.value)
+
+        self.model = FollowUpModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        # Everything fits the width (no sideways scrolling): the person's columns take what they
+        # need, what is due and the outcome share the rest (cut with "…", whole in the tooltip).
+        header = self.table.horizontalHeader()
+        m = FollowUpModel
+        for column in range(m.RISK, m.OUTCOME + 1):
+            fitted = column not in (m.DUE, m.OUTCOME)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents if fitted
+                                        else QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(lambda _index: self.open_patient())
+
+        self.agreed_button = QPushButton(tr("Agreed to come") + " (1)")
+        self.agreed_button.clicked.connect(lambda: self.mark_agreed())
+        self.later_button = QPushButton(tr("Remind later…") + " (2)")
+        self.later_button.clicked.connect(lambda: self.remind_later())
+        self.remove_button = QPushButton(tr("Remove from the list…") + " (3)")
+        self.remove_button.clicked.connect(lambda: self.remove())
+        self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
+        self.open_button.clicked.connect(lambda: self.open_patient())
+        tip = tr("A call is to a person: the outcome is recorded for all of the person's "
+                 "items in this list.")
+        for button in (self.agreed_button, self.later_button, self.remove_button):
+            button.setToolTip(tip)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel(tr("After the call:")))
+        for button in (self.agreed_button, self.later_button, self.remove_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.open_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.print_button)
+        bottom.addWidget(self.export_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.sections)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addLayout(bottom)
+
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for key, action in (("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove)):
+            QShortcut(QKeySequence(key), self, activated=lambda a=action: a(), context=context)
+
+        self._fill_villages()
+        self.sections.setCurrentIndex(SECTIONS.index(Section.OVERDUE))
+        self.sections.currentChanged.connect(lambda _index: self.reload(keep_row=False))
+        self.programme.currentIndexChanged.connect(lambda _i: self.reload(keep_row=False))
+        self.village.currentIndexChanged.connect(lambda _i: self.reload(keep_row=False))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
+        self.table.installEventFilter(self)
+        for signal in (ctx.followups_changed, ctx.visits_changed, ctx.patients_changed):
+            signal.connect(self._changed)
+        self.reload()
+
+    # -- what is shown ----------------------------------------------------------------------------
+    def activate(self) -> None:
+        if self._stale:
+            self._fill_villages()
+            self.reload()
+        self.table.setFocus()
+
+    def _changed(self) -> None:
+        if self._saving:
+            return
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def _fill_villages(self) -> None:
+        current = self.village.currentData()
+        self.village.blockSignals(True)
+        self.village.clear()
+        self.village.addItem(tr("All villages"), "")
+        for name in villages(self.ctx.store):
+            self.village.addItem(name, name)
+        self.village.setCurrentIndex(max(self.village.findData(current), 0))
+        self.village.blockSignals(False)
+
+    def section(self) -> Section:
+        index = self.sections.currentIndex()
+        return SECTIONS[index] if 0 <= index < len(SECTIONS) else Section.OVERDUE
+
+    def show_section(self, section: Section) -> None:
+        self.sections.setCurrentIndex(SECTIONS.index(section))
+
+    def filters_text(self) -> str:
+        """What narrows the list, for the call sheet ("Village: Thôn Đông")."""
+        bits = []
+        if self.programme.currentData():
+            bits.append(tr("Programme: {name}").format(name=self.programme.currentText()))
+        if self.village.currentData():
+            bits.append(tr("Village: {name}").format(name=self.village.currentText()))
+        return " · ".join(bits)
+
+    def load_rows(self, today: dt.date) -> list[WorkRow]:
+        """The rows of the chosen section with the filters applied, in work-list order."""
+        programme = self.programme.currentData() or ""
+        rows = followups.work_rows(
+            self.ctx.store, today, self.section(),
+            "" if programme == "other" else programme, self.village.currentData() or "",
+        )
+        if programme == "other":
+            rows = [r for r in rows if not r.programme]
+        return rows
+
+    def reload(self, keep_row: bool = True) -> None:
+        self._stale = False
+        self.today = clock.today()
+        self.date_label.setText(export.display_date(self.today))
+        row = self.table.currentIndex().row() if keep_row else 0
+        self.counts = followups.section_counts(self.ctx.store, self.today)
+        for index, section in enumerate(SECTIONS):
+            count = fmt_int(self.counts.get(section, 0))
+            self.sections.setTabText(index, f"{section.title} ({count})")
+        rows = self.load_rows(self.today)
+        self.model.set_rows(rows, self.today, export.birth_dates(self.ctx.store, rows))
+        if rows:
+            self.table.setCurrentIndex(self.model.index(min(max(row, 0), len(rows) - 1), 1))
+        total = self.counts.get(self.section(), 0)
+        if len(rows) == total:
+            shown = tr("{count} items").format(count=fmt_int(total))
+        else:
+            shown = tr("{shown} of {count} items (filtered)").format(
+                shown=fmt_int(len(rows)), count=fmt_int(total))
+        self.print_button.setEnabled(bool(rows))
+        self.export_button.setEnabled(bool(rows))
+        self._shown_text = shown
+        self.status.setText(shown)
+        self._update_buttons()
+
+    def current_row(self) -> WorkRow | None:
+        return self.model.row_at(self.table.currentIndex().row())
+
+    def select_patient(self, patient_id: int) -> bool:
+        """Select the first row of ``patient_id`` in the list shown; False when absent."""
+        for index, row in enumerate(self.model.rows()):
+            if row.patient_id == patient_id:
+                self.table.setCurrentIndex(self.model.index(index, 1))
+                return True
+        return False
+
+    def _current_changed(self) -> None:
+        """Select the whole person: an outcome is recorded for all of the person's items."""
+        row = self.table.currentIndex().row()
+        if row >= 0:
+            first, last = self.model.block(row)
+            whole = QItemSelection(self.model.index(first, 0),
+                                   self.model.index(last, self.model.columnCount() - 1))
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.selectionModel().select(whole, flags)
+        self._update_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        """Up and Down move from person to person."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not event.modifiers():  # type: ignore[attr-defined]
+                row = self.table.currentIndex().row()
+                first, last = self.model.block(max(row, 0))
+                if key == Qt.Key.Key_Down:
+                    target = last + 1 if row >= 0 else 0
+                else:
+                    target = self.model.block(first - 1)[0] if first > 0 else first
+                if 0 <= target < self.model.rowCount():
+                    self.table.setCurrentIndex(self.model.index(target, 1))
+                return True
+        return super().eventFilter(watched, event)
+
+    def _update_buttons(self) -> None:
+        row = self.current_row()
+        can_record = row is not None and row.section is not Section.REMOVED
+        for button in (self.agreed_button, self.later_button, self.remove_button):
+            button.setEnabled(can_record)
+        self.open_button.setEnabled(row is not None)
+
+    # -- recording a call -------------------------------------------------------------------------
+    def _person_rows(self, row: WorkRow) -> list[WorkRow]:
+        """The selected person's items in the list shown (a call answers for all of them)."""
+        return [r for r in self.model.rows()
+                if r.patient_id == row.patient_id and r.section is row.section]
+
+    def record(self, outcome: Outcome) -> bool:
+        """Save ``outcome`` for the selected person's items in this list; the rows move section."""
+        row = self.current_row()
+        if row is None or row.section is Section.REMOVED:
+            return False
+        items = self._person_rows(row)
+        try:
+            self._saving = True
+            for item in items:
+                followups.record_outcome(self.ctx.store, int(item.item.id), outcome)  # type: ignore[arg-type]
+                if outcome.records_death:
+                    break  # the death closed the person's other items
+        except StoreError as exc:
+            dialogs.error(self, tr("Not saved"), exc.text())
+            return False
+        finally:
+            self._saving = False
+        self.reload()
+        done = tr("Recorded for {name}: {outcome}").format(
+            name=row.full_name, outcome=export.outcome_summary(outcome))
+        self.status.setText(self._shown_text + "  ·  " + done)
+        self._saving = True  # this view is up to date: the signals are for the others
+        try:
+            self.ctx.followups_changed.emit()
+            if outcome.records_death:
+                self.ctx.patients_changed.emit()
+        finally:
+            self._saving = False
+        return True
+
+    def mark_agreed(self) -> bool:
+        if not self._can_record():
+            return False
+        return self.record(Outcome(OutcomeKind.AGREED, clock.today()))
+
+    def remind_later(self) -> bool:
+        row = self.current_row()
+        if not self._can_record() or row is None:
+            return False
+        dialog = RemindLaterDialog(row.full_name, clock.today(), self)
+        if not dialogs.run(dialog):
+            return False
+        return self.record(dialog.outcome())
+
+    def remove(self) -> bool:
+        row = self.current_row()
+        if not self._can_record() or row is None:
+            return False
+        dialog = RemoveDialog(row.full_name, clock.today(), self)
+        if not dialogs.run(dialog):
+            return False
+        outcome = dialog.outcome()
+        if outcome.records_death and not dialogs.ask(
+            self, tr("Record a death"),
+            tr("Record that {name} has died? The patient will be marked as deceased everywhere "
+               "and removed from every follow-up list.").format(name=row.full_name),
+        ):
+            return False
+        return self.record(outcome)
+
+    def _can_record(self) -> bool:
+        row = self.current_row()
+        return row is not None and row.section is not Section.REMOVED
+
+    def open_patient(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.ctx.open_patient.emit(row.patient_id)
+
+    # -- printing and exporting -------------------------------------------------------------------
+    def _default_name(self, suffix: str) -> str:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = f"nhac-hen-{self.section().value}-{self.today:%Y-%m-%d}.{suffix}"
+        return str(Path(folder) / name) if folder else name
+
+    def _ask_path(self, title: str, suffix: str, filters: str) -> str:
+        path, _chosen = QFileDialog.getSaveFileName(
+            self, title, self._default_name(suffix), filters,
+            options=QFileDialog.Option.DontUseNativeDialog,
+        )
+        return path
+
+    def print_call_sheet(self, path: str | Path | None = None) -> Path | None:
+        """Write the call sheet of the rows shown (asks where when ``path`` is None)."""
+        if path is None:
+            path = self._ask_path(tr("Print call sheet (PDF)"), "pdf", tr("PDF files (*.pdf)"))
+            if not path:
+                return None
+            opening = True
+        else:
+            opening = False
+        rows = self.model.rows()
+        try:
+            written = render_call_sheet(
+                rows, path, station=self.ctx.profile.name, today=self.today,
+                list_name=self.section().title, filters=self.filters_text(),
+                births=export.birth_dates(self.ctx.store, rows),
+            )
+        except OSError as exc:
+            dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}")
+                          .format(error=exc.strerror or str(exc)))
+            return None
+        if opening and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(written))):
+            dialogs.info(self, tr("Call sheet saved"),
+                         tr("The call sheet was saved to {path}.").format(path=written))
+        return written
+
+    def export_list(self, path: str | Path | None = None) -> Path | None:
+        """Export the rows shown as XLSX or CSV, by the suffix (asks when ``path`` is None)."""
+        if path is None:
+            path = self._ask_path(tr("Export CSV/XLSX"), "xlsx",
+                                  tr("Excel workbook (*.xlsx);;CSV file (*.csv)"))
+            if not path:
+                return None
+            asked = True
+        else:
+            asked = False
+        target = Path(path)
+        if target.suffix.lower() not in (".csv", ".xlsx"):
+            target = target.with_suffix(".xlsx")
+        rows = self.model.rows()
+        births = export.birth_dates(self.ctx.store, rows)
+        try:
+            if target.suffix.lower() == ".csv":
+                written = export.write_csv(rows, target, self.today, births)
+            else:
+                written = export.write_xlsx(rows, target, self.today, births,
+                                            title=self.section().title)
+        except OSError as exc:
+            dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}")
+                          .format(error=exc.strerror or str(exc)))
+            return None
+        if asked:
+            dialogs.info(self, tr("Exported"),
+                         tr("The list was saved to {path}.").format(path=written))
+        return written
