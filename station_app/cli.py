@@ -254,6 +254,15 @@ def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable[[arg
     return add
 
 
+def print_documents(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The sub-commands of ``main.py print`` (created once; each feature adds its document)."""
+    printer = sub.choices.get("print")
+    if printer is None:
+        printer = sub.add_parser("print", help="print a document to PDF")
+        printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+    return next(a for a in printer._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

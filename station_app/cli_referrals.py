@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli import CliError, _open_existing, _out, register
+from station_app.cli import CliError, _open_existing, _out, print_documents, register
 from station_app.cli_followups import _date
 from station_app.i18n import tr
 
@@ -66,8 +66,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(func=cmd_referrals)
 
-    printer = sub.add_parser("print", help="print a document to PDF")
-    what = printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+    what = print_documents(sub)
     slip = what.add_parser("referral", help="a referral slip")
     slip.add_argument("--db", required=True)
     slip.add_argument("--id", type=int, required=True)
