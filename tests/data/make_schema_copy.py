@@ -85,7 +85,7 @@ def main() -> None:
                     follow_up_date=(at + dt.timedelta(days=30)).date(),
                 ),
             )
-        visits.insert(
+        cough = visits.insert(
             store,
             Visit(
                 patient_id=duc.id,
@@ -96,6 +96,12 @@ def main() -> None:
                 referred=True,
             ),
         )
+        if SCHEMA_VERSION >= 3:  # referrals exist from schema 3: keep one slip and its number
+            from station_app.store import referrals, station
+
+            slip = referrals.prefill(duc, cough, station.load_profile(store), dt.date(2025, 11, 3))
+            slip.to_facility = "Trung tâm Y tế khu vực Tân Phú"
+            referrals.issue(store, slip, cough.id)
         # ICD-10 is reference data, reloaded when missing: left out to keep the file small.
         with store.write():
             store.conn.execute("DELETE FROM icd10")

@@ -15,6 +15,7 @@ from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
 from station_app.store import StoreError, errors, open_store
 from station_app.store import patients as patient_store
+from station_app.store import referrals as referral_store
 from station_app.store import visits as visit_store
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -244,6 +245,9 @@ def test_saved_schema_opens_with_the_current_code(tmp_path, saved):
         assert [v.diagnosis_code for v in history] == ["I10", "I10"]
         assert history[0].bp_systolic == 150
         assert store.scalar("SELECT count(*) FROM visits") == 3
+        if version >= 3:  # the slip issued under schema 3 keeps its number and its "did they go?" item
+            (slip,) = referral_store.book(store)
+            assert slip.number == "000001/2025/PCCSKBCB" and slip.full_name == "Trần Văn Đức"
         assert int(store.scalar("SELECT count(*) FROM icd10")) > 10_000  # type: ignore[arg-type]
         # Still writable after opening.
         patient_store.insert(store, Patient("Phạm Văn Mới", "1", PartialDate(1990)))
@@ -251,8 +255,8 @@ def test_saved_schema_opens_with_the_current_code(tmp_path, saved):
         store.close()
 
 
-def test_schema_1_copy_is_saved():
-    assert (DATA / "schema-1.sqlite3").exists()
+def test_released_schema_copies_are_saved():
+    assert (DATA / "schema-1.sqlite3").exists() and (DATA / "schema-3.sqlite3").exists()
 
 
 # -- all or nothing --------------------------------------------------------------------------------
