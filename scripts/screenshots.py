@@ -53,12 +53,12 @@ def main() -> int:
     window.show()
     settle(app, 800)
 
-    def shot(name: str) -> None:
+    def shot(name: str, widget=None) -> None:
+        """Save the given widget, else the open dialog, else the main window."""
         settle(app, 400)
         target = out / f"{name}.png"
-        (window.grab() if QApplication.activeModalWidget() is None else QApplication.activeModalWidget().grab()).save(
-            str(target)
-        )  # type: ignore[union-attr]
+        widget = widget or QApplication.activeModalWidget() or window
+        widget.grab().save(str(target))
         print(target)
 
     shots = getattr(sys.modules[__name__], "SHOTS", None) or default_shots
@@ -85,7 +85,7 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     form.temperature.setText("37,2")
     form.diagnosis.setText("tang huyet ap")
     settle(app, 300)
-    form.grab().save(str(Path(ROOT / "docs" / "screenshots" / "05-visit-form.png")))
+    shot("05-visit-form", form)
     form.reject()
     from station_app.ui.forms.patient_form import PatientForm
 
@@ -97,7 +97,7 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     pf.citizen_id.setText("0251850123")
     pf.phone.setText("+84 912 345 67")
     settle(app, 600)
-    pf.grab().save(str(Path(ROOT / "docs" / "screenshots" / "06-register-form.png")))
+    shot("06-register-form", pf)
     pf.reject()
     log = window.show_area("visits")
     log.show_month()  # type: ignore[attr-defined]
