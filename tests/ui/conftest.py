@@ -103,7 +103,7 @@ class Sessions:
         self.started.remove(session)
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
-                widget.reject()
+                widget.done(QDialog.DialogCode.Rejected)  # no "discard what you typed?" question
         window = session.window
         window.close()
         # Delete the window and its children (hidden forms, their pending timers) before the

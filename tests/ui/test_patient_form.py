@@ -229,3 +229,24 @@ def test_same_citizen_id_is_refused(session, nurse, qtbot, answers) -> None:
     assert patients.count(store) == before
     assert form.isVisible()
     assert QApplication.focusWidget() is form.citizen_id
+
+
+def test_escape_on_a_typed_form_asks_before_losing_it(session, nurse, answers) -> None:
+    form = open_registration(session, nurse, "shortcut")
+    nurse.type(form.full_name, "Lò Văn Pọm")
+    nurse.press(form.full_name, Qt.Key.Key_Escape)
+    assert answers.titles("question") == [tr("Discard what you typed?")]
+    assert form.isVisible(), "answered No: the typed name stays"
+    assert form.full_name.text() == "Lò Văn Pọm"
+
+    answers.yes = True
+    nurse.press(form.full_name, Qt.Key.Key_Escape)
+    nurse.closed(form)
+    assert patients.search(session.store, "lo van pom") == []
+
+
+def test_escape_on_an_untouched_form_closes_without_asking(session, nurse, answers) -> None:
+    form = open_registration(session, nurse, "shortcut")
+    nurse.press(form.full_name, Qt.Key.Key_Escape)
+    nurse.closed(form)
+    assert answers.asked == []

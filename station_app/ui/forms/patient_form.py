@@ -37,6 +37,7 @@ from station_app.store.patients import DuplicateCandidate
 from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
+from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
@@ -207,6 +208,11 @@ class PatientForm(QDialog):
             self._fill(patient)
             self._touched = set(self.boxes)
         self.full_name.setFocus()
+        self._guard = DiscardGuard(self)
+
+    def reject(self) -> None:
+        if self._guard.may_close():
+            super().reject()
 
     # -- reading and writing the fields ----------------------------------------------------
     def _fill(self, p: Patient) -> None:

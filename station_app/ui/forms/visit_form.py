@@ -39,6 +39,7 @@ from station_app.store import StoreError, visits
 from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
+from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
@@ -250,6 +251,11 @@ class VisitForm(QDialog):
         ):
             editor.textChanged.connect(self._timer.start)
         self.bp.setFocus()
+        self._guard = DiscardGuard(self)
+
+    def reject(self) -> None:
+        if self._guard.may_close():
+            super().reject()
 
     def _fit_screen(self, body: QWidget) -> None:
         """Open as large as the fields need, within the screen."""
