@@ -298,7 +298,7 @@ def _load_feature_commands() -> None:
     """Import the modules that register extra commands (kept lazy for a fast start)."""
     import importlib
 
-    for module in ("station_app.cli_followups", "station_app.cli_referrals"):
+    for module in ("station_app.cli_followups", "station_app.cli_referrals", "station_app.cli_safety"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

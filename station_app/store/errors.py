@@ -41,6 +41,13 @@ class TooNew(StoreError):
     )
 
 
+class EmptyFile(StoreError):
+    message = N_(
+        "{path} is empty (0 bytes): it is not a Trạm database, perhaps a copy that failed. It was not changed. "
+        "Restore a backup or choose another file."
+    )
+
+
 class Locked(StoreError):
     message = N_("The database is busy in another window or program. Close it there and try again.")
 

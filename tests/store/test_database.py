@@ -108,16 +108,6 @@ def test_reopening_is_idempotent(tmp_path):
     ]  # no backup of a file that needed no upgrade
 
 
-def test_an_empty_file_becomes_a_database(tmp_path):
-    path = tmp_path / "empty.sqlite3"
-    path.touch()
-    store = open_store(path)
-    try:
-        assert store.schema_version == SCHEMA_VERSION
-    finally:
-        store.close()
-
-
 def test_missing_file_when_not_creating(tmp_path):
     with pytest.raises(errors.FileMissing) as caught:
         open_store(tmp_path / "nothing.sqlite3", create=False)
@@ -128,6 +118,10 @@ def test_missing_file_when_not_creating(tmp_path):
 # -- refusals that leave the file exactly as it was ------------------------------------------------
 def make_text_file(path: Path) -> None:
     path.write_text("Họ và tên,Giới tính\nNguyễn Thị Hương,2\n" * 20, encoding="utf-8")
+
+
+def make_empty_file(path: Path) -> None:
+    path.touch()  # a copy that failed: never silently a new, empty station
 
 
 def make_short_text_file(path: Path) -> None:
@@ -171,6 +165,7 @@ def make_damaged_database(path: Path) -> None:
     [
         (make_text_file, errors.NotADatabase, "not a Trạm database"),
         (make_short_text_file, errors.NotADatabase, "not a Trạm database"),
+        (make_empty_file, errors.EmptyFile, "is empty"),
         (make_foreign_database, errors.NotOurDatabase, "another program"),
         (make_foreign_empty_tables_wal, errors.NotOurDatabase, "another program"),
         (make_newer_tram_database, errors.TooNew, "newer version"),

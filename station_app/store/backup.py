@@ -1,0 +1,582 @@
+"""Backups of the station's database: made, checked, rotated, copied, encrypted, restored.
+
+* A backup is SQLite's online backup of the open file, copied in steps inside one read snapshot,
+  so the app keeps saving meanwhile and the copy is the state of one moment. It is written to a
+  hidden ``.part`` file, checked with ``PRAGMA integrity_check`` and only then renamed to its name
+  ``<database>-YYYYMMDD-HHMMSS.sqlite3``: a file with that name is always a whole, checked copy.
+* Rotation keeps the newest backup of each of the last 7 days, 4 weeks and 12 months that have one.
+* An encrypted export (``.trambak``) is for copies that leave the station: AES-256-GCM in 1 MiB
+  segments, the key derived from a passphrase with scrypt and a random salt (format below).
+* Restoring verifies the backup (an SQLite file of Trạm, not newer than this program, intact, the
+  passphrase right), keeps the current file aside, then swaps the file in with one ``os.replace``:
+  at every moment the database file is either the old one or the restored one, never half of each.
+
+Everything here opens its own connections, so it can run on a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from station_app import clock
+from station_app.i18n import N_
+from station_app.store import errors
+from station_app.store.database import BUSY_TIMEOUT_MS, SQLITE_MAGIC
+from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION
+
+Progress = Callable[[int, int], None]
+
+PLAIN_SUFFIX = ".sqlite3"
+ENCRYPTED_SUFFIX = ".trambak"
+STEP_PAGES = 2048  # pages copied per backup step (8 MiB with 4 KiB pages)
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+AUTO_BACKUP_AGE = dt.timedelta(days=1)
+MIN_PASSPHRASE = 8
+
+# -- encrypted file format, version 1 ---------------------------------------------------------------
+# header (48 bytes): magic "TRAMBAK\0" | version u8 | kdf u8 (1 = scrypt) | log2(n) u8 | r u8 | p u8 |
+#                    reserved 3 bytes | segment size u32 | salt 16 bytes | nonce prefix 8 bytes
+# then segments: AES-256-GCM(plaintext segment) = segment bytes + 16-byte tag; the nonce is the
+# prefix followed by the segment's number (u32); the associated data is the header, the segment
+# number and a "last segment" flag, so a file cut short, reordered or edited does not decrypt.
+MAGIC = b"TRAMBAK\x00"
+FORMAT_VERSION = 1
+KDF_SCRYPT = 1
+SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
+SEGMENT = 1 << 20
+TAG = 16
+_HEADER = struct.Struct(">8sBBBBB3sI16s8s")
+
+
+class BackupFailed(errors.StoreError):
+    message = N_("The backup could not be written to {path}: {reason}")
+
+
+class BackupDamaged(errors.StoreError):
+    message = N_(
+        "{path} is not a usable backup: it is damaged or not a database. "
+        "Nothing was restored; the database was not changed."
+    )
+
+
+class BackupForeign(errors.StoreError):
+    message = N_(
+        "{path} is not a backup of a Trạm database. Nothing was restored; the database was not changed."
+    )
+
+
+class BackupTooNew(errors.StoreError):
+    message = N_(
+        "{path} was made by a newer version of Trạm (schema {found}, this version knows up to {known}). "
+        "Nothing was restored; the database was not changed."
+    )
+
+
+class PassphraseNeeded(errors.StoreError):
+    message = N_("{path} is encrypted: give its passphrase.")
+
+
+class WrongPassphrase(errors.StoreError):
+    message = N_(
+        "The passphrase is wrong, or the encrypted file {path} was changed or cut short. "
+        "Nothing was restored; the database was not changed."
+    )
+
+
+class UnknownFormat(errors.StoreError):
+    message = N_("{path} was encrypted by a newer version of Trạm (format {version}). Install the newer version.")
+
+
+class PassphraseTooShort(errors.StoreError):
+    message = N_("The passphrase must have at least {minimum} characters.")
+
+
+# -- naming and listing -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    made: dt.datetime
+    encrypted: bool
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def _pattern(db: Path) -> re.Pattern[str]:
+    suffixes = "|".join(re.escape(s) for s in (PLAIN_SUFFIX, ENCRYPTED_SUFFIX))
+    return re.compile(re.escape(db.stem) + r"-(\d{8}-\d{6})(?:-\d+)?(" + suffixes + ")$")
+
+
+def backups(folder: Path, db: Path, *, encrypted: bool | None = None) -> list[BackupFile]:
+    """The backups of ``db`` in ``folder``, newest first (plain, encrypted or both)."""
+    if not folder.is_dir():
+        return []
+    pattern = _pattern(db)
+    found = []
+    for path in folder.iterdir():
+        match = pattern.fullmatch(path.name)
+        if not match or not path.is_file():
+            continue
+        is_encrypted = match.group(2) == ENCRYPTED_SUFFIX
+        if encrypted is not None and is_encrypted != encrypted:
+            continue
+        made = dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+        found.append(BackupFile(path, made, is_encrypted))
+    return sorted(found, key=lambda b: (b.made, b.path.name), reverse=True)
+
+
+def latest(folder: Path, db: Path) -> BackupFile | None:
+    plain = backups(folder, db, encrypted=False)
+    return plain[0] if plain else None
+
+
+def is_due(folder: Path, db: Path, now: dt.datetime | None = None) -> bool:
+    """True when the newest backup of ``db`` in ``folder`` is older than a day (or there is none)."""
+    last = latest(folder, db)
+    now = now or clock.now()
+    return last is None or now - last.made >= AUTO_BACKUP_AGE
+
+
+def _free_name(folder: Path, stem: str, when: dt.datetime, suffix: str) -> Path:
+    base = f"{stem}-{when:%Y%m%d-%H%M%S}"
+    target = folder / f"{base}{suffix}"
+    n = 2
+    while target.exists():
+        target = folder / f"{base}-{n}{suffix}"
+        n += 1
+    return target
+
+
+def to_keep(files: list[BackupFile]) -> set[Path]:
+    """The newest backup of each of the last 7 days, 4 ISO weeks and 12 months that have one."""
+    keep: set[Path] = set()
+    rules: list[tuple[int, Callable[[dt.datetime], object]]] = [
+        (KEEP_DAILY, lambda t: t.date()),
+        (KEEP_WEEKLY, lambda t: t.isocalendar()[:2]),
+        (KEEP_MONTHLY, lambda t: (t.year, t.month)),
+    ]
+    newest_first = sorted(files, key=lambda b: (b.made, b.path.name), reverse=True)
+    for count, period in rules:
+        seen: set[object] = set()
+        for b in newest_first:
+            key = period(b.made)
+            if key in seen:
+                continue
+            seen.add(key)
+            keep.add(b.path)
+            if len(seen) == count:
+                break
+    return keep
+
+
+def rotate(folder: Path, db: Path) -> list[Path]:
+    """Delete the plain backups of ``db`` in ``folder`` the rotation does not keep; returns them."""
+    files = backups(folder, db, encrypted=False)
+    keep = to_keep(files)
+    removed = []
+    for b in files:
+        if b.path not in keep:
+            b.path.unlink(missing_ok=True)
+            removed.append(b.path)
+    return removed
+
+
+# -- low-level helpers --------------------------------------------------------------------------------
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
+
+
+def _remove(path: Path) -> None:
+    for p in (path, *_side_files(path)):
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)
+
+
+def _integrity(conn: sqlite3.Connection) -> bool:
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return [r[0] for r in rows] == ["ok"]
+
+
+def _failed(folder: Path, exc: BaseException) -> errors.StoreError:
+    if isinstance(exc, errors.StoreError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        found = errors.classify(exc, folder)
+        if found is not None:
+            return found
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return BackupFailed(folder, str(exc), reason=reason)
+
+
+# -- making a backup ------------------------------------------------------------------------------
+def _online_copy(db: Path, target: Path, progress: Progress | None) -> None:
+    """Copy ``db`` into the new file ``target`` in steps, from one read snapshot, then check it."""
+    source = sqlite3.connect(str(db), isolation_level=None)
+    try:
+        source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # A read transaction held over every step: each step reads the same snapshot (WAL), so
+        # writers go on and the backup never starts over.
+        source.execute("BEGIN")
+        source.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        dest = sqlite3.connect(str(target), isolation_level=None)
+        try:
+
+            def step(_status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(total - remaining, total)
+
+            source.backup(dest, pages=STEP_PAGES, progress=step)
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            if dest.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise errors.NotOurDatabase(db)
+            if not _integrity(dest):
+                raise errors.Corrupt(db, "integrity_check of the backup failed")
+        finally:
+            dest.close()
+        source.execute("COMMIT")
+    finally:
+        source.close()
+
+
+def make_backup(
+    db: Path,
+    folder: Path,
+    *,
+    progress: Progress | None = None,
+    rotate_after: bool = True,
+) -> Path:
+    """A checked backup of the database file ``db`` in ``folder``; returns its path.
+
+    Safe while the app keeps writing to ``db`` (on this or another connection).
+    """
+    db, folder = Path(db), Path(folder)
+    if not db.is_file():
+        raise errors.FileMissing(db)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = _free_name(folder, db.stem, clock.now(), PLAIN_SUFFIX)
+        partial = folder / f".{target.name}.part"
+        _remove(partial)
+        try:
+            _online_copy(db, partial, progress)
+            _fsync_file(partial)
+            partial.replace(target)
+            _fsync_dir(folder)
+        finally:
+            _remove(partial)
+        if rotate_after:
+            rotate(folder, db)
+    except (OSError, sqlite3.Error, errors.StoreError) as exc:
+        raise _failed(folder, exc) from exc
+    return target
+
+
+def copy_backup(backup: Path, folder: Path, db: Path | None = None) -> Path:
+    """Copy a backup to a second folder (a USB stick), check the copy there, rotate there."""
+    backup, folder = Path(backup), Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / backup.name
+        partial = folder / f".{backup.name}.part"
+        try:
+            shutil.copyfile(backup, partial)
+            _fsync_file(partial)
+            if not backup.name.endswith(ENCRYPTED_SUFFIX):
+                _check_copy(partial)
+            partial.replace(target)
+            _fsync_dir(folder)
+        finally:
+            _remove(partial)
+        if db is not None:
+            rotate(folder, db)
+    except (OSError, sqlite3.Error, errors.StoreError) as exc:
+        raise _failed(folder, exc) from exc
+    return target
+
+
+def _check_copy(path: Path) -> None:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        if not _integrity(conn):
+            raise errors.Corrupt(path, "integrity_check of the copy failed")
+    finally:
+        conn.close()
+
+
+# -- encryption ------------------------------------------------------------------------------------
+def _key(passphrase: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=1 << log2_n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _aad(header: bytes, number: int, last: bool) -> bytes:
+    return header + struct.pack(">IB", number, int(last))
+
+
+def is_encrypted(path: Path) -> bool:
+    with Path(path).open("rb") as fh:
+        return fh.read(len(MAGIC)) == MAGIC
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise PassphraseTooShort(minimum=MIN_PASSPHRASE)
+
+
+def encrypt_file(source: Path, target: Path, passphrase: str, progress: Progress | None = None) -> Path:
+    """Write ``source`` encrypted with ``passphrase`` to ``target`` (via a ``.part`` file)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    check_passphrase(passphrase)
+    salt, prefix = secrets.token_bytes(16), secrets.token_bytes(8)
+    header = _HEADER.pack(
+        MAGIC, FORMAT_VERSION, KDF_SCRYPT, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P, b"\0\0\0", SEGMENT, salt, prefix
+    )
+    aead = AESGCM(_key(passphrase, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P))
+    total = Path(source).stat().st_size
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        with Path(source).open("rb") as src, partial.open("wb") as out:
+            out.write(header)
+            number, done = 0, 0
+            chunk = src.read(SEGMENT)
+            while True:
+                following = src.read(SEGMENT) if len(chunk) == SEGMENT else b""
+                last = not following
+                nonce = prefix + struct.pack(">I", number)
+                out.write(aead.encrypt(nonce, chunk, _aad(header, number, last)))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+                if last:
+                    break
+                chunk, number = following, number + 1
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(target)
+        _fsync_dir(target.parent)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def decrypt_file(source: Path, target: Path, passphrase: str | None, progress: Progress | None = None) -> Path:
+    """Decrypt ``source`` into ``target``; ``WrongPassphrase`` if it does not authenticate."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    source = Path(source)
+    if not passphrase:
+        raise PassphraseNeeded(source)
+    total = source.stat().st_size
+    with source.open("rb") as src:
+        header = src.read(_HEADER.size)
+        if len(header) < _HEADER.size or not header.startswith(MAGIC):
+            raise BackupDamaged(source)
+        _magic, version, kdf, log2_n, r, p, _reserved, segment, salt, prefix = _HEADER.unpack(header)
+        if version != FORMAT_VERSION or kdf != KDF_SCRYPT:
+            raise UnknownFormat(source, version=version)
+        if not (10 <= log2_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16 and 1024 <= segment <= 1 << 26):
+            raise BackupDamaged(source)
+        aead = AESGCM(_key(passphrase, salt, log2_n, r, p))
+        with Path(target).open("wb") as out:
+            number, done = 0, len(header)
+            block = src.read(segment + TAG)
+            while True:
+                following = src.read(segment + TAG) if len(block) == segment + TAG else b""
+                last = not following
+                nonce = prefix + struct.pack(">I", number)
+                try:
+                    out.write(aead.decrypt(nonce, block, _aad(header, number, last)))
+                except InvalidTag as exc:
+                    raise WrongPassphrase(source) from exc
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
+                if last:
+                    break
+                block, number = following, number + 1
+            out.flush()
+            os.fsync(out.fileno())
+    return Path(target)
+
+
+def export_encrypted(
+    db: Path, folder: Path, passphrase: str, *, progress: Progress | None = None
+) -> Path:
+    """A fresh backup of ``db``, encrypted with ``passphrase``, written to ``folder``.
+
+    The plain copy is made in a private temporary folder on this computer and deleted after, so
+    only ciphertext reaches ``folder`` (a USB stick, a copy for the district).
+    """
+    check_passphrase(passphrase)
+    db, folder = Path(db), Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="tram-backup-") as tmp:
+            half = (lambda d, t: progress(d, 2 * t)) if progress else None
+            plain = make_backup(db, Path(tmp), progress=half, rotate_after=False)
+            target = _free_name(folder, db.stem, clock.now(), ENCRYPTED_SUFFIX)
+            second = (lambda d, t: progress(t + d, 2 * t)) if progress else None
+            return encrypt_file(plain, target, passphrase, progress=second)
+    except (OSError, sqlite3.Error) as exc:
+        raise _failed(folder, exc) from exc
+
+
+# -- restoring -------------------------------------------------------------------------------------
+def verify_plain(path: Path, label: Path | None = None) -> int:
+    """Check that ``path`` is an intact Trạm database this program can open; its schema version."""
+    label = label or path
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise BackupDamaged(label)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise BackupForeign(label)
+            if version > SCHEMA_VERSION:
+                raise BackupTooNew(label, found=version, known=SCHEMA_VERSION)
+            if not _integrity(conn):
+                raise BackupDamaged(label)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupDamaged(label, str(exc)) from exc
+    return int(version)
+
+
+def stage_restore(
+    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None
+) -> Path:
+    """Prepare a restore: a verified copy of ``source`` beside ``db``, ready to be swapped in.
+
+    The database itself is not touched. The staged file is removed again if anything is wrong.
+    """
+    db, source = Path(db), Path(source)
+    if not source.is_file():
+        raise errors.FileMissing(source)
+    staged = db.with_name(f".{db.name}.restoring")
+    _remove(staged)
+    try:
+        if is_encrypted(source):
+            decrypt_file(source, staged, passphrase, progress=progress)
+        else:
+            shutil.copyfile(source, staged)
+        conn = sqlite3.connect(str(staged), isolation_level=None)
+        try:  # a backup in WAL mode (copied by hand) becomes one self-contained file
+            conn.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.DatabaseError:
+            pass  # verify_plain names the problem
+        finally:
+            conn.close()
+        verify_plain(staged, source)
+        _fsync_file(staged)
+    except BaseException as exc:
+        _remove(staged)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise _failed(db.parent, exc) from exc
+        raise
+    return staged
+
+
+def _quiesce(db: Path) -> None:
+    """Fold the write-ahead log into ``db``; ``Locked`` when another program has it open."""
+    if not db.exists():
+        return
+    try:
+        conn = sqlite3.connect(str(db), isolation_level=None, timeout=1.0)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Leaving WAL mode needs the only connection: this is the "open elsewhere" check.
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as exc:
+        found = errors.classify(exc, db)
+        if isinstance(found, errors.Locked):
+            raise found from exc
+    except sqlite3.DatabaseError:
+        pass  # a damaged file: it is moved aside as it is, with its log
+    finally:
+        conn.close()
+
+
+def commit_restore(db: Path, staged: Path) -> Path | None:
+    """Swap the staged file in place of ``db`` (closed by every connection of this program).
+
+    The current file (and its write-ahead log) is copied aside first; returns that copy (None when
+    there was no current file). The swap itself is one atomic rename.
+    """
+    db = Path(db)
+    aside: Path | None = None
+    try:
+        _quiesce(db)
+        if db.exists():
+            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+            aside = db.with_name(f"{db.stem}.before-restore-{stamp}{PLAIN_SUFFIX}")
+            n = 2
+            while aside.exists():
+                aside = db.with_name(f"{db.stem}.before-restore-{stamp}-{n}{PLAIN_SUFFIX}")
+                n += 1
+            for src, dst in ((db, aside), (db.with_name(db.name + "-wal"), aside.with_name(aside.name + "-wal"))):
+                if src.exists():
+                    part = dst.with_name(dst.name + ".part")
+                    shutil.copyfile(src, part)
+                    _fsync_file(part)
+                    part.replace(dst)
+            _fsync_dir(db.parent)
+        # The old log and shared-memory index must not be applied to the restored file.
+        for side in _side_files(db):
+            side.unlink(missing_ok=True)
+        Path(staged).replace(db)
+        _fsync_dir(db.parent)
+    except BaseException as exc:
+        _remove(staged)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise _failed(db.parent, exc) from exc
+        raise
+    return aside
+
+
+def restore(
+    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None
+) -> Path | None:
+    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside."""
+    staged = stage_restore(db, source, passphrase, progress=progress)
+    return commit_restore(db, staged)
