@@ -32,3 +32,5 @@ today.COUNTERS.append((N_("Follow-ups due today / this week"), _due_count))
 today.COUNTERS.append((N_("Overdue follow-ups to call"), _overdue_count))
 patient_page.EXTRA_TABS.append((N_("Follow-ups"), FollowUpsTab))
 patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))
+
+import station_app.ui.features_referrals  # noqa: E402,F401  (Chuyển tuyến: book, form, patient tab)

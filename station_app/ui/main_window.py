@@ -44,6 +44,8 @@ COMING = {
 
 # Feature modules replace a placeholder with their view: key -> factory(ctx) -> QWidget.
 VIEW_FACTORIES: dict[str, Callable[[AppContext], QWidget]] = {}
+# Feature modules act on a visit just saved from the visit form: hook(window, visit).
+AFTER_VISIT_SAVED: list[Callable[[MainWindow, object], None]] = []
 
 
 class MainWindow(QMainWindow):
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
             return
         form = VisitForm(self.ctx, patient, parent=self)
         self._visit_form = form
+        form.saved.connect(lambda visit: [hook(self, visit) for hook in AFTER_VISIT_SAVED])
         form.open()
 
     # -- status and title ----------------------------------------------------------------------
