@@ -1,30 +1,16 @@
-"""Time the referral slip: render it 50 times (after the fonts are loaded) and print the median.
-
-    uv run python scripts/bench_referral.py                 # benchmark
-    uv run python scripts/bench_referral.py --example docs/referral-slip-example.pdf
-
-The slip is the realistic example of the docs: a hypertension patient referred by a commune
-health station to the district health centre.
+"""The realistic referral slip of the docs: a hypertension patient referred by a commune health
+station to the district health centre. ``uv run python -m bench.referral_example docs/referral-slip-example.pdf``
+writes it (then ``pdftoppm -png -r 60 -singlefile`` gives the PNG beside it).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import statistics
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from station_app.domain.referral import EarlierTreatment, Referral
-from station_app.printing import fonts
-from station_app.printing.referral_slip import (
-    Station,
-    render_referral,
-    render_referral_bytes,
-)
+from station_app.printing.referral_slip import Station, render_referral
 
 STATION = Station(
     name="Trạm Y tế xã Tân Phú",
@@ -91,29 +77,13 @@ def example_referral() -> Referral:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--example", type=Path, help="write the example slip to this PDF")
-    args = parser.parse_args()
-
-    referral = example_referral()
-    if args.example:
-        render_referral(referral, STATION, args.example)
-        print(f"wrote {args.example}")
-        return 0
-
-    fonts.register_fonts()
-    render_referral_bytes(referral, STATION)  # warm up: font subsets, form data, holidays
-    times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        render_referral_bytes(referral, STATION)
-        times.append((time.perf_counter() - start) * 1000)
-    print(
-        f"referral slip: median {statistics.median(times):.1f} ms per slip "
-        f"({args.runs} runs, min {min(times):.1f}, max {max(times):.1f})"
-    )
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m bench.referral_example OUT.pdf\n")
+        return 2
+    out = render_referral(example_referral(), STATION, Path(args[0]))
+    print(f"wrote {out}")
     return 0
 
 

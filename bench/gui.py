@@ -1,0 +1,147 @@
+"""The desktop app on the large database: cold start to a usable registry (beside a bare PySide6
+window), peak memory with the registry open, and the registry table's first paint and scrolling."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.core import Context, Figure, bench
+from bench.data import ROOT
+
+
+def _settings(folder: Path) -> None:
+    """A data folder whose settings reopen the registry (the app remembers the last area)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.ini").write_text("[window]\narea=patients\n\n[ui]\nlanguage=vi\n", encoding="utf-8")
+
+
+def cold_start(mode: str, db: Path, data_dir: Path) -> dict[str, Any]:
+    """Start ``bench._coldstart`` in a new interpreter; times in ms from just before the start."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAM_DATA_DIR=str(data_dir), PYTHONDONTWRITEBYTECODE="1")
+    args = [sys.executable, "-m", "bench._coldstart", mode, str(db)]
+    started = time.monotonic()
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"cold start ({mode}) failed with {done.returncode}: {done.stderr[-2000:]}")
+    result = json.loads(lines[-1])
+    result["ms"] = {k: (v - started) * 1000 for k, v in result.pop("marks").items()}
+    return result
+
+
+@bench("cold_start", order=10)
+def cold_start_figures(ctx: Context) -> list[Figure]:
+    data_dir = ctx.work_dir / "gui-data"
+    _settings(data_dir)
+    runs = ctx.reps(12, minimum=1)
+    warmup = 1 if ctx.scale >= 0.5 else 0
+    apps: list[dict[str, Any]] = []
+    bares: list[dict[str, Any]] = []
+    for i in range(warmup + runs):  # interleaved, so both see the same machine state
+        bare = cold_start("bare", ctx.db, data_dir)
+        app = cold_start("app", ctx.db, data_dir)
+        if app.get("area") != "patients" or not app.get("rows"):
+            raise RuntimeError(f"the app did not open on a filled registry: {app}")
+        if i >= warmup:
+            bares.append(bare)
+            apps.append(app)
+    painted = [a["ms"]["painted"] for a in apps]
+    floor = [b["ms"]["painted"] for b in bares]
+
+    def med(key: str, runs: list[dict[str, Any]] = apps) -> float:
+        return statistics.median(r["ms"][key] for r in runs)
+
+    breakdown = (f"median ms from process start — app: Python + imports {med('imports'):.0f}, store + window built "
+                 f"{med('session'):.0f}, shown {med('shown'):.0f}, registry painted {med('painted'):.0f}; bare "
+                 f"window: imports {med('imports', bares):.0f}, painted {med('painted', bares):.0f}")
+    return [
+        Figure("cold_start", "Cold start of the app to a usable registry (first paint with the rows)", painted,
+               target=1500, floor=floor, floor_title="a bare PySide6 window's first paint", max_ratio=3,
+               how=(f"{runs} runs after {warmup} warm-up, each a new `python -m bench._coldstart app` process "
+                    "(QT_QPA_PLATFORM=offscreen, warm OS file cache) doing what `main.py --db` does, with the "
+                    "registry as the remembered area; from just before the process is started to the end of the "
+                    "registry table's first paint with rows. Interleaved with as many bare-window starts."),
+               note=f"{apps[0]['rows']:,} rows; {breakdown}"),
+        Figure("peak_rss", "Peak memory (RSS) with the registry open, after scrolling it", [
+            a["memory"]["VmHWM"] for a in apps], unit="MB", target=300,
+               floor=[b["memory"]["VmHWM"] for b in bares], floor_title="a bare PySide6 window",
+               how=("VmHWM of the cold-start process (`/proc/self/status`) after the first paint, 31 jumps "
+                    "through the list and a scroll to the last row."),
+               note=f"at first paint: median {statistics.median(a['memory_at_paint']['VmHWM'] for a in apps):.0f} MB"),
+    ]
+
+
+# -- in-process: the registry table -----------------------------------------------------------------
+def _registry(ctx: Context) -> Any:
+    from station_app.ui.app import apply_font, ensure_app
+    from station_app.ui.context import AppContext
+    from station_app.ui.views.registry import RegistryView
+
+    app = ensure_app()
+    apply_font(app, 1.0)
+    view = RegistryView(AppContext(ctx.store))
+    view.resize(1366 - 160, 768 - 60)
+    view.show()
+    app.processEvents()
+    return app, view
+
+
+@bench("registry", order=30)
+def registry_figures(ctx: Context) -> list[Figure]:
+    app, view = _registry(ctx)
+    lst = view.list
+    table, model = lst.table, lst.model
+    try:
+        def open_list() -> None:
+            lst.search.clear()
+            lst._all_ids = None  # as after a patient was saved: read every id again
+            lst.run_search()
+            table.viewport().repaint()
+
+        opened = ctx.time(open_list, ctx.reps(30))
+        if not model._cache:
+            raise RuntimeError("the registry painted without fetching rows")
+        rows = model.rowCount()
+        bar = table.verticalScrollBar()
+        rng = random.Random(ctx.seed)
+        jumps = [rng.randint(0, bar.maximum()) for _ in range(ctx.reps(60, minimum=3))]
+        positions = iter(jumps)
+
+        def jump() -> None:
+            bar.setValue(next(positions))
+            table.viewport().repaint()
+
+        open_list()
+        scrolled = ctx.time(jump, len(jumps) - 1, warmup=1)
+
+        def page_down() -> None:
+            bar.setValue(min(bar.value() + bar.pageStep(), bar.maximum()))
+            table.viewport().repaint()
+
+        bar.setValue(0)
+        paged = ctx.time(page_down, ctx.reps(100, minimum=3), warmup=0)
+    finally:
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+    return [
+        Figure("registry_open", "Registry: every patient listed and the first rows painted", opened, target=300,
+               how=("In-process `RegistryView` (1206×708): `run_search()` with an empty box (all ids in Vietnamese "
+                    "name order, `set_ids`, first row selected) and a synchronous repaint of the table, which "
+                    "fetches the visible page of rows."),
+               note=f"{rows:,} rows"),
+        Figure("registry_jump", "Registry: jump to a random place in the list (scroll bar drag) and repaint",
+               scrolled, target=100,
+               how=("Scroll bar set to a random position, then a synchronous repaint: fetches the page of 200 rows "
+                    "there (a cache miss nearly every time). Target: 100 ms, the limit of \"instant\".")),
+        Figure("registry_page", "Registry: Page Down and repaint", paged, target=100,
+               how="Scroll bar moved by one page from the top, repainted; a new page of rows every 200 rows."),
+    ]
