@@ -185,13 +185,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             table: store.scalar(f"SELECT count(*) FROM {table}") for table in ("patients", "visits", "icd10", "staff")
         }
         version = store.schema_version
+        from station_app.cli_accounts import chain_lines
+
+        chain_ok, chain_report = chain_lines(store)
     finally:
         store.close()
     _out(tr("Database: {path}").format(path=args.db))
     _out(tr("Schema version: {version} (this program: {known})").format(version=version, known=SCHEMA_VERSION))
     for table, n in counts.items():
         _out(f"{table}: {n}")
-    if problems:
+    for line in chain_report:
+        (_out if chain_ok else _err)(line)
+    if problems or not chain_ok:
         for problem in problems[:20]:
             _err(problem)
         _err(tr("The database is NOT healthy: restore a backup."))
@@ -298,7 +303,8 @@ def _load_feature_commands() -> None:
     """Import the modules that register extra commands (kept lazy for a fast start)."""
     import importlib
 
-    for module in ("station_app.cli_followups", "station_app.cli_referrals", "station_app.cli_safety"):
+    for module in ("station_app.cli_followups", "station_app.cli_referrals", "station_app.cli_safety",
+                   "station_app.cli_accounts"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

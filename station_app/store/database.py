@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from station_app import clock
+from station_app.domain.accounts import SYSTEM, Actor, Permission
 from station_app.store import errors
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
@@ -106,6 +107,15 @@ class Store:
         self.path = path
         self.db = Database(conn)
         self.migration_backup: Path | None = None
+        # Who writes: the command line's local operator until someone logs in (store/users.py).
+        self.actor: Actor = SYSTEM
+
+    def require(self, permission: Permission) -> None:
+        """Refuse (``users.NotPermitted``) unless the current actor holds ``permission``."""
+        if not self.actor.can(permission):
+            from station_app.store.users import NotPermitted
+
+            raise NotPermitted(self.path, role=self.actor.role, permission=permission)
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager

@@ -279,4 +279,87 @@ def m0003_referrals(db: Database) -> None:
     )
     _version(db, 3)
 
+
+@migrations(name="0004_accounts_audit")
+def m0004_accounts_audit(db: Database) -> None:
+    """Accounts, the append-only audit log (hash-chained), amendments of clinical entries, and
+    merges of duplicate patients (with what moved, so a merge can be undone)."""
+    _run(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            full_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('nurse', 'head', 'admin')),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            last_failed_at TEXT,
+            last_login_at TEXT,
+            password_changed_at TEXT,
+            created_at TEXT NOT NULL,
+            deactivated_at TEXT
+        );
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER,
+            username TEXT NOT NULL,
+            role TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL DEFAULT '',
+            target_id TEXT NOT NULL DEFAULT '',
+            patient_id INTEGER,
+            details TEXT NOT NULL DEFAULT '{}',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_patient ON audit_log (patient_id, id) WHERE patient_id IS NOT NULL;
+        CREATE INDEX audit_log_at ON audit_log (at);
+        CREATE INDEX audit_log_user ON audit_log (username, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+        CREATE TABLE amendments (
+            id INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('visit', 'referral')),
+            entity_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            old_data TEXT NOT NULL,
+            new_data TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            user_id INTEGER,
+            username TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL,
+            amended_at TEXT NOT NULL,
+            UNIQUE (entity, entity_id, version)
+        );
+        CREATE TRIGGER amendments_no_update BEFORE UPDATE ON amendments
+        BEGIN SELECT RAISE(ABORT, 'amendments are kept as written'); END;
+        CREATE TRIGGER amendments_no_delete BEFORE DELETE ON amendments
+        BEGIN SELECT RAISE(ABORT, 'amendments are kept as written'); END;
+
+        CREATE TABLE patient_merges (
+            id INTEGER PRIMARY KEY,
+            kept_id INTEGER NOT NULL REFERENCES patients (id),
+            merged_id INTEGER NOT NULL REFERENCES patients (id),
+            moved TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            username TEXT NOT NULL,
+            merged_at TEXT NOT NULL,
+            undone_at TEXT,
+            undone_by TEXT
+        );
+        CREATE INDEX patient_merges_ids ON patient_merges (kept_id, merged_id);
+
+        ALTER TABLE patients ADD COLUMN merged_into INTEGER REFERENCES patients (id)
+        """,
+    )
+    _version(db, 4)
+
 SCHEMA_VERSION = len(migrations._migrations)

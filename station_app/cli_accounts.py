@@ -1,0 +1,85 @@
+"""``main.py audit verify`` and ``main.py audit log`` (a contract)::
+
+    main.py audit verify --db FILE            exit 0 when the chain holds; 1 and the first broken
+                                              entry when it does not; 2 when the file cannot be read
+    main.py audit log --db FILE [--user NAME] [--action ACTION] [--patient ID] [--limit N] [--json]
+
+Commands run as the local system operator (``accounts.SYSTEM``): whoever can run them on the
+station's computer already holds the database file. Their entries in the audit log name the
+operating-system account in ``details.os_user``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from station_app.cli import EXIT_FINDINGS, EXIT_OK, _err, _open_existing, _out, register
+from station_app.i18n import tr
+
+
+def chain_lines(store) -> tuple[bool, list[str]]:
+    """(ok, lines to print) for the audit chain of an open store; shared with ``check``."""
+    from station_app.store import audit
+
+    report = audit.verify(store)
+    if report.ok:
+        return True, [tr("Audit log: {count} entries, chain intact").format(count=report.entries)]
+    problem = report.problem
+    assert problem is not None
+    return False, [
+        tr("Audit log BROKEN at entry {id}: {reason}").format(
+            id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)
+        )
+    ]
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    store = _open_existing(args.db)
+    try:
+        ok, lines = chain_lines(store)
+    finally:
+        store.close()
+    for line in lines:
+        (_out if ok else _err)(line)
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    from station_app.store import audit
+
+    store = _open_existing(args.db)
+    try:
+        found = audit.entries(
+            store, audit.Filter(username=args.user or "", action=args.action or "", patient_id=args.patient,
+                                limit=args.limit)
+        )
+    finally:
+        store.close()
+    for e in reversed(found):
+        if args.json:
+            _out(json.dumps({
+                "id": e.id, "at": e.at.isoformat(sep=" "), "username": e.username, "role": e.role,
+                "action": e.action, "target": e.target, "patient_id": e.patient_id, "details": e.details,
+            }, ensure_ascii=False))
+        else:
+            action = tr(audit.ACTION_NAMES.get(e.action, e.action))
+            _out("  ".join([str(e.id), e.at.strftime("%d/%m/%Y %H:%M:%S"), e.username, action, e.target]))
+    return EXIT_OK
+
+
+@register
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("audit", help="the audit log: verify its chain, list entries")
+    actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = actions.add_parser("verify", help="check the hash chain; report the first broken entry")
+    verify.add_argument("--db", required=True)
+    verify.set_defaults(func=cmd_audit_verify)
+    log = actions.add_parser("log", help="list entries, oldest first")
+    log.add_argument("--db", required=True)
+    log.add_argument("--user", help="only this user name")
+    log.add_argument("--action", help="only this action (login, create, view_patient…)")
+    log.add_argument("--patient", type=int, help="only entries about this patient id")
+    log.add_argument("--limit", type=int, default=200)
+    log.add_argument("--json", action="store_true", help="one JSON object per line")
+    log.set_defaults(func=cmd_audit_log)

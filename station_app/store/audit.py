@@ -1,0 +1,293 @@
+"""The audit log: who did what to which record, when — append-only and hash-chained.
+
+Every entry carries the SHA-256 of the entry before it (``prev_hash``) and its own hash over a
+canonical serialisation of all its fields, so editing, inserting or removing an entry in the
+middle breaks the chain at that entry; triggers refuse ``UPDATE`` and ``DELETE`` on the table.
+The newest entry's id and hash are also kept in ``settings`` (``audit_head``), so cutting the
+tail off the log is noticed too.
+
+Use from any write path, inside the transaction of the change it records::
+
+    from station_app.store import audit
+    audit.record(store, audit.CREATE, ("visit", visit.id), {"diagnosis": "I10"}, patient_id=pid)
+
+``record`` joins the open transaction (or opens its own), so the entry is written if and only if
+the change is. The entry's author is ``store.actor`` (the logged-in person; the command line's
+local operator otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from station_app.i18n import N_
+from station_app.store.database import Store, now_text
+
+# The actions (stored as these codes; shown translated).
+LOGIN = "login"
+LOGOUT = "logout"
+FAILED_LOGIN = "failed_login"
+VIEW_PATIENT = "view_patient"
+CREATE = "create"
+UPDATE = "update"
+AMEND = "amend"
+CANCEL = "cancel"
+PRINT = "print"
+EXPORT = "export"
+BACKUP = "backup"
+RESTORE = "restore"
+IMPORT = "import"
+FINALISE_REPORT = "finalise_report"
+MERGE = "merge"
+UNMERGE = "unmerge"
+MANAGE_USERS = "manage_users"
+
+ACTION_NAMES = {
+    LOGIN: N_("Logged in"),
+    LOGOUT: N_("Logged out"),
+    FAILED_LOGIN: N_("Failed login"),
+    VIEW_PATIENT: N_("Viewed a patient"),
+    CREATE: N_("Record created"),
+    UPDATE: N_("Record updated"),
+    AMEND: N_("Record amended"),
+    CANCEL: N_("Record cancelled"),
+    PRINT: N_("Document printed"),
+    EXPORT: N_("Data exported"),
+    BACKUP: N_("Backup made"),
+    RESTORE: N_("Backup restored"),
+    IMPORT: N_("Data imported"),
+    FINALISE_REPORT: N_("Finalised a report"),
+    MERGE: N_("Merged patients"),
+    UNMERGE: N_("Undid a merge"),
+    MANAGE_USERS: N_("Changed an account"),
+}
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+
+Target = tuple[str, object] | str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    username: str
+    role: str
+    action: str
+    target_type: str
+    target_id: str
+    patient_id: int | None
+    details: dict[str, object]
+    prev_hash: str
+    hash: str
+
+    @property
+    def target(self) -> str:
+        return f"{self.target_type} {self.target_id}".strip()
+
+
+_FIELDS = "id, at, user_id, username, role, action, target_type, target_id, patient_id, details, prev_hash, hash"
+
+
+def entry_hash(row: dict[str, object]) -> str:
+    """SHA-256 (hex) of the canonical serialisation of an entry: its fields in a fixed order,
+    JSON with sorted keys and no spaces, UTF-8. ``details`` is the stored JSON text as is."""
+    canonical = json.dumps(
+        [
+            row["id"],
+            row["at"],
+            row["user_id"],
+            row["username"],
+            row["role"],
+            row["action"],
+            row["target_type"],
+            row["target_id"],
+            row["patient_id"],
+            row["details"],
+            row["prev_hash"],
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _split_target(target: Target) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    if isinstance(target, tuple):
+        kind, ident = target
+        return str(kind), "" if ident is None else str(ident)
+    return str(target), ""
+
+
+def record(
+    store: Store,
+    action: str,
+    target: Target = None,
+    details: dict[str, object] | None = None,
+    *,
+    patient_id: int | None = None,
+) -> int:
+    """Append an entry for ``action`` on ``target`` (``("visit", 12)``, ``"database"``…) by the
+    store's current actor; returns its id. Joins the open transaction, if any."""
+    from station_app.domain.accounts import SYSTEM
+
+    actor = getattr(store, "actor", None) or SYSTEM
+    target_type, target_id = _split_target(target)
+    if patient_id is None and target_type == "patient" and target_id.isdigit():
+        patient_id = int(target_id)
+    info = dict(details or {})
+    if actor.user_id is None and actor.full_name and "os_user" not in info:
+        info["os_user"] = actor.full_name
+    with store.write():
+        last = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        row: dict[str, object] = {
+            "id": (last[0] + 1) if last else 1,
+            "at": now_text(),
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "role": str(actor.role),
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "patient_id": patient_id,
+            "details": json.dumps(info, ensure_ascii=False, sort_keys=True, default=str),
+            "prev_hash": last[1] if last else GENESIS,
+        }
+        row["hash"] = entry_hash(row)
+        names = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        store.conn.execute(f"INSERT INTO audit_log ({names}) VALUES ({marks})", row)
+        store.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (HEAD_KEY, f"{row['id']}:{row['hash']}"),
+        )
+    return int(row["id"])  # type: ignore[call-overload]
+
+
+# -- checking the chain -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChainProblem:
+    entry_id: int | None  # the first entry that does not fit (None: the end of the log is missing)
+    reason: str  # an N_() source with {id}, {expected}, {found}
+    params: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(store: Store) -> ChainReport:
+    """Walk the log in id order; the first entry whose link or content does not fit."""
+    previous_hash = GENESIS
+    previous_id = 0
+    count = 0
+    cursor = store.conn.execute(f"SELECT {_FIELDS} FROM audit_log ORDER BY id")
+    columns = [c[0] for c in cursor.description]
+    for values in cursor:
+        row = dict(zip(columns, values, strict=True))
+        count += 1
+        entry_id = int(row["id"])
+        if entry_id != previous_id + 1:
+            return ChainReport(count, ChainProblem(entry_id, N_(
+                "Entry {id}: entries before it are missing (the previous one is {expected})."),
+                {"id": entry_id, "expected": previous_id}))
+        if row["prev_hash"] != previous_hash:
+            return ChainReport(count, ChainProblem(entry_id, N_(
+                "Entry {id}: it does not follow the entry before it (the log was changed at or before it)."),
+                {"id": entry_id}))
+        if entry_hash(row) != row["hash"]:
+            return ChainReport(count, ChainProblem(entry_id, N_(
+                "Entry {id}: its content was changed after it was written."), {"id": entry_id}))
+        previous_hash = str(row["hash"])
+        previous_id = entry_id
+    head = store.scalar("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,))
+    if head:
+        head_id, _, head_hash = str(head).partition(":")
+        if int(head_id) > previous_id:
+            return ChainReport(count, ChainProblem(previous_id + 1, N_(
+                "The log ends at entry {found}, but entries up to {expected} were written: the end was removed."),
+                {"found": previous_id, "expected": int(head_id)}))
+        if int(head_id) == previous_id and head_hash != previous_hash:
+            return ChainReport(count, ChainProblem(previous_id, N_(
+                "Entry {id}: its content was changed after it was written."), {"id": previous_id}))
+    return ChainReport(count, None)
+
+
+# -- reading ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filter:
+    username: str = ""
+    action: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive
+    patient_id: int | None = None
+    limit: int = 2000
+
+
+def _entry(row: dict[str, object]) -> Entry:
+    try:
+        details = json.loads(str(row["details"] or "{}"))
+    except ValueError:
+        details = {"text": row["details"]}
+    return Entry(
+        id=int(row["id"]),  # type: ignore[call-overload]
+        at=dt.datetime.fromisoformat(str(row["at"])),
+        user_id=row["user_id"],  # type: ignore[arg-type]
+        username=str(row["username"]),
+        role=str(row["role"]),
+        action=str(row["action"]),
+        target_type=str(row["target_type"]),
+        target_id=str(row["target_id"]),
+        patient_id=row["patient_id"],  # type: ignore[arg-type]
+        details=details if isinstance(details, dict) else {"value": details},
+        prev_hash=str(row["prev_hash"]),
+        hash=str(row["hash"]),
+    )
+
+
+def entries(store: Store, f: Filter | None = None) -> list[Entry]:
+    """Entries matching ``f``, newest first."""
+    f = f or Filter()
+    clauses: list[str] = []
+    params: list[object] = []
+    if f.username:
+        clauses.append("username = ?")
+        params.append(f.username)
+    if f.action:
+        clauses.append("action = ?")
+        params.append(f.action)
+    if f.start:
+        clauses.append("at >= ?")
+        params.append(f.start.isoformat())
+    if f.end:
+        clauses.append("at < ?")
+        params.append((f.end + dt.timedelta(days=1)).isoformat())
+    if f.patient_id is not None:
+        clauses.append("patient_id = ?")
+        params.append(f.patient_id)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = store.query(f"SELECT {_FIELDS} FROM audit_log {where} ORDER BY id DESC LIMIT ?", [*params, f.limit])
+    return [_entry(r) for r in rows]
+
+
+def usernames(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute("SELECT DISTINCT username FROM audit_log ORDER BY 1")]
+
+
+def patient_history(store: Store, patient_id: int, limit: int = 500) -> list[Entry]:
+    """Who saw or changed this patient's record, newest first (the patient's access history)."""
+    return entries(store, Filter(patient_id=patient_id, limit=limit))

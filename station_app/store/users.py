@@ -1,0 +1,335 @@
+"""Accounts in the database: first account, login with lockout, password change, deactivation.
+
+Accounts are never deleted (their entries keep their author): a person who leaves is
+deactivated. Managing accounts needs ``Permission.MANAGE_USERS`` of ``store.actor``, checked
+here, below any screen; the first head account can be created only while there is none.
+Every login, failed login, logout and account change goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+from station_app import clock
+from station_app.domain import accounts
+from station_app.domain.accounts import Actor, Permission, Role
+from station_app.i18n import N_, translate
+from station_app.store import audit, errors
+from station_app.store.database import Store, now_text
+
+
+class NotPermitted(errors.StoreError):
+    message = N_("Not allowed: the role {role} may not {permission}.")
+
+    def text(self, lang: str | None = None) -> str:
+        role = Role(self.params["role"])
+        permission = Permission(self.params["permission"])
+        return translate(self.message, lang).format(
+            role=translate(accounts.ROLE_NAMES[role], lang),
+            permission=translate(accounts.PERMISSION_NAMES[permission], lang),
+        )
+
+
+class AccountRefused(errors.StoreError):
+    """A refused account operation; the message names what is wrong."""
+
+    message = N_("The account operation was refused.")
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        super().__init__("", "", **params)
+
+
+class LoginFailed(errors.StoreError):
+    message = N_("Wrong user name or password.")
+
+
+class AccountLocked(errors.StoreError):
+    message = N_("Too many wrong passwords: this account is locked until {until}. Try again later.")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+    failed_attempts: int
+    last_failed_at: dt.datetime | None
+    last_login_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.username, self.full_name, self.role)
+
+    def locked_until(self, now: dt.datetime | None = None) -> dt.datetime | None:
+        now = now or clock.now()
+        until = accounts.locked_until(self.failed_attempts, self.last_failed_at)
+        return until if until is not None and now < until else None
+
+
+_COLUMNS = "id, username, full_name, role, active, failed_attempts, last_failed_at, last_login_at, created_at"
+
+
+def _time(text: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(text)) if text else None
+
+
+def _user(row: dict[str, object]) -> User:
+    return User(
+        id=int(row["id"]),  # type: ignore[call-overload]
+        username=str(row["username"]),
+        full_name=str(row["full_name"]),
+        role=Role(row["role"]),
+        active=bool(row["active"]),
+        failed_attempts=int(row["failed_attempts"]),  # type: ignore[call-overload]
+        last_failed_at=_time(row["last_failed_at"]),
+        last_login_at=_time(row["last_login_at"]),
+        created_at=_time(row["created_at"]) or clock.now(),
+    )
+
+
+def all_users(store: Store, active_only: bool = False) -> list[User]:
+    where = "WHERE active = 1" if active_only else ""
+    return [_user(r) for r in store.query(f"SELECT {_COLUMNS} FROM users {where} ORDER BY active DESC, username")]
+
+
+def get(store: Store, user_id: int) -> User | None:
+    rows = store.query(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,))
+    return _user(rows[0]) if rows else None
+
+
+def by_username(store: Store, username: str) -> User | None:
+    rows = store.query(f"SELECT {_COLUMNS} FROM users WHERE username = ?", (accounts.normalise_username(username),))
+    return _user(rows[0]) if rows else None
+
+
+def has_accounts(store: Store) -> bool:
+    return store.scalar("SELECT 1 FROM users WHERE active = 1 LIMIT 1") is not None
+
+
+def _check_new_account(store: Store, username: str, full_name: str, password: str, role: Role) -> None:
+    if problem := accounts.username_problem(username):
+        raise AccountRefused(problem)
+    if not full_name.strip():
+        raise AccountRefused(N_("Write the person's full name."))
+    if role not in accounts.ACCOUNT_ROLES:
+        raise AccountRefused(N_("Choose a role: nurse, head or administrator."))
+    if problem := accounts.password_problem(password, username):
+        raise AccountRefused(problem)
+    if store.scalar("SELECT 1 FROM users WHERE username = ?", (username,)) is not None:
+        raise AccountRefused(N_("The user name {username} is taken: choose another."), username=username)
+
+
+def _insert(store: Store, username: str, full_name: str, password: str, role: Role) -> User:
+    stamp = now_text()
+    cursor = store.conn.execute(
+        "INSERT INTO users (username, full_name, role, password_hash, password_changed_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (username, full_name.strip(), str(role), accounts.hash_password(password), stamp, stamp),
+    )
+    user = get(store, int(cursor.lastrowid))  # type: ignore[arg-type]
+    assert user is not None
+    audit.record(store, audit.MANAGE_USERS, ("user", user.id),
+                 {"change": "created", "username": username, "role": str(role)})
+    return user
+
+
+def create_first_head(store: Store, username: str, full_name: str, password: str) -> User:
+    """The first account of a new station (a head). Refused once any account exists."""
+    username = accounts.normalise_username(username)
+    with store.write():
+        if store.scalar("SELECT 1 FROM users LIMIT 1") is not None:
+            raise AccountRefused(N_("The station already has accounts: ask the head of station for one."))
+        _check_new_account(store, username, full_name, password, Role.HEAD)
+        return _insert(store, username, full_name, password, Role.HEAD)
+
+
+def create(store: Store, username: str, full_name: str, password: str, role: Role | str) -> User:
+    """A new account (needs MANAGE_USERS)."""
+    store.require(Permission.MANAGE_USERS)
+    username = accounts.normalise_username(username)
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise AccountRefused(N_("Choose a role: nurse, head or administrator.")) from exc
+    with store.write():
+        _check_new_account(store, username, full_name, password, role)
+        return _insert(store, username, full_name, password, role)
+
+
+def login(store: Store, username: str, password: str) -> User:
+    """Check a password; on success the store acts for that person (``store.actor``).
+
+    Five wrong passwords in a row lock the account for a few minutes (``accounts.LOCKOUT``);
+    while locked even the right password is refused. Every attempt is audited.
+    """
+    username = accounts.normalise_username(username)
+    now = clock.now()
+    rows = store.query("SELECT password_hash FROM users WHERE username = ? AND active = 1", (username,))
+    user = by_username(store, username)
+    if not rows or user is None or not user.active:
+        # Same cost as a real check, so a wrong name is not told apart by timing.
+        accounts.verify_password(password, _dummy_hash())
+        _audit_as(store, Actor(None, username[:64], "", Role.SYSTEM), audit.FAILED_LOGIN, None,
+                  {"reason": "unknown or inactive account"})
+        raise LoginFailed()
+    if (until := user.locked_until(now)) is not None:
+        _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id), {"reason": "locked"})
+        raise AccountLocked(until=until.strftime("%H:%M"))
+    ok = accounts.verify_password(password, str(rows[0]["password_hash"]))
+    with store.write():
+        if not ok:
+            expired = accounts.locked_until(user.failed_attempts, user.last_failed_at) is not None
+            attempts = 1 if expired else user.failed_attempts + 1
+            store.conn.execute(
+                "UPDATE users SET failed_attempts = ?, last_failed_at = ? WHERE id = ?",
+                (attempts, now.isoformat(sep=" ", timespec="seconds"), user.id),
+            )
+            _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id),
+                      {"reason": "wrong password", "attempt": attempts})
+        else:
+            store.conn.execute(
+                "UPDATE users SET failed_attempts = 0, last_failed_at = NULL, last_login_at = ? WHERE id = ?",
+                (now.isoformat(sep=" ", timespec="seconds"), user.id),
+            )
+            store.actor = user.actor
+            audit.record(store, audit.LOGIN, ("user", user.id))
+    if not ok:
+        if attempts >= accounts.MAX_FAILED_ATTEMPTS:
+            until = now + accounts.LOCKOUT
+            raise AccountLocked(until=until.strftime("%H:%M"))
+        raise LoginFailed()
+    return get(store, user.id) or user
+
+
+def check_password(store: Store, user_id: int, password: str) -> bool:
+    """Whether ``password`` is this person's (the idle lock); counts failures like a login."""
+    user = get(store, user_id)
+    if user is None:
+        return False
+    try:
+        previous = store.actor
+        login(store, user.username, password)
+    except (LoginFailed, AccountLocked):
+        return False
+    finally:
+        if store.actor.user_id != user_id:
+            store.actor = previous
+    return True
+
+
+def logout(store: Store) -> None:
+    if store.actor.user_id is not None:
+        audit.record(store, audit.LOGOUT, ("user", store.actor.user_id))
+    store.actor = accounts.SYSTEM
+
+
+def _audit_as(store: Store, actor: Actor, action: str, target: audit.Target, details: dict[str, object]) -> None:
+    previous = store.actor
+    store.actor = actor
+    try:
+        audit.record(store, action, target, details)
+    finally:
+        store.actor = previous
+
+
+def change_password(store: Store, user_id: int, old_password: str | None, new_password: str) -> None:
+    """Change a password: one's own (the old one is asked), or another's with MANAGE_USERS."""
+    user = get(store, user_id)
+    if user is None:
+        raise AccountRefused(N_("There is no such account."))
+    own = store.actor.user_id == user_id
+    if own:
+        stored = str(store.scalar("SELECT password_hash FROM users WHERE id = ?", (user_id,)))
+        if old_password is None or not accounts.verify_password(old_password, stored):
+            raise AccountRefused(N_("The current password is wrong."))
+    else:
+        store.require(Permission.MANAGE_USERS)
+    if problem := accounts.password_problem(new_password, user.username):
+        raise AccountRefused(problem)
+    with store.write():
+        store.conn.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_attempts = 0, last_failed_at = NULL "
+            "WHERE id = ?",
+            (accounts.hash_password(new_password), now_text(), user_id),
+        )
+        audit.record(store, audit.MANAGE_USERS, ("user", user_id),
+                     {"change": "password" if own else "password reset", "username": user.username})
+
+
+def set_role(store: Store, user_id: int, role: Role | str) -> None:
+    store.require(Permission.MANAGE_USERS)
+    role = Role(role)
+    if role not in accounts.ACCOUNT_ROLES:
+        raise AccountRefused(N_("Choose a role: nurse, head or administrator."))
+    user = get(store, user_id)
+    if user is None:
+        raise AccountRefused(N_("There is no such account."))
+    with store.write():
+        if user.role == Role.HEAD and role != Role.HEAD:
+            _keep_a_head(store, user_id)
+        store.conn.execute("UPDATE users SET role = ? WHERE id = ?", (str(role), user_id))
+        audit.record(store, audit.MANAGE_USERS, ("user", user_id),
+                     {"change": "role", "username": user.username, "from": str(user.role), "to": str(role)})
+
+
+def _keep_a_head(store: Store, leaving_id: int) -> None:
+    others = store.scalar(
+        "SELECT count(*) FROM users WHERE role = 'head' AND active = 1 AND id <> ?", (leaving_id,)
+    )
+    if not others:
+        raise AccountRefused(N_("The station must keep at least one active head account."))
+
+
+def set_active(store: Store, user_id: int, active: bool) -> None:
+    """Deactivate (or reactivate) an account; it is never deleted."""
+    store.require(Permission.MANAGE_USERS)
+    user = get(store, user_id)
+    if user is None:
+        raise AccountRefused(N_("There is no such account."))
+    if not active and user_id == store.actor.user_id:
+        raise AccountRefused(N_("You cannot deactivate your own account."))
+    with store.write():
+        if not active and user.role == Role.HEAD:
+            _keep_a_head(store, user_id)
+        store.conn.execute(
+            "UPDATE users SET active = ?, deactivated_at = ?, failed_attempts = 0, last_failed_at = NULL WHERE id = ?",
+            (int(active), None if active else now_text(), user_id),
+        )
+        audit.record(store, audit.MANAGE_USERS, ("user", user_id),
+                     {"change": "reactivated" if active else "deactivated", "username": user.username})
+
+
+def unlock(store: Store, user_id: int) -> None:
+    store.require(Permission.MANAGE_USERS)
+    with store.write():
+        store.conn.execute("UPDATE users SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?", (user_id,))
+        audit.record(store, audit.MANAGE_USERS, ("user", user_id), {"change": "unlocked"})
+
+
+# -- the idle lock ------------------------------------------------------------------------------
+IDLE_KEY = "idle_lock_minutes"
+
+
+def idle_lock_minutes(store: Store) -> int:
+    try:
+        return max(0, int(store.setting(IDLE_KEY, str(accounts.DEFAULT_IDLE_LOCK_MINUTES)) or 0))
+    except ValueError:
+        return accounts.DEFAULT_IDLE_LOCK_MINUTES
+
+
+def set_idle_lock_minutes(store: Store, minutes: int) -> None:
+    store.require(Permission.MANAGE_USERS)
+    with store.write():
+        store.set_setting(IDLE_KEY, str(max(0, int(minutes))))
+        audit.record(store, audit.MANAGE_USERS, "settings", {"idle_lock_minutes": int(minutes)})
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return accounts.hash_password("not a password of anyone")
