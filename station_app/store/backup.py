@@ -108,6 +108,7 @@ class BackupFile:
     path: Path
     made: dt.datetime
     encrypted: bool
+    sequence: int = 1  # the second backup made within the same second is "-2"…
 
     @property
     def size(self) -> int:
@@ -116,7 +117,7 @@ class BackupFile:
 
 def _pattern(db: Path) -> re.Pattern[str]:
     suffixes = "|".join(re.escape(s) for s in (PLAIN_SUFFIX, ENCRYPTED_SUFFIX))
-    return re.compile(re.escape(db.stem) + r"-(\d{8}-\d{6})(?:-\d+)?(" + suffixes + ")$")
+    return re.compile(re.escape(db.stem) + r"-(\d{8}-\d{6})(?:-(\d+))?(" + suffixes + ")$")
 
 
 def backups(folder: Path, db: Path, *, encrypted: bool | None = None) -> list[BackupFile]:
@@ -129,12 +130,12 @@ def backups(folder: Path, db: Path, *, encrypted: bool | None = None) -> list[Ba
         match = pattern.fullmatch(path.name)
         if not match or not path.is_file():
             continue
-        is_encrypted = match.group(2) == ENCRYPTED_SUFFIX
+        is_encrypted = match.group(3) == ENCRYPTED_SUFFIX
         if encrypted is not None and is_encrypted != encrypted:
             continue
         made = dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
-        found.append(BackupFile(path, made, is_encrypted))
-    return sorted(found, key=lambda b: (b.made, b.path.name), reverse=True)
+        found.append(BackupFile(path, made, is_encrypted, int(match.group(2) or 1)))
+    return sorted(found, key=lambda b: (b.made, b.sequence), reverse=True)
 
 
 def latest(folder: Path, db: Path) -> BackupFile | None:
@@ -167,7 +168,7 @@ def to_keep(files: list[BackupFile]) -> set[Path]:
         (KEEP_WEEKLY, lambda t: t.isocalendar()[:2]),
         (KEEP_MONTHLY, lambda t: (t.year, t.month)),
     ]
-    newest_first = sorted(files, key=lambda b: (b.made, b.path.name), reverse=True)
+    newest_first = sorted(files, key=lambda b: (b.made, b.sequence), reverse=True)
     for count, period in rules:
         seen: set[object] = set()
         for b in newest_first:
