@@ -261,6 +261,18 @@ def work_rows(
     return rows
 
 
+def items_open_on(store: Store, day: dt.date, rule_prefix: str = "") -> list[FollowUpItem]:
+    """The items that existed and were still open at the end of ``day`` (also those closed
+    since), for a summary "as of" a past day; ``classify(item, day)`` places each of them.
+    ``rule_prefix`` keeps one programme's items ("chronic:")."""
+    where = "f.created_on <= ? AND (f.status = 'open' OR f.closed_on > ?)"
+    params: list[object] = [day.isoformat(), day.isoformat()]
+    if rule_prefix:
+        where += " AND f.rule LIKE ?"
+        params.append(rule_prefix.replace("%", "") + "%")
+    return _items(store, where, params)
+
+
 def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()

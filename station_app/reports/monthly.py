@@ -1,0 +1,763 @@
+"""The monthly summary: a calendar month → every indicator of ``indicators.json`` with its value,
+its breakdown, the previous month's value beside it, and the ids of the records behind each
+value (a drill-down from a cell lists those patients or visits).
+
+Counting is done by SQLite (``GROUP BY`` with ``group_concat`` of the ids) over the month's rows,
+found through indexes; Python only folds the groups into cells. Ages are whole years on the
+date of the event. Chronic-disease and follow-up figures come from the follow-up store and its
+one definition of due / overdue / lost (``station_app.domain.followup.classify``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from station_app import clock
+from station_app.domain import antenatal, icd10, vaccination
+from station_app.domain.chronic import FASTING_GLUCOSE_TARGET, HYPERTENSION_THRESHOLD
+from station_app.domain.dates import add_months
+from station_app.domain.followup import (
+    _KIND_TITLES,
+    _OUTCOME_TITLES,
+    _REASON_TITLES,
+    _SECTION_TITLES,
+    Kind,
+    OutcomeKind,
+    RemovalReason,
+    Section,
+    classify,
+    days_overdue,
+)
+from station_app.i18n import N_, translate
+from station_app.reports.indicators import Definitions, Indicator, load
+from station_app.store import followups
+from station_app.store.database import Store
+from station_app.store.station import load_profile
+
+FORMAT = "tram-monthly-summary"
+FORMAT_VERSION = 1
+PROGRAMMES = ("hypertension", "diabetes")
+_PROGRAMME_TITLES = {"hypertension": N_("Hypertension"), "diabetes": N_("Diabetes")}
+MONTH_END_SECTIONS = (Section.OVERDUE, Section.AGREED, Section.LATER, Section.LOST)
+CALL_OUTCOMES = (OutcomeKind.AGREED, OutcomeKind.REMIND_LATER)
+# Removals written by the program itself (a schedule change, a closed programme), not by a call.
+SYSTEM_REMOVAL_NOTES = ("schedule", "closed", "delivered", "loss", "moved_away", "treated_elsewhere", "other")
+NO_CODE = "-"
+NO_CODE_LABEL = N_("No ICD-10 code")
+REMOVED_LABEL = N_("Removed: {reason}")
+Progress = Callable[[int, int], None]
+
+
+# -- the month ---------------------------------------------------------------------------------
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1900 <= self.year <= 9999:
+            raise ValueError(f"not a month: {self.year}-{self.month}")
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """``YYYY-MM`` (also ``MM/YYYY``)."""
+        text = text.strip()
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            return cls(int(m[1]), int(m[2]))
+        if m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
+            return cls(int(m[2]), int(m[1]))
+        raise ValueError(f"not a month: {text!r}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def next_start(self) -> dt.date:
+        return add_months(self.start, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the month."""
+        return self.next_start - dt.timedelta(days=1)
+
+    def previous(self) -> Month:
+        return Month.of(add_months(self.start, -1))
+
+    def following(self) -> Month:
+        return Month.of(self.next_start)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def period(self) -> str:
+        """The DHIS2 monthly period: ``YYYYMM``."""
+        return f"{self.year:04d}{self.month:02d}"
+
+    def display(self) -> str:
+        return f"{self.month:02d}/{self.year:04d}"
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.next_start - self.start).days)]
+
+
+# -- the summary object ------------------------------------------------------------------------
+@dataclass
+class Correction:
+    """A cell the head changed before finalising: the computed value stays visible."""
+
+    computed: int
+    corrected: int
+    by: str
+    reason: str
+    at: str
+
+
+@dataclass
+class Cell:
+    value: int = 0  # computed from the records
+    previous: int | None = None  # the previous month's computed (or corrected) value
+    chunks: list[str] = field(default_factory=list, repr=False)  # comma-separated record ids
+    correction: Correction | None = None
+
+    @property
+    def reported(self) -> int:
+        """The value the report shows and sends: the correction when there is one."""
+        return self.correction.corrected if self.correction else self.value
+
+    def record_ids(self) -> list[int]:
+        """The ids of the records behind the computed value (sorted, each once)."""
+        ids = {int(x) for chunk in self.chunks for x in chunk.split(",") if x}
+        return sorted(ids)
+
+
+@dataclass
+class Line:
+    key: str  # "" for an indicator with one line; else a chapter, a programme, an antigen…
+    label: dict[str, str]
+    cells: dict[str, Cell]
+
+
+@dataclass
+class IndicatorResult:
+    indicator: Indicator
+    columns: list[str]
+    lines: list[Line]
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+
+@dataclass
+class MonthlySummary:
+    month: Month
+    definitions_version: str
+    generated_at: str
+    station: dict[str, str]
+    blocks: list[tuple[str, dict[str, str]]]
+    indicators: list[IndicatorResult]
+    visits_per_day: list[tuple[str, int]]
+    definitions: Definitions = field(repr=False)
+
+    @property
+    def previous_month(self) -> Month:
+        return self.month.previous()
+
+    def results(self, block: str) -> list[IndicatorResult]:
+        return [r for r in self.indicators if r.indicator.block == block]
+
+    def cells(self) -> Iterable[tuple[str, Cell]]:
+        """``(key, cell)`` of every cell; a key is ``indicator/line/column``."""
+        for result in self.indicators:
+            for line in result.lines:
+                for column in result.columns:
+                    yield cell_key(result.code, line.key, column), line.cells[column]
+
+    def cell(self, key: str) -> Cell:
+        code, line_key, column = split_key(key)
+        for result in self.indicators:
+            if result.code == code:
+                for line in result.lines:
+                    if line.key == line_key:
+                        return line.cells[column]
+        raise KeyError(key)
+
+    def result(self, code: str) -> IndicatorResult:
+        return next(r for r in self.indicators if r.code == code)
+
+    def unit_of(self, key: str) -> str:
+        return self.result(split_key(key)[0]).indicator.unit
+
+    def apply_corrections(self, corrections: dict[str, Correction]) -> None:
+        for key, correction in corrections.items():
+            try:
+                self.cell(key).correction = correction
+            except KeyError:
+                continue  # a cell of an indicator that no longer exists
+
+    def top_diagnoses(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        """(code, label, visits) of the top diagnoses, for the chart."""
+        found = []
+        for result in self.indicators:
+            if result.indicator.rows == "top_diagnoses":
+                found = [(ln.key, label(ln.label), ln.cells["total"].reported) for ln in result.lines]
+        return found[:limit]
+
+    # -- JSON -------------------------------------------------------------------------------
+    def to_dict(self, records: bool = False) -> dict[str, object]:
+        """The summary as plain data (``records=True`` adds the ids behind each cell)."""
+        blocks = []
+        for code, name in self.blocks:
+            indicators = []
+            for result in self.results(code):
+                ind = result.indicator
+                rows = []
+                for line in result.lines:
+                    cells = {}
+                    for column in result.columns:
+                        c = line.cells[column]
+                        entry: dict[str, object] = {"value": c.reported, "previous": c.previous}
+                        if c.correction:
+                            entry["computed"] = c.value
+                            entry["correction"] = {
+                                "corrected": c.correction.corrected,
+                                "by": c.correction.by,
+                                "reason": c.correction.reason,
+                                "at": c.correction.at,
+                            }
+                        if records:
+                            entry["records"] = c.record_ids()
+                        cells[column] = entry
+                    rows.append({"key": line.key, "label": line.label, "cells": cells})
+                indicators.append(
+                    {
+                        "code": ind.code,
+                        "name": ind.name,
+                        "definition": ind.definition,
+                        "unit": ind.unit,
+                        "columns": result.columns,
+                        "rows": rows,
+                    }
+                )
+            blocks.append({"code": code, "name": name, "indicators": indicators})
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "period": self.month.key,
+            "previous_period": self.previous_month.key,
+            "definitions_version": self.definitions_version,
+            "generated_at": self.generated_at,
+            "station": self.station,
+            "blocks": blocks,
+            "visits_per_day": [{"date": day, "visits": n} for day, n in self.visits_per_day],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, definitions: Definitions | None = None) -> MonthlySummary:
+        """A summary read back from :meth:`to_dict` (a stored snapshot)."""
+        defs = definitions or load()
+        known = {ind.code: ind for ind in defs.indicators()}
+        blocks, results = [], []
+        for block in data["blocks"]:
+            blocks.append((block["code"], block["name"]))
+            for item in block["indicators"]:
+                ind = known.get(item["code"]) or Indicator(
+                    code=item["code"], block=block["code"], rows="single", unit=item["unit"], dimensions=(),
+                    name=item["name"], definition=item["definition"], valid_from=dt.date.min, valid_to=None,
+                    options={},
+                )
+                lines = []
+                for row in item["rows"]:
+                    cells = {}
+                    for column, entry in row["cells"].items():
+                        computed = entry.get("computed", entry["value"])
+                        correction = None
+                        if "correction" in entry:
+                            fix = entry["correction"]
+                            correction = Correction(computed, fix["corrected"], fix["by"], fix["reason"], fix["at"])
+                        chunks = [",".join(str(i) for i in entry.get("records", []))]
+                        cells[column] = Cell(computed, entry.get("previous"), chunks, correction)
+                    lines.append(Line(row["key"], row["label"], cells))
+                results.append(IndicatorResult(ind, list(item["columns"]), lines))
+        return cls(
+            month=Month.parse(data["period"]),
+            definitions_version=data["definitions_version"],
+            generated_at=data["generated_at"],
+            station=dict(data["station"]),
+            blocks=blocks,
+            indicators=results,
+            visits_per_day=[(d["date"], int(d["visits"])) for d in data["visits_per_day"]],
+            definitions=defs,
+        )
+
+
+def cell_key(code: str, line: str, column: str) -> str:
+    return f"{code}/{line}/{column}"
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    code, line, column = key.split("/", 2)
+    return code, line, column
+
+
+def label(names: dict[str, str], lang: str | None = None) -> str:
+    from station_app.reports.indicators import pick
+
+    return pick(names, lang)
+
+
+def both(source: str, context: str | None = None) -> dict[str, str]:
+    """A catalogue string in both languages."""
+    return {"vi": translate(source, "vi", context), "en": source}
+
+
+# -- counting ----------------------------------------------------------------------------------
+# (indicator code, line key) → column → [count, id chunks]
+Counts = dict[tuple[str, str], dict[str, list]]
+
+
+def _age(date_sql: str, alias: str = "p") -> str:
+    """SQL for whole years between the patient's birth (its midpoint when partial: 1 July for a
+    year alone, the 15th for a month and year) and the date in ``date_sql``; NULL when unknown."""
+    month = f"coalesce({alias}.birth_month, 7)"
+    day = f"coalesce({alias}.birth_day, CASE WHEN {alias}.birth_month IS NULL THEN 1 ELSE 15 END)"
+    return (
+        f"max(CAST(substr({date_sql}, 1, 4) AS INTEGER) - {alias}.birth_year"
+        f" - (printf('%02d-%02d', {month}, {day}) > substr({date_sql}, 6, 5)), 0)"
+    )
+
+
+class _Counter:
+    def __init__(self, store: Store, month: Month, defs: Definitions) -> None:
+        self.store = store
+        self.month = month
+        self.defs = defs
+        self.counts: Counts = {}
+        self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
+        self._open_items: list | None = None
+        self.start = month.start.isoformat()
+        self.next = month.next_start.isoformat()
+        self.end = month.end
+        self._dims = {ind.code: ind.dimensions for ind in defs.indicators()}
+        self._patient_index = self._has_index("patients_report")
+        self._visit_index = self._has_index("visits_report")
+
+    def _has_index(self, name: str) -> bool:
+        return bool(self.store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)))
+
+    def rows(self, sql: str, params: Iterable[object] | dict[str, object] = ()) -> list[tuple]:
+        return self.store.conn.execute(sql, params if isinstance(params, dict) else list(params)).fetchall()
+
+    def add(self, code: str, line: str, count: int, ids: str | None, sex: str | None = None,
+            age: int | None = None) -> None:
+        """Count ``count`` records (ids comma-separated) in a line, by sex and age at the event."""
+        slot = self._raw.get((code, line, sex, age))
+        if slot is None:
+            slot = self._raw[(code, line, sex, age)] = [0, []]
+        slot[0] += count
+        if ids:
+            slot[1].append(ids)
+
+    def finish(self) -> Counts:
+        """Fold the (indicator, line, sex, age) groups into the cells of each column."""
+        for (code, line, sex, age), (count, chunks) in self._raw.items():
+            columns = ["total"]
+            dims = self._dims.get(code, ())
+            if "sex" in dims and sex in ("1", "2"):
+                columns.append(f"sex:{sex}")
+            if "age" in dims and age is not None:
+                columns += [f"age:{b.key}" for b in self.defs.age_bands if b.contains(age)]
+            table = self.counts.setdefault((code, line), {})
+            for column in columns:
+                cell = table.setdefault(column, [0, []])
+                cell[0] += count
+                cell[1].extend(chunks)
+        self._raw.clear()
+        return self.counts
+
+    def open_items(self, rule: str = "") -> list:
+        """The follow-up items open at the month's end (loaded once), of one programme's rule."""
+        if self._open_items is None:
+            items = followups.items_open_on(self.store, self.end)
+            rules: dict[int, str] = {}
+            ids = [int(item.id) for item in items]  # type: ignore[arg-type]
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                rules.update(self.rows(f"SELECT id, rule FROM followups WHERE id IN ({','.join('?' * len(chunk))})",
+                                       chunk))
+            self._open_items = [(item, rules.get(item.id, "")) for item in items]
+        return [item for item, item_rule in self._open_items if not rule or item_rule == rule]
+
+    @property
+    def _patients(self) -> str:
+        return "patients p INDEXED BY patients_report" if self._patient_index else "patients p"
+
+    # -- visits: consultations, morbidity, antenatal and tetanus visits ------------------------
+    def visits(self) -> None:
+        emergency = tuple(p.upper() for p in self.defs.emergency_prefixes)
+        notifiable = [(key, tuple(c.upper() for c in codes)) for key, codes, _ in self.defs.notifiable]
+        chapters = icd10.load_chapters()
+        rows = self.rows(
+            f"SELECT upper(v.diagnosis_code), v.insurance_paid, v.antenatal, v.tetanus, p.sex, "
+            f"{_age('v.visit_at')}, count(*), group_concat(v.id) "
+            f"FROM visits v JOIN {self._patients} ON p.id = v.patient_id "
+            "WHERE v.visit_at >= ? AND v.visit_at < ? GROUP BY 1, 2, 3, 4, 5, 6",
+            (self.start, self.next),
+        )
+        targets: dict[str, list[tuple[str, str]]] = {}
+        for code, insured, anc, tetanus, sex, age, count, ids in rows:
+            code = (code or "").strip()
+            found = targets.get(code)
+            if found is None:
+                found = targets[code] = [("consult.visits", "")]
+                category = code[:3]
+                if code.startswith(emergency) and code:
+                    found.append(("consult.emergencies", ""))
+                chapter = next((c.chapter for c in chapters if c.contains(category)), NO_CODE) if code else NO_CODE
+                found.append(("morb.chapters", chapter))
+                if code:
+                    found.append(("morb.top10", category))
+                    found += [("morb.notifiable", key) for key, prefixes in notifiable if code.startswith(prefixes)]
+            for indicator, line in found:
+                self.add(indicator, line, count, ids, sex, age)
+            if insured:
+                self.add("consult.insured", "", count, ids, sex, age)
+            if anc:
+                self.add("mch.anc_visits", "", count, ids)
+            if tetanus:
+                self.add("epi.tetanus_pregnant", "", count, ids)
+
+    def visits_per_day(self) -> list[tuple[str, int]]:
+        found = dict(
+            self.rows(
+                "SELECT substr(visit_at, 1, 10), count(*) FROM visits WHERE visit_at >= ? AND visit_at < ? GROUP BY 1",
+                (self.start, self.next),
+            )
+        )
+        return [(d.isoformat(), int(found.get(d.isoformat(), 0))) for d in self.month.days()]
+
+    # -- people and referrals ------------------------------------------------------------------
+    def people(self) -> None:
+        for sex, age, count, ids in self.rows(
+            f"SELECT p.sex, {_age('p.created_at')}, count(*), group_concat(p.id) FROM patients p "
+            "WHERE p.created_at >= ? AND p.created_at < ? GROUP BY 1, 2",
+            (self.start, self.next),
+        ):
+            self.add("consult.new_patients", "", count, ids, sex, age)
+        for sex, age, count, ids in self.rows(
+            f"SELECT p.sex, {_age('p.deceased_date')}, count(*), group_concat(p.id) FROM patients p "
+            "WHERE p.deceased_date >= ? AND p.deceased_date < ? GROUP BY 1, 2",
+            (self.start, self.next),
+        ):
+            self.add("consult.deaths", "", count, ids, sex, age)
+        for column, code in (("issued_at", "consult.referrals"), ("feedback_on", "consult.referral_feedback")):
+            for sex, age, count, ids in self.rows(
+                f"SELECT p.sex, {_age('r.' + column)}, count(*), group_concat(r.id) FROM referrals r "
+                f"JOIN patients p ON p.id = r.patient_id WHERE r.status = 'issued' AND r.{column} >= ? "
+                f"AND r.{column} < ? GROUP BY 1, 2",
+                (self.start, self.next),
+            ):
+                self.add(code, "", count, ids, sex, age)
+
+    # -- chronic disease -----------------------------------------------------------------------
+    def chronic(self) -> None:
+        end, start, nxt = self.end.isoformat(), self.start, self.next
+        programmes = ",".join(f"'{p}'" for p in PROGRAMMES)
+        managed = (
+            f"e.programme IN ({programmes}) AND e.enrolled_on <= :end AND (e.closed_on IS NULL OR e.closed_on > :end)"
+        )
+        sys_bp, dia_bp = HYPERTENSION_THRESHOLD
+        params = {"end": end, "start": start, "next": nxt, "sys": sys_bp, "dia": dia_bp,
+                  "glucose": FASTING_GLUCOSE_TARGET}
+        rows = self.rows(
+            "SELECT programme, ok, seen, count(*), group_concat(id) FROM ("
+            " SELECT e.id, e.programme,"
+            " CASE e.programme WHEN 'hypertension' THEN"
+            "  (SELECT v.bp_systolic < :sys AND v.bp_diastolic < :dia FROM visits v WHERE v.patient_id = e.patient_id"
+            "   AND v.bp_systolic IS NOT NULL AND v.visit_at < :next ORDER BY v.visit_at DESC LIMIT 1)"
+            " ELSE (SELECT v.glucose < :glucose FROM visits v WHERE v.patient_id = e.patient_id"
+            "   AND v.glucose IS NOT NULL AND v.visit_at < :next ORDER BY v.visit_at DESC LIMIT 1) END AS ok,"
+            " EXISTS (SELECT 1 FROM visits v WHERE v.patient_id = e.patient_id AND v.visit_at >= :start"
+            "   AND v.visit_at < :next) AS seen"
+            f" FROM enrolments e WHERE {managed}) GROUP BY 1, 2, 3",
+            params,
+        )
+        for programme, ok, seen, count, ids in rows:
+            self.add("ncd.managed", programme, count, ids)
+            if ok:
+                self.add("ncd.controlled", programme, count, ids)
+            if seen:
+                self.add("ncd.seen", programme, count, ids)
+        for programme, count, ids in self.rows(
+            f"SELECT programme, count(*), group_concat(id) FROM enrolments WHERE programme IN ({programmes}) "
+            "AND detected_on >= ? AND detected_on < ? GROUP BY 1",
+            (start, nxt),
+        ):
+            self.add("ncd.new", programme, count, ids)
+        # Overdue and lost: the follow-up list's own classification of each refill item on the
+        # month's last day; a patient counts by their latest refill appointment.
+        enrolment_of = {
+            (programme, pid): eid
+            for eid, programme, pid in self.rows(
+                f"SELECT e.id, e.programme, e.patient_id FROM enrolments e WHERE {managed}", {"end": end}
+            )
+        }
+        min_days = int(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31))
+        for programme in PROGRAMMES:
+            latest: dict[int, object] = {}
+            for item in self.open_items(f"chronic:{programme}"):
+                pid = int(item.patient_id)
+                if (programme, pid) not in enrolment_of:
+                    continue
+                if pid not in latest or item.due_date > latest[pid].due_date:  # type: ignore[attr-defined]
+                    latest[pid] = item
+            overdue, lost = [], []
+            for pid, item in latest.items():
+                section = classify(item, self.end)  # type: ignore[arg-type]
+                if section is Section.LOST:
+                    lost.append(enrolment_of[(programme, pid)])
+                elif section in (Section.OVERDUE, Section.AGREED, Section.LATER) and days_overdue(
+                    item, self.end  # type: ignore[arg-type]
+                ) >= min_days:
+                    overdue.append(enrolment_of[(programme, pid)])
+            self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)))
+            self.add("ncd.lost", programme, len(lost), ",".join(map(str, lost)))
+
+    # -- mother and child ----------------------------------------------------------------------
+    def maternal(self) -> None:
+        for count, ids in self.rows(
+            "SELECT count(*), group_concat(id) FROM enrolments WHERE programme = 'antenatal' "
+            "AND enrolled_on >= ? AND enrolled_on < ?",
+            (self.start, self.next),
+        ):
+            self.add("mch.pregnancies", "", count, ids)
+        deliveries = self.rows(
+            "SELECT id, patient_id, enrolled_on, edd, closed_on FROM enrolments WHERE programme = 'antenatal' "
+            "AND closure = ? AND closed_on >= ? AND closed_on < ? ORDER BY id",
+            (antenatal.Closure.DELIVERED.value, self.start, self.next),
+        )
+        self.add("mch.deliveries", "", len(deliveries), ",".join(str(r[0]) for r in deliveries))
+        complete, postnatal = [], []
+        days = self.defs.postnatal_days
+        for eid, pid, enrolled_on, edd, closed_on in deliveries:
+            delivered = dt.date.fromisoformat(closed_on)
+            if edd:
+                pregnancy = antenatal.Pregnancy(dt.date.fromisoformat(enrolled_on), dt.date.fromisoformat(edd))
+                seen = [
+                    dt.date.fromisoformat(r[0][:10])
+                    for r in self.rows(
+                        "SELECT visit_at FROM visits WHERE patient_id = ? AND antenatal = 1 AND visit_at >= ? "
+                        "AND visit_at < ?",
+                        (pid, pregnancy.dating_lmp.isoformat(), (delivered + dt.timedelta(days=1)).isoformat()),
+                    )
+                ]
+                trimesters = {pregnancy.gestational_age(day).trimester for day in seen}
+                if len(seen) >= 4 and trimesters >= {1, 2, 3}:
+                    complete.append(eid)
+            if self.store.scalar(
+                "SELECT 1 FROM visits WHERE patient_id = ? AND visit_at >= ? AND visit_at < ? AND antenatal = 0",
+                (pid, delivered.isoformat(), (delivered + dt.timedelta(days=days + 1)).isoformat()),
+            ):
+                postnatal.append(eid)
+        self.add("mch.anc4_3t", "", len(complete), ",".join(map(str, complete)))
+        self.add("mch.postnatal_w1", "", len(postnatal), ",".join(map(str, postnatal)))
+
+    # -- immunisation --------------------------------------------------------------------------
+    def immunisation(self) -> None:
+        for series, count, ids in self.rows(
+            "SELECT series, count(*), group_concat(id) FROM vaccine_doses WHERE given_on >= ? AND given_on < ? "
+            "AND from_booklet = 0 GROUP BY 1",
+            (self.start, self.next),
+        ):
+            self.add("epi.doses", series, count, ids)
+        required = self.defs.fully_immunised
+        marks = ",".join("?" * len(required))
+        candidates = [
+            r[0]
+            for r in self.rows(
+                f"SELECT DISTINCT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ? "
+                f"AND series IN ({marks})",
+                (self.start, self.next, *required),
+            )
+        ]
+        complete = []
+        for start in range(0, len(candidates), 500):
+            chunk = candidates[start : start + 500]
+            births = {
+                r[0]: dt.date(r[1], r[2], r[3])
+                for r in self.rows(
+                    "SELECT id, birth_year, birth_month, birth_day FROM patients "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) AND birth_day IS NOT NULL",
+                    chunk,
+                )
+            }
+            doses: dict[int, dict[tuple[str, int], dt.date]] = {}
+            for pid, series, dose, given_on in self.rows(
+                f"SELECT patient_id, series, dose, given_on FROM vaccine_doses WHERE series IN ({marks}) "
+                f"AND patient_id IN ({','.join('?' * len(chunk))})",
+                (*required, *chunk),
+            ):
+                day = dt.date.fromisoformat(given_on)
+                mine = doses.setdefault(pid, {})
+                mine[(series, dose)] = min(day, mine.get((series, dose), day))
+            for pid, given in doses.items():
+                wanted = [(s, n) for s, top in required.items() for n in range(1, top + 1)]
+                if pid not in births or any(w not in given for w in wanted):
+                    continue
+                last = max(given[w] for w in wanted)
+                first_birthday = add_months(births[pid], 12)
+                if self.month.start <= last <= self.end and last < first_birthday:
+                    complete.append(pid)
+        self.add("epi.full_u1", "", len(complete), ",".join(map(str, sorted(complete))))
+        for count, ids in self.rows(
+            "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
+            "WHERE d.series = 'hepb0' AND d.given_on >= ? AND d.given_on < ? AND p.birth_day IS NOT NULL "
+            "AND julianday(d.given_on) - julianday(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, "
+            "p.birth_day)) BETWEEN 0 AND 1",
+            (self.start, self.next),
+        ):
+            self.add("epi.hepb_24h", "", count, ids)
+
+    # -- follow-up work ------------------------------------------------------------------------
+    def follow_up(self) -> None:
+        for kind, count, ids in self.rows(
+            "SELECT kind, count(*), group_concat(id) FROM followups WHERE due_date >= ? AND due_date < ? GROUP BY 1",
+            (self.start, self.next),
+        ):
+            self.add("fu.due", kind, count, ids)
+        for kind, count, ids in self.rows(
+            "SELECT kind, count(*), group_concat(id) FROM followups WHERE status = 'done' AND closed_on >= ? "
+            "AND closed_on < ? GROUP BY 1",
+            (self.start, self.next),
+        ):
+            self.add("fu.done", kind, count, ids)
+        sections: dict[Section, list[int]] = {s: [] for s in MONTH_END_SECTIONS}
+        for item in self.open_items():
+            section = classify(item, self.end)
+            if section in sections:
+                sections[section].append(int(item.id))  # type: ignore[arg-type]
+        for section, ids in sections.items():
+            self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)))
+        notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
+        for kind, reason, count, ids in self.rows(
+            "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
+            "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'removed') "
+            f"AND NOT (kind = 'removed' AND coalesce(reason, '') IN ('', 'other') AND note IN ({notes})) GROUP BY 1, 2",
+            (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
+        ):
+            self.add("fu.outcomes", kind if kind != "removed" else f"removed:{reason or 'other'}", count, ids)
+
+
+# -- lines of each indicator -------------------------------------------------------------------
+def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Counts) -> list[tuple[str, dict[str, str]]]:
+    kind = ind.rows
+    if kind == "single":
+        return [("", dict(ind.name))]
+    if kind == "icd_chapter":
+        lines = [(c.chapter, {"vi": f"{c.chapter}. {c.name_vi}", "en": f"{c.chapter}. {c.name_en}"})
+                 for c in icd10.load_chapters()]
+        return [*lines, (NO_CODE, both(NO_CODE_LABEL))]
+    if kind == "top_diagnoses":
+        limit = int(ind.options.get("top", 10))  # type: ignore[call-overload]
+        ranked = sorted(
+            ((line, table["total"][0]) for (code, line), table in current.items() if code == ind.code),
+            key=lambda pair: (-pair[1], pair[0]),
+        )[:limit]
+        names = {}
+        for code, name_vi, name_en in store.conn.execute(
+            f"SELECT code, name_vi, name_en FROM icd10 WHERE code IN ({','.join('?' * len(ranked))})",
+            [c for c, _ in ranked],
+        ):
+            names[code] = {"vi": f"{code} {name_vi}", "en": f"{code} {name_en}"}
+        return [(c, names.get(c, {"vi": c, "en": c})) for c, _ in ranked]
+    if kind == "notifiable":
+        return [(key, dict(name)) for key, _, name in defs.notifiable]
+    if kind == "programme":
+        return [(p, both(_PROGRAMME_TITLES[p])) for p in PROGRAMMES]
+    if kind == "antigen":
+        return [(s.key, {"vi": s.name("vi"), "en": s.name("en")}) for s in vaccination.load_schedule().series]
+    if kind == "followup_kind":
+        return [(k.value, both(_KIND_TITLES[k])) for k in Kind]
+    if kind == "section":
+        return [(s.value, both(_SECTION_TITLES[s])) for s in MONTH_END_SECTIONS]
+    if kind == "outcome":
+        lines = [(o.value, both(_OUTCOME_TITLES[o])) for o in CALL_OUTCOMES]
+        for reason in RemovalReason:
+            text = {lang: translate(REMOVED_LABEL, lang).format(reason=translate(_REASON_TITLES[reason], lang))
+                    for lang in ("vi", "en")}
+            lines.append((f"removed:{reason.value}", text))
+        return lines
+    raise ValueError(f"unknown kind of lines {kind!r} for {ind.code}")
+
+
+def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int
+           ) -> tuple[Counts, list[tuple[str, int]]]:
+    counter = _Counter(store, month, defs)
+    parts = (counter.visits, counter.people, counter.chronic, counter.maternal, counter.immunisation,
+             counter.follow_up)
+    for number, part in enumerate(parts, start=1):
+        part()
+        if progress:
+            progress(step + number, steps)
+    return counter.finish(), counter.visits_per_day()
+
+
+def compute(store: Store, month: Month, progress: Progress | None = None,
+            definitions: Definitions | None = None) -> MonthlySummary:
+    """The draft summary of ``month`` (with the previous month beside each value)."""
+    defs = definitions or load()
+    own = not store.conn.in_transaction
+    if own:
+        store.conn.execute("BEGIN")  # one read snapshot for both months
+    try:
+        current, per_day = _count(store, month, defs, progress, 0, 12)
+        previous, _ = _count(store, month.previous(), defs, progress, 6, 12)
+    finally:
+        if own:
+            store.conn.execute("COMMIT")
+    results = []
+    indicators = defs.indicators(month.start)
+    for ind in indicators:
+        columns = defs.columns(ind)
+        lines = []
+        for key, names in _fixed_lines(store, ind, defs, current):
+            now = current.get((ind.code, key), {})
+            before = previous.get((ind.code, key), {})
+            cells = {}
+            for column in columns:
+                count, chunks = now.get(column, [0, []])
+                cells[column] = Cell(int(count), int(before.get(column, [0])[0]), list(chunks))
+            lines.append(Line(key, names, cells))
+        results.append(IndicatorResult(ind, columns, lines))
+    used = {ind.block for ind in indicators}
+    profile = load_profile(store)
+    station = {
+        "name": profile.name,
+        "governing_body": profile.governing_body,
+        "commune": profile.commune,
+        "province": profile.province,
+        "facility_code": profile.facility_code,
+        "address": profile.address,
+        "head_name": profile.head_name,
+        "head_title": profile.head_title,
+    }
+    return MonthlySummary(
+        month=month,
+        definitions_version=defs.version,
+        generated_at=clock.now().isoformat(sep=" ", timespec="seconds"),
+        station=station,
+        blocks=[(b.code, dict(b.name)) for b in defs.blocks if b.code in used],
+        indicators=results,
+        visits_per_day=per_day,
+        definitions=defs,
+    )
