@@ -362,4 +362,64 @@ def m0004_accounts_audit(db: Database) -> None:
     )
     _version(db, 4)
 
+
+@migrations(name="0005_monthly_reports")
+def m0005_monthly_reports(db: Database) -> None:
+    """Monthly reports: draft → final. A finalised month keeps a snapshot as sent (never changed
+    or deleted; reopening adds who, when and why to it), and every corrected cell keeps its
+    computed value, the corrected one, who and why. Covering indexes let a month be counted
+    without reading the visits' full rows."""
+    _run(
+        db,
+        """
+        CREATE TABLE monthly_reports (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'final')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE report_snapshots (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES monthly_reports (id),
+            version INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            finalised_at TEXT NOT NULL,
+            finalised_by TEXT NOT NULL,
+            user_id INTEGER,
+            reopened_at TEXT,
+            reopened_by TEXT,
+            reopen_reason TEXT,
+            UNIQUE (report_id, version)
+        );
+        CREATE TRIGGER report_snapshots_frozen BEFORE UPDATE OF report_id, version, data, finalised_at,
+            finalised_by, user_id ON report_snapshots
+        BEGIN SELECT RAISE(ABORT, 'a finalised report is kept as sent'); END;
+        CREATE TRIGGER report_snapshots_kept BEFORE DELETE ON report_snapshots
+        BEGIN SELECT RAISE(ABORT, 'a finalised report is kept as sent'); END;
+
+        CREATE TABLE report_corrections (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES monthly_reports (id),
+            cell TEXT NOT NULL,
+            computed INTEGER NOT NULL,
+            corrected INTEGER,
+            reason TEXT NOT NULL,
+            by_name TEXT NOT NULL,
+            user_id INTEGER,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX report_corrections_cell ON report_corrections (report_id, cell, id);
+
+        CREATE INDEX visits_report ON visits (visit_at, patient_id, diagnosis_code, insurance_paid, antenatal, tetanus);
+        CREATE INDEX visits_readings ON visits (patient_id, visit_at, bp_systolic, bp_diastolic, glucose);
+        CREATE INDEX patients_report ON patients (id, sex, birth_year, birth_month, birth_day);
+        CREATE INDEX patients_deceased ON patients (deceased_date) WHERE deceased_date IS NOT NULL;
+        CREATE INDEX followups_due ON followups (due_date);
+        CREATE INDEX followup_outcomes_recorded ON followup_outcomes (recorded_at)
+        """,
+    )
+    _version(db, 5)
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,114 @@
+"""Draft → final in the database: corrections keep the computed value, who and why; a final
+report stays as sent when records change later; only the head finalises or reopens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from station_app import clock
+from station_app.domain.accounts import Actor, Role
+from station_app.domain.visit import Visit
+from station_app.reports.monthly import Month
+from station_app.store import audit, reports, visits
+from station_app.store.users import NotPermitted
+
+MARCH, FEBRUARY = Month(2026, 3), Month(2026, 2)
+HEAD = Actor(1, "thu", "Nguyễn Thị Thu", Role.HEAD)
+NURSE = Actor(2, "lan", "Trần Thị Lan", Role.NURSE)
+
+
+@pytest.fixture
+def head(march):
+    march.actor = HEAD
+    return march
+
+
+def test_a_correction_keeps_the_computed_value_who_and_why(head) -> None:
+    draft = reports.draft(head, MARCH)
+    fix = reports.correct(head, draft, "consult.visits//total", 9, "Một lượt khám ghi trên sổ giấy")
+    assert (fix.computed, fix.corrected, fix.by) == (8, 9, "Nguyễn Thị Thu")
+    again = reports.draft(head, MARCH)
+    cell = again.cell("consult.visits//total")
+    assert (cell.value, cell.reported, cell.correction.reason) == (8, 9, "Một lượt khám ghi trên sổ giấy")
+    reports.correct(head, again, "consult.visits//total", None, "Đã nhập lượt khám vào máy")
+    assert reports.draft(head, MARCH).cell("consult.visits//total").correction is None
+    assert [h["corrected"] for h in reports.correction_history(head, MARCH)] == [9, None]
+
+
+def test_bad_corrections_are_refused_with_a_message(head) -> None:
+    draft = reports.draft(head, MARCH)
+    with pytest.raises(reports.ReasonMissing) as caught:
+        reports.correct(head, draft, "consult.visits//total", 9, "  ")
+    assert caught.value.text("vi") == "Ghi lý do."
+    with pytest.raises(reports.BadValue):
+        reports.correct(head, draft, "consult.visits//total", -1, "sai")
+    with pytest.raises(reports.UnknownCell):
+        reports.correct(head, draft, "consult.nothing//total", 1, "sai")
+
+
+def test_the_final_report_stays_as_sent_when_visits_change_later(head, march_ids) -> None:
+    draft = reports.draft(head, MARCH)
+    reports.correct(head, draft, "consult.emergencies//total", 2, "Cấp cứu chuyển thẳng, không ghi sổ")
+    snapshot = reports.finalise(head, draft)
+    assert snapshot.version == 1 and reports.state(head, MARCH).is_final
+    # A late visit entered for March, and a diagnosis changed, after the report was sent.
+    with clock.pinned(dt.datetime(2026, 4, 10, 9, 0)):
+        late = Visit(march_ids["an"], dt.datetime(2026, 3, 15, 9, 0), complaint="Ho", diagnosis_code="J20.9")
+        visits.insert(head, late)
+    head.conn.execute("UPDATE visits SET diagnosis_code = 'J20.9' WHERE id = ?", (march_ids["v_em"],))
+    sent = reports.final_summary(head, MARCH)
+    assert sent.cell("consult.visits//total").reported == 8
+    assert sent.cell("consult.emergencies//total").value == 1
+    assert sent.cell("consult.emergencies//total").reported == 2
+    assert sent.cell("consult.visits//age:lt5").record_ids() == [march_ids["v_binh_4"]]
+    assert reports.current(head, MARCH)[1] == reports.FINAL
+    fresh = reports.compute(head, MARCH)
+    assert fresh.cell("consult.visits//total").value == 9 and fresh.cell("consult.emergencies//total").value == 0
+    with pytest.raises(reports.ReportIsFinal):
+        reports.correct(head, fresh, "consult.visits//total", 3, "x")
+    with pytest.raises(reports.ReportIsFinal):
+        reports.finalise(head, fresh)
+
+
+def test_reopen_needs_the_head_and_a_reason_and_keeps_the_old_snapshot(head) -> None:
+    reports.finalise(head, reports.draft(head, MARCH))
+    with pytest.raises(reports.ReasonMissing):
+        reports.reopen(head, MARCH, "")
+    head.actor = NURSE
+    with pytest.raises(NotPermitted):
+        reports.reopen(head, MARCH, "Sai số liệu")
+    head.actor = HEAD
+    reports.reopen(head, MARCH, "Huyện yêu cầu sửa số lượt khám")
+    assert reports.state(head, MARCH).status == reports.DRAFT
+    reports.finalise(head, reports.draft(head, MARCH))
+    versions = reports.state(head, MARCH).snapshots
+    assert [s.version for s in versions] == [2, 1]
+    assert versions[1].reopen_reason == "Huyện yêu cầu sửa số lượt khám" and versions[1].reopened_by == "Nguyễn Thị Thu"
+    assert versions[0].reopened_at is None
+    assert reports.final_summary(head, MARCH, version=1).month == MARCH
+    with pytest.raises(Exception, match="kept as sent"):
+        head.conn.execute("DELETE FROM report_snapshots")
+
+
+def test_only_the_head_finalises_and_it_is_audited(march) -> None:
+    march.actor = NURSE
+    draft = reports.draft(march, MARCH)
+    with pytest.raises(NotPermitted):
+        reports.finalise(march, draft)
+    with pytest.raises(NotPermitted):
+        reports.correct(march, draft, "consult.visits//total", 9, "x")
+    march.actor = HEAD
+    reports.finalise(march, draft)
+    entries = [e for e in audit.entries(march) if e.action == audit.FINALISE_REPORT]
+    assert len(entries) == 1 and entries[0].username == "thu" and entries[0].target_id == "2026-03"
+
+
+def test_the_previous_month_beside_is_the_value_sent(head) -> None:
+    february = reports.draft(head, FEBRUARY)
+    assert february.cell("consult.visits//total").value == 2
+    reports.correct(head, february, "consult.visits//total", 3, "Lượt khám ghi muộn")
+    reports.finalise(head, february)
+    assert reports.draft(head, MARCH).cell("consult.visits//total").previous == 3
+    assert [s.period for s in reports.finalised(head)] == ["2026-02"]
