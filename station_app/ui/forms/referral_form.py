@@ -60,6 +60,8 @@ REASONS = (
     ("1b", N_("1b) Eligible: beyond what this facility can provide")),
     ("2", N_("2) At the request of the patient or the patient's legal representative")),
 )
+# Problems of a field shown in the box of the row it sits in: field -> box.
+SHOWN_IN = {"icd_main": "diagnosis", "insurance_validity_unknown": "insurance_expired"}
 # Usual means of transport (the field stays free text).
 TRANSPORT = (N_("Family motorbike"), N_("Ambulance"), N_("Taxi"), N_("On foot / by themselves"))
 
@@ -185,7 +187,8 @@ class ReferralForm(QDialog):
 
         # -- examined and treated before -------------------------------------------------------
         earlier = QGroupBox(tr("Examined and treated before"))
-        egrid = QGridLayout(earlier)
+        earlier_rows = QWidget()
+        egrid = QGridLayout(earlier_rows)
         self.earlier: list[tuple[QLineEdit, DateEdit, DateEdit]] = []
         for index in range(2):
             place, start, end = QLineEdit(), DateEdit(), DateEdit()
@@ -200,10 +203,9 @@ class ReferralForm(QDialog):
             egrid.addWidget(end, index, 5)
             self.earlier.append((place, start, end))
         egrid.setColumnStretch(1, 1)
-        self.earlier_problem = FieldBox(QWidget())
-        self.boxes["earlier_treatments"] = self.earlier_problem
-        self.earlier_problem.editor.setFocusProxy(self.earlier[0][0])
-        egrid.addWidget(self.earlier_problem, 2, 0, 1, 6)
+        egrid.setContentsMargins(0, 0, 0, 0)
+        earlier_rows.setFocusProxy(self.earlier[0][0])
+        QVBoxLayout(earlier).addWidget(box("earlier_treatments", earlier_rows))
 
         # -- clinical summary ------------------------------------------------------------------
         self.clinical_signs = TextBox(2)
@@ -230,9 +232,6 @@ class ReferralForm(QDialog):
         sform.addRow(tr("Clinical signs"), box("clinical_signs", self.clinical_signs))
         sform.addRow(tr("Main test results"), box("test_results", self.test_results))
         sform.addRow(tr("Diagnosis") + " *", box("diagnosis", diagnosis_row))
-        self.boxes["icd_main"] = FieldBox(QWidget())
-        self.boxes["icd_main"].editor.setFocusProxy(self.icd_main)
-        sform.addRow("", self.boxes["icd_main"])
         sform.addRow(tr("Procedures done (if any)"), box("procedures", self.procedures))
         sform.addRow(tr("Main treatment and drugs used"), box("treatment", self.treatment))
         sform.addRow(tr("Condition at transfer"), box("condition", self.condition))
@@ -435,7 +434,7 @@ class ReferralForm(QDialog):
                      "occupation", "workplace", "insurance_no", "insurance_valid_to", "diagnosis", "icd_main",
                      "escort_name", "escort_title", "signer_name", "signer_title", "signed_on"):
             getattr(self, name).textChanged.connect(lambda _t, n=name: touch(n))
-        self.icd_extra.textChanged.connect(lambda _t: touch("icd_main"))
+        self.icd_extra.textChanged.connect(lambda _t: touch("icd_main"))  # shown with the diagnosis
         for name in ("clinical_signs", "test_results", "procedures", "treatment", "condition", "direction"):
             getattr(self, name).textChanged.connect(lambda n=name: touch(n))
         for check in (self.insurance_expired, self.insurance_validity_unknown):
@@ -573,26 +572,33 @@ class ReferralForm(QDialog):
         seen = {p.field for p in problems}
         problems += [p for p in validate(r) if p.field not in seen or p.field == "icd_main"]
         for name, field_box in self.boxes.items():
-            mine = [p for p in problems if p.field == name]
-            field_box.set_problems(mine if show_all or name in self._touched else [])
+            mine = [p for p in problems if SHOWN_IN.get(p.field, p.field) == name]
+            reached = name in self._touched or any(f in self._touched for f, n in SHOWN_IN.items() if n == name)
+            field_box.set_problems(mine if show_all or reached else [])
         valid = r.valid_until(load_holidays())
         self.valid_label.setText(tr("Valid until {date}").format(date=fmt_date(valid)) if valid else "")
-        errors = [p for p in problems if p.is_error and p.field in self.boxes]
+        errors = [p for p in problems if p.is_error and self._placed(p)]
         self.summary.setText(
             tr("{count} fields to correct").format(count=len(errors)) if errors and show_all else ""
         )
         return problems
 
+    def _placed(self, problem: Problem) -> bool:
+        """A problem this form can show beside a field (the record's life is not edited here)."""
+        return SHOWN_IN.get(problem.field, problem.field) in self.boxes
+
     # -- saving ----------------------------------------------------------------------------------
     def save(self) -> Referral | None:
         """Check, then issue the slip (or save the correction) in one transaction."""
         self._timer.stop()
-        problems = [p for p in self.refresh(show_all=True) if p.field in self.boxes]
+        problems = [p for p in self.refresh(show_all=True) if self._placed(p)]
         errors = [p for p in problems if p.is_error]
         if errors:
-            first = self.boxes[errors[0].field]
+            field = errors[0].field
+            first = self.boxes[SHOWN_IN.get(field, field)]
             self.scroll.ensureWidgetVisible(first)
-            (first.editor.focusProxy() or first.editor).setFocus()
+            target = getattr(self, field, None) if field in SHOWN_IN else None
+            (target or first.editor.focusProxy() or first.editor).setFocus()
             return None
         warnings = [p for p in problems if not p.is_error]
         if warnings and not dialogs.ask(

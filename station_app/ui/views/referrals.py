@@ -402,12 +402,18 @@ class ReferralActions:
         if row is not None:
             self.ctx.open_patient.emit(row.patient_id)
 
+    _announcing = False  # this widget is up to date: the signals are for the others
+
     def _after_change(self, referral_id: int, text: str) -> None:
         self.reload()
         self.select(referral_id)
+        self._announcing = True
+        try:
+            self.ctx.referrals_changed.emit()
+            self.ctx.followups_changed.emit()
+        finally:
+            self._announcing = False
         self.status.setText(text)
-        self.ctx.referrals_changed.emit()
-        self.ctx.followups_changed.emit()
 
 
 # -- the view ---------------------------------------------------------------------------------------
@@ -529,6 +535,8 @@ class ReferralsView(QWidget, ReferralActions):
         self.table.setFocus()
 
     def _changed(self) -> None:
+        if self._announcing:
+            return
         if self.isVisible():
             self.reload()
         else:
@@ -620,8 +628,12 @@ class PatientReferralsTab(QWidget, ReferralActions):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
-        ctx.referrals_changed.connect(self.reload)
+        ctx.referrals_changed.connect(self._changed)
         self.reload()
+
+    def _changed(self) -> None:
+        if not self._announcing:
+            self.reload()
 
     def reload(self) -> None:
         if self.patient.id is None:
