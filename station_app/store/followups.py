@@ -313,7 +313,13 @@ def add_item(
 def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
     """Save a call outcome (agreed, remind later, removed with a reason, done). A death recorded
     here marks the patient deceased everywhere and closes their other open items."""
+    from station_app.domain.accounts import Permission
+    from station_app.store import audit
+
+    store.require(Permission.RECORD_VISITS)
     with store.write():
+        audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
+                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
         store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

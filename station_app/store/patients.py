@@ -11,12 +11,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import make_record_no, normalise_phone
 from station_app.domain.patient import Patient, normalised
 from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
 from station_app.i18n import N_
-from station_app.store import errors
+from station_app.store import audit, errors
 from station_app.store.database import Store, now_text
 
 COLUMNS = (
@@ -156,6 +157,7 @@ def _next_record_no(store: Store, next_id: int) -> str:
 
 def insert(store: Store, patient: Patient) -> Patient:
     """Save a new patient (normalised) in one transaction; returns it with id and record no."""
+    store.require(Permission.EDIT_PATIENTS)
     p = normalised(patient)
     stamp = now_text()
     with store.write():
@@ -180,6 +182,7 @@ def insert(store: Store, patient: Patient) -> Patient:
         from station_app.store import followups
 
         followups.on_patient_registered(store, saved)
+        audit.record(store, audit.CREATE, ("patient", next_id), {"record_no": record_no})
     return saved
 
 
@@ -187,11 +190,14 @@ def update(store: Store, patient: Patient) -> Patient:
     """Save changes to an existing patient in one transaction."""
     if patient.id is None:
         raise ValueError("update needs a saved patient")
+    store.require(Permission.EDIT_PATIENTS)
     p = normalised(patient)
     stamp = now_text()
     with store.write():
         _check_citizen_id(store, p)
         values = _values(p)
+        before = store.query(f"SELECT {', '.join(values)} FROM patients WHERE id = ?", (p.id,))
+        changed = {k: v for k, v in (before[0] if before else {}).items() if values[k] != v}
         values["updated_at"] = stamp
         assignments = ", ".join(f"{k} = :{k}" for k in values)
         store.conn.execute(f"UPDATE patients SET {assignments} WHERE id = :id", {**values, "id": p.id})
@@ -200,6 +206,9 @@ def update(store: Store, patient: Patient) -> Patient:
         store.conn.execute(
             "INSERT INTO patient_search (rowid, words) VALUES (?, ?)", (p.id, search_words(saved))
         )
+        for derived in ("name_lower", "name_folded", "sort_key"):
+            changed.pop(derived, None)
+        audit.record(store, audit.UPDATE, ("patient", p.id), {"fields": sorted(changed), "before": changed})
     return saved
 
 
@@ -224,12 +233,12 @@ def by_record_no(store: Store, record_no: str) -> Patient | None:
 
 
 def count(store: Store) -> int:
-    return int(store.scalar("SELECT count(*) FROM patients"))  # type: ignore[arg-type]
+    return int(store.scalar("SELECT count(*) FROM patients WHERE merged_into IS NULL"))  # type: ignore[arg-type]
 
 
 def all_ids(store: Store) -> list[int]:
     """Every patient id in Vietnamese name order (for the registry's lazy table)."""
-    return [r[0] for r in store.conn.execute("SELECT id FROM patients ORDER BY sort_key, id")]
+    return [r[0] for r in store.conn.execute("SELECT id FROM patients WHERE merged_into IS NULL ORDER BY sort_key, id")]
 
 
 # -- search ------------------------------------------------------------------------------------

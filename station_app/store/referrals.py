@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.followup import Kind
 from station_app.domain.identifiers import ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.domain.referral import EarlierTreatment, Referral, load_holidays
 from station_app.domain.visit import Visit
 from station_app.i18n import translate
-from station_app.store import errors
+from station_app.store import audit, errors
 from station_app.store.database import Store, now_text
 from station_app.store.station import StationProfile
 
@@ -134,6 +135,7 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
     """Save a new slip with the next number of its year, in one transaction, and open the
     "did they go?" follow-up item. Two slips saved at the same moment never share a number:
     the number is taken inside the write lock (BEGIN IMMEDIATE) and is UNIQUE in the table."""
+    store.require(Permission.RECORD_VISITS)
     transfer = referral.transfer_at or clock.now()
     year = transfer.year
     for _attempt in range(5):
@@ -194,6 +196,7 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
                         visit_id,
                         transfer.date(),
                     )
+                audit.record(store, audit.CREATE, ("referral", r.id), {"number": r.number}, patient_id=r.patient_id)
             return r
         except sqlite3.IntegrityError:
             continue  # another writer took the number between our read and insert: take the next
@@ -223,10 +226,20 @@ def get(store: Store, referral_id: int) -> Referral | None:
     )
 
 
-def update_slip(store: Store, referral: Referral) -> None:
-    """Correct the slip's data (its number and book entry stay)."""
+def update_slip(store: Store, referral: Referral, reason: str = "") -> None:
+    """Correct the slip's data (its number and book entry stay); the replaced version is kept
+    with the reason, the author and the time (``corrections.referral_versions``)."""
+    from station_app.store import corrections
+
     assert referral.id is not None
+    store.require(Permission.AMEND_RECORDS)
     with store.write():
+        version = corrections.keep_referral_version(store, referral.id, json.loads(to_json(referral)), reason)
+        if version is None:
+            return
+        audit.record(store, audit.AMEND, ("referral", referral.id),
+                     {"number": referral.number, "version": version, "reason": reason.strip()},
+                     patient_id=referral.patient_id)
         store.conn.execute(
             "UPDATE referrals SET to_facility = ?, diagnosis = ?, icd_main = ?, reason = ?, one_year = ?, data = ?, "
             "updated_at = ? WHERE id = ?",
@@ -245,7 +258,11 @@ def update_slip(store: Store, referral: Referral) -> None:
 
 def cancel(store: Store, referral_id: int, reason: str) -> None:
     """Cancel a slip: it stays in the book with its number, which is never given again."""
+    store.require(Permission.RECORD_VISITS)
     with store.write():
+        row = store.conn.execute("SELECT number, patient_id FROM referrals WHERE id = ?", (referral_id,)).fetchone()
+        audit.record(store, audit.CANCEL, ("referral", referral_id),
+                     {"number": row[0] if row else "", "reason": reason.strip()}, patient_id=row[1] if row else None)
         store.conn.execute(
             "UPDATE referrals SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?, updated_at = ?"
             " WHERE id = ?",
@@ -258,7 +275,11 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
     """What came of the referral: arrived, counter-referral received (with its summary), not gone."""
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
+    store.require(Permission.RECORD_VISITS)
     with store.write():
+        patient_id = store.scalar("SELECT patient_id FROM referrals WHERE id = ?", (referral_id,))
+        audit.record(store, audit.UPDATE, ("referral", referral_id), {"outcome": outcome, "on": on.isoformat()},
+                     patient_id=patient_id)  # type: ignore[arg-type]
         store.conn.execute(
             "UPDATE referrals SET outcome = ?, arrived_on = CASE WHEN ? IN ('arrived', 'feedback') "
             "THEN coalesce(arrived_on, ?) ELSE arrived_on END, feedback_on = CASE WHEN ? = 'feedback' THEN ? "
@@ -300,8 +321,12 @@ def _close_followup(store: Store, referral_id: int, kind: str, reason: str | Non
 
 def mark_printed(store: Store, referral_id: int) -> int:
     """Count a print; returns how many times it was printed before (> 0: this one is a copy)."""
+    store.require(Permission.PRINT)
     with store.write():
         before = int(store.scalar("SELECT printed_count FROM referrals WHERE id = ?", (referral_id,)) or 0)  # type: ignore[arg-type]
+        row = store.conn.execute("SELECT number, patient_id FROM referrals WHERE id = ?", (referral_id,)).fetchone()
+        audit.record(store, audit.PRINT, ("referral", referral_id),
+                     {"number": row[0] if row else "", "copy": before > 0}, patient_id=row[1] if row else None)
         store.conn.execute("UPDATE referrals SET printed_count = printed_count + 1 WHERE id = ?", (referral_id,))
     return before
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from station_app.domain.accounts import Permission
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.store.database import Store, now_text
 from station_app.store.icd10 import shipped_version
@@ -48,8 +49,9 @@ def to_values(v: Visit) -> dict[str, object]:
 def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit:
     """Record a visit in one transaction with what it changes in the follow-ups and programmes
     (items it closes, the next ones it schedules); returns it with its id."""
-    from station_app.store import followups
+    from station_app.store import audit, followups
 
+    store.require(Permission.RECORD_VISITS)
     feeds = feeds or followups.VisitFeeds()
     values = to_values(visit)
     stamp = now_text()
@@ -67,6 +69,8 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)
+        audit.record(store, audit.CREATE, ("visit", saved.id),
+                     {"visit_at": values["visit_at"], "diagnosis": visit.diagnosis_code}, patient_id=visit.patient_id)
     return saved
 
 

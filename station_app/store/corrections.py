@@ -1,0 +1,349 @@
+"""Corrections, not overwrites: amending visits (with their diagnoses) and referral slips, and
+merging duplicate patients — each reversible or readable afterwards.
+
+An amendment keeps the version it replaces in ``amendments`` (its full data as JSON, the new
+data, the reason, the author and the time); the table refuses ``UPDATE`` and ``DELETE``, like
+the audit log. A visit's history is its current row plus every earlier version.
+
+A patient is never deleted. Two records of one person are merged: every row of every table
+with a ``patient_id`` moves from the duplicate to the kept record, the duplicate is marked
+``merged_into`` and leaves the registry and the search, and the list of what moved is kept in
+``patient_merges`` — undoing the merge moves exactly those rows back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+
+from station_app import clock
+from station_app.domain.accounts import Permission
+from station_app.domain.visit import FIELD_LABELS, Visit, validate
+from station_app.i18n import N_, translate
+from station_app.store import audit, errors
+from station_app.store.database import Store, now_text
+
+
+class CorrectionRefused(errors.StoreError):
+    message = N_("The correction was refused.")
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        super().__init__("", "", **params)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of an entry: ``data`` as stored; for earlier versions who replaced it, when, why."""
+
+    number: int
+    data: dict[str, object]
+    replaced_at: dt.datetime | None = None
+    replaced_by: str = ""
+    author: str = ""
+    reason: str = ""
+
+    @property
+    def current(self) -> bool:
+        return self.replaced_at is None
+
+
+def _reason(reason: str) -> str:
+    text = " ".join(reason.split())
+    if len(text) < 3:
+        raise CorrectionRefused(N_("Write the reason for the correction."))
+    return text[:500]
+
+
+def _save_version(store: Store, entity: str, entity_id: int, old: dict[str, object], new: dict[str, object],
+                  reason: str) -> int:
+    actor = store.actor
+    version = int(store.scalar(
+        "SELECT coalesce(max(version), 0) + 1 FROM amendments WHERE entity = ? AND entity_id = ?",
+        (entity, entity_id),
+    ))  # type: ignore[arg-type]
+    store.conn.execute(
+        "INSERT INTO amendments (entity, entity_id, version, old_data, new_data, reason, user_id, username, author, "
+        "role, amended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entity,
+            entity_id,
+            version,
+            json.dumps(old, ensure_ascii=False, sort_keys=True, default=str),
+            json.dumps(new, ensure_ascii=False, sort_keys=True, default=str),
+            reason,
+            actor.user_id,
+            actor.username,
+            actor.full_name,
+            str(actor.role),
+            now_text(),
+        ),
+    )
+    return version
+
+
+def versions(store: Store, entity: str, entity_id: int, current: dict[str, object]) -> list[Version]:
+    """Every version of an entry, oldest first; the last is ``current``."""
+    rows = store.query(
+        "SELECT version, old_data, username, author, reason, amended_at FROM amendments "
+        "WHERE entity = ? AND entity_id = ? ORDER BY version",
+        (entity, entity_id),
+    )
+    found = [
+        Version(
+            number=int(r["version"]),  # type: ignore[call-overload]
+            data=json.loads(str(r["old_data"])),
+            replaced_at=dt.datetime.fromisoformat(str(r["amended_at"])),
+            replaced_by=str(r["username"]),
+            author=str(r["author"]),
+            reason=str(r["reason"]),
+        )
+        for r in rows
+    ]
+    return [*found, Version(number=len(found) + 1, data=current)]
+
+
+def amendment_counts(store: Store, entity: str, ids: list[int]) -> dict[int, int]:
+    """How many times each of ``ids`` was amended (absent: never)."""
+    if not ids:
+        return {}
+    rows = store.conn.execute(
+        "SELECT entity_id, count(*) FROM amendments WHERE entity = ? AND entity_id IN "
+        "(SELECT value FROM json_each(?)) GROUP BY entity_id",
+        (entity, json.dumps(ids)),
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+# -- visits -------------------------------------------------------------------------------------
+AMENDABLE_VISIT_FIELDS = (
+    "visit_at", "complaint", "examination", "bp_systolic", "bp_diastolic", "pulse", "temperature", "weight",
+    "height", "spo2", "glucose", "diagnosis_code", "diagnosis_text", "extra_diagnoses", "treatment",
+    "follow_up_date", "notes",
+)
+
+
+def changed_fields(old: dict[str, object], new: dict[str, object]) -> list[str]:
+    return [k for k in new if k in old and old[k] != new[k]]
+
+
+def field_label(name: str) -> str:
+    """The N_() label of a visit field (its name when it has none)."""
+    return FIELD_LABELS.get(name, {"extra_diagnoses": N_("Other diagnoses"), "notes": N_("Notes")}.get(name, name))
+
+
+def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
+    """Replace a visit's clinical content by ``amended``, keeping the old version with the reason.
+
+    Needs ``AMEND_RECORDS``. The patient, clinician and creation time stay; the amended data is
+    checked like a new visit (impossible values refused)."""
+    from station_app.store import visits
+
+    store.require(Permission.AMEND_RECORDS)
+    reason = _reason(reason)
+    if amended.id is None:
+        raise ValueError("amend_visit needs a saved visit")
+    with store.write():
+        current = visits.get(store, amended.id)
+        if current is None:
+            raise CorrectionRefused(N_("The visit no longer exists."))
+        errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
+        if errors_found:
+            first = errors_found[0]
+            raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),
+                                    problem=first.text())
+        amended = replace(amended, patient_id=current.patient_id, clinician_id=current.clinician_id,
+                          clinician_name=current.clinician_name, insurance_paid=current.insurance_paid,
+                          referred=current.referred, created_at=current.created_at)
+        old = {k: v for k, v in visits.to_values(current).items() if k in AMENDABLE_VISIT_FIELDS}
+        new = {k: v for k, v in visits.to_values(amended).items() if k in AMENDABLE_VISIT_FIELDS}
+        fields = changed_fields(old, new)
+        if not fields:
+            raise CorrectionRefused(N_("Nothing was changed."))
+        version = _save_version(store, "visit", amended.id, old, new, reason)
+        assignments = ", ".join(f"{k} = :{k}" for k in new)
+        store.conn.execute(
+            f"UPDATE visits SET {assignments}, updated_at = :updated_at WHERE id = :id",
+            {**new, "updated_at": now_text(), "id": amended.id},
+        )
+        audit.record(store, audit.AMEND, ("visit", amended.id),
+                     {"fields": fields, "version": version + 1, "reason": reason}, patient_id=current.patient_id)
+    saved = visits.get(store, amended.id)
+    assert saved is not None
+    return saved
+
+
+def visit_versions(store: Store, visit_id: int) -> list[Version]:
+    from station_app.store import visits
+
+    current = visits.get(store, visit_id)
+    if current is None:
+        return []
+    data = {k: v for k, v in visits.to_values(current).items() if k in AMENDABLE_VISIT_FIELDS}
+    return versions(store, "visit", visit_id, data)
+
+
+# -- referral slips -----------------------------------------------------------------------------
+def keep_referral_version(store: Store, referral_id: int, new_data: dict[str, object], reason: str) -> int | None:
+    """Inside the slip's update: keep the data it replaces. Returns the new version number, or
+    None when nothing changed. (Called by ``referrals.update_slip``.)"""
+    old_text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
+    if old_text is None:
+        raise CorrectionRefused(N_("The referral no longer exists."))
+    old = json.loads(str(old_text))
+    if not changed_fields(old, new_data):
+        return None
+    return _save_version(store, "referral", referral_id, old, new_data, reason.strip()[:500]) + 1
+
+
+def referral_versions(store: Store, referral_id: int) -> list[Version]:
+    text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
+    if text is None:
+        return []
+    return versions(store, "referral", referral_id, json.loads(str(text)))
+
+
+# -- merging duplicate patients -----------------------------------------------------------------
+_NOT_MOVED = {"audit_log", "patient_merges", "amendments", "patients", "patient_search"}
+
+
+def _patient_tables(store: Store) -> list[str]:
+    """Every table with a ``patient_id`` column (features added later are included)."""
+    tables = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    found = []
+    for table in tables:
+        if table in _NOT_MOVED:
+            continue
+        columns = [c[1] for c in store.conn.execute(f'PRAGMA table_info("{table}")')]
+        if "patient_id" in columns and "id" in columns:
+            found.append(table)
+    return found
+
+
+@dataclass(frozen=True)
+class Merge:
+    id: int
+    kept_id: int
+    merged_id: int
+    moved: dict[str, list[int]]
+    reason: str
+    username: str
+    merged_at: dt.datetime
+    undone_at: dt.datetime | None
+
+
+def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -> Merge:
+    """Move everything of ``duplicate_id`` to ``kept_id`` (head only), in one transaction."""
+    store.require(Permission.MERGE_PATIENTS)
+    reason = _reason(reason)
+    if kept_id == duplicate_id:
+        raise CorrectionRefused(N_("Choose two different patients."))
+    with store.write():
+        rows = {
+            r["id"]: r
+            for r in store.query(
+                "SELECT id, record_no, full_name, merged_into FROM patients WHERE id IN (?, ?)", (kept_id, duplicate_id)
+            )
+        }
+        if len(rows) != 2:
+            raise CorrectionRefused(N_("One of the two patients does not exist."))
+        if rows[kept_id]["merged_into"] is not None or rows[duplicate_id]["merged_into"] is not None:
+            raise CorrectionRefused(N_("This patient was already merged into another record."))
+        moved: dict[str, list[int]] = {}
+        for table in _patient_tables(store):
+            ids = [r[0] for r in store.conn.execute(f'SELECT id FROM "{table}" WHERE patient_id = ?', (duplicate_id,))]
+            if ids:
+                store.conn.execute(f'UPDATE "{table}" SET patient_id = ? WHERE patient_id = ?', (kept_id, duplicate_id))
+                moved[table] = ids
+        stamp = now_text()
+        store.conn.execute("UPDATE patients SET merged_into = ?, updated_at = ? WHERE id = ?",
+                           (kept_id, stamp, duplicate_id))
+        store.conn.execute("DELETE FROM patient_search WHERE rowid = ?", (duplicate_id,))
+        cursor = store.conn.execute(
+            "INSERT INTO patient_merges (kept_id, merged_id, moved, reason, username, merged_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (kept_id, duplicate_id, json.dumps(moved, sort_keys=True), reason, store.actor.username, stamp),
+        )
+        merge_id = int(cursor.lastrowid or 0)
+        details = {
+            "merge": merge_id,
+            "kept": rows[kept_id]["record_no"],
+            "merged": rows[duplicate_id]["record_no"],
+            "moved": {t: len(ids) for t, ids in moved.items()},
+            "reason": reason,
+        }
+        audit.record(store, audit.MERGE, ("patient", kept_id), details, patient_id=kept_id)
+        audit.record(store, audit.MERGE, ("patient", duplicate_id), details, patient_id=duplicate_id)
+    found = get_merge(store, merge_id)
+    assert found is not None
+    return found
+
+
+def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
+    """Undo a merge: move back exactly the rows it moved, and bring the duplicate back."""
+    from station_app.store import patients
+
+    store.require(Permission.MERGE_PATIENTS)
+    reason = _reason(reason)
+    with store.write():
+        merge = get_merge(store, merge_id)
+        if merge is None:
+            raise CorrectionRefused(N_("There is no such merge."))
+        if merge.undone_at is not None:
+            raise CorrectionRefused(N_("This merge was already undone."))
+        for table, ids in merge.moved.items():
+            store.conn.execute(
+                f'UPDATE "{table}" SET patient_id = ? WHERE patient_id = ? AND id IN (SELECT value FROM json_each(?))',
+                (merge.merged_id, merge.kept_id, json.dumps(ids)),
+            )
+        store.conn.execute("UPDATE patients SET merged_into = NULL, updated_at = ? WHERE id = ?",
+                           (now_text(), merge.merged_id))
+        restored = patients.get(store, merge.merged_id)
+        if restored is not None:
+            store.conn.execute("DELETE FROM patient_search WHERE rowid = ?", (merge.merged_id,))
+            store.conn.execute("INSERT INTO patient_search (rowid, words) VALUES (?, ?)",
+                               (merge.merged_id, patients.search_words(restored)))
+        store.conn.execute("UPDATE patient_merges SET undone_at = ?, undone_by = ? WHERE id = ?",
+                           (now_text(), store.actor.username, merge_id))
+        details = {"merge": merge_id, "moved_back": {t: len(ids) for t, ids in merge.moved.items()}, "reason": reason}
+        audit.record(store, audit.UNMERGE, ("patient", merge.kept_id), details, patient_id=merge.kept_id)
+        audit.record(store, audit.UNMERGE, ("patient", merge.merged_id), details, patient_id=merge.merged_id)
+    found = get_merge(store, merge_id)
+    assert found is not None
+    return found
+
+
+def _merge(row: dict[str, object]) -> Merge:
+    return Merge(
+        id=int(row["id"]),  # type: ignore[call-overload]
+        kept_id=int(row["kept_id"]),  # type: ignore[call-overload]
+        merged_id=int(row["merged_id"]),  # type: ignore[call-overload]
+        moved=json.loads(str(row["moved"])),
+        reason=str(row["reason"]),
+        username=str(row["username"]),
+        merged_at=dt.datetime.fromisoformat(str(row["merged_at"])),
+        undone_at=dt.datetime.fromisoformat(str(row["undone_at"])) if row["undone_at"] else None,
+    )
+
+
+_MERGE_COLUMNS = "id, kept_id, merged_id, moved, reason, username, merged_at, undone_at"
+
+
+def get_merge(store: Store, merge_id: int) -> Merge | None:
+    rows = store.query(f"SELECT {_MERGE_COLUMNS} FROM patient_merges WHERE id = ?", (merge_id,))
+    return _merge(rows[0]) if rows else None
+
+
+def merges_of(store: Store, patient_id: int) -> list[Merge]:
+    """The merges a patient took part in (kept or merged), newest first."""
+    rows = store.query(
+        f"SELECT {_MERGE_COLUMNS} FROM patient_merges WHERE kept_id = ? OR merged_id = ? ORDER BY id DESC",
+        (patient_id, patient_id),
+    )
+    return [_merge(r) for r in rows]
