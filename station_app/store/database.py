@@ -138,18 +138,25 @@ class Store:
                 raise
             else:
                 self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:  # locked, read-only, full, damaged: the user's to act on
+            found = errors.classify(exc, self.path)
+            if found is None:
+                raise
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise errors.classify(exc, self.path) or exc from exc
+            raise found from exc
 
     def query(self, sql: str, params: object = ()) -> list[sqlite3.Row]:
         try:
             cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
-        except sqlite3.OperationalError as exc:
-            raise errors.classify(exc, self.path) or exc from exc
+            fetched = cursor.fetchall()
+        except sqlite3.DatabaseError as exc:
+            found = errors.classify(exc, self.path)
+            if found is None:
+                raise
+            raise found from exc
         columns = [c[0] for c in cursor.description or ()]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [dict(zip(columns, row, strict=True)) for row in fetched]  # type: ignore[misc]
 
     def scalar(self, sql: str, params: object = ()) -> object:
         row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
@@ -197,6 +204,18 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
 
 
+def _probe_writable(path: Path) -> None:
+    """A read-only file opens without complaint and fails at the first save: find out now.
+
+    Opening the file for writing (and writing nothing) leaves it unchanged.
+    """
+    try:
+        with path.open("r+b"):
+            pass
+    except OSError as exc:
+        raise errors.ReadOnly(path, str(exc)) from exc
+
+
 def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -> Store:
     """Open (or create) the database at ``path``, migrating it to the current schema.
 
@@ -217,6 +236,7 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -
         if version > SCHEMA_VERSION:
             raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
         quick_check(path)
+        _probe_writable(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
