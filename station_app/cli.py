@@ -4,7 +4,7 @@ The command forms below are a contract (other tools and tests use them)::
 
     main.py [--db FILE | --demo] [--lang vi|en]          the app
     main.py demo --db FILE [--patients N] [--seed S] [--force]
-    main.py import --db FILE PATIENTS.csv
+    main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
     main.py find --db FILE QUERY [--limit N] [--json]
     main.py check --db FILE
 
@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from station_app import clock, i18n, paths
+from station_app import i18n, paths
 from station_app.i18n import tr
 from station_app.store import StoreError, open_store
 
@@ -75,53 +75,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # -- import -------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from station_app.domain.patient_import import ImportFormatError, decode, field_label, read_rows
-    from station_app.store.importer import import_rows
+    """CSV or XLSX, patients or a chronic-disease register: see ``station_app.cli_io``."""
+    from station_app.cli_io import run_import
 
-    source = Path(args.file)
-    if not source.is_file():
-        raise CliError(tr("There is no file {path}.").format(path=source))
-    try:
-        _mapping, rows = read_rows(decode(source.read_bytes()), clock.today())
-    except ImportFormatError as exc:
-        raise CliError(tr(exc.message).format(**exc.params)) from exc
-    store = open_store(Path(args.db))
-    try:
-        report = import_rows(store, rows)
-    finally:
-        store.close()
-    for number, problem in report.errors:
-        _err(
-            tr("Row {row}, {field}: {message}").format(
-                row=number, field=tr(field_label(problem.field)), message=problem.text()
-            )
-        )
-    if report.errors:
-        bad_rows = len({n for n, _ in report.errors})
-        _err(
-            tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
-                rows=bad_rows
-            )
-        )
-        return EXIT_FINDINGS
-    for number, problem in report.warnings:
-        _out(
-            tr("Row {row}, {field} (check): {message}").format(
-                row=number, field=tr(field_label(problem.field)), message=problem.text()
-            )
-        )
-    for dup in report.duplicates:
-        _out(
-            tr("Row {row} skipped, duplicate: {reason}").format(
-                row=dup.row, reason=tr(dup.reason).format(other=dup.other)
-            )
-        )
-    _out(
-        tr("Imported {count} patients; {skipped} duplicates skipped.").format(
-            count=report.imported, skipped=len(report.duplicates)
-        )
-    )
-    return EXIT_OK
+    return run_import(args)
 
 
 # -- find ---------------------------------------------------------------------------------------
@@ -234,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import patients from a CSV file")
     imp.add_argument("--db", required=True)
-    imp.add_argument("file", metavar="PATIENTS.csv")
+    imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
+    imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
+    imp.add_argument("--what", choices=("patients", "chronic"), default="patients")
     imp.set_defaults(func=cmd_import)
 
     find = sub.add_parser("find", help="find patients (accents optional)")
@@ -304,7 +263,7 @@ def _load_feature_commands() -> None:
     import importlib
 
     for module in ("station_app.cli_followups", "station_app.cli_referrals", "station_app.cli_safety",
-                   "station_app.cli_accounts"):
+                   "station_app.cli_accounts", "station_app.cli_io"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

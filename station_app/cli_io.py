@@ -1,0 +1,188 @@
+"""The command line's way in and out: ``import`` (CSV or XLSX, patients or a chronic-disease
+register), ``export`` (registry, visit log, follow-up list, referral book as CSV or XLSX) and
+``print patient-summary``::
+
+    main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
+    main.py export --db FILE --what patients|visits|followups|referrals [--from DATE --to DATE]
+                   --format csv|xlsx --out FILE [--no-identifiers]
+    main.py print patient-summary --db FILE --id ID --out FILE.pdf
+
+The import keeps the foundation's contract: every row is checked first; if one is invalid
+nothing is imported, each problem is listed with its row number and the exit code is non-zero;
+patients already registered are reported and skipped (exit 0 when that is the only finding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from station_app import clock
+from station_app.cli import EXIT_FINDINGS, EXIT_OK, CliError, _open_existing, print_documents, register
+from station_app.domain.dates import DateFormatError, parse_date
+from station_app.i18n import tr
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+# -- import -------------------------------------------------------------------------------------
+def run_import(args: argparse.Namespace) -> int:
+    """``main.py import``: called by ``cli.cmd_import``."""
+    from station_app.domain import table_import as ti
+    from station_app.domain.patient_import import ImportFormatError
+    from station_app.domain.spreadsheet import open_book
+    from station_app.store import open_store
+    from station_app.store.bulk_import import ImportRefused, apply, find_matches
+
+    what = getattr(args, "what", None) or "patients"
+    source = Path(args.file)
+    if not source.is_file():
+        raise CliError(tr("There is no file {path}.").format(path=source))
+    today = clock.today()
+    try:
+        book = open_book(source)
+        table = ti.read_table(book, 0, what)
+        if getattr(args, "mapping", None):
+            mapping = ti.mapping_from_file(args.mapping, table.headers, what)
+        else:
+            mapping = ti.suggest_mapping(table.headers, what, remembered={})
+        preview = ti.build_preview(table, mapping, what, today)
+    except ImportFormatError as exc:
+        raise CliError(tr(exc.message).format(**exc.params)) from exc
+    if preview.date_order.ambiguous:
+        _out(tr("Every text date in the file could be read either way: read as day/month/year."))
+    elif preview.date_order.order == "mdy":
+        _out(tr("Text dates are read as month/day/year (values such as 12/31/1950 show it)."))
+    for row in preview.invalid:
+        for problem in row.errors:
+            _err(
+                tr("Row {row}, {field}: {message}").format(
+                    row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
+                )
+            )
+    if preview.invalid:
+        _err(
+            tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+                rows=len(preview.invalid)
+            )
+        )
+        return EXIT_FINDINGS
+    store = open_store(Path(args.db))
+    try:
+        matches = find_matches(store, preview)
+        try:
+            outcome = apply(store, preview, matches, source=source.name)
+        except ImportRefused as exc:
+            raise CliError(exc.text()) from exc
+    finally:
+        store.close()
+    for row in preview.rows:
+        for problem in row.warnings:
+            _out(
+                tr("Row {row}, {field} (check): {message}").format(
+                    row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
+                )
+            )
+    for number in sorted(matches):
+        match = matches[number]
+        if what == "chronic" and match.existing_id is not None:
+            _out(tr("Row {row}: added to the registered patient {other}").format(row=number, other=match.other))
+        else:
+            _out(tr("Row {row} skipped, duplicate: {reason}").format(row=number, reason=match.text()))
+    if what == "chronic":
+        _out(
+            tr("Registered {count} new patients; {enrolled} enrolments, {refills} refills on the follow-up list; "
+               "{skipped} rows skipped.").format(
+                count=outcome.imported, enrolled=outcome.enrolled, refills=outcome.refills, skipped=outcome.skipped
+            )
+        )
+    else:
+        _out(
+            tr("Imported {count} patients; {skipped} duplicates skipped.").format(
+                count=outcome.imported, skipped=outcome.skipped
+            )
+        )
+    return EXIT_OK
+
+
+# -- export -------------------------------------------------------------------------------------
+def _day(text: str | None, option: str):
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except DateFormatError as exc:
+        raise CliError(
+            tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
+        ) from exc
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from station_app.reports import exports
+
+    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if start and end and end < start:
+        raise CliError(tr("--to is before --from."))
+    store = _open_existing(args.db)
+    try:
+        result = exports.export(
+            store,
+            args.what,
+            Path(args.out),
+            args.format,
+            start=start,
+            end=end,
+            identifiers=not args.no_identifiers,
+            today=clock.today(),
+        )
+    except OSError as exc:
+        raise CliError(tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)) from exc
+    finally:
+        store.close()
+    _out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
+    return EXIT_OK
+
+
+def cmd_patient_summary(args: argparse.Namespace) -> int:
+    from station_app.printing.patient_summary import write_summary
+
+    store = _open_existing(args.db)
+    try:
+        try:
+            path = write_summary(store, args.id, Path(args.out), today=clock.today())
+        except LookupError as exc:
+            raise CliError(tr("There is no patient with id {id}.").format(id=args.id)) from exc
+        except OSError as exc:
+            raise CliError(
+                tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)
+            ) from exc
+    finally:
+        store.close()
+    _out(tr("Written: {path}").format(path=path))
+    return EXIT_OK if path else EXIT_FINDINGS
+
+
+@register
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    export = sub.add_parser("export", help="export a list to CSV or XLSX")
+    export.add_argument("--db", required=True)
+    export.add_argument("--what", required=True, choices=("patients", "visits", "followups", "referrals"))
+    export.add_argument("--from", dest="date_from", metavar="DATE")
+    export.add_argument("--to", dest="date_to", metavar="DATE")
+    export.add_argument("--format", required=True, choices=("csv", "xlsx"))
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--no-identifiers", action="store_true", help="leave out citizen ID, insurance no., phone")
+    export.set_defaults(func=cmd_export)
+
+    summary = print_documents(sub).add_parser("patient-summary", help="everything held about one patient (PDF)")
+    summary.add_argument("--db", required=True)
+    summary.add_argument("--id", required=True, type=int)
+    summary.add_argument("--out", required=True, metavar="FILE.pdf")
+    summary.set_defaults(func=cmd_patient_summary)
