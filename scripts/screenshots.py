@@ -106,6 +106,9 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     shot("08-followups")
     window.show_area("settings")
     shot("09-settings")
+    referrals = window.show_area("referrals")
+    referrals.show_year()  # type: ignore[attr-defined]
+    shot("10-referrals")
 
 
 if __name__ == "__main__":

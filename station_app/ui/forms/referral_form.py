@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 
 from PySide6.QtCore import QDateTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -392,8 +392,8 @@ class ReferralForm(QDialog):
         self._timer.setInterval(250)
         self._timer.timeout.connect(lambda: self.refresh())
         self._watch()
-        self._fit_screen(body)
         self.refresh()
+        self._sized = False
         self.receiving_facility.setFocus()
 
     # -- helpers -------------------------------------------------------------------------------
@@ -405,9 +405,22 @@ class ReferralForm(QDialog):
                 counts[row.to_facility] = counts.get(row.to_facility, 0) + 1
         return sorted(counts, key=lambda name: (-counts[name], name))
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Size the form the first time it shows, once its widgets are styled."""
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            self._fit_screen(self.scroll.widget())
+
     def _fit_screen(self, body: QWidget) -> None:
         margins = self.layout().contentsMargins()
-        width = body.sizeHint().width() + margins.left() + margins.right() + 24
+        width = (
+            max(body.sizeHint().width(), body.minimumSizeHint().width())
+            + margins.left()
+            + margins.right()
+            + self.scroll.verticalScrollBar().sizeHint().width()
+            + 8
+        )
         chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
         available = self.screen().availableGeometry()
         self.resize(
