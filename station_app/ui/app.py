@@ -64,6 +64,9 @@ class Session:
         self.store = open_store(db)
         self.ctx = AppContext(self.store)
         self.window = MainWindow(self.ctx, self.font_scale, self.set_language, self.set_font_scale)
+        from station_app.ui.views import backups
+
+        backups.attach(self)  # a restore reopens the app on the restored file
 
     def set_language(self, lang: str) -> None:
         if lang == self.lang:
@@ -127,10 +130,18 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
             db = _demo_database()
         session = Session(app, db or paths.default_database(), lang)
     except StoreError as exc:
+        from station_app.store.errors import Corrupt
+        from station_app.ui.views import backups
+
+        if isinstance(exc, Corrupt) and backups.offer_restore(None, Path(exc.path), exc):
+            return run(Path(exc.path), lang=lang)  # the restored file
         dialogs.error(None, tr("Cannot open the database"), exc.text())
         sys.stderr.write(exc.text() + "\n")
         return 2
     session.window.show()
+    from station_app.ui.views import backups
+
+    backups.start(session)  # the automatic backup when the last one is a day old (worker thread)
     if not session.ctx.profile.name:
         # First run: the station's name and header are printed on every form.
         session.window.show_area("settings")
@@ -138,5 +149,6 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
             "Fill in the station profile (name, governing body, commune) and the staff list first: "
             "they are printed on referral slips and reports."))
     code = app.exec()
+    backups.finish(session)  # and again at exit, if the app ran past a day
     session.store.close()
     return int(code)

@@ -47,8 +47,10 @@ class Operation(QObject):
         parent: QWidget | None,
         label: str,
         fn: Callable[[Callable[[int, int], None]], Any],
+        quiet: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._quiet = quiet  # no progress dialog at all (a backup the nurse did not ask for)
         self._thread = QThread()
         self._worker = _Worker(fn)
         self._worker.moveToThread(self._thread)
@@ -71,7 +73,8 @@ class Operation(QObject):
     def start(self) -> Operation:
         self._running = True
         self._thread.start()
-        self._timer.start(SHOW_AFTER_MS)
+        if not self._quiet:
+            self._timer.start(SHOW_AFTER_MS)
         return self
 
     @property
@@ -83,6 +86,8 @@ class Operation(QObject):
             self._dialog.show()
 
     def _on_progress(self, done: int, total: int) -> None:
+        if self._quiet:
+            return
         self._dialog.setMaximum(max(total, 1))
         self._dialog.setValue(min(done, total))
 
@@ -108,8 +113,9 @@ def run(
     fn: Callable[[Callable[[int, int], None]], Any],
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
+    quiet: bool = False,
 ) -> Operation:
-    op = Operation(parent, label, fn)
+    op = Operation(parent, label, fn, quiet)
     op.done.connect(on_done)
     op.error.connect(on_error)
     return op.start()

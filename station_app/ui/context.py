@@ -28,6 +28,7 @@ class AppContext(QObject):
     new_visit = Signal(int)  # start a visit for a patient
     followups_changed = Signal()
     referrals_changed = Signal()
+    store_replaced = Signal()  # a backup was restored: ``store`` is a new connection, views rebuild
 
     def __init__(self, store: Store) -> None:
         super().__init__()

@@ -130,6 +130,10 @@ class SettingsView(QWidget):
         left.addWidget(display)
         left.addWidget(station)
         left.addWidget(database)
+        from station_app.ui.views.backups import BackupsBox
+
+        self.backups = BackupsBox(ctx)
+        left.addWidget(self.backups)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(staff_box)

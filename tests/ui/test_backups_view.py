@@ -1,0 +1,245 @@
+"""Sao lưu in the settings: back up now (with a copy on the "USB" folder), an encrypted copy, a
+restore that reopens the app on the restored file; the automatic backup at start-up; the offer to
+restore the latest good backup when the file is damaged."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from station_app.domain.dates import PartialDate
+from station_app.domain.patient import Patient
+from station_app.store import backup, errors, open_store, patients
+from station_app.ui import dialogs
+from station_app.ui.views import backups
+from station_app.ui.views.backups import BackupsBox, PassphraseDialog, RestoreDialog
+
+PASS = "trạm y tế xã 2025"
+
+
+@pytest.fixture
+def choosers() -> Iterator[dict[str, str]]:
+    """Answers for the folder and file choosers: ``choosers["folder"] = path``."""
+    answers: dict[str, str] = {"folder": "", "file": ""}
+    backups.choose_folder = lambda _parent, _title, _start: answers["folder"]
+    backups.choose_file = lambda _parent, _title, _start: answers["file"]
+    try:
+        yield answers
+    finally:
+        backups.choose_folder = None
+        backups.choose_file = None
+        dialogs.fill = None
+
+
+def box_of(session) -> BackupsBox:
+    view = session.window.show_area("settings")
+    return view.backups
+
+
+def wait_done(qtbot, box: BackupsBox) -> None:
+    qtbot.waitUntil(lambda: box._op is None or not box._op.running, timeout=20000)
+    qtbot.waitUntil(lambda: box._op is None, timeout=20000)
+
+
+def fill_with(*steps: Callable[[QDialog], bool]) -> None:
+    """The next form dialogs are answered by ``steps``, in order."""
+    queue = list(steps)
+
+    def answer(dialog: QDialog) -> bool:
+        return queue.pop(0)(dialog)
+
+    dialogs.fill = answer
+
+
+def test_back_up_now_with_a_copy_in_the_second_folder(session, qtbot, choosers, tmp_path) -> None:
+    box = box_of(session)
+    assert box.isVisible()
+    assert box.last.text() == "chưa có"  # no backup yet, in Vietnamese
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    choosers["folder"] = str(usb)
+    box.choose_second()
+    assert box.second.text() == str(usb) and backups.second_folder() == usb
+
+    qtbot.mouseClick(box.backup_now, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, box)
+    (made,) = backup.backups(backups.backup_folder(), session.store.path)
+    assert (usb / made.path.name).read_bytes() == made.path.read_bytes()
+    assert box.last.text() == backups.when_text(made)
+    kind, _title, text = dialogs.shown[-1]
+    assert kind == "info" and str(made.path) in text and str(usb) in text
+    logged = session.store.query("SELECT action, details FROM audit_log WHERE action = 'backup'")
+    assert logged and made.path.name in logged[-1]["details"]
+
+
+def test_a_second_folder_that_is_not_there_is_a_warning_not_a_failure(session, qtbot, choosers, tmp_path) -> None:
+    box = box_of(session)
+    backups.set_second_folder(tmp_path / "unplugged-stick")
+    box.make_backup()
+    wait_done(qtbot, box)
+    assert backup.latest(backups.backup_folder(), session.store.path) is not None
+    kind, _title, text = dialogs.shown[-1]
+    assert kind == "warning" and "USB" in text
+    assert not (tmp_path / "unplugged-stick").exists()
+
+
+def test_encrypted_copy_for_outside_the_station(session, qtbot, choosers, tmp_path) -> None:
+    box = box_of(session)
+    out = tmp_path / "district"
+    out.mkdir()
+    choosers["folder"] = str(out)
+    problems: list[str] = []
+
+    def type_passphrase(dialog: QDialog) -> bool:
+        assert isinstance(dialog, PassphraseDialog)
+        dialog.first.setText("ngắn")
+        dialog.second.setText("ngắn")
+        dialog.accept()  # refused: too short, the dialog stays open with the reason
+        problems.append(dialog.problem.text())
+        dialog.first.setText(PASS)
+        dialog.second.setText(PASS + "x")
+        dialog.accept()
+        problems.append(dialog.problem.text())
+        dialog.second.setText(PASS)
+        return True
+
+    fill_with(type_passphrase)
+    box.export_encrypted()
+    wait_done(qtbot, box)
+    assert "8" in problems[0] and problems[1] == "Hai cụm mật khẩu không giống nhau."
+    (sealed,) = out.iterdir()
+    assert backup.is_encrypted(sealed)
+    plain = backup.decrypt_file(sealed, tmp_path / "plain.sqlite3", PASS)
+    assert backup.verify_plain(plain) > 0
+
+
+def pick_first(dialog: QDialog) -> bool:
+    assert isinstance(dialog, RestoreDialog)
+    assert dialog.list.count() >= 1
+    dialog.list.setCurrentRow(0)
+    return True
+
+
+def test_restore_reopens_the_app_on_the_restored_file(session, qtbot, choosers, answers, tmp_path) -> None:
+    store = session.store
+    count = patients.count(store)
+    backup.make_backup(store.path, backups.backup_folder())
+    patients.insert(store, Patient("Người Sau Sao Lưu", "1", PartialDate(1990)))
+    assert patients.count(store) == count + 1
+    box = box_of(session)
+    answers.yes = True  # "Put the backup … in place of the current database?" — yes
+    fill_with(pick_first)
+    box.restore_backup()
+    qtbot.waitUntil(lambda: session.store is not store, timeout=20000)
+    assert patients.count(session.store) == count  # the window now works on the restored file
+    assert session.window.ctx.store is session.store
+    assert session.window.current_area() == "settings"
+    kinds = [k for k, _t, _x in dialogs.shown]
+    assert "question" in kinds and kinds[-1] == "info"
+    aside = [p for p in session.store.path.parent.iterdir() if ".before-restore-" in p.name]
+    assert len(aside) == 1
+    conn = sqlite3.connect(aside[0])
+    assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == count + 1  # nothing lost
+    conn.close()
+    # Still usable: a patient can be saved in the restored database.
+    patients.insert(session.store, Patient("Sau Khôi Phục", "2", PartialDate(1991)))
+
+
+def test_restore_refused_without_confirmation_or_with_a_bad_file(session, qtbot, choosers, answers, tmp_path) -> None:
+    store = session.store
+    box = box_of(session)
+    backup.make_backup(store.path, backups.backup_folder())
+    answers.yes = False  # the nurse says no at the confirmation
+    fill_with(pick_first)
+    box.restore_backup()
+    assert session.store is store and box._op is None
+
+    bad = tmp_path / "not-a-backup.sqlite3"
+    bad.write_text("hello\n" * 100)
+    choosers["file"] = str(bad)
+
+    def other_file(dialog: QDialog) -> bool:
+        assert isinstance(dialog, RestoreDialog)
+        dialog._other()
+        assert dialog.chosen() == bad
+        return True
+
+    answers.yes = True
+    fill_with(other_file)
+    box.restore_backup()
+    wait_done(qtbot, box)
+    assert session.store is store
+    kind, _title, text = dialogs.shown[-1]
+    assert kind == "error" and str(bad) in text
+    assert patients.count(store) > 0  # the open database is untouched and still in use
+
+
+def test_a_nurse_may_not_restore(session, choosers) -> None:
+    from station_app.domain.accounts import Actor, Role
+
+    session.store.actor = Actor(None, "lan", "Nguyễn Thị Lan", Role.NURSE)
+    box = box_of(session)
+    box.restore_backup()
+    kind, title, _text = dialogs.shown[-1]
+    assert kind == "error" and title == "Không được phép"
+    assert dialogs.fill is None  # no dialog was even opened
+
+
+def test_the_automatic_backup_at_start_up_runs_once_a_day(session, qtbot) -> None:
+    backups.start(session)
+    op = session.backup_op
+    assert op is not None
+    qtbot.waitUntil(lambda: not op.running, timeout=20000)
+    assert len(backup.backups(backups.backup_folder(), session.store.path)) == 1
+    assert "Bản sao lưu" in session.window.statusBar().currentMessage()
+    backups.start(session)
+    assert session.backup_op is None  # not due again the same day
+    backups.finish(session)
+    assert len(backup.backups(backups.backup_folder(), session.store.path)) == 1
+
+
+def test_a_damaged_file_offers_the_latest_intact_backup(demo_copy, answers, tmp_path) -> None:
+    from tests.safety.test_backups import damage_pages
+
+    made = backup.make_backup(demo_copy, backups.backup_folder())
+    good = backup.backups(backups.backup_folder(), demo_copy)[0]
+    assert good.path == made
+    damage_pages(demo_copy, range(20, 60))
+    with pytest.raises(errors.Corrupt) as caught:
+        open_store(demo_copy)
+    answers.yes = True
+    assert backups.offer_restore(None, demo_copy, caught.value)
+    kind, _title, text = answers.asked[-1]
+    assert kind == "question" and backups.when_text(good) in text
+    store = open_store(demo_copy)
+    try:
+        assert store.integrity_problems() == []
+    finally:
+        store.close()
+
+
+def test_a_damaged_file_without_any_backup(demo_copy, answers) -> None:
+    from tests.safety.test_backups import damage_pages
+
+    damage_pages(demo_copy, range(20, 60))
+    with pytest.raises(errors.Corrupt) as caught:
+        open_store(demo_copy)
+    assert not backups.offer_restore(None, demo_copy, caught.value)
+    kind, _title, text = answers.asked[-1]
+    assert kind == "error" and str(backups.backup_folder()) in text
+
+
+def test_no_backup_is_left_half_written(session, qtbot, choosers, monkeypatch) -> None:
+    """A backup that fails its check leaves nothing with a backup's name."""
+    box = box_of(session)
+    monkeypatch.setattr(backup, "_integrity", lambda conn: False)
+    box.make_backup()
+    wait_done(qtbot, box)
+    assert backup.backups(backups.backup_folder(), session.store.path) == []
+    assert [p.name for p in Path(backups.backup_folder()).iterdir()] == []
+    assert dialogs.shown[-1][0] == "error"
