@@ -78,11 +78,11 @@ def _styles() -> dict[str, ParagraphStyle]:
 def period_text(start: dt.date | None, end: dt.date | None) -> str:
     """"From 01/11/2026 to 30/11/2026", or what is known of the period."""
     if start and end:
-        return tr("From {start} to {end}").format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
+        return tr("Referrals from {start} to {end}").format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
     if start:
-        return tr("From {start}").format(start=f"{start:%d/%m/%Y}")
+        return tr("Referrals from {start}").format(start=f"{start:%d/%m/%Y}")
     if end:
-        return tr("Until {end}").format(end=f"{end:%d/%m/%Y}")
+        return tr("Referrals until {end}").format(end=f"{end:%d/%m/%Y}")
     return tr("All referrals")
 
 

@@ -249,3 +249,21 @@ def test_preview_prints_through_the_dialog_seam_and_counts_copies(
     text = pdf_text(target)
     assert row.full_name in text and row.number in text
     assert "PHIẾU CHUYỂN CƠ SỞ KHÁM BỆNH, CHỮA BỆNH BẢO HIỂM Y TẾ" in text
+
+
+def test_new_referral_from_the_patient_page_tab(session, nurse, adult) -> None:
+    from station_app.store.station import staff
+
+    session.ctx.open_patient.emit(adult.id)
+    page = session.window.views["patients"].page
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    tab = page.tabs.widget(titles.index("Chuyển tuyến"))
+    page.tabs.setCurrentWidget(tab)
+    nurse.click(tab.new_button)
+    form = nurse.dialog(ReferralForm)
+    assert form.patient_name.text() == adult.full_name
+    today = [v for v in visits.for_patient(session.store, adult.id) if v.visit_at.date() == clock.today()]
+    assert form.visit_id == (max(today, key=lambda v: v.visit_at).id if today else None)
+    names = [form.clinician_name.itemText(i) for i in range(form.clinician_name.count())]
+    assert {m.full_name for m in staff(session.store)} <= set(names)
+    assert form.signer_name.text() == session.ctx.profile.head_name
