@@ -1,0 +1,154 @@
+"""Where importing, exporting and the patient record summary plug into the app: "Import from
+Excel…" and "Export…" beside "Register a patient" in the Bệnh nhân list and in a section of the
+settings (for the head of station and the administrator), and a "Record summary" tab on each
+patient's page that saves everything held about the person as a PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from station_app import clock
+from station_app.domain.patient import Patient
+from station_app.i18n import N_, tr
+from station_app.store import open_store
+from station_app.ui import background, dialogs, export_dialog, import_wizard
+from station_app.ui.context import AppContext
+from station_app.ui.views import patient_page, registry, settings
+
+# In tests: a function (parent, suggested path) -> chosen path, instead of the save dialog.
+ask_summary_path: Callable[[QWidget, str], str] | None = None
+
+
+def _may(ctx: AppContext, permission: str) -> bool:
+    """Whether the logged-in person may import/export (everyone, before accounts exist)."""
+    actor = getattr(ctx.store, "actor", None)
+    if actor is None or not hasattr(actor, "can"):
+        return True
+    try:
+        from station_app.domain.accounts import Permission
+    except ImportError:
+        return True
+    return bool(actor.can(Permission(permission)))
+
+
+def start_import(ctx: AppContext, parent: QWidget | None = None) -> import_wizard.ImportWizard | None:
+    if not _may(ctx, "import"):
+        dialogs.warning(parent, tr("Import a list from Excel or CSV"),
+                        tr("Only the head of station or the administrator can import lists."))
+        return None
+    return import_wizard.open_wizard(ctx, parent)
+
+
+def start_export(ctx: AppContext, parent: QWidget | None = None) -> export_dialog.ExportDialog | None:
+    if not _may(ctx, "export"):
+        dialogs.warning(parent, tr("Export a list"),
+                        tr("Only the head of station or the administrator can export lists."))
+        return None
+    return export_dialog.open_dialog(ctx, parent)
+
+
+# -- the Bệnh nhân list and the settings -----------------------------------------------------------
+if hasattr(registry, "LIST_ACTIONS"):
+    registry.LIST_ACTIONS.append((N_("Import from Excel…"), lambda ctx, view: start_import(ctx, view)))
+    registry.LIST_ACTIONS.append((N_("Export to Excel…"), lambda ctx, view: start_export(ctx, view)))
+
+
+def data_section(ctx: AppContext) -> QWidget | None:
+    if not (_may(ctx, "import") or _may(ctx, "export")):
+        return None
+    box = QGroupBox(tr("Data in and out"))
+    text = QLabel(tr("Bring in the station's Excel lists (patients, chronic-disease register) or give the "
+                     "district a list in Excel."))
+    text.setWordWrap(True)
+    row = QHBoxLayout()
+    importing = QPushButton(tr("Import from Excel…"))
+    importing.clicked.connect(lambda: start_import(ctx, box))
+    importing.setEnabled(_may(ctx, "import"))
+    exporting = QPushButton(tr("Export to Excel…"))
+    exporting.clicked.connect(lambda: start_export(ctx, box))
+    exporting.setEnabled(_may(ctx, "export"))
+    row.addWidget(importing)
+    row.addWidget(exporting)
+    row.addStretch(1)
+    layout = QVBoxLayout(box)
+    layout.addWidget(text)
+    layout.addLayout(row)
+    return box
+
+
+if hasattr(settings, "EXTRA_SECTIONS"):
+    settings.EXTRA_SECTIONS.append(data_section)
+
+
+# -- the patient's page ------------------------------------------------------------------------------
+class SummaryTab(QWidget):
+    """What is held about the patient, as a PDF to give them."""
+
+    def __init__(self, ctx: AppContext, patient: Patient) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.patient = patient
+        text = QLabel(tr("A PDF of everything the station holds about this person: identity, visits, "
+                         "diagnoses, programmes, follow-ups, referrals and who opened the record. Give it to "
+                         "a person who asks what is kept about them."))
+        text.setWordWrap(True)
+        self.button = QPushButton(tr("Save the record summary as PDF…"))
+        self.button.clicked.connect(self.save)
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self._op: background.Operation | None = None
+        self.saved: Path | None = None
+
+    def _path(self, suggested: str) -> str:
+        if ask_summary_path is not None:
+            return ask_summary_path(self, suggested)
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save the record summary as PDF…"), suggested, "PDF (*.pdf)")
+        return path
+
+    def save(self) -> None:
+        pid = self.patient.id
+        if pid is None:
+            return
+        record = (self.patient.record_no or str(pid)).replace("/", "-")
+        chosen = self._path(str(Path.home() / f"ho-so-{record}.pdf"))
+        if not chosen:
+            return
+        if not chosen.lower().endswith(".pdf"):
+            chosen += ".pdf"
+        db = self.ctx.db_path
+        actor = getattr(self.ctx.store, "actor", None)
+        today = clock.today()
+
+        def work(_progress: Callable[[int, int], None]) -> Path:
+            from station_app.printing.patient_summary import write_summary
+
+            store = open_store(db)
+            if actor is not None:
+                store.actor = actor
+            try:
+                return write_summary(store, pid, chosen, today)
+            finally:
+                store.close()
+
+        self._op = background.run(self, tr("Writing the record summary…"), work, self._done, self._failed)
+
+    def _done(self, path: Path) -> None:
+        self.saved = path
+        dialogs.info(self, tr("Record summary (PDF)"), tr("File saved: {path}").format(path=path))
+
+    def _failed(self, exc: BaseException) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        dialogs.error(self, tr("Record summary (PDF)"), tr("The summary was not saved: {reason}").format(reason=reason))
+
+
+patient_page.EXTRA_TABS.append((N_("Record summary (PDF)"), SummaryTab))
