@@ -19,6 +19,10 @@ from station_app.resources import data_file
 
 DEFINITIONS_FILE = "indicators.json"
 TOTAL = N_("Total (all)")
+# Column headings shared by the PDF and the workbook.
+INDICATOR = N_("Indicator")
+THIS_MONTH = N_("This month")
+PREVIOUS = N_("Previous month")
 
 
 def pick(names: dict[str, str], lang: str | None = None) -> str:

@@ -370,18 +370,26 @@ class _Counter:
 
     def finish(self) -> Counts:
         """Fold the (indicator, line, sex, age) groups into the cells of each column."""
+        bands = self.defs.age_bands
+        column_sets: dict[tuple[tuple[str, ...], str | None, int | None], list[str]] = {}
         for (code, line, sex, age), (count, chunks) in self._raw.items():
-            columns = ["total"]
             dims = self._dims.get(code, ())
-            if "sex" in dims and sex in ("1", "2"):
-                columns.append(f"sex:{sex}")
-            if "age" in dims and age is not None:
-                columns += [f"age:{b.key}" for b in self.defs.age_bands if b.contains(age)]
+            columns = column_sets.get((dims, sex, age))
+            if columns is None:
+                columns = ["total"]
+                if "sex" in dims and sex in ("1", "2"):
+                    columns.append(f"sex:{sex}")
+                if "age" in dims and age is not None:
+                    columns += [f"age:{b.key}" for b in bands if b.contains(age)]
+                column_sets[(dims, sex, age)] = columns
             table = self.counts.setdefault((code, line), {})
             for column in columns:
-                cell = table.setdefault(column, [0, []])
-                cell[0] += count
-                cell[1].extend(chunks)
+                cell = table.get(column)
+                if cell is None:
+                    table[column] = [count, list(chunks)]
+                else:
+                    cell[0] += count
+                    cell[1] += chunks
         self._raw.clear()
         return self.counts
 

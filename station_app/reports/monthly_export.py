@@ -1,0 +1,172 @@
+"""The monthly summary as files: XLSX (one sheet per block, numbers as numbers), the summary JSON,
+and DHIS2 ``dataValueSets`` JSON for the district's aggregate system.
+
+The DHIS2 ids come from ``resources/data/dhis2_mapping.json`` (see its ``note``), or from a
+``dhis2_mapping.json`` the district gives the station, placed in the station's data folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from station_app import paths
+from station_app.i18n import N_, tr
+from station_app.printing.pdf import write_atomic
+from station_app.reports.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
+from station_app.reports.monthly import MonthlySummary
+from station_app.resources import data_file
+
+MAPPING_FILE = "dhis2_mapping.json"
+INFO_SHEET = N_("Information")
+CODE = N_("Code")
+LINE = N_("Line")
+NOTE = N_("Note")
+STATION = N_("Station")
+PERIOD = N_("Period")
+STATUS = N_("Status")
+DEFINITIONS = N_("Indicator definitions")
+DEFINITION = N_("Definition")
+CORRECTION_NOTE = N_("computed {computed}, corrected by {by}: {reason}")
+NO_FACILITY = N_("The station's facility code is empty: enter it in Settings (station profile) before exporting "
+                 "for DHIS2.")
+
+
+class ExportError(ValueError):
+    """An export that cannot be made; ``text()`` says why, in the current language."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def text(self) -> str:
+        return tr(self.message).format(**self.params)
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+def summary_json(summary: MonthlySummary, status: str = "draft") -> bytes:
+    data = summary.to_dict()
+    data["status"] = status
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+# -- XLSX ------------------------------------------------------------------------------------------
+def _sheet_title(text: str, used: set[str]) -> str:
+    clean = "".join(ch for ch in text if ch not in '[]:*?/\\')[:31].strip() or "Sheet"
+    title, n = clean, 2
+    while title in used:
+        suffix = f" ({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def xlsx_bytes(summary: MonthlySummary, status: str) -> bytes:
+    """The workbook: an information sheet, then one sheet per block."""
+    defs = summary.definitions
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E6EBF2")
+    book = Workbook()
+    info = book.active
+    used: set[str] = set()
+    info.title = _sheet_title(tr(INFO_SHEET), used)
+    station = summary.station
+    for label, value in ((STATION, station.get("name", "")), (PERIOD, summary.month.display()),
+                         (STATUS, status), (CODE, station.get("facility_code", ""))):
+        info.append([tr(label), value])
+    info.append([])
+    info.append([tr(DEFINITIONS)])
+    info.cell(info.max_row, 1).font = bold
+    info.append([tr(CODE), tr(INDICATOR), tr(DEFINITION)])
+    for ind in defs.indicators(summary.month.start):
+        info.append([ind.code, pick(ind.name), pick(ind.definition)])
+    for column, width in zip("ABC", (26, 48, 100), strict=True):
+        info.column_dimensions[column].width = width
+    for code, name in summary.blocks:
+        results = summary.results(code)
+        sheet = book.create_sheet(_sheet_title(pick(name), used))
+        columns: list[str] = []
+        for result in results:
+            columns += [c for c in result.columns if c not in columns]
+        header = [tr(CODE), tr(INDICATOR), tr(LINE), tr(THIS_MONTH), tr(PREVIOUS)]
+        header += [defs.column_label(c) for c in columns[1:]] + [tr(NOTE)]
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for result in results:
+            for line in result.lines:
+                total = line.cells["total"]
+                values: list[object] = [result.code, pick(result.indicator.name),
+                                        pick(line.label) if line.key else "", total.reported, total.previous]
+                notes = []
+                for column in columns[1:]:
+                    cell = line.cells.get(column)
+                    values.append(cell.reported if cell is not None else None)
+                for column in columns:
+                    cell = line.cells.get(column)
+                    if cell is not None and cell.correction:
+                        fix = cell.correction
+                        notes.append(f"{defs.column_label(column)}: " + tr(CORRECTION_NOTE).format(
+                            computed=fix.computed, by=fix.by, reason=fix.reason))
+                values.append("; ".join(notes))
+                sheet.append(values)
+        for index, width in enumerate([24, 44, 40, 11, 11] + [10] * (len(columns) - 1) + [50], start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "D2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -- DHIS2 -----------------------------------------------------------------------------------------
+def load_mapping() -> dict:
+    """The station's own mapping (data folder) if there is one, else the shipped one."""
+    own = paths.data_dir() / MAPPING_FILE
+    source = own if own.is_file() else data_file(MAPPING_FILE)
+    with source.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def dhis2_payload(summary: MonthlySummary, complete_date: str | None = None,
+                  mapping: dict | None = None) -> dict[str, object]:
+    """``dataValueSets`` JSON: ``{"dataSet", "period": "YYYYMM", "orgUnit", "completeDate",
+    "dataValues": [{"dataElement", "categoryOptionCombo", "value"}]}``. Cells without an id in
+    the mapping are not sent."""
+    org_unit = (summary.station.get("facility_code") or "").strip()
+    if not org_unit:
+        raise ExportError(NO_FACILITY)
+    mapping = mapping or load_mapping()
+    elements: dict[str, str] = mapping["dataElements"]
+    combos: dict[str, str] = mapping["categoryOptionCombos"]
+    values = []
+    for result in summary.indicators:
+        for line in result.lines:
+            element = elements.get(result.code if not line.key else f"{result.code}/{line.key}")
+            if not element:
+                continue
+            for column in result.columns:
+                combo = combos.get(column)
+                if combo:
+                    values.append({"dataElement": element, "categoryOptionCombo": combo,
+                                   "value": str(line.cells[column].reported)})
+    payload: dict[str, object] = {"dataSet": mapping["dataSet"], "period": summary.month.period, "orgUnit": org_unit}
+    if complete_date:
+        payload["completeDate"] = complete_date
+    payload["dataValues"] = values
+    return payload
+
+
+def dhis2_bytes(summary: MonthlySummary, complete_date: str | None = None) -> bytes:
+    return (json.dumps(dhis2_payload(summary, complete_date), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def write(path: str | os.PathLike[str], data: bytes) -> Path:
+    return write_atomic(path, data)
