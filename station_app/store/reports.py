@@ -265,3 +265,60 @@ def reopen(store: Store, month: Month, reason: str) -> None:
         )
         store.conn.execute("UPDATE monthly_reports SET status = 'draft', updated_at = ? WHERE id = ?", (at, report))
         audit.record(store, audit.UPDATE, ("report", month.key), {"reopened": True, "reason": reason.strip()})
+
+
+# -- drill-down: the records behind a cell ------------------------------------------------------
+_RECORDS = {
+    "visit": (
+        "SELECT v.id, v.patient_id, p.full_name, substr(v.visit_at, 1, 16), "
+        "CASE WHEN v.diagnosis_code = '' AND v.diagnosis_text = '' THEN v.complaint "
+        "ELSE trim(v.diagnosis_code || ' ' || v.diagnosis_text) END "
+        "FROM visits v JOIN patients p ON p.id = v.patient_id WHERE v.id IN ({marks})"
+    ),
+    "patient": (
+        "SELECT p.id, p.id, p.full_name, coalesce(p.deceased_date, substr(p.created_at, 1, 10)), p.village "
+        "FROM patients p WHERE p.id IN ({marks})"
+    ),
+    "enrolment": (
+        "SELECT e.id, e.patient_id, p.full_name, coalesce(e.detected_on, e.enrolled_on), e.programme "
+        "FROM enrolments e JOIN patients p ON p.id = e.patient_id WHERE e.id IN ({marks})"
+    ),
+    "referral": (
+        "SELECT r.id, r.patient_id, p.full_name, substr(r.issued_at, 1, 16), r.number || ' → ' || r.to_facility "
+        "FROM referrals r JOIN patients p ON p.id = r.patient_id WHERE r.id IN ({marks})"
+    ),
+    "dose": (
+        "SELECT d.id, d.patient_id, p.full_name, d.given_on, d.series || ' ' || d.dose "
+        "FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id WHERE d.id IN ({marks})"
+    ),
+    "followup": (
+        "SELECT f.id, f.patient_id, p.full_name, f.due_date, f.label "
+        "FROM followups f JOIN patients p ON p.id = f.patient_id WHERE f.id IN ({marks})"
+    ),
+    "outcome": (
+        "SELECT o.id, f.patient_id, p.full_name, o.recorded_at, f.label FROM followup_outcomes o "
+        "JOIN followups f ON f.id = o.followup_id JOIN patients p ON p.id = f.patient_id WHERE o.id IN ({marks})"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record behind a value: what it is, whose it is, its date and a short description."""
+
+    id: int
+    patient_id: int
+    full_name: str
+    date: str
+    detail: str
+
+
+def records(store: Store, unit: str, ids: list[int], limit: int = 5000) -> list[Record]:
+    """The records of kind ``unit`` (visit, patient, enrolment…) with these ids, by date."""
+    sql = _RECORDS[unit]
+    found: list[Record] = []
+    wanted = ids[:limit]
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found += [Record(*row) for row in store.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)]
+    return sorted(found, key=lambda r: (r.date or "", r.full_name, r.id))

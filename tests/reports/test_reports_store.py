@@ -112,3 +112,23 @@ def test_the_previous_month_beside_is_the_value_sent(head) -> None:
     reports.finalise(head, february)
     assert reports.draft(head, MARCH).cell("consult.visits//total").previous == 3
     assert [s.period for s in reports.finalised(head)] == ["2026-02"]
+
+
+def test_the_records_behind_a_cell(march, march_ids) -> None:
+    summary = reports.draft(march, MARCH)
+    cell = summary.cell("consult.visits//age:lt6")
+    found = reports.records(march, summary.unit_of("consult.visits//age:lt6"), cell.record_ids())
+    assert [(r.full_name, r.date) for r in found] == [
+        ("Lê Thị Bình", "2026-03-10 09:00"), ("Lê Thị Bình", "2026-03-20 09:00"),
+    ]
+    assert found[0].detail.startswith("A09")
+    deaths = summary.cell("consult.deaths//total")
+    [dead] = reports.records(march, "patient", deaths.record_ids())
+    assert (dead.full_name, dead.date) == ("Đỗ Thị Em", "2026-03-25")
+    lost = summary.cell("ncd.lost/hypertension/total")
+    assert [r.full_name for r in reports.records(march, "enrolment", lost.record_ids())] == ["Ngô Thị Hà"]
+    for unit in ("referral", "dose", "followup", "outcome"):
+        assert reports.records(march, unit, []) == []
+    doses = summary.cell("epi.doses/measles/total")
+    names = sorted(r.full_name for r in reports.records(march, "dose", doses.record_ids()))
+    assert names == ["Lý Minh Khang", "Lý Văn Nam"]
