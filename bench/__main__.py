@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             paths.set_data_dir(previous_data_dir)
     seconds = time.perf_counter() - started
+    machine["load_end"] = data.machine()["load"]
     command = "uv run python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     text = report.render(figures, machine, command.strip(), info, started_at.strftime("%Y-%m-%d %H:%M"), seconds)
     print(text)

@@ -51,6 +51,7 @@ class Figure:
     note: str = ""  # anything the reader must know about this run (rows, hits…)
     details: str = ""  # Markdown shown below the table (a breakdown), optional
     pending: str = ""  # non-empty: not measured, and why
+    error: bool = False  # the measurement failed (``pending`` says how)
 
     @property
     def median(self) -> float:
@@ -83,7 +84,7 @@ class Figure:
         out: dict[str, Any] = {
             "key": self.key, "title": self.title, "unit": self.unit, "target": self.target,
             "max_ratio": self.max_ratio, "how": self.how, "note": self.note, "pending": self.pending,
-            "details": self.details,
+            "error": self.error, "details": self.details,
         }
         if not self.pending:
             out.update(n=len(self.samples), median=self.median, p95=self.p95, samples=self.samples,
@@ -188,6 +189,13 @@ def run_all(ctx: Context, only: set[str] | None = None) -> list[Figure]:
         except Pending as p:
             figures.append(Figure(b.name, p.title, [], pending=p.reason,
                                   note=f"target {p.target}" if p.target else ""))
+            continue
+        except Exception as exc:  # one broken measurement must not lose the others' figures
+            import traceback
+
+            ctx.log(traceback.format_exc())
+            figures.append(Figure(b.name, b.name, [], pending=f"failed: {type(exc).__name__}: {exc}"[:300],
+                                  error=True))
             continue
         got = [result] if isinstance(result, Figure) else list(result)
         for f in got:

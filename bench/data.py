@@ -53,12 +53,16 @@ def reusable(db: Path, patients: int, seed: int) -> dict[str, Any] | None:
 
 
 def build(db: Path, patients: int, seed: int, log: Callable[[str], None]) -> dict[str, Any]:
-    """Generate the demo database at ``db`` with ``station_app.demo.generate``, timed."""
+    """Generate the demo database at ``db`` with ``station_app.demo.generate``, timed.
+
+    It is written beside ``db`` and moved into place when finished: a run that has the old file
+    open keeps reading it, and no run ever sees a half-built file.
+    """
     from station_app import clock
     from station_app.demo import generate
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    _info_path(db).unlink(missing_ok=True)  # a build cut short must not look finished
+    part = db.with_name(f"{db.stem}.building-{os.getpid()}.sqlite3")
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -69,9 +73,17 @@ def build(db: Path, patients: int, seed: int, log: Callable[[str], None]) -> dic
 
     log(f"Building {db} ({patients:,} patients, seed {seed})…")
     started = time.perf_counter()
-    summary = generate(db, patients=patients, seed=seed, visits_per_patient=VISITS_PER_PATIENT,
-                       force=True, progress=progress)
-    seconds = time.perf_counter() - started
+    try:
+        summary = generate(part, patients=patients, seed=seed, visits_per_patient=VISITS_PER_PATIENT,
+                           force=True, progress=progress)
+        seconds = time.perf_counter() - started
+        _info_path(db).unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        part.replace(db)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(part) + suffix).unlink(missing_ok=True)
     info = {"patients": summary.patients, "visits": summary.visits, "seed": seed,
             "seconds": round(seconds, 2), "today": clock.today().isoformat(),
             "built_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -83,15 +95,23 @@ def build(db: Path, patients: int, seed: int, log: Callable[[str], None]) -> dic
 
 def prepare(patients: int, seed: int, reuse: bool, folder: Path, log: Callable[[str], None]
             ) -> tuple[Path, dict[str, Any], bool]:
-    """(database, build record, whether it was reused)."""
+    """(database, build record, whether it was reused). Runs sharing ``folder`` build one at a time."""
     db = cached_path(patients, seed, folder)
-    if reuse:
-        info = reusable(db, patients, seed)
-        if info is not None:
-            log(f"Reusing {db} (built {info.get('built_at')}, {info.get('seconds')} s)")
-            return db, info, True
-        log(f"No finished build of {patients:,} patients with seed {seed} at the current schema: building.")
-    return db, build(db, patients, seed, log), False
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - not on Linux: no lock
+            pass
+        if reuse:
+            info = reusable(db, patients, seed)
+            if info is not None:
+                log(f"Reusing {db} (built {info.get('built_at')}, {info.get('seconds')} s)")
+                return db, info, True
+            log(f"No finished build of {patients:,} patients with seed {seed} at the current schema: building.")
+        return db, build(db, patients, seed, log), False
 
 
 def file_size(path: Path) -> int:
@@ -133,4 +153,5 @@ def machine() -> dict[str, str]:
         "pyside6": pyside,
         "reportlab": reportlab.Version,
         "executable": sys.executable,
+        "load": " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?",
     }

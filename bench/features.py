@@ -289,7 +289,7 @@ def timed_import(ctx: Context, source: Path) -> tuple[float, float, int, str]:
     seconds = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if line.startswith('{"code"')]
     if not lines:
-        raise RuntimeError(f"import did not finish: {done.stderr[-2000:]}")
+        raise RuntimeError(f"import ended with {done.returncode} and no result: {done.stderr[-1000:]}")
     result = json.loads(lines[-1])
     return seconds, float(result["peak_mb"]), int(result["code"]), done.stderr
 

@@ -44,7 +44,8 @@ def table(figures: list[Figure]) -> str:
     ]
     for f in figures:
         if f.pending:
-            lines.append(f"| {f.title} | {f.note or '—'} | — | — | — | — | — | pending: {f.pending} |")
+            state = f"**{f.pending}**" if f.error else f"pending: {f.pending}"
+            lines.append(f"| {f.title} | {f.note or '—'} | — | — | — | — | — | {state} |")
             continue
         floor = ratio = "—"
         if f.floor:
@@ -62,7 +63,8 @@ def render(figures: list[Figure], machine: dict[str, str], command: str, databas
     add = out.append
     add(f"Run of {started} ({seconds / 60:.1f} min), command: `{command}`")
     add("")
-    add(f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM; {machine['system']}")
+    add(f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM; {machine['system']}; "
+        f"load average (1/5/15 min) {machine.get('load', '?')} at the start, {machine.get('load_end', '?')} at the end")
     add(f"- Python {machine['python']}, SQLite {machine['sqlite']}, PySide6 {machine['pyside6']}, "
         f"reportlab {machine['reportlab']}")
     add(f"- Database: {database['patients']:,} patients, {database['visits']:,} visits, "

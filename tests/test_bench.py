@@ -63,6 +63,7 @@ def test_the_suite_runs_on_a_small_station(tmp_path: Path):
                 "registry_jump", "worklist", "referral_slip", "visit_book", "import_csv"):
         assert key in figures, key
     for f in run["figures"]:
+        assert not f["error"], f["pending"]
         if f["pending"]:
             assert not f.get("samples")
             continue

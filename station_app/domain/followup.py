@@ -230,9 +230,13 @@ class FollowUpItem:
     created_on: dt.date | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", Kind(self.kind))
-        object.__setattr__(self, "status", Status(self.status))
-        object.__setattr__(self, "outcomes", tuple(self.outcomes))
+        # (The store builds tens of thousands of items for the work list: convert only what needs it.)
+        if type(self.kind) is not Kind:
+            object.__setattr__(self, "kind", Kind(self.kind))
+        if type(self.status) is not Status:
+            object.__setattr__(self, "status", Status(self.status))
+        if type(self.outcomes) is not tuple:
+            object.__setattr__(self, "outcomes", tuple(self.outcomes))
 
     @property
     def last_outcome(self) -> Outcome | None:
@@ -320,15 +324,25 @@ def work_list(
 ) -> list[FollowUpItem]:
     """The items of one section (all of them, section by section, when ``section`` is None),
     sorted by :func:`risk_key`."""
+    return [item for item, _where in sectioned_work_list(items, today, section, high_risk)]
+
+
+def sectioned_work_list(
+    items: Iterable[FollowUpItem],
+    today: dt.date | None = None,
+    section: Section | None = None,
+    high_risk: Collection[int | str] = (),
+) -> list[tuple[FollowUpItem, Section]]:
+    """:func:`work_list` with each item's section (classified once)."""
     today = _today(today)
     order = {s: i for i, s in enumerate(SECTION_ORDER)}
     chosen = []
     for item in items:
         where = classify(item, today)
         if section is None or where is section:
-            chosen.append((order[where], risk_key(item, today, high_risk), item))
+            chosen.append((order[where], risk_key(item, today, high_risk), item, where))
     chosen.sort(key=lambda entry: entry[:2])
-    return [entry[2] for entry in chosen]
+    return [(entry[2], entry[3]) for entry in chosen]
 
 
 def counts(items: Iterable[FollowUpItem], today: dt.date | None = None) -> dict[Section, int]:

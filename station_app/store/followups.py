@@ -11,6 +11,7 @@ Which section an item is in (due, overdue, agreed…) is decided by one function
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from station_app import clock
 from station_app.domain import antenatal, vaccination
 from station_app.domain.chronic import BloodPressure, is_high_risk, refill_due
 from station_app.domain.followup import (
+    DUE_WINDOW_DAYS,
     FollowUpItem,
     Kind,
     Outcome,
@@ -25,10 +27,9 @@ from station_app.domain.followup import (
     RemovalReason,
     Section,
     Status,
-    classify,
     close_matching,
     counts,
-    work_list,
+    sectioned_work_list,
 )
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -80,21 +81,39 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, list[Outcome]]:
     return found
 
 
-def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[FollowUpItem]:
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {s.value: s for s in Status}
+_HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
+
+
+# What a work-list row shows beside the item: its rule and the patient's facts.
+_FACT_COLUMNS = (
+    "f.rule, p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, p.village, p.phone, p.guardian_phone"
+)
+
+
+def _items(
+    store: Store, where: str, params: Iterable[object] = (), facts: dict[int, tuple] | None = None
+) -> list[FollowUpItem]:
+    """The items matching ``where``; with ``facts``, also fills it with each item's rule and
+    patient facts (``_FACT_COLUMNS``) read by the same statement."""
+    extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if facts is not None else ("", "")
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS}, f.id IN (SELECT followup_id FROM followup_outcomes) FROM followups f WHERE {where}",
+        f"SELECT {ITEM_COLUMNS}, {_HAS_OUTCOMES}{extra} FROM followups f{join} WHERE {where}",
         list(params),
     ).fetchall()
     with_outcomes = [r[0] for r in rows if r[9]]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
+    if facts is not None:
+        facts.update((r[0], r[10:]) for r in rows)
     return [
         FollowUpItem(
             id=r[0],
             patient_id=r[1],
-            kind=Kind(r[2]),
+            kind=_KINDS[r[2]],
             label=r[3],
             due_date=dt.date.fromisoformat(r[4]),
-            status=Status(r[5]),
+            status=_STATUSES[r[5]],
             source=r[6],
             outcomes=tuple(outcomes.get(r[0], ())),
             created_on=dt.date.fromisoformat(r[8]),
@@ -117,16 +136,47 @@ def get_item(store: Store, item_id: int) -> FollowUpItem | None:
     return found[0] if found else None
 
 
-def list_items(store: Store, today: dt.date | None = None) -> list[FollowUpItem]:
+def list_items(
+    store: Store, today: dt.date | None = None, upcoming: bool = True, facts: dict[int, tuple] | None = None
+) -> list[FollowUpItem]:
     """Everything the work list can show on ``today``: the open items, and the items removed
-    recently (still shown in their section)."""
+    recently (still shown in their section).
+
+    ``upcoming=False`` leaves out the open items due after this week's window that have no call
+    outcome: ``classify`` can only put those in UPCOMING, which the work list does not show (most
+    of a station's items: the next refill, the next dose). Counts add them back in SQL.
+    ``facts`` (a dict) receives each item's rule and patient facts, read in the same statement.
+    """
     today = today or clock.today()
     since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
+    if upcoming:
+        return _items(
+            store, "f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?)", (since, today.isoformat()), facts
+        )
     return _items(
         store,
-        "f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?)",
-        (since, today.isoformat()),
+        f"(f.status = 'open' AND (f.due_date <= ? OR {_HAS_OUTCOMES})) OR (f.closed_on >= ? AND f.closed_on <= ?)",
+        (_upcoming_after(today), since, today.isoformat()),
+        facts,
     )
+
+
+def _upcoming_after(today: dt.date) -> str:
+    """Items due after this date are UPCOMING unless a call outcome says otherwise."""
+    return (today + dt.timedelta(days=DUE_WINDOW_DAYS)).isoformat()
+
+
+def _upcoming_left_out(store: Store, today: dt.date) -> int:
+    """How many items ``list_items(…, upcoming=False)`` leaves out (all of them UPCOMING)."""
+    since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
+    return int(
+        store.scalar(
+            f"SELECT count(*) FROM followups f WHERE f.status = 'open' AND f.due_date > ? AND NOT {_HAS_OUTCOMES} "
+            "AND NOT coalesce(f.closed_on >= ? AND f.closed_on <= ?, 0)",
+            (_upcoming_after(today), since, today.isoformat()),
+        )
+        or 0
+    )  # type: ignore[arg-type]
 
 
 # -- the work list with the facts a nurse needs on each row -------------------------------------
@@ -151,6 +201,7 @@ class WorkRow:
         return last.describe() if last else ""
 
 
+@functools.cache
 def _programme(rule: str, kind: Kind) -> str:
     if rule.startswith("vaccine:"):
         return "vaccination"
@@ -207,54 +258,39 @@ def work_rows(
 ) -> list[WorkRow]:
     """The Nhắc hẹn list: items sorted by section, then risk, then days overdue."""
     today = today or clock.today()
-    items = list_items(store, today)
+    facts: dict[int, tuple] = {}  # item id -> rule, then the patient's facts
+    items = list_items(store, today, upcoming=section is Section.UPCOMING, facts=facts)
     risky = high_risk_patients(store, items, today)
-    ordered = work_list(items, today, section, risky)
-    ordered = [i for i in ordered if classify(i, today) not in (Section.DONE, Section.UPCOMING) or section is not None]
-    rules = dict(
-        store.conn.execute(
-            "SELECT id, rule FROM followups WHERE status = 'open' OR closed_on >= ?",
-            ((today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat(),),
-        ).fetchall()
-    )
-    people = {}
-    ids = sorted({int(i.patient_id) for i in ordered})
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        marks = ",".join("?" * len(chunk))
-        for row in store.conn.execute(
-            "SELECT id, full_name, sex, birth_year, birth_month, birth_day, village, phone, guardian_phone "
-            f"FROM patients WHERE id IN ({marks})",
-            chunk,
-        ):
-            people[row[0]] = row
+    ordered = sectioned_work_list(items, today, section, risky)
+    if section is None:
+        ordered = [(i, where) for i, where in ordered if where not in (Section.DONE, Section.UPCOMING)]
     rows = []
-    for item in ordered:
-        person = people.get(int(item.patient_id))
-        if person is None:
+    for item, where in ordered:
+        fact = facts.get(int(item.id))  # type: ignore[arg-type]
+        if fact is None:
             continue
-        prog = _programme(rules.get(item.id, ""), item.kind)
+        prog = _programme(fact[0] or "", item.kind)
         if programme and prog != programme:
             continue
-        if village and person[6] != village:
+        if village and fact[6] != village:
             continue
         age = None
-        if person[3]:
-            born = dt.date(person[3], person[4] or 7, person[5] or 1)
+        if fact[3]:
+            born = dt.date(fact[3], fact[4] or 7, fact[5] or 1)
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         rows.append(
             WorkRow(
                 item=item,
-                section=classify(item, today),
+                section=where,
                 days_overdue=max((today - item.due_date).days, 0),
                 high_risk=int(item.patient_id) in risky,
                 patient_id=int(item.patient_id),
-                full_name=person[1],
-                sex=person[2],
-                birth_year=person[3],
+                full_name=fact[1],
+                sex=fact[2],
+                birth_year=fact[3],
                 age=age,
-                village=person[6],
-                phone=person[7] or person[8] or "",
+                village=fact[6],
+                phone=fact[7] or fact[8] or "",
                 programme=prog,
             )
         )
@@ -276,7 +312,9 @@ def items_open_on(store: Store, day: dt.date, rule_prefix: str = "") -> list[Fol
 def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
-    return counts(list_items(store, today), today)
+    table = counts(list_items(store, today, upcoming=False), today)
+    table[Section.UPCOMING] += _upcoming_left_out(store, today)
+    return table
 
 
 # -- writing items and outcomes -----------------------------------------------------------------
