@@ -87,7 +87,9 @@ def main() -> int:
         app = ensure_app()
         qt_i18n.install(app, str(settings().value("ui/language", "vi")))
         apply_font(app, float(settings().value("ui/font_scale", 1.0)))
-        session = Session(app, db, None)
+        from station_app.ui.login import as_role
+
+        session = Session(app, db, None, login=as_role("head"))  # the login dialog is not timed
         marks["session"] = time.monotonic()
         window = session.window
         registry = window.views["patients"]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from station_app import clock, paths  # noqa: E402
 from station_app.demo import generate  # noqa: E402
 from station_app.ui.app import Session, ensure_app  # noqa: E402
+from station_app.ui.login import as_role  # noqa: E402
 
 
 def settle(app: QApplication, ms: int = 300) -> None:
@@ -46,7 +47,7 @@ def main() -> int:
     db = work / "demo.sqlite3"
     generate(db, patients=args.patients, seed=1, force=True)
     app = ensure_app()
-    session = Session(app, db, args.lang)
+    session = Session(app, db, args.lang, login=as_role("head"))
     window = session.window
     window.resize(1366, 768)
     window.move(0, 0)

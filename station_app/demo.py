@@ -356,6 +356,23 @@ def generate(
     return DemoSummary(patients, total_visits, (dt.datetime.now() - started).total_seconds())
 
 
+# The demo station's accounts (documented in the README): user name, full name, role, password.
+DEMO_ACCOUNTS = (
+    ("truong", STAFF[0][0], "head", "demo-truong"),
+    ("yta.mai", STAFF[1][0], "nurse", "demo-yta"),
+    ("quantri", "Quản trị hệ thống", "admin", "demo-quantri"),
+)
+
+
+def add_demo_accounts(store: Store) -> None:
+    from station_app.store import users
+
+    username, full_name, _role, password = DEMO_ACCOUNTS[0]
+    users.create_first_head(store, username, full_name, password)
+    for username, full_name, role, password in DEMO_ACCOUNTS[1:]:
+        users.create(store, username, full_name, password, role)
+
+
 def _fill(
     store: Store,
     n_patients: int,
@@ -384,6 +401,7 @@ def _fill(
     )
     staff_ids = [save_staff(store, StaffMember(name, title)).id for name, title in STAFF]
     save_villages(store, VILLAGES)
+    add_demo_accounts(store)
 
     # Acute visits per non-chronic patient, tuned so the total lands near the target.
     chronic_share, chronic_months = 0.09, 30

@@ -347,3 +347,11 @@ def merges_of(store: Store, patient_id: int) -> list[Merge]:
         (patient_id, patient_id),
     )
     return [_merge(r) for r in rows]
+
+
+def recent_merges(store: Store, limit: int = 50) -> list[Merge]:
+    """Merges not undone, newest first (what the merge dialog offers to undo)."""
+    rows = store.query(
+        f"SELECT {_MERGE_COLUMNS} FROM patient_merges WHERE undone_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
+    )
+    return [_merge(r) for r in rows]

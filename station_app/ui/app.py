@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from station_app import APP_NAME, paths
+from station_app.domain.accounts import Actor
 from station_app.i18n import tr
 from station_app.resources import FONTS
-from station_app.store import StoreError, open_store
+from station_app.store import Store, StoreError, open_store
 from station_app.ui import dialogs, qt_i18n
 from station_app.ui.context import AppContext, settings
 from station_app.ui.main_window import MainWindow
@@ -48,11 +50,18 @@ def ensure_app() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+class LoginCancelled(Exception):
+    """The person quit at the login."""
+
+
 class Session:
     """The running app: the window, and what changing the language or text size rebuilds."""
 
-    def __init__(self, app: QApplication, db: Path, lang: str | None = None) -> None:
+    def __init__(self, app: QApplication, db: Path, lang: str | None = None,
+                 login: Callable[[Store], Actor | None] | None = None, hint: str = "") -> None:
         import station_app.ui.features  # noqa: F401 - registers the feature views, counters, tabs
+        from station_app.ui import features_accounts
+        from station_app.ui import login as login_ui
         self.app = app
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
@@ -62,11 +71,16 @@ class Session:
         qt_i18n.install(app, self.lang)
         apply_font(app, self.font_scale)
         self.store = open_store(db)
+        # The GUI always has a logged-in person (the command line runs as the local operator).
+        if (login or (lambda store: login_ui.ask(store, hint)))(self.store) is None:
+            self.store.close()
+            raise LoginCancelled
         self.ctx = AppContext(self.store)
         self.window = MainWindow(self.ctx, self.font_scale, self.set_language, self.set_font_scale)
         from station_app.ui.views import backups
 
         backups.attach(self)  # a restore reopens the app on the restored file
+        features_accounts.attach(self)
 
     def set_language(self, lang: str) -> None:
         if lang == self.lang:
@@ -88,6 +102,14 @@ class Session:
         self.window.font_scale = scale
         self.window.build()
         self.window.show_area("settings")
+
+
+def _demo_hint() -> str:
+    from station_app.demo import DEMO_ACCOUNTS
+    from station_app.ui.features_accounts import role_name
+
+    lines = [f"  {name} / {password}  ({role_name(role)})" for name, _full, role, password in DEMO_ACCOUNTS]
+    return "\n".join([tr("Demo accounts (user name / password):"), *lines])
 
 
 def _demo_database() -> Path:
@@ -128,7 +150,9 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     try:
         if demo:
             db = _demo_database()
-        session = Session(app, db or paths.default_database(), lang)
+        session = Session(app, db or paths.default_database(), lang, hint=_demo_hint() if demo else "")
+    except LoginCancelled:
+        return 0
     except StoreError as exc:
         from station_app.store.errors import Corrupt
         from station_app.ui.views import backups
@@ -150,5 +174,8 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
             "they are printed on referral slips and reports."))
     code = app.exec()
     backups.finish(session)  # and again at exit, if the app ran past a day
+    from station_app.store import users
+
+    users.logout(session.store)
     session.store.close()
     return int(code)

@@ -35,3 +35,4 @@ patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))
 
 import station_app.ui.features_referrals  # noqa: E402,F401  (Chuyển tuyến: book, form, patient tab)
 import station_app.ui.features_io  # noqa: E402,F401  (import wizard, exports, patient record summary)
+import station_app.ui.features_accounts  # noqa: E402,F401  (accounts, audit log, corrections, merges)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 from station_app import clock, paths
 from station_app.domain.patient import Patient
 from station_app.store import patients
-from station_app.ui import dialogs
+from station_app.ui import dialogs, login
 from station_app.ui.app import Session, ensure_app
 
 UI_TESTS = Path(__file__).parent
@@ -83,13 +83,17 @@ def answers() -> Iterator[Answers]:
 
 
 class Sessions:
-    """Starts the app (``sessions(db)``, window shown) and closes it (``sessions.close(s)``)."""
+    """Starts the app (``sessions(db)``, window shown) and closes it (``sessions.close(s)``).
+
+    The app always has a logged-in person: ``sessions(db, role="nurse")`` logs in as the first
+    nurse of the station (a head by default), creating an account when there is none.
+    """
 
     def __init__(self) -> None:
         self.started: list[Session] = []
 
-    def __call__(self, db: Path, lang: str | None = None) -> Session:
-        session = Session(ensure_app(), db, lang)
+    def __call__(self, db: Path, lang: str | None = None, role: str = "head") -> Session:
+        session = Session(ensure_app(), db, lang, login=login.as_role(role))
         self.started.append(session)
         session.window.show()
         session.window.activateWindow()

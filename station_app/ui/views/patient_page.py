@@ -22,7 +22,7 @@ from station_app import clock
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
-from station_app.store import patients, visits
+from station_app.store import StoreError, audit, patients, visits
 from station_app.ui.context import AppContext
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime
@@ -40,6 +40,8 @@ HISTORY_COLUMNS = (
 
 # Extra tabs added by feature modules: (title, factory(ctx, patient) -> QWidget).
 EXTRA_TABS: list[tuple[str, object]] = []
+# Buttons under the visit history, acting on the selected visit: (title, action(ctx, visit_id, page)).
+VISIT_ACTIONS: list[tuple[str, object]] = []
 
 
 class PatientPage(QWidget):
@@ -84,7 +86,21 @@ class PatientPage(QWidget):
         self.history.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.history.setWordWrap(False)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.history, tr("Visits"))
+        history_tab = QWidget()
+        history_layout = QVBoxLayout(history_tab)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(self.history, 1)
+        self.visit_buttons: dict[str, QPushButton] = {}
+        if VISIT_ACTIONS:
+            actions = QHBoxLayout()
+            for title, action in VISIT_ACTIONS:
+                button = QPushButton(tr(title))
+                button.clicked.connect(lambda _checked=False, act=action: self._visit_action(act))
+                self.visit_buttons[title] = button
+                actions.addWidget(button)
+            actions.addStretch(1)
+            history_layout.addLayout(actions)
+        self.tabs.addTab(history_tab, tr("Visits"))
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -103,6 +119,11 @@ class PatientPage(QWidget):
 
     def show_patient(self, patient_id: int) -> None:
         self.patient = patients.get(self.ctx.store, patient_id)
+        if self.patient is not None:
+            try:  # opening a record is an access the audit log keeps
+                audit.record(self.ctx.store, audit.VIEW_PATIENT, ("patient", patient_id))
+            except StoreError:
+                pass  # a full or locked disk must not hide the record from the nurse
         self.reload()
 
     def reload(self) -> None:
@@ -173,7 +194,9 @@ class PatientPage(QWidget):
                 fmt_date(v.follow_up_date),
             ]
             for col, text in enumerate(cells):
-                self.history.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, v.id)
+                self.history.setItem(row, col, item)
         self.tabs.setTabText(0, tr("Visits ({count})").format(count=len(history)))
         # Tabs added by feature modules (follow-ups, referrals…), rebuilt for this patient.
         while self.tabs.count() > 1:
@@ -182,6 +205,15 @@ class PatientPage(QWidget):
             widget.deleteLater()
         for title, factory in EXTRA_TABS:
             self.tabs.addTab(factory(self.ctx, p), tr(title))  # type: ignore[operator]
+
+    def selected_visit_id(self) -> int | None:
+        item = self.history.item(max(self.history.currentRow(), 0), 0)
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _visit_action(self, action: object) -> None:
+        visit_id = self.selected_visit_id()
+        if visit_id is not None:
+            action(self.ctx, visit_id, self)  # type: ignore[operator]
 
     def _new_visit(self) -> None:
         if self.patient and self.patient.id is not None:

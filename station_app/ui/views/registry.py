@@ -26,6 +26,9 @@ from station_app.ui.views.patient_page import PatientPage
 
 SEARCH_LIMIT = 500
 
+# Buttons added by feature modules beside "Register a patient": (title, action(ctx, registry list)).
+LIST_ACTIONS: list[tuple[str, object]] = []
+
 
 class RegistryList(QWidget):
     def __init__(self, ctx: AppContext, registry: RegistryView) -> None:
@@ -41,6 +44,12 @@ class RegistryList(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.register_button)
+        self.action_buttons: dict[str, QPushButton] = {}
+        for title, action in LIST_ACTIONS:
+            button = QPushButton(tr(title))
+            button.clicked.connect(lambda _checked=False, act=action: act(ctx, self))  # type: ignore[operator]
+            self.action_buttons[title] = button
+            top.addWidget(button)
 
         self.model = PatientTableModel(ctx.store, self)
         self.table = QTableView()

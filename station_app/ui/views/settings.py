@@ -38,6 +38,9 @@ from station_app.ui import dialogs
 from station_app.ui.context import FONT_SCALES, AppContext
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+# Sections added by feature modules under the right column: factory(ctx) -> QWidget, or None
+# when the logged-in person may not see it.
+EXTRA_SECTIONS: list[object] = []
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
 PROFILE_FIELDS = (
     ("name", N_("Station name")),
@@ -138,6 +141,10 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
+        for factory in EXTRA_SECTIONS:
+            section = factory(ctx)  # type: ignore[operator]
+            if section is not None:
+                right.addWidget(section)
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)

@@ -1,0 +1,343 @@
+"""Who is at the keyboard: the login at start, the first head account of a new station, changing
+one's password, and the idle lock that asks for the password again after a quiet while.
+
+The checks (password, lockout, permissions) live in ``station_app.store.users``; these dialogs
+only ask. ``Session`` (``ui/app.py``) takes a ``login`` callable: :func:`ask` in the app,
+:func:`as_role` in tests and scripts (they hold the file already, like the command line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app import APP_NAME
+from station_app.domain.accounts import Actor, Role
+from station_app.i18n import tr
+from station_app.store import Store, StoreError, users
+from station_app.ui import dialogs
+from station_app.ui.widgets import ERROR_COLOUR, heading
+
+Login = Callable[[Store], Actor | None]
+
+
+def _password_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setMaxLength(200)
+    return edit
+
+
+def _message_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+    label.hide()
+    return label
+
+
+class LoginDialog(QDialog):
+    """User name and password; a wrong one is said in the dialog, which stays open."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, hint: str = "", station: str = "") -> None:
+        super().__init__(parent)
+        self.store = store
+        self.user: users.User | None = None
+        self.setWindowTitle(tr("Log in") + " — " + APP_NAME)
+        self.setMinimumWidth(420)
+        title = heading(APP_NAME, 1.6)
+        subtitle = QLabel(station or tr("Commune health station records"))
+        self.username = QLineEdit()
+        self.username.setMaxLength(64)
+        self.password = _password_edit()
+        form = QFormLayout()
+        form.addRow(tr("User name"), self.username)
+        form.addRow(tr("Password"), self.password)
+        self.message = _message_label()
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton(tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.quit_button = buttons.addButton(tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addSpacing(8)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        if hint:
+            hint_label = QLabel(hint)
+            hint_label.setStyleSheet("color: #555;")
+            layout.addWidget(hint_label)
+        layout.addWidget(buttons)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows when a message shows
+        self.username.setFocus()
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def accept(self) -> None:
+        if not self.username.text().strip():
+            self.say(tr("Write your user name."))
+            self.username.setFocus()
+            return
+        try:
+            self.user = users.login(self.store, self.username.text(), self.password.text())
+        except StoreError as exc:
+            self.say(exc.text())
+            self.password.clear()
+            self.password.setFocus()
+            return
+        super().accept()
+
+
+class FirstAccountDialog(QDialog):
+    """A new station: the head of station's own account, before anything else."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.user: users.User | None = None
+        self.setWindowTitle(tr("Welcome to Trạm"))
+        self.setMinimumWidth(520)
+        intro = QLabel(tr(
+            "This is a new station. Create the account of the head of station first: the head then creates "
+            "an account for each member of staff (Settings → Users). Each person logs in with their own account."))
+        intro.setWordWrap(True)
+        self.full_name = QLineEdit()
+        self.username = QLineEdit()
+        self.username.setPlaceholderText(tr("for example truong"))
+        self.password = _password_edit()
+        self.repeat = _password_edit()
+        form = QFormLayout()
+        form.addRow(tr("Full name"), self.full_name)
+        form.addRow(tr("User name"), self.username)
+        form.addRow(tr("Password (at least 8 characters)"), self.password)
+        form.addRow(tr("Password again"), self.repeat)
+        self.message = _message_label()
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton(tr("Create the account"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(tr("Welcome to Trạm")))
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        if self.password.text() != self.repeat.text():
+            self.message.setText(tr("The two passwords differ: type the same password twice."))
+            self.message.show()
+            return
+        try:
+            users.create_first_head(self.store, self.username.text(), self.full_name.text(), self.password.text())
+            self.user = users.login(self.store, self.username.text(), self.password.text())
+        except StoreError as exc:
+            self.message.setText(exc.text())
+            self.message.show()
+            return
+        super().accept()
+
+
+class ChangePasswordDialog(QDialog):
+    """Change one's own password (the current one is asked), or set another person's (head, admin)."""
+
+    def __init__(self, store: Store, user: users.User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.target = user
+        self.own = store.actor.user_id == user.id
+        self.setWindowTitle(tr("Change the password") + " — " + user.username)
+        self.current = _password_edit()
+        self.new = _password_edit()
+        self.repeat = _password_edit()
+        form = QFormLayout()
+        form.addRow(tr("Account"), QLabel(f"{user.full_name} ({user.username})"))
+        if self.own:
+            form.addRow(tr("Current password"), self.current)
+        form.addRow(tr("New password"), self.new)
+        form.addRow(tr("New password again"), self.repeat)
+        self.message = _message_label()
+        buttons = QDialogButtonBox()
+        buttons.addButton(tr("Change the password"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        if self.new.text() != self.repeat.text():
+            self.message.setText(tr("The two passwords differ: type the same password twice."))
+            self.message.show()
+            return
+        try:
+            users.change_password(self.store, self.target.id, self.current.text() if self.own else None,
+                                  self.new.text())
+        except StoreError as exc:
+            self.message.setText(exc.text())
+            self.message.show()
+            return
+        super().accept()
+
+
+class LockDialog(QDialog):
+    """The screen after a quiet while: the same person's password opens it again."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle(tr("Locked") + " — " + APP_NAME)
+        self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+        actor = store.actor
+        text = QLabel(tr("Trạm was locked after a quiet while. {name}, type your password to continue.").format(
+            name=actor.full_name or actor.username))
+        text.setWordWrap(True)
+        self.password = _password_edit()
+        form = QFormLayout()
+        form.addRow(tr("Password"), self.password)
+        self.message = _message_label()
+        buttons = QDialogButtonBox()
+        buttons.addButton(tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(tr("Locked")))
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def reject(self) -> None:  # Esc does not open the lock
+        pass
+
+    def accept(self) -> None:
+        user_id = self.store.actor.user_id
+        if user_id is None:
+            super().accept()
+            return
+        if not users.check_password(self.store, user_id, self.password.text()):
+            user = users.get(self.store, user_id)
+            until = user.locked_until() if user else None
+            self.message.setText(
+                tr("Too many wrong passwords: this account is locked until {until}. Try again later.").format(
+                    until=until.strftime("%H:%M")) if until else tr("Wrong user name or password."))
+            self.message.show()
+            self.password.clear()
+            return
+        super().accept()
+
+
+class IdleLock(QObject):
+    """Locks the window after ``minutes`` without a key press or a mouse action (0: never)."""
+
+    ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel)
+
+    def __init__(self, store: Callable[[], Store], window: QWidget, minutes: int) -> None:
+        super().__init__(window)
+        self.store_of = store  # the current connection (a restore replaces it)
+        self.window = window
+        self.locked = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.lock)
+        self.set_minutes(minutes)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        window.destroyed.connect(self._detach)
+
+    def _detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.timer.stop()
+
+    def set_minutes(self, minutes: int) -> None:
+        self.minutes = max(0, int(minutes))
+        if self.minutes:
+            self.timer.start(self.minutes * 60_000)
+        else:
+            self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.locked and self.minutes and event.type() in self.ACTIVITY:
+            self.timer.start()
+        return False
+
+    def lock(self) -> None:
+        if self.locked or not self.minutes:
+            return
+        self.locked = True
+        try:
+            dialog = LockDialog(self.store_of(), self.window)
+            dialogs.run(dialog)
+        finally:
+            self.locked = False
+            self.timer.start()
+
+
+# -- login functions for Session ---------------------------------------------------------------
+def ask(store: Store, hint: str = "") -> Actor | None:
+    """The app's login: the first head account on a new station, else the login dialog.
+    None when the person quits."""
+    from station_app.store.station import load_profile
+
+    if not users.has_accounts(store):
+        first = FirstAccountDialog(store)
+        if not dialogs.run(first) or first.user is None:
+            return None
+        return first.user.actor
+    dialog = LoginDialog(store, hint=hint, station=load_profile(store).name)
+    if not dialogs.run(dialog) or dialog.user is None:
+        return None
+    return dialog.user.actor
+
+
+TEST_PASSWORD = "test-password"
+
+
+def as_role(role: Role | str = Role.HEAD) -> Login:
+    """For tests and scripts (which hold the file already): log in as the first active account of
+    ``role``, creating one (password ``test-password``) when the station has none."""
+
+    def login(store: Store) -> Actor:
+        wanted = Role(role)
+
+        def of_role() -> list[users.User]:
+            return [u for u in users.all_users(store, active_only=True) if u.role == wanted]
+
+        found = of_role()
+        if not found:
+            if not users.all_users(store):
+                users.create_first_head(store, "test.head", "Người dùng thử", TEST_PASSWORD)
+            if not of_role():
+                name = {Role.HEAD: "test.head2", Role.NURSE: "test.nurse", Role.ADMIN: "test.admin"}[wanted]
+                users.create(store, name, "Người dùng thử", TEST_PASSWORD, wanted)
+            found = of_role()
+        user = found[0]
+        store.actor = user.actor
+        from station_app.store import audit
+
+        audit.record(store, audit.LOGIN, ("user", user.id), {"method": "trusted"})
+        return store.actor
+
+    return login
