@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -37,9 +37,6 @@ COMING = {
     "referrals": (N_("Referrals"), N_(
         "The referral book: every referral slip printed on the Ministry of Health form, its number, "
         "destination and outcome. This area is being built.")),
-    "reports": (N_("Reports"), N_(
-        "The monthly summary for the district, the visit book (A1) and other printed books. "
-        "This area is being built.")),
 }
 
 # Feature modules replace a placeholder with their view: key -> factory(ctx) -> QWidget.
@@ -57,7 +54,7 @@ class MainWindow(QMainWindow):
         self.font_scale = font_scale
         self._on_language = on_language
         self._on_font_scale = on_font_scale
-        self.views: dict[str, QWidget] = {}
+        self.views = _Views(self)
         self.nav = QListWidget()
         self.stack = QStackedWidget()
         central = QWidget()
@@ -74,7 +71,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_file, 1)
         self.statusBar().addPermanentWidget(self.status_station)
         self.statusBar().addPermanentWidget(self.status_count)
-        self.build()
+        self.build(self._remembered_row())
         ctx.patients_changed.connect(self.update_status)
         ctx.profile_changed.connect(self.update_status)
         ctx.open_patient.connect(self.open_patient)
@@ -84,22 +81,22 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # -- building (again, after a language change) ---------------------------------------------
-    def build(self) -> None:
-        current = self.nav.currentRow()
+    def build(self, row: int | None = None) -> None:
+        """(Re)build the navigation and the areas; each area's view is made when first shown
+        (``self.views[key]``), so opening a large station builds only the area it opens on."""
+        current = self.nav.currentRow() if row is None else row
         self.nav.blockSignals(True)
         self.nav.clear()
         while self.stack.count():
             widget = self.stack.widget(0)
             self.stack.removeWidget(widget)
             widget.deleteLater()
-        self.views = {}
+        self.views = _Views(self)
         for key, title in AREAS:
             item = QListWidgetItem(tr(title))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
-            view = self._make_view(key)
-            self.views[key] = view
-            self.stack.addWidget(view)
+            self.stack.addWidget(QWidget())  # stands in for the view until it is made
         width = max(self.nav.sizeHintForColumn(0), 120) + 36
         self.nav.setFixedWidth(width)
         self.nav.setStyleSheet(
@@ -136,8 +133,8 @@ class MainWindow(QMainWindow):
     def _switch(self, row: int) -> None:
         if row < 0:
             return
+        view = self.views[AREAS[row][0]]
         self.stack.setCurrentIndex(row)
-        view = self.stack.currentWidget()
         if hasattr(view, "activate"):
             view.activate()  # type: ignore[attr-defined]
 
@@ -175,6 +172,11 @@ class MainWindow(QMainWindow):
         self.status_count.setText(tr("{count} patients").format(count=fmt_int(patients.count(self.ctx.store))))
 
     # -- remembering size and view ----------------------------------------------------------------
+    def _remembered_row(self) -> int:
+        last = settings().value("window/area", "today")
+        keys = [k for k, _ in AREAS]
+        return keys.index(last) if last in keys else 0
+
     def _restore(self) -> None:
         s = settings()
         geometry = s.value("window/geometry")
@@ -182,10 +184,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1366, 768)
-        last = s.value("window/area", "today")
-        keys = [k for k, _ in AREAS]
-        if last in keys:
-            self.nav.setCurrentRow(keys.index(last))
 
     def save_state(self) -> None:
         s = settings()
@@ -196,3 +194,35 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)
+
+
+class _Views(Mapping[str, QWidget]):
+    """The areas' views by key, each made on first use and put in its place in the stack."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self._made: dict[str, QWidget] = {}
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._made:
+            index = [k for k, _ in AREAS].index(key)  # ValueError for an unknown area, as before
+            window = self._window
+            view = window._make_view(key)
+            self._made[key] = view
+            stand_in = window.stack.widget(index)
+            current = window.stack.currentIndex()
+            window.stack.insertWidget(index, view)
+            window.stack.removeWidget(stand_in)
+            stand_in.deleteLater()
+            window.stack.setCurrentIndex(current)
+        return self._made[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(k for k, _ in AREAS)
+
+    def __len__(self) -> int:
+        return len(AREAS)
+
+    def made(self) -> list[str]:
+        """The areas whose view exists already."""
+        return list(self._made)
