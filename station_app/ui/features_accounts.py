@@ -414,7 +414,7 @@ class AuditLogView(QWidget):
         store = ctx.store
         self.user = QComboBox()
         self.user.addItem(tr("All users"), "")
-        for name in audit.usernames(store):
+        for name in sorted(set(audit.usernames(store)) | {u.username for u in users.all_users(store)}):
             self.user.addItem(name, name)
         self.action = QComboBox()
         self.action.addItem(tr("All actions"), ALL_ACTIONS)

@@ -273,6 +273,10 @@ class IdleLock(QObject):
 
     def set_minutes(self, minutes: int) -> None:
         self.minutes = max(0, int(minutes))
+        self.restart()
+
+    def restart(self) -> None:
+        """Start the quiet time again (every key press or mouse action does)."""
         if self.minutes:
             self.timer.start(self.minutes * 60_000)
         else:
@@ -280,7 +284,7 @@ class IdleLock(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.locked and self.minutes and event.type() in self.ACTIVITY:
-            self.timer.start()
+            self.restart()
         return False
 
     def lock(self) -> None:
@@ -292,7 +296,7 @@ class IdleLock(QObject):
             dialogs.run(dialog)
         finally:
             self.locked = False
-            self.timer.start()
+            self.restart()
 
 
 # -- login functions for Session ---------------------------------------------------------------

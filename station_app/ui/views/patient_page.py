@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -120,10 +122,10 @@ class PatientPage(QWidget):
     def show_patient(self, patient_id: int) -> None:
         self.patient = patients.get(self.ctx.store, patient_id)
         if self.patient is not None:
-            try:  # opening a record is an access the audit log keeps
+            # Opening a record is an access the audit log keeps (a full or locked disk must not hide
+            # the record from the nurse).
+            with contextlib.suppress(StoreError):
                 audit.record(self.ctx.store, audit.VIEW_PATIENT, ("patient", patient_id))
-            except StoreError:
-                pass  # a full or locked disk must not hide the record from the nurse
         self.reload()
 
     def reload(self) -> None:

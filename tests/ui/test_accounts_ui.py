@@ -1,0 +1,336 @@
+"""Accounts in the app: the login (a wrong password said in place, the lockout), the first head
+account of a new station, what a nurse does not get, managing users, the audit log view, a
+patient's access history, amending a visit, merging duplicates, and the idle lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+
+from station_app.store import audit, corrections, open_store, patients, users, visits
+from station_app.ui import dialogs
+from station_app.ui.app import LoginCancelled, Session, ensure_app
+from station_app.ui.features_accounts import (
+    AccessHistoryTab,
+    AmendVisitDialog,
+    AuditLogDialog,
+    MergeDialog,
+    NewUserDialog,
+    UsersSection,
+    VisitHistoryDialog,
+)
+from station_app.ui.login import FirstAccountDialog, LockDialog, LoginDialog
+
+WRONG = "Sai tên đăng nhập hoặc mật khẩu."
+
+
+@pytest.fixture
+def demo_store(demo_copy: Path):
+    store = open_store(demo_copy)
+    yield store
+    store.close()
+
+
+def _try(nurse, dialog: LoginDialog, username: str, password: str) -> None:
+    dialog.username.clear()
+    dialog.password.clear()
+    nurse.type(dialog.username, username)
+    nurse.type(dialog.password, password)
+    nurse.click(dialog.ok_button)
+
+
+def test_wrong_password_is_said_in_the_dialog_which_stays_open(qtbot, nurse, demo_store) -> None:
+    dialog = LoginDialog(demo_store)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    _try(nurse, dialog, "yta.mai", "not-it")
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.message.isVisible() and dialog.message.text() == WRONG
+    assert dialog.password.text() == "" and dialog.user is None
+    _try(nurse, dialog, "nobody", "demo-yta")
+    assert dialog.message.text() == WRONG  # an unknown name reads the same
+    _try(nurse, dialog, "yta.mai", "demo-yta")
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted
+    assert demo_store.actor.username == "yta.mai"
+
+
+def test_five_wrong_passwords_lock_the_account(qtbot, nurse, demo_store, now: dt.datetime) -> None:
+    dialog = LoginDialog(demo_store)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    for _ in range(4):
+        _try(nurse, dialog, "truong", "guess")
+        assert dialog.message.text() == WRONG
+    _try(nurse, dialog, "truong", "guess")
+    until = (now + dt.timedelta(minutes=5)).strftime("%H:%M")
+    assert dialog.message.text() == f"Nhập sai mật khẩu quá nhiều lần: tài khoản bị khóa đến {until}. Hãy thử lại sau."
+    _try(nurse, dialog, "truong", "demo-truong")  # the right one, while locked
+    assert dialog.isVisible() and "bị khóa" in dialog.message.text()
+    failed = audit.entries(demo_store, audit.Filter(action=audit.FAILED_LOGIN))
+    assert len(failed) == 6 and failed[0].details["reason"] == "locked"
+
+
+def _started(make_session, session: Session) -> Session:
+    make_session.started.append(session)  # closed with the others at the end of the test
+    session.window.show()
+    return session
+
+
+def test_the_app_opens_after_the_login(make_session, demo_copy: Path) -> None:
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText("yta.mai")
+        dialog.password.setText("demo-yta")
+        return True
+
+    dialogs.fill = fill
+    try:
+        session = _started(make_session, Session(ensure_app(), demo_copy, "vi"))
+    finally:
+        dialogs.fill = None
+    assert session.store.actor.username == "yta.mai"
+    badge = session.window.findChild(type(session.window.status_file), "user_badge")
+    assert badge.text() == "Người dùng: Trần Thị Mai (Điều dưỡng / y sĩ)"
+    assert audit.entries(session.store)[0].action == audit.LOGIN
+
+
+def test_quitting_at_the_login_opens_nothing(qapp, demo_copy: Path) -> None:
+    dialogs.fill = lambda dialog: False
+    try:
+        with pytest.raises(LoginCancelled):
+            Session(ensure_app(), demo_copy, "vi")
+    finally:
+        dialogs.fill = None
+
+
+def test_a_new_station_creates_the_head_account_first(make_session, tmp_path: Path) -> None:
+    path = tmp_path / "new-station.sqlite3"
+    asked: list[str] = []
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, FirstAccountDialog)
+        dialog.full_name.setText("Hoàng Thị Lan")
+        dialog.username.setText("lan.truong")
+        dialog.password.setText("mat-khau-tram")
+        dialog.repeat.setText("mat-khau-tram" if asked else "khac-han")
+        asked.append(dialog.message.text())
+        return True
+
+    dialogs.fill = fill
+    try:
+        with pytest.raises(LoginCancelled):  # the two passwords differ: refused
+            Session(ensure_app(), path, "vi")
+        session = _started(make_session, Session(ensure_app(), path, "vi"))
+    finally:
+        dialogs.fill = None
+    assert session.store.actor.username == "lan.truong" and session.store.actor.role == "head"
+    [user] = users.all_users(session.store)
+    assert user.full_name == "Hoàng Thị Lan"
+
+
+def test_a_nurse_gets_no_user_management_merge_or_amendment(make_session, demo_copy: Path, answers,
+                                                            nurse) -> None:
+    session = make_session(demo_copy, role="nurse")
+    assert session.store.actor.role == "nurse"
+    settings_view = session.window.show_area("settings")
+    assert not settings_view.findChildren(UsersSection)
+    registry = session.window.show_area("patients")
+    nurse.click(registry.list.action_buttons["Merge duplicates…"])
+    assert answers.asked[-1][2] == "Chỉ trạm trưởng được gộp hồ sơ người bệnh trùng."
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MergeDialog) and w.isVisible()]
+    patient_id = visits.recent_patient_ids(session.store, 1)[0]
+    registry.open_patient(patient_id)
+    registry.page.history.selectRow(0)
+    nurse.click(registry.page.visit_buttons["Amend…"])
+    assert answers.asked[-1][2] == "Chỉ trạm trưởng được đính chính lượt khám đã ghi."
+
+
+def test_the_head_adds_and_deactivates_an_account(session, answers, nurse) -> None:
+    section = session.window.show_area("settings").findChild(UsersSection)
+    assert section is not None
+    names = [section.table.item(r, 0).text() for r in range(section.table.rowCount())]
+    assert names == ["quantri", "truong", "yta.mai"]
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, NewUserDialog)
+        dialog.full_name.setText("Lê Thị Hồng")
+        dialog.username.setText("hong.nhs")
+        dialog.role.setCurrentIndex(dialog.role.findData("nurse"))
+        dialog.password.setText("hong-2025-x")
+        return True
+
+    dialogs.fill = fill
+    try:
+        nurse.click(section.buttons["add"])
+    finally:
+        dialogs.fill = None
+    row = [section.table.item(r, 0).text() for r in range(section.table.rowCount())].index("hong.nhs")
+    assert section.table.item(row, 2).text() == "Điều dưỡng / y sĩ"
+    section.table.selectRow(row)
+    answers.yes = True
+    nurse.click(section.buttons["active"])
+    row = [section.table.item(r, 0).text() for r in range(section.table.rowCount())].index("hong.nhs")
+    assert section.table.item(row, 3).text() == "đã khóa"
+    assert not users.by_username(session.store, "hong.nhs").active  # type: ignore[union-attr]
+    changes = [e.details["change"] for e in audit.entries(session.store, audit.Filter(action=audit.MANAGE_USERS))]
+    assert changes[:2] == ["deactivated", "created"]
+
+
+def test_the_audit_log_view_filters_and_finds_an_edit(session, nurse, adult) -> None:
+    session.ctx.open_patient.emit(adult.id)
+    section = session.window.show_area("settings").findChild(UsersSection)
+    nurse.click(section.audit_button)
+    dialog = nurse.dialog(AuditLogDialog)
+    view = dialog.view
+    view.action.setCurrentIndex(view.action.findData(audit.VIEW_PATIENT))
+    assert view.table.rowCount() >= 1
+    assert {view.table.item(r, 3).text() for r in range(view.table.rowCount())} == {"Xem hồ sơ người bệnh"}
+    view.action.setCurrentIndex(0)
+    nurse.type(view.patient, adult.record_no or "")
+    nurse.click(view.apply_button)
+    assert view.table.rowCount() >= 1
+    assert {view.table.item(r, 5).text() for r in range(view.table.rowCount())} == {
+        f"{adult.record_no} {adult.full_name}"}
+    view.user.setCurrentIndex(view.user.findData("yta.mai"))
+    assert view.table.rowCount() == 0
+    nurse.click(view.verify_button)
+    assert "nguyên vẹn" in view.status.text()
+    # Someone with the file edits an entry behind the app's back.
+    conn = session.store.conn
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET username = 'khac' WHERE id = 3")
+    nurse.click(view.verify_button)
+    assert view.status.text().startswith("Nhật ký truy cập đã bị sửa: Mục 3:")
+
+
+def test_the_patient_sees_who_opened_their_record(session, adult) -> None:
+    session.ctx.open_patient.emit(adult.id)
+    page = session.window.views["patients"].page
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    tab = page.tabs.widget(titles.index("Lịch sử truy cập"))
+    assert isinstance(tab, AccessHistoryTab)
+    first = [tab.table.item(0, c).text() for c in range(tab.table.columnCount())]
+    assert first[1:4] == ["truong", "Trạm trưởng", "Xem hồ sơ người bệnh"]
+
+
+def test_amending_a_visit_keeps_the_old_one_readable(session, nurse, adult) -> None:
+    session.ctx.open_patient.emit(adult.id)
+    page = session.window.views["patients"].page
+    page.history.selectRow(0)
+    visit_id = page.selected_visit_id()
+    before = visits.get(session.store, visit_id)
+    assert before is not None
+
+    def amend(dialog: QDialog) -> bool:
+        assert isinstance(dialog, AmendVisitDialog)
+        dialog.edits["treatment"].setText("Paracetamol 500mg x 3 ngày")
+        dialog.reason.setPlainText("Ghi thiếu thuốc đã cấp")
+        return True
+
+    dialogs.fill = amend
+    try:
+        nurse.click(page.visit_buttons["Amend…"])
+    finally:
+        dialogs.fill = None
+    assert visits.get(session.store, visit_id).treatment == "Paracetamol 500mg x 3 ngày"  # type: ignore[union-attr]
+    assert page.history.item(0, 4).text() == "Paracetamol 500mg x 3 ngày"  # the page shows the new version
+    seen: list[list[str]] = []
+
+    def read(dialog: QDialog) -> bool:
+        assert isinstance(dialog, VisitHistoryDialog)
+        seen.extend([dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+                    for r in range(dialog.table.rowCount()))
+        return False
+
+    dialogs.fill = read
+    page.history.selectRow(0)
+    try:
+        nurse.click(page.visit_buttons["History…"])
+    finally:
+        dialogs.fill = None
+    assert seen == [["2", seen[0][1], "Nguyễn Văn Hùng", "Ghi thiếu thuốc đã cấp", "Điều trị",
+                     before.treatment or "—", "Paracetamol 500mg x 3 ngày"]]
+
+
+def test_a_reason_is_needed_to_amend(session, adult) -> None:
+    visit = visits.for_patient(session.store, adult.id)[0]
+    dialog = AmendVisitDialog(session.ctx, visit, session.window)
+    dialog.edits["pulse"].setText("bảy mươi")
+    dialog.accept()
+    assert dialog.message.text() == "Mạch: hãy nhập một số."
+    dialog.edits["pulse"].setText("72")
+    dialog.accept()
+    assert dialog.message.text() == "Ghi lý do đính chính."
+    dialog.reject()
+
+
+def test_merging_two_records_from_the_registry_and_undoing_it(session, nurse, answers) -> None:
+    store = session.store
+    kept_id, duplicate_id = visits.recent_patient_ids(store, 2)
+    kept, duplicate = patients.get(store, kept_id), patients.get(store, duplicate_id)
+    assert kept and duplicate
+    moved_visits = {v.id for v in visits.for_patient(store, duplicate_id)}
+    registry = session.window.show_area("patients")
+    count = patients.count(store)
+    nurse.click(registry.list.action_buttons["Merge duplicates…"])
+    dialog = nurse.dialog(MergeDialog)
+    dialog.kept.setText(kept.record_no or "")
+    dialog.duplicate.setText(duplicate.record_no or "")
+    assert dialog.kept_label.text().startswith(kept.full_name)
+    dialog.reason.setText("Đăng ký hai lần")
+    answers.yes = True
+    nurse.click(dialog.merge_button)
+    nurse.closed(dialog)
+    assert patients.count(store) == count - 1
+    assert registry.list.model.rowCount() == count - 1
+    assert moved_visits <= {v.id for v in visits.for_patient(store, kept_id)}
+
+    nurse.click(registry.list.action_buttons["Merge duplicates…"])
+    dialog = nurse.dialog(MergeDialog)
+    assert dialog.undo_table.rowCount() == 1
+    dialog.undo_table.selectRow(0)
+    dialog.reason.setText("Hai người khác nhau")
+    nurse.click(dialog.undo_button)
+    assert patients.count(store) == count
+    assert {v.id for v in visits.for_patient(store, duplicate_id)} == moved_visits
+    assert corrections.recent_merges(store) == []
+    dialog.reject()
+
+
+def test_the_idle_lock_asks_for_the_password_again(session, qtbot) -> None:
+    lock = session.idle_lock
+    assert lock.minutes == 10  # the default
+    asked: list[str] = []
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, LockDialog)
+        asked.append(dialog.windowTitle())
+        dialog.password.setText("demo-truong")
+        return True
+
+    dialogs.fill = fill
+    try:
+        lock.timer.start(5)  # as if ten quiet minutes had passed
+        qtbot.waitUntil(lambda: bool(asked))
+    finally:
+        dialogs.fill = None
+    assert asked == ["Đã khóa — Trạm"] and not lock.locked and lock.timer.isActive()
+    # Activity starts the quiet time again.
+    lock.timer.start(60_000)
+    qtbot.keyClick(session.window, Qt.Key.Key_Shift)
+    assert lock.timer.remainingTime() > 60_000 * 5
+
+
+def test_a_wrong_password_does_not_open_the_lock(session) -> None:
+    dialog = LockDialog(session.store, session.window)
+    dialog.password.setText("no")
+    dialog.accept()
+    dialog.reject()  # Esc does nothing either
+    assert dialog.message.text() == WRONG and dialog.result() != QDialog.DialogCode.Accepted
+    dialog.password.setText("demo-truong")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
