@@ -247,18 +247,20 @@ def _notes(summary: MonthlySummary, results: list[IndicatorResult], styles: dict
 
 
 def _signatures(summary: MonthlySummary, styles: dict[str, ParagraphStyle]) -> Table:
+    """"Người lập biểu" on the left, the place and date and "Trưởng trạm" on the right, room to sign."""
     st = summary.station
-    place = st.get("commune") or ""
-    left = [_p("", styles["centre"]), _p(tr(PREPARED_BY), styles["centreb"]), _p(tr(SIGN_HINT), styles["note"])]
-    right = [_p(tr(PLACE_DATE).format(place=place).lstrip(", "), styles["centre"]),
-             _p(tr(HEAD), styles["centreb"]), _p(tr(SIGN_HINT), styles["note"]),
-             Spacer(1, 16 * mm), _p(st.get("head_name") or "", styles["centreb"])]
-    for part in (left, right):
-        for p in part:
-            if isinstance(p, Paragraph):
-                p.style = ParagraphStyle("c", parent=p.style, alignment=1)
-    table = Table([[left, right]], colWidths=[CONTENT_WIDTH / 2, CONTENT_WIDTH / 2])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    place = tr(PLACE_DATE).format(place=st.get("commune") or "").lstrip(", ")
+    hint = ParagraphStyle("hint", parent=styles["note"], alignment=1)
+    rows = [
+        ["", _p(place, styles["centre"])],
+        [_p(tr(PREPARED_BY), styles["centreb"]), _p(tr(HEAD), styles["centreb"])],
+        [_p(tr(SIGN_HINT), hint), _p(tr(SIGN_HINT), hint)],
+        ["", ""],
+        ["", _p(st.get("head_name") or "", styles["centreb"])],
+    ]
+    table = Table(rows, colWidths=[CONTENT_WIDTH / 2, CONTENT_WIDTH / 2], rowHeights=[None, None, None, 18 * mm, None])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
     return table
 
 

@@ -48,19 +48,19 @@ DAY_BG = colors.Color(0.92, 0.93, 0.96)
 # The A1 columns in order: (key, header, width in mm); 273 mm between the margins.
 COLUMNS = (
     ("no", N_("Row no."), 9),
-    ("name", N_("Full name"), 29),
-    ("sex", N_("Sex"), 9),
+    ("name", N_("Full name"), 28),
+    ("sex", N_("Sex"), 8),
     ("birth", N_("Date of birth"), 16),
-    ("id", N_("Identity document"), 20),
-    ("insurance", N_("Insurance card no."), 25),
-    ("address", N_("Address"), 28),
-    ("ethnicity", N_("Ethnic group"), 12),
+    ("id", N_("Identity document"), 19),
+    ("insurance", N_("Insurance card no."), 24),
+    ("address", N_("Address"), 26),
+    ("ethnicity", N_("Ethnic group"), 11),
     ("occupation", N_("Occupation"), 15),
     ("symptoms", N_("Symptoms"), 24),
     ("diagnosis", N_("Diagnosis"), 27),
-    ("treatment", N_("Treatment method"), 23),
+    ("treatment", N_("Treatment method"), 34),
     ("clinician", N_("Clinician who examined"), 18),
-    ("notes", N_("Notes"), 18),
+    ("notes", N_("Notes"), 14),
 )
 TITLE = N_("VISIT BOOK")
 RANGE = N_("From {start} to {end}")
