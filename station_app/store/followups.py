@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -136,6 +137,25 @@ def get_item(store: Store, item_id: int) -> FollowUpItem | None:
     return found[0] if found else None
 
 
+# The last items read per open store, for as long as the file has not changed: the Nhắc hẹn view
+# reads the counts and a section, then other sections and filters; the Today view two counts.
+_LISTED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], dict[tuple, tuple]]] = weakref.WeakKeyDictionary()
+
+
+def _stamp(store: Store) -> tuple[int, int]:
+    """Changes whenever the file changes: rows changed through this connection (``total_changes``,
+    even uncommitted or rolled back) and commits through any other (``data_version``)."""
+    return store.conn.total_changes, int(store.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def clear_cache(store: Store | None = None) -> None:
+    """Forget the items read (for ``store``, or for every store): the next list reads them again."""
+    if store is None:
+        _LISTED.clear()
+    else:
+        _LISTED.pop(store, None)
+
+
 def list_items(
     store: Store, today: dt.date | None = None, upcoming: bool = True, facts: dict[int, tuple] | None = None
 ) -> list[FollowUpItem]:
@@ -148,6 +168,24 @@ def list_items(
     ``facts`` (a dict) receives each item's rule and patient facts, read in the same statement.
     """
     today = today or clock.today()
+    stamp = _stamp(store)
+    entry = _LISTED.get(store)
+    if entry is None or entry[0] != stamp:
+        entry = (stamp, {})
+        _LISTED[store] = entry
+    key = (today, upcoming, facts is not None)
+    if key not in entry[1]:
+        read: dict[int, tuple] | None = {} if facts is not None else None
+        entry[1][key] = (_read_items(store, today, upcoming, read), read)
+    items, read = entry[1][key]
+    if facts is not None and read:
+        facts.update(read)
+    return list(items)
+
+
+def _read_items(
+    store: Store, today: dt.date, upcoming: bool, facts: dict[int, tuple] | None
+) -> list[FollowUpItem]:
     since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
     if upcoming:
         return _items(
@@ -312,7 +350,8 @@ def items_open_on(store: Store, day: dt.date, rule_prefix: str = "") -> list[Fol
 def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
-    table = counts(list_items(store, today, upcoming=False), today)
+    # (With the facts: the same read as the work list's, so a list and its counts read once.)
+    table = counts(list_items(store, today, upcoming=False, facts={}), today)
     table[Section.UPCOMING] += _upcoming_left_out(store, today)
     return table
 

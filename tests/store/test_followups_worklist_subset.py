@@ -55,3 +55,31 @@ def test_list_and_counts_are_those_of_every_item(demo_store, day) -> None:
             continue
         wanted = [i.id for i in work_list(every, day, section, risky)]
         assert [r.item.id for r in followups.work_rows(demo_store, day, section)] == wanted, section
+
+
+def test_the_items_read_are_reused_until_the_file_changes(demo_copy) -> None:
+    """The list and its counts read the items once; a change through this connection or any
+    other one (a second window, a worker thread) is seen at the next read."""
+    from station_app.domain.followup import Outcome, OutcomeKind
+
+    here, there = open_store(demo_copy, create=False), open_store(demo_copy, create=False)
+    try:
+        rows = followups.work_rows(here, TODAY, Section.OVERDUE)
+        assert followups.list_items(here, TODAY, upcoming=False, facts={}) is not None
+        assert followups.work_rows(here, TODAY, Section.OVERDUE) == rows  # read again from the cache
+        first = rows[0].item
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(there, "require", lambda *_: None)  # the permission check is not the point here
+            followups.record_outcome(there, int(first.id), Outcome(OutcomeKind.AGREED, TODAY))
+        assert first.id not in [r.item.id for r in followups.work_rows(here, TODAY, Section.OVERDUE)]
+        assert first.id in [r.item.id for r in followups.work_rows(here, TODAY, Section.AGREED)]
+        counts_before = followups.section_counts(here, TODAY)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(here, "require", lambda *_: None)
+            followups.record_outcome(here, int(rows[1].item.id), Outcome(OutcomeKind.AGREED, TODAY))
+        counts_after = followups.section_counts(here, TODAY)
+        assert counts_after[Section.AGREED] == counts_before[Section.AGREED] + 1
+        assert counts_after[Section.OVERDUE] == counts_before[Section.OVERDUE] - 1
+    finally:
+        here.close()
+        there.close()

@@ -99,6 +99,7 @@ class VisitLogView(QWidget):
             signal.connect(self.refresh)
         ctx.visits_changed.connect(self.refresh)
         self._fill_clinicians()
+        self.refresh()  # made when first needed (the main window builds views lazily): show the data now
 
     def _fill_clinicians(self) -> None:
         self.clinician.blockSignals(True)
