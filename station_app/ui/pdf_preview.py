@@ -63,9 +63,11 @@ class PdfPreviewDialog(QDialog):
         file_name: str,
         parent: QWidget | None = None,
         printed: Callable[[], str] | None = None,
+        can_print: bool = True,
     ) -> None:
         """``file_name`` is the suggested name for Save PDF…; ``printed`` runs after each print
-        and returns a line for the status (e.g. "Printed as a copy")."""
+        and returns a line for the status (e.g. "Printed as a copy"). Without ``can_print`` (the
+        person's role may not print) the document can be looked at only."""
         super().__init__(parent)
         self.data = data
         self.file_name = file_name
@@ -96,6 +98,11 @@ class PdfPreviewDialog(QDialog):
         for button in (self.print_button, self.save_button, self.close_button):
             button.setAutoDefault(False)
         self.print_button.setDefault(True)
+        self.can_print = can_print
+        for button in (self.print_button, self.save_button):
+            button.setEnabled(can_print)
+            if not can_print:
+                button.setToolTip(tr("Your role may not print documents."))
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
@@ -129,7 +136,7 @@ class PdfPreviewDialog(QDialog):
 
     def print_document(self) -> bool:
         """Ask for a printer and print every page; True when it was printed."""
-        if self.page_count() == 0:
+        if self.page_count() == 0 or not self.can_print:
             return False
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.windowTitle())
@@ -185,6 +192,8 @@ class PdfPreviewDialog(QDialog):
 
     def save_pdf(self, path: str | os.PathLike[str] | None = None) -> Path | None:
         """Write the PDF (asks where when ``path`` is None); the written path, or None."""
+        if not self.can_print:
+            return None
         if path is None:
             path = _ask_path(self, tr("Save PDF"), self.suggested_path())
             if not path:
@@ -208,9 +217,10 @@ def show_pdf(
     title: str,
     file_name: str,
     printed: Callable[[], str] | None = None,
+    can_print: bool = True,
 ) -> PdfPreviewDialog:
     """Open the preview (window-modal, without blocking) and return it."""
-    dialog = PdfPreviewDialog(data, title, file_name, parent, printed)
+    dialog = PdfPreviewDialog(data, title, file_name, parent, printed, can_print)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -243,3 +243,16 @@ def test_the_patient_tab_lists_the_patients_slips(session, adult, nurse) -> None
     tab = page.tabs.widget(titles.index("Chuyển tuyến"))
     assert tab.model.rows()[0].number == issued.number
     assert all(r.patient_id == adult.id for r in tab.model.rows())
+
+
+def test_a_nurse_records_outcomes_but_only_the_head_corrects_a_slip(make_session, demo_copy) -> None:
+    nurse_session = make_session(demo_copy, role="nurse")
+    view = nurse_session.window.show_area("referrals")
+    view.set_period(None, None)
+    row = next(r for r in view.model.rows() if r.status == "issued")
+    view.select(row.id)
+    assert view.outcome_button.isEnabled() and view.cancel_button.isEnabled()
+    assert not view.edit_button.isEnabled()
+    assert view.edit_button.toolTip() == "Chỉ trạm trưởng mới được sửa phiếu đã cấp."
+    preview = view.preview()
+    assert preview.print_button.isEnabled(), "a nurse prints slips"

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import DateFormatError
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
@@ -696,4 +697,4 @@ def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = Non
         return tr("Printed.")
 
     title = tr("Referral slip {number} — {name}").format(number=slip.number, name=slip.patient_name)
-    return show_pdf(parent, data, title, slip_file_name(slip), printed)
+    return show_pdf(parent, data, title, slip_file_name(slip), printed, ctx.store.actor.can(Permission.PRINT))

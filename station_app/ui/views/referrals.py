@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import DateFormatError, add_months
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
@@ -353,7 +354,7 @@ class ReferralActions:
 
     def record_outcome(self) -> bool:
         row = self.current_row()
-        if row is None or row.status == "cancelled":
+        if row is None or row.status == "cancelled" or not self.ctx.store.actor.can(Permission.RECORD_VISITS):
             return False
         dialog = OutcomeDialog(row, clock.today(), self.table.window())
         if not dialogs.run(dialog):
@@ -371,7 +372,7 @@ class ReferralActions:
 
     def cancel_slip(self) -> bool:
         row = self.current_row()
-        if row is None or row.status == "cancelled":
+        if row is None or row.status == "cancelled" or not self.ctx.store.actor.can(Permission.RECORD_VISITS):
             return False
         dialog = CancelDialog(row, self.table.window())
         if not dialogs.run(dialog):
@@ -387,7 +388,7 @@ class ReferralActions:
 
     def edit_slip(self) -> None:
         row = self.current_row()
-        if row is None or row.status == "cancelled":
+        if row is None or row.status == "cancelled" or not self.ctx.store.actor.can(Permission.AMEND_RECORDS):
             return
         edit_referral(self.ctx, row.id, self.table.window())
 
@@ -563,8 +564,12 @@ class ReferralsView(QWidget, ReferralActions):
     def _update_buttons(self) -> None:
         row = self.current_row()
         live = row is not None and row.status != "cancelled"
-        for button in (self.outcome_button, self.cancel_button, self.edit_button):
-            button.setEnabled(live)
+        actor = self.ctx.store.actor
+        for button in (self.outcome_button, self.cancel_button):
+            button.setEnabled(live and actor.can(Permission.RECORD_VISITS))
+        amend = actor.can(Permission.AMEND_RECORDS)
+        self.edit_button.setEnabled(live and amend)
+        self.edit_button.setToolTip("" if amend else tr("Only the head of the station can correct an issued slip."))
         self.preview_button.setEnabled(row is not None)
         self.open_button.setEnabled(row is not None)
 
@@ -590,7 +595,8 @@ class ReferralsView(QWidget, ReferralActions):
                 name += f"-{start:%Y%m%d}"
             if end:
                 name += f"-{end:%Y%m%d}"
-            self.book_preview = show_pdf(self.window(), data, tr("Referral book"), name + ".pdf")
+            self.book_preview = show_pdf(self.window(), data, tr("Referral book"), name + ".pdf",
+                                         can_print=self.ctx.store.actor.can(Permission.PRINT))
 
         def failed(exc: BaseException) -> None:
             dialogs.error(self, tr("Not printed"), tr("The referral book could not be made: {error}").format(
@@ -647,8 +653,10 @@ class PatientReferralsTab(QWidget, ReferralActions):
 
     def _update_buttons(self) -> None:
         row = self.current_row()
+        records = self.ctx.store.actor.can(Permission.RECORD_VISITS)
         self.preview_button.setEnabled(row is not None)
-        self.outcome_button.setEnabled(row is not None and row.status != "cancelled")
+        self.outcome_button.setEnabled(row is not None and row.status != "cancelled" and records)
+        self.new_button.setEnabled(records)
 
     def new_referral(self) -> None:
         """A new slip from today's latest visit of the patient (or from the record alone)."""
