@@ -54,6 +54,7 @@ def run_import(args: argparse.Namespace) -> int:
         else:
             mapping = ti.suggest_mapping(table.headers, what, remembered={})
         preview = ti.build_preview(table, mapping, what, today)
+        table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     except ImportFormatError as exc:
         raise CliError(tr(exc.message).format(**exc.params)) from exc
     if preview.date_order.ambiguous:

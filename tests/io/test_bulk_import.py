@@ -67,20 +67,21 @@ def test_invalid_rows_can_be_left_out_and_are_reported(store, make_workbook, tod
 
 
 def test_a_failure_while_saving_leaves_nothing_behind(store, registry_xlsx, today, monkeypatch):
-    real_insert = patient_store.insert
+    real = patient_store.index_words
     calls = []
 
-    def failing_insert(s, p):
-        calls.append(p)
+    def failing(*args):  # called after each patient row is written, for the search index
+        calls.append(args)
         if len(calls) == 3:
             raise OSError("disk full")
-        return real_insert(s, p)
+        return real(*args)
 
-    monkeypatch.setattr(patient_store, "insert", failing_insert)
+    monkeypatch.setattr(patient_store, "index_words", failing)
     with pytest.raises(OSError):
         apply(store, preview_of(registry_xlsx, today))
     assert len(calls) == 3
     assert patient_store.count(store) == 0
+    assert store.scalar("SELECT count(*) FROM patient_search") == 0
 
 
 def test_importing_the_same_file_twice_adds_nobody(store, registry_xlsx, today):
