@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import REGISTRY_HEADERS, station_workbook, to_cp1258
+from station_sheets import REGISTRY_HEADERS, station_workbook, to_cp1258
 
 from station_app import paths
 from station_app.domain import table_import as ti
