@@ -174,3 +174,30 @@ def test_print_patient_summary(capsys, demo_copy, tmp_path):
                           "--out", str(tmp_path / "x.pdf"))
     assert_one_line_error(code, err)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_exports_imports_and_summaries_are_in_the_audit_log(capsys, demo_copy, tmp_path, registry_xlsx):
+    from station_app.store import audit
+
+    assert run(capsys, "export", "--db", str(demo_copy), "--what", "patients", "--format", "csv",
+               "--out", str(tmp_path / "a.csv"), "--no-identifiers")[0] == EXIT_OK
+    assert run(capsys, "import", "--db", str(demo_copy), str(registry_xlsx))[0] == EXIT_OK
+    assert run(capsys, "print", "patient-summary", "--db", str(demo_copy), "--id", "1",
+               "--out", str(tmp_path / "s.pdf"))[0] == EXIT_OK
+    store = open_store(demo_copy)
+    try:
+        found = {e.action: e for e in audit.entries(store) if e.action in ("export", "import", "print")}
+        assert audit.verify(store).ok
+    finally:
+        store.close()
+    assert found["export"].details["identifiers"] is False and "patients" in found["export"].target
+    assert found["import"].details["imported"] == 4 and found["import"].details["file"] == registry_xlsx.name
+    assert found["print"].patient_id == 1
+
+
+def test_ambiguous_text_dates_are_reported(capsys, tmp_path, make_workbook, today):
+    path = make_workbook(headers=("Họ và tên", "Ngày sinh"), rows=(("Nguyễn Văn An", "05/04/1960"),),
+                         blank_every=0)
+    code, out, err = run(capsys, "--lang", "en", "import", "--db", str(tmp_path / "t.sqlite3"), str(path))
+    assert code == EXIT_OK, err
+    assert "could be read either way: read as day/month/year" in out
