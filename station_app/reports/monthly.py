@@ -24,6 +24,7 @@ from station_app.domain.followup import (
     _OUTCOME_TITLES,
     _REASON_TITLES,
     _SECTION_TITLES,
+    FollowUpItem,
     Kind,
     OutcomeKind,
     RemovalReason,
@@ -328,23 +329,25 @@ Counts = dict[tuple[str, str], dict[str, list]]
 
 def _age(date_sql: str, alias: str = "p") -> str:
     """SQL for whole years between the patient's birth (its midpoint when partial: 1 July for a
-    year alone, the 15th for a month and year) and the date in ``date_sql``; NULL when unknown."""
+    year alone, the 15th for a month and year) and the date in ``date_sql``; NULL when unknown.
+    Both dates as the number YYYYMMDD: their difference divided by 10,000 is the age."""
     month = f"coalesce({alias}.birth_month, 7)"
     day = f"coalesce({alias}.birth_day, CASE WHEN {alias}.birth_month IS NULL THEN 1 ELSE 15 END)"
-    return (
-        f"max(CAST(substr({date_sql}, 1, 4) AS INTEGER) - {alias}.birth_year"
-        f" - (printf('%02d-%02d', {month}, {day}) > substr({date_sql}, 6, 5)), 0)"
+    when = (
+        f"(CAST(substr({date_sql}, 1, 4) AS INTEGER) * 10000 + CAST(substr({date_sql}, 6, 2) AS INTEGER) * 100"
+        f" + CAST(substr({date_sql}, 9, 2) AS INTEGER))"
     )
+    return f"max(({when} - {alias}.birth_year * 10000 - {month} * 100 - {day}) / 10000, 0)"
 
 
 class _Counter:
-    def __init__(self, store: Store, month: Month, defs: Definitions) -> None:
+    def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None) -> None:
         self.store = store
         self.month = month
         self.defs = defs
         self.counts: Counts = {}
         self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
-        self._open_items: list | None = None
+        self._open_items: list | None = items
         self.start = month.start.isoformat()
         self.next = month.next_start.isoformat()
         self.end = month.end
@@ -394,17 +397,11 @@ class _Counter:
         return self.counts
 
     def open_items(self, rule: str = "") -> list:
-        """The follow-up items open at the month's end (loaded once), of one programme's rule."""
+        """The follow-up items open at the month's end, of one programme's rule."""
         if self._open_items is None:
-            items = followups.items_open_on(self.store, self.end)
-            rules: dict[int, str] = {}
-            ids = [int(item.id) for item in items]  # type: ignore[arg-type]
-            for start in range(0, len(ids), 900):
-                chunk = ids[start : start + 900]
-                rules.update(self.rows(f"SELECT id, rule FROM followups WHERE id IN ({','.join('?' * len(chunk))})",
-                                       chunk))
-            self._open_items = [(item, rules.get(item.id, "")) for item in items]
-        return [item for item, item_rule in self._open_items if not rule or item_rule == rule]
+            self._open_items = load_items(self.store, self.end, self.end)
+        return [item for item, item_rule in self._open_items
+                if (not rule or item_rule == rule) and (item.created_on is None or item.created_on <= self.end)]
 
     @property
     def _patients(self) -> str:
@@ -522,20 +519,22 @@ class _Counter:
         }
         min_days = int(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31))
         for programme in PROGRAMMES:
-            latest: dict[int, object] = {}
+            latest: dict[int, tuple[FollowUpItem, Section]] = {}
             for item in self.open_items(f"chronic:{programme}"):
                 pid = int(item.patient_id)
                 if (programme, pid) not in enrolment_of:
                     continue
-                if pid not in latest or item.due_date > latest[pid].due_date:  # type: ignore[attr-defined]
-                    latest[pid] = item
+                section = classify(item, self.end)
+                if section in (Section.DONE, Section.REMOVED):
+                    continue  # closed by the month's end
+                if pid not in latest or item.due_date > latest[pid][0].due_date:
+                    latest[pid] = (item, section)
             overdue, lost = [], []
-            for pid, item in latest.items():
-                section = classify(item, self.end)  # type: ignore[arg-type]
+            for pid, (item, section) in latest.items():
                 if section is Section.LOST:
                     lost.append(enrolment_of[(programme, pid)])
                 elif section in (Section.OVERDUE, Section.AGREED, Section.LATER) and days_overdue(
-                    item, self.end  # type: ignore[arg-type]
+                    item, self.end
                 ) >= min_days:
                     overdue.append(enrolment_of[(programme, pid)])
             self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)))
@@ -588,44 +587,27 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.doses", series, count, ids)
+        # Fully immunised under 1: every required dose (its first record) given, the last of them in
+        # this month and before the first birthday.
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
-        candidates = [
+        wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
+        complete = [
             r[0]
             for r in self.rows(
-                f"SELECT DISTINCT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ? "
-                f"AND series IN ({marks})",
-                (self.start, self.next, *required),
+                "SELECT g.patient_id FROM ("
+                " SELECT patient_id, series, dose, min(given_on) AS given FROM vaccine_doses"
+                " WHERE patient_id IN (SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ?"
+                f"  AND series IN ({marks})) AND ({wanted}) GROUP BY patient_id, series, dose"
+                ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL "
+                "GROUP BY g.patient_id, p.birth_year, p.birth_month, p.birth_day "
+                "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
+                "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
+                "'+12 months') ORDER BY g.patient_id",
+                (self.start, self.next, *required, *[x for pair in required.items() for x in pair],
+                 sum(required.values()), self.start, self.next),
             )
         ]
-        complete = []
-        for start in range(0, len(candidates), 500):
-            chunk = candidates[start : start + 500]
-            births = {
-                r[0]: dt.date(r[1], r[2], r[3])
-                for r in self.rows(
-                    "SELECT id, birth_year, birth_month, birth_day FROM patients "
-                    f"WHERE id IN ({','.join('?' * len(chunk))}) AND birth_day IS NOT NULL",
-                    chunk,
-                )
-            }
-            doses: dict[int, dict[tuple[str, int], dt.date]] = {}
-            for pid, series, dose, given_on in self.rows(
-                f"SELECT patient_id, series, dose, given_on FROM vaccine_doses WHERE series IN ({marks}) "
-                f"AND patient_id IN ({','.join('?' * len(chunk))})",
-                (*required, *chunk),
-            ):
-                day = dt.date.fromisoformat(given_on)
-                mine = doses.setdefault(pid, {})
-                mine[(series, dose)] = min(day, mine.get((series, dose), day))
-            for pid, given in doses.items():
-                wanted = [(s, n) for s, top in required.items() for n in range(1, top + 1)]
-                if pid not in births or any(w not in given for w in wanted):
-                    continue
-                last = max(given[w] for w in wanted)
-                first_birthday = add_months(births[pid], 12)
-                if self.month.start <= last <= self.end and last < first_birthday:
-                    complete.append(pid)
         self.add("epi.full_u1", "", len(complete), ",".join(map(str, sorted(complete))))
         for count, ids in self.rows(
             "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
@@ -664,6 +646,20 @@ class _Counter:
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
         ):
             self.add("fu.outcomes", kind if kind != "removed" else f"removed:{reason or 'other'}", count, ids)
+
+
+def load_items(store: Store, day: dt.date, since: dt.date) -> list:
+    """``(item, rule)`` of the follow-up items open at the end of any day from ``since`` to ``day``
+    (one load serves the month and the month before)."""
+    items = followups.items_open_on(store, day, open_since=since)
+    rules: dict[int, str] = {}
+    ids = [int(item.id) for item in items]  # type: ignore[arg-type]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rules.update(store.conn.execute(
+            f"SELECT id, rule FROM followups WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchall())
+    return [(item, rules.get(int(item.id), "")) for item in items]  # type: ignore[arg-type]
 
 
 # -- lines of each indicator -------------------------------------------------------------------
@@ -708,9 +704,9 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
     raise ValueError(f"unknown kind of lines {kind!r} for {ind.code}")
 
 
-def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int
-           ) -> tuple[Counts, list[tuple[str, int]]]:
-    counter = _Counter(store, month, defs)
+def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int,
+           items: list | None = None) -> tuple[Counts, list[tuple[str, int]]]:
+    counter = _Counter(store, month, defs, items)
     parts = (counter.visits, counter.people, counter.chronic, counter.maternal, counter.immunisation,
              counter.follow_up)
     for number, part in enumerate(parts, start=1):
@@ -721,15 +717,20 @@ def _count(store: Store, month: Month, defs: Definitions, progress: Progress | N
 
 
 def compute(store: Store, month: Month, progress: Progress | None = None,
-            definitions: Definitions | None = None) -> MonthlySummary:
-    """The draft summary of ``month`` (with the previous month beside each value)."""
+            definitions: Definitions | None = None, previous_month: bool = True) -> MonthlySummary:
+    """The draft summary of ``month`` with the previous month beside each value (computed too,
+    unless ``previous_month`` is False: then the caller fills ``Cell.previous`` in)."""
     defs = definitions or load()
     own = not store.conn.in_transaction
     if own:
         store.conn.execute("BEGIN")  # one read snapshot for both months
     try:
-        current, per_day = _count(store, month, defs, progress, 0, 12)
-        previous, _ = _count(store, month.previous(), defs, progress, 6, 12)
+        steps = 12 if previous_month else 6
+        items = load_items(store, month.end, month.previous().end if previous_month else month.end)
+        current, per_day = _count(store, month, defs, progress, 0, steps, items)
+        previous: Counts = {}
+        if previous_month:
+            previous, _ = _count(store, month.previous(), defs, progress, 6, steps, items)
     finally:
         if own:
             store.conn.execute("COMMIT")
@@ -744,7 +745,8 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
             cells = {}
             for column in columns:
                 count, chunks = now.get(column, [0, []])
-                cells[column] = Cell(int(count), int(before.get(column, [0])[0]), list(chunks))
+                earlier = int(before.get(column, [0])[0]) if previous_month else None
+                cells[column] = Cell(int(count), earlier, list(chunks))
             lines.append(Line(key, names, cells))
         results.append(IndicatorResult(ind, columns, lines))
     used = {ind.block for ind in indicators}

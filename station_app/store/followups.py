@@ -335,12 +335,16 @@ def work_rows(
     return rows
 
 
-def items_open_on(store: Store, day: dt.date, rule_prefix: str = "") -> list[FollowUpItem]:
+def items_open_on(
+    store: Store, day: dt.date, rule_prefix: str = "", open_since: dt.date | None = None
+) -> list[FollowUpItem]:
     """The items that existed and were still open at the end of ``day`` (also those closed
     since), for a summary "as of" a past day; ``classify(item, day)`` places each of them.
-    ``rule_prefix`` keeps one programme's items ("chronic:")."""
+    ``rule_prefix`` keeps one programme's items ("chronic:"). With ``open_since`` (an earlier
+    day), the items open at the end of any day from ``open_since`` to ``day`` (one load for
+    several days: keep those with ``created_on`` on or before the day you classify for)."""
     where = "f.created_on <= ? AND (f.status = 'open' OR f.closed_on > ?)"
-    params: list[object] = [day.isoformat(), day.isoformat()]
+    params: list[object] = [day.isoformat(), (open_since or day).isoformat()]
     if rule_prefix:
         where += " AND f.rule LIKE ?"
         params.append(rule_prefix.replace("%", "") + "%")

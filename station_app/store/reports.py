@@ -144,9 +144,9 @@ def correction_history(store: Store, month: Month) -> list[dict[str, object]]:
 def draft(store: Store, month: Month, progress: Progress | None = None) -> MonthlySummary:
     """The month computed from the records now, with the head's corrections; the previous
     month's values are those sent when it was finalised."""
-    summary = compute(store, month, progress)
-    summary.apply_corrections(corrections(store, month))
     sent = _latest_data(store, month.previous())
+    summary = compute(store, month, progress, previous_month=sent is None)
+    summary.apply_corrections(corrections(store, month))
     if sent is not None:
         before = MonthlySummary.from_dict(sent)
         reported = {key: cell.reported for key, cell in before.cells()}
