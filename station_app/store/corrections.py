@@ -355,3 +355,43 @@ def recent_merges(store: Store, limit: int = 50) -> list[Merge]:
         f"SELECT {_MERGE_COLUMNS} FROM patient_merges WHERE undone_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
     )
     return [_merge(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """One correction of one of a patient's entries, with what it changed."""
+
+    entity: str  # "visit" or "referral"
+    entity_id: int
+    label: str  # the visit's time, or the slip's number
+    version: int  # the version it made
+    amended_at: dt.datetime
+    author: str
+    reason: str
+    changes: list[tuple[str, object, object]]  # (field, before, after)
+
+
+def for_patient(store: Store, patient_id: int) -> list[Amendment]:
+    """Every correction of the patient's visits and referral slips, newest first."""
+    rows = store.query(
+        "SELECT a.entity, a.entity_id, a.version, a.old_data, a.new_data, a.reason, a.username, a.author, "
+        "a.amended_at, coalesce(v.visit_at, r.number, '') AS label FROM amendments a "
+        "LEFT JOIN visits v ON a.entity = 'visit' AND v.id = a.entity_id "
+        "LEFT JOIN referrals r ON a.entity = 'referral' AND r.id = a.entity_id "
+        "WHERE coalesce(v.patient_id, r.patient_id) = ? ORDER BY a.id DESC",
+        (patient_id,),
+    )
+    found = []
+    for r in rows:
+        old, new = json.loads(str(r["old_data"])), json.loads(str(r["new_data"]))
+        found.append(Amendment(
+            entity=str(r["entity"]),
+            entity_id=int(r["entity_id"]),  # type: ignore[call-overload]
+            label=str(r["label"]),
+            version=int(r["version"]) + 1,  # type: ignore[call-overload]
+            amended_at=dt.datetime.fromisoformat(str(r["amended_at"])),
+            author=str(r["author"] or r["username"]),
+            reason=str(r["reason"]),
+            changes=[(k, old.get(k), new.get(k)) for k in changed_fields(old, new)],
+        ))
+    return found

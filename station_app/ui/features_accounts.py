@@ -13,6 +13,7 @@ Everything is checked again in the store (``store.require``): hiding a button is
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -652,6 +653,65 @@ class VisitHistoryDialog(QDialog):
         layout.addWidget(buttons)
 
 
+# Labels of a referral slip's fields (the slip's own words, as on the referral form).
+REFERRAL_FIELDS = {
+    "receiving_facility": N_("Facility"),
+    "receiving_facility_code": N_("Facility code"),
+    "patient_name": N_("Full name"),
+    "sex": N_("Sex"),
+    "birth_year": N_("Year of birth"),
+    "address": N_("Address"),
+    "ethnicity": N_("Ethnic group"),
+    "occupation": N_("Occupation"),
+    "workplace": N_("Workplace"),
+    "insurance_no": N_("Insurance card no."),
+    "insurance_valid_to": N_("Card valid to"),
+    "clinical_signs": N_("Clinical signs"),
+    "test_results": N_("Main test results"),
+    "diagnosis": N_("Diagnosis"),
+    "icd_main": N_("ICD-10"),
+    "procedures": N_("Procedures done (if any)"),
+    "treatment": N_("Main treatment and drugs used"),
+    "condition": N_("Condition at transfer"),
+    "reason": N_("Reason"),
+}
+
+
+def _field_name(entity: str, name: str) -> str:
+    if entity == "referral":
+        return tr(REFERRAL_FIELDS[name]) if name in REFERRAL_FIELDS else name
+    return tr(corrections.field_label(name))
+
+
+class CorrectionsTab(QWidget):
+    """Every correction of the patient's visits and referral slips: before, after, who, why."""
+
+    def __init__(self, ctx: AppContext, patient: Patient) -> None:
+        super().__init__()
+        found = corrections.for_patient(ctx.store, patient.id) if patient.id is not None else []
+        self.table = _table([tr(c) for c in (N_("Changed on"), N_("Entry"), N_("By"), N_("Reason"), N_("Field"),
+                                              N_("Before"), N_("After"))])
+        rows = []
+        for a in found:
+            if a.entity == "visit":
+                try:
+                    entry = tr("visit of {date}").format(date=fmt_datetime(dt.datetime.fromisoformat(a.label)))
+                except ValueError:
+                    entry = a.label
+            else:
+                entry = tr("referral slip {number}").format(number=a.label)
+            for name, before, after in a.changes or [("", None, None)]:
+                rows.append([fmt_datetime(a.amended_at), entry, a.author, a.reason or "—",
+                             _field_name(a.entity, name) if name else "", _value_text(before), _value_text(after)])
+        _fill(self.table, rows)
+        note = QLabel(tr("No entry of this patient was corrected.") if not found else tr(
+            "A correction never overwrites: the version before it is kept, with who corrected it, when and why."))
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.table, 1)
+
+
 def amend_visit_action(ctx: AppContext, visit_id: int, page: QWidget) -> None:
     if not ctx.store.actor.can(Permission.AMEND_RECORDS):
         dialogs.warning(page, tr("Amend"), tr("Only the head of station corrects a recorded visit."))
@@ -805,6 +865,7 @@ def _access_tab(ctx: AppContext, patient: Patient) -> QWidget:
 
 
 patient_page.EXTRA_TABS.append((N_("Access history"), _access_tab))
+patient_page.EXTRA_TABS.append((N_("Corrections"), CorrectionsTab))
 patient_page.VISIT_ACTIONS.append((N_("Amend…"), amend_visit_action))
 patient_page.VISIT_ACTIONS.append((N_("History…"), visit_history_action))
 registry.LIST_ACTIONS.append((N_("Merge duplicates…"), merge_action))

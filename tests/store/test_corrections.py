@@ -99,6 +99,10 @@ def test_a_referral_correction_keeps_its_number_and_the_old_slip(store: Store, v
     assert current.data["receiving_facility"] == "Bệnh viện tỉnh"
     actions = [e.action for e in audit.patient_history(store, visit.patient_id)]
     assert actions[:2] == [audit.AMEND, audit.CREATE]
+    [listed] = corrections.for_patient(store, visit.patient_id)
+    assert (listed.entity, listed.label, listed.version, listed.author) == (
+        "referral", slip.number, 2, "Nguyễn Văn Hùng")
+    assert ("receiving_facility", "Bệnh viện huyện", "Bệnh viện tỉnh") in listed.changes
 
 
 def test_referral_cancel_and_prints_are_audited_as_copies(store: Store, visit: Visit) -> None:

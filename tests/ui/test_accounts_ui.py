@@ -18,6 +18,7 @@ from station_app.ui.features_accounts import (
     AccessHistoryTab,
     AmendVisitDialog,
     AuditLogDialog,
+    CorrectionsTab,
     MergeDialog,
     NewUserDialog,
     UsersSection,
@@ -254,6 +255,13 @@ def test_amending_a_visit_keeps_the_old_one_readable(session, nurse, adult) -> N
         dialogs.fill = None
     assert seen == [["2", seen[0][1], "Nguyễn Văn Hùng", "Ghi thiếu thuốc đã cấp", "Điều trị",
                      before.treatment or "—", "Paracetamol 500mg x 3 ngày"]]
+    # The patient's Corrections tab lists it too.
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    tab = page.tabs.widget(titles.index("Đính chính"))
+    assert isinstance(tab, CorrectionsTab) and tab.table.rowCount() == 1
+    row = [tab.table.item(0, c).text() for c in range(tab.table.columnCount())]
+    assert row[1].startswith("lượt khám ") and row[2:] == [
+        "Nguyễn Văn Hùng", "Ghi thiếu thuốc đã cấp", "Điều trị", before.treatment or "—", "Paracetamol 500mg x 3 ngày"]
 
 
 def test_a_reason_is_needed_to_amend(session, adult) -> None:
