@@ -19,11 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.i18n import N_, tr
 from station_app.printing.pdf import write_atomic
@@ -242,6 +237,12 @@ def csv_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]]) -
 
 def xlsx_bytes(columns: Sequence[Column], records: Sequence[dict[str, object]], title: str = "") -> bytes:
     """A workbook written in streaming mode (a 100,000-row registry stays small in memory)."""
+    # openpyxl is imported here, not at the top: the app imports this module at start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet((title or "Trạm")[:31])
     widths = [len(tr(c.header)) for c in columns]

@@ -15,10 +15,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from station_app.domain.followup import Outcome, OutcomeKind
 from station_app.domain.identifiers import SEX_CODES
 from station_app.i18n import N_, tr
@@ -182,6 +178,11 @@ def xlsx_bytes(
     title: str = "",
 ) -> bytes:
     """The list as an Excel workbook: one sheet, a bold frozen header with filters, real dates."""
+    # openpyxl is imported here, not at the top: the Nhắc hẹn view imports this module at start-up.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = (title or tr("Follow-ups"))[:31]

@@ -59,7 +59,6 @@ from station_app.domain.followup import (
     Section,
 )
 from station_app.i18n import N_, tr
-from station_app.printing.call_sheet import render_call_sheet
 from station_app.reports import worklist_export as export
 from station_app.store import StoreError, followups
 from station_app.store.followups import WorkRow
@@ -678,6 +677,8 @@ class FollowUpsView(QWidget):
             opening = True
         else:
             opening = False
+        from station_app.printing.call_sheet import render_call_sheet  # reportlab: loaded when first printing
+
         rows = self.model.rows()
         try:
             written = render_call_sheet(

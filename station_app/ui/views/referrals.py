@@ -35,7 +35,6 @@ from station_app.domain.accounts import Permission
 from station_app.domain.dates import DateFormatError, add_months
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
-from station_app.printing.referral_book import referral_book_bytes
 from station_app.store import StoreError, referrals, visits
 from station_app.store.referrals import BookRow
 from station_app.ui import background, dialogs
@@ -586,6 +585,8 @@ class ReferralsView(QWidget, ReferralActions):
         today = clock.today()
 
         def work(progress: Any) -> bytes:
+            from station_app.printing.referral_book import referral_book_bytes  # reportlab, when first printing
+
             progress(0, 1)
             return referral_book_bytes(slips, station, start=start, end=end, printed_on=today)
 
