@@ -23,6 +23,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from station_app.domain.accounts import Actor
 from station_app.i18n import N_
 from station_app.store.database import Store, now_text
 
@@ -137,38 +138,43 @@ def record(
 ) -> int:
     """Append an entry for ``action`` on ``target`` (``("visit", 12)``, ``"database"``…) by the
     store's current actor; returns its id. Joins the open transaction, if any."""
-    from station_app.domain.accounts import SYSTEM
-
-    actor = getattr(store, "actor", None) or SYSTEM
+    actor = store.actor
     target_type, target_id = _split_target(target)
     if patient_id is None and target_type == "patient" and target_id.isdigit():
         patient_id = int(target_id)
     info = dict(details or {})
     if actor.user_id is None and actor.full_name and "os_user" not in info:
         info["os_user"] = actor.full_name
+    if store.conn.in_transaction:  # the change's own transaction (no savepoint needed: all or nothing)
+        return _append(store, actor, action, target_type, target_id, patient_id, info)
     with store.write():
-        last = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        row: dict[str, object] = {
-            "id": (last[0] + 1) if last else 1,
-            "at": now_text(),
-            "user_id": actor.user_id,
-            "username": actor.username,
-            "role": str(actor.role),
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "patient_id": patient_id,
-            "details": json.dumps(info, ensure_ascii=False, sort_keys=True, default=str),
-            "prev_hash": last[1] if last else GENESIS,
-        }
-        row["hash"] = entry_hash(row)
-        names = ", ".join(row)
-        marks = ", ".join(f":{k}" for k in row)
-        store.conn.execute(f"INSERT INTO audit_log ({names}) VALUES ({marks})", row)
-        store.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (HEAD_KEY, f"{row['id']}:{row['hash']}"),
-        )
+        return _append(store, actor, action, target_type, target_id, patient_id, info)
+
+
+def _append(store: Store, actor: Actor, action: str, target_type: str, target_id: str, patient_id: int | None,
+            info: dict[str, object]) -> int:
+    last = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    row: dict[str, object] = {
+        "id": (last[0] + 1) if last else 1,
+        "at": now_text(),
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "role": str(actor.role),
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "patient_id": patient_id,
+        "details": json.dumps(info, ensure_ascii=False, sort_keys=True, default=str),
+        "prev_hash": last[1] if last else GENESIS,
+    }
+    row["hash"] = entry_hash(row)
+    names = ", ".join(row)
+    marks = ", ".join(f":{k}" for k in row)
+    store.conn.execute(f"INSERT INTO audit_log ({names}) VALUES ({marks})", row)
+    store.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (HEAD_KEY, f"{row['id']}:{row['hash']}"),
+    )
     return int(row["id"])  # type: ignore[call-overload]
 
 
