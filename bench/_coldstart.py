@@ -1,7 +1,8 @@
 """One cold start, run in a fresh process by ``bench.gui``: ``python -m bench._coldstart MODE [DB]``.
 
 ``app``: start Trạm the way ``main.py --db DB`` does (``station_app.ui.app.run``: translations, UI
-font, ``Session`` — store, main window — then show), with the registry as the remembered area, and
+font, ``Session`` — store, login, main window — then show and the automatic backup when one is due;
+the login is done in code, not typed), with the registry as the remembered area, and
 stop at the first paint of the registry table with its rows; then jump around the list and scroll
 to the bottom, as a nurse would, before reading the peak memory.
 ``bare``: a bare PySide6 window (``QMainWindow`` with a label), stopped at its first paint: the floor.
@@ -113,6 +114,7 @@ def main() -> int:
             marks["scrolled"] = time.monotonic()
             result["last_row"] = model.index(model.rowCount() - 1, 1).data()
             result["memory"] = _memory()
+            backups.finish(session)  # waits for the start-up backup, if one ran
             session.store.close()
             app.quit()
 
@@ -120,6 +122,10 @@ def main() -> int:
         table.viewport().installEventFilter(watcher)
         window.show()
         marks["shown"] = time.monotonic()
+        from station_app.ui.views import backups
+
+        backups.start(session)  # as run() does: a backup on a worker thread when the last one is a day old
+        result["backup_at_start"] = getattr(session, "backup_op", None) is not None
     QTimer.singleShot(120_000, lambda: app.exit(3))  # never hang the suite
     code = app.exec()
     result["marks"] = marks
