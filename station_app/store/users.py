@@ -175,8 +175,13 @@ def login(store: Store, username: str, password: str) -> User:
     if not rows or user is None or not user.active:
         # Same cost as a real check, so a wrong name is not told apart by timing.
         accounts.verify_password(password, _dummy_hash())
-        _audit_as(store, Actor(None, username[:64], "", Role.SYSTEM), audit.FAILED_LOGIN, None,
-                  {"reason": "unknown or inactive account"})
+        if user is not None:  # a deactivated account
+            _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id),
+                      {"reason": "unknown or inactive account"})
+        else:
+            # Not the typed name: it is often a password typed in the wrong field.
+            _audit_as(store, Actor(None, "?", "", Role.SYSTEM), audit.FAILED_LOGIN, None,
+                      {"reason": "unknown or inactive account"})
         raise LoginFailed()
     if (until := user.locked_until(now)) is not None:
         _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id), {"reason": "locked"})

@@ -174,6 +174,13 @@ def details_text(entry: audit.Entry) -> str:
     return "; ".join(parts)
 
 
+def entry_role(entry: audit.Entry) -> str:
+    """The role of an entry's author; none for a login attempt with an unknown user name."""
+    if entry.username == "?":
+        return ""
+    return role_name(entry.role)
+
+
 def action_text(action: str) -> str:
     return tr(audit.ACTION_NAMES[action]) if action in audit.ACTION_NAMES else action
 
@@ -480,7 +487,7 @@ class AuditLogView(QWidget):
         for pid, p in patients.get_many(self.ctx.store, ids).items():
             names[pid] = f"{p.record_no} {p.full_name}"
         _fill(self.table, [
-            [e.at.strftime("%d/%m/%Y %H:%M:%S"), e.username, role_name(e.role), action_text(e.action), target_text(e),
+            [e.at.strftime("%d/%m/%Y %H:%M:%S"), e.username, entry_role(e), action_text(e.action), target_text(e),
              names.get(e.patient_id, "") if e.patient_id is not None else "", details_text(e)]
             for e in self.entries
         ], [e.id for e in self.entries])
@@ -526,7 +533,7 @@ class AccessHistoryTab(QWidget):
         self.table = _table([tr(c) for c in (N_("Time"), N_("User"), N_("Role"), N_("Action"), N_("Record"),
                                               N_("Details"))])
         _fill(self.table, [
-            [e.at.strftime("%d/%m/%Y %H:%M"), e.username, role_name(e.role), action_text(e.action), target_text(e),
+            [e.at.strftime("%d/%m/%Y %H:%M"), e.username, entry_role(e), action_text(e.action), target_text(e),
              details_text(e)]
             for e in entries
         ])

@@ -64,6 +64,14 @@ def test_wrong_password_and_unknown_user_say_the_same(store: Store, nurse: users
     assert [e.action for e in audit.entries(store)[:2]] == [audit.FAILED_LOGIN, audit.FAILED_LOGIN]
 
 
+def test_a_password_typed_as_the_user_name_is_not_logged(store: Store, nurse: users.User) -> None:
+    with pytest.raises(users.LoginFailed):
+        users.login(store, "tram-yta-1", "")
+    entry = audit.entries(store)[0]
+    assert entry.action == audit.FAILED_LOGIN and entry.username == "?"
+    assert "tram-yta-1" not in "\n".join(store.conn.iterdump())
+
+
 def test_five_failures_lock_the_account_for_a_few_minutes(store: Store, nurse: users.User) -> None:
     start = dt.datetime(2025, 11, 20, 9, 0)
     with clock.pinned(start):
