@@ -342,3 +342,25 @@ def test_a_wrong_password_does_not_open_the_lock(session) -> None:
     dialog.password.setText("demo-truong")
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_a_referral_correction_keeps_the_old_slip_with_its_reason(session, nurse) -> None:
+    from station_app.store import referrals
+    from station_app.ui.forms.referral_form import ReferralForm, edit_referral
+
+    store = session.store
+    row = next(r for r in referrals.book(store) if r.status == "issued")
+    old = referrals.get(store, row.id)
+    assert old is not None
+    form = edit_referral(session.ctx, row.id, session.window)
+    nurse.dialog(ReferralForm)
+    form.preview_after_save = False
+    assert form.correction_reason.isVisible()
+    nurse.type(form.correction_reason, "Ghi nhầm hướng điều trị")
+    form.direction.clear()
+    nurse.type(form.direction, "Khám chuyên khoa thận")
+    nurse.ctrl(form.direction, Qt.Key.Key_S)
+    nurse.closed(form)
+    [fix] = [a for a in corrections.for_patient(store, row.patient_id) if a.entity == "referral"]
+    assert (fix.label, fix.reason, fix.author) == (row.number, "Ghi nhầm hướng điều trị", "Nguyễn Văn Hùng")
+    assert ("direction", old.direction, "Khám chuyên khoa thận") in fix.changes

@@ -340,6 +340,11 @@ class ReferralForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
+        # A correction keeps the slip it replaces, with this reason (store.corrections).
+        self.correction_reason = QLineEdit()
+        self.correction_reason.setPlaceholderText(tr("Reason for the correction"))
+        self.correction_reason.setVisible(editing)
+        layout.addWidget(self.correction_reason)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save())
@@ -624,7 +629,7 @@ class ReferralForm(QDialog):
             if r.id is None:
                 saved = referrals.issue(self.ctx.store, r, self.visit_id)
             else:
-                referrals.update_slip(self.ctx.store, r)
+                referrals.update_slip(self.ctx.store, r, self.correction_reason.text())
                 saved = referrals.get(self.ctx.store, r.id) or r
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
