@@ -372,6 +372,7 @@ class ReportsView(QWidget):
         splitter.addWidget(sent_box)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 140])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
