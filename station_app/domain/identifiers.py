@@ -199,7 +199,7 @@ def ethnic_groups() -> dict[str, EthnicGroup]:
 def parse_ethnicity(text: str) -> str | None:
     """An ethnic group code from its code (``1``, ``01``) or name (``Kinh``, ``thai``, ``H'Mông``)."""
     value = text.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²" or "٣": digits int() would refuse
         code = f"{int(value):02d}"
         return code if code in ethnic_groups() else None
 

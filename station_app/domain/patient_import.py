@@ -94,11 +94,14 @@ def read_rows(text: str, today: dt.date) -> tuple[dict[str, str], list[ImportRow
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # newline="": a lone "\r" (old Mac files) ends a line instead of stopping the reader.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         headers = next(reader)
     except StopIteration:
         raise ImportFormatError(N_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise _unreadable(1, exc) from exc
     columns: dict[int, str] = {}
     mapping: dict[str, str] = {}
     for index, header in enumerate(headers):
@@ -109,12 +112,22 @@ def read_rows(text: str, today: dt.date) -> tuple[dict[str, str], list[ImportRow
     if "full_name" not in mapping:
         raise ImportFormatError(N_('No name column: the first row must name the columns (e.g. "Họ và tên").'))
     rows: list[ImportRow] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        values = {key: (cells[i].strip() if i < len(cells) else "") for i, key in columns.items()}
-        rows.append(parse_row(number, values, today))
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            values = {key: (cells[i].strip() if i < len(cells) else "") for i, key in columns.items()}
+            rows.append(parse_row(number, values, today))
+    except csv.Error as exc:  # a cell over csv's size limit, a quote never closed…
+        raise _unreadable(number + 1, exc) from exc
     return mapping, rows
+
+
+def _unreadable(row: int, exc: csv.Error) -> ImportFormatError:
+    return ImportFormatError(
+        N_("Row {row} cannot be read as CSV ({reason}): save the spreadsheet as CSV (UTF-8) and import again."),
+        row=row, reason=str(exc))
 
 
 def parse_row(number: int, values: dict[str, str], today: dt.date) -> ImportRow:

@@ -275,7 +275,13 @@ def prepare_query(text: str) -> SearchQuery:
             tokens.append(fold(word))
             if has_marks(word):
                 marked.append(word)
-    return SearchQuery(tuple(dict.fromkeys(t for t in tokens if t)), tuple(marked))
+    # Each word becomes terms of the SQL: a pasted paragraph must not outgrow SQLite's expression
+    # depth ("Expression tree is too large"); no one types more than a few words to find someone.
+    unique = tuple(dict.fromkeys(t for t in tokens if t))[:_MAX_QUERY_WORDS]
+    return SearchQuery(unique, tuple(dict.fromkeys(marked))[:_MAX_QUERY_WORDS])
+
+
+_MAX_QUERY_WORDS = 12
 
 
 # Ranking. Matches come best first by a score, then in Vietnamese name order (sort_key, id).
@@ -343,7 +349,8 @@ def _ranking(query: SearchQuery) -> _Ranking:
                     elif (hint := _at_least(whole, name_tokens)) is not None:
                         match += f" AND ({hint})"
                 levels.append((exact * m_base + marked * w_base + whole, match))
-    return _Ranking(" + ".join(terms) or "0", tuple(params), tuple(levels))
+    # Without any term (two numbers typed, "0 1"), "0" alone would read as "ORDER BY column 0".
+    return _Ranking(" + ".join(terms) or "0 * p.id", tuple(params), tuple(levels))
 
 
 def _at_least(n: int, tokens: list[str]) -> str | None:
