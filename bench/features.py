@@ -44,6 +44,14 @@ def cli_commands() -> dict[str, set[str]]:
     return found
 
 
+def app_env(ctx: Context) -> dict[str, str]:
+    """The environment of a ``main.py`` process: a private data folder, and compiled modules kept
+    (as an installed app has them; this machine's shell may say otherwise)."""
+    env = dict(os.environ, TRAM_DATA_DIR=str(ctx.work_dir / "cli-data"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """``main.py ARGV`` in this process: (exit code, stdout, stderr)."""
     from station_app import cli
@@ -84,6 +92,36 @@ def generation(ctx: Context) -> Figure:
         how=("`station_app.demo.generate(path, patients, seed, visits_per_patient=10)` into a new file, timed once "
              "(it is the setup of the suite; rerun without `--reuse` to time it again)."),
         note=f"from {when}; {info.get('size_mb', '?')} MB on disk")
+
+
+# -- opening the file -------------------------------------------------------------------------------
+@bench("open", order=15)
+def open_file(ctx: Context) -> list[Figure]:
+    from station_app.store import database, open_store
+
+    def open_close() -> None:
+        open_store(ctx.db, create=False).close()
+
+    opened = ctx.time(open_close, ctx.reps(7, minimum=2))
+    figures = [Figure("open_store", "Opening the large file (`open_store`: checks, WAL, schema, ICD-10)", opened,
+                      how="`open_store(db)` then `close()`, as every command and the app do first.")]
+    if hasattr(database, "quick_check"):
+        checked = ctx.time(lambda: database.quick_check(ctx.db), ctx.reps(7, minimum=2))
+        figures.append(Figure("open_quick_check", "… of which SQLite's quick check of every page", checked,
+                              how="`store.database.quick_check(db)` alone (`PRAGMA quick_check`, read-only)."))
+    env = app_env(ctx)
+    argv = [sys.executable, "main.py", "find", "--db", str(ctx.db), "nguyen thi huong", "--json"]
+    lines = [0]
+
+    def find() -> None:
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        lines[0] = len(done.stdout.splitlines())
+
+    found = ctx.time(find, ctx.reps(7, minimum=2))
+    figures.append(Figure("cli_find", '`main.py find --db … "nguyen thi huong" --json`, end to end', found,
+                          how="A new process each time: Python start, imports, `open_store`, the search, JSON out.",
+                          note=f"{lines[0]} lines"))
+    return figures
 
 
 # -- follow-ups -------------------------------------------------------------------------------------
@@ -315,7 +353,7 @@ def timed_import(ctx: Context, source: Path) -> tuple[float, float, int, str]:
     db = ctx.work_dir / f"import-{source.suffix[1:]}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
-    env = dict(os.environ, TRAM_DATA_DIR=str(ctx.work_dir / "cli-data"))
+    env = app_env(ctx)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "bench._run_cli", "import", "--db", str(db), str(source)],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)
