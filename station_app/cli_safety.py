@@ -34,30 +34,32 @@ def _passphrase(confirm: bool) -> str:
     return first
 
 
-def _existing_database(path: str) -> Path:
-    from station_app.store.database import inspect_file
-    from station_app.store.errors import NotOurDatabase
-    from station_app.store.schema import APPLICATION_ID
+def _audit(store, action: str, details: dict[str, object]) -> None:
+    """An entry in the database's audit log (a file of an older schema has none yet)."""
+    from station_app.store import audit
+    from station_app.store.schema import SCHEMA_VERSION
 
-    db = Path(path)
-    if not db.is_file():
-        raise CliError(tr("There is no database at {path}.").format(path=db))
-    app_id, _version, _tables = inspect_file(db)
-    if app_id != APPLICATION_ID:
-        raise NotOurDatabase(db)
-    return db
+    if store.schema_version == SCHEMA_VERSION:
+        audit.record(store, action, "database", details)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from station_app.store import backup
+    from station_app.store import backup, open_store
 
-    db = _existing_database(args.db)
+    db = Path(args.db)
+    if not db.is_file():
+        raise CliError(tr("There is no database at {path}.").format(path=db))
     folder = Path(args.to) if args.to else paths.backups_dir()
-    if args.encrypt:
-        passphrase = _passphrase(confirm=True)
-        target = backup.export_encrypted(db, folder, passphrase)
-    else:
-        target = backup.make_backup(db, folder)
+    passphrase = _passphrase(confirm=True) if args.encrypt else None
+    store = open_store(db, create=False, migrate=False)  # refuses a foreign, newer or damaged file
+    try:
+        if passphrase is not None:
+            target = backup.export_encrypted(db, folder, passphrase)
+        else:
+            target = backup.make_backup(db, folder)
+        _audit(store, "backup", {"file": str(target), "encrypted": passphrase is not None})
+    finally:
+        store.close()
     _out(str(target))
     return 0
 
@@ -75,6 +77,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     store = open_store(db, create=False)  # reopened: upgraded if the backup is of an older version
     try:
         version = store.schema_version
+        _audit(store, "restore", {"from": str(source), "aside": str(aside) if aside else ""})
     finally:
         store.close()
     _out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))

@@ -15,7 +15,7 @@ import pytest
 from station_app import paths
 from station_app.cli import EXIT_ERROR, EXIT_OK, main
 from station_app.store import backup, open_store
-from tests.safety.conftest import add_people, content, fingerprint, integrity
+from tests.safety.conftest import add_people, content, fingerprint, integrity, rows
 from tests.safety.test_backups import damage_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +35,15 @@ def one_line_error(code: int, err: str) -> str:
 
 
 def test_backup_prints_the_path_of_a_checked_backup(capsys, station, tmp_path):
+    expected = content(station)
     code, out, err = run(capsys, "backup", "--db", str(station), "--to", str(tmp_path / "usb"))
     assert code == EXIT_OK, err
     made = Path(out.strip())
     assert out.count("\n") == 1 and made.parent == tmp_path / "usb" and made.exists()
-    assert integrity(made) == ["ok"] and content(made) == content(station)
+    assert integrity(made) == ["ok"] and content(made) == expected
+    # The backup is in the audit log (after the copy was made: the copy does not hold its own entry).
+    last = audit_rows(station)[-1]
+    assert last["action"] == "backup" and made.name in last["details"]
 
 
 def test_backup_goes_to_the_data_folder_by_default(capsys, station):
@@ -54,13 +58,15 @@ def test_encrypted_backup_and_restore_from_the_command_line(capsys, station, tmp
     assert code == EXIT_OK, err
     sealed = Path(out.strip())
     assert sealed.suffix == ".trambak" and backup.is_encrypted(sealed)
-    expected = content(station)
+    expected = {t: rows(sealed_plain(sealed, tmp_path), t) for t in ("patients", "visits")}
     store = open_store(station)
     add_people(store, 2, start=50)
     store.close()
     code, out, err = run(capsys, "restore", "--db", str(station), "--from", str(sealed))
     assert code == EXIT_OK, err
-    assert content(station) == expected
+    assert {t: rows(station, t) for t in ("patients", "visits")} == expected
+    actions = [r["action"] for r in audit_rows(station)]
+    assert actions[-1] == "restore"
     assert "before-restore" in out  # says where the replaced file was kept
 
     monkeypatch.setenv("TRAM_BACKUP_PASSPHRASE", "sai mật khẩu rồi")
@@ -68,6 +74,19 @@ def test_encrypted_backup_and_restore_from_the_command_line(capsys, station, tmp
     code, _, err = run(capsys, "restore", "--db", str(station), "--from", str(sealed))
     assert "Cụm mật khẩu sai" in one_line_error(code, err)  # Vietnamese by default
     assert fingerprint(station) == before
+
+
+def sealed_plain(sealed: Path, tmp_path: Path) -> Path:
+    return backup.decrypt_file(sealed, tmp_path / "opened.sqlite3", PASS)
+
+
+def audit_rows(path: Path) -> list[dict]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM audit_log ORDER BY id")]
+    finally:
+        conn.close()
 
 
 def test_encrypt_without_a_passphrase_or_a_terminal_is_a_clear_error(capsys, station, tmp_path, monkeypatch):
