@@ -272,10 +272,14 @@ class MonthlySummary:
         for block in data["blocks"]:
             blocks.append((block["code"], block["name"]))
             for item in block["indicators"]:
-                ind = known.get(item["code"]) or Indicator(
-                    code=item["code"], block=block["code"], rows="single", unit=item["unit"], dimensions=(),
-                    name=item["name"], definition=item["definition"], valid_from=dt.date.min, valid_to=None,
-                    options={},
+                # Names and definitions as they were when the summary was made (a frozen copy keeps
+                # its own words even if the definitions file changes later).
+                same = known.get(item["code"])
+                ind = Indicator(
+                    code=item["code"], block=block["code"], rows=same.rows if same else "single", unit=item["unit"],
+                    dimensions=same.dimensions if same else (), name=dict(item["name"]),
+                    definition=dict(item["definition"]), valid_from=same.valid_from if same else dt.date.min,
+                    valid_to=same.valid_to if same else None, options=same.options if same else {},
                 )
                 lines = []
                 for row in item["rows"]:

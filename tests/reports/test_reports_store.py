@@ -132,3 +132,20 @@ def test_the_records_behind_a_cell(march, march_ids) -> None:
     doses = summary.cell("epi.doses/measles/total")
     names = sorted(r.full_name for r in reports.records(march, "dose", doses.record_ids()))
     assert names == ["Lý Minh Khang", "Lý Văn Nam"]
+
+
+def test_a_frozen_copy_keeps_its_own_words_when_definitions_change(head) -> None:
+    import dataclasses
+    import json
+
+    from station_app.reports.indicators import load
+    from station_app.reports.monthly import MonthlySummary
+
+    reports.finalise(head, reports.draft(head, MARCH))
+    data = json.loads(head.scalar("SELECT data FROM report_snapshots"))
+    defs = load()
+    renamed = [dataclasses.replace(b, indicators=tuple(
+        dataclasses.replace(i, name={"vi": "Tên mới", "en": "New name"}) for i in b.indicators)) for b in defs.blocks]
+    later = MonthlySummary.from_dict(data, dataclasses.replace(defs, blocks=tuple(renamed)))
+    assert later.result("consult.visits").indicator.name["vi"] == "Tổng số lượt khám bệnh"
+    assert later.result("consult.visits").columns[1] == "sex:1"

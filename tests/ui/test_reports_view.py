@@ -63,6 +63,8 @@ def test_the_head_reviews_corrects_and_finalises_march(make_session, march_file,
     assert cell_text(view, "consultations", "Tổng số lượt khám bệnh", 2) == "2"  # February beside
     assert view.chart.per_day and view.chart.top[0][0] == "A09"
     assert view.finalise_button.isEnabled() and not view.reopen_button.isEnabled()
+    session.ctx.visits_changed.emit()  # a visit saved elsewhere: the draft says it is out of date
+    assert "F5" in view.state_label.text()
 
     # Behind "visits of children under 5": Bình's visit of 10/03.
     view.select_cell("consult.visits//age:lt5")

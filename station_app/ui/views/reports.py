@@ -382,6 +382,8 @@ class ReportsView(QWidget):
         layout.addWidget(splitter, 1)
         QShortcut(QKeySequence("F5"), self, activated=self.generate)
         ctx.store_replaced.connect(self._forget)
+        for signal in (ctx.visits_changed, ctx.patients_changed, ctx.followups_changed, ctx.referrals_changed):
+            signal.connect(self._records_changed)
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -428,6 +430,12 @@ class ReportsView(QWidget):
         text = exc.text() if isinstance(exc, StoreError) else str(exc) or type(exc).__name__
         dialogs.error(self, tr("The report could not be computed"), text)
         self.failed.emit(text)
+
+    def _records_changed(self) -> None:
+        """Records changed under a draft on screen: say that F5 brings it up to date."""
+        if self.summary is not None and not (self.state and self.state.is_final):
+            self.state_label.setText(self._state_text() + " " + tr("Records have changed since: press F5 to "
+                                                                 "compute again."))
 
     def _forget(self) -> None:
         self.summary = None
