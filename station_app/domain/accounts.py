@@ -5,8 +5,8 @@ Plain Python (no Qt, no SQL). The roles follow the rules on electronic medical r
 - **nurse** registers patients, records visits and follow-ups, prints slips;
 - **head** (trạm trưởng) does all of that, and finalises monthly reports, corrects (amends)
   clinical entries, merges duplicate patients, manages accounts and reads the audit log;
-- **admin** (IT) manages accounts, backups, restore, import and export, and reads the audit log,
-  but records no clinical data.
+- **admin** (IT) manages accounts, backups, restore, import and export (so also patients'
+  identity data), and reads the audit log, but records no clinical data.
 
 The command line runs as :data:`SYSTEM`, the local operator: whoever can run a command on the
 station's computer already holds the database file, so a password there would protect nothing.
@@ -97,6 +97,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {
             Permission.VIEW_RECORDS,
+            Permission.EDIT_PATIENTS,  # an import adds and updates patients
             Permission.MANAGE_USERS,
             Permission.VIEW_AUDIT,
             Permission.BACKUP,

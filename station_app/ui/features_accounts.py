@@ -207,9 +207,16 @@ def attach(session: Session) -> None:
             dialogs.info(window, tr("Change the password"), tr("The password was changed."))
 
     change.clicked.connect(change_own)
+    lock_now = QPushButton(tr("Lock"))
+    lock_now.setFlat(True)
+    lock_now.setObjectName("lock_now")
+    lock_now.setToolTip(tr("Leaving the desk: lock the screen (your password opens it again)"))
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
-    session.idle_lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store))  # type: ignore[attr-defined]
+    window.statusBar().addPermanentWidget(lock_now)
+    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store))
+    lock_now.clicked.connect(lambda: lock.lock(force=True))
+    session.idle_lock = lock  # type: ignore[attr-defined]
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
@@ -719,6 +726,17 @@ class CorrectionsTab(QWidget):
         layout.addWidget(self.table, 1)
 
 
+def mark_amended(ctx: AppContext, table: QTableWidget, shown: list[Visit]) -> None:
+    """A corrected visit says so in the history (its date cell), with how many times."""
+    counts = corrections.amendment_counts(ctx.store, "visit", [v.id for v in shown if v.id is not None])
+    for row, v in enumerate(shown):
+        times = counts.get(v.id or 0)
+        item = table.item(row, 0)
+        if times and item is not None:
+            item.setText(item.text() + " ✎")
+            item.setToolTip(tr("Corrected {count} times: see History…").format(count=times))
+
+
 def amend_visit_action(ctx: AppContext, visit_id: int, page: QWidget) -> None:
     if not ctx.store.actor.can(Permission.AMEND_RECORDS):
         dialogs.warning(page, tr("Amend"), tr("Only the head of station corrects a recorded visit."))
@@ -875,5 +893,6 @@ patient_page.EXTRA_TABS.append((N_("Access history"), _access_tab))
 patient_page.EXTRA_TABS.append((N_("Corrections"), CorrectionsTab))
 patient_page.VISIT_ACTIONS.append((N_("Amend…"), amend_visit_action))
 patient_page.VISIT_ACTIONS.append((N_("History…"), visit_history_action))
+patient_page.HISTORY_HOOKS.append(mark_amended)
 registry.LIST_ACTIONS.append((N_("Merge duplicates…"), merge_action))
 settings.EXTRA_SECTIONS.append(users_section)

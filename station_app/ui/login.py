@@ -287,8 +287,9 @@ class IdleLock(QObject):
             self.restart()
         return False
 
-    def lock(self) -> None:
-        if self.locked or not self.minutes:
+    def lock(self, force: bool = False) -> None:
+        """Ask for the password again (``force``: now, even with the idle lock off)."""
+        if self.locked or not (self.minutes or force):
             return
         self.locked = True
         try:

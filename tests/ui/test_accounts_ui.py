@@ -239,6 +239,9 @@ def test_amending_a_visit_keeps_the_old_one_readable(session, nurse, adult) -> N
         dialogs.fill = None
     assert visits.get(session.store, visit_id).treatment == "Paracetamol 500mg x 3 ngày"  # type: ignore[union-attr]
     assert page.history.item(0, 4).text() == "Paracetamol 500mg x 3 ngày"  # the page shows the new version
+    assert page.history.item(0, 0).text().endswith(" ✎")  # and that it was corrected
+    assert page.history.item(0, 0).toolTip() == "Đã đính chính 1 lần: xem Lịch sử…"
+    assert not page.history.item(1, 0).text().endswith("✎")
     seen: list[list[str]] = []
 
     def read(dialog: QDialog) -> bool:
@@ -331,6 +334,26 @@ def test_the_idle_lock_asks_for_the_password_again(session, qtbot) -> None:
     lock.timer.start(60_000)
     qtbot.keyClick(session.window, Qt.Key.Key_Shift)
     assert lock.timer.remainingTime() > 60_000 * 5
+
+
+def test_lock_now_from_the_status_bar(session, nurse) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    session.idle_lock.set_minutes(0)  # even with the idle lock off
+    asked: list[QDialog] = []
+
+    def fill(dialog: QDialog) -> bool:
+        asked.append(dialog)
+        dialog.password.setText("demo-truong")  # type: ignore[attr-defined]
+        return True
+
+    dialogs.fill = fill
+    try:
+        nurse.click(session.window.findChild(QPushButton, "lock_now"))
+    finally:
+        dialogs.fill = None
+    assert len(asked) == 1 and isinstance(asked[0], LockDialog)
+    assert not session.idle_lock.timer.isActive()
 
 
 def test_a_wrong_password_does_not_open_the_lock(session) -> None:

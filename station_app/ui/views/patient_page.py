@@ -44,6 +44,8 @@ HISTORY_COLUMNS = (
 EXTRA_TABS: list[tuple[str, object]] = []
 # Buttons under the visit history, acting on the selected visit: (title, action(ctx, visit_id, page)).
 VISIT_ACTIONS: list[tuple[str, object]] = []
+# Called once the visit history is filled: hook(ctx, table, visits shown, one per row).
+HISTORY_HOOKS: list[object] = []
 
 
 class PatientPage(QWidget):
@@ -199,6 +201,8 @@ class PatientPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.id)
                 self.history.setItem(row, col, item)
+        for hook in HISTORY_HOOKS:
+            hook(self.ctx, self.history, history)  # type: ignore[operator]
         self.tabs.setTabText(0, tr("Visits ({count})").format(count=len(history)))
         # Tabs added by feature modules (follow-ups, referrals…), rebuilt for this patient.
         while self.tabs.count() > 1:
