@@ -62,7 +62,9 @@ def role_name(role: str) -> str:
         return role
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTableWidget:
+    """A read-only table; the ``stretch`` columns share the width left (long texts elided, full
+    text in the tooltip)."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -72,7 +74,9 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setWordWrap(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(not stretch)
     return table
 
 
@@ -81,7 +85,7 @@ def _fill(table: QTableWidget, rows: list[list[str]], keys: list[object] | None 
     for r, cells in enumerate(rows):
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            if len(text) > 30:
+            if len(text) > 20:
                 item.setToolTip(text)
             if keys is not None:
                 item.setData(Qt.ItemDataRole.UserRole, keys[r])
@@ -453,7 +457,7 @@ class AuditLogView(QWidget):
         filters.addWidget(self.apply_button)
         filters.addStretch(1)
         filters.addWidget(self.verify_button)
-        self.table = _table([tr(c) for c in AUDIT_COLUMNS])
+        self.table = _table([tr(c) for c in AUDIT_COLUMNS], stretch=(6,))
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -538,7 +542,7 @@ class AccessHistoryTab(QWidget):
         super().__init__()
         entries = audit.patient_history(ctx.store, patient.id) if patient.id is not None else []
         self.table = _table([tr(c) for c in (N_("Time"), N_("User"), N_("Role"), N_("Action"), N_("Record"),
-                                              N_("Details"))])
+                                              N_("Details"))], stretch=(5,))
         _fill(self.table, [
             [e.at.strftime("%d/%m/%Y %H:%M"), e.username, entry_role(e), action_text(e.action), target_text(e),
              details_text(e)]
@@ -642,10 +646,10 @@ class VisitHistoryDialog(QDialog):
     def __init__(self, ctx: AppContext, visit_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("History of the visit"))
-        self.resize(900, 480)
+        self.resize(1100, 480)
         self.versions = corrections.visit_versions(ctx.store, visit_id)
         self.table = _table([tr(c) for c in (N_("Version"), N_("Changed on"), N_("By"), N_("Reason"),
-                                              N_("Field"), N_("Before"), N_("After"))])
+                                              N_("Field"), N_("Before"), N_("After"))], stretch=(3, 5, 6))
         rows = []
         for older, newer in zip(self.versions, self.versions[1:], strict=False):
             for name in corrections.changed_fields(older.data, newer.data):
@@ -704,7 +708,7 @@ class CorrectionsTab(QWidget):
         super().__init__()
         found = corrections.for_patient(ctx.store, patient.id) if patient.id is not None else []
         self.table = _table([tr(c) for c in (N_("Changed on"), N_("Entry"), N_("By"), N_("Reason"), N_("Field"),
-                                              N_("Before"), N_("After"))])
+                                              N_("Before"), N_("After"))], stretch=(3, 5, 6))
         rows = []
         for a in found:
             if a.entity == "visit":
