@@ -53,7 +53,7 @@ def run_import(args: argparse.Namespace) -> int:
             mapping = ti.mapping_from_file(args.mapping, table.headers, what)
         else:
             mapping = ti.suggest_mapping(table.headers, what, remembered={})
-        preview = ti.build_preview(table, mapping, what, today)
+        preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
         table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     except ImportFormatError as exc:
         raise CliError(tr(exc.message).format(**exc.params)) from exc

@@ -441,7 +441,7 @@ def check_mapping(mapping: dict[int, str], what: str) -> None:
         raise ImportFormatError(N_('No programme column: a chronic-disease register needs one (e.g. "Bệnh").'))
     for key in set(keys):
         if keys.count(key) > 1:
-            raise ImportFormatError(N_("Two columns are mapped to {field}."), field=field_title(key))
+            raise ImportFormatError(N_("Two columns are mapped to {field}."), field=translate(field_title(key)))
 
 
 def parse_programmes(text: str) -> tuple[str, ...] | None:
@@ -510,8 +510,11 @@ def _chronic(values: dict[str, str], today: dt.date, problems: list[Problem]) ->
 
 def build_preview(table: Table, mapping: dict[int, str], what: str, today: dt.date,
                   date_order: DateOrder | str | None = None,
-                  progress=None) -> Preview:
-    """Check every row; the mapping must name the patient (and, for a register, the programme)."""
+                  progress=None, keep_cells: bool = True) -> Preview:
+    """Check every row; the mapping must name the patient (and, for a register, the programme).
+
+    ``keep_cells=False`` leaves out the cells as written (only a screen shows them): a 100,000-row
+    list then takes less memory and time on the command line."""
     check_mapping(mapping, what)
     guess = guess_date_order(table, mapping)
     if isinstance(date_order, str):
@@ -525,7 +528,10 @@ def build_preview(table: Table, mapping: dict[int, str], what: str, today: dt.da
         parsed = parse_row(number, {k: v for k, v in values.items() if k in HEADERS}, today)
         problems = list(parsed.problems)
         chronic = _chronic(values, today, problems) if what == "chronic" else None
-        shown = {key: cell_text(cells[column]) if column < len(cells) else "" for column, key in mapping.items()}
+        shown = (
+            {key: cell_text(cells[column]) if column < len(cells) else "" for column, key in mapping.items()}
+            if keep_cells else {}
+        )
         rows.append(PreviewRow(number, shown, parsed, chronic, problems))
         if progress and index % 1000 == 0:
             progress(index, total)

@@ -292,7 +292,7 @@ class MappingPage(QWizardPage):
         try:
             ti.check_mapping(mapping, self.w.what)
         except ImportFormatError as exc:
-            self.problem.setText(tr(exc.message).format(**{k: tr(str(v)) for k, v in exc.params.items()}))
+            self.problem.setText(tr(exc.message).format(**exc.params))
             return False
         self.problem.clear()
         self.w.mapping = mapping

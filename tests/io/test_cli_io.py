@@ -169,6 +169,7 @@ def test_print_patient_summary(capsys, demo_copy, tmp_path):
     assert patient.full_name in text
     assert patient.record_no in text
     assert "Lượt khám" in text and "Các chẩn đoán đã ghi" in text
+    assert "Những người đã mở hoặc sửa hồ sơ này" in text  # the audit log's part
     assert number.split("/")[0] in text
     code, _out, err = run(capsys, "print", "patient-summary", "--db", str(demo_copy), "--id", "999999",
                           "--out", str(tmp_path / "x.pdf"))
