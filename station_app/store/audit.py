@@ -182,7 +182,7 @@ def _append(store: Store, actor: Actor, action: str, target_type: str, target_id
 @dataclass(frozen=True)
 class ChainProblem:
     entry_id: int | None  # the first entry that does not fit (None: the end of the log is missing)
-    reason: str  # an N_() source with {id}, {expected}, {found}
+    reason: str  # an N_() source (may use {expected}, {found})
     params: dict[str, object]
 
 
@@ -209,15 +209,15 @@ def verify(store: Store) -> ChainReport:
         entry_id = int(row["id"])
         if entry_id != previous_id + 1:
             return ChainReport(count, ChainProblem(entry_id, N_(
-                "Entry {id}: entries before it are missing (the previous one is {expected})."),
+                "entries before it are missing (the previous one is {expected})."),
                 {"id": entry_id, "expected": previous_id}))
         if row["prev_hash"] != previous_hash:
             return ChainReport(count, ChainProblem(entry_id, N_(
-                "Entry {id}: it does not follow the entry before it (the log was changed at or before it)."),
+                "it does not follow the entry before it (the log was changed at or before it)."),
                 {"id": entry_id}))
         if entry_hash(row) != row["hash"]:
             return ChainReport(count, ChainProblem(entry_id, N_(
-                "Entry {id}: its content was changed after it was written."), {"id": entry_id}))
+                "its content was changed after it was written."), {"id": entry_id}))
         previous_hash = str(row["hash"])
         previous_id = entry_id
     head = store.scalar("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,))
@@ -225,11 +225,11 @@ def verify(store: Store) -> ChainReport:
         head_id, _, head_hash = str(head).partition(":")
         if int(head_id) > previous_id:
             return ChainReport(count, ChainProblem(previous_id + 1, N_(
-                "The log ends at entry {found}, but entries up to {expected} were written: the end was removed."),
+                "the log ends at entry {found}, but entries up to {expected} were written: the end was removed."),
                 {"found": previous_id, "expected": int(head_id)}))
         if int(head_id) == previous_id and head_hash != previous_hash:
             return ChainReport(count, ChainProblem(previous_id, N_(
-                "Entry {id}: its content was changed after it was written."), {"id": previous_id}))
+                "its content was changed after it was written."), {"id": previous_id}))
     return ChainReport(count, None)
 
 

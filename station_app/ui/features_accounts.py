@@ -515,8 +515,8 @@ class AuditLogView(QWidget):
             problem = report.problem
             assert problem is not None
             self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
-            self.status.setText(tr("The audit log was changed: {reason}").format(
-                reason=tr(problem.reason).format(**problem.params)))
+            self.status.setText(tr("The audit log was changed at entry {id}: {reason}").format(
+                id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
 
 
 class AuditLogDialog(QDialog):
