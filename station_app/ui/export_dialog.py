@@ -81,6 +81,11 @@ class ExportDialog(QDialog):
         self._op: background.Operation | None = None
         self.result_path: Path | None = None
 
+    def reject(self) -> None:
+        if self._op is not None and self._op.running:
+            return  # the file is being written: the dialog closes by itself when it is done
+        super().reject()
+
     def _period_shown(self) -> None:
         dated = self.what.currentData() in ("visits", "referrals")
         self.start.setEnabled(dated)

@@ -140,15 +140,17 @@ class SummaryTab(QWidget):
             finally:
                 store.close()
 
-        self._op = background.run(self, tr("Writing the record summary…"), work, self._done, self._failed)
+        # The window owns the worker: this tab is rebuilt whenever the patient's page reloads.
+        self._op = background.run(self.window(), tr("Writing the record summary…"), work, self._done, self._failed)
 
     def _done(self, path: Path) -> None:
         self.saved = path
-        dialogs.info(self, tr("Record summary (PDF)"), tr("File saved: {path}").format(path=path))
+        dialogs.info(None, tr("Record summary (PDF)"), tr("File saved: {path}").format(path=path))
 
     def _failed(self, exc: BaseException) -> None:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        dialogs.error(self, tr("Record summary (PDF)"), tr("The summary was not saved: {reason}").format(reason=reason))
+        dialogs.error(None, tr("Record summary (PDF)"),
+                      tr("The summary was not saved: {reason}").format(reason=reason))
 
 
 patient_page.EXTRA_TABS.append((N_("Record summary (PDF)"), SummaryTab))

@@ -737,6 +737,18 @@ class ImportWizard(QWizard):
             return self.ROWS
         return super().nextId()
 
+    def busy(self) -> bool:
+        """Whether rows are being checked or saved on the worker thread right now."""
+        return any(op is not None and op.running for op in (self.preview_page._op, self.run_page._op))
+
+    def reject(self) -> None:
+        # Closing while the worker runs would destroy its thread under it: wait until it is done.
+        if self.busy():
+            dialogs.info(self, tr("Import a list from Excel or CSV"),
+                         tr("Please wait until the rows are checked or saved."))
+            return
+        super().reject()
+
     def rejected_rows(self) -> list[Rejected]:
         if self.outcome is not None:
             return self.outcome.rejected
