@@ -515,11 +515,12 @@ def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandida
         add(store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ?", (p.citizen_id,)), "citizen_id")
     if p.birth is not None and p.full_name:
         rows = store.query(
-            f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ?",
+            f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ? AND merged_into IS NULL",
             (p.birth.year, p.village),
         )
         add([r for r in rows if _similar_names(str(r["full_name"]), p.full_name)], "name")
     if p.phone:
-        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE phone = ? LIMIT 10", (p.phone,)), "phone")
+        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE phone = ? AND merged_into IS NULL LIMIT 10", (p.phone,)),
+            "phone")
     order = {"citizen_id": 0, "name": 1, "phone": 2}
     return sorted(found.values(), key=lambda c: order[c.reason])

@@ -10,6 +10,7 @@ import pytest
 
 from station_app.domain.accounts import Actor, Role
 from station_app.domain.followup import Kind
+from station_app.domain.patient import Patient
 from station_app.domain.referral import Referral
 from station_app.domain.visit import Visit
 from station_app.store import Store, audit, corrections, followups, referrals, users, visits
@@ -155,6 +156,8 @@ def test_merge_moves_everything_and_is_undone_exactly(store: Store, twins) -> No
     assert duplicate.id not in patient_store.all_ids(store)
     assert patient_store.count(store) == before_count - 1
     assert [p.id for p in patient_store.search(store, "hoa")] == [kept.id]
+    again = Patient(full_name="Nguyễn Thị Hoa", sex="2", birth=kept.birth)
+    assert [c.patient.id for c in patient_store.possible_duplicates(store, again)] == [kept.id]
     assert next(e.action for e in audit.patient_history(store, duplicate.id)) == audit.MERGE
     with pytest.raises(CorrectionRefused):
         corrections.merge_patients(store, kept.id, duplicate.id, "Lần nữa")
