@@ -111,7 +111,8 @@ def _header(summary: MonthlySummary, status: str, styles: dict[str, ParagraphSty
         left.append(_p(tr(FACILITY).format(code=st["facility_code"]), styles["centre"]))
     right = [_p(tr(COUNTRY), styles["centreb"]), _p(tr(MOTTO), styles["centreb"])]
     top = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.45, CONTENT_WIDTH * 0.55])
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    top.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.SANS)),
+                             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [top, Spacer(1, 6 * mm), _p(tr(TITLE), styles["title"]),
             _p(tr(MONTH_LINE).format(month=summary.month.display()), styles["centreb"]),
@@ -129,8 +130,15 @@ def _bar_style(chart: Any) -> None:
     chart.valueAxis.forceZero = True
 
 
-def visits_chart(summary: MonthlySummary, width: float, height: float) -> Drawing:
+def _drawing(width: float, height: float) -> Drawing:
+    """A drawing that starts in our font (else reportlab refers to an unembedded Helvetica)."""
     drawing = Drawing(width, height)
+    drawing.initialFontName = fonts.face(fonts.SANS)
+    return drawing
+
+
+def visits_chart(summary: MonthlySummary, width: float, height: float) -> Drawing:
+    drawing = _drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 22, 16
     chart.width, chart.height = width - 28, height - 32
@@ -151,7 +159,7 @@ def visits_chart(summary: MonthlySummary, width: float, height: float) -> Drawin
 
 
 def top_chart(summary: MonthlySummary, width: float, height: float) -> Drawing:
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     top = summary.top_diagnoses(10)
     chart = HorizontalBarChart()
     chart.x, chart.y = 30, 10
@@ -259,7 +267,8 @@ def _signatures(summary: MonthlySummary, styles: dict[str, ParagraphStyle]) -> T
         ["", _p(st.get("head_name") or "", styles["centreb"])],
     ]
     table = Table(rows, colWidths=[CONTENT_WIDTH / 2, CONTENT_WIDTH / 2], rowHeights=[None, None, None, 18 * mm, None])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.SANS)),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
     return table
 
@@ -307,7 +316,8 @@ def monthly_report_bytes(summary: MonthlySummary, status: str) -> bytes:
     half = CONTENT_WIDTH / 2 - 2 * mm
     charts = Table([[visits_chart(summary, half, 52 * mm), top_chart(summary, half, 52 * mm)]],
                    colWidths=[CONTENT_WIDTH / 2, CONTENT_WIDTH / 2])
-    charts.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    charts.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.SANS)),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story += [charts, Spacer(1, 2 * mm)]
     for code, name in summary.blocks:
         results = summary.results(code)

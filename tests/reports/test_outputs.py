@@ -27,6 +27,18 @@ MARCH = Month(2026, 3)
 UID = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")
 
 
+def font_names(path: Path) -> set[str]:
+    """The fonts the PDF's pages use, and whether each is embedded."""
+    found = set()
+    for page in PdfReader(path).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            embedded = "/FontFile2" in descendant.get("/FontDescriptor", {})
+            found.add((str(font["/BaseFont"]).split("+")[-1], embedded))
+    return found
+
+
 def pdf_text(path: Path) -> tuple[list[str], str]:
     pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     return pages, " ".join(" ".join(pages).split())
@@ -67,6 +79,7 @@ def test_the_pdf_shows_the_json_values(corrected: Path, tmp_path: Path, capsys) 
     assert "Người lập biểu" in pages[-1] and "Trưởng trạm" in pages[-1] and "Nguyễn Thị Thu" in pages[-1]
     assert all(f"Trang {n}/{len(pages)}" in page for n, page in enumerate(pages, start=1))
     assert "Lượt khám theo ngày" in pages[0] and "Bệnh mắc nhiều nhất" in pages[0]
+    assert font_names(out) == {("NotoSans-Regular", True), ("NotoSans-Bold", True)}  # embedded, no Helvetica
     checked = 0
     for block in data["blocks"]:
         for ind in block["indicators"]:
@@ -219,6 +232,7 @@ def test_the_visit_book_for_march(march_db: Path, tmp_path: Path, capsys) -> Non
     assert "Cộng trang: 8 lượt khám · BHYT 2 · chuyển tuyến 0" in text
     assert "Lũy kế: 8 lượt khám" in text
     assert "Trần Văn An" in text and "J06.9" in text and "Trang 1/1" in text
+    assert font_names(out) == {("NotoSans-Regular", True), ("NotoSans-Bold", True)}
 
 
 def test_the_visit_book_numbers_rows_across_pages_with_page_totals(demo_copy: Path, tmp_path: Path) -> None:
