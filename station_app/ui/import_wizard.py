@@ -513,6 +513,9 @@ class DuplicatesPage(QWizardPage):
         assert preview is not None
         self.w.matches = find_matches(self.w.ctx.store, preview)
         defaults = default_decisions(preview, self.w.matches)
+        # Rows past the first SHOWN_DUPLICATES follow "every row": it starts at the default choice.
+        usual = Choice.MERGE if preview.what == "chronic" else Choice.SKIP
+        self.every.setCurrentIndex(self.every.findData(usual.value))
         names = {r.number: r.cells.get("full_name", "") for r in preview.rows}
         shown = sorted(self.w.matches)[:SHOWN_DUPLICATES]
         self.summary.setText(

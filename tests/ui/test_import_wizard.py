@@ -222,3 +222,36 @@ def test_record_summary_tab_saves_the_pdf(session, nurse, qtbot, tmp_path):
     qtbot.waitUntil(lambda: tab.saved is not None, timeout=20_000)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
     assert patients.get(store, pid).full_name in text
+
+
+def test_a_chronic_register_through_the_wizard_fills_the_follow_up_list(session, nurse, qtbot, tmp_path, today):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["SỔ QUẢN LÝ BỆNH KHÔNG LÂY NHIỄM"])
+    sheet.append(["Họ và tên", "Năm sinh", "Thôn", "Bệnh", "Ngày phát hiện", "Ngày cấp thuốc gần nhất"])
+    sheet.append(["Đinh Văn Tám", 1951, "Thôn Đồi", "THA", "2017", "01/10/2025"])
+    sheet.append(["Mai Thị Chín", 1957, "Thôn Đồi", "ĐTĐ", "03/2021", "20/10/2025"])
+    source = tmp_path / "so-tha-dtd.xlsx"
+    book.save(source)
+    import_wizard.ask_open_path = lambda parent: str(source)
+    wizard = features_io.start_import(session.ctx, session.window)
+    wizard.file_page._browse()
+    what = wizard.file_page.what
+    what.setCurrentIndex(what.findData("chronic"))
+    next_page(nurse, qtbot, wizard, ImportWizard.ROWS)
+    assert wizard.rows_page.header_row.value() == 2
+    next_page(nurse, qtbot, wizard, ImportWizard.MAPPING)
+    assert set(wizard.mapping_page.mapping().values()) == {
+        "full_name", "birth_date", "village", "programme", "detected_on", "last_refill"
+    }
+    next_page(nurse, qtbot, wizard, ImportWizard.DATES)
+    next_page(nurse, qtbot, wizard, ImportWizard.PREVIEW)
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.NextButton).isEnabled())
+    next_page(nurse, qtbot, wizard, ImportWizard.DUPLICATES)
+    nurse.click(wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.RESULT, timeout=20_000)
+    assert (wizard.outcome.imported, wizard.outcome.enrolled, wizard.outcome.refills) == (2, 2, 2)
+    rows = {(r.full_name, r.programme): r for r in followups.work_rows(session.ctx.store, today)}
+    assert rows[("Đinh Văn Tám", "hypertension")].item.due_date == dt.date(2025, 10, 31)
+    assert ("Mai Thị Chín", "diabetes") in rows
+    wizard.close()
