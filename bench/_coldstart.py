@@ -36,6 +36,14 @@ def _memory() -> dict[str, float]:
     return out
 
 
+def _cpu_ms() -> float:
+    """Processor time of this process so far (user + system), in ms."""
+    import os
+
+    t = os.times()
+    return (t.user + t.system) * 1000
+
+
 def main() -> int:
     mode = sys.argv[1]
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -67,6 +75,7 @@ def main() -> int:
 
         def finish_bare() -> None:
             marks["painted"] = time.monotonic()
+            result["cpu_ms"] = _cpu_ms()
             result["memory_at_paint"] = _memory()
             result["memory"] = result["memory_at_paint"]
             app.quit()
@@ -99,6 +108,7 @@ def main() -> int:
 
         def finish_app() -> None:
             marks["painted"] = time.monotonic()
+            result["cpu_ms"] = _cpu_ms()
             result["rows"] = model.rowCount()
             result["area"] = window.current_area()
             result["first_row"] = model.index(0, 1).data()

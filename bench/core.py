@@ -35,6 +35,18 @@ from station_app.store import Store
 
 
 # -- figures --------------------------------------------------------------------------------------
+class Samples(list[float]):
+    """Wall-clock samples, with the CPU time of this process for each (``cpu``), when known.
+
+    On a machine shared with other work the CPU time is what the same work costs when it has a
+    core to itself; the wall clock is what a user would have waited during this run.
+    """
+
+    def __init__(self, wall: list[float] = (), cpu: list[float] | None = None) -> None:  # type: ignore[assignment]
+        super().__init__(wall)
+        self.cpu = cpu
+
+
 @dataclass
 class Figure:
     """One row of the report: samples of one thing, its target, and optionally its floor."""
@@ -52,6 +64,20 @@ class Figure:
     details: str = ""  # Markdown shown below the table (a breakdown), optional
     pending: str = ""  # non-empty: not measured, and why
     error: bool = False  # the measurement failed (``pending`` says how)
+    cpu: list[float] | None = None  # CPU time of each sample, same unit (taken from ``Samples`` if not given)
+    floor_cpu: list[float] | None = None  # CPU time of the floor's samples
+
+    def __post_init__(self) -> None:
+        if self.cpu is None:
+            self.cpu = getattr(self.samples, "cpu", None)
+        if self.floor is not None and self.floor_cpu is None:
+            self.floor_cpu = getattr(self.floor, "cpu", None)
+            self.floor = list(self.floor)
+        self.samples = list(self.samples)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
     @property
     def median(self) -> float:
@@ -88,10 +114,11 @@ class Figure:
         }
         if not self.pending:
             out.update(n=len(self.samples), median=self.median, p95=self.p95, samples=self.samples,
-                       met=self.met)
+                       met=self.met, cpu_median=self.cpu_median, cpu=self.cpu)
             if self.floor:
                 out.update(floor_title=self.floor_title, floor_median=statistics.median(self.floor),
-                           floor_p95=percentile(self.floor, 95), ratio=self.ratio, floor=self.floor)
+                           floor_p95=percentile(self.floor, 95), ratio=self.ratio, floor=self.floor,
+                           floor_cpu=self.floor_cpu)
         return out
 
 
@@ -130,20 +157,22 @@ class Context:
     def reps(self, n: int, minimum: int = 1) -> int:
         return max(minimum, round(n * self.scale))
 
-    def time(self, fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
-        """Wall-clock milliseconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls.
+    def time(self, fn: Callable[[], object], repeats: int, warmup: int = 1) -> Samples:
+        """Wall-clock milliseconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls
+        (a list), with the CPU milliseconds of each call in ``.cpu``.
 
         The garbage collector runs before each call, so one call does not pay for the last.
         """
         for _ in range(warmup):
             fn()
-        samples = []
+        wall, cpu = [], []
         for _ in range(repeats):
             gc.collect()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             fn()
-            samples.append((time.perf_counter() - started) * 1000)
-        return samples
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+        return Samples(wall, cpu)
 
 
 # -- the registry ---------------------------------------------------------------------------------

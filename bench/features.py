@@ -89,6 +89,7 @@ def generation(ctx: Context) -> Figure:
     return Figure(
         "generation", f"Demo database generation, {info['patients']:,} patients / {info['visits']:,} visits",
         [float(info["seconds"])], unit="s", target=60,
+        cpu=[float(info["cpu_seconds"])] if info.get("cpu_seconds") is not None else None,
         how=("`station_app.demo.generate(path, patients, seed, visits_per_patient=10)` into a new file, timed once "
              "(it is the setup of the suite; rerun without `--reuse` to time it again)."),
         note=f"from {when}; {info.get('size_mb', '?')} MB on disk")

@@ -67,7 +67,9 @@ def cold_start_figures(ctx: Context) -> list[Figure]:
                  f"window: imports {med('imports', bares):.0f}, painted {med('painted', bares):.0f}")
     return [
         Figure("cold_start", "Cold start of the app to a usable registry (first paint with the rows)", painted,
+               cpu=[a["cpu_ms"] for a in apps] if all("cpu_ms" in a for a in apps) else None,
                target=1500, floor=floor, floor_title="a bare PySide6 window's first paint", max_ratio=3,
+               floor_cpu=[b["cpu_ms"] for b in bares] if all("cpu_ms" in b for b in bares) else None,
                how=(f"{runs} runs after {warmup} warm-up, each a new `python -m bench._coldstart app` process "
                     "(QT_QPA_PLATFORM=offscreen, warm OS file cache) doing what `main.py --db` does, with the "
                     "registry as the remembered area; from just before the process is started to the end of the "

@@ -39,21 +39,24 @@ def verdict(f: Figure) -> str:
 
 def table(figures: list[Figure]) -> str:
     lines = [
-        "| Figure | Target (on p95) | Median | p95 | n | Floor: median / p95 | p95 ÷ floor p95 | Met |",
-        "|---|---|---:|---:|---:|---|---:|---|",
+        "| Figure | Target (on p95) | Median | p95 | n | CPU median | Floor: median / p95 | p95 ÷ floor p95 | Met |",
+        "|---|---|---:|---:|---:|---:|---|---:|---|",
     ]
     for f in figures:
         if f.pending:
             state = f"**{f.pending}**" if f.error else f"pending: {f.pending}"
-            lines.append(f"| {f.title} | {f.note or '—'} | — | — | — | — | — | {state} |")
+            lines.append(f"| {f.title} | {f.note or '—'} | — | — | — | — | — | — | {state} |")
             continue
         floor = ratio = "—"
         if f.floor:
             floor = (f"{f.floor_title}: {value(statistics.median(f.floor), f.unit)} / "
                      f"{value(percentile(f.floor, 95), f.unit)}")
+            if f.floor_cpu:
+                floor += f" (CPU {value(statistics.median(f.floor_cpu), f.unit)})"
             ratio = f"{f.ratio:.2f}×"
+        cpu = value(f.cpu_median, f.unit) if f.cpu_median is not None else "—"
         lines.append(f"| {f.title} | {target_text(f)} | {value(f.median, f.unit)} | {value(f.p95, f.unit)} | "
-                     f"{len(f.samples)} | {floor} | {ratio} | {verdict(f)} |")
+                     f"{len(f.samples)} | {cpu} | {floor} | {ratio} | {verdict(f)} |")
     return "\n".join(lines)
 
 
@@ -80,7 +83,9 @@ def render(figures: list[Figure], machine: dict[str, str], command: str, databas
         + (" (" + "; ".join(f.title for f in misses) + ")" if misses else "")
         + f", {len(pending)} pending.")
     add("")
-    add("How each figure was measured (times are wall clock; medians and p95 by nearest rank over the samples):")
+    add("How each figure was measured (times are wall clock, targets judged on them; medians and p95 by nearest "
+        "rank over the samples; \"CPU\" is the processor time the measured process used, which is what the wall "
+        "clock would be on an idle machine for work that does not wait for the disk):")
     add("")
     for f in figures:
         if f.pending:
