@@ -21,7 +21,16 @@ from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter, QShort
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from station_app.i18n import tr
 from station_app.printing.pdf import write_atomic
@@ -89,6 +98,8 @@ class PdfPreviewDialog(QDialog):
 
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.whole_page = QCheckBox(tr("Whole page"))
+        self.whole_page.toggled.connect(self._zoom)
         self.print_button = QPushButton(tr("Print…") + " (Ctrl+P)")
         self.print_button.clicked.connect(lambda: self.print_document())
         self.save_button = QPushButton(tr("Save PDF…"))
@@ -106,6 +117,7 @@ class PdfPreviewDialog(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.whole_page)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.print_button)
@@ -116,11 +128,16 @@ class PdfPreviewDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=lambda: self.save_pdf())
         QWidget.setTabOrder(self.print_button, self.save_button)
         QWidget.setTabOrder(self.save_button, self.close_button)
+        QWidget.setTabOrder(self.close_button, self.whole_page)
 
         pages = self.document.pageCount()
         self.status.setText(tr("{pages} pages").format(pages=pages) if pages != 1 else tr("1 page"))
         self._fit_screen()
         self.print_button.setFocus()
+
+    def _zoom(self, whole: bool) -> None:
+        """The whole page in sight (to check the layout) or the page's width (to read it)."""
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView if whole else QPdfView.ZoomMode.FitToWidth)
 
     def _fit_screen(self) -> None:
         """A page as wide as it reads well, as tall as the screen allows."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
@@ -230,6 +231,9 @@ def test_preview_prints_through_the_dialog_seam_and_counts_copies(
     preview = view.preview()
     assert nurse.dialog(PdfPreviewDialog) is preview
     assert preview.document.pageCount() == 1
+    assert preview.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
+    nurse.click(preview.whole_page)
+    assert preview.view.zoomMode() == QPdfView.ZoomMode.FitInView
 
     nurse.ctrl(preview.print_button, Qt.Key.Key_P)
     assert len(printed_to) == 1 and printed_to[0].read_bytes().startswith(b"%PDF")
