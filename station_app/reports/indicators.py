@@ -22,7 +22,7 @@ TOTAL = N_("Total (all)")
 # Column headings shared by the PDF and the workbook.
 INDICATOR = N_("Indicator")
 THIS_MONTH = N_("This month")
-PREVIOUS = N_("Previous month")
+PREVIOUS = N_("Last month")
 
 
 def pick(names: dict[str, str], lang: str | None = None) -> str:
