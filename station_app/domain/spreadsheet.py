@@ -20,6 +20,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
@@ -157,6 +158,14 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int]:
     return found
 
 
+_DIGITS = "0123456789"
+
+
+@lru_cache(maxsize=4096)
+def _letters_column(letters: str) -> int:
+    return _column(letters)
+
+
 def _column(ref: str) -> int:
     number = 0
     for ch in ref:
@@ -219,13 +228,13 @@ class _SheetParser:
 
     @staticmethod
     def _local(name: str) -> str:
-        return name.rsplit(":", 1)[-1]
+        return name.rsplit(":", 1)[-1] if ":" in name else name
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = self._local(name)
         if tag == "c":
             ref = attrs.get("r")
-            self.column = _column(ref) if ref else len(self.cells)
+            self.column = _letters_column(ref.rstrip(_DIGITS)) if ref else len(self.cells)
             self.kind = attrs.get("t", "n")
             self.style = int(attrs.get("s", "0"))
             self.text = []
