@@ -345,13 +345,15 @@ def _age(date_sql: str, alias: str = "p") -> str:
 
 
 class _Counter:
-    def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None) -> None:
+    def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None,
+                 records: bool = True) -> None:
         self.store = store
         self.month = month
         self.defs = defs
         self.counts: Counts = {}
         self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
         self._open_items: list | None = items
+        self.records = records  # False: counts only (the previous month, shown beside)
         self.start = month.start.isoformat()
         self.next = month.next_start.isoformat()
         self.end = month.end
@@ -418,7 +420,7 @@ class _Counter:
         chapters = icd10.load_chapters()
         rows = self.rows(
             f"SELECT upper(v.diagnosis_code), v.insurance_paid, v.antenatal, v.tetanus, p.sex, "
-            f"{_age('v.visit_at')}, count(*), group_concat(v.id) "
+            f"{_age('v.visit_at')}, count(*), {'group_concat(v.id)' if self.records else 'NULL'} "
             f"FROM visits v JOIN {self._patients} ON p.id = v.patient_id "
             "WHERE v.visit_at >= ? AND v.visit_at < ? GROUP BY 1, 2, 3, 4, 5, 6",
             (self.start, self.next),
@@ -709,8 +711,8 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
 
 
 def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int,
-           items: list | None = None) -> tuple[Counts, list[tuple[str, int]]]:
-    counter = _Counter(store, month, defs, items)
+           items: list | None = None, records: bool = True) -> tuple[Counts, list[tuple[str, int]]]:
+    counter = _Counter(store, month, defs, items, records)
     parts = (counter.visits, counter.people, counter.chronic, counter.maternal, counter.immunisation,
              counter.follow_up)
     for number, part in enumerate(parts, start=1):
@@ -734,7 +736,7 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
         current, per_day = _count(store, month, defs, progress, 0, steps, items)
         previous: Counts = {}
         if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, 6, steps, items)
+            previous, _ = _count(store, month.previous(), defs, progress, 6, steps, items, records=False)
     finally:
         if own:
             store.conn.execute("COMMIT")
