@@ -387,3 +387,44 @@ def test_a_referral_correction_keeps_the_old_slip_with_its_reason(session, nurse
     [fix] = [a for a in corrections.for_patient(store, row.patient_id) if a.entity == "referral"]
     assert (fix.label, fix.reason, fix.author) == (row.number, "Ghi nhầm hướng điều trị", "Nguyễn Văn Hùng")
     assert ("direction", old.direction, "Khám chuyên khoa thận") in fix.changes
+
+
+def test_changing_ones_own_password_from_the_status_bar(session, nurse, answers) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from station_app.ui.login import ChangePasswordDialog
+
+    tries: list[str] = []
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, ChangePasswordDialog) and dialog.own
+        dialog.current.setText("wrong" if not tries else "demo-truong")
+        dialog.new.setText("mat-khau-moi-1")
+        dialog.repeat.setText("mat-khau-moi-1")
+        tries.append(dialog.message.text())
+        return True
+
+    button = session.window.findChild(QPushButton, "change_password")
+    dialogs.fill = fill
+    try:
+        nurse.click(button)  # the current password is wrong: refused, nothing changes
+        nurse.click(button)
+    finally:
+        dialogs.fill = None
+    assert answers.asked[-1][2] == "Đã đổi mật khẩu."
+    users.logout(session.store)
+    with pytest.raises(users.LoginFailed):
+        users.login(session.store, "truong", "demo-truong")
+    users.login(session.store, "truong", "mat-khau-moi-1")
+
+
+def test_the_idle_time_is_set_in_the_settings(session, nurse) -> None:
+    section = session.window.show_area("settings").findChild(UsersSection)
+    section.idle.setValue(3)
+    nurse.click(section.buttons["idle"])
+    assert users.idle_lock_minutes(session.store) == 3
+    assert session.idle_lock.minutes == 3 and session.idle_lock.timer.interval() == 3 * 60_000
+    section.idle.setValue(0)
+    nurse.click(section.buttons["idle"])
+    assert not session.idle_lock.timer.isActive()
+    assert section.idle.text() == "không khóa"
