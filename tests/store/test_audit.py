@@ -135,3 +135,38 @@ def test_audit_log_command_lists_entries(logged: Path, capsys: pytest.CaptureFix
     assert main(["--lang", "en", "audit", "log", "--db", str(logged), "--patient", "2"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "Viewed a patient" in out[0] and "yta.mai" in out[0]
+
+
+def test_two_writers_keep_one_unbroken_chain(tmp_path: Path) -> None:
+    """Two app instances on one file: entries are appended under the write lock, so the chain
+    never forks (no two entries claim the same previous one)."""
+    import threading
+
+    path = tmp_path / "shared.sqlite3"
+    open_store(path).close()
+    failures: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        store = open_store(path)
+        store.actor = Actor(None, name, name, Role.NURSE)
+        try:
+            for i in range(60):
+                audit.record(store, audit.VIEW_PATIENT, ("patient", i))
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    store = open_store(path)
+    try:
+        report = audit.verify(store)
+        assert report.ok and report.entries == 120
+        assert {e.username for e in audit.entries(store)} == {"a", "b"}
+    finally:
+        store.close()
