@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from station_app.domain.accounts import Actor
@@ -196,16 +197,20 @@ class ChainReport:
         return self.problem is None
 
 
-def verify(store: Store) -> ChainReport:
-    """Walk the log in id order; the first entry whose link or content does not fit."""
+def verify(store: Store, progress: Callable[[int, int], None] | None = None) -> ChainReport:
+    """Walk the log in id order; the first entry whose link or content does not fit.
+    ``progress(done, total)`` is called every few thousand entries."""
     previous_hash = GENESIS
     previous_id = 0
     count = 0
+    total = int(store.scalar("SELECT count(*) FROM audit_log") or 0) if progress else 0  # type: ignore[call-overload]
     cursor = store.conn.execute(f"SELECT {_FIELDS} FROM audit_log ORDER BY id")
     columns = [c[0] for c in cursor.description]
     for values in cursor:
         row = dict(zip(columns, values, strict=True))
         count += 1
+        if progress and count % 5000 == 0:
+            progress(count, total)
         entry_id = int(row["id"])
         if entry_id != previous_id + 1:
             return ChainReport(count, ChainProblem(entry_id, N_(

@@ -506,7 +506,31 @@ class AuditLogView(QWidget):
         self.status.setText(tr("{count} entries").format(count=len(self.entries)))
 
     def verify(self) -> None:
-        report = audit.verify(self.ctx.store)
+        """Check the whole chain on a worker thread (its own connection); the result below."""
+        from station_app.store import open_store
+        from station_app.ui import background
+
+        db = self.ctx.db_path
+
+        def work(progress):  # type: ignore[no-untyped-def]
+            store = open_store(db, create=False)
+            try:
+                return audit.verify(store, progress)
+            finally:
+                store.close()
+
+        def failed(exc: BaseException) -> None:
+            self.verify_button.setEnabled(True)
+            self.status.setStyleSheet(f"color: {ERROR_COLOUR};")
+            self.status.setText(exc.text() if isinstance(exc, StoreError) else str(exc))
+
+        self.verify_button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText(tr("Checking the chain…"))
+        self._verify_op = background.run(self, tr("Checking the chain…"), work, self.show_report, failed)
+
+    def show_report(self, report: audit.ChainReport) -> None:
+        self.verify_button.setEnabled(True)
         if report.ok:
             self.status.setStyleSheet("")
             self.status.setText(tr("The audit log is intact: {count} entries, each linked to the one before.").format(

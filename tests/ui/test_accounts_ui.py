@@ -181,7 +181,7 @@ def test_the_head_adds_and_deactivates_an_account(session, answers, nurse) -> No
     assert changes[:2] == ["deactivated", "created"]
 
 
-def test_the_audit_log_view_filters_and_finds_an_edit(session, nurse, adult) -> None:
+def test_the_audit_log_view_filters_and_finds_an_edit(session, nurse, adult, qtbot) -> None:
     session.ctx.open_patient.emit(adult.id)
     section = session.window.show_area("settings").findChild(UsersSection)
     nurse.click(section.audit_button)
@@ -198,13 +198,15 @@ def test_the_audit_log_view_filters_and_finds_an_edit(session, nurse, adult) -> 
         f"{adult.record_no} {adult.full_name}"}
     view.user.setCurrentIndex(view.user.findData("yta.mai"))
     assert view.table.rowCount() == 0
-    nurse.click(view.verify_button)
-    assert "nguyên vẹn" in view.status.text()
+    nurse.click(view.verify_button)  # on a worker thread
+    qtbot.waitUntil(lambda: "nguyên vẹn" in view.status.text())
+    assert view.verify_button.isEnabled()
     # Someone with the file edits an entry behind the app's back.
     conn = session.store.conn
     conn.execute("DROP TRIGGER audit_log_no_update")
     conn.execute("UPDATE audit_log SET username = 'khac' WHERE id = 3")
     nurse.click(view.verify_button)
+    qtbot.waitUntil(lambda: "đã bị sửa" in view.status.text())
     assert view.status.text() == "Nhật ký truy cập đã bị sửa tại mục 3: nội dung đã bị sửa sau khi ghi."
 
 
