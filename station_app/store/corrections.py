@@ -153,6 +153,12 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
             first = errors_found[0]
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),
                                     problem=first.text())
+        if amended.diagnosis_code and amended.diagnosis_code != current.diagnosis_code:
+            from station_app.store import icd10
+
+            if icd10.get(store, amended.diagnosis_code) is None:
+                raise CorrectionRefused(N_("{code} is not an ICD-10 code (for example I10 or E11.9)."),
+                                        code=amended.diagnosis_code)
         amended = replace(amended, patient_id=current.patient_id, clinician_id=current.clinician_id,
                           clinician_name=current.clinician_name, insurance_paid=current.insurance_paid,
                           referred=current.referred, created_at=current.created_at)

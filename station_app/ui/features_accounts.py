@@ -41,7 +41,7 @@ from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, audit, corrections, patients, users, visits
+from station_app.store import StoreError, audit, corrections, icd10, patients, users, visits
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.login import ChangePasswordDialog, IdleLock
@@ -643,6 +643,9 @@ class AmendVisitDialog(QDialog):
             return None
         if values["diagnosis_code"] != self.visit.diagnosis_code:
             values["diagnosis_code"] = str(values["diagnosis_code"]).upper()
+            found = icd10.get(self.ctx.store, str(values["diagnosis_code"]))
+            if found is not None and values["diagnosis_text"] == self.visit.diagnosis_text:
+                values["diagnosis_text"] = found.name_vi  # a new code with the old words: the code's name
         extra = [ExtraDiagnosis(d.code, d.text) for d in self.visit.extra_diagnoses]
         return Visit(**{**self.visit.__dict__, **values, "extra_diagnoses": extra})
 

@@ -69,6 +69,9 @@ def test_amendment_needs_a_reason_a_change_and_a_head(store: Store, visit: Visit
     with pytest.raises(CorrectionRefused) as bad:
         corrections.amend_visit(store, Visit(**{**visit.__dict__, "pulse": 900}), "Nhập mạch")
     assert "Mạch" in bad.value.text("vi")
+    with pytest.raises(CorrectionRefused) as unknown:
+        corrections.amend_visit(store, Visit(**{**visit.__dict__, "diagnosis_code": "X99.99"}), "Sai mã")
+    assert unknown.value.text("vi") == "X99.99 không phải là mã ICD-10 (ví dụ I10 hoặc E11.9)."
     assert corrections.visit_versions(store, visit.id)[0].current  # type: ignore[arg-type]
 
 

@@ -430,3 +430,16 @@ def test_the_idle_time_is_set_in_the_settings(session, nurse) -> None:
     nurse.click(section.buttons["idle"])
     assert not session.idle_lock.timer.isActive()
     assert section.idle.text() == "không khóa"
+
+
+def test_a_new_diagnosis_code_brings_its_name(session, adult) -> None:
+    visit = visits.for_patient(session.store, adult.id)[0]
+    dialog = AmendVisitDialog(session.ctx, visit, session.window)
+    dialog.edits["diagnosis_code"].setText("j06.9" if visit.diagnosis_code != "J06.9" else "i10")
+    dialog.reason.setPlainText("Chọn nhầm mã")
+    dialog.accept()
+    saved = dialog.saved
+    assert saved is not None and dialog.result() == QDialog.DialogCode.Accepted
+    from station_app.store import icd10
+
+    assert saved.diagnosis_text == icd10.get(session.store, saved.diagnosis_code).name_vi  # type: ignore[union-attr]
