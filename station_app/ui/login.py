@@ -218,6 +218,10 @@ class LockDialog(QDialog):
         self.message = _message_label()
         buttons = QDialogButtonBox()
         buttons.addButton(tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        # Someone else at the desk: close Trạm (what was not saved is lost) and log in again.
+        self.quitting = False
+        self.quit_button = buttons.addButton(tr("Close Trạm"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.quit_button.clicked.connect(self.quit)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("Locked")))
@@ -228,6 +232,10 @@ class LockDialog(QDialog):
 
     def reject(self) -> None:  # Esc does not open the lock
         pass
+
+    def quit(self) -> None:
+        self.quitting = True
+        super().reject()
 
     def accept(self) -> None:
         user_id = self.store.actor.user_id
@@ -295,6 +303,8 @@ class IdleLock(QObject):
         try:
             dialog = LockDialog(self.store_of(), self.window)
             dialogs.run(dialog)
+            if dialog.quitting:
+                QApplication.quit()
         finally:
             self.locked = False
             self.restart()

@@ -443,3 +443,20 @@ def test_a_new_diagnosis_code_brings_its_name(session, adult) -> None:
     from station_app.store import icd10
 
     assert saved.diagnosis_text == icd10.get(session.store, saved.diagnosis_code).name_vi  # type: ignore[union-attr]
+
+
+def test_someone_else_at_a_locked_screen_can_close_the_app(session, monkeypatch) -> None:
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, LockDialog)
+        dialog.quit_button.click()
+        return False
+
+    dialogs.fill = fill
+    try:
+        session.idle_lock.lock()
+    finally:
+        dialogs.fill = None
+    assert quits == [True]
