@@ -115,8 +115,9 @@ class FirstAccountDialog(QDialog):
         self.setWindowTitle(tr("Welcome to Trạm"))
         self.setMinimumWidth(520)
         intro = QLabel(tr(
-            "This is a new station. Create the account of the head of station first: the head then creates "
-            "an account for each member of staff (Settings → Users). Each person logs in with their own account."))
+            "This station has no account yet. Create the account of the head of station first: the head then "
+            "creates an account for each member of staff (Settings → Users and access). Each person logs in with "
+            "their own account."))
         intro.setWordWrap(True)
         self.full_name = QLineEdit()
         self.username = QLineEdit()
