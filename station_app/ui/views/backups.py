@@ -388,10 +388,10 @@ class BackupsBox(QGroupBox):
         clear = QPushButton(tr("Remove"))
         clear.clicked.connect(lambda: self._set_second(None))
         row = QHBoxLayout()
-        row.addWidget(self.second, 1)
-        row.addWidget(choose)
+        row.addWidget(choose, 1)
         row.addWidget(clear)
-        form.addRow(tr("Second copy to"), row)
+        form.addRow(tr("Second copy to"), self.second)
+        form.addRow("", row)
 
         self.export = QPushButton(tr("Encrypted copy for outside the station…"))
         self.export.clicked.connect(self.export_encrypted)
