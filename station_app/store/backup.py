@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station_app import clock
+from station_app.domain.accounts import Actor, Permission
 from station_app.i18n import N_
 from station_app.store import errors
 from station_app.store.database import BUSY_TIMEOUT_MS, SQLITE_MAGIC
@@ -538,15 +539,21 @@ def _quiesce(db: Path) -> None:
         conn.close()
 
 
-def commit_restore(db: Path, staged: Path) -> Path | None:
+def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path | None:
     """Swap the staged file in place of ``db`` (closed by every connection of this program).
 
-    The current file (and its write-ahead log) is copied aside first; returns that copy (None when
-    there was no current file). The swap itself is one atomic rename.
+    ``by`` is the person asking (the app's logged-in account): restoring replaces every record,
+    so only the head of station and the admin may (``users.NotPermitted`` otherwise). The command
+    line runs as the local operator. The current file (and its write-ahead log) is copied aside
+    first; returns that copy (None when there was no current file). The swap is one atomic rename.
     """
     db = Path(db)
     aside: Path | None = None
     try:
+        if by is not None and not by.can(Permission.RESTORE):
+            from station_app.store.users import NotPermitted
+
+            raise NotPermitted(db, role=by.role, permission=Permission.RESTORE)
         _quiesce(db)
         if db.exists():
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")

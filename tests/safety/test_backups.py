@@ -397,3 +397,23 @@ def test_a_failure_during_the_swap_leaves_the_old_file(station, tmp_path, monkey
     assert content(station) == expected
     assert integrity(station) == ["ok"]
     assert not any(p.name.endswith(".restoring") for p in station.parent.iterdir())
+
+
+def test_only_the_head_or_the_admin_may_restore_enforced_below_the_ui(station, tmp_path):
+    from station_app.domain.accounts import Actor, Role
+    from station_app.store.users import NotPermitted
+
+    made = backup.make_backup(station, tmp_path / "b")
+    store = open_store(station)
+    add_people(store, 1, start=950)
+    store.close()
+    before = fingerprint(station)
+    nurse = Actor(7, "lan", "Nguyễn Thị Lan", Role.NURSE)
+    with pytest.raises(NotPermitted) as caught:
+        backup.commit_restore(station, backup.stage_restore(station, made), by=nurse)
+    assert caught.value.text("vi") != caught.value.text("en")
+    assert fingerprint(station) == before
+    assert side_files(station.parent) == []
+    for role in (Role.HEAD, Role.ADMIN):
+        aside = backup.commit_restore(station, backup.stage_restore(station, made), by=Actor(1, "x", "X", role))
+        assert aside is not None and content(station) == content(made)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import paths
+from station_app.domain.accounts import Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
@@ -269,9 +270,11 @@ def swap_in(ctx: AppContext, staged: Path, source: Path) -> Path | None:
     old = ctx.store
     db = old.path
     actor = getattr(old, "actor", None)
+    if actor is not None and not actor.can(Permission.RESTORE):  # checked again below, before the file
+        backup.commit_restore(db, staged, by=actor)  # raises NotPermitted, removes the staged file
     old.close()
     try:
-        aside = backup.commit_restore(db, staged)
+        aside = backup.commit_restore(db, staged, by=actor)
     finally:
         new = open_store(db)
         if actor is not None:
