@@ -186,6 +186,16 @@ def test_referral_validation_accepts_or_names_the_field(r: Referral) -> None:
         assert p.text("vi") and p.field
 
 
+@FAST
+@given(nasty_text, nasty_text)
+def test_account_checks_accept_or_name_the_problem(username: str, password: str) -> None:
+    from station_app.domain import accounts
+
+    for found in (accounts.username_problem(accounts.normalise_username(username)),
+                  accounts.password_problem(password, username)):
+        assert found is None or has_translation(found), found
+
+
 # -- the import ----------------------------------------------------------------------------------------
 HEADERS = ["Họ và tên", "Giới tính", "Ngày sinh", "Số CCCD", "Số thẻ BHYT", "Điện thoại", "Thôn", "Địa chỉ",
            "Dân tộc", "Ghi chú", "ho ten", "gioi", "nam sinh", "sdt"]
