@@ -11,13 +11,22 @@ database keeps one. Files are written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import os
-from collections.abc import Iterable, Sequence
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import escape
+
+from openpyxl.utils import get_column_letter
 
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.i18n import N_, tr
@@ -33,6 +42,7 @@ IDENTIFIER_KEYS = frozenset({"citizen_id", "insurance_no", "phone"})
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 MAX_WIDTH = 60
+WIDTH_SAMPLE = 2000  # rows read to fit the column widths of an XLSX file
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,10 @@ def _sex(code: str) -> str:
     return tr(SEX_CODES[code]) if code in SEX_CODES else ""
 
 
-def patient_records(store: Store) -> list[dict[str, object]]:
+def patient_records(store: Store) -> Iterator[dict[str, object]]:
     """One record per patient, in Vietnamese name order. A partial birth date stays text
     ("03/1950", "1948"): a spreadsheet date would invent the day."""
     groups = ethnic_groups()
-    out: list[dict[str, object]] = []
     ids = patients.all_ids(store)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -94,7 +103,7 @@ def patient_records(store: Store) -> list[dict[str, object]]:
             if p.birth is not None:
                 birth = p.birth.earliest() if p.birth.is_full else p.birth.display().lstrip("~")
             group = groups.get(p.ethnicity)
-            out.append({
+            yield {
                 "record_no": p.record_no or "",
                 "full_name": p.full_name,
                 "sex": _sex(p.sex),
@@ -110,8 +119,7 @@ def patient_records(store: Store) -> list[dict[str, object]]:
                 "occupation": p.occupation,
                 "guardian_name": p.guardian_name,
                 "notes": p.notes,
-            })
-    return out
+            }
 
 
 # -- the visit log --------------------------------------------------------------------------------
@@ -135,32 +143,35 @@ VISIT_COLUMNS = (
 )
 
 
-def visit_records(store: Store, start: dt.date, end: dt.date) -> list[dict[str, object]]:
+def visit_records(store: Store, start: dt.date, end: dt.date) -> Iterator[dict[str, object]]:
+    """The visits of the period in time order, read 500 at a time (ten years are a million)."""
     ids = visits.log_ids(store, visits.LogFilter(start, end))
-    rows = visits.log_rows(store, ids)
-    out: list[dict[str, object]] = []
-    for vid in ids:
-        r = rows[vid]
-        bp = f"{r['bp_systolic']}/{r['bp_diastolic']}" if r["bp_systolic"] and r["bp_diastolic"] else ""
-        out.append({
-            "visit_at": dt.datetime.fromisoformat(str(r["visit_at"])),
-            "record_no": r["record_no"],
-            "full_name": r["full_name"],
-            "sex": _sex(str(r["sex"])),
-            "birth_year": r["birth_year"],
-            "citizen_id": r["citizen_id"] or "",
-            "insurance_no": r["insurance_no"] or "",
-            "village": r["village"] or "",
-            "complaint": r["complaint"] or "",
-            "bp": bp,
-            "diagnosis_code": r["diagnosis_code"] or "",
-            "diagnosis_text": r["diagnosis_text"] or "",
-            "treatment": r["treatment"] or "",
-            "clinician": r["clinician_name"] or "",
-            "insurance_paid": tr("Yes") if r["insurance_paid"] else "",
-            "referred": tr("Yes") if r["referred"] else "",
-        })
-    return out
+    for first in range(0, len(ids), 500):
+        chunk = ids[first : first + 500]
+        rows = visits.log_rows(store, chunk)
+        yield from (_visit_record(rows[vid]) for vid in chunk)
+
+
+def _visit_record(r: dict[str, object]) -> dict[str, object]:
+    bp = f"{r['bp_systolic']}/{r['bp_diastolic']}" if r["bp_systolic"] and r["bp_diastolic"] else ""
+    return {
+        "visit_at": dt.datetime.fromisoformat(str(r["visit_at"])),
+        "record_no": r["record_no"],
+        "full_name": r["full_name"],
+        "sex": _sex(str(r["sex"])),
+        "birth_year": r["birth_year"],
+        "citizen_id": r["citizen_id"] or "",
+        "insurance_no": r["insurance_no"] or "",
+        "village": r["village"] or "",
+        "complaint": r["complaint"] or "",
+        "bp": bp,
+        "diagnosis_code": r["diagnosis_code"] or "",
+        "diagnosis_text": r["diagnosis_text"] or "",
+        "treatment": r["treatment"] or "",
+        "clinician": r["clinician_name"] or "",
+        "insurance_paid": tr("Yes") if r["insurance_paid"] else "",
+        "referred": tr("Yes") if r["referred"] else "",
+    }
 
 
 # -- the follow-up list ----------------------------------------------------------------------------
@@ -226,64 +237,184 @@ def cell_text(value: object, kind: str = "text") -> str:
     return str(value)
 
 
-def csv_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def _write_csv(fh: IO[bytes], columns: Sequence[Column], records: Iterable[dict[str, object]]) -> int:
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([tr(c.header) for c in columns])
+    count = 0
     for record in records:
         writer.writerow([cell_text(record.get(c.key), c.kind) for c in columns])
-    return buffer.getvalue().encode("utf-8-sig")
+        count += 1
+    text.flush()
+    text.detach()
+    return count
 
 
-def xlsx_bytes(columns: Sequence[Column], records: Sequence[dict[str, object]], title: str = "") -> bytes:
-    """A workbook written in streaming mode (a 100,000-row registry stays small in memory)."""
-    # openpyxl is imported here, not at the top: the app imports this module at start-up.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet((title or "Trạm")[:31])
-    widths = [len(tr(c.header)) for c in columns]
-    for record in records:
-        for index, c in enumerate(columns):
-            widths[index] = max(widths[index], len(cell_text(record.get(c.key), c.kind)))
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(sheet, value=tr(c.header))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for record in records:
-        line = []
-        for c in columns:
-            value = record.get(c.key)
-            if value is None or value == "":
-                line.append(None)
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-            elif isinstance(value, str):
-                cell.data_type = "s"  # identifiers stay text (leading zeros), never a formula
-            line.append(cell)
-        sheet.append(line)
-    if records:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(records) + 1}"
+def csv_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]]) -> bytes:
     buffer = io.BytesIO()
-    book.save(buffer)
+    _write_csv(buffer, columns, records)
     return buffer.getvalue()
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = dt.datetime(1899, 12, 30)
+_STYLE_BOLD, _STYLE_DATE, _STYLE_DATETIME = 1, 2, 3
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATE_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DATETIME_FORMAT}"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_BOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'styles" Target="styles.xml"/></Relationships>'
+)
+
+
+def _xml_text(value: str) -> str:
+    return escape(_XML_ILLEGAL.sub("", value), {'"': "&quot;"})
+
+
+def _cell_xml(ref: str, value: object, style: int = 0) -> str:
+    """One ``<c>`` element: text inline (identifiers keep their zeros), numbers and dates as
+    numbers (dates with a date format), never a formula."""
+    if isinstance(value, dt.datetime):
+        serial = (value - _EPOCH).total_seconds() / 86400
+        return f'<c r="{ref}" s="{_STYLE_DATETIME}"><v>{serial:.10g}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{(value - _EPOCH.date()).days}</v></c>'
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'
+
+
+def _write_xlsx(fh: IO[bytes], columns: Sequence[Column], records: Iterable[dict[str, object]],
+                title: str = "") -> int:
+    """A workbook streamed straight to its XML (a year of visits never sits in memory, and it is
+    written many times faster than through a general spreadsheet library): one sheet, a bold
+    header row frozen with filters, column widths fitted to the header and the first rows."""
+    rows = iter(records)
+    first = list(itertools.islice(rows, WIDTH_SAMPLE))
+    widths = [len(tr(c.header)) for c in columns]
+    for record in first:
+        for index, c in enumerate(columns):
+            widths[index] = max(widths[index], len(cell_text(record.get(c.key), c.kind)))
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    name = _xml_text(re.sub(r"[\\/?*\[\]:]", " ", title or "Trạm")[:31])
+    count = 0
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", _BOOK_RELS)
+        archive.writestr("xl/styles.xml", _STYLES)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            out.write(
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetViews><sheetView workbookViewId="0">'
+                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+                '<sheetFormatPr defaultRowHeight="15"/><cols>'
+            )
+            for index, width in enumerate(widths, start=1):
+                fitted = min(max(width + 2, 8), MAX_WIDTH)
+                out.write(f'<col min="{index}" max="{index}" width="{fitted}" customWidth="1"/>')
+            out.write('</cols><sheetData><row r="1">')
+            out.write("".join(_cell_xml(f"{letters[i]}1", tr(c.header), _STYLE_BOLD) for i, c in enumerate(columns)))
+            out.write("</row>")
+            for number, record in enumerate(itertools.chain(first, rows), start=2):
+                cells = []
+                for i, c in enumerate(columns):
+                    value = record.get(c.key)
+                    if value is not None and value != "":
+                        cells.append(_cell_xml(f"{letters[i]}{number}", value))
+                out.write(f'<row r="{number}">{"".join(cells)}</row>')
+                count += 1
+            out.write("</sheetData>")
+            out.write(f'<autoFilter ref="A1:{letters[-1]}{count + 1}"/>')
+            out.write("</worksheet>")
+            out.flush()
+            out.detach()
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
+            f'<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            f"'{name}'!$A$1:${letters[-1]}${count + 1}</definedName></definedNames></workbook>",
+        )
+    return count
+
+
+def xlsx_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]], title: str = "") -> bytes:
+    buffer = io.BytesIO()
+    _write_xlsx(buffer, columns, records, title)
+    return buffer.getvalue()
+
+
+def _write_atomic_stream(path: str | os.PathLike[str], write: Callable[[IO[bytes]], int]) -> tuple[Path, int]:
+    """Like ``printing.pdf.write_atomic`` for a file written piece by piece: a temporary file in
+    the target folder, flushed to disk, then renamed over the target."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            count = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):
+            tmp.chmod(0o644)
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target, count
+
+
 def table_for(store: Store, what: str, *, start: dt.date | None = None, end: dt.date | None = None,
-              today: dt.date | None = None) -> tuple[tuple[Column, ...], list[dict[str, object]]]:
+              today: dt.date | None = None) -> tuple[tuple[Column, ...], Iterable[dict[str, object]]]:
     today = today or dt.date.today()
     if what == "patients":
         return PATIENT_COLUMNS, patient_records(store)
@@ -312,12 +443,11 @@ def export(
     if not identifiers:
         columns = tuple(c for c in columns if c.key not in IDENTIFIER_KEYS)
     if fmt == "csv":
-        data = csv_bytes(columns, records)
+        target, count = _write_atomic_stream(path, lambda fh: _write_csv(fh, columns, records))
     elif fmt == "xlsx":
-        data = xlsx_bytes(columns, records, tr(TITLES[what]))
+        target, count = _write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    target = write_atomic(path, data)
     audit(
         store,
         "export",
@@ -325,13 +455,13 @@ def export(
         {
             "file": Path(path).name,
             "format": fmt,
-            "rows": len(records),
+            "rows": count,
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,
             "identifiers": identifiers,
         },
     )
-    return ExportResult(target, len(records))
+    return ExportResult(target, count)
 
 
 # -- the rejected rows of an import ------------------------------------------------------------------
