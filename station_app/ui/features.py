@@ -7,6 +7,7 @@ below are active in the app and in every test that starts a ``Session``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 from station_app.domain.followup import Section
 from station_app.i18n import N_
@@ -33,7 +34,8 @@ today.COUNTERS.append((N_("Overdue follow-ups to call"), _overdue_count))
 patient_page.EXTRA_TABS.append((N_("Follow-ups"), FollowUpsTab))
 patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))
 
-import station_app.ui.features_referrals  # noqa: E402,F401  (Chuyển tuyến: book, form, patient tab)
-import station_app.ui.features_io  # noqa: E402,F401  (import wizard, exports, patient record summary)
-import station_app.ui.features_accounts  # noqa: E402,F401  (accounts, audit log, corrections, merges)
-import station_app.ui.features_reports  # noqa: E402,F401  (Báo cáo: monthly summary, visit book)
+# The feature areas register themselves on import, in this order (the order of the patient-page tabs):
+# Chuyển tuyến (book, form, patient tab); import wizard, exports and the record summary; accounts, audit
+# log, corrections and merges; Báo cáo (monthly summary, visit book).
+for _area in ("referrals", "io", "accounts", "reports"):
+    importlib.import_module(f"station_app.ui.features_{_area}")

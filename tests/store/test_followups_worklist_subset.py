@@ -10,7 +10,6 @@ import pytest
 
 from station_app.domain.followup import Section, classify, counts, work_list
 from station_app.store import followups, open_store
-
 from tests.conftest import TODAY
 
 DAYS = [TODAY - dt.timedelta(days=200), TODAY - dt.timedelta(days=30), TODAY, TODAY + dt.timedelta(days=10),
