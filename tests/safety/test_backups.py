@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -350,7 +351,7 @@ def test_a_corrupt_backup_is_refused(station, tmp_path):
     assert fingerprint(station) == before
 
 
-def damage_pages(path: Path, pages: range = range(3, 12)) -> None:
+def damage_pages(path: Path, pages: Iterable[int] = range(3, 12)) -> None:
     """Overwrite whole pages in the middle of the file (its header stays valid)."""
     data = bytearray(path.read_bytes())
     size = int.from_bytes(data[16:18], "big") or 65536
