@@ -461,13 +461,13 @@ class _Counter:
     def people(self) -> None:
         for sex, age, count, ids in self.rows(
             f"SELECT p.sex, {_age('p.created_at')}, count(*), group_concat(p.id) FROM patients p "
-            "WHERE p.created_at >= ? AND p.created_at < ? GROUP BY 1, 2",
+            "WHERE p.created_at >= ? AND p.created_at < ? AND p.merged_into IS NULL GROUP BY 1, 2",
             (self.start, self.next),
         ):
             self.add("consult.new_patients", "", count, ids, sex, age)
         for sex, age, count, ids in self.rows(
             f"SELECT p.sex, {_age('p.deceased_date')}, count(*), group_concat(p.id) FROM patients p "
-            "WHERE p.deceased_date >= ? AND p.deceased_date < ? GROUP BY 1, 2",
+            "WHERE p.deceased_date >= ? AND p.deceased_date < ? AND p.merged_into IS NULL GROUP BY 1, 2",
             (self.start, self.next),
         ):
             self.add("consult.deaths", "", count, ids, sex, age)

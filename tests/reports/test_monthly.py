@@ -159,3 +159,12 @@ def test_every_block_of_the_issue_is_defined() -> None:
         assert ind.name["vi"] and ind.name["en"] and ind.definition["vi"] and ind.definition["en"]
         assert ind.valid_from <= dt.date(2026, 3, 1)
     assert [b.key for b in defs.age_bands] == ["lt5", "lt6", "lt15", "15-59", "ge60"]
+
+
+def test_a_merged_duplicate_is_not_a_second_new_patient(march, march_ids) -> None:
+    from station_app.store import corrections
+
+    corrections.merge_patients(march, march_ids["giang"], march_ids["phuc"], "the same person registered twice")
+    merged = compute(march, MARCH)
+    assert row(merged, "consult.new_patients")[0] == 2
+    assert merged.cell("consult.new_patients//total").record_ids() == sorted([march_ids["giang"], march_ids["oanh"]])
