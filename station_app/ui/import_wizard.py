@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from station_app import clock
 from station_app.domain import table_import as ti
 from station_app.domain.patient_import import ImportFormatError
-from station_app.domain.spreadsheet import Book, cell_text, open_book
+from station_app.domain.spreadsheet import HEADER_SCAN_ROWS, Book, cell_text, open_book
 from station_app.i18n import N_, tr
 from station_app.reports.exports import write_rejected
 from station_app.store import open_store
@@ -64,7 +64,7 @@ from station_app.ui import background, dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.qt_i18n import fmt_int
 
-FIRST_ROWS = 15
+FIRST_ROWS = HEADER_SCAN_ROWS  # the header is looked for among these rows, and may be chosen among them
 SHOWN_DUPLICATES = 500  # rows with their own choice; the rest follow the "every row" choice
 ERROR_FILL = QColor("#f8d7d5")
 WARNING_FILL = QColor("#fff3cd")
