@@ -422,4 +422,18 @@ def m0005_monthly_reports(db: Database) -> None:
     )
     _version(db, 5)
 
+
+@migrations(name="0006_registry_order_index")
+def m0006_registry_order_index(db: Database) -> None:
+    """The registry lists every patient not merged into another, in name order: an index of
+    exactly those rows reads the 100,000 ids in name order without touching the table."""
+    _run(
+        db,
+        """
+        CREATE INDEX patients_live_sort_key ON patients (sort_key) WHERE merged_into IS NULL
+        """,
+    )
+    _version(db, 6)
+
+
 SCHEMA_VERSION = len(migrations._migrations)
