@@ -137,7 +137,8 @@ def _check_citizen_id(store: Store, p: Patient) -> None:
     if not p.citizen_id:
         return
     rows = store.query(
-        "SELECT record_no, full_name FROM patients WHERE citizen_id = ? AND id IS NOT ?",
+        # "citizen_id <> ''" lets SQLite use the partial unique index (a lookup, not a scan of every patient)
+        "SELECT record_no, full_name FROM patients WHERE citizen_id = ? AND citizen_id <> '' AND id IS NOT ?",
         (p.citizen_id, p.id),
     )
     if rows:
@@ -512,7 +513,10 @@ def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandida
                 found[row["id"]] = DuplicateCandidate(from_row(row), reason)  # type: ignore[index]
 
     if p.citizen_id:
-        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ?", (p.citizen_id,)), "citizen_id")
+        add(
+            store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ? AND citizen_id <> ''", (p.citizen_id,)),
+            "citizen_id",
+        )
     if p.birth is not None and p.full_name:
         rows = store.query(
             f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ? AND merged_into IS NULL",
