@@ -111,3 +111,35 @@ def splice(document: str, generated: str) -> str:
         _, tail = rest.split(END, 1)
         return head + block + tail
     return document.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def figures_of(run: dict[str, Any]) -> list[Figure]:
+    """The figures of a run saved with ``--out``."""
+    names = ("key", "title", "samples", "unit", "target", "floor", "floor_title", "max_ratio", "how", "note",
+             "pending", "error", "details", "cpu", "floor_cpu")
+    return [Figure(**{n: f[n] for n in names if n in f and f[n] is not None}) for f in run["figures"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report RUN.json [--update DOC.md]``: the report of a saved run again."""
+    import argparse
+    import json
+    import sys
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=main.__doc__)
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--update", type=Path, metavar="DOC.md")
+    args = parser.parse_args(argv)
+    run = json.loads(args.run.read_text(encoding="utf-8"))
+    text = render(figures_of(run), run["machine"], run["command"].strip(), run["database"],
+                  run["started"].replace("T", " ")[:16], float(run["seconds"]))
+    sys.stdout.write(text + "\n")
+    if args.update:
+        doc = args.update.read_text(encoding="utf-8") if args.update.exists() else ""
+        args.update.write_text(splice(doc, text), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -78,3 +78,9 @@ def test_the_suite_runs_on_a_small_station(tmp_path: Path):
         assert f["title"] in text
     assert "| Figure | Target (on p95) |" in text
     assert done.stdout.strip() in text
+    # A saved run renders the same report again (python -m bench.report RUN.json).
+    from bench.report import figures_of, render
+
+    again = render(figures_of(run), run["machine"], run["command"].strip(), run["database"],
+                   run["started"].replace("T", " ")[:16], float(run["seconds"]))
+    assert again == done.stdout.strip()
