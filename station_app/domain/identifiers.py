@@ -200,6 +200,8 @@ def parse_ethnicity(text: str) -> str | None:
     """An ethnic group code from its code (``1``, ``01``) or name (``Kinh``, ``thai``, ``H'Mông``)."""
     value = text.strip()
     if value.isascii() and value.isdigit():  # not "²" or "٣": digits int() would refuse
+        if len(value) > 3:  # the codes run 01–54 (a pasted number of thousands of digits is not one)
+            return None
         code = f"{int(value):02d}"
         return code if code in ethnic_groups() else None
 
@@ -247,8 +249,8 @@ def make_record_no(sequence: int) -> str:
 
 def parse_record_no(text: str) -> str | None:
     """A typed record number (``127-4``, ``001274``, ``00127 4``) → its stored form, if valid."""
-    number = re.sub(r"\D", "", text)
-    if len(number) < 2:
+    number = re.sub(r"[^0-9]", "", text)
+    if not 2 <= len(number) <= 12:  # a record number is a few digits, not a pasted page of them
         return None
     body, check = number[:-1], number[-1]
     if damm_digit(body) != int(check):
