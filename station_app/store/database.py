@@ -59,13 +59,15 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     return application_id, user_version, tables
 
 
-def quick_check(path: Path) -> None:
+def quick_check(path: Path, *, shared: bool = False) -> None:
     """``Corrupt`` when SQLite's quick check finds damage; read-only, the file is not changed.
 
     ``quick_check`` reads every page but skips the index-versus-table comparison of
     ``integrity_check``: on a 100,000-patient station (500 MB) it takes about 1 s against 6 s.
+    ``shared``: this program may write the file meanwhile (the app checks it on a worker thread
+    while the person logs in), so read it through the write-ahead log like any other reader.
     """
-    busy = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
+    busy = shared or any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
     uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True)
@@ -216,11 +218,14 @@ def _probe_writable(path: Path) -> None:
         raise errors.ReadOnly(path, str(exc)) from exc
 
 
-def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -> Store:
+def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
     """Open (or create) the database at ``path``, migrating it to the current schema.
 
     Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
     SQLite database, belongs to another program, or was written by a newer Trạm.
+    ``verify=False`` leaves the page-by-page quick check to the caller (the app runs it on a
+    worker thread beside the login, see ``CheckInBackground``); a file that needs migrating is
+    always checked first.
     """
     path = Path(path)
     fresh = not path.exists()
@@ -235,7 +240,8 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -
             raise errors.NotOurDatabase(path)
         if version > SCHEMA_VERSION:
             raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
-        quick_check(path)
+        if verify or (migrate and version < SCHEMA_VERSION):
+            quick_check(path)
         _probe_writable(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +268,35 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True) -
     if migrate:
         icd10.ensure_loaded(store)
     return store
+
+
+class CheckInBackground:
+    """SQLite's quick check of a file on a worker thread (SQLite works without holding Python's lock).
+
+    ``result()`` waits for it and raises ``Corrupt`` when the file is damaged.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self.path = Path(path)
+        self.error: errors.StoreError | None = None
+        self._thread = threading.Thread(target=self._run, name="quick-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            quick_check(self.path, shared=True)
+        except errors.StoreError as exc:
+            self.error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> None:
+        self.wait()
+        if self.error is not None:
+            raise self.error
 
 
 def now_text() -> str:

@@ -243,3 +243,15 @@ def test_no_backup_is_left_half_written(session, qtbot, choosers, monkeypatch) -
     assert backup.backups(backups.backup_folder(), session.store.path) == []
     assert [p.name for p in Path(backups.backup_folder()).iterdir()] == []
     assert dialogs.shown[-1][0] == "error"
+
+
+def test_the_app_refuses_a_damaged_file_found_by_the_check_beside_the_login(demo_copy, make_session) -> None:
+    """The app checks every page on a worker thread while the person logs in: damage found there
+    still stops the start-up (with the restore offer of ``run``), and the file is left closed."""
+    from tests.safety.test_backups import damage_pages
+
+    pages = demo_copy.stat().st_size // 4096
+    damage_pages(demo_copy, range(pages - 8, pages - 2))  # pages the start-up itself never reads
+    with pytest.raises(errors.Corrupt):
+        make_session(demo_copy)
+    assert not make_session.started, "no window is left over"
