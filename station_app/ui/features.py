@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+from PySide6.QtWidgets import QWidget
+
 from station_app.domain.followup import Section
 from station_app.i18n import N_
 from station_app.store import Store, followups
+from station_app.ui.context import AppContext
 from station_app.ui.main_window import VIEW_FACTORIES
 from station_app.ui.views import patient_page, today
-from station_app.ui.views.followups import FollowUpsView
 from station_app.ui.views.patient_followups import FollowUpsTab, ProgrammesTab
 
 
@@ -27,7 +29,14 @@ def _overdue_count(store: Store, on: dt.date) -> int:
 
 
 # -- Nhắc hẹn (follow-ups) ----------------------------------------------------------------------
-VIEW_FACTORIES["followups"] = lambda ctx: FollowUpsView(ctx)
+def _followups_view(ctx: AppContext) -> QWidget:
+    """Imported when the area is first opened (with its PDF and spreadsheet exports)."""
+    from station_app.ui.views.followups import FollowUpsView
+
+    return FollowUpsView(ctx)
+
+
+VIEW_FACTORIES["followups"] = _followups_view
 # The same counts as the sections of the Follow-ups view (both come from section_counts).
 today.COUNTERS.append((N_("Follow-ups due today / this week"), _due_count))
 today.COUNTERS.append((N_("Overdue follow-ups to call"), _overdue_count))

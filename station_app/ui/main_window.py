@@ -104,9 +104,9 @@ class MainWindow(QMainWindow):
             "QListWidget::item { padding: 10px 12px; }"
             "QListWidget::item:selected { background: #f2f5f7; color: #1f4e5f; font-weight: bold; }"
         )
-        self.nav.blockSignals(False)
         self.nav.setCurrentRow(max(current, 0))
-        self._switch(self.nav.currentRow())
+        self.nav.blockSignals(False)
+        self._switch(self.nav.currentRow())  # once: the area's view is made and filled a single time
         self.update_status()
 
     def _make_view(self, key: str) -> QWidget:
