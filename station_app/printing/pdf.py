@@ -7,11 +7,13 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from reportlab.pdfgen.canvas import Canvas
-
 from station_app import APP_NAME, __version__
+
+if TYPE_CHECKING:  # the app writes CSV and XLSX files through here without loading reportlab
+    from reportlab.pdfgen.canvas import Canvas
 
 
 def markup_text(text: str) -> str:

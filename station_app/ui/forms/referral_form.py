@@ -45,7 +45,6 @@ from station_app.domain.problems import Problem
 from station_app.domain.referral import EarlierTreatment, Referral, load_holidays, validate
 from station_app.domain.visit import Visit
 from station_app.i18n import N_, tr
-from station_app.printing.referral_slip import render_referral_bytes
 from station_app.store import StoreError, referrals
 from station_app.store.station import staff
 from station_app.ui import dialogs
@@ -689,6 +688,8 @@ def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = Non
     slip = referrals.get(ctx.store, referral_id)
     if slip is None:
         return None
+    from station_app.printing.referral_slip import render_referral_bytes  # reportlab: loaded when first printed
+
     data = render_referral_bytes(slip, referrals.station_for_print(ctx.profile))
 
     def printed() -> str:
