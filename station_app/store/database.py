@@ -290,6 +290,9 @@ class CheckInBackground:
         except errors.StoreError as exc:
             self.error = exc
 
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
     def wait(self) -> None:
         self._thread.join()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -61,9 +63,11 @@ class Session:
     def __init__(self, app: QApplication, db: Path, lang: str | None = None,
                  login: Callable[[Store], Actor | None] | None = None, hint: str = "") -> None:
         # Every page of the file is checked on a worker thread (about 1 s on a 100,000-patient
-        # station) while the views are imported, the file is opened and the person logs in; damage
-        # stops the start-up before any view reads the file.
+        # station) while the app starts and the person logs in and begins work; damage found there
+        # stops the app with the offer to restore the latest intact backup (``watch_check``).
         check = CheckInBackground(Path(db)) if Path(db).exists() and Path(db).stat().st_size else None
+        self.check = check
+        self.damage: StoreError | None = None
         import station_app.ui.features  # noqa: F401 - registers the feature views, counters, tabs
         from station_app.ui import features_accounts
         from station_app.ui import login as login_ui
@@ -85,8 +89,6 @@ class Session:
             # The GUI always has a logged-in person (the command line runs as the local operator).
             if (login or (lambda store: login_ui.ask(store, hint)))(self.store) is None:
                 raise LoginCancelled
-            if check is not None:
-                check.result()
         except BaseException:
             if check is not None:
                 check.wait()  # the worker reads the file: let it finish before the file is closed
@@ -98,6 +100,32 @@ class Session:
 
         backups.attach(self)  # a restore reopens the app on the restored file
         features_accounts.attach(self)
+
+    def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
+        """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
+        check = self.check
+        if check is None:
+            return
+        timer = QTimer(self.window)
+        timer.setInterval(100)
+
+        def poll() -> None:
+            if not check.done():
+                return
+            timer.stop()
+            if check.error is not None:
+                self.damage = check.error
+                on_damage(check.error)
+
+        timer.timeout.connect(poll)
+        timer.start()
+        poll()
+
+    def close(self) -> None:
+        """Close the file (after the start-up check, which reads it, has finished)."""
+        if self.check is not None:
+            self.check.wait()
+        self.store.close()
 
     def set_language(self, lang: str) -> None:
         if lang == self.lang:
@@ -189,10 +217,60 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
         dialogs.info(session.window, tr("Welcome to Trạm"), tr(
             "Fill in the station profile (name, governing body, commune) and the staff list first: "
             "they are printed on referral slips and reports."))
+    # An error no window handled is a message (and a line in error.log), never a traceback on screen.
+    sys.excepthook = functools.partial(_report_error, Path(session.store.path))
+    # The file's pages are still being checked: damage found stops the app and offers a backup.
+    session.watch_check(lambda _exc: (session.window.hide(), app.quit()))
     code = app.exec()
+    if session.damage is not None:
+        return _damaged(session, lang)
     backups.finish(session)  # and again at exit, if the app ran past a day
     from station_app.store import users
 
     users.logout(session.store)
-    session.store.close()
+    session.close()
     return int(code)
+
+
+def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: object) -> None:
+    """What the app does with an error no window handled: the details go to ``error.log`` in the
+    data folder, the person gets a message saying what to do (a database error says which)."""
+    import sqlite3
+    import traceback
+
+    from station_app.store import errors
+
+    try:
+        with (paths.data_dir() / "error.log").open("a", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(kind, exc, tb)) + "\n")  # type: ignore[arg-type]
+    except OSError:
+        pass
+    if isinstance(exc, sqlite3.DatabaseError):
+        exc = errors.classify(exc, db) or exc
+    if isinstance(exc, StoreError):
+        dialogs.error(None, tr("The database reported a problem"), exc.text())
+    elif not isinstance(exc, KeyboardInterrupt):
+        dialogs.error(None, tr("Something went wrong"), tr(
+            "This action did not finish; what was saved before it is safe. "
+            "The details are in {log} for the district's IT person.").format(log=paths.data_dir() / "error.log"))
+
+
+def _damaged(session: Session, lang: str | None) -> int:
+    """The start-up check found the file damaged: close it, offer the latest intact backup."""
+    from PySide6.QtCore import QCoreApplication, QThread
+
+    from station_app.ui.views import backups
+
+    op = getattr(session, "backup_op", None)
+    while op is not None and op.running:  # the start-up backup (refused: its copy fails the check)
+        QCoreApplication.processEvents()
+        QThread.msleep(10)
+    exc = session.damage
+    assert exc is not None
+    session.close()
+    path = Path(session.store.path)
+    if backups.offer_restore(None, path, exc):
+        return run(path, lang=lang)  # the restored file
+    dialogs.error(None, tr("Cannot open the database"), exc.text())
+    sys.stderr.write(exc.text() + "\n")
+    return 2

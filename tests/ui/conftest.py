@@ -114,7 +114,7 @@ class Sessions:
         # database closes under them.
         window.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        session.store.close()
+        session.close()  # after the start-up check of the file's pages
 
 
 @pytest.fixture

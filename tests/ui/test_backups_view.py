@@ -245,13 +245,41 @@ def test_no_backup_is_left_half_written(session, qtbot, choosers, monkeypatch) -
     assert dialogs.shown[-1][0] == "error"
 
 
-def test_the_app_refuses_a_damaged_file_found_by_the_check_beside_the_login(demo_copy, make_session) -> None:
-    """The app checks every page on a worker thread while the person logs in: damage found there
-    still stops the start-up (with the restore offer of ``run``), and the file is left closed."""
+def test_damage_found_by_the_start_up_check_stops_the_app(demo_copy, make_session, qtbot) -> None:
+    """The app checks every page on a worker thread while it starts and the person begins work:
+    damage found there (here in pages the start-up itself never reads) is reported, once."""
     from tests.safety.test_backups import damage_pages
 
-    pages = demo_copy.stat().st_size // 4096
-    damage_pages(demo_copy, range(pages - 8, pages - 2))  # pages the start-up itself never reads
-    with pytest.raises(errors.Corrupt):
-        make_session(demo_copy)
-    assert not make_session.started, "no window is left over"
+    with sqlite3.connect(demo_copy) as conn:  # the ICD-10 list: read by the diagnosis picker only
+        pages = [n - 1 for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'icd10'")]
+    conn.close()
+    damage_pages(demo_copy, pages[1:])
+    session = make_session(demo_copy)
+    assert session.window.isVisible(), "the window does not wait for the check"
+    found: list[errors.StoreError] = []
+    session.watch_check(found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    assert isinstance(found[0], errors.Corrupt) and session.damage is found[0]
+    assert "backup" in found[0].text("en")
+
+
+def test_an_intact_file_passes_the_start_up_check_silently(session, qtbot) -> None:
+    found: list[errors.StoreError] = []
+    session.watch_check(found.append)
+    qtbot.waitUntil(lambda: session.check is None or session.check.done(), timeout=10_000)
+    qtbot.wait(150)
+    assert found == [] and session.damage is None
+
+
+def test_an_unhandled_database_error_is_a_message_and_a_log_line(tmp_data_dir, answers) -> None:
+    import sqlite3 as sql
+
+    from station_app.ui.app import _report_error
+
+    try:
+        raise sql.DatabaseError("database disk image is malformed")
+    except sql.DatabaseError as exc:
+        _report_error(tmp_data_dir / "station.sqlite3", type(exc), exc, exc.__traceback__)
+    ((kind, _title, text),) = answers.asked
+    assert kind == "error" and "bị hỏng" in text and "Traceback" not in text
+    assert "Traceback" in (tmp_data_dir / "error.log").read_text(encoding="utf-8")
