@@ -44,11 +44,14 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _open_existing(path: str):
+def _open_existing(path: str, *, reading: bool = False):
+    """The station's file, which must exist. ``reading``: the command only reads (find, lists,
+    reports), so the page-by-page check of the whole file (a second on a large station) is left to
+    ``check`` and the app; a damaged page such a command touches is still reported as damage."""
     db = Path(path)
     if not db.exists():
         raise CliError(tr("There is no database at {path}.").format(path=db))
-    return open_store(db, create=False)
+    return open_store(db, create=False, verify=not reading)
 
 
 # -- demo ---------------------------------------------------------------------------------------
@@ -105,7 +108,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     from station_app.domain.identifiers import SEX_CODES
     from station_app.store import patients
 
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, reading=True)
     try:
         found = patients.search(store, args.query, limit=args.limit)
     finally:

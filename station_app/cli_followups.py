@@ -28,7 +28,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
     from station_app.store import followups
 
     as_of = args.as_of or clock.today()
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, reading=True)
     try:
         with clock.pinned(as_of):
             section = Section(args.section) if args.section else None

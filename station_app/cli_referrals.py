@@ -18,7 +18,7 @@ from station_app.i18n import tr
 def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, reading=True)
     try:
         rows = referrals.book(store, args.start, args.end)
     finally:

@@ -43,7 +43,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     from station_app.store import reports
 
     month = _month(args.month)
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, reading=True)
     try:
         summary, status = reports.current(store, month)
         state = reports.state(store, month)
@@ -81,7 +81,7 @@ def cmd_print_visit_book(args: argparse.Namespace) -> int:
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if end < start:
         raise CliError(tr("--to ({end}) is before --from ({start}).").format(end=args.end, start=args.start))
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, reading=True)
     out = Path(args.out)
     try:
         render_visit_book(store, start, end, out)

@@ -368,3 +368,16 @@ def test_main_py_error_has_no_traceback(tmp_path):
     )
     assert result.returncode == EXIT_ERROR
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_find_on_a_damaged_patient_list_says_so_in_one_line(capsys, small_db):
+    from tests.safety.test_backups import damage_pages
+
+    with sqlite3.connect(small_db) as conn:
+        pages = [n - 1 for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name LIKE 'patients%'")]
+    conn.close()
+    damage_pages(small_db, pages)
+    assert main(["find", "--db", str(small_db), "nguyen"]) == EXIT_ERROR
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert main(["check", "--db", str(small_db)]) != EXIT_OK
