@@ -87,7 +87,7 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     form.diagnosis.setText("tang huyet ap")
     settle(app, 300)
     shot("05-visit-form", form)
-    form.reject()
+    form.done(0)  # closed without the "discard what you typed?" question
     from station_app.ui.forms.patient_form import PatientForm
 
     pf = PatientForm(session.ctx, parent=window)
@@ -99,7 +99,7 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     pf.phone.setText("+84 912 345 67")
     settle(app, 600)
     shot("06-register-form", pf)
-    pf.reject()
+    pf.done(0)
     log = window.show_area("visits")
     log.show_month()  # type: ignore[attr-defined]
     shot("07-visit-log")
