@@ -107,6 +107,13 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     shot("08-followups")
     window.show_area("settings")
     shot("09-settings")
+    reports = window.show_area("reports")
+    reports.generate()  # type: ignore[attr-defined]
+    for _ in range(100):  # computed on a worker thread
+        settle(app, 100)
+        if reports._operation is None or not reports._operation.running:  # type: ignore[attr-defined]
+            break
+    shot("11-reports")
     referrals = window.show_area("referrals")
     referrals.show_year()  # type: ignore[attr-defined]
     shot("10-referrals")

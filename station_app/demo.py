@@ -652,4 +652,8 @@ def _patient(
         code, text, _weight = rng.choices(ACUTE, weights=ACUTE_WEIGHTS)[0]
         day = first_day + dt.timedelta(days=rng.randrange(span + 1))
         visit(day, code, text, refer=rng.random() < 0.003)
+    # Registered at the first visit (or, with none, when the records start or at birth), so the
+    # monthly summary's new registrations and the registry's history look like a real station's.
+    registered = min((v[1] for v in visits), default=None) or f"{first_day.isoformat()} 08:00"
+    row = (*row[:-2], f"{registered}:00", stamp)
     return row, search, visits
