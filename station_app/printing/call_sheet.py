@@ -25,7 +25,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Paragraph,
@@ -39,6 +38,7 @@ from station_app import APP_NAME, __version__
 from station_app.domain.text import word_key, words
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
+from station_app.printing.paged import PageCountCanvas
 from station_app.printing.pdf import markup_text, write_atomic
 from station_app.reports.worklist_export import (
     age_text,
@@ -193,31 +193,17 @@ def _table(body: list[list[Any]], styles: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-class _NumberedCanvas(Canvas):
+class _NumberedCanvas(PageCountCanvas):
     """Draws the running header and "Trang k/n" once the number of pages is known."""
+
+    text_size = TEXT_SIZE
 
     def __init__(self, *args: Any, header: tuple[str, str, str] = ("", "", ""),
                  **kwargs: Any) -> None:
         self.header = header
-        # our font from the start, else every page references an unembedded Helvetica
-        kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.face(fonts.SANS)
-        kwargs["initialFontSize"] = kwargs.get("initialFontSize") or TEXT_SIZE
         super().__init__(*args, **kwargs)
-        self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._decorate(total)
-            super().showPage()
-        super().save()
-
-    def _decorate(self, total: int) -> None:
+    def decorate(self, total: int) -> None:
         station, title, date = self.header
         width, height = PAGE
         top = height - MARGIN - 4 * mm
@@ -230,8 +216,7 @@ class _NumberedCanvas(Canvas):
         self.setLineWidth(0.7)
         self.line(MARGIN, top - 3 * mm, width - MARGIN, top - 3 * mm)
         self.setFont(fonts.face(fonts.SANS), 8.5)
-        page = tr("Page {page}/{pages}").format(page=self._pageNumber, pages=total)
-        self.drawRightString(width - MARGIN, MARGIN - 2 * mm, page)
+        self.drawRightString(width - MARGIN, MARGIN - 2 * mm, self.page_label(total))
         self.drawString(MARGIN, MARGIN - 2 * mm, f"{APP_NAME} {__version__}")
 
 

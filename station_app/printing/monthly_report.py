@@ -24,12 +24,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__, i18n
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
+from station_app.printing.paged import PageCountCanvas
 from station_app.printing.pdf import markup_text, write_atomic
 from station_app.reports.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.reports.monthly import Cell, IndicatorResult, MonthlySummary
@@ -273,36 +273,25 @@ def _signatures(summary: MonthlySummary, styles: dict[str, ParagraphStyle]) -> T
     return table
 
 
-class _NumberedCanvas(Canvas):
+class _NumberedCanvas(PageCountCanvas):
     """Writes "Trang k/n" (and the program's name) once the number of pages is known."""
+
+    text_size = TEXT_SIZE
 
     def __init__(self, *args: Any, footer: str = "", page_size: tuple[float, float] = PAGE,
                  margin: float = MARGIN, **kwargs: Any) -> None:
-        kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.face(fonts.SANS)
-        kwargs["initialFontSize"] = kwargs.get("initialFontSize") or TEXT_SIZE
         super().__init__(*args, **kwargs)
         self._footer = footer
         self._size = page_size
         self._margin = margin
-        self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self.setFont(fonts.face(fonts.SANS), 7.5)
-            self.setFillColor(GREY)
-            width = self._size[0]
-            y = self._margin - 6 * mm
-            self.drawRightString(width - self._margin, y,
-                                 tr("Page {page}/{pages}").format(page=self._pageNumber, pages=total))
-            self.drawString(self._margin, y, self._footer)
-            super().showPage()
-        super().save()
+    def decorate(self, total: int) -> None:
+        self.setFont(fonts.face(fonts.SANS), 7.5)
+        self.setFillColor(GREY)
+        width = self._size[0]
+        y = self._margin - 6 * mm
+        self.drawRightString(width - self._margin, y, self.page_label(total))
+        self.drawString(self._margin, y, self._footer)
 
 
 NumberedCanvas = _NumberedCanvas

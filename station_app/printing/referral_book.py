@@ -23,13 +23,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__
 from station_app.domain.referral import Referral, expand_abbreviations, load_holidays
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
+from station_app.printing.paged import PageCountCanvas
 from station_app.printing.pdf import markup_text, write_atomic
 from station_app.printing.referral_slip import Station
 
@@ -166,30 +166,16 @@ def _table(body: list[list[Any]], styles: dict[str, ParagraphStyle], cancelled: 
     return table
 
 
-class _BookCanvas(Canvas):
+class _BookCanvas(PageCountCanvas):
     """Draws the running header and "Trang k/n" once the number of pages is known."""
+
+    text_size = TEXT_SIZE
 
     def __init__(self, *args: Any, header: tuple[str, str, str, str] = ("", "", "", ""), **kwargs: Any) -> None:
         self.header = header
-        # our font from the start, else every page references an unembedded Helvetica
-        kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.face(fonts.SANS)
-        kwargs["initialFontSize"] = kwargs.get("initialFontSize") or TEXT_SIZE
         super().__init__(*args, **kwargs)
-        self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._decorate(total)
-            super().showPage()
-        super().save()
-
-    def _decorate(self, total: int) -> None:
+    def decorate(self, total: int) -> None:
         governing, station, title, period = self.header
         width, height = PAGE
         top = height - MARGIN - 3 * mm
@@ -205,8 +191,7 @@ class _BookCanvas(Canvas):
         self.setLineWidth(0.7)
         self.line(MARGIN, top - 9 * mm, width - MARGIN, top - 9 * mm)
         self.setFont(fonts.face(fonts.SANS), 8.5)
-        page = tr("Page {page}/{pages}").format(page=self._pageNumber, pages=total)
-        self.drawRightString(width - MARGIN, MARGIN - 2 * mm, page)
+        self.drawRightString(width - MARGIN, MARGIN - 2 * mm, self.page_label(total))
         self.drawString(MARGIN, MARGIN - 2 * mm, f"{APP_NAME} {__version__}")
 
 
