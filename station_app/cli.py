@@ -254,9 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line for the user, the traceback in the log file
-        log_path = paths.data_dir() / "error.log"
-        with log_path.open("a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc() + "\n")
+        log_path = paths.log_error(traceback.format_exc())
         _err(tr("Error: {message} (details in {log})").format(message=str(exc) or type(exc).__name__, log=log_path))
         return EXIT_ERROR
 

@@ -39,6 +39,19 @@ def demo_database() -> Path:
     return data_dir() / "tram-demo.sqlite3"
 
 
+def error_log() -> Path:
+    """Where the details of unexpected errors go, for the district's IT person."""
+    return data_dir() / "error.log"
+
+
+def log_error(details: str) -> Path:
+    """Append ``details`` (a traceback) to the error log; returns its path."""
+    path = error_log()
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(details + "\n")
+    return path
+
+
 def backups_dir() -> Path:
     path = data_dir() / "backups"
     path.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -240,11 +241,8 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
 
     from station_app.store import errors
 
-    try:
-        with (paths.data_dir() / "error.log").open("a", encoding="utf-8") as fh:
-            fh.write("".join(traceback.format_exception(kind, exc, tb)) + "\n")  # type: ignore[arg-type]
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # a full disk must not hide the message below
+        paths.log_error("".join(traceback.format_exception(kind, exc, tb)))  # type: ignore[arg-type]
     if isinstance(exc, sqlite3.DatabaseError):
         exc = errors.classify(exc, db) or exc
     if isinstance(exc, StoreError):
@@ -252,7 +250,7 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
     elif not isinstance(exc, KeyboardInterrupt):
         dialogs.error(None, tr("Something went wrong"), tr(
             "This action did not finish; what was saved before it is safe. "
-            "The details are in {log} for the district's IT person.").format(log=paths.data_dir() / "error.log"))
+            "The details are in {log} for the district's IT person.").format(log=paths.error_log()))
 
 
 def _damaged(session: Session, lang: str | None) -> int:
