@@ -224,7 +224,7 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
     Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
     SQLite database, belongs to another program, or was written by a newer Trạm.
     ``verify=False`` leaves the page-by-page quick check to the caller (the app runs it on a
-    worker thread beside the login, see ``CheckInBackground``); a file that needs migrating is
+    worker thread while it starts, see ``CheckInBackground``); a file that needs migrating is
     always checked first.
     """
     path = Path(path)
@@ -273,7 +273,7 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
 class CheckInBackground:
     """SQLite's quick check of a file on a worker thread (SQLite works without holding Python's lock).
 
-    ``result()`` waits for it and raises ``Corrupt`` when the file is damaged.
+    When ``done()``, ``error`` is the ``Corrupt`` (or other ``StoreError``) it found, else None.
     """
 
     def __init__(self, path: Path) -> None:
@@ -295,11 +295,6 @@ class CheckInBackground:
 
     def wait(self) -> None:
         self._thread.join()
-
-    def result(self) -> None:
-        self.wait()
-        if self.error is not None:
-            raise self.error
 
 
 def now_text() -> str:
