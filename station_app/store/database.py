@@ -21,6 +21,11 @@ from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# SQLite's own cache of pages read (KiB). Its default, 2 MB, holds a few thousand patients; a
+# list that goes over the whole registry (the work list, scrolling, a report) then reads its
+# pages again from the system each time. 32 MB holds the patients and the open follow-ups of
+# a large station; it is taken only as pages are read.
+PAGE_CACHE_KIB = 32 * 1024
 
 
 def _connect(path: Path | str) -> sqlite3.Connection:
@@ -204,6 +209,7 @@ def _configure(conn: sqlite3.Connection) -> None:
         raise errors.ReadOnly("", f"journal_mode={mode}")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
 
 
 def _probe_writable(path: Path) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple, ParamSpec, TypeVar
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
@@ -36,6 +38,9 @@ from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import translate
 from station_app.store.database import Store, now_text
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CHRONIC_CODES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E10", "E11", "E12", "E13", "E14")}
 VACCINATION_AGE_LIMIT_DAYS = 2 * 365
@@ -59,8 +64,10 @@ def vi(source: str) -> str:
 ITEM_COLUMNS = "f.id, f.patient_id, f.kind, f.label, f.due_date, f.status, f.source, f.rule, f.created_on"
 
 
-def _outcomes(store: Store, ids: list[int]) -> dict[int, list[Outcome]]:
+def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
+    """The call outcomes of the items ``ids``, oldest first, per item."""
     found: dict[int, list[Outcome]] = {}
+    kinds, reasons, date = _OUTCOME_KINDS, _REASONS, dt.date.fromisoformat
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         marks = ",".join("?" * len(chunk))
@@ -69,56 +76,51 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, list[Outcome]]:
             f"WHERE followup_id IN ({marks}) ORDER BY recorded_at, id",
             chunk,
         ):
-            found.setdefault(row[0], []).append(
-                Outcome(
-                    OutcomeKind(row[1]),
-                    dt.date.fromisoformat(row[2]),
-                    row[3],
-                    _date(row[4]),
-                    RemovalReason(row[5]) if row[5] else None,
-                    row[6],
-                )
+            outcome = Outcome(
+                kinds[row[1]], date(row[2]), row[3], date(row[4]) if row[4] else None, reasons.get(row[5]), row[6]
             )
-    return found
+            found.setdefault(row[0], []).append(outcome)
+    return {item_id: tuple(history) for item_id, history in found.items()}
 
 
 _KINDS = {k.value: k for k in Kind}
 _STATUSES = {s.value: s for s in Status}
+_OUTCOME_KINDS = {k.value: k for k in OutcomeKind}
+_REASONS = {r.value: r for r in RemovalReason}
 _HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
 
 
-# What a work-list row shows beside the item: its rule and the patient's facts.
+# What a work-list row shows beside the item: the patient's facts (one phone: the patient's own,
+# else the guardian's).
 _FACT_COLUMNS = (
-    "f.rule, p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, p.village, p.phone, p.guardian_phone"
+    "p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, p.village, "
+    "coalesce(nullif(p.phone, ''), nullif(p.guardian_phone, ''), '')"
 )
+
+
+# Offsets in a row of facts: the item's rule (``ITEM_COLUMNS``), then the ``_FACT_COLUMNS``.
+_RULE, _NAME, _SEX, _BORN_Y, _BORN_M, _BORN_D, _VILLAGE, _PHONE = 7, 9, 10, 11, 12, 13, 14, 15
 
 
 def _items(
     store: Store, where: str, params: Iterable[object] = (), facts: dict[int, tuple] | None = None
 ) -> list[FollowUpItem]:
-    """The items matching ``where``; with ``facts``, also fills it with each item's rule and
-    patient facts (``_FACT_COLUMNS``) read by the same statement."""
+    """The items matching ``where``; with ``facts``, also fills it with the row read for each
+    item: its columns, then the patient's facts (``_FACT_COLUMNS``), at the offsets below."""
     extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if facts is not None else ("", "")
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS}, {_HAS_OUTCOMES}{extra} FROM followups f{join} WHERE {where}",
-        list(params),
+        f"SELECT {ITEM_COLUMNS}{extra}, {_HAS_OUTCOMES} FROM followups f{join} WHERE {where}", list(params)
     ).fetchall()
-    with_outcomes = [r[0] for r in rows if r[9]]
+    with_outcomes = [r[0] for r in rows if r[-1]]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
     if facts is not None:
-        facts.update((r[0], r[10:]) for r in rows)
+        facts.update((r[0], r) for r in rows)
+    # (Made in one comprehension with local names, as plain tuples of FollowUpItem's fields in
+    # order: the work list makes tens of thousands.)
+    date, kinds, statuses, history, new = dt.date.fromisoformat, _KINDS, _STATUSES, outcomes.get, tuple.__new__
     return [
-        FollowUpItem(
-            id=r[0],
-            patient_id=r[1],
-            kind=_KINDS[r[2]],
-            label=r[3],
-            due_date=dt.date.fromisoformat(r[4]),
-            status=_STATUSES[r[5]],
-            source=r[6],
-            outcomes=tuple(outcomes.get(r[0], ())),
-            created_on=dt.date.fromisoformat(r[8]),
-        )
+        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date(r[4]), statuses[r[5]], r[6], history(r[0], ()),
+                           date(r[8])))
         for r in rows
     ]
 
@@ -165,22 +167,34 @@ def list_items(
     ``upcoming=False`` leaves out the open items due after this week's window that have no call
     outcome: ``classify`` can only put those in UPCOMING, which the work list does not show (most
     of a station's items: the next refill, the next dose). Counts add them back in SQL.
-    ``facts`` (a dict) receives each item's rule and patient facts, read in the same statement.
+    ``facts`` (a dict) receives the row read for each item, with its rule and patient's facts.
     """
-    today = today or clock.today()
+    items, read = _listed(store, today or clock.today(), upcoming, facts is not None)
+    if facts is not None and read:
+        facts.update(read)
+    return list(items)
+
+
+def _cache(store: Store) -> dict[tuple, tuple]:
+    """What was read from ``store`` since the file last changed."""
     stamp = _stamp(store)
     entry = _LISTED.get(store)
     if entry is None or entry[0] != stamp:
         entry = (stamp, {})
         _LISTED[store] = entry
-    key = (today, upcoming, facts is not None)
-    if key not in entry[1]:
-        read: dict[int, tuple] | None = {} if facts is not None else None
-        entry[1][key] = (_read_items(store, today, upcoming, read), read)
-    items, read = entry[1][key]
-    if facts is not None and read:
-        facts.update(read)
-    return list(items)
+    return entry[1]
+
+
+def _listed(
+    store: Store, today: dt.date, upcoming: bool, with_facts: bool
+) -> tuple[list[FollowUpItem], dict[int, tuple] | None]:
+    """``list_items`` as kept in the cache (not to be changed by the caller)."""
+    cache = _cache(store)
+    key = (today, upcoming, with_facts)
+    if key not in cache:
+        read: dict[int, tuple] | None = {} if with_facts else None
+        cache[key] = (_read_items(store, today, upcoming, read), read)
+    return cache[key]
 
 
 def _read_items(
@@ -191,9 +205,14 @@ def _read_items(
         return _items(
             store, "f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?)", (since, today.isoformat()), facts
         )
+    # Three index ranges rather than one scan of every open item: due by the end of the window,
+    # open with a call outcome (whatever the due date), closed recently.
     return _items(
         store,
-        f"(f.status = 'open' AND (f.due_date <= ? OR {_HAS_OUTCOMES})) OR (f.closed_on >= ? AND f.closed_on <= ?)",
+        "f.id IN (SELECT id FROM followups WHERE status = 'open' AND due_date <= ?1 "
+        "UNION ALL SELECT DISTINCT o.followup_id FROM followup_outcomes o JOIN followups g ON g.id = o.followup_id "
+        "WHERE g.status = 'open' AND g.due_date > ?1 "
+        "UNION ALL SELECT id FROM followups WHERE closed_on >= ?2 AND closed_on <= ?3)",
         (_upcoming_after(today), since, today.isoformat()),
         facts,
     )
@@ -204,22 +223,21 @@ def _upcoming_after(today: dt.date) -> str:
     return (today + dt.timedelta(days=DUE_WINDOW_DAYS)).isoformat()
 
 
-def _upcoming_left_out(store: Store, today: dt.date) -> int:
-    """How many items ``list_items(…, upcoming=False)`` leaves out (all of them UPCOMING)."""
-    since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
-    return int(
-        store.scalar(
-            f"SELECT count(*) FROM followups f WHERE f.status = 'open' AND f.due_date > ? AND NOT {_HAS_OUTCOMES} "
-            "AND NOT coalesce(f.closed_on >= ? AND f.closed_on <= ?, 0)",
-            (_upcoming_after(today), since, today.isoformat()),
-        )
-        or 0
+def _upcoming_left_out(store: Store, today: dt.date, listed: list[FollowUpItem]) -> int:
+    """How many items ``list_items(…, upcoming=False)`` leaves out (all of them UPCOMING): the
+    open items due after the window, less those of them in ``listed`` (that list)."""
+    after = _upcoming_after(today)
+    due_later = int(
+        store.scalar("SELECT count(*) FROM followups WHERE status = 'open' AND due_date > ?", (after,)) or 0
     )  # type: ignore[arg-type]
+    limit = dt.date.fromisoformat(after)
+    return due_later - sum(1 for item in listed if item.status is Status.OPEN and item.due_date > limit)
 
 
 # -- the work list with the facts a nurse needs on each row -------------------------------------
-@dataclass(frozen=True)
-class WorkRow:
+class WorkRow(NamedTuple):
+    """One line of the Nhắc hẹn list (a named tuple: the whole list has thousands)."""
+
     item: FollowUpItem
     section: Section
     days_overdue: int
@@ -239,33 +257,51 @@ class WorkRow:
         return last.describe() if last else ""
 
 
-@functools.cache
 def _programme(rule: str, kind: Kind) -> str:
+    programme = _RULE_PROGRAMMES.get(rule)
+    if programme is None:
+        programme = _rule_programme(rule)
+    return programme or ("referral" if kind is Kind.POST_REFERRAL else "")
+
+
+_RULE_PROGRAMMES: dict[str, str] = {}
+
+
+def _rule_programme(rule: str) -> str:
+    """The programme a rule belongs to ("" for none), remembered per rule."""
+    programme = ""
     if rule.startswith("vaccine:"):
-        return "vaccination"
-    if rule.startswith("antenatal:"):
-        return "antenatal"
-    if rule.startswith("chronic:"):
-        return rule.split(":")[1]
-    if kind is Kind.POST_REFERRAL:
-        return "referral"
-    return ""
+        programme = "vaccination"
+    elif rule.startswith("antenatal:"):
+        programme = "antenatal"
+    elif rule.startswith("chronic:"):
+        programme = rule.split(":")[1]
+    _RULE_PROGRAMMES[rule] = programme
+    return programme
 
 
-def high_risk_patients(store: Store, items: list[FollowUpItem], today: dt.date) -> set[int]:
+def high_risk_patients(
+    store: Store, items: list[FollowUpItem], today: dt.date, facts: dict[int, tuple]
+) -> set[int]:
     """Patients who go first on the call list: last BP ≥ 160/100, or ≥ 140/90 with a history of
-    stroke or heart attack; an infant behind on vaccines; a pregnancy near term that is overdue."""
+    stroke or heart attack; an infant behind on vaccines; a pregnancy near term that is overdue.
+    ``items`` are those of the list (every open item due before ``today`` is among them) and
+    ``facts`` their patients' (as ``list_items`` gives them)."""
     risky: set[int] = set()
-    for pid, sys_bp, dia_bp, cvd in store.conn.execute(
+    verdicts: dict[tuple, bool] = {}  # (readings repeat: decide each one once)
+    for pid, *reading in store.conn.execute(
         "SELECT patient_id, last_bp_systolic, last_bp_diastolic, history_cvd FROM enrolments "
         "WHERE programme = 'hypertension' AND closed_on IS NULL AND last_bp_systolic IS NOT NULL "
         "AND (last_bp_systolic >= 140 OR last_bp_diastolic >= 90)"
     ):
-        try:
-            reading = BloodPressure(sys_bp, dia_bp)
-        except ValueError:
-            continue
-        if is_high_risk(reading, bool(cvd)):
+        key = tuple(reading)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            try:
+                verdict = verdicts[key] = is_high_risk(BloodPressure(key[0], key[1]), bool(key[2]))
+            except ValueError:
+                verdict = verdicts[key] = False
+        if verdict:
             risky.add(pid)
     near_term = {
         pid
@@ -274,64 +310,89 @@ def high_risk_patients(store: Store, items: list[FollowUpItem], today: dt.date) 
             ((today + dt.timedelta(days=28)).isoformat(),),
         )
     }
-    infant_born_after = (today - dt.timedelta(days=365)).isoformat()
-    infants = {
-        pid
-        for (pid,) in store.conn.execute(
-            "SELECT DISTINCT f.patient_id FROM followups f JOIN patients p ON p.id = f.patient_id "
-            "WHERE f.status = 'open' AND f.kind = 'vaccine_dose' AND f.due_date < ? "
-            "AND printf('%04d-%02d-%02d', p.birth_year, coalesce(p.birth_month, 1), coalesce(p.birth_day, 1)) >= ?",
-            (today.isoformat(), infant_born_after),
-        )
-    }
+    # An infant: born within the last year (a month or day not known: the 1st).
+    born_after = today - dt.timedelta(days=365)
+    infant_from = (born_after.year, born_after.month, born_after.day)
     for item in items:
-        pid = int(item.patient_id)
-        if pid in infants or (pid in near_term and item.kind is Kind.ANTENATAL_VISIT and item.due_date < today):
-            risky.add(pid)
+        if item.due_date >= today:
+            continue
+        if item.kind is Kind.VACCINE_DOSE and item.status is Status.OPEN:
+            fact = facts.get(item.id)  # type: ignore[arg-type]
+            if fact and fact[_BORN_Y] and (fact[_BORN_Y], fact[_BORN_M] or 1, fact[_BORN_D] or 1) >= infant_from:
+                risky.add(int(item.patient_id))
+        elif item.kind is Kind.ANTENATAL_VISIT and item.patient_id in near_term:
+            risky.add(int(item.patient_id))
     return risky
 
 
+def _ordered(
+    store: Store, today: dt.date, upcoming: bool
+) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
+    """Every item the list can show, classified once and sorted (section, risk, days overdue),
+    with the high-risk patients and each item's facts; kept while the file has not changed, so
+    the counts, a section, other sections and the filters classify once."""
+    items, facts = _listed(store, today, upcoming, with_facts=True)
+    assert facts is not None
+    cache = _cache(store)
+    key = ("ordered", today, upcoming)
+    if key not in cache:
+        risky = high_risk_patients(store, items, today, facts)
+        cache[key] = (sectioned_work_list(items, today, None, risky), risky, facts)
+    return cache[key]
+
+
+def _without_cycle_collection(build: Callable[P, R]) -> Callable[P, R]:
+    """Run ``build`` with Python's cycle collector paused. The lists make tens of thousands of
+    tuples and no reference cycles; while they are made the collector would walk them, and
+    every object of the app, several times over (about a tenth of the time of a build)."""
+
+    @functools.wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not gc.isenabled():
+            return build(*args, **kwargs)
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return wrapper
+
+
+@_without_cycle_collection
 def work_rows(
     store: Store, today: dt.date | None = None, section: Section | None = None, programme: str = "", village: str = ""
 ) -> list[WorkRow]:
-    """The Nhắc hẹn list: items sorted by section, then risk, then days overdue."""
+    """The Nhắc hẹn list: items sorted by section, then risk, then days overdue (every section
+    the list shows when ``section`` is None: not the upcoming and done ones)."""
     today = today or clock.today()
-    facts: dict[int, tuple] = {}  # item id -> rule, then the patient's facts
-    items = list_items(store, today, upcoming=section is Section.UPCOMING, facts=facts)
-    risky = high_risk_patients(store, items, today)
-    ordered = sectioned_work_list(items, today, section, risky)
+    ordered, risky, facts = _ordered(store, today, upcoming=section is Section.UPCOMING)
     if section is None:
-        ordered = [(i, where) for i, where in ordered if where not in (Section.DONE, Section.UPCOMING)]
-    rows = []
-    for item, where in ordered:
-        fact = facts.get(int(item.id))  # type: ignore[arg-type]
+        done, upcoming = Section.DONE, Section.UPCOMING
+        chosen = [pair for pair in ordered if pair[1] is not done and pair[1] is not upcoming]
+    else:
+        chosen = [pair for pair in ordered if pair[1] is section]
+    day, this_year, month_day = today.toordinal(), today.year, (today.month, today.day)
+    rows: list[WorkRow] = []
+    append, make = rows.append, tuple.__new__  # (WorkRow's own __new__ adds a call per row)
+    for item, where in chosen:
+        fact = facts.get(item.id)  # type: ignore[arg-type]
         if fact is None:
             continue
-        prog = _programme(fact[0] or "", item.kind)
+        prog = _programme(fact[_RULE], item.kind)
         if programme and prog != programme:
             continue
-        if village and fact[6] != village:
+        if village and fact[_VILLAGE] != village:
             continue
+        year = fact[_BORN_Y]
         age = None
-        if fact[3]:
-            born = dt.date(fact[3], fact[4] or 7, fact[5] or 1)
-            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        rows.append(
-            WorkRow(
-                item=item,
-                section=where,
-                days_overdue=max((today - item.due_date).days, 0),
-                high_risk=int(item.patient_id) in risky,
-                patient_id=int(item.patient_id),
-                full_name=fact[1],
-                sex=fact[2],
-                birth_year=fact[3],
-                age=age,
-                village=fact[6],
-                phone=fact[7] or fact[8] or "",
-                programme=prog,
-            )
-        )
+        if year:  # (a month or day not known: 1 July, or the 1st)
+            age = this_year - year - (month_day < (fact[_BORN_M] or 7, fact[_BORN_D] or 1))
+        patient_id = item.patient_id
+        append(make(WorkRow, (
+            item, where, max(day - item.due_date.toordinal(), 0), patient_id in risky, patient_id,
+            fact[_NAME], fact[_SEX], year, age, fact[_VILLAGE], fact[_PHONE], prog,
+        )))
     return rows
 
 
@@ -351,12 +412,14 @@ def items_open_on(
     return _items(store, where, params)
 
 
+@_without_cycle_collection
 def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
     # (With the facts: the same read as the work list's, so a list and its counts read once.)
-    table = counts(list_items(store, today, upcoming=False, facts={}), today)
-    table[Section.UPCOMING] += _upcoming_left_out(store, today)
+    items, _facts = _listed(store, today, upcoming=False, with_facts=True)
+    table = counts(items, today)
+    table[Section.UPCOMING] += _upcoming_left_out(store, today, items)
     return table
 
 

@@ -34,15 +34,16 @@ def test_the_items_left_out_are_all_upcoming(demo_store, day) -> None:
     assert left_out, "the demo station has items due later than this week"
     assert all(classify(item, day) is Section.UPCOMING for item in left_out)
     assert all(not item.outcomes for item in left_out)
-    assert followups._upcoming_left_out(demo_store, day) == len(left_out)
+    assert followups._upcoming_left_out(demo_store, day, list(shown.values())) == len(left_out)
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
 def test_list_and_counts_are_those_of_every_item(demo_store, day) -> None:
-    every = followups.list_items(demo_store, day)
+    facts: dict = {}
+    every = followups.list_items(demo_store, day, facts=facts)
     assert followups.section_counts(demo_store, day) == counts(every, day)
 
-    risky = followups.high_risk_patients(demo_store, every, day)
+    risky = followups.high_risk_patients(demo_store, every, day, facts)
     expected = [i.id for i in work_list(every, day, None, risky)
                 if classify(i, day) not in (Section.DONE, Section.UPCOMING)]
     rows = followups.work_rows(demo_store, day)
