@@ -334,9 +334,25 @@ def sectioned_work_list(
 ) -> list[tuple[FollowUpItem, Section]]:
     """:func:`work_list` with each item's section (classified once)."""
     today = _today(today)
+    return order_work_list(classified(items, today), today, section, high_risk)
+
+
+def classified(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[tuple[FollowUpItem, Section]]:
+    """Each item with the section :func:`classify` puts it in on ``today``."""
+    today = _today(today)
+    return [(item, classify(item, today)) for item in items]
+
+
+def order_work_list(
+    pairs: Iterable[tuple[FollowUpItem, Section]],
+    today: dt.date | None = None,
+    section: Section | None = None,
+    high_risk: Collection[int | str] = (),
+) -> list[tuple[FollowUpItem, Section]]:
+    """:func:`sectioned_work_list` of items already classified on ``today`` (:func:`classified`)."""
+    today = _today(today)
     chosen = []
-    for n, item in enumerate(items):
-        where = classify(item, today)
+    for n, (item, where) in enumerate(pairs):
         if section is None or where is section:
             # (One flat tuple: section, the risk key, then n so that equal keys keep their order
             # and the sort never compares items.)
@@ -350,10 +366,14 @@ _RANK = {s: i for i, s in enumerate(SECTION_ORDER)}
 
 def counts(items: Iterable[FollowUpItem], today: dt.date | None = None) -> dict[Section, int]:
     """How many items are in each section on ``today`` (every section present, zeros too)."""
-    today = _today(today)
+    return tally(where for _item, where in classified(items, today))
+
+
+def tally(sections: Iterable[Section]) -> dict[Section, int]:
+    """How many of each section (every section present, zeros too)."""
     table = dict.fromkeys(SECTION_ORDER, 0)
-    for item in items:
-        table[classify(item, today)] += 1
+    for where in sections:
+        table[where] += 1
     return table
 
 

@@ -30,9 +30,10 @@ from station_app.domain.followup import (
     RemovalReason,
     Section,
     Status,
+    classified,
     close_matching,
-    counts,
-    sectioned_work_list,
+    order_work_list,
+    tally,
 )
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -236,20 +237,59 @@ def _upcoming_left_out(store: Store, today: dt.date, listed: list[FollowUpItem])
 
 # -- the work list with the facts a nurse needs on each row -------------------------------------
 class WorkRow(NamedTuple):
-    """One line of the Nhắc hẹn list (a named tuple: the whole list has thousands)."""
+    """One line of the Nhắc hẹn list: the item, its section, whether its patient goes first, and
+    the row read for it with the patient's facts. (A named tuple whose shown values are worked
+    out when read: the whole list has thousands of rows, a screen shows a few dozen.)"""
 
     item: FollowUpItem
     section: Section
-    days_overdue: int
     high_risk: bool
-    patient_id: int
-    full_name: str
-    sex: str
-    birth_year: int | None
-    age: int | None
-    village: str
-    phone: str
-    programme: str  # "vaccination", "antenatal", "hypertension", "diabetes", "" (from the rule)
+    today: dt.date
+    fact: tuple  # the row read (``_items`` with facts): offsets _RULE, _NAME…
+
+    @property
+    def patient_id(self) -> int:
+        return self.item.patient_id  # type: ignore[return-value]
+
+    @property
+    def days_overdue(self) -> int:
+        return max((self.today - self.item.due_date).days, 0)
+
+    @property
+    def full_name(self) -> str:
+        return self.fact[_NAME]
+
+    @property
+    def sex(self) -> str:
+        return self.fact[_SEX]
+
+    @property
+    def birth_year(self) -> int | None:
+        return self.fact[_BORN_Y]
+
+    @property
+    def age(self) -> int | None:
+        """Whole years on ``today`` (a month or day not known: 1 July, or the 1st)."""
+        year = self.fact[_BORN_Y]
+        if not year:
+            return None
+        today = self.today
+        return today.year - year - ((today.month, today.day) < (self.fact[_BORN_M] or 7, self.fact[_BORN_D] or 1))
+
+    @property
+    def village(self) -> str:
+        return self.fact[_VILLAGE]
+
+    @property
+    def phone(self) -> str:
+        """The patient's phone, else the guardian's."""
+        return self.fact[_PHONE]
+
+    @property
+    def programme(self) -> str:
+        """The item's programme, from its rule: vaccination, antenatal, hypertension, diabetes,
+        referral, or "" for none."""
+        return _programme(self.fact[_RULE], self.item.kind)
 
     @property
     def outcome_text(self) -> str:
@@ -325,19 +365,33 @@ def high_risk_patients(
     return risky
 
 
-def _ordered(
+def _classified(
     store: Store, today: dt.date, upcoming: bool
-) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
-    """Every item the list can show, classified once and sorted (section, risk, days overdue),
-    with the high-risk patients and each item's facts; kept while the file has not changed, so
-    the counts, a section, other sections and the filters classify once."""
+) -> tuple[list[tuple[FollowUpItem, Section]], dict[int, tuple]]:
+    """Every item the list can show with its section on ``today`` (``classify``, once), and the
+    row read for each; kept while the file has not changed, for the counts and the list."""
     items, facts = _listed(store, today, upcoming, with_facts=True)
     assert facts is not None
     cache = _cache(store)
+    key = ("classified", today, upcoming)
+    if key not in cache:
+        cache[key] = (classified(items, today), facts)
+    return cache[key]
+
+
+def _ordered(
+    store: Store, today: dt.date, upcoming: bool
+) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
+    """The classified items sorted (section, risk, days overdue), with the high-risk patients
+    and the rows read; kept while the file has not changed, so a section, other sections and
+    the filters sort once."""
+    pairs, facts = _classified(store, today, upcoming)
+    cache = _cache(store)
     key = ("ordered", today, upcoming)
     if key not in cache:
+        items, _facts = _listed(store, today, upcoming, with_facts=True)
         risky = high_risk_patients(store, items, today, facts)
-        cache[key] = (sectioned_work_list(items, today, None, risky), risky, facts)
+        cache[key] = (order_work_list(pairs, today, None, risky), risky, facts)
     return cache[key]
 
 
@@ -372,27 +426,17 @@ def work_rows(
         chosen = [pair for pair in ordered if pair[1] is not done and pair[1] is not upcoming]
     else:
         chosen = [pair for pair in ordered if pair[1] is section]
-    day, this_year, month_day = today.toordinal(), today.year, (today.month, today.day)
     rows: list[WorkRow] = []
-    append, make = rows.append, tuple.__new__  # (WorkRow's own __new__ adds a call per row)
+    append, make, get = rows.append, tuple.__new__, facts.get  # (WorkRow's own __new__ adds a call per row)
     for item, where in chosen:
-        fact = facts.get(item.id)  # type: ignore[arg-type]
+        fact = get(item.id)  # type: ignore[arg-type]
         if fact is None:
             continue
-        prog = _programme(fact[_RULE], item.kind)
-        if programme and prog != programme:
+        if programme and _programme(fact[_RULE], item.kind) != programme:
             continue
         if village and fact[_VILLAGE] != village:
             continue
-        year = fact[_BORN_Y]
-        age = None
-        if year:  # (a month or day not known: 1 July, or the 1st)
-            age = this_year - year - (month_day < (fact[_BORN_M] or 7, fact[_BORN_D] or 1))
-        patient_id = item.patient_id
-        append(make(WorkRow, (
-            item, where, max(day - item.due_date.toordinal(), 0), patient_id in risky, patient_id,
-            fact[_NAME], fact[_SEX], year, age, fact[_VILLAGE], fact[_PHONE], prog,
-        )))
+        append(make(WorkRow, (item, where, item.patient_id in risky, today, fact)))
     return rows
 
 
@@ -417,8 +461,9 @@ def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, 
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
     # (With the facts: the same read as the work list's, so a list and its counts read once.)
+    pairs, _facts = _classified(store, today, upcoming=False)
+    table = tally(where for _item, where in pairs)
     items, _facts = _listed(store, today, upcoming=False, with_facts=True)
-    table = counts(items, today)
     table[Section.UPCOMING] += _upcoming_left_out(store, today, items)
     return table
 
