@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -112,11 +112,10 @@ def _lines(texts: list[str]) -> str:
 
 
 def _person_row(
-    number: int, items: list[WorkRow], today: dt.date, births: Mapping[int, dt.date],
-    styles: dict[str, ParagraphStyle], show_section: bool,
+    number: int, items: list[WorkRow], today: dt.date, styles: dict[str, ParagraphStyle], show_section: bool,
 ) -> list[Any]:
     first = items[0]
-    facts = [age_text(first, today, births.get(first.patient_id), with_unit=True), sex_text(first)]
+    facts = [age_text(first, today, with_unit=True), sex_text(first)]
     facts_text = " · ".join(f for f in facts if f)
     name = f"<b>{markup_text(first.full_name)}</b>"
     if facts_text:
@@ -227,12 +226,10 @@ def call_sheet_bytes(
     today: dt.date,
     list_name: str = "",
     filters: str = "",
-    births: Mapping[int, dt.date] | None = None,
 ) -> bytes:
     """The call sheet as PDF bytes. ``list_name`` names the section printed ("Overdue — to
     call"); ``filters`` says what narrowed it ("Village: Thôn Đông")."""
     fonts.register_fonts()
-    births = births or {}
     styles = _styles()
     title = tr("FOLLOW-UP CALL SHEET")
     date = tr("Printed on {date}").format(date=display_date(today))
@@ -256,7 +253,7 @@ def call_sheet_bytes(
         body = []
         for items in persons:
             number += 1
-            body.append(_person_row(number, items, today, births, styles, mixed))
+            body.append(_person_row(number, items, today, styles, mixed))
         # a village heading never ends a page: it needs room for a few rows under it
         story.append(CondPageBreak(VILLAGE_ROOM))
         story.append(Paragraph(markup_text(text), styles["village"]))
@@ -287,9 +284,7 @@ def render_call_sheet(
     today: dt.date,
     list_name: str = "",
     filters: str = "",
-    births: Mapping[int, dt.date] | None = None,
 ) -> Path:
     """Draw the call sheet and write it to ``out_path`` atomically."""
-    data = call_sheet_bytes(rows, station=station, today=today, list_name=list_name,
-                            filters=filters, births=births)
+    data = call_sheet_bytes(rows, station=station, today=today, list_name=list_name, filters=filters)
     return write_atomic(out_path, data)

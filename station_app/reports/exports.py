@@ -191,7 +191,7 @@ def _followup_columns() -> tuple[Column, ...]:
 def followup_records(store: Store, today: dt.date) -> list[dict[str, object]]:
     """The Nhắc hẹn list as the nurse sees it (the cells of ``worklist_export``)."""
     rows = work_rows(store, today)
-    return worklist_export.table(rows, today, worklist_export.birth_dates(store, rows))
+    return worklist_export.table(rows, today)
 
 
 # -- the referral book -----------------------------------------------------------------------------

@@ -12,14 +12,13 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from station_app.domain.followup import Outcome, OutcomeKind
 from station_app.domain.identifiers import SEX_CODES
 from station_app.i18n import N_, tr
 from station_app.printing.pdf import write_atomic
-from station_app.store import Store, patients
 from station_app.store.followups import WorkRow
 
 CHILD_MONTHS = 24  # below this age in months, ages are shown in months
@@ -52,10 +51,10 @@ def months_between(birth: dt.date, today: dt.date) -> int:
     return (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
 
 
-def age_text(row: WorkRow, today: dt.date, birth: dt.date | None = None,
-             with_unit: bool = False) -> str:
+def age_text(row: WorkRow, today: dt.date, with_unit: bool = False) -> str:
     """Years ("65", or "65 years old" ``with_unit``), or months for a young child whose birth
     date is known ("10 months")."""
+    birth = row.birth_date
     if birth is not None:
         months = months_between(birth, today)
         if 0 <= months < CHILD_MONTHS:
@@ -105,31 +104,16 @@ def outcome_summary(outcome: Outcome | None) -> str:
     return " — ".join(parts)
 
 
-def birth_dates(store: Store, rows: Iterable[WorkRow]) -> dict[int, dt.date]:
-    """``{patient_id: birth date}`` of the patients of ``rows`` whose full birth date is known
-    (what month ages need); one query."""
-    ids = sorted({row.patient_id for row in rows})
-    found: dict[int, dt.date] = {}
-    for start in range(0, len(ids), 500):
-        for pid, person in patients.get_many(store, ids[start : start + 500]).items():
-            if person.birth is not None and person.birth.is_full:
-                found[pid] = person.birth.earliest()
-    return found
-
-
 # -- the table -----------------------------------------------------------------------------------
-def table(
-    rows: Sequence[WorkRow], today: dt.date, births: Mapping[int, dt.date] | None = None
-) -> list[dict[str, object]]:
+def table(rows: Sequence[WorkRow], today: dt.date) -> list[dict[str, object]]:
     """One dict per row, keyed like ``COLUMNS``; dates stay dates and numbers numbers."""
-    births = births or {}
     out: list[dict[str, object]] = []
     for row in rows:
         last = row.item.last_outcome
         out.append({
             "section": row.section.title,
             "name": row.full_name,
-            "age": age_text(row, today, births.get(row.patient_id)),
+            "age": age_text(row, today),
             "sex": sex_text(row),
             "village": row.village,
             "phone": phone_text(row.phone),
@@ -150,33 +134,21 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def csv_bytes(
-    rows: Sequence[WorkRow], today: dt.date, births: Mapping[int, dt.date] | None = None
-) -> bytes:
+def csv_bytes(rows: Sequence[WorkRow], today: dt.date) -> bytes:
     """The list as CSV, UTF-8 with a byte-order mark so Excel shows Vietnamese right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([tr(header) for _key, header in COLUMNS])
-    for record in table(rows, today, births):
+    for record in table(rows, today):
         writer.writerow([_text(record[key]) for key, _header in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_csv(
-    rows: Sequence[WorkRow],
-    path: str | os.PathLike[str],
-    today: dt.date,
-    births: Mapping[int, dt.date] | None = None,
-) -> Path:
-    return write_atomic(path, csv_bytes(rows, today, births))
+def write_csv(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:
+    return write_atomic(path, csv_bytes(rows, today))
 
 
-def xlsx_bytes(
-    rows: Sequence[WorkRow],
-    today: dt.date,
-    births: Mapping[int, dt.date] | None = None,
-    title: str = "",
-) -> bytes:
+def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> bytes:
     """The list as an Excel workbook: one sheet, a bold frozen header with filters, real dates."""
     # openpyxl is imported here, not at the top: the Nhắc hẹn view imports this module at start-up.
     from openpyxl import Workbook
@@ -189,7 +161,7 @@ def xlsx_bytes(
     sheet.append([tr(header) for _key, header in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    records = table(rows, today, births)
+    records = table(rows, today)
     for record in records:
         sheet.append([record[key] for key, _header in COLUMNS])
     for index, (key, header) in enumerate(COLUMNS, start=1):
@@ -206,11 +178,5 @@ def xlsx_bytes(
     return buffer.getvalue()
 
 
-def write_xlsx(
-    rows: Sequence[WorkRow],
-    path: str | os.PathLike[str],
-    today: dt.date,
-    births: Mapping[int, dt.date] | None = None,
-    title: str = "",
-) -> Path:
-    return write_atomic(path, xlsx_bytes(rows, today, births, title))
+def write_xlsx(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date, title: str = "") -> Path:
+    return write_atomic(path, xlsx_bytes(rows, today, title))

@@ -268,6 +268,12 @@ class WorkRow(NamedTuple):
         return self.fact[_BORN_Y]
 
     @property
+    def birth_date(self) -> dt.date | None:
+        """The full birth date, when the day is known (month ages of young children)."""
+        year, month, day = self.fact[_BORN_Y], self.fact[_BORN_M], self.fact[_BORN_D]
+        return dt.date(year, month, day) if year and month and day else None
+
+    @property
     def age(self) -> int | None:
         """Whole years on ``today`` (a month or day not known: 1 July, or the 1st)."""
         year = self.fact[_BORN_Y]

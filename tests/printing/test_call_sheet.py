@@ -74,7 +74,7 @@ def pdf_text(data: bytes) -> str:
 def sheet(store: Store, rows: list[followups.WorkRow], **kwargs: object) -> bytes:
     return call_sheet_bytes(rows, station=STATION, today=TODAY,
                             list_name=Section.OVERDUE.title,
-                            births=export.birth_dates(store, rows), **kwargs)  # type: ignore[arg-type]
+                            **kwargs)  # type: ignore[arg-type]
 
 
 # -- the PDF --------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def _agreed_rows(store: Store, station: dict[str, int]) -> list[followups.WorkRo
 def test_csv_has_status_and_outcome_columns(store: Store, station: dict[str, int],
                                             tmp_path: Path) -> None:
     rows = _agreed_rows(store, station)
-    path = export.write_csv(rows, tmp_path / "list.csv", TODAY, export.birth_dates(store, rows))
+    path = export.write_csv(rows, tmp_path / "list.csv", TODAY)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "a BOM, so Excel reads UTF-8"
     with path.open(encoding="utf-8-sig", newline="") as fh:

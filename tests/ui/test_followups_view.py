@@ -191,6 +191,25 @@ def test_the_model_passes_the_model_tester(view: FollowUpsView, qtmodeltester) -
     qtmodeltester.check(view.model, force_py=True)
 
 
+def test_a_long_name_far_down_the_list_is_not_cut(app, view: FollowUpsView) -> None:
+    """The name column fits the longest name of the whole list, not only of the first rows."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    for n in range(80):
+        pid = _add(app.store, f"Lê Văn An {n}", "1", "1970", "Thôn Đông", "")
+        _visit(app.store, pid, dt.date(2025, 6, 1), follow_up=dt.date(2025, 7, 1))
+    long_name = "Tôn Nữ Thị Hoàng Phương Thảo Nguyên"
+    pid = _add(app.store, long_name, "2", "1980", "Thôn Đông", "")
+    _visit(app.store, pid, dt.date(2025, 11, 1), follow_up=dt.date(2025, 11, 19))  # 1 day late: last
+    view.show()
+    view.reload()
+    assert names(view)[-1] == long_name and len(names(view)) > 80
+    bold = QFont(view.table.font())
+    bold.setBold(True)
+    needed = QFontMetrics(bold).horizontalAdvance(long_name)
+    assert view.table.horizontalHeader().sectionSize(FollowUpModel.NAME) >= needed
+
+
 # -- recording outcomes ---------------------------------------------------------------------------
 
 

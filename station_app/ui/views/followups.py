@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QStyle,
     QTabBar,
     QTableView,
     QVBoxLayout,
@@ -106,17 +107,14 @@ class FollowUpModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[WorkRow] = []
-        self._births: dict[int, dt.date] = {}
         self._today = clock.today()
 
-    def set_rows(self, rows: list[WorkRow], today: dt.date,
-                 births: dict[int, dt.date] | None = None) -> None:
+    def set_rows(self, rows: list[WorkRow], today: dt.date) -> None:
         """Show ``rows``, each person's items together (people in the order of their first
         item, so the list's order, risk then days overdue, holds for people)."""
         self.beginResetModel()
         self._rows = by_person(rows)
         self._today = today
-        self._births = dict(births or {})
         self.endResetModel()
 
     def rows(self) -> list[WorkRow]:
@@ -190,7 +188,7 @@ class FollowUpModel(QAbstractTableModel):
             case self.NAME:
                 return row.full_name
             case self.AGE:
-                return export.age_text(row, self._today, self._births.get(row.patient_id))
+                return export.age_text(row, self._today)
             case self.VILLAGE:
                 return row.village
             case self.PHONE:
@@ -402,12 +400,19 @@ class FollowUpsView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         # Everything fits the width (no sideways scrolling): the person's columns take what they
         # need, what is due and the outcome share the rest (cut with "…", whole in the tooltip).
+        # Columns of short, alike texts fit the first rows (about a screen: Qt would otherwise
+        # ask a thousand rows for every cell, half a second); names and villages fit the longest
+        # in the list. (Not 0, "the rows on screen": before the table is shown that means all.)
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(60)
         m = FollowUpModel
         for column in range(m.RISK, m.OUTCOME + 1):
-            fitted = column not in (m.DUE, m.OUTCOME)
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents if fitted
-                                        else QHeaderView.ResizeMode.Stretch)
+            mode = QHeaderView.ResizeMode.ResizeToContents
+            if column in (m.DUE, m.OUTCOME):
+                mode = QHeaderView.ResizeMode.Stretch
+            elif column in (m.NAME, m.VILLAGE):
+                mode = QHeaderView.ResizeMode.Fixed
+            header.setSectionResizeMode(column, mode)
         self.table.activated.connect(lambda _index: self.open_patient())
 
         self.agreed_button = QPushButton(tr("Agreed to come") + " (1)")
@@ -519,7 +524,8 @@ class FollowUpsView(QWidget):
             count = fmt_int(self.counts.get(section, 0))
             self.sections.setTabText(index, f"{section.title} ({count})")
         rows = self.load_rows(self.today)
-        self.model.set_rows(rows, self.today, export.birth_dates(self.ctx.store, rows))
+        self.model.set_rows(rows, self.today)
+        self._fit_people_columns(rows)
         if rows:
             self.table.setCurrentIndex(self.model.index(min(max(row, 0), len(rows) - 1), 1))
         total = self.counts.get(self.section(), 0)
@@ -533,6 +539,22 @@ class FollowUpsView(QWidget):
         self._shown_text = shown
         self.status.setText(shown)
         self._update_buttons()
+
+    def _fit_people_columns(self, rows: list[WorkRow]) -> None:
+        """Widen the name and village columns to the longest of the list (measured among the
+        texts with the most letters), within a third of the table each."""
+        header = self.table.horizontalHeader()
+        limit = max(self.table.viewport().width() // 3, 120)
+        padding = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        m = FollowUpModel
+        for column, texts, font in ((m.NAME, {r.full_name for r in rows}, bold),
+                                    (m.VILLAGE, {r.village for r in rows}, self.table.font())):
+            metrics = QFontMetrics(font)
+            longest = sorted(texts, key=len)[-20:]
+            wanted = max((metrics.horizontalAdvance(text) for text in longest), default=0) + padding
+            header.resizeSection(column, min(max(wanted, header.sectionSizeHint(column)), limit))
 
     def current_row(self) -> WorkRow | None:
         return self.model.row_at(self.table.currentIndex().row())
@@ -684,7 +706,6 @@ class FollowUpsView(QWidget):
             written = render_call_sheet(
                 rows, path, station=self.ctx.profile.name, today=self.today,
                 list_name=self.section().title, filters=self.filters_text(),
-                births=export.birth_dates(self.ctx.store, rows),
             )
         except OSError as exc:
             dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}")
@@ -709,13 +730,11 @@ class FollowUpsView(QWidget):
         if target.suffix.lower() not in (".csv", ".xlsx"):
             target = target.with_suffix(".xlsx")
         rows = self.model.rows()
-        births = export.birth_dates(self.ctx.store, rows)
         try:
             if target.suffix.lower() == ".csv":
-                written = export.write_csv(rows, target, self.today, births)
+                written = export.write_csv(rows, target, self.today)
             else:
-                written = export.write_xlsx(rows, target, self.today, births,
-                                            title=self.section().title)
+                written = export.write_xlsx(rows, target, self.today, title=self.section().title)
         except OSError as exc:
             dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}")
                           .format(error=exc.strerror or str(exc)))
