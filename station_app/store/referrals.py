@@ -305,8 +305,12 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
 
 def _close_followup(store: Store, referral_id: int, kind: str, reason: str | None, note: str) -> None:
     today = clock.today().isoformat()
+    # The item belongs to the referral's patient (a merge moves both together): looking among that
+    # patient's open items uses their index instead of reading every follow-up of the station.
     for (item_id,) in store.conn.execute(
-        "SELECT id FROM followups WHERE rule = ? AND status = 'open'", (f"referral:{referral_id}",)
+        "SELECT id FROM followups WHERE patient_id = (SELECT patient_id FROM referrals WHERE id = ?) "
+        "AND status = 'open' AND rule = ?",
+        (referral_id, f"referral:{referral_id}"),
     ).fetchall():
         store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, reason, created_at) "
