@@ -7,11 +7,16 @@ pregnant women, common primary-care diagnoses and a few referrals. Every person 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
+from statistics import NormalDist
 
 from station_app import clock
 from station_app.domain.identifiers import make_record_no
@@ -171,6 +176,12 @@ OCCUPATIONS = [
     "Cán bộ hưu trí",
     "Tự do",
 ]
+ETHNICITIES = ["03", "06", "09", "02", "07"]  # other than Kinh ("01")
+INSURANCE_GROUPS = ["GD", "CN", "HN", "BT"]
+PHONE_PREFIXES = [
+    "32", "33", "34", "35", "36", "37", "38", "39", "86", "96", "97", "98", "91", "94", "88",
+    "81", "82", "83", "84", "85", "70", "76", "77", "78", "79", "90", "93", "89", "56", "58",
+]  # fmt: skip
 STAFF = [
     ("Nguyễn Văn Hùng", "Bác sĩ, Trạm trưởng"),
     ("Trần Thị Mai", "Y sĩ đa khoa"),
@@ -201,7 +212,6 @@ ACUTE = [
     ("K59.0", "Táo bón", 2),
     ("R42", "Chóng mặt", 2),
 ]
-ACUTE_WEIGHTS = [w for _, _, w in ACUTE]
 COMPLAINTS = {
     "J00": "Sổ mũi, hắt hơi, đau họng",
     "J06.9": "Ho, sốt nhẹ, đau họng",
@@ -281,9 +291,12 @@ VISIT_COLUMNS = (
     "insurance_paid",
     "follow_up_date",
     "referred",
+    "refill_days",
+    "antenatal",
     "created_at",
     "updated_at",
 )
+_VISIT_AT = itemgetter(VISIT_COLUMNS.index("visit_at"))
 
 
 @dataclass
@@ -295,36 +308,6 @@ class DemoSummary:
 
 class DemoExists(FileExistsError):
     pass
-
-
-def _weighted(rng: random.Random, table: dict[str, float]) -> Callable[[], str]:
-    names = list(table)
-    cumulative = []
-    total = 0.0
-    for name in names:
-        total += table[name]
-        cumulative.append(total)
-
-    def pick() -> str:
-        return rng.choices(names, cum_weights=cumulative)[0]
-
-    return pick
-
-
-def _age_years(rng: random.Random) -> float:
-    """Ages of a rural commune: many children and older adults come to the station."""
-    band = rng.random()
-    if band < 0.04:
-        return rng.uniform(0, 1)
-    if band < 0.10:
-        return rng.uniform(1, 6)
-    if band < 0.22:
-        return rng.uniform(6, 16)
-    if band < 0.62:
-        return rng.uniform(16, 50)
-    if band < 0.90:
-        return rng.uniform(50, 75)
-    return rng.uniform(75, 95)
 
 
 def generate(
@@ -345,8 +328,11 @@ def generate(
             Path(str(path) + suffix).unlink(missing_ok=True)
     store = open_store(path)
     # A demo file that a crash cuts short is made again, not recovered: no wait for the disk at
-    # each of the generator's commits (the referrals alone are a few hundred).
+    # each of the generator's commits, and its pages written once, in place, rather than into the
+    # write-ahead log and copied from there into the file (half a gigabyte for a large station).
+    # The finished file uses the write-ahead log like every station's.
     store.conn.execute("PRAGMA synchronous = OFF")
+    store.conn.execute("PRAGMA journal_mode = MEMORY")
     try:
         # Bulk loading is faster into bare tables: drop the indexes of patients and visits, then
         # make them again, from their own definitions, once the rows are in.
@@ -356,15 +342,21 @@ def generate(
         ).fetchall()
         for name, _sql in indexes:
             store.conn.execute(f'DROP INDEX "{name}"')
+        # Every visit's patient and clinician exist by construction: checking each of a million
+        # references would cost a fifth of the loading (the tests check the finished file).
+        store.conn.execute("PRAGMA foreign_keys = OFF")
         total_visits = _fill(store, patients, seed, visits_per_patient, progress)
+        store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write():
             for _name, sql in indexes:
                 store.conn.execute(sql)
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
-        store.conn.execute("PRAGMA optimize")
+        # The query planner's statistics, of every table and index (PRAGMA optimize would only
+        # redo part of what this does).
         store.conn.execute("ANALYZE")
+        store.conn.execute("PRAGMA journal_mode = WAL")
     finally:
         store.close()
     return DemoSummary(patients, total_visits, (dt.datetime.now() - started).total_seconds())
@@ -394,11 +386,6 @@ def _fill(
     visits_per_patient: float,
     progress: Callable[[int, int], None] | None,
 ) -> int:
-    rng = random.Random(seed)
-    today = clock.today()
-    history_start = today - dt.timedelta(days=3 * 365)
-    family = _weighted(rng, FAMILY_NAMES)
-
     save_profile(
         store,
         StationProfile(
@@ -417,12 +404,7 @@ def _fill(
     save_villages(store, VILLAGES)
     add_demo_accounts(store)
 
-    # Acute visits per non-chronic patient, tuned so the total lands near the target.
-    chronic_share, chronic_months = 0.09, 30
-    acute_mean = max(0.0, (visits_per_patient - chronic_share * chronic_months * 0.9) / (1 - chronic_share))
-    stamp = clock.now().isoformat(sep=" ", timespec="seconds")
-    used_ids: set[str] = set()
-    used_phones: set[str] = set()
+    draw = _Draw(random.Random(seed), clock.today(), clock.now(), staff_ids, visits_per_patient)
     total_visits = 0
     batch = 5000
     with store.write():
@@ -431,23 +413,9 @@ def _fill(
             search_rows = []
             visit_rows: list[tuple[object, ...]] = []
             for pid in range(start + 1, min(start + batch, n_patients) + 1):
-                row, search, visits = _patient(
-                    rng,
-                    pid,
-                    today,
-                    history_start,
-                    family,
-                    used_ids,
-                    used_phones,
-                    stamp,
-                    staff_ids,
-                    acute_mean,
-                    chronic_share,
-                    chronic_months,
-                )
+                row, search = draw.patient(pid, visit_rows)
                 patient_rows.append(row)
                 search_rows.append(search)
-                visit_rows.extend(visits)
             insert_rows(store, "patients", PATIENT_COLUMNS, patient_rows)
             insert_rows(store, "patient_search", ("rowid", "words"), search_rows)
             insert_rows(store, "visits", VISIT_COLUMNS, visit_rows)
@@ -457,203 +425,309 @@ def _fill(
     return total_visits
 
 
-def _patient(
-    rng: random.Random,
-    pid: int,
-    today: dt.date,
-    history_start: dt.date,
-    family: Callable[[], str],
-    used_ids: set[str],
-    used_phones: set[str],
-    stamp: str,
-    staff_ids: list[int | None],
-    acute_mean: float,
-    chronic_share: float,
-    chronic_months: int,
-) -> tuple[tuple[object, ...], tuple[object, ...], list[tuple[object, ...]]]:
-    sex = "1" if rng.random() < 0.48 else "2"
-    full_name = f"{family()} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
-    age = _age_years(rng)
-    birth = today - dt.timedelta(days=int(age * 365.25))
-    year_only = age > 60 and rng.random() < 0.35
-    village = rng.choice(VILLAGES)
-    citizen_id = ""
-    if age >= 14 and rng.random() < 0.85:
-        while True:
-            century_digit = (0 if birth.year < 2000 else 2) + (0 if sex == "1" else 1)
-            citizen_id = f"025{century_digit}{birth.year % 100:02d}{rng.randrange(1_000_000):06d}"
-            if citizen_id not in used_ids:
-                used_ids.add(citizen_id)
-                break
-    insurance_no = ""
-    valid_from = valid_to = None
-    if rng.random() < 0.9:
-        group = (
-            "TE" if age < 6 else ("HT" if age >= 60 and rng.random() < 0.4 else rng.choice(["GD", "CN", "HN", "BT"]))
-        )
-        social = f"25{rng.randrange(10**8):08d}"
-        insurance_no = social if rng.random() < 0.5 else f"{group}{rng.randint(1, 5)}25{social}"
-        valid_to = today + dt.timedelta(days=rng.randint(-120, 330))
-        valid_from = valid_to - dt.timedelta(days=364)
-    phone = ""
-    if age >= 16 and rng.random() < 0.75:
-        while not phone or phone in used_phones:
-            phone = (
-                "0"
-                + rng.choice(
-                    [
-                        "32",
-                        "33",
-                        "34",
-                        "35",
-                        "36",
-                        "37",
-                        "38",
-                        "39",
-                        "86",
-                        "96",
-                        "97",
-                        "98",
-                        "91",
-                        "94",
-                        "88",
-                        "81",
-                        "82",
-                        "83",
-                        "84",
-                        "85",
-                        "70",
-                        "76",
-                        "77",
-                        "78",
-                        "79",
-                        "90",
-                        "93",
-                        "89",
-                        "56",
-                        "58",
-                    ]
-                )
-                + f"{rng.randrange(10**7):07d}"
-            )
-        used_phones.add(phone)
-    guardian = ""
-    guardian_phone = ""
-    if age < 16:
-        guardian = f"{full_name.split()[0]} {rng.choice(MIDDLE['2'])} {rng.choice(GIVEN['2'])}"
-        guardian_phone = "09" + f"{rng.randrange(10**8):08d}"
-    record_no = make_record_no(pid)
-    name_words = words(full_name)
-    row = (
-        pid,
-        record_no,
-        full_name,
-        " ".join(name_words),
-        " ".join(fold(w) for w in name_words),
-        name_sort_key(full_name),
-        sex,
-        birth.year,
-        None if year_only else birth.month,
-        None if year_only else birth.day,
-        int(year_only),
-        citizen_id,
-        insurance_no,
-        valid_from.isoformat() if valid_from else None,
-        valid_to.isoformat() if valid_to else None,
-        "25123" if insurance_no else "",
-        phone,
-        f"{village}, {COMMUNE}, {PROVINCE}",
-        village,
-        "01" if rng.random() < 0.85 else rng.choice(["03", "06", "09", "02", "07"]),
-        "Trẻ em" if age < 6 else ("Học sinh" if age < 18 else ("Hưu trí" if age > 65 else rng.choice(OCCUPATIONS))),
-        guardian,
-        guardian_phone,
-        stamp,
-        stamp,
+# What a visit of one kind always carries: (code, diagnosis text, complaint, treatment, mean
+# systolic pressure, fever possible, glucose measured, chronic programme (30 days of medicine),
+# antenatal).
+_VisitKind = tuple[str, str, str, str, int, bool, bool, bool, int]
+
+
+def _kind(code: str, text: str) -> _VisitKind:
+    return (
+        code,
+        text,
+        COMPLAINTS.get(code, ""),
+        TREATMENTS.get(code, "Điều trị triệu chứng, hẹn khám lại nếu không đỡ"),
+        150 if code == "I10" else 122,
+        code in ("R50.9", "J06.9"),
+        code == "E11.9",
+        code in ("I10", "E11.9"),
+        int(code == "Z34.9"),
     )
-    search = (pid, index_words(full_name, record_no, citizen_id, insurance_no, (phone, guardian_phone)))
 
-    visits: list[tuple[object, ...]] = []
-    first_day = max(history_start, birth)
-    span = (today - first_day).days
-    insured = bool(insurance_no)
 
-    def visit(day: dt.date, code: str, text: str, chronic: bool = False, refer: bool = False) -> None:
-        minutes = rng.randint(7 * 60, 16 * 60 + 30)
-        # Never later than "now": today's visits are the ones already seen.
-        at = min(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)), dt.datetime.fromisoformat(stamp))
-        clinician = rng.randrange(len(STAFF))
-        sys_bp = dia_bp = glucose = None
-        if age >= 16 and (chronic or rng.random() < 0.6):
-            base = 150 if code == "I10" else 122
-            sys_bp = int(rng.gauss(base, 14))
-            dia_bp = int(min(sys_bp - 25, rng.gauss(sys_bp * 0.62, 7)))
-        if code == "E11.9":
-            glucose = round(rng.gauss(8.2, 2.0), 1)
-        follow = None
+class _Draw:
+    """Draws patients and their visits from one random stream.
+
+    A million visits are drawn for a large station, so the work per visit is kept small: every
+    value comes from ``random()`` directly, scaled to an index into a table made once (times of
+    day, normal deviates at evenly spaced quantiles, rounded temperatures and weights), days are
+    ordinals with their text looked up, and what a visit of a given diagnosis always carries is
+    prepared once.
+    """
+
+    STEPS = 4096  # entries of the tables of continuous values
+
+    def __init__(
+        self,
+        rng: random.Random,
+        today: dt.date,
+        now: dt.datetime,
+        staff_ids: list[int | None],
+        visits_per_patient: float,
+    ) -> None:
+        self.random = rng.random
+        self.today = today.toordinal()
+        self.history_start = self.today - 3 * 365
+        # Every visit falls between the start of the records and today; its revisit up to 30 days later.
+        self.days = [dt.date.fromordinal(d).isoformat() for d in range(self.history_start, self.today + 31)]
+        # Consultations from 7:00 to 16:30; never later than "now" today (today's visits are the ones already seen).
+        self.times = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 16 * 60 + 31)]
+        self.now_time = f"{now.hour:02d}:{now.minute:02d}"
+        self.stamp = now.isoformat(sep=" ", timespec="seconds")
+        self.clinicians = [(staff_ids[i], name) for i, (name, _title) in enumerate(STAFF)]
+        steps = self.STEPS
+        quantiles = [(i + 0.5) / steps for i in range(steps)]
+        self.normal_table = [NormalDist().inv_cdf(q) for q in quantiles]
+        self.temperatures = [round(36.2 + q, 1) for q in quantiles]  # 36.2 to 37.2 °C
+        self.fever_temperatures = [round(36.2 + 2.4 * q, 1) for q in quantiles]  # up to 38.6 °C
+        self.adult_weights = [round(max(3.0, 55 + 7 * z), 1) for z in self.normal_table]
+        self.glucoses = [round(8.2 + 2.0 * z, 1) for z in self.normal_table]
+        self.family_names = list(FAMILY_NAMES)
+        self.family_cumulative = list(itertools.accumulate(FAMILY_NAMES.values()))
+        self.names: dict[str, tuple[str, str, str]] = {}
+        self.used_ids: set[str] = set()
+        self.used_phones: set[str] = set()
+        # Acute visits per non-chronic patient, tuned so the total lands near the target.
+        self.chronic_share, self.chronic_months = 0.09, 30
+        self.acute_mean = max(
+            0.0, (visits_per_patient - self.chronic_share * self.chronic_months * 0.9) / (1 - self.chronic_share)
+        )
+        # One entry per unit of weight: a uniform index picks a diagnosis with its weight.
+        self.acute = [_kind(code, text) for code, text, weight in ACUTE for _ in range(weight)]
+        self.hypertension = _kind("I10", "Tăng huyết áp vô căn (nguyên phát)")
+        self.diabetes = _kind("E11.9", "Đái tháo đường typ 2 không biến chứng")
+        self.antenatal = _kind("Z34.9", "Theo dõi thai bình thường")
+        self.child_check = _kind("Z00.1", "Khám sức khỏe trẻ em định kỳ")
+
+    def _age_years(self) -> float:
+        """Ages of a rural commune: many children and older adults come to the station."""
+        r = self.random
+        band = r()
+        if band < 0.04:
+            return r()
+        if band < 0.10:
+            return 1 + 5 * r()
+        if band < 0.22:
+            return 6 + 10 * r()
+        if band < 0.62:
+            return 16 + 34 * r()
+        if band < 0.90:
+            return 50 + 25 * r()
+        return 75 + 20 * r()
+
+    def _name_columns(self, full_name: str) -> tuple[str, str, str]:
+        """(name_lower, name_folded, sort_key): a few thousand names are shared by the whole station."""
+        found = self.names.get(full_name)
+        if found is None:
+            name_words = words(full_name)
+            found = (" ".join(name_words), " ".join(fold(w) for w in name_words), name_sort_key(full_name))
+            self.names[full_name] = found
+        return found
+
+    def patient(self, pid: int, visits: list[tuple[object, ...]]) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """The patient row and search row of patient ``pid``; their visits are appended to ``visits``."""
+        r = self.random
+        today = self.today
+        stamp = self.stamp
+        sex = "1" if r() < 0.48 else "2"
+        family = self.family_names[bisect.bisect(self.family_cumulative, r() * self.family_cumulative[-1])]
+        middles, givens = MIDDLE[sex], GIVEN[sex]
+        full_name = f"{family} {middles[int(r() * len(middles))]} {givens[int(r() * len(givens))]}"
+        age = self._age_years()
+        birth_ord = today - int(age * 365.25)
+        birth = dt.date.fromordinal(birth_ord)
+        year_only = age > 60 and r() < 0.35
+        village = VILLAGES[int(r() * len(VILLAGES))]
+        citizen_id = ""
+        if age >= 14 and r() < 0.85:
+            century_digit = (0 if birth.year < 2000 else 2) + (0 if sex == "1" else 1)
+            prefix = f"025{century_digit}{birth.year % 100:02d}"
+            while True:
+                citizen_id = f"{prefix}{int(r() * 1_000_000):06d}"
+                if citizen_id not in self.used_ids:
+                    self.used_ids.add(citizen_id)
+                    break
+        insurance_no = ""
+        valid_from = valid_to = None
+        if r() < 0.9:
+            if age < 6:
+                group = "TE"
+            elif age >= 60 and r() < 0.4:
+                group = "HT"
+            else:
+                group = INSURANCE_GROUPS[int(r() * len(INSURANCE_GROUPS))]
+            social = f"25{int(r() * 10**8):08d}"
+            insurance_no = social if r() < 0.5 else f"{group}{1 + int(r() * 5)}25{social}"
+            to_ord = today - 120 + int(r() * 451)
+            valid_to = dt.date.fromordinal(to_ord).isoformat()
+            valid_from = dt.date.fromordinal(to_ord - 364).isoformat()
+        phone = ""
+        if age >= 16 and r() < 0.75:
+            while not phone or phone in self.used_phones:
+                phone = f"0{PHONE_PREFIXES[int(r() * len(PHONE_PREFIXES))]}{int(r() * 10**7):07d}"
+            self.used_phones.add(phone)
+        guardian = ""
+        guardian_phone = ""
+        if age < 16:
+            mothers, their_givens = MIDDLE["2"], GIVEN["2"]
+            guardian = f"{family} {mothers[int(r() * len(mothers))]} {their_givens[int(r() * len(their_givens))]}"
+            guardian_phone = f"09{int(r() * 10**8):08d}"
+        ethnicity = "01" if r() < 0.85 else ETHNICITIES[int(r() * len(ETHNICITIES))]
+        if age < 6:
+            occupation = "Trẻ em"
+        elif age < 18:
+            occupation = "Học sinh"
+        elif age > 65:
+            occupation = "Hưu trí"
+        else:
+            occupation = OCCUPATIONS[int(r() * len(OCCUPATIONS))]
+        record_no = make_record_no(pid)
+        name_lower, name_folded, sort_key = self._name_columns(full_name)
+        # The search words are the folded name's words followed by the identifiers' (index_words).
+        identifiers = index_words("", record_no, citizen_id, insurance_no, (phone, guardian_phone))
+        search = (pid, f"{name_folded} {identifiers}")
+
+        first_day = max(self.history_start, birth_ord)
+        span = today - first_day
+        first_visit = len(visits)
+        if span > 0:
+            self._visits(visits, pid, age, sex, birth_ord, first_day, span, int(bool(insurance_no)))
+        # Registered at the first visit (or, with none, when the records start or at birth), so the
+        # monthly summary's new registrations and the registry's history look like a real station's.
+        if len(visits) > first_visit:
+            registered = min(map(_VISIT_AT, visits[first_visit:]))
+        else:
+            registered = f"{self.days[first_day - self.history_start]} 08:00"
+        row = (
+            pid,
+            record_no,
+            full_name,
+            name_lower,
+            name_folded,
+            sort_key,
+            sex,
+            birth.year,
+            None if year_only else birth.month,
+            None if year_only else birth.day,
+            int(year_only),
+            citizen_id,
+            insurance_no,
+            valid_from,
+            valid_to,
+            "25123" if insurance_no else "",
+            phone,
+            f"{village}, {COMMUNE}, {PROVINCE}",
+            village,
+            ethnicity,
+            occupation,
+            guardian,
+            guardian_phone,
+            f"{registered}:00",
+            stamp,
+        )
+        return row, search
+
+    def _visits(
+        self,
+        visits: list[tuple[object, ...]],
+        pid: int,
+        age: float,
+        sex: str,
+        birth: int,
+        first_day: int,
+        span: int,
+        insured: int,
+    ) -> None:
+        """Append the visits of one patient: chronic refills, antenatal care, child checks, acute illness."""
+        r = self.random
+        today = self.today
+        # (day, kind, referred) of each visit, then the visits drawn in one loop.
+        plan: list[tuple[int, _VisitKind, int]] = []
+        chronic = None
+        if age >= 40 and r() < self.chronic_share / 0.45:
+            chronic = self.diabetes if r() < 0.25 else self.hypertension
         if chronic:
-            follow = (day + dt.timedelta(days=30)).isoformat()
-        elif rng.random() < 0.08:
-            follow = (day + dt.timedelta(days=7)).isoformat()
-        visits.append(
-            (
-                pid,
-                at.isoformat(sep=" ", timespec="minutes"),
-                COMPLAINTS.get(code, ""),
-                sys_bp,
-                dia_bp,
-                rng.randint(62, 96),
-                round(rng.uniform(36.2, 38.6 if code in ("R50.9", "J06.9") else 37.2), 1),
-                round(max(3.0, rng.gauss(55 if age >= 16 else 8 + age * 2.5, 7)), 1),
-                glucose,
-                code,
-                text,
-                TREATMENTS.get(code, "Điều trị triệu chứng, hẹn khám lại nếu không đỡ"),
-                staff_ids[clinician],
-                STAFF[clinician][0],
-                int(insured),
-                follow,
-                int(refer),
-                stamp,
-                stamp,
-            )
-        )
+            months = min(self.chronic_months - 6 + int(r() * 13), span // 30)
+            lapse = r() < 0.2  # stopped coming: overdue refill
+            end = today - (35 + int(r() * 166) if lapse else int(r() * 29))
+            for m in range(months):
+                day = end - 30 * m - 2 + int(r() * 5)
+                if first_day <= day <= today:
+                    plan.append((day, chronic, 0))
+        elif sex == "2" and 18 <= age <= 40 and r() < 0.05:
+            # A current pregnancy, seen for antenatal care.
+            day = today - 60 - int(r() * 191) + 50 + int(r() * 21)
+            while day <= today:
+                plan.append((day, self.antenatal, 0))
+                day += 28 + int(r() * 18)
+        if age < 2 and r() < 0.7:
+            day = birth + 25 + int(r() * 21)
+            while day <= today:
+                plan.append((day, self.child_check, 0))
+                day += 55 + int(r() * 46)
+        acute = self.acute
+        n_acute = len(acute)
+        for _ in range(int(-math.log(1.0 - r()) * self.acute_mean)):  # exponentially distributed
+            kind = acute[int(r() * n_acute)]
+            plan.append((first_day + int(r() * (span + 1)), kind, int(r() < 0.003)))
 
-    if span <= 0:
-        return row, search, visits
-    chronic_code = None
-    if age >= 40 and rng.random() < chronic_share / 0.45:
-        chronic_code = "E11.9" if rng.random() < 0.25 else "I10"
-    if chronic_code:
-        months = min(chronic_months + rng.randint(-6, 6), span // 30)
-        lapse = rng.random() < 0.2  # stopped coming: overdue refill
-        end = today - dt.timedelta(days=rng.randint(35, 200) if lapse else rng.randint(0, 28))
-        text = (
-            "Tăng huyết áp vô căn (nguyên phát)" if chronic_code == "I10" else "Đái tháo đường typ 2 không biến chứng"
-        )
-        for m in range(months):
-            day = end - dt.timedelta(days=30 * m + rng.randint(-2, 2))
-            if day >= first_day and day <= today:
-                visit(day, chronic_code, text, chronic=True)
-    elif sex == "2" and 18 <= age <= 40 and rng.random() < 0.05:
-        # A current pregnancy, seen for antenatal care.
-        start_preg = today - dt.timedelta(days=rng.randint(60, 250))
-        day = start_preg + dt.timedelta(days=rng.randint(50, 70))
-        while day <= today:
-            visit(day, "Z34.9", "Theo dõi thai bình thường")
-            day += dt.timedelta(days=rng.randint(28, 45))
-    if age < 2 and rng.random() < 0.7:
-        day = birth + dt.timedelta(days=rng.randint(25, 45))
-        while day <= today:
-            visit(day, "Z00.1", "Khám sức khỏe trẻ em định kỳ")
-            day += dt.timedelta(days=rng.randint(55, 100))
-    k = int(rng.expovariate(1 / acute_mean)) if acute_mean > 0 else 0
-    for _ in range(k):
-        code, text, _weight = rng.choices(ACUTE, weights=ACUTE_WEIGHTS)[0]
-        day = first_day + dt.timedelta(days=rng.randrange(span + 1))
-        visit(day, code, text, refer=rng.random() < 0.003)
-    # Registered at the first visit (or, with none, when the records start or at birth), so the
-    # monthly summary's new registrations and the registry's history look like a real station's.
-    registered = min((v[1] for v in visits), default=None) or f"{first_day.isoformat()} 08:00"
-    row = (*row[:-2], f"{registered}:00", stamp)
-    return row, search, visits
+        base = self.history_start
+        days, times, now_time = self.days, self.times, self.now_time
+        n_times = len(times)
+        clinicians = self.clinicians
+        n_clinicians = len(clinicians)
+        normal = self.normal_table
+        steps = len(normal)
+        temperatures, fever_temperatures, glucoses = self.temperatures, self.fever_temperatures, self.glucoses
+        stamp = self.stamp
+        adult = age >= 16
+        weights = self.adult_weights if adult else None
+        child_weight = 8 + age * 2.5
+        add = visits.append
+        for day, kind, referred in plan:
+            code, text, complaint, treatment, bp_mean, fever, diabetic, chronic_care, antenatal = kind
+            at = times[int(r() * n_times)]
+            if day == today and at > now_time:
+                at = now_time
+            clinician_id, clinician_name = clinicians[int(r() * n_clinicians)]
+            systolic = diastolic = glucose = None
+            if adult and (chronic_care or r() < 0.6):
+                systolic = int(bp_mean + 14 * normal[int(r() * steps)])
+                diastolic = min(systolic - 25, int(systolic * 0.62 + 7 * normal[int(r() * steps)]))
+            if diabetic:
+                glucose = glucoses[int(r() * steps)]
+            if weights:
+                weight = weights[int(r() * steps)]
+            else:
+                weight = round(max(3.0, child_weight + 7 * normal[int(r() * steps)]), 1)
+            if chronic_care:
+                follow = days[day - base + 30]
+            elif r() < 0.08:
+                follow = days[day - base + 7]
+            else:
+                follow = None
+            add(
+                (
+                    pid,
+                    f"{days[day - base]} {at}",
+                    complaint,
+                    systolic,
+                    diastolic,
+                    62 + int(r() * 35),
+                    (fever_temperatures if fever else temperatures)[int(r() * steps)],
+                    weight,
+                    glucose,
+                    code,
+                    text,
+                    treatment,
+                    clinician_id,
+                    clinician_name,
+                    insured,
+                    follow,
+                    referred,
+                    30 if chronic_care else None,
+                    antenatal,
+                    stamp,
+                    stamp,
+                )
+            )

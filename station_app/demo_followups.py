@@ -35,7 +35,8 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
     vi = lambda text: translate(text, "vi")  # noqa: E731 - labels are stored in Vietnamese
     refill = vi("Medicine refill")
     with store.write():
-        # Chronic programmes from the chronic visits.
+        # Chronic programmes from the chronic visits (written with their 30 days of medicine, and
+        # the antenatal visits marked, by the generator).
         conn.execute(
             "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, last_visit_on, history_cvd, "
             "created_at) SELECT patient_id, CASE WHEN diagnosis_code = 'I10' THEN 'hypertension' ELSE 'diabetes' END, "
@@ -50,7 +51,6 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
             "AND v.diagnosis_code IN ('I10', 'E11.9') ORDER BY v.visit_at DESC LIMIT 1) "
             "WHERE programme IN ('hypertension', 'diabetes')"
         )
-        conn.execute("UPDATE visits SET refill_days = 30 WHERE diagnosis_code IN ('I10', 'E11.9')")
         conn.execute(
             "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, created_on, created_at) "
             "SELECT patient_id, 'chronic_refill', ? || ' — ' || CASE programme WHEN 'hypertension' THEN 'I10' "
@@ -70,7 +70,9 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         _children(store, rng, today, stamp)
         _pregnancies(store, rng, today, stamp)
         _outcomes(store, rng, today, stamp)
-    _referrals(store, rng, today)
+        # Saved through the store as the app saves them (number of the year, follow-up item, audit
+        # entries), in this one transaction.
+        _referrals(store, rng, today)
     return int(conn.execute("SELECT count(*) FROM followups").fetchone()[0])
 
 
@@ -91,10 +93,11 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
         behaviour = rng.random()  # < 0.6 on time; < 0.85 late; else stopped coming at some point
         stop_after = today if behaviour < 0.85 else birth + dt.timedelta(days=rng.randint(30, 400))
         given: list[vaccination.GivenDose] = []
+        # Dose by dose as the child comes; the loop ends when nothing more is given, so the last
+        # ``pending`` worked out is already the child's next doses (no card to work out again).
         for _round in range(30):
-            due = [
-                d for d in vaccination.next_doses(birth, given, today, schedule) if d.earliest <= min(today, stop_after)
-            ]
+            pending = vaccination.next_doses(birth, given, today, schedule)
+            due = [d for d in pending if d.earliest <= min(today, stop_after)]
             if not due:
                 break
             progressed = False
@@ -107,9 +110,11 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
                 progressed = True
             if not progressed:
                 break
+        else:
+            pending = vaccination.next_doses(birth, given, today, schedule)
         for g in given:
             dose_rows.append((pid, g.series, g.dose, g.given_on.isoformat(), g.place, int(g.from_booklet), stamp))
-        for d in vaccination.next_doses(birth, given, today, schedule):
+        for d in pending:
             item_rows.append(
                 (
                     pid,
@@ -140,7 +145,6 @@ def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -
         "SELECT patient_id, min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)) FROM visits "
         "WHERE diagnosis_code = 'Z34.9' GROUP BY patient_id"
     ).fetchall()
-    store.conn.execute("UPDATE visits SET antenatal = 1 WHERE diagnosis_code = 'Z34.9'")
     item_rows = []
     for pid, first, _last in rows:
         first_visit = dt.date.fromisoformat(first)
@@ -262,8 +266,10 @@ def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
     from station_app.store.station import load_profile
 
     profile = load_profile(store)
-    rows = store.conn.execute("SELECT id FROM visits WHERE referred = 1 ORDER BY visit_at, id").fetchall()
-    for (visit_id,) in rows:
+    # Read in table order and sorted here: ordered by SQLite, the few referred visits would be
+    # looked up one by one through the visit-time index of a million visits.
+    rows = sorted(store.conn.execute("SELECT visit_at, id FROM visits WHERE referred = 1"))
+    for _at, visit_id in rows:
         visit = visits.get(store, visit_id)
         patient = patients.get(store, visit.patient_id) if visit else None
         if visit is None or patient is None:

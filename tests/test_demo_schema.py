@@ -28,6 +28,8 @@ def test_a_demo_file_has_the_schema_of_a_fresh_one(demo_db: Path, tmp_path: Path
     store = open_store(demo_db, create=False)
     try:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Loaded without the per-row reference checks: every reference must hold all the same.
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         plan = " ".join(r[3] for r in store.conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM visits WHERE patient_id = 5 ORDER BY visit_at"))
         assert "visits_patient" in plan or "visits_readings" in plan
