@@ -152,3 +152,49 @@ def registry_figures(ctx: Context) -> list[Figure]:
         Figure("registry_page", "Registry: Page Down and repaint", paged, target=100,
                how="Scroll bar moved by one page from the top, repainted; a new page of rows every 200 rows."),
     ]
+
+
+# -- in-process: the Nhắc hẹn view ------------------------------------------------------------------
+@bench("worklist_view", order=41)
+def worklist_view_figures(ctx: Context) -> list[Figure]:
+    from station_app.domain.followup import Section
+    from station_app.store import followups
+    from station_app.ui.app import apply_font, ensure_app
+    from station_app.ui.context import AppContext
+    from station_app.ui.views.followups import FollowUpsView
+
+    app = ensure_app()
+    apply_font(app, 1.0)
+    view = FollowUpsView(AppContext(ctx.store))
+    view.resize(1366 - 160, 768 - 60)
+    view.show()
+    app.processEvents()
+    try:
+        def reload() -> None:  # after a call outcome was saved: everything is read again
+            followups.clear_cache(ctx.store)
+            view.reload()
+            view.table.viewport().repaint()
+
+        reloaded = ctx.time(reload, ctx.reps(20, minimum=2))
+        shown = view.model.rowCount()
+        cycle = iter([Section.DUE, Section.OVERDUE, Section.AGREED, Section.LOST] * 100)
+
+        def switch() -> None:
+            view.show_section(next(cycle))
+            view.table.viewport().repaint()
+
+        switched = ctx.time(switch, ctx.reps(20, minimum=2))
+    finally:
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+    return [
+        Figure("worklist_view_reload", "Nhắc hẹn view: reload after a change, and paint", reloaded, target=300,
+               how=("In-process `FollowUpsView` (1206×708) on the overdue section: the items read again from the "
+                    "file (as after a call outcome is saved), the section counts, the section's rows in the "
+                    "table, the columns fitted, a synchronous repaint. Target: the registry's 300 ms."),
+               note=f"{shown:,} rows shown"),
+        Figure("worklist_view_switch", "Nhắc hẹn view: another section, and paint", switched, target=100,
+               how=("`show_section` of the next of due / overdue / agreed / lost and a synchronous repaint (the "
+                    "file unchanged). Target: 100 ms, the limit of \"instant\".")),
+    ]

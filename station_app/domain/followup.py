@@ -158,6 +158,25 @@ class Outcome:
     reason: RemovalReason | None = None  # removed: why
     visit_id: int | str | None = None  # done: the visit that closed it
 
+    @classmethod
+    def stored(
+        cls,
+        kind: OutcomeKind,
+        recorded_at: dt.date,
+        note: str,
+        until: dt.date | None,
+        reason: RemovalReason | None,
+        visit_id: int | str | None,
+    ) -> Outcome:
+        """An outcome read back from the database, made without the checks it passed when it
+        was recorded (the work list reads thousands; the checks take most of the time)."""
+        outcome = object.__new__(cls)
+        object.__setattr__(outcome, "__dict__", {
+            "kind": kind, "recorded_at": recorded_at, "note": note, "until": until, "reason": reason,
+            "visit_id": visit_id,
+        })
+        return outcome
+
     def __post_init__(self) -> None:
         if type(self.kind) is not OutcomeKind:
             object.__setattr__(self, "kind", OutcomeKind(self.kind))
@@ -352,13 +371,13 @@ def order_work_list(
     """:func:`sectioned_work_list` of items already classified on ``today`` (:func:`classified`)."""
     today = _today(today)
     chosen = []
-    for n, (item, where) in enumerate(pairs):
-        if section is None or where is section:
+    for n, pair in enumerate(pairs):
+        if section is None or pair[1] is section:
             # (One flat tuple: section, the risk key, then n so that equal keys keep their order
             # and the sort never compares items.)
-            chosen.append((_RANK[where], *risk_key(item, today, high_risk), n, item, where))
+            chosen.append((_RANK[pair[1]], *risk_key(pair[0], today, high_risk), n, pair))
     chosen.sort()
-    return [entry[-2:] for entry in chosen]
+    return [entry[-1] for entry in chosen]
 
 
 _RANK = {s: i for i, s in enumerate(SECTION_ORDER)}

@@ -77,7 +77,7 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
             f"WHERE followup_id IN ({marks}) ORDER BY recorded_at, id",
             chunk,
         ):
-            outcome = Outcome(
+            outcome = Outcome.stored(
                 kinds[row[1]], date(row[2]), row[3], date(row[4]) if row[4] else None, reasons.get(row[5]), row[6]
             )
             found.setdefault(row[0], []).append(outcome)
@@ -335,16 +335,16 @@ def high_risk_patients(
     ``facts`` their patients' (as ``list_items`` gives them)."""
     risky: set[int] = set()
     verdicts: dict[tuple, bool] = {}  # (readings repeat: decide each one once)
-    for pid, *reading in store.conn.execute(
+    for pid, systolic, diastolic, cvd in store.conn.execute(
         "SELECT patient_id, last_bp_systolic, last_bp_diastolic, history_cvd FROM enrolments "
         "WHERE programme = 'hypertension' AND closed_on IS NULL AND last_bp_systolic IS NOT NULL "
         "AND (last_bp_systolic >= 140 OR last_bp_diastolic >= 90)"
     ):
-        key = tuple(reading)
+        key = (systolic, diastolic, cvd)
         verdict = verdicts.get(key)
         if verdict is None:
             try:
-                verdict = verdicts[key] = is_high_risk(BloodPressure(key[0], key[1]), bool(key[2]))
+                verdict = verdicts[key] = is_high_risk(BloodPressure(systolic, diastolic), bool(cvd))
             except ValueError:
                 verdict = verdicts[key] = False
         if verdict:

@@ -382,3 +382,18 @@ def test_catalogue_placeholders_match():
     assert checked > 40
     for source in ("{vaccine} dose {dose}", "Given on {date} at {place}", "Given on {date}"):
         assert i18n.has_translation(source, "vi", context="oral vaccine")
+
+
+def test_an_outcome_read_back_equals_the_one_recorded() -> None:
+    """``Outcome.stored`` (no checks, for the thousands the work list reads) makes the same value."""
+    recorded = [
+        Outcome(OutcomeKind.AGREED, TODAY, note="sẽ đến thứ Hai"),
+        Outcome(OutcomeKind.REMIND_LATER, TODAY, until=TODAY + days(10)),
+        Outcome(OutcomeKind.REMOVED, TODAY, reason=RemovalReason.MOVED_AWAY),
+        Outcome(OutcomeKind.DONE, TODAY, visit_id=12),
+    ]
+    for outcome in recorded:
+        back = Outcome.stored(outcome.kind, outcome.recorded_at, outcome.note, outcome.until, outcome.reason,
+                              outcome.visit_id)
+        assert back == outcome and hash(back) == hash(outcome)
+        assert back.hidden_until == outcome.hidden_until and back.describe() == outcome.describe()
