@@ -36,12 +36,13 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
     refill = vi("Medicine refill")
     with store.write():
         # Chronic programmes from the chronic visits (written with their 30 days of medicine, and
-        # the antenatal visits marked, by the generator).
+        # the antenatal visits marked, by the generator). They are a quarter of all visits: reading
+        # the table through is faster than fetching each row from the diagnosis index.
         conn.execute(
             "INSERT INTO enrolments (patient_id, programme, enrolled_on, detected_on, last_visit_on, history_cvd, "
             "created_at) SELECT patient_id, CASE WHEN diagnosis_code = 'I10' THEN 'hypertension' ELSE 'diabetes' END, "
             "min(substr(visit_at, 1, 10)), min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)), "
-            "(patient_id * 7919) % 11 = 0, ? FROM visits WHERE diagnosis_code IN ('I10', 'E11.9') "
+            "(patient_id * 7919) % 11 = 0, ? FROM visits NOT INDEXED WHERE diagnosis_code IN ('I10', 'E11.9') "
             "GROUP BY patient_id, diagnosis_code",
             (stamp,),
         )
