@@ -16,7 +16,7 @@ import gc
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
@@ -142,7 +142,7 @@ def get_item(store: Store, item_id: int) -> FollowUpItem | None:
 
 # The last items read per open store, for as long as the file has not changed: the Nhắc hẹn view
 # reads the counts and a section, then other sections and filters; the Today view two counts.
-_LISTED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], dict[tuple, tuple]]] = weakref.WeakKeyDictionary()
+_LISTED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], dict[tuple, Any]]] = weakref.WeakKeyDictionary()
 
 
 def _stamp(store: Store) -> tuple[int, int]:
@@ -176,7 +176,7 @@ def list_items(
     return list(items)
 
 
-def _cache(store: Store) -> dict[tuple, tuple]:
+def _cache(store: Store) -> dict[tuple, Any]:
     """What was read from ``store`` since the file last changed."""
     stamp = _stamp(store)
     entry = _LISTED.get(store)
@@ -385,20 +385,29 @@ def _classified(
     return cache[key]
 
 
-def _ordered(
-    store: Store, today: dt.date, upcoming: bool
-) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
-    """The classified items sorted (section, risk, days overdue), with the high-risk patients
-    and the rows read; kept while the file has not changed, so a section, other sections and
-    the filters sort once."""
-    pairs, facts = _classified(store, today, upcoming)
+def _risky(store: Store, today: dt.date, upcoming: bool) -> set[int]:
+    """``high_risk_patients`` of the items the list can show, kept while the file has not changed."""
     cache = _cache(store)
-    key = ("ordered", today, upcoming)
+    key = ("risky", today, upcoming)
     if key not in cache:
-        items, _facts = _listed(store, today, upcoming, with_facts=True)
-        risky = high_risk_patients(store, items, today, facts)
-        cache[key] = (order_work_list(pairs, today, None, risky), risky, facts)
+        items, facts = _listed(store, today, upcoming, with_facts=True)
+        cache[key] = high_risk_patients(store, items, today, facts)  # type: ignore[arg-type]
     return cache[key]
+
+
+def _ordered(
+    store: Store, today: dt.date, upcoming: bool, section: Section | None
+) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
+    """The classified items of ``section`` (every section when None) sorted (section, risk, days
+    overdue), with the high-risk patients and the rows read; kept while the file has not
+    changed, so going back to a section or changing a filter sorts nothing again."""
+    pairs, facts = _classified(store, today, upcoming)
+    risky = _risky(store, today, upcoming)
+    cache = _cache(store)
+    key = ("ordered", today, upcoming, section)
+    if key not in cache:
+        cache[key] = order_work_list(pairs, today, section, risky)
+    return cache[key], risky, facts
 
 
 def _without_cycle_collection(build: Callable[P, R]) -> Callable[P, R]:
@@ -426,12 +435,12 @@ def work_rows(
     """The Nhắc hẹn list: items sorted by section, then risk, then days overdue (every section
     the list shows when ``section`` is None: not the upcoming and done ones)."""
     today = today or clock.today()
-    ordered, risky, facts = _ordered(store, today, upcoming=section is Section.UPCOMING)
+    ordered, risky, facts = _ordered(store, today, section is Section.UPCOMING, section)
     if section is None:
         done, upcoming = Section.DONE, Section.UPCOMING
         chosen = [pair for pair in ordered if pair[1] is not done and pair[1] is not upcoming]
     else:
-        chosen = [pair for pair in ordered if pair[1] is section]
+        chosen = ordered
     rows: list[WorkRow] = []
     append, make, get = rows.append, tuple.__new__, facts.get  # (WorkRow's own __new__ adds a call per row)
     for item, where in chosen:
