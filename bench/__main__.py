@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             paths.set_data_dir(previous_data_dir)
     seconds = time.perf_counter() - started
-    machine["load_end"] = data.machine()["load"]
+    end = data.machine()
+    machine["load_end"], machine["probe_end"] = end["load"], end["probe"]
     command = "uv run python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     text = report.render(figures, machine, command.strip(), info, started_at.strftime("%Y-%m-%d %H:%M"), seconds)
     print(text)

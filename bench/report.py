@@ -67,7 +67,10 @@ def render(figures: list[Figure], machine: dict[str, str], command: str, databas
     add(f"Run of {started} ({seconds / 60:.1f} min), command: `{command}`")
     add("")
     add(f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM; {machine['system']}; "
-        f"load average (1/5/15 min) {machine.get('load', '?')} at the start, {machine.get('load_end', '?')} at the end")
+        f"load average (1/5/15 min) {machine.get('load', '?')} at the start, {machine.get('load_end', '?')} "
+        "at the end; "
+        f"speed probe (`bench.data.speed_probe`, less is faster) {machine.get('probe', '?')} at the start, "
+        f"{machine.get('probe_end', '?')} at the end")
     add(f"- Python {machine['python']}, SQLite {machine['sqlite']}, PySide6 {machine['pyside6']}, "
         f"reportlab {machine['reportlab']}")
     add(f"- Database: {database['patients']:,} patients, {database['visits']:,} visits, "
