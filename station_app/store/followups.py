@@ -107,7 +107,7 @@ def _items(
     store: Store, where: str, params: Iterable[object] = (), facts: dict[int, tuple] | None = None
 ) -> list[FollowUpItem]:
     """The items matching ``where``; with ``facts``, also fills it with the row read for each
-    item: its columns, then the patient's facts (``_FACT_COLUMNS``), at the offsets below."""
+    item: its columns, then the patient's facts (``_FACT_COLUMNS``), at the offsets ``_RULE``…"""
     extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if facts is not None else ("", "")
     rows = store.conn.execute(
         f"SELECT {ITEM_COLUMNS}{extra}, {_HAS_OUTCOMES} FROM followups f{join} WHERE {where}", list(params)
