@@ -201,22 +201,48 @@ def _listed(
 def _read_items(
     store: Store, today: dt.date, upcoming: bool, facts: dict[int, tuple] | None
 ) -> list[FollowUpItem]:
+    where, params = _list_where(today, upcoming)
+    return _items(store, where, params, facts)
+
+
+def _list_where(today: dt.date, upcoming: bool) -> tuple[str, tuple[str, ...]]:
+    """The condition (and its values) of the items ``list_items`` reads."""
     since = (today - dt.timedelta(days=REMOVED_SHOWN_DAYS)).isoformat()
     if upcoming:
-        return _items(
-            store, "f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?)", (since, today.isoformat()), facts
-        )
+        return "(f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?))", (since, today.isoformat())
     # Three index ranges rather than one scan of every open item: due by the end of the window,
     # open with a call outcome (whatever the due date), closed recently.
-    return _items(
-        store,
+    return (
         "f.id IN (SELECT id FROM followups WHERE status = 'open' AND due_date <= ?1 "
         "UNION ALL SELECT DISTINCT o.followup_id FROM followup_outcomes o JOIN followups g ON g.id = o.followup_id "
         "WHERE g.status = 'open' AND g.due_date > ?1 "
         "UNION ALL SELECT id FROM followups WHERE closed_on >= ?2 AND closed_on <= ?3)",
         (_upcoming_after(today), since, today.isoformat()),
-        facts,
     )
+
+
+def _refresh_item(store: Store, before: tuple[int, int], item_id: int) -> None:
+    """After a change to one item alone, saved in its own transaction by this connection (a call
+    outcome): bring the items kept since ``before`` (the file's stamp just before the change) up
+    to date by reading that item again, instead of reading every item at the next list. When
+    anything else may have changed, forget them instead."""
+    entry = _LISTED.get(store)
+    after = _stamp(store)
+    if entry is None or entry[0] != before or after[1] != before[1] or store.conn.in_transaction:
+        clear_cache(store)  # kept from before another change, another connection wrote, or not committed
+        return
+    kept: dict[tuple, Any] = {}
+    for key, (items, facts) in ((k, v) for k, v in entry[1].items() if isinstance(k[0], dt.date)):
+        today, upcoming, _with_facts = key
+        where, params = _list_where(today, upcoming)
+        rows: dict[int, tuple] | None = {} if facts is not None else None
+        found = _items(store, f"{where} AND f.id = ?", (*params, item_id), rows)
+        at = next((n for n, item in enumerate(items) if item.id == item_id), None)
+        items = items + found if at is None else items[:at] + found + items[at + 1 :]
+        if facts is not None and rows is not None:
+            facts = {**facts, **rows} if found else {i: row for i, row in facts.items() if i != item_id}
+        kept[key] = (items, facts)
+    _LISTED[store] = (after, kept)  # (the classification, risk and order are made again from these)
 
 
 def _upcoming_after(today: dt.date) -> str:
@@ -521,6 +547,7 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
     from station_app.store import audit
 
     store.require(Permission.RECORD_VISITS)
+    before = _stamp(store)
     with store.write():
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
                      patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
@@ -547,6 +574,10 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
         if outcome.records_death:
             patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
             mark_deceased(store, int(patient_id), outcome.recorded_at)  # type: ignore[arg-type]
+    if outcome.records_death:
+        clear_cache(store)  # the patient's other items and facts changed too
+    else:
+        _refresh_item(store, before, item_id)
 
 
 def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:

@@ -83,3 +83,40 @@ def test_the_items_read_are_reused_until_the_file_changes(demo_copy) -> None:
     finally:
         here.close()
         there.close()
+
+
+@pytest.mark.parametrize("kind", ["agreed", "later", "removed", "done"])
+def test_after_a_call_outcome_the_kept_list_is_what_a_fresh_read_gives(demo_copy, kind) -> None:
+    """A call outcome refreshes the one item in the items kept (no full read again), and the list
+    and counts are exactly those read afresh from the file."""
+    from station_app.domain.followup import Outcome, OutcomeKind, RemovalReason
+
+    outcomes = {
+        "agreed": Outcome(OutcomeKind.AGREED, TODAY),
+        "later": Outcome(OutcomeKind.REMIND_LATER, TODAY, until=TODAY + dt.timedelta(days=14)),
+        "removed": Outcome(OutcomeKind.REMOVED, TODAY, reason=RemovalReason.MOVED_AWAY),
+        "done": Outcome(OutcomeKind.DONE, TODAY),
+    }
+    store = open_store(demo_copy, create=False)
+    try:
+        store.require = lambda *_: None  # the permission check is not the point here
+        followups.section_counts(store, TODAY)
+        overdue = followups.work_rows(store, TODAY, Section.OVERDUE)
+        followups.work_rows(store, TODAY, Section.UPCOMING)  # the list with every open item, kept too
+        for row in (overdue[0], overdue[len(overdue) // 2]):
+            followups.record_outcome(store, int(row.item.id), outcomes[kind])
+            assert any(isinstance(key[0], dt.date) for key in followups._LISTED[store][1]), "kept, refreshed"
+            kept = ([(r.item, r.section) for r in followups.work_rows(store, TODAY, s)] for s in Section)
+            kept_counts = followups.section_counts(store, TODAY)
+            kept_lists = list(kept)
+            followups.clear_cache(store)
+            assert followups.section_counts(store, TODAY) == kept_counts
+            assert [[(r.item, r.section) for r in followups.work_rows(store, TODAY, s)] for s in Section] == kept_lists
+            moved = {r.item.id: r.section for r in followups.work_rows(store, TODAY)}
+            expected = {"agreed": Section.AGREED, "later": Section.LATER, "removed": Section.REMOVED}
+            if kind in expected:
+                assert moved[row.item.id] is expected[kind]
+            else:
+                assert row.item.id not in moved  # done: off the list
+    finally:
+        store.close()
