@@ -519,11 +519,12 @@ class FollowUpsView(QWidget):
         self.today = clock.today()
         self.date_label.setText(export.display_date(self.today))
         row = self.table.currentIndex().row() if keep_row else 0
-        self.counts = followups.section_counts(self.ctx.store, self.today)
+        with followups.cycle_collection_paused():  # (the counts and the rows: one pause, see there)
+            self.counts = followups.section_counts(self.ctx.store, self.today)
+            rows = self.load_rows(self.today)
         for index, section in enumerate(SECTIONS):
             count = fmt_int(self.counts.get(section, 0))
             self.sections.setTabText(index, f"{section.title} ({count})")
-        rows = self.load_rows(self.today)
         self.model.set_rows(rows, self.today)
         self._fit_people_columns(rows)
         if rows:
