@@ -63,7 +63,13 @@ def vi(source: str) -> str:
 
 
 # -- loading items ------------------------------------------------------------------------------
-ITEM_COLUMNS = "f.id, f.patient_id, f.kind, f.label, f.due_date, f.status, f.source, f.rule, f.created_on"
+# (The kind and status come as their numbers in ``Kind`` and ``Status``: small numbers are shared
+# objects in Python, where texts would be made anew for every item of a list of thousands.)
+_KIND_NUMBER = "CASE f.kind " + " ".join(f"WHEN '{k.value}' THEN {n}" for n, k in enumerate(Kind)) + " END"
+_STATUS_NUMBER = "CASE f.status " + " ".join(f"WHEN '{s.value}' THEN {n}" for n, s in enumerate(Status)) + " END"
+ITEM_COLUMNS = (
+    f"f.id, f.patient_id, {_KIND_NUMBER}, f.label, f.due_date, {_STATUS_NUMBER}, f.source, f.rule, f.created_on"
+)
 
 
 def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
@@ -85,8 +91,8 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
     return {item_id: tuple(history) for item_id, history in found.items()}
 
 
-_KINDS = {k.value: k for k in Kind}
-_STATUSES = {s.value: s for s in Status}
+_KINDS = tuple(Kind)
+_STATUSES = tuple(Status)
 _OUTCOME_KINDS = {k.value: k for k in OutcomeKind}
 _REASONS = {r.value: r for r in RemovalReason}
 _HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
