@@ -15,7 +15,9 @@ from station_app.i18n import catalogue, translate
 from station_app.resources import I18N
 
 PACKAGE = Path(__file__).resolve().parent.parent / "station_app"
-MARKERS = ("tr", "N_")
+# ``vi(…)`` and ``translate(…)`` give texts that are stored in the station's language (follow-up
+# labels, for instance), so they need a translation as much as what is shown.
+MARKERS = ("tr", "N_", "vi", "translate")
 
 
 def source_files() -> list[Path]:
@@ -23,7 +25,8 @@ def source_files() -> list[Path]:
 
 
 def marker_calls(tree: ast.AST) -> list[ast.Call]:
-    """Calls to ``tr(…)``/``N_(…)`` (also as ``i18n.tr(…)``); Qt's ``self.tr`` is not ours."""
+    """Calls to ``tr(…)``/``N_(…)``/``vi(…)``/``translate(…)`` (also as ``i18n.tr(…)``); Qt's
+    ``self.tr`` is not ours."""
     calls = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:

@@ -92,7 +92,7 @@ def test_a_referral_opens_a_did_they_go_item_closed_by_the_outcome(store, patien
         slip = referrals.issue(store, _slip(store, patient, dt.datetime(2026, 6, 1, 9, 0)))
         item = [i for i in followups.patient_items(store, patient.id) if i.kind.value == "post_referral"]
         assert len(item) == 1 and item[0].status.value == "open"
-        assert "Trung tâm Y tế khu vực Tân Sơn" in item[0].label
+        assert item[0].label == "Đã đến khám tại Trung tâm Y tế khu vực Tân Sơn chưa?"  # stored in Vietnamese
         referrals.record_outcome(store, slip.id, "feedback", dt.date(2026, 6, 9), "Ra viện ổn định")
     closed = followups.get_item(store, item[0].id)
     assert closed.status.value == "done"
