@@ -14,6 +14,7 @@ from station_app.domain.identifiers import make_record_no
 from station_app.domain.patient_import import ImportFormatError, decode, header_key, read_rows
 from station_app.store import patients as patient_store
 from station_app.store.importer import ImportReport, import_rows
+from tests.io.station_sheets import to_cp1258
 
 TODAY = dt.date(2025, 11, 20)
 
@@ -29,17 +30,6 @@ def write_csv(
     path = folder / name
     path.write_bytes(text.encode(encoding) if encoding != "cp1258" else to_cp1258(text))
     return path
-
-
-def to_cp1258(text: str) -> bytes:
-    """Text as Excel on a Vietnamese Windows saves it: base letters with separate tone marks."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", ch)
-        tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-        out.append(base + tones)
-    return "".join(out).encode("cp1258")
 
 
 def run_import(store, path: Path) -> ImportReport:
