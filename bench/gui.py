@@ -3,6 +3,7 @@ window), peak memory with the registry open, and the registry table's first pain
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -10,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,27 +88,36 @@ def cold_start_figures(ctx: Context) -> list[Figure]:
     ]
 
 
-# -- in-process: the registry table -----------------------------------------------------------------
-def _registry(ctx: Context) -> Any:
+# -- in-process views --------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _shown(ctx: Context, make_view: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
+    """``(app, view)``: the view ``make_view(AppContext)`` makes, in the window's area size
+    (1206×708), shown with its first events handled; closed afterwards."""
     from station_app.ui.app import apply_font, ensure_app
     from station_app.ui.context import AppContext
-    from station_app.ui.views.registry import RegistryView
 
     app = ensure_app()
     apply_font(app, 1.0)
-    view = RegistryView(AppContext(ctx.store))
+    view = make_view(AppContext(ctx.store))
     view.resize(1366 - 160, 768 - 60)
     view.show()
     app.processEvents()
-    return app, view
+    try:
+        yield app, view
+    finally:
+        view.close()
+        view.deleteLater()
+        app.processEvents()
 
 
 @bench("registry", order=30)
 def registry_figures(ctx: Context) -> list[Figure]:
-    app, view = _registry(ctx)
-    lst = view.list
-    table, model = lst.table, lst.model
-    try:
+    from station_app.ui.views.registry import RegistryView
+
+    with _shown(ctx, RegistryView) as (_app, view):
+        lst = view.list
+        table, model = lst.table, lst.model
+
         def open_list() -> None:
             lst.search.clear()
             lst._all_ids = None  # as after a patient was saved: read every id again
@@ -135,10 +146,6 @@ def registry_figures(ctx: Context) -> list[Figure]:
 
         bar.setValue(0)
         paged = ctx.time(page_down, ctx.reps(100, minimum=3), warmup=0)
-    finally:
-        view.close()
-        view.deleteLater()
-        app.processEvents()
     return [
         Figure("registry_open", "Registry: every patient listed and the first rows painted", opened, target=300,
                how=("In-process `RegistryView` (1206×708): `run_search()` with an empty box (all ids in Vietnamese "
@@ -159,17 +166,9 @@ def registry_figures(ctx: Context) -> list[Figure]:
 def worklist_view_figures(ctx: Context) -> list[Figure]:
     from station_app.domain.followup import Section
     from station_app.store import followups
-    from station_app.ui.app import apply_font, ensure_app
-    from station_app.ui.context import AppContext
     from station_app.ui.views.followups import FollowUpsView
 
-    app = ensure_app()
-    apply_font(app, 1.0)
-    view = FollowUpsView(AppContext(ctx.store))
-    view.resize(1366 - 160, 768 - 60)
-    view.show()
-    app.processEvents()
-    try:
+    with _shown(ctx, FollowUpsView) as (_app, view):
         def reload() -> None:  # after a call outcome was saved: everything is read again
             followups.clear_cache(ctx.store)
             view.reload()
@@ -184,10 +183,6 @@ def worklist_view_figures(ctx: Context) -> list[Figure]:
             view.table.viewport().repaint()
 
         switched = ctx.time(switch, ctx.reps(20, minimum=2))
-    finally:
-        view.close()
-        view.deleteLater()
-        app.processEvents()
     return [
         Figure("worklist_view_reload", "Nhắc hẹn view: reload after a change, and paint", reloaded, target=300,
                how=("In-process `FollowUpsView` (1206×708) on the overdue section: the items read again from the "
