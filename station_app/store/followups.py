@@ -198,7 +198,7 @@ def _listed(
 ) -> tuple[list[FollowUpItem], dict[int, tuple] | None]:
     """``list_items`` as kept in the cache (not to be changed by the caller)."""
     cache = _cache(store)
-    key = (today, upcoming, with_facts)
+    key = ("listed", today, upcoming, with_facts)
     if key not in cache:
         read: dict[int, tuple] | None = {} if with_facts else None
         cache[key] = (_read_items(store, today, upcoming, read), read)
@@ -239,17 +239,19 @@ def _refresh_item(store: Store, before: tuple[int, int], item_id: int) -> None:
         clear_cache(store)  # kept from before another change, another connection wrote, or not committed
         return
     kept: dict[tuple, Any] = {}
-    for key, (items, facts) in ((k, v) for k, v in entry[1].items() if isinstance(k[0], dt.date)):
-        today, upcoming, _with_facts = key
-        where, params = _list_where(today, upcoming)
+    for key, value in entry[1].items():
+        if key[0] != "listed":
+            continue  # (the classification, risk and order are made again from the items)
+        items, facts = value
+        where, params = _list_where(key[1], key[2])
         rows: dict[int, tuple] | None = {} if facts is not None else None
         found = _items(store, f"{where} AND f.id = ?", (*params, item_id), rows)
         at = next((n for n, item in enumerate(items) if item.id == item_id), None)
         items = items + found if at is None else items[:at] + found + items[at + 1 :]
-        if facts is not None and rows is not None:
+        if facts is not None:
             facts = {**facts, **rows} if found else {i: row for i, row in facts.items() if i != item_id}
         kept[key] = (items, facts)
-    _LISTED[store] = (after, kept)  # (the classification, risk and order are made again from these)
+    _LISTED[store] = (after, kept)
 
 
 def _upcoming_after(today: dt.date) -> str:
@@ -337,26 +339,19 @@ class WorkRow(NamedTuple):
 
 
 def _programme(rule: str, kind: Kind) -> str:
-    programme = _RULE_PROGRAMMES.get(rule)
-    if programme is None:
-        programme = _rule_programme(rule)
-    return programme or ("referral" if kind is Kind.POST_REFERRAL else "")
+    return _rule_programme(rule) or ("referral" if kind is Kind.POST_REFERRAL else "")
 
 
-_RULE_PROGRAMMES: dict[str, str] = {}
-
-
+@functools.cache
 def _rule_programme(rule: str) -> str:
     """The programme a rule belongs to ("" for none), remembered per rule."""
-    programme = ""
     if rule.startswith("vaccine:"):
-        programme = "vaccination"
-    elif rule.startswith("antenatal:"):
-        programme = "antenatal"
-    elif rule.startswith("chronic:"):
-        programme = rule.split(":")[1]
-    _RULE_PROGRAMMES[rule] = programme
-    return programme
+        return "vaccination"
+    if rule.startswith("antenatal:"):
+        return "antenatal"
+    if rule.startswith("chronic:"):
+        return rule.split(":")[1]
+    return ""
 
 
 def high_risk_patients(
