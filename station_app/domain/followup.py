@@ -20,7 +20,7 @@ Outcomes recorded after ``today`` are ignored, so a summary "as of" an earlier d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -335,13 +335,14 @@ def risk_key(
     item: FollowUpItem,
     today: dt.date | None = None,
     high_risk: Collection[int | str] = (),
-) -> tuple[int, int, int, str]:
+) -> tuple[int, int, int]:
     """Sort key of the call list: high-risk patients first, then most days overdue, then the
-    earliest due date; ``high_risk`` holds the ids of patients the caller flagged (last BP
+    earliest due date (items with equal keys keep their order: the store reads them in the order
+    of their ids); ``high_risk`` holds the ids of patients the caller flagged (last BP
     ≥ 160/100, an infant behind on vaccines…)."""
     late = ((clock.today() if today is None else today) - item.due_date).days
     flagged = 0 if item.patient_id in high_risk else 1
-    return (flagged, -late if late > 0 else 0, item.due_date.toordinal(), str(item.id))
+    return (flagged, -late if late > 0 else 0, item.due_date.toordinal())
 
 
 def work_list(
@@ -368,8 +369,14 @@ def sectioned_work_list(
 
 def classified(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[tuple[FollowUpItem, Section]]:
     """Each item with the section :func:`classify` puts it in on ``today``."""
+    items = list(items)
+    return list(zip(items, sections_of(items, today), strict=True))
+
+
+def sections_of(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[Section]:
+    """The section :func:`classify` puts each item in on ``today``, in the same order."""
     today = _today(today)
-    return [(item, classify(item, today)) for item in items]
+    return [classify(item, today) for item in items]
 
 
 def order_work_list(
@@ -379,18 +386,37 @@ def order_work_list(
     high_risk: Collection[int | str] = (),
 ) -> list[tuple[FollowUpItem, Section]]:
     """:func:`sectioned_work_list` of items already classified on ``today`` (:func:`classified`)."""
-    today = _today(today)
-    chosen = []
-    for n, pair in enumerate(pairs):
-        if section is None or pair[1] is section:
-            # (One flat tuple: section, the risk key, then n so that equal keys keep their order
-            # and the sort never compares items.)
-            chosen.append((_RANK[pair[1]], *risk_key(pair[0], today, high_risk), n, pair))
-    chosen.sort()
-    return [entry[-1] for entry in chosen]
+    pairs = list(pairs)
+    order = work_order([item for item, _where in pairs], [where for _item, where in pairs], high_risk, section)
+    return [pairs[n] for n in order]
 
 
-_RANK = {s: i for i, s in enumerate(SECTION_ORDER)}
+def work_order(
+    items: Sequence[FollowUpItem],
+    sections: Sequence[Section],
+    high_risk: Collection[int | str] = (),
+    section: Section | None = None,
+) -> list[int]:
+    """The positions of ``items`` (whose sections are ``sections``) in the order of the work list:
+    by section (``SECTION_ORDER``), then :func:`risk_key`, then as given. Only those of
+    ``section`` when it is given."""
+    chosen = range(len(items)) if section is None else [n for n, where in enumerate(sections) if where is section]
+    # (The order of sorting on (section, risk_key) made with one small number per item, cheaper
+    # to make and compare than a tuple: the work list sorts thousands. Days overdue then due date
+    # order items as the due date alone does.)
+    flagged = high_risk if isinstance(high_risk, (set, frozenset, dict)) else set(high_risk)
+    rank = _RANK_BITS
+    keys = [
+        rank[sections[n]] | (items[n].patient_id not in flagged) << _DATE_BITS | items[n].due_date.toordinal()
+        for n in chosen
+    ]
+    return [chosen[k] for k in sorted(range(len(keys)), key=keys.__getitem__)]
+
+
+# A date's ordinal is below 2**22 (year 9999); the rank goes above it, then the flag. (Keys stay
+# below 2**30: Python compares such numbers fastest.)
+_DATE_BITS = 22
+_RANK_BITS = {s: i << (_DATE_BITS + 1) for i, s in enumerate(SECTION_ORDER)}
 
 
 def counts(items: Iterable[FollowUpItem], today: dt.date | None = None) -> dict[Section, int]:

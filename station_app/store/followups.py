@@ -10,12 +10,14 @@ Which section an item is in (due, overdue, agreed…) is decided by one function
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import functools
 import gc
+import operator
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
@@ -31,10 +33,10 @@ from station_app.domain.followup import (
     RemovalReason,
     Section,
     Status,
-    classified,
     close_matching,
-    order_work_list,
+    sections_of,
     tally,
+    work_order,
 )
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -110,27 +112,42 @@ _FACT_COLUMNS = (
 _RULE, _NAME, _SEX, _BORN_Y, _BORN_M, _BORN_D, _VILLAGE, _PHONE = 7, 9, 10, 11, 12, 13, 14, 15
 
 
-def _items(
-    store: Store, where: str, params: Iterable[object] = (), facts: dict[int, tuple] | None = None
-) -> list[FollowUpItem]:
-    """The items matching ``where``; with ``facts``, also fills it with the row read for each
-    item: its columns, then the patient's facts (``_FACT_COLUMNS``), at the offsets ``_RULE``…"""
-    extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if facts is not None else ("", "")
+class _Dates(dict[str, dt.date]):
+    """Dates read as text, each text parsed once: the items of a list share a few hundred due
+    dates, and the list is kept with one date object for each rather than one per item."""
+
+    def __missing__(self, text: str) -> dt.date:
+        value = self[text] = dt.date.fromisoformat(text)
+        return value
+
+
+def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[FollowUpItem]:
+    """The items matching ``where``."""
+    return _read(store, where, params, with_facts=False)[0]
+
+
+def _read(
+    store: Store, where: str, params: Iterable[object], with_facts: bool
+) -> tuple[list[FollowUpItem], list[tuple]]:
+    """The items matching ``where`` in the order of their ids, and the row read for each (in the
+    same order): the item's columns, then with ``with_facts`` the patient's facts
+    (``_FACT_COLUMNS``), at the offsets ``_RULE``…"""
+    extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if with_facts else ("", "")
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS}{extra}, {_HAS_OUTCOMES} FROM followups f{join} WHERE {where}", list(params)
+        f"SELECT {ITEM_COLUMNS}{extra}, {_HAS_OUTCOMES} FROM followups f{join} WHERE {where} ORDER BY f.id",
+        list(params),
     ).fetchall()
     with_outcomes = [r[0] for r in rows if r[-1]]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
-    if facts is not None:
-        facts.update((r[0], r) for r in rows)
     # (Made in one comprehension with local names, as plain tuples of FollowUpItem's fields in
     # order: the work list makes tens of thousands.)
-    date, kinds, statuses, history, new = dt.date.fromisoformat, _KINDS, _STATUSES, outcomes.get, tuple.__new__
-    return [
-        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date(r[4]), statuses[r[5]], r[6], history(r[0], ()),
-                           date(r[8])))
+    date, kinds, statuses, history, new = _Dates(), _KINDS, _STATUSES, outcomes.get, tuple.__new__
+    items = [
+        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date[r[4]], statuses[r[5]], r[6], history(r[0], ()),
+                           date[r[8]]))
         for r in rows
     ]
+    return items, rows
 
 
 def rule_of(store: Store, item_id: int) -> str:
@@ -177,9 +194,9 @@ def list_items(
     of a station's items: the next refill, the next dose). Counts add them back in SQL.
     ``facts`` (a dict) receives the row read for each item, with its rule and patient's facts.
     """
-    items, read = _listed(store, today or clock.today(), upcoming, facts is not None)
-    if facts is not None and read:
-        facts.update(read)
+    items, rows = _listed(store, today or clock.today(), upcoming)
+    if facts is not None:
+        facts.update((item.id, row) for item, row in zip(items, rows, strict=True))
     return list(items)
 
 
@@ -193,23 +210,15 @@ def _cache(store: Store) -> dict[tuple, Any]:
     return entry[1]
 
 
-def _listed(
-    store: Store, today: dt.date, upcoming: bool, with_facts: bool
-) -> tuple[list[FollowUpItem], dict[int, tuple] | None]:
-    """``list_items`` as kept in the cache (not to be changed by the caller)."""
+def _listed(store: Store, today: dt.date, upcoming: bool) -> tuple[list[FollowUpItem], list[tuple]]:
+    """``list_items`` with the row read for each item (with the patient's facts), as kept in the
+    cache (not to be changed by the caller)."""
     cache = _cache(store)
-    key = ("listed", today, upcoming, with_facts)
+    key = ("listed", today, upcoming)
     if key not in cache:
-        read: dict[int, tuple] | None = {} if with_facts else None
-        cache[key] = (_read_items(store, today, upcoming, read), read)
+        where, params = _list_where(today, upcoming)
+        cache[key] = _read(store, where, params, with_facts=True)
     return cache[key]
-
-
-def _read_items(
-    store: Store, today: dt.date, upcoming: bool, facts: dict[int, tuple] | None
-) -> list[FollowUpItem]:
-    where, params = _list_where(today, upcoming)
-    return _items(store, where, params, facts)
 
 
 def _list_where(today: dt.date, upcoming: bool) -> tuple[str, tuple[str, ...]]:
@@ -242,16 +251,17 @@ def _refresh_item(store: Store, before: tuple[int, int], item_id: int) -> None:
     for key, value in entry[1].items():
         if key[0] != "listed":
             continue  # (the classification, risk and order are made again from the items)
-        items, facts = value
+        items, rows = value
         where, params = _list_where(key[1], key[2])
-        rows: dict[int, tuple] | None = {} if facts is not None else None
-        found = _items(store, f"{where} AND f.id = ?", (*params, item_id), rows)
-        at = next((n for n, item in enumerate(items) if item.id == item_id), None)
-        items = items + found if at is None else items[:at] + found + items[at + 1 :]
-        if facts is not None:
-            facts = {**facts, **rows} if found else {i: row for i, row in facts.items() if i != item_id}
-        kept[key] = (items, facts)
+        found, found_rows = _read(store, f"{where} AND f.id = ?", (*params, item_id), with_facts=True)
+        # (In the place a new read would give it: the items are in the order of their ids.)
+        at = bisect.bisect_left(items, item_id, key=_ITEM_ID)
+        end = at + 1 if at < len(items) and items[at].id == item_id else at
+        kept[key] = (items[:at] + found + items[end:], rows[:at] + found_rows + rows[end:])
     _LISTED[store] = (after, kept)
+
+
+_ITEM_ID = operator.attrgetter("id")
 
 
 def _upcoming_after(today: dt.date) -> str:
@@ -355,12 +365,12 @@ def _rule_programme(rule: str) -> str:
 
 
 def high_risk_patients(
-    store: Store, items: list[FollowUpItem], today: dt.date, facts: dict[int, tuple]
+    store: Store, items: Sequence[FollowUpItem], today: dt.date, facts: Sequence[tuple]
 ) -> set[int]:
     """Patients who go first on the call list: last BP ≥ 160/100, or ≥ 140/90 with a history of
     stroke or heart attack; an infant behind on vaccines; a pregnancy near term that is overdue.
     ``items`` are those of the list (every open item due before ``today`` is among them) and
-    ``facts`` their patients' (as ``list_items`` gives them)."""
+    ``facts`` the row read for each (as ``list_items`` gives them), in the same order."""
     risky: set[int] = set()
     verdicts: dict[tuple, bool] = {}  # (readings repeat: decide each one once)
     for pid, systolic, diastolic, cvd in store.conn.execute(
@@ -388,55 +398,49 @@ def high_risk_patients(
     born_after = today - dt.timedelta(days=365)
     infant_from = (born_after.year, born_after.month, born_after.day)
     vaccine, antenatal_visit, open_ = Kind.VACCINE_DOSE, Kind.ANTENATAL_VISIT, Status.OPEN  # (looked up once)
-    for item in items:
+    for item, fact in zip(items, facts, strict=True):
         if item.due_date >= today:
             continue
         if item.kind is vaccine and item.status is open_:
-            fact = facts.get(item.id)  # type: ignore[arg-type]
-            if fact and fact[_BORN_Y] and (fact[_BORN_Y], fact[_BORN_M] or 1, fact[_BORN_D] or 1) >= infant_from:
+            if fact[_BORN_Y] and (fact[_BORN_Y], fact[_BORN_M] or 1, fact[_BORN_D] or 1) >= infant_from:
                 risky.add(int(item.patient_id))
         elif item.kind is antenatal_visit and item.patient_id in near_term:
             risky.add(int(item.patient_id))
     return risky
 
 
-def _classified(
-    store: Store, today: dt.date, upcoming: bool
-) -> tuple[list[tuple[FollowUpItem, Section]], dict[int, tuple]]:
-    """Every item the list can show with its section on ``today`` (``classify``, once), and the
-    row read for each; kept while the file has not changed, for the counts and the list."""
-    items, facts = _listed(store, today, upcoming, with_facts=True)
-    assert facts is not None
+def _sections(store: Store, today: dt.date, upcoming: bool) -> list[Section]:
+    """The section of each item the list can show on ``today`` (``classify``, once), in the order
+    of ``_listed``; kept while the file has not changed, for the counts and the list."""
     cache = _cache(store)
-    key = ("classified", today, upcoming)
+    key = ("sections", today, upcoming)
     if key not in cache:
-        cache[key] = (classified(items, today), facts)
+        cache[key] = sections_of(_listed(store, today, upcoming)[0], today)
     return cache[key]
 
 
-def _risky(store: Store, today: dt.date, upcoming: bool) -> set[int]:
-    """``high_risk_patients`` of the items the list can show, kept while the file has not changed."""
-    cache = _cache(store)
-    key = ("risky", today, upcoming)
-    if key not in cache:
-        items, facts = _listed(store, today, upcoming, with_facts=True)
-        cache[key] = high_risk_patients(store, items, today, facts)  # type: ignore[arg-type]
-    return cache[key]
-
-
-def _ordered(
-    store: Store, today: dt.date, upcoming: bool, section: Section | None
-) -> tuple[list[tuple[FollowUpItem, Section]], set[int], dict[int, tuple]]:
-    """The classified items of ``section`` (every section when None) sorted (section, risk, days
-    overdue), with the high-risk patients and the rows read; kept while the file has not
+def _work(store: Store, today: dt.date, upcoming: bool) -> tuple[list[WorkRow], dict[Section, tuple[int, int]]]:
+    """Every row the list can show on ``today``, in the list's order (section, risk, days
+    overdue), and where each section's rows start and end in it; kept while the file has not
     changed, so going back to a section or changing a filter sorts nothing again."""
-    pairs, facts = _classified(store, today, upcoming)
-    risky = _risky(store, today, upcoming)
     cache = _cache(store)
-    key = ("ordered", today, upcoming, section)
+    key = ("rows", today, upcoming)
     if key not in cache:
-        cache[key] = order_work_list(pairs, today, section, risky)
-    return cache[key], risky, facts
+        items, facts = _listed(store, today, upcoming)
+        sections = _sections(store, today, upcoming)
+        risky = high_risk_patients(store, items, today, facts)
+        new = tuple.__new__  # (WorkRow's own __new__ adds a call per row)
+        rows = [
+            new(WorkRow, (items[n], sections[n], items[n].patient_id in risky, today, facts[n]))
+            for n in work_order(items, sections, risky)
+        ]
+        # The sections follow each other in SECTION_ORDER: each one is a run of the rows.
+        spans, start = {}, 0
+        for section, count in tally(sections).items():
+            spans[section] = (start, start + count)
+            start += count
+        cache[key] = (rows, spans)
+    return cache[key]
 
 
 @contextlib.contextmanager
@@ -445,7 +449,11 @@ def cycle_collection_paused() -> Iterator[None]:
     small objects and no reference cycles; while they are made the collector would walk them,
     and every object of the app, several times over (about a tenth of the time of a build). A
     caller that asks for the counts and then a section (the Nhắc hẹn view) pauses it around both,
-    so no collection runs between them either."""
+    so no collection runs between them either.
+
+    At the end, what was made goes straight to the collector's oldest generation: the lists are
+    kept until the file changes, and would otherwise all be walked by the next young collection
+    (the first allocation after the pause: about a tenth of a build again) to end up there."""
     if not gc.isenabled():
         yield
         return
@@ -453,6 +461,8 @@ def cycle_collection_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()  # (every tracked object to the permanent generation…)
+        gc.unfreeze()  # (…and from there into the oldest one)
         gc.enable()
 
 
@@ -474,24 +484,18 @@ def work_rows(
     """The Nhắc hẹn list: items sorted by section, then risk, then days overdue (every section
     the list shows when ``section`` is None: not the upcoming and done ones)."""
     today = today or clock.today()
-    ordered, risky, facts = _ordered(store, today, section is Section.UPCOMING, section)
+    rows, spans = _work(store, today, section is Section.UPCOMING)
     if section is None:
-        done, upcoming = Section.DONE, Section.UPCOMING
-        chosen = [pair for pair in ordered if pair[1] is not done and pair[1] is not upcoming]
+        # (UPCOMING and DONE come last in SECTION_ORDER.)
+        chosen = rows[: min(spans[Section.UPCOMING][0], spans[Section.DONE][0])]
     else:
-        chosen = ordered
-    rows: list[WorkRow] = []
-    append, make, get = rows.append, tuple.__new__, facts.get  # (WorkRow's own __new__ adds a call per row)
-    for item, where in chosen:
-        fact = get(item.id)  # type: ignore[arg-type]
-        if fact is None:
-            continue
-        if programme and _programme(fact[_RULE], item.kind) != programme:
-            continue
-        if village and fact[_VILLAGE] != village:
-            continue
-        append(make(WorkRow, (item, where, item.patient_id in risky, today, fact)))
-    return rows
+        start, end = spans[section]
+        chosen = rows[start:end]
+    if programme:
+        chosen = [row for row in chosen if row.programme == programme]
+    if village:
+        chosen = [row for row in chosen if row.fact[_VILLAGE] == village]
+    return chosen
 
 
 def items_open_on(
@@ -515,10 +519,8 @@ def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, 
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
     # (With the facts: the same read as the work list's, so a list and its counts read once.)
-    pairs, _facts = _classified(store, today, upcoming=False)
-    table = tally(where for _item, where in pairs)
-    items, _facts = _listed(store, today, upcoming=False, with_facts=True)
-    table[Section.UPCOMING] += _upcoming_left_out(store, today, items)
+    table = tally(_sections(store, today, upcoming=False))
+    table[Section.UPCOMING] += _upcoming_left_out(store, today, _listed(store, today, upcoming=False)[0])
     return table
 
 

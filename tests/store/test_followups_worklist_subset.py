@@ -43,7 +43,7 @@ def test_list_and_counts_are_those_of_every_item(demo_store, day) -> None:
     every = followups.list_items(demo_store, day, facts=facts)
     assert followups.section_counts(demo_store, day) == counts(every, day)
 
-    risky = followups.high_risk_patients(demo_store, every, day, facts)
+    risky = followups.high_risk_patients(demo_store, every, day, [facts[i.id] for i in every])
     expected = [i.id for i in work_list(every, day, None, risky)
                 if classify(i, day) not in (Section.DONE, Section.UPCOMING)]
     rows = followups.work_rows(demo_store, day)
