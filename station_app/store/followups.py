@@ -65,13 +65,20 @@ def vi(source: str) -> str:
 
 
 # -- loading items ------------------------------------------------------------------------------
-# (The kind and status come as their numbers in ``Kind`` and ``Status``: small numbers are shared
-# objects in Python, where texts would be made anew for every item of a list of thousands.)
+# The columns an item is read from. Its kind, its status and whether it has call outcomes come as
+# one number, ``(kind * 3 + status) * 2 + has outcomes`` (kind and status: their places in
+# ``Kind`` and ``Status``): small numbers are shared objects in Python, where texts would be made
+# anew for every item of a list of thousands, and each column read costs about as much again.
 _KIND_NUMBER = "CASE f.kind " + " ".join(f"WHEN '{k.value}' THEN {n}" for n, k in enumerate(Kind)) + " END"
 _STATUS_NUMBER = "CASE f.status " + " ".join(f"WHEN '{s.value}' THEN {n}" for n, s in enumerate(Status)) + " END"
+_HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
 ITEM_COLUMNS = (
-    f"f.id, f.patient_id, {_KIND_NUMBER}, f.label, f.due_date, {_STATUS_NUMBER}, f.source, f.rule, f.created_on"
+    f"f.id, f.patient_id, (({_KIND_NUMBER}) * {len(Status)} + {_STATUS_NUMBER}) * 2 + {_HAS_OUTCOMES}, "
+    "f.label, f.due_date, f.source, f.rule, f.created_on"
 )
+_CODES = [(kind, status) for kind in Kind for status in Status for _has_outcomes in (0, 1)]
+_KIND_OF = tuple(kind for kind, _status in _CODES)
+_STATUS_OF = tuple(status for _kind, status in _CODES)
 
 
 def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
@@ -93,23 +100,29 @@ def _outcomes(store: Store, ids: list[int]) -> dict[int, tuple[Outcome, ...]]:
     return {item_id: tuple(history) for item_id, history in found.items()}
 
 
-_KINDS = tuple(Kind)
-_STATUSES = tuple(Status)
 _OUTCOME_KINDS = {k.value: k for k in OutcomeKind}
 _REASONS = {r.value: r for r in RemovalReason}
-_HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
 
 
-# What a work-list row shows beside the item: the patient's facts (one phone: the patient's own,
-# else the guardian's).
+# What a work-list row shows beside the item: the patient's facts. The birth date as one number
+# (``year * 10000 + month * 100 + day``, 0 for a month or day not known), one phone: the
+# patient's own, else the guardian's.
 _FACT_COLUMNS = (
-    "p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, p.village, "
-    "coalesce(nullif(p.phone, ''), nullif(p.guardian_phone, ''), '')"
+    "p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
+    "p.village, CASE WHEN p.phone <> '' THEN p.phone ELSE p.guardian_phone END"
 )
 
 
-# Offsets in a row of facts: the item's rule (``ITEM_COLUMNS``), then the ``_FACT_COLUMNS``.
-_RULE, _NAME, _SEX, _BORN_Y, _BORN_M, _BORN_D, _VILLAGE, _PHONE = 7, 9, 10, 11, 12, 13, 14, 15
+# Offsets in a row of facts: the item's code and rule (``ITEM_COLUMNS``), then the ``_FACT_COLUMNS``.
+_CODE, _RULE, _NAME, _SEX, _BORN, _VILLAGE, _PHONE = 2, 6, 8, 9, 10, 11, 12
+
+
+def _born(born: int | None) -> tuple[int, int, int] | None:
+    """(year, month, day) from a birth number of the facts (0 for a month or day not known)."""
+    if not born:
+        return None
+    year, rest = divmod(born, 10000)
+    return (year, *divmod(rest, 100))
 
 
 class _Dates(dict[str, dt.date]):
@@ -134,17 +147,16 @@ def _read(
     (``_FACT_COLUMNS``), at the offsets ``_RULE``…"""
     extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if with_facts else ("", "")
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS}{extra}, {_HAS_OUTCOMES} FROM followups f{join} WHERE {where} ORDER BY f.id",
-        list(params),
+        f"SELECT {ITEM_COLUMNS}{extra} FROM followups f{join} WHERE {where} ORDER BY f.id", list(params)
     ).fetchall()
-    with_outcomes = [r[0] for r in rows if r[-1]]
+    with_outcomes = [r[0] for r in rows if r[_CODE] & 1]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
     # (Made in one comprehension with local names, as plain tuples of FollowUpItem's fields in
     # order: the work list makes tens of thousands.)
-    date, kinds, statuses, history, new = _Dates(), _KINDS, _STATUSES, outcomes.get, tuple.__new__
+    date, kinds, statuses, history, new = _Dates(), _KIND_OF, _STATUS_OF, outcomes.get, tuple.__new__
     items = [
-        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date[r[4]], statuses[r[5]], r[6], history(r[0], ()),
-                           date[r[8]]))
+        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date[r[4]], statuses[r[2]], r[5], history(r[0], ()),
+                           date[r[7]]))
         for r in rows
     ]
     return items, rows
@@ -310,22 +322,24 @@ class WorkRow(NamedTuple):
 
     @property
     def birth_year(self) -> int | None:
-        return self.fact[_BORN_Y]
+        born = self.fact[_BORN]
+        return born // 10000 if born else None
 
     @property
     def birth_date(self) -> dt.date | None:
         """The full birth date, when the day is known (month ages of young children)."""
-        year, month, day = self.fact[_BORN_Y], self.fact[_BORN_M], self.fact[_BORN_D]
-        return dt.date(year, month, day) if year and month and day else None
+        birth = _born(self.fact[_BORN])
+        return dt.date(*birth) if birth and birth[1] and birth[2] else None
 
     @property
     def age(self) -> int | None:
         """Whole years on ``today`` (a month or day not known: 1 July, or the 1st)."""
-        year = self.fact[_BORN_Y]
-        if not year:
+        birth = _born(self.fact[_BORN])
+        if not birth:
             return None
+        year, month, day = birth
         today = self.today
-        return today.year - year - ((today.month, today.day) < (self.fact[_BORN_M] or 7, self.fact[_BORN_D] or 1))
+        return today.year - year - ((today.month, today.day) < (month or 7, day or 1))
 
     @property
     def village(self) -> str:
@@ -394,15 +408,17 @@ def high_risk_patients(
             ((today + dt.timedelta(days=28)).isoformat(),),
         )
     }
-    # An infant: born within the last year (a month or day not known: the 1st).
+    # An infant: born within the last year (a month or day not known: the 1st), as a birth number
+    # of the facts.
     born_after = today - dt.timedelta(days=365)
-    infant_from = (born_after.year, born_after.month, born_after.day)
+    infant_from = born_after.year * 10000 + born_after.month * 100 + born_after.day
     vaccine, antenatal_visit, open_ = Kind.VACCINE_DOSE, Kind.ANTENATAL_VISIT, Status.OPEN  # (looked up once)
     for item, fact in zip(items, facts, strict=True):
         if item.due_date >= today:
             continue
         if item.kind is vaccine and item.status is open_:
-            if fact[_BORN_Y] and (fact[_BORN_Y], fact[_BORN_M] or 1, fact[_BORN_D] or 1) >= infant_from:
+            born = fact[_BORN]
+            if born and born + 100 * (born % 10000 < 100) + (born % 100 == 0) >= infant_from:
                 risky.add(int(item.patient_id))
         elif item.kind is antenatal_visit and item.patient_id in near_term:
             risky.add(int(item.patient_id))

@@ -70,6 +70,41 @@ def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pin
     assert items["DPT-VGB-Hib mũi 2"].due_date >= pinned + dt.timedelta(days=28)
 
 
+def test_rows_show_what_is_known_of_the_birth_date_and_infants_behind_go_first(store, pinned) -> None:
+    """Ages and the infant rule from a birth date known in full, to the month, or to the year
+    (a month or day not known counts as the 1st for the infant rule, as 1 July for the age)."""
+    born = {
+        "full": PartialDate(2026, 3, 10),  # 8 months old
+        "december": PartialDate(2025, 12),  # born within the year, whatever the day
+        "november": PartialDate(2025, 11),  # the 1st of November 2025: more than a year ago
+        "year": PartialDate(2026),
+    }
+    ids = {key: patients.insert(store, Patient(f"Bé {key}", "1", date, guardian_name="Mẹ")).id
+           for key, date in born.items()}
+
+    def shown(day: dt.date) -> dict:
+        rows = followups.work_rows(store, day, Section.OVERDUE)
+        flagged = [row.high_risk for row in rows]
+        assert flagged == sorted(flagged, reverse=True)  # the infants first
+        first = {}
+        for row in rows:
+            first.setdefault(row.patient_id, row)
+        return {key: first[pid] for key, pid in ids.items()}
+
+    # Born within the year before: from 1 December 2025 on the 1st of December 2026…
+    rows = shown(dt.date(2026, 12, 1))
+    assert {key: row.high_risk for key, row in rows.items()} == {
+        "full": True, "december": True, "november": False, "year": True}
+    assert {key: (row.age, row.birth_date, row.birth_year) for key, row in rows.items()} == {
+        "full": (0, dt.date(2026, 3, 10), 2026), "december": (1, None, 2025), "november": (1, None, 2025),
+        "year": (0, None, 2026)}
+    assert rows["year"]._replace(today=dt.date(2027, 3, 1)).age == 0  # (born "1 July 2026")
+    # …and from 1 January 2026 on the 1st of January 2027.
+    rows = shown(dt.date(2027, 1, 1))
+    assert {key: row.high_risk for key, row in rows.items()} == {
+        "full": True, "december": False, "november": False, "year": True}
+
+
 def test_call_outcomes_move_the_item_and_a_death_is_recorded_everywhere(store, pinned) -> None:
     p = patients.insert(store, Patient("Đỗ Văn Hải", "1", PartialDate(1948)))
     first = followups.add_item(store, p.id, Kind.CUSTOM, "Kiểm tra vết thương", dt.date(2026, 11, 1))
