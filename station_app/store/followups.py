@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
-from station_app.domain.chronic import BloodPressure, is_high_risk, refill_due
+from station_app.domain.chronic import HIGH_RISK_BP, HYPERTENSION_THRESHOLD, BloodPressure, is_high_risk, refill_due
 from station_app.domain.followup import (
     DUE_WINDOW_DAYS,
     FollowUpItem,
@@ -387,10 +387,13 @@ def high_risk_patients(
     ``facts`` the row read for each (as ``list_items`` gives them), in the same order."""
     risky: set[int] = set()
     verdicts: dict[tuple, bool] = {}  # (readings repeat: decide each one once)
+    # (The rule's own thresholds leave out in SQL the readings it cannot flag; it decides the rest.)
     for pid, systolic, diastolic, cvd in store.conn.execute(
         "SELECT patient_id, last_bp_systolic, last_bp_diastolic, history_cvd FROM enrolments "
         "WHERE programme = 'hypertension' AND closed_on IS NULL AND last_bp_systolic IS NOT NULL "
-        "AND (last_bp_systolic >= 140 OR last_bp_diastolic >= 90)"
+        "AND (last_bp_systolic >= ? OR last_bp_diastolic >= ? "
+        "OR (history_cvd AND (last_bp_systolic >= ? OR last_bp_diastolic >= ?)))",
+        (*HIGH_RISK_BP, *HYPERTENSION_THRESHOLD),
     ):
         key = (systolic, diastolic, cvd)
         verdict = verdicts.get(key)

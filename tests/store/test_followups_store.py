@@ -57,6 +57,27 @@ def test_a_chronic_visit_enrols_and_schedules_the_refill(store, pinned) -> None:
     assert row.section is Section.OVERDUE and row.days_overdue == 8
 
 
+@pytest.mark.parametrize(
+    ("reading", "stroke_or_heart_attack", "first"),
+    [((165, 95), False, True), ((145, 101), False, True), ((150, 92), True, True), ((150, 92), False, False),
+     ((130, 80), True, False)],
+    ids=["160+", "100+", "140/90 after a stroke", "140/90", "controlled after a stroke"],
+)
+def test_the_last_blood_pressure_puts_a_patient_first(store, pinned, reading, stroke_or_heart_attack, first) -> None:
+    """Last BP ≥ 160/100, or ≥ 140/90 with a history of stroke or heart attack."""
+    p = patients.insert(store, Patient("Trần Văn Tâm", "1", PartialDate(1950)))
+    followups.enrol(store, p.id, "hypertension", dt.date(2026, 1, 5), history_cvd=stroke_or_heart_attack)
+    systolic, diastolic = reading
+    visits.insert(
+        store,
+        _visit(p.id, dt.datetime(2026, 11, 2, 9), diagnosis_code="I10", bp_systolic=systolic, bp_diastolic=diastolic),
+        followups.VisitFeeds(refill_days=30),
+    )
+    [row] = followups.work_rows(store, dt.date(2026, 12, 10))
+    assert row.item.kind is Kind.CHRONIC_REFILL and row.section is Section.OVERDUE
+    assert row.high_risk is first
+
+
 def test_a_child_under_two_is_enrolled_in_vaccination_when_registered(store, pinned) -> None:
     baby = patients.insert(store, Patient("Vũ Minh Khang", "1", PartialDate(2026, 9, 15), guardian_name="Vũ Thị Lan"))
     adult = patients.insert(store, Patient("Vũ Văn Lâm", "1", PartialDate(1990)))
