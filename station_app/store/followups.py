@@ -241,11 +241,11 @@ def _list_where(today: dt.date, upcoming: bool) -> tuple[str, tuple[str, ...]]:
     # Three index ranges rather than one scan of every open item: due by the end of the window,
     # open with a call outcome (whatever the due date), closed recently.
     return (
-        "f.id IN (SELECT id FROM followups WHERE status = 'open' AND due_date <= ?1 "
+        "f.id IN (SELECT id FROM followups WHERE status = 'open' AND due_date <= ? "
         "UNION ALL SELECT DISTINCT o.followup_id FROM followup_outcomes o JOIN followups g ON g.id = o.followup_id "
-        "WHERE g.status = 'open' AND g.due_date > ?1 "
-        "UNION ALL SELECT id FROM followups WHERE closed_on >= ?2 AND closed_on <= ?3)",
-        (_upcoming_after(today), since, today.isoformat()),
+        "WHERE g.status = 'open' AND g.due_date > ? "
+        "UNION ALL SELECT id FROM followups WHERE closed_on >= ? AND closed_on <= ?)",
+        (_upcoming_after(today), _upcoming_after(today), since, today.isoformat()),
     )
 
 
