@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import json
 import operator
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -104,17 +105,26 @@ _OUTCOME_KINDS = {k.value: k for k in OutcomeKind}
 _REASONS = {r.value: r for r in RemovalReason}
 
 
-# What a work-list row shows beside the item: the patient's facts. The birth date as one number
-# (``year * 10000 + month * 100 + day``, 0 for a month or day not known), one phone: the
-# patient's own, else the guardian's.
+# What a work-list row shows of the patient (their "facts"), read once per patient of the list:
+# the name, sex, birth date as one number (``year * 10000 + month * 100 + day``, 0 for a month
+# or day not known), village and one phone (the patient's own, else the guardian's).
 _FACT_COLUMNS = (
-    "p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
+    "p.id, p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
     "p.village, CASE WHEN p.phone <> '' THEN p.phone ELSE p.guardian_phone END"
 )
+_NAME, _SEX, _BORN, _VILLAGE, _PHONE = 1, 2, 3, 4, 5
+_CODE, _RULE = 2, 6  # (in a row of ``ITEM_COLUMNS``)
 
 
-# Offsets in a row of facts: the item's code and rule (``ITEM_COLUMNS``), then the ``_FACT_COLUMNS``.
-_CODE, _RULE, _NAME, _SEX, _BORN, _VILLAGE, _PHONE = 2, 6, 8, 9, 10, 11, 12
+def _patient_facts(store: Store, patient_ids: Iterable[int]) -> dict[int, tuple]:
+    """The facts of the patients ``patient_ids``, by id (one statement for all of them)."""
+    ids = json.dumps(sorted(set(patient_ids)))
+    return {
+        row[0]: row
+        for row in store.conn.execute(
+            f"SELECT {_FACT_COLUMNS} FROM json_each(?) j JOIN patients p ON p.id = j.value", (ids,)
+        )
+    }
 
 
 def _born(born: int | None) -> tuple[int, int, int] | None:
@@ -135,19 +145,15 @@ class _Dates(dict[str, dt.date]):
 
 
 def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[FollowUpItem]:
-    """The items matching ``where``."""
-    return _read(store, where, params, with_facts=False)[0]
+    """The items matching ``where``, in the order of their ids."""
+    return _read(store, where, params)[0]
 
 
-def _read(
-    store: Store, where: str, params: Iterable[object], with_facts: bool
-) -> tuple[list[FollowUpItem], list[tuple]]:
+def _read(store: Store, where: str, params: Iterable[object]) -> tuple[list[FollowUpItem], list[tuple]]:
     """The items matching ``where`` in the order of their ids, and the row read for each (in the
-    same order): the item's columns, then with ``with_facts`` the patient's facts
-    (``_FACT_COLUMNS``), at the offsets ``_RULE``…"""
-    extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if with_facts else ("", "")
+    same order; ``ITEM_COLUMNS``, its rule at ``_RULE``)."""
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS}{extra} FROM followups f{join} WHERE {where} ORDER BY f.id", list(params)
+        f"SELECT {ITEM_COLUMNS} FROM followups f WHERE {where} ORDER BY f.id", list(params)
     ).fetchall()
     with_outcomes = [r[0] for r in rows if r[_CODE] & 1]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
@@ -204,11 +210,12 @@ def list_items(
     ``upcoming=False`` leaves out the open items due after this week's window that have no call
     outcome: ``classify`` can only put those in UPCOMING, which the work list does not show (most
     of a station's items: the next refill, the next dose). Counts add them back in SQL.
-    ``facts`` (a dict) receives the row read for each item, with its rule and patient's facts.
+    ``facts`` (a dict) receives the facts of each item's patient (``_FACT_COLUMNS``), by item id.
     """
-    items, rows = _listed(store, today or clock.today(), upcoming)
+    today = today or clock.today()
+    items, _rows = _listed(store, today, upcoming)
     if facts is not None:
-        facts.update((item.id, row) for item, row in zip(items, rows, strict=True))
+        facts.update((item.id, fact) for item, fact in zip(items, _facts(store, today, upcoming), strict=True))
     return list(items)
 
 
@@ -223,14 +230,37 @@ def _cache(store: Store) -> dict[tuple, Any]:
 
 
 def _listed(store: Store, today: dt.date, upcoming: bool) -> tuple[list[FollowUpItem], list[tuple]]:
-    """``list_items`` with the row read for each item (with the patient's facts), as kept in the
-    cache (not to be changed by the caller)."""
+    """``list_items`` with the row read for each item, as kept in the cache (not to be changed by
+    the caller)."""
     cache = _cache(store)
     key = ("listed", today, upcoming)
     if key not in cache:
         where, params = _list_where(today, upcoming)
-        cache[key] = _read(store, where, params, with_facts=True)
+        cache[key] = _read(store, where, params)
     return cache[key]
+
+
+def _facts(store: Store, today: dt.date, upcoming: bool) -> list[tuple]:
+    """The facts of the patient of each item of ``_listed``, in its order; read when a list is
+    shown (the counts need none), and kept like the items."""
+    cache = _cache(store)
+    key = ("facts", today, upcoming)
+    if key not in cache:
+        items = _listed(store, today, upcoming)[0]
+        cache[key] = _aligned(store, items, {})
+    return cache[key]
+
+
+def _aligned(store: Store, items: list[FollowUpItem], known: dict[int, tuple]) -> list[tuple]:
+    """The facts of the patient of each of ``items``: those in ``known`` (by patient id), the
+    others read."""
+    missing = {item.patient_id for item in items}
+    if known:
+        missing -= known.keys()
+    if missing:
+        known = {**known, **_patient_facts(store, missing)}  # type: ignore[arg-type]
+    get = known.get
+    return [get(item.patient_id) or (item.patient_id, "", "", None, "", "") for item in items]  # type: ignore[arg-type]
 
 
 def _list_where(today: dt.date, upcoming: bool) -> tuple[str, tuple[str, ...]]:
@@ -265,11 +295,14 @@ def _refresh_item(store: Store, before: tuple[int, int], item_id: int) -> None:
             continue  # (the classification, risk and order are made again from the items)
         items, rows = value
         where, params = _list_where(key[1], key[2])
-        found, found_rows = _read(store, f"{where} AND f.id = ?", (*params, item_id), with_facts=True)
+        found, found_rows = _read(store, f"{where} AND f.id = ?", (*params, item_id))
         # (In the place a new read would give it: the items are in the order of their ids.)
         at = bisect.bisect_left(items, item_id, key=_ITEM_ID)
         end = at + 1 if at < len(items) and items[at].id == item_id else at
         kept[key] = (items[:at] + found + items[end:], rows[:at] + found_rows + rows[end:])
+    for key, value in entry[1].items():
+        if key[0] == "facts" and ("listed", *key[1:]) in kept:  # (the same patients: reused)
+            kept[key] = _aligned(store, kept[("listed", *key[1:])][0], {fact[0]: fact for fact in value})
     _LISTED[store] = (after, kept)
 
 
@@ -302,7 +335,8 @@ class WorkRow(NamedTuple):
     section: Section
     high_risk: bool
     today: dt.date
-    fact: tuple  # the row read (``_items`` with facts): offsets _RULE, _NAME…
+    fact: tuple  # the patient's facts (``_FACT_COLUMNS``): offsets _NAME…
+    rule: str  # the item's rule (what made it: "vaccine:bcg:1", "chronic:hypertension"…)
 
     @property
     def patient_id(self) -> int:
@@ -354,7 +388,7 @@ class WorkRow(NamedTuple):
     def programme(self) -> str:
         """The item's programme, from its rule: vaccination, antenatal, hypertension, diabetes,
         referral, or "" for none."""
-        return _programme(self.fact[_RULE], self.item.kind)
+        return _programme(self.rule, self.item.kind)
 
     @property
     def outcome_text(self) -> str:
@@ -384,7 +418,7 @@ def high_risk_patients(
     """Patients who go first on the call list: last BP ≥ 160/100, or ≥ 140/90 with a history of
     stroke or heart attack; an infant behind on vaccines; a pregnancy near term that is overdue.
     ``items`` are those of the list (every open item due before ``today`` is among them) and
-    ``facts`` the row read for each (as ``list_items`` gives them), in the same order."""
+    ``facts`` the facts of each one's patient (as ``list_items`` gives them), in the same order."""
     risky: set[int] = set()
     verdicts: dict[tuple, bool] = {}  # (readings repeat: decide each one once)
     # (The rule's own thresholds leave out in SQL the readings it cannot flag; it decides the rest.)
@@ -445,12 +479,13 @@ def _work(store: Store, today: dt.date, upcoming: bool) -> tuple[list[WorkRow], 
     cache = _cache(store)
     key = ("rows", today, upcoming)
     if key not in cache:
-        items, facts = _listed(store, today, upcoming)
+        items, read = _listed(store, today, upcoming)
+        facts = _facts(store, today, upcoming)
         sections = _sections(store, today, upcoming)
         risky = high_risk_patients(store, items, today, facts)
         new = tuple.__new__  # (WorkRow's own __new__ adds a call per row)
         rows = [
-            new(WorkRow, (items[n], sections[n], items[n].patient_id in risky, today, facts[n]))
+            new(WorkRow, (items[n], sections[n], items[n].patient_id in risky, today, facts[n], read[n][_RULE]))
             for n in work_order(items, sections, risky)
         ]
         # The sections follow each other in SECTION_ORDER: each one is a run of the rows.

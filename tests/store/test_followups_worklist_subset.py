@@ -106,17 +106,47 @@ def test_after_a_call_outcome_the_kept_list_is_what_a_fresh_read_gives(demo_copy
         for row in (overdue[0], overdue[len(overdue) // 2]):
             followups.record_outcome(store, int(row.item.id), outcomes[kind])
             assert any(key[0] == "listed" for key in followups._LISTED[store][1]), "kept, refreshed"
-            kept = ([(r.item, r.section) for r in followups.work_rows(store, TODAY, s)] for s in Section)
+            assert any(key[0] == "facts" for key in followups._LISTED[store][1]), "the patients' facts kept too"
+            kept = (followups.work_rows(store, TODAY, s) for s in Section)  # (whole rows: facts, flags…)
             kept_counts = followups.section_counts(store, TODAY)
             kept_lists = list(kept)
             followups.clear_cache(store)
             assert followups.section_counts(store, TODAY) == kept_counts
-            assert [[(r.item, r.section) for r in followups.work_rows(store, TODAY, s)] for s in Section] == kept_lists
+            assert [followups.work_rows(store, TODAY, s) for s in Section] == kept_lists
             moved = {r.item.id: r.section for r in followups.work_rows(store, TODAY)}
             expected = {"agreed": Section.AGREED, "later": Section.LATER, "removed": Section.REMOVED}
             if kind in expected:
                 assert moved[row.item.id] is expected[kind]
             else:
                 assert row.item.id not in moved  # done: off the list
+    finally:
+        store.close()
+
+
+def test_a_call_about_an_item_due_later_brings_it_into_the_kept_list(demo_copy) -> None:
+    """An item due after this week is not among the items kept for the list until a call
+    outcome; then it comes in at its place, with its patient's facts, as a fresh read gives it."""
+    from station_app.domain.followup import Outcome, OutcomeKind
+
+    store = open_store(demo_copy, create=False)
+    try:
+        store.require = lambda *_: None
+        followups.section_counts(store, TODAY)
+        shown = followups.work_rows(store, TODAY)
+        later = [r for r in followups.work_rows(store, TODAY, Section.UPCOMING) if not r.item.outcomes]
+        # (one early in the list of ids and one late, of patients with nothing else on the list)
+        on_list = {r.patient_id for r in shown}
+        picked = [r for r in later if r.patient_id not in on_list]
+        for row in (picked[0], picked[-1]):
+            followups.record_outcome(store, int(row.item.id), Outcome(OutcomeKind.AGREED, TODAY))
+            assert any(key[0] == "facts" for key in followups._LISTED[store][1]), "kept, refreshed"
+            kept = [followups.work_rows(store, TODAY, s) for s in Section]
+            followups.clear_cache(store)
+            assert [followups.work_rows(store, TODAY, s) for s in Section] == kept
+            [moved] = [r for r in followups.work_rows(store, TODAY, Section.AGREED) if r.item.id == row.item.id]
+            assert (moved.full_name, moved.village) == (row.full_name, row.village)
+            followups.section_counts(store, TODAY)
+            followups.work_rows(store, TODAY)
+            followups.work_rows(store, TODAY, Section.UPCOMING)
     finally:
         store.close()
