@@ -472,29 +472,55 @@ def _sections(store: Store, today: dt.date, upcoming: bool) -> list[Section]:
     return cache[key]
 
 
-def _work(store: Store, today: dt.date, upcoming: bool) -> tuple[list[WorkRow], dict[Section, tuple[int, int]]]:
-    """Every row the list can show on ``today``, in the list's order (section, risk, days
-    overdue), and where each section's rows start and end in it; kept while the file has not
-    changed, so going back to a section or changing a filter sorts nothing again."""
+def _risky(store: Store, today: dt.date, upcoming: bool) -> set[int]:
+    """``high_risk_patients`` of the items the list can show, kept while the file has not changed."""
     cache = _cache(store)
-    key = ("rows", today, upcoming)
+    key = ("risky", today, upcoming)
     if key not in cache:
-        items, read = _listed(store, today, upcoming)
-        facts = _facts(store, today, upcoming)
-        sections = _sections(store, today, upcoming)
-        risky = high_risk_patients(store, items, today, facts)
-        new = tuple.__new__  # (WorkRow's own __new__ adds a call per row)
-        rows = [
-            new(WorkRow, (items[n], sections[n], items[n].patient_id in risky, today, facts[n], read[n][_RULE]))
-            for n in work_order(items, sections, risky)
-        ]
+        items = _listed(store, today, upcoming)[0]
+        cache[key] = high_risk_patients(store, items, today, _facts(store, today, upcoming))
+    return cache[key]
+
+
+def _made_rows(store: Store, today: dt.date, upcoming: bool, section: Section | None) -> list[WorkRow]:
+    """The rows of ``section`` (of every section when None), in the list's order (section, risk,
+    days overdue)."""
+    items, read = _listed(store, today, upcoming)
+    facts = _facts(store, today, upcoming)
+    sections = _sections(store, today, upcoming)
+    risky = _risky(store, today, upcoming)
+    new = tuple.__new__  # (WorkRow's own __new__ adds a call per row)
+    return [
+        new(WorkRow, (items[n], sections[n], items[n].patient_id in risky, today, facts[n], read[n][_RULE]))
+        for n in work_order(items, sections, risky, section)
+    ]
+
+
+def _rows(store: Store, today: dt.date, upcoming: bool, section: Section | None) -> list[WorkRow]:
+    """The rows of ``section`` (when None, of every section the list shows: not the upcoming and
+    done ones), kept while the file has not changed, so going back to a section or changing a
+    filter sorts nothing again. A section asked first is made alone (the view shows one); the
+    whole list, once made, gives every section as a run of its rows."""
+    cache = _cache(store)
+    whole = cache.get(("rows", today, upcoming))
+    if whole is None and section is not None:
+        key = ("section rows", today, upcoming, section)
+        if key not in cache:
+            cache[key] = _made_rows(store, today, upcoming, section)
+        return cache[key]
+    if whole is None:
+        rows = _made_rows(store, today, upcoming, None)
         # The sections follow each other in SECTION_ORDER: each one is a run of the rows.
         spans, start = {}, 0
-        for section, count in tally(sections).items():
-            spans[section] = (start, start + count)
+        for where, count in tally(_sections(store, today, upcoming)).items():
+            spans[where] = (start, start + count)
             start += count
-        cache[key] = (rows, spans)
-    return cache[key]
+        whole = cache[("rows", today, upcoming)] = (rows, spans)
+    rows, spans = whole
+    if section is None:  # (UPCOMING and DONE come last in SECTION_ORDER)
+        return rows[: min(spans[Section.UPCOMING][0], spans[Section.DONE][0])]
+    start, end = spans[section]
+    return rows[start:end]
 
 
 @contextlib.contextmanager
@@ -538,13 +564,7 @@ def work_rows(
     """The Nhắc hẹn list: items sorted by section, then risk, then days overdue (every section
     the list shows when ``section`` is None: not the upcoming and done ones)."""
     today = today or clock.today()
-    rows, spans = _work(store, today, section is Section.UPCOMING)
-    if section is None:
-        # (UPCOMING and DONE come last in SECTION_ORDER.)
-        chosen = rows[: min(spans[Section.UPCOMING][0], spans[Section.DONE][0])]
-    else:
-        start, end = spans[section]
-        chosen = rows[start:end]
+    chosen = list(_rows(store, today, section is Section.UPCOMING, section))
     if programme:
         chosen = [row for row in chosen if row.programme == programme]
     if village:
