@@ -113,7 +113,7 @@ _FACT_COLUMNS = (
     "p.village, CASE WHEN p.phone <> '' THEN p.phone ELSE p.guardian_phone END"
 )
 _NAME, _SEX, _BORN, _VILLAGE, _PHONE = 1, 2, 3, 4, 5
-_CODE, _RULE = 2, 6  # (in a row of ``ITEM_COLUMNS``)
+_CODE, _RULE, _FACTS_AT = 2, 6, 8  # (in a row of ``ITEM_COLUMNS``, then ``_FACT_COLUMNS``)
 
 
 def _patient_facts(store: Store, patient_ids: Iterable[int]) -> dict[int, tuple]:
@@ -149,11 +149,15 @@ def _items(store: Store, where: str, params: Iterable[object] = ()) -> list[Foll
     return _read(store, where, params)[0]
 
 
-def _read(store: Store, where: str, params: Iterable[object]) -> tuple[list[FollowUpItem], list[tuple]]:
+def _read(
+    store: Store, where: str, params: Iterable[object], with_facts: bool = False
+) -> tuple[list[FollowUpItem], list[tuple]]:
     """The items matching ``where`` in the order of their ids, and the row read for each (in the
-    same order; ``ITEM_COLUMNS``, its rule at ``_RULE``)."""
+    same order; ``ITEM_COLUMNS``, its rule at ``_RULE``), with its patient's facts from
+    ``_FACTS_AT`` on when ``with_facts``."""
+    extra, join = (f", {_FACT_COLUMNS}", " JOIN patients p ON p.id = f.patient_id") if with_facts else ("", "")
     rows = store.conn.execute(
-        f"SELECT {ITEM_COLUMNS} FROM followups f WHERE {where} ORDER BY f.id", list(params)
+        f"SELECT {ITEM_COLUMNS}{extra} FROM followups f{join} WHERE {where} ORDER BY f.id", list(params)
     ).fetchall()
     with_outcomes = [r[0] for r in rows if r[_CODE] & 1]
     outcomes = _outcomes(store, with_outcomes) if with_outcomes else {}
@@ -213,9 +217,10 @@ def list_items(
     ``facts`` (a dict) receives the facts of each item's patient (``_FACT_COLUMNS``), by item id.
     """
     today = today or clock.today()
+    found = _facts(store, today, upcoming) if facts is not None else []
     items, _rows = _listed(store, today, upcoming)
     if facts is not None:
-        facts.update((item.id, fact) for item, fact in zip(items, _facts(store, today, upcoming), strict=True))
+        facts.update((item.id, fact) for item, fact in zip(items, found, strict=True))
     return list(items)
 
 
@@ -246,8 +251,13 @@ def _facts(store: Store, today: dt.date, upcoming: bool) -> list[tuple]:
     cache = _cache(store)
     key = ("facts", today, upcoming)
     if key not in cache:
-        items = _listed(store, today, upcoming)[0]
-        cache[key] = _aligned(store, items, {})
+        listed = ("listed", today, upcoming)
+        if listed in cache:  # (the counts were asked first)
+            cache[key] = _aligned(store, cache[listed][0], {})
+        else:  # the items and their patients' facts in one statement
+            where, params = _list_where(today, upcoming)
+            cache[listed] = _read(store, where, params, with_facts=True)
+            cache[key] = [row[_FACTS_AT:] for row in cache[listed][1]]
     return cache[key]
 
 
@@ -477,16 +487,16 @@ def _risky(store: Store, today: dt.date, upcoming: bool) -> set[int]:
     cache = _cache(store)
     key = ("risky", today, upcoming)
     if key not in cache:
-        items = _listed(store, today, upcoming)[0]
-        cache[key] = high_risk_patients(store, items, today, _facts(store, today, upcoming))
+        facts = _facts(store, today, upcoming)
+        cache[key] = high_risk_patients(store, _listed(store, today, upcoming)[0], today, facts)
     return cache[key]
 
 
 def _made_rows(store: Store, today: dt.date, upcoming: bool, section: Section | None) -> list[WorkRow]:
     """The rows of ``section`` (of every section when None), in the list's order (section, risk,
     days overdue)."""
+    facts = _facts(store, today, upcoming)  # (first: read with the items when neither is kept)
     items, read = _listed(store, today, upcoming)
-    facts = _facts(store, today, upcoming)
     sections = _sections(store, today, upcoming)
     risky = _risky(store, today, upcoming)
     new = tuple.__new__  # (WorkRow's own __new__ adds a call per row)

@@ -50,6 +50,13 @@ def test_list_and_counts_are_those_of_every_item(demo_store, day) -> None:
     assert [r.item.id for r in rows] == expected
     assert all(r.section is classify(r.item, day) for r in rows)
     assert {r.patient_id for r in rows if r.high_risk} == {r.patient_id for r in rows} & risky
+    # The same rows (facts, flags and all) whether the list is read first, with its patients'
+    # facts in the same statement, or after the counts, the facts then read by patient.
+    followups.clear_cache(demo_store)
+    read_together = followups.work_rows(demo_store, day)
+    followups.clear_cache(demo_store)
+    followups.section_counts(demo_store, day)
+    assert followups.work_rows(demo_store, day) == read_together
     for first in ("the whole list", "the section alone"):
         if first == "the section alone":
             followups.clear_cache(demo_store)  # (each section then made on its own)
