@@ -234,6 +234,8 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
     always checked first.
     """
     path = Path(path)
+    if path.is_dir():  # (an empty path is the current folder)
+        raise errors.IsAFolder(path.resolve())
     fresh = not path.exists()
     if fresh and not create:
         raise errors.FileMissing(path)

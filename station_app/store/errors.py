@@ -62,6 +62,10 @@ class DiskFull(StoreError):
     message = N_("The disk is full: nothing was saved. Free some space (delete old files) and try again.")
 
 
+class IsAFolder(StoreError):
+    message = N_("{path} is a folder, not a database file. Give the path of the station's file (….sqlite3).")
+
+
 class FileMissing(StoreError):
     message = N_("There is no database at {path}.")
 

@@ -191,6 +191,20 @@ def test_refused_files_are_left_unchanged(tmp_path, make, error, words):
     assert str(path) in vietnamese
 
 
+@pytest.mark.parametrize("given", ["the folder", "an empty path"])
+def test_a_folder_is_refused_with_its_own_message(tmp_path, monkeypatch, given):
+    """A folder given as the database (or an empty path: the current folder) is named as a folder,
+    in both languages, and nothing is written into it."""
+    folder = tmp_path / "station"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    with pytest.raises(errors.IsAFolder) as caught:
+        open_store(folder if given == "the folder" else "")
+    assert "is a folder" in caught.value.text("en") and str(folder) in caught.value.text("en")
+    assert "thư mục" in caught.value.text("vi")
+    assert list(folder.iterdir()) == []
+
+
 def test_too_new_says_which_versions(tmp_path):
     path = tmp_path / "newer.sqlite3"
     make_newer_tram_database(path)
