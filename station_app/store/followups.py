@@ -105,9 +105,10 @@ _OUTCOME_KINDS = {k.value: k for k in OutcomeKind}
 _REASONS = {r.value: r for r in RemovalReason}
 
 
-# What a work-list row shows of the patient (their "facts"), read once per patient of the list:
-# the name, sex, birth date as one number (``year * 10000 + month * 100 + day``, 0 for a month
-# or day not known), village and one phone (the patient's own, else the guardian's).
+# What a work-list row shows of the patient (their "facts"), read with the items, or once per
+# patient when the items were read before (for the counts): the name, sex, birth date as one
+# number (``year * 10000 + month * 100 + day``, 0 for a month or day not known), village and one
+# phone (the patient's own, else the guardian's).
 _FACT_COLUMNS = (
     "p.id, p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
     "p.village, CASE WHEN p.phone <> '' THEN p.phone ELSE p.guardian_phone END"
