@@ -340,9 +340,8 @@ def risk_key(
     earliest due date (items with equal keys keep their order: the store reads them in the order
     of their ids); ``high_risk`` holds the ids of patients the caller flagged (last BP
     ≥ 160/100, an infant behind on vaccines…)."""
-    late = ((clock.today() if today is None else today) - item.due_date).days
     flagged = 0 if item.patient_id in high_risk else 1
-    return (flagged, -late if late > 0 else 0, item.due_date.toordinal())
+    return (flagged, -days_overdue(item, today), item.due_date.toordinal())
 
 
 def work_list(
@@ -363,32 +362,15 @@ def sectioned_work_list(
     high_risk: Collection[int | str] = (),
 ) -> list[tuple[FollowUpItem, Section]]:
     """:func:`work_list` with each item's section (classified once)."""
-    today = _today(today)
-    return order_work_list(classified(items, today), today, section, high_risk)
-
-
-def classified(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[tuple[FollowUpItem, Section]]:
-    """Each item with the section :func:`classify` puts it in on ``today``."""
     items = list(items)
-    return list(zip(items, sections_of(items, today), strict=True))
+    sections = sections_of(items, today)
+    return [(items[n], sections[n]) for n in work_order(items, sections, high_risk, section)]
 
 
 def sections_of(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[Section]:
     """The section :func:`classify` puts each item in on ``today``, in the same order."""
     today = _today(today)
     return [classify(item, today) for item in items]
-
-
-def order_work_list(
-    pairs: Iterable[tuple[FollowUpItem, Section]],
-    today: dt.date | None = None,
-    section: Section | None = None,
-    high_risk: Collection[int | str] = (),
-) -> list[tuple[FollowUpItem, Section]]:
-    """:func:`sectioned_work_list` of items already classified on ``today`` (:func:`classified`)."""
-    pairs = list(pairs)
-    order = work_order([item for item, _where in pairs], [where for _item, where in pairs], high_risk, section)
-    return [pairs[n] for n in order]
 
 
 def work_order(
@@ -421,7 +403,7 @@ _RANK_BITS = {s: i << (_DATE_BITS + 1) for i, s in enumerate(SECTION_ORDER)}
 
 def counts(items: Iterable[FollowUpItem], today: dt.date | None = None) -> dict[Section, int]:
     """How many items are in each section on ``today`` (every section present, zeros too)."""
-    return tally(where for _item, where in classified(items, today))
+    return tally(sections_of(items, today))
 
 
 def tally(sections: Iterable[Section]) -> dict[Section, int]:

@@ -281,12 +281,13 @@ def _list_where(today: dt.date, upcoming: bool) -> tuple[str, tuple[str, ...]]:
         return "(f.status = 'open' OR (f.closed_on >= ? AND f.closed_on <= ?))", (since, today.isoformat())
     # Three index ranges rather than one scan of every open item: due by the end of the window,
     # open with a call outcome (whatever the due date), closed recently.
+    after = _upcoming_after(today)
     return (
         "f.id IN (SELECT id FROM followups WHERE status = 'open' AND due_date <= ? "
         "UNION ALL SELECT DISTINCT o.followup_id FROM followup_outcomes o JOIN followups g ON g.id = o.followup_id "
         "WHERE g.status = 'open' AND g.due_date > ? "
         "UNION ALL SELECT id FROM followups WHERE closed_on >= ? AND closed_on <= ?)",
-        (_upcoming_after(today), _upcoming_after(today), since, today.isoformat()),
+        (after, after, since, today.isoformat()),
     )
 
 
@@ -338,8 +339,8 @@ def _upcoming_left_out(store: Store, today: dt.date, listed: list[FollowUpItem])
 
 # -- the work list with the facts a nurse needs on each row -------------------------------------
 class WorkRow(NamedTuple):
-    """One line of the Nhắc hẹn list: the item, its section, whether its patient goes first, and
-    the row read for it with the patient's facts. (A named tuple whose shown values are worked
+    """One line of the Nhắc hẹn list: the item, its section, whether its patient goes first, its
+    patient's facts and its rule. (A named tuple whose shown values are worked
     out when read: the whole list has thousands of rows, a screen shows a few dozen.)"""
 
     item: FollowUpItem
@@ -603,7 +604,7 @@ def items_open_on(
 def section_counts(store: Store, today: dt.date | None = None) -> dict[Section, int]:
     """The counts on the Today view and in reports: the same items, the same ``classify``."""
     today = today or clock.today()
-    # (With the facts: the same read as the work list's, so a list and its counts read once.)
+    # (The items alone, kept for the list shown next; its patients' facts are read then.)
     table = tally(_sections(store, today, upcoming=False))
     table[Section.UPCOMING] += _upcoming_left_out(store, today, _listed(store, today, upcoming=False)[0])
     return table
