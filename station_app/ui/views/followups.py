@@ -12,6 +12,7 @@ CSV/XLSX.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from pathlib import Path
 from typing import Any
 
@@ -553,7 +554,7 @@ class FollowUpsView(QWidget):
         for column, texts, font in ((m.NAME, {r.full_name for r in rows}, bold),
                                     (m.VILLAGE, {r.village for r in rows}, self.table.font())):
             metrics = QFontMetrics(font)
-            longest = sorted(texts, key=len)[-20:]
+            longest = heapq.nlargest(20, texts, key=len)
             wanted = max((metrics.horizontalAdvance(text) for text in longest), default=0) + padding
             header.resizeSection(column, min(max(wanted, header.sectionSizeHint(column)), limit))
 
