@@ -70,12 +70,13 @@ def vi(source: str) -> str:
 # one number, ``(kind * 3 + status) * 2 + has outcomes`` (kind and status: their places in
 # ``Kind`` and ``Status``): small numbers are shared objects in Python, where texts would be made
 # anew for every item of a list of thousands, and each column read costs about as much again.
+# The patient's id comes last: the facts of a row read with them (``_FACT_COLUMNS``) follow it.
 _KIND_NUMBER = "CASE f.kind " + " ".join(f"WHEN '{k.value}' THEN {n}" for n, k in enumerate(Kind)) + " END"
 _STATUS_NUMBER = "CASE f.status " + " ".join(f"WHEN '{s.value}' THEN {n}" for n, s in enumerate(Status)) + " END"
 _HAS_OUTCOMES = "EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = f.id)"
 ITEM_COLUMNS = (
-    f"f.id, f.patient_id, (({_KIND_NUMBER}) * {len(Status)} + {_STATUS_NUMBER}) * 2 + {_HAS_OUTCOMES}, "
-    "f.label, f.due_date, f.source, f.rule, f.created_on"
+    f"f.id, (({_KIND_NUMBER}) * {len(Status)} + {_STATUS_NUMBER}) * 2 + {_HAS_OUTCOMES}, "
+    "f.label, f.due_date, f.source, f.rule, f.created_on, f.patient_id"
 )
 _CODES = [(kind, status) for kind in Kind for status in Status for _has_outcomes in (0, 1)]
 _KIND_OF = tuple(kind for kind, _status in _CODES)
@@ -108,13 +109,14 @@ _REASONS = {r.value: r for r in RemovalReason}
 # What a work-list row shows of the patient (their "facts"), read with the items, or once per
 # patient when the items were read before (for the counts): the name, sex, birth date as one
 # number (``year * 10000 + month * 100 + day``, 0 for a month or day not known), village and one
-# phone (the patient's own, else the guardian's).
+# phone (the patient's own, else the guardian's). A patient's facts are a tuple of their id, then
+# these: the end of a row read with them, from the item's patient id on, or a row read by id.
 _FACT_COLUMNS = (
-    "p.id, p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
+    "p.full_name, p.sex, p.birth_year * 10000 + coalesce(p.birth_month, 0) * 100 + coalesce(p.birth_day, 0), "
     "p.village, CASE WHEN p.phone <> '' THEN p.phone ELSE p.guardian_phone END"
 )
 _NAME, _SEX, _BORN, _VILLAGE, _PHONE = 1, 2, 3, 4, 5
-_CODE, _RULE, _FACTS_AT = 2, 6, 8  # (in a row of ``ITEM_COLUMNS``, then ``_FACT_COLUMNS``)
+_CODE, _RULE, _FACTS_AT = 1, 5, 7  # (in a row of ``ITEM_COLUMNS``, then ``_FACT_COLUMNS``)
 
 
 def _patient_facts(store: Store, patient_ids: Iterable[int]) -> dict[int, tuple]:
@@ -123,7 +125,7 @@ def _patient_facts(store: Store, patient_ids: Iterable[int]) -> dict[int, tuple]
     return {
         row[0]: row
         for row in store.conn.execute(
-            f"SELECT {_FACT_COLUMNS} FROM json_each(?) j JOIN patients p ON p.id = j.value", (ids,)
+            f"SELECT p.id, {_FACT_COLUMNS} FROM json_each(?) j JOIN patients p ON p.id = j.value", (ids,)
         )
     }
 
@@ -166,8 +168,8 @@ def _read(
     # order: the work list makes tens of thousands.)
     date, kinds, statuses, history, new = _Dates(), _KIND_OF, _STATUS_OF, outcomes.get, tuple.__new__
     items = [
-        new(FollowUpItem, (r[0], r[1], kinds[r[2]], r[3], date[r[4]], statuses[r[2]], r[5], history(r[0], ()),
-                           date[r[7]]))
+        new(FollowUpItem, (r[0], r[7], kinds[r[1]], r[2], date[r[3]], statuses[r[1]], r[4], history(r[0], ()),
+                           date[r[6]]))
         for r in rows
     ]
     return items, rows
