@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the command ran but found problems (invalid rows, unhealthy database)
 EXIT_ERROR = 2  # the command could not run
+EXIT_BROKEN_PIPE = 141  # what reads the output stopped reading (``… --json | head``): 128 + SIGPIPE
 
 
 class CliError(Exception):
@@ -244,7 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return cmd_gui(args)
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # (here, so that a reader gone away is caught below, not at exit)
+        return code
+    except BrokenPipeError:
+        # What reads the output closed it (``main.py followups --json | head -3``): stop there,
+        # quietly, as a command ended by SIGPIPE does; no error, nothing in the log.
+        _output_to_null()
+        return EXIT_BROKEN_PIPE
     except CliError as exc:
         _err(tr("Error: {message}").format(message=str(exc)))
         return EXIT_ERROR
@@ -257,6 +266,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_path = paths.log_error(traceback.format_exc())
         _err(tr("Error: {message} (details in {log})").format(message=str(exc) or type(exc).__name__, log=log_path))
         return EXIT_ERROR
+
+
+def _output_to_null() -> None:
+    """Standard output sent to the null device: what is still buffered for a pipe whose reader
+    has gone would otherwise fail once more when Python flushes it at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # (no file descriptor: output captured in the process)
+        pass
 
 
 def _load_feature_commands() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from station_app.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from station_app.cli import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
 from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
 from station_app.store import open_store
@@ -381,3 +381,29 @@ def test_find_on_a_damaged_patient_list_says_so_in_one_line(capsys, small_db):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert main(["check", "--db", str(small_db)]) != EXIT_OK
+
+
+def test_main_py_stops_quietly_when_its_reader_goes_away(demo_copy, tmp_path):
+    """``main.py followups --json | head -1``: the command ends with SIGPIPE's status, without an
+    error line or an entry in the error log."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("the pipe's size cannot be set here")
+    data = tmp_path / "data"
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # (smaller than the output, so writing waits)
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "followups", "--db", str(demo_copy), "--as-of", "2026-06-01", "--json"],
+        cwd=ROOT,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TRAM_DATA_DIR": str(data)},
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        first = reader.readline()
+    _out, err = process.communicate(timeout=120)
+    assert json.loads(first)["full_name"]
+    assert process.returncode == EXIT_BROKEN_PIPE, err.decode()
+    assert err == b""
+    assert not (data / "error.log").exists()
