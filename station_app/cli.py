@@ -247,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return cmd_gui(args)
         code = int(args.func(args))
-        sys.stdout.flush()  # (here, so that a reader gone away is caught below, not at exit)
+        if sys.stdout is not None:  # (None when started without a console, as pythonw does)
+            sys.stdout.flush()  # (here, so that a reader gone away is caught below, not at exit)
         return code
     except BrokenPipeError:
         # What reads the output closed it (``main.py followups --json | head -3``): stop there,
