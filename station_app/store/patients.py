@@ -234,7 +234,12 @@ def by_record_no(store: Store, record_no: str) -> Patient | None:
 
 
 def count(store: Store) -> int:
-    return int(store.scalar("SELECT count(*) FROM patients WHERE merged_into IS NULL"))  # type: ignore[arg-type]
+    """How many patients the station has (those merged into another not counted)."""
+    # The index of exactly these patients is counted (a few MB); left to itself SQLite reads the
+    # whole table (30 MB at 100,000 patients: 55 ms against 11 ms in a new process, at every start).
+    return int(store.scalar(  # type: ignore[arg-type]
+        "SELECT count(*) FROM patients INDEXED BY patients_live_sort_key WHERE merged_into IS NULL"
+    ))
 
 
 def all_ids(store: Store) -> list[int]:
