@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -14,8 +15,11 @@ from station_app import clock
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import open_store
-from station_app.ui import background, dialogs, export_dialog, import_wizard
+from station_app.ui import background, dialogs
 from station_app.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from station_app.ui import export_dialog, import_wizard
 from station_app.ui.views import patient_page, registry, settings
 
 # In tests: a function (parent, suggested path) -> chosen path, instead of the save dialog.
@@ -39,6 +43,8 @@ def start_import(ctx: AppContext, parent: QWidget | None = None) -> import_wizar
         dialogs.warning(parent, tr("Import a list from Excel or CSV"),
                         tr("Only the head of station or the administrator can import lists."))
         return None
+    from station_app.ui import import_wizard  # (imported when first used, not at start)
+
     return import_wizard.open_wizard(ctx, parent)
 
 
@@ -47,6 +53,8 @@ def start_export(ctx: AppContext, parent: QWidget | None = None) -> export_dialo
         dialogs.warning(parent, tr("Export a list"),
                         tr("Only the head of station or the administrator can export lists."))
         return None
+    from station_app.ui import export_dialog  # (imported when first used, not at start)
+
     return export_dialog.open_dialog(ctx, parent)
 
 

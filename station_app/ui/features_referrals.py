@@ -4,14 +4,17 @@ form opened after a visit saved with "Refer to another facility" ticked."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
+from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import N_
 from station_app.store import patients
-from station_app.ui.forms.referral_form import new_referral
+from station_app.ui.context import AppContext
 from station_app.ui.main_window import AFTER_VISIT_SAVED, VIEW_FACTORIES, MainWindow
 from station_app.ui.views import patient_page
-from station_app.ui.views.referrals import ReferralsView, referrals_tab
+
+# (The view, the form and their PDF preview are imported when first used, not at start.)
 
 
 def _refer_after_visit(window: MainWindow, visit: object) -> None:
@@ -23,11 +26,25 @@ def _refer_after_visit(window: MainWindow, visit: object) -> None:
         return
 
     def open_form() -> None:
+        from station_app.ui.forms.referral_form import new_referral
+
         window._referral_form = new_referral(window.ctx, patient, visit, window)  # type: ignore[attr-defined]
 
     QTimer.singleShot(0, window, open_form)
 
 
-VIEW_FACTORIES["referrals"] = lambda ctx: ReferralsView(ctx)
-patient_page.EXTRA_TABS.append((N_("Referrals"), referrals_tab))
+def _referrals_view(ctx: AppContext) -> QWidget:
+    from station_app.ui.views.referrals import ReferralsView
+
+    return ReferralsView(ctx)
+
+
+def _referrals_tab(ctx: AppContext, patient: Patient) -> QWidget:
+    from station_app.ui.views.referrals import referrals_tab
+
+    return referrals_tab(ctx, patient)
+
+
+VIEW_FACTORIES["referrals"] = _referrals_view
+patient_page.EXTRA_TABS.append((N_("Referrals"), _referrals_tab))
 AFTER_VISIT_SAVED.append(_refer_after_visit)
