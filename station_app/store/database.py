@@ -7,17 +7,20 @@ read-only first. A file with an older schema is backed up before it is migrated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from station_app import clock
 from station_app.domain.accounts import SYSTEM, Actor, Permission
 from station_app.store import errors
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -112,7 +115,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
-        self.db = Database(conn)
         self.migration_backup: Path | None = None
         # Who writes: the command line's local operator until someone logs in (store/users.py).
         self.actor: Actor = SYSTEM
@@ -124,9 +126,17 @@ class Store:
 
             raise NotPermitted(self.path, role=self.actor.role, permission=permission)
 
+    @functools.cached_property
+    def db(self) -> Database:
+        """The file through sqlite-utils (migrations, savepoints), made when first needed: most
+        starts and commands never need it, and importing it takes longer than opening the file."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
+
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[None]:
         """One write transaction (``BEGIN IMMEDIATE``); nested calls become savepoints.
 
         Environmental failures (locked, read-only, disk full) surface as ``StoreError``.
@@ -134,11 +144,11 @@ class Store:
         try:
             if self.conn.in_transaction:
                 with self.db.atomic():
-                    yield self.db
+                    yield
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -209,6 +219,7 @@ def _configure(conn: sqlite3.Connection) -> None:
         raise errors.ReadOnly("", f"journal_mode={mode}")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA recursive_triggers = ON")  # (as sqlite-utils sets it, from the start)
     conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
 
 
@@ -267,7 +278,7 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
                 stamp = clock.now().strftime("%Y%m%d-%H%M%S")
                 target = path.with_name(f"{path.stem}.before-schema-{SCHEMA_VERSION}.{stamp}.sqlite3")
                 store.migration_backup = store.backup_to(target)
-            migrations.apply(store.db)
+            migrations().apply(store.db)
         except sqlite3.Error as exc:
             conn.close()
             raise errors.classify(exc, path) or exc from exc

@@ -8,12 +8,37 @@ under ``tests/data/`` and are upgraded in tests.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (sqlite-utils is imported when a file is migrated, not at every start)
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = 0x5452414D  # "TRAM"
 
-migrations = Migrations("tram")
+Step = Callable[["Database"], None]
+_STEPS: list[tuple[str, Step]] = []
+
+
+def migration(name: str) -> Callable[[Step], Step]:
+    """Register the decorated function as the next step of the schema, under ``name``."""
+
+    def register(step: Step) -> Step:
+        _STEPS.append((name, step))
+        return step
+
+    return register
+
+
+def migrations() -> Migrations:
+    """The steps as a sqlite-utils ``Migrations`` set (which records those applied in the file)."""
+    from sqlite_utils.migrations import Migrations
+
+    steps = Migrations("tram")
+    for name, step in _STEPS:
+        steps(name=name)(step)
+    return steps
 
 
 def _run(db: Database, script: str) -> None:
@@ -33,7 +58,7 @@ def _version(db: Database, number: int) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-@migrations(name="0001_initial")
+@migration(name="0001_initial")
 def m0001_initial(db: Database) -> None:
     _run(
         db,
@@ -158,7 +183,7 @@ def m0001_initial(db: Database) -> None:
 
 
 
-@migrations(name="0002_followups")
+@migration(name="0002_followups")
 def m0002_followups(db: Database) -> None:
     """Follow-up reminders, programme enrolments and vaccine doses."""
     _run(
@@ -238,7 +263,7 @@ def m0002_followups(db: Database) -> None:
     _version(db, 2)
 
 
-@migrations(name="0003_referrals")
+@migration(name="0003_referrals")
 def m0003_referrals(db: Database) -> None:
     """The referral book: one row per slip, its number never reused (cancelled slips stay)."""
     _run(
@@ -280,7 +305,7 @@ def m0003_referrals(db: Database) -> None:
     _version(db, 3)
 
 
-@migrations(name="0004_accounts_audit")
+@migration(name="0004_accounts_audit")
 def m0004_accounts_audit(db: Database) -> None:
     """Accounts, the append-only audit log (hash-chained), amendments of clinical entries, and
     merges of duplicate patients (with what moved, so a merge can be undone)."""
@@ -363,7 +388,7 @@ def m0004_accounts_audit(db: Database) -> None:
     _version(db, 4)
 
 
-@migrations(name="0005_monthly_reports")
+@migration(name="0005_monthly_reports")
 def m0005_monthly_reports(db: Database) -> None:
     """Monthly reports: draft → final. A finalised month keeps a snapshot as sent (never changed
     or deleted; reopening adds who, when and why to it), and every corrected cell keeps its
@@ -423,7 +448,7 @@ def m0005_monthly_reports(db: Database) -> None:
     _version(db, 5)
 
 
-@migrations(name="0006_registry_order_index")
+@migration(name="0006_registry_order_index")
 def m0006_registry_order_index(db: Database) -> None:
     """The registry lists every patient not merged into another, in name order: an index of
     exactly those rows reads the 100,000 ids in name order without touching the table."""
@@ -436,4 +461,4 @@ def m0006_registry_order_index(db: Database) -> None:
     _version(db, 6)
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+SCHEMA_VERSION = len(_STEPS)
