@@ -17,10 +17,10 @@ from station_app.i18n import N_, tr
 from station_app.store import open_store
 from station_app.ui import background, dialogs
 from station_app.ui.context import AppContext
-
-if TYPE_CHECKING:
-    from station_app.ui import export_dialog, import_wizard
 from station_app.ui.views import patient_page, registry, settings
+
+if TYPE_CHECKING:  # (imported when first used: see start_import and start_export)
+    from station_app.ui import export_dialog, import_wizard
 
 # In tests: a function (parent, suggested path) -> chosen path, instead of the save dialog.
 ask_summary_path: Callable[[QWidget, str], str] | None = None
