@@ -460,7 +460,8 @@ def high_risk_patients(
         )
     }
     # An infant: born within the last year (a month or day not known: the 1st), as a birth number
-    # of the facts.
+    # of the facts (``year * 10000 + month * 100 + day``). In the loop, a month of 0 becomes 1
+    # (+100) and a day of 0 becomes 1 (+1) before comparing.
     born_after = today - dt.timedelta(days=365)
     infant_from = born_after.year * 10000 + born_after.month * 100 + born_after.day
     vaccine, antenatal_visit, open_ = Kind.VACCINE_DOSE, Kind.ANTENATAL_VISIT, Status.OPEN  # (looked up once)
