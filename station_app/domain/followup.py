@@ -438,3 +438,21 @@ def close_matching(
         and item.due_date <= limit
         and (item.created_on is None or item.created_on <= visit_date)
     ]
+
+
+def replaced_by_visit(
+    items: Iterable[FollowUpItem], visit_date: dt.date, patient_id: int | str | None = None
+) -> list[FollowUpItem]:
+    """The open items a visit on ``visit_date`` answers whatever their due date: pass the
+    patient's items of the visit's programme and kind (a hypertension visit: the hypertension
+    refills). The patient came early, on time, late, or the visit is entered afterwards with its
+    real date: the item is done, and the visit schedules the next one in its place, so a patient
+    never has two open items of one programme and kind. An item created after the visit date
+    (by a newer visit) is not the one this visit answers."""
+    return [
+        item
+        for item in items
+        if item.status is Status.OPEN
+        and (patient_id is None or item.patient_id == patient_id)
+        and (item.created_on is None or item.created_on <= visit_date)
+    ]

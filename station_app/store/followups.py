@@ -35,6 +35,7 @@ from station_app.domain.followup import (
     Section,
     Status,
     close_matching,
+    replaced_by_visit,
     sections_of,
     tally,
     work_order,
@@ -1013,26 +1014,43 @@ class VisitFeeds:
 
 
 def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> None:
-    """Inside the visit's transaction: close the matching open items, then schedule the next."""
+    """Inside the visit's transaction: close the matching open items, then schedule the next.
+
+    A visit of a programme (a hypertension refill) closes that programme's open item whatever its
+    due date and schedules the next in its place; a visit older than one already held (entered
+    afterwards) closes nothing of it and schedules nothing: the newer visit's item stays the one.
+    A revisit, or anything else the nurse scheduled, closes when it was due within a week of the
+    visit; a visit that sets a new revisit date replaces the open revisit whatever its date."""
     feeds = feeds or VisitFeeds()
     assert visit.id is not None
     day = visit.visit_at.date()
     today = clock.today()
     pid = visit.patient_id
     programme = chronic_programme(visit.diagnosis_code) if visit.diagnosis_code else None
+    refill = programme or (_only_chronic_programme(store, pid) if feeds.refill_days else None)
+    if feeds.refill_days and refill is None:
+        refill = "hypertension"
+    refill_rule = f"chronic:{refill}" if refill else ""
     # 1. Close what this visit answers (a back-dated visit too: it happened after the item was made).
     kinds = [Kind.REVISIT, Kind.CUSTOM]
-    if programme or feeds.refill_days:
-        kinds.append(Kind.CHRONIC_REFILL)
     if feeds.antenatal:
         kinds.append(Kind.ANTENATAL_VISIT)
     open_items = patient_items(store, pid, open_only=True)
-    for item in close_matching(open_items, day, kinds, pid):
+    closing = {item.id: item for item in close_matching(open_items, day, kinds, pid)}
+    # (Open items of one programme and kind, oldest first: what the visit replaces.)
+    rules = _rules(store, [int(item.id) for item in open_items])  # type: ignore[arg-type]
+    refills = [i for i in open_items if i.kind is Kind.CHRONIC_REFILL and rules.get(i.id) == refill_rule]
+    revisits = [i for i in open_items if i.kind is Kind.REVISIT]
+    if refill:
+        closing.update((item.id, item) for item in replaced_by_visit(refills, day, pid))
+    elif visit.follow_up_date:
+        closing.update((item.id, item) for item in replaced_by_visit(revisits, day, pid))
+    for item in closing.values():
         _close(store, int(item.id), day, visit.id)  # type: ignore[arg-type]
     # 2. Programmes fed by the visit.
     if programme:
         enrol(store, pid, programme, day, detected_on=day)
-    if programme or feeds.refill_days:
+    if refill:
         store.conn.execute(
             "UPDATE enrolments SET last_visit_on = ?, last_bp_systolic = coalesce(?, last_bp_systolic), "
             "last_bp_diastolic = coalesce(?, last_bp_diastolic), last_glucose = coalesce(?, last_glucose), "
@@ -1053,13 +1071,34 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
         record_dose(store, pid, series, dose, day, vi("this station"), visit_id=visit.id)
     if feeds.antenatal or feeds.tetanus:
         sync_antenatal(store, pid, today, visit.id)
-    # 3. What comes next.
-    if programme or feeds.refill_days:
+    # 3. What comes next — unless a newer visit's item is still open (this one is older).
+    if refill:
+        if any(item.id not in closing for item in refills):
+            return
         days = feeds.refill_days or 30
         due = visit.follow_up_date or refill_due(day, min(max(days, 1), 90))
-        name = programme or "hypertension"
         label = vi("Medicine refill") + (" — " + visit.diagnosis_code if visit.diagnosis_code else "")
-        add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", f"chronic:{name}", visit.id, day)
+        add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", refill_rule, visit.id, day)
     elif visit.follow_up_date:
+        if any(item.id not in closing for item in revisits):
+            return
         label = vi("Revisit") + (" — " + visit.diagnosis_display if visit.diagnosis_display else "")
         add_item(store, pid, Kind.REVISIT, label[:120], visit.follow_up_date, f"visit:{visit.id}", "", visit.id, day)
+
+
+def _rules(store: Store, ids: list[int]) -> dict[int, str]:
+    """The rule of each of the items ``ids``."""
+    return dict(store.conn.execute(
+        "SELECT f.id, f.rule FROM json_each(?) j JOIN followups f ON f.id = j.value", (json.dumps(ids),)
+    ).fetchall())
+
+
+def _only_chronic_programme(store: Store, patient_id: int) -> str | None:
+    """The patient's chronic programme when they are in exactly one (a refill given without a
+    diagnosis code is for it)."""
+    found = [
+        r[0] for r in store.conn.execute(
+            "SELECT DISTINCT programme FROM enrolments WHERE patient_id = ? AND closed_on IS NULL "
+            "AND programme IN ('hypertension', 'diabetes')", (patient_id,))
+    ]
+    return found[0] if len(found) == 1 else None
