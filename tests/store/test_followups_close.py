@@ -11,9 +11,9 @@ from station_app import clock
 from station_app.domain.dates import PartialDate
 from station_app.domain.followup import Kind, Status
 from station_app.domain.patient import Patient
+from station_app.domain.visit import Visit
 from station_app.reports.monthly import Month, compute
 from station_app.store import followups, patients, visits
-from station_app.domain.visit import Visit
 
 
 def _visit(pid: int, when: dt.datetime, **fields) -> Visit:
@@ -79,7 +79,7 @@ def test_a_visit_entered_later_than_a_newer_one_does_not_add_a_second_refill(sto
 
 
 def test_a_visit_of_another_programme_leaves_the_refill_open(store, hypertensive) -> None:
-    pid, first = hypertensive
+    pid, _first = hypertensive
     with clock.pinned(dt.datetime(2026, 12, 20, 9)):
         visits.insert(store, _visit(pid, dt.datetime(2026, 12, 20, 9), diagnosis_code="E11"),
                       followups.VisitFeeds(refill_days=30))
