@@ -120,3 +120,13 @@ def test_follow_ups_done_count_the_items_closed_by_visits(store) -> None:
     line = next(ln for ln in result.lines if ln.key == "chronic_refill")
     assert [line.cells[c].value for c in result.columns] == [3]
     assert len(summary.cell("fu.done/chronic_refill/total").record_ids()) == 3
+
+
+def test_a_child_with_je_dose_2_on_10_11_2025_is_due_dose_3_a_year_later(store) -> None:
+    """The issue's child showed "Viêm não Nhật Bản mũi 3" due on 01/01/2026."""
+    with clock.pinned(dt.datetime(2025, 12, 1, 9)):
+        pid = patients.insert(store, Patient("Vũ Gia Bảo", "1", PartialDate(2024, 1, 1))).id
+        followups.record_dose(store, pid, "je", 1, dt.date(2025, 11, 3), "Trạm Y tế", from_booklet=True)
+        followups.record_dose(store, pid, "je", 2, dt.date(2025, 11, 10), "Trạm Y tế", from_booklet=True)
+    rules = [(followups.rule_of(store, int(i.id)), i.due_date) for i in _open(store, pid, Kind.VACCINE_DOSE)]
+    assert [r for r in rules if r[0].startswith("vaccine:je")] == [("vaccine:je:3", dt.date(2026, 11, 10))]
