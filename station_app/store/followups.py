@@ -42,8 +42,9 @@ from station_app.domain.followup import (
 )
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
-from station_app.i18n import translate
+from station_app.i18n import N_, translate
 from station_app.store.database import Store, now_text
+from station_app.store.errors import StoreError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -645,9 +646,10 @@ def add_item(
         return int(cursor.lastrowid or 0)
 
 
-def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
-    """Save a call outcome (agreed, remind later, removed with a reason, done). A death recorded
-    here marks the patient deceased everywhere and closes their other open items."""
+def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
+    """Save a call outcome (agreed, remind later, no answer, removed with a reason, done) of the
+    item ``item_id``; returns the outcome's id (to undo it). A death recorded here marks the
+    patient deceased everywhere and closes their other open items."""
     from station_app.domain.accounts import Permission
     from station_app.store import audit
 
@@ -656,7 +658,7 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
     with store.write():
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
                      patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
-        store.conn.execute(
+        cursor = store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -683,6 +685,50 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
         clear_cache(store)  # the patient's other items and facts changed too
     else:
         _refresh_item(store, before, item_id)
+    return int(cursor.lastrowid or 0)
+
+
+class CannotUndo(StoreError):
+    message = N_(
+        "This outcome can no longer be undone: only the last outcome of an item, recorded after a call "
+        "(a visit or a death is corrected on the patient's page)."
+    )
+
+
+def undo_outcome(store: Store, outcome_id: int) -> int:
+    """Take back a call outcome recorded by mistake: it must be the last outcome of its item,
+    and not a visit nor a death. The item is back as it was (reopened when the outcome closed it);
+    the undoing is audited. Returns the item's id."""
+    from station_app.domain.accounts import Permission
+    from station_app.store import audit
+
+    store.require(Permission.RECORD_VISITS)
+    before = _stamp(store)
+    with store.write():
+        row = store.conn.execute(
+            "SELECT o.followup_id, o.kind, o.recorded_at, o.reason, o.visit_id, f.patient_id, "
+            "(SELECT max(id) FROM followup_outcomes WHERE followup_id = o.followup_id) "
+            "FROM followup_outcomes o JOIN followups f ON f.id = o.followup_id WHERE o.id = ?",
+            (outcome_id,),
+        ).fetchone()
+        if row is None or row[6] != outcome_id or row[4] is not None or row[1] == "done" or row[3] == "died":
+            raise CannotUndo(store.path)
+        item_id, kind, recorded_at, _reason, _visit, patient_id, _last = row
+        store.conn.execute("DELETE FROM followup_outcomes WHERE id = ?", (outcome_id,))
+        if kind == "removed":
+            store.conn.execute("UPDATE followups SET status = 'open', closed_on = NULL WHERE id = ?", (item_id,))
+        audit.record(store, audit.UPDATE, ("followup", item_id),
+                     {"change": "outcome undone", "outcome": kind, "on": recorded_at}, patient_id=patient_id)
+    _refresh_item(store, before, item_id)
+    return int(item_id)
+
+
+def undo_outcomes(store: Store, outcome_ids: Sequence[int]) -> None:
+    """Undo the outcomes one action recorded (all of a child's doses), last first, in one
+    transaction: all of them, or none when one can no longer be undone."""
+    with store.write():
+        for outcome_id in reversed(outcome_ids):
+            undo_outcome(store, outcome_id)
 
 
 def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
