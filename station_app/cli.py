@@ -4,7 +4,7 @@ The command forms below are a contract (other tools and tests use them)::
 
     main.py [--db FILE | --demo] [--lang vi|en]          the app
     main.py demo --db FILE [--patients N] [--seed S] [--force]
-    main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
+    main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic|vaccinations|visits]
     main.py find --db FILE QUERY [--limit N] [--json]
     main.py check --db FILE
 
@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", required=True)
     imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
     imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
-    imp.add_argument("--what", choices=("patients", "chronic"), default="patients")
+    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits"), default="patients")
     imp.set_defaults(func=cmd_import)
 
     find = sub.add_parser("find", help="find patients (accents optional)")

@@ -932,7 +932,7 @@ def sync_vaccination(
     if birth is None:
         return
     given = given_doses(store, patient_id)
-    given_keys = {(g.series, g.dose) for g in given}
+    given_keys = {(g.series, g.dose): g.given_on for g in given}
     wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
     with store.write():
         open_items = store.conn.execute(
@@ -950,8 +950,8 @@ def sync_vaccination(
                     )
                 continue
             _, series, dose = rule.split(":")
-            if (series, int(dose)) in given_keys:
-                _close(store, item_id, closed_on or today, visit_id)
+            if (series, int(dose)) in given_keys:  # done on the day it was given (unless told)
+                _close(store, item_id, closed_on or min(given_keys[(series, int(dose))], today), visit_id)
             else:
                 _close(store, item_id, today, None, "removed", "other", "schedule")
         for rule, due in wanted.items():
@@ -1084,8 +1084,8 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
     open_items = patient_items(store, pid, open_only=True)
     closing = {item.id: item for item in close_matching(open_items, day, kinds, pid)}
     # (Open items of one programme and kind, oldest first: what the visit replaces.)
-    rules = _rules(store, [int(item.id) for item in open_items])  # type: ignore[arg-type]
-    refills = [i for i in open_items if i.kind is Kind.CHRONIC_REFILL and rules.get(i.id) == refill_rule]
+    rules = _rules(store, [int(item.id or 0) for item in open_items])
+    refills = [i for i in open_items if i.kind is Kind.CHRONIC_REFILL and rules.get(int(i.id or 0)) == refill_rule]
     revisits = [i for i in open_items if i.kind is Kind.REVISIT]
     if refill:
         closing.update((item.id, item) for item in replaced_by_visit(refills, day, pid))
