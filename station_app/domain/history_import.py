@@ -122,6 +122,7 @@ def key(text: str) -> str:
 
 
 def title(field_key: str) -> str:
+    field_key = _VISIT_FIELD.get(field_key, field_key)
     return TITLES.get(field_key, field_key)
 
 
@@ -313,6 +314,7 @@ class HistoryRow:
     at_station: bool = False  # the place says the dose was given at this station
     visit: Visit | None = None  # visits: with patient_id 0 until the patient is found
     problems: list[Problem] = field(default_factory=list)
+    cells: dict[str, str] = field(default_factory=dict)  # field → the cell as the file shows it
 
     @property
     def errors(self) -> list[Problem]:
@@ -325,6 +327,9 @@ class HistoryRow:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def problems_in(self, column: str) -> list[Problem]:
+        return [p for p in self.problems if problem_column(p) == column]
 
 
 def problem_column(problem: Problem) -> str:
@@ -524,18 +529,27 @@ class HistoryPreview:
         return [r for r in self.rows if r.ok]
 
 
+def guess_order(rows: Sequence[tuple[int, Sequence[object]]], mapping: dict[int, str]) -> str:
+    """How the text dates of the mapped date columns are written: ``dmy`` or ``mdy``."""
+    dates = [column for column, name in mapping.items() if name in DATE_KEYS]
+    return date_order(({c: cells[c] for c in dates if c < len(cells)} for _n, cells in rows), dates)
+
+
 def build_preview(rows: Sequence[tuple[int, Sequence[object]]], mapping: dict[int, str], what: str,
-                  now: dt.datetime) -> HistoryPreview:
-    """Every row checked (``rows``: the sheet's row numbers and cells under its header)."""
+                  now: dt.datetime, order: str | None = None, keep_cells: bool = False) -> HistoryPreview:
+    """Every row checked (``rows``: the sheet's row numbers and cells under its header); text
+    dates read in ``order`` (guessed from the file when not given). ``keep_cells``: keep each
+    cell as written, for a screen to show."""
     if what not in WHATS:
         raise ValueError(f"unknown history {what!r}")
-    dates = [column for column, name in mapping.items() if name in DATE_KEYS]
-    order = date_order(({c: cells[c] for c in dates if c < len(cells)} for _n, cells in rows), dates)
-    parsed = [
-        vaccination_row(number, cells, mapping, order, now.date()) if what == "vaccinations"
-        else visit_row(number, cells, mapping, order, now)
-        for number, cells in rows
-    ]
+    order = order or guess_order(rows, mapping)
+    parsed = []
+    for number, cells in rows:
+        row = (vaccination_row(number, cells, mapping, order, now.date()) if what == "vaccinations"
+               else visit_row(number, cells, mapping, order, now))
+        if keep_cells:
+            row.cells = {name: cell_text(cells[c]) if c < len(cells) else "" for c, name in mapping.items()}
+        parsed.append(row)
     return HistoryPreview(what, mapping, order, parsed)
 
 
