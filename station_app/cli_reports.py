@@ -21,7 +21,7 @@ FORMATS = ("pdf", "xlsx", "json", "dhis2")
 
 
 def _month(text: str):
-    from station_app.reports.monthly import Month
+    from station_app.domain.monthly import Month
 
     try:
         return Month.parse(text)
@@ -39,13 +39,13 @@ def _day(text: str, option: str) -> dt.date:
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:
     from station_app.printing.monthly_report import render_monthly_report
-    from station_app.reports import monthly_export
+    from station_app.reports import monthly, monthly_export
     from station_app.store import reports
 
     month = _month(args.month)
     store = _open_existing(args.db, reading=True)
     try:
-        summary, status = reports.current(store, month)
+        summary, status = monthly.current(store, month)
         state = reports.state(store, month)
         final = None
         if status == reports.FINAL:
