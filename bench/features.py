@@ -30,13 +30,10 @@ from bench.data import ROOT
 # -- helpers ----------------------------------------------------------------------------------------
 def cli_commands() -> dict[str, set[str]]:
     """The ``main.py`` commands and, for each, its sub-commands (``report`` → ``monthly``…)."""
-    from station_app import cli
+    from station_app.cli.commands import build_parser
 
-    parser = cli.build_parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    cli._load_feature_commands()
-    for add in cli._EXTRA_COMMANDS:
-        add(sub)
     found: dict[str, set[str]] = {}
     for name, command in sub.choices.items():
         inner = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
