@@ -543,7 +543,7 @@ class DuplicatesPage(QWizardPage):
 
     def initializePage(self) -> None:
         preview = self.w.preview
-        assert preview is not None
+        assert isinstance(preview, ti.Preview)
         self.w.matches = find_matches(self.w.ctx.store, preview)
         defaults = default_decisions(preview, self.w.matches)
         # Rows past the first SHOWN_DUPLICATES follow "every row": it starts at the default choice.
@@ -605,7 +605,7 @@ class DuplicatesPage(QWizardPage):
         self.reasons[r].setText(reason)
 
     def validatePage(self) -> bool:
-        assert self.w.preview is not None
+        assert isinstance(self.w.preview, ti.Preview)
         decisions = self.decisions()
         try:
             check_decisions(self.w.preview, self.w.matches, decisions)
@@ -649,19 +649,18 @@ class RunPage(QWizardPage):
         bridge = self.bridge
 
         def work(progress: Callable[[int, int], None]) -> Outcome | history_store.HistoryOutcome:
+            def moved(done: int, total: int) -> None:
+                progress(done, total)
+                bridge.moved.emit(done, total)
+
             store = open_store(db)  # this thread's own connection
             if actor is not None:
                 store.actor = actor
             try:
                 if isinstance(preview, hi.HistoryPreview):
-                    return history_store.apply(
-                        store, preview, source=source,
-                        progress=lambda done, total: (progress(done, total), bridge.moved.emit(done, total)),
-                    )
-                return apply(
-                    store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
-                    progress=lambda done, total: (progress(done, total), bridge.moved.emit(done, total)),
-                )
+                    return history_store.apply(store, preview, source=source, progress=moved)
+                return apply(store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
+                             progress=moved)
             finally:
                 store.close()
 

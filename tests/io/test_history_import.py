@@ -216,6 +216,11 @@ def test_visits_run_the_rules_of_the_visit_form_in_date_order(capsys, tmp_path, 
         refills = [i for i in items if i.kind is Kind.CHRONIC_REFILL]
         assert [i.due_date for i in refills if i.status is Status.OPEN] == [dt.date(2026, 12, 5)]
         assert [i.status for i in refills].count(Status.DONE) == 2  # each closed by the next visit
+        [entry] = audit.entries(store, audit.Filter(action=audit.IMPORT))
+        assert (entry.details["what"], entry.details["imported"]) == ("visits", 3)
+        assert entry.details["file"] == "luot-kham.csv"
+        created = audit.entries(store, audit.Filter(action=audit.CREATE, patient_id=pid))
+        assert [e.target_type for e in created].count("visit") == 3  # each visit too
     finally:
         store.close()
     code, out, err = run(capsys, "import", "--db", str(db), str(path), "--what", "visits")

@@ -130,3 +130,16 @@ def test_a_child_with_je_dose_2_on_10_11_2025_is_due_dose_3_a_year_later(store) 
         followups.record_dose(store, pid, "je", 2, dt.date(2025, 11, 10), "Trạm Y tế", from_booklet=True)
     rules = [(followups.rule_of(store, int(i.id)), i.due_date) for i in _open(store, pid, Kind.VACCINE_DOSE)]
     assert [r for r in rules if r[0].startswith("vaccine:je")] == [("vaccine:je:3", dt.date(2026, 11, 10))]
+
+
+def test_a_refill_without_a_code_is_for_the_patients_own_programme(store) -> None:
+    with clock.pinned(dt.datetime(2026, 11, 2, 9)):
+        pid = patients.insert(store, Patient("Mai Thị Chín", "2", PartialDate(1957))).id
+        visits.insert(store, _visit(pid, dt.datetime(2026, 11, 2, 9), diagnosis_code="E11.9"),
+                      followups.VisitFeeds(refill_days=30))
+    with clock.pinned(dt.datetime(2026, 11, 25, 9)):
+        visits.insert(store, _visit(pid, dt.datetime(2026, 11, 25, 9), complaint="Lĩnh thuốc"),
+                      followups.VisitFeeds(refill_days=60))
+    [item] = _open(store, pid, Kind.CHRONIC_REFILL)
+    assert followups.rule_of(store, int(item.id)) == "chronic:diabetes"
+    assert item.due_date == dt.date(2027, 1, 24)
