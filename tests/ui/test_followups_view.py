@@ -244,6 +244,7 @@ def test_an_outcome_is_for_the_item_chosen_or_explicitly_for_the_whole_person(
     assert view.counts[Section.AGREED] == 1
     assert followups.get_item(app.store, int(chosen)).last_outcome.kind is OutcomeKind.AGREED
     assert names(view).count("Lê Minh Khôi") == 5  # the other doses are still to call
+    assert view.current_row().patient_id == ids["khoi"]  # and still chosen, for the next dose
     # All of the child's due doses at once: an explicit choice (Ctrl+A).
     select(view, ids["khoi"])
     nurse.press(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)

@@ -654,6 +654,7 @@ class FollowUpsView(QWidget):
                 self._last_recorded = recorded
                 self.undo_button.setEnabled(not outcome.records_death)
         self.reload()
+        self.select_patient(row.patient_id)  # the person's other items, when some are left here
         done = tr("Recorded for {name}: {outcome}").format(
             name=row.full_name, outcome=presentation.outcome_summary(outcome))
         self.status.setText(self._shown_text + "  ·  " + done)
