@@ -13,25 +13,70 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+from station_app import paths
 from station_app.cli import EXIT_FINDINGS, EXIT_OK, _err, _open_existing, _out, register
 from station_app.i18n import tr
 
 
+def backup_folders() -> list[Path]:
+    """Where the station's backups are: its backup folder, and the second folder (a USB stick) when
+    one is chosen in the app (Cài đặt → Sao lưu) and plugged in."""
+    folders = [paths.backups_dir()]
+    if (paths.data_dir() / "settings.ini").is_file():  # (Qt's settings file: read only when there is one)
+        from station_app.ui.context import second_backup_folder
+
+        second = second_backup_folder()
+        if second is not None and second.is_dir():
+            folders.append(second)
+    return folders
+
+
 def chain_lines(store) -> tuple[bool, list[str]]:
-    """(ok, lines to print) for the audit chain of an open store; shared with ``check``."""
-    from station_app.store import audit
+    """(ok, lines to print) for the audit chain of an open store, and the chain against the heads
+    recorded in the station's backups; shared with ``check``."""
+    from station_app.store import audit, backup
 
     report = audit.verify(store)
+    lines: list[str] = []
+    ok = report.ok
     if report.ok:
-        return True, [tr("Audit log: {count} entries, chain intact").format(count=report.entries)]
-    problem = report.problem
-    assert problem is not None
-    return False, [
-        tr("Audit log BROKEN at entry {id}: {reason}").format(
-            id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)
-        )
-    ]
+        lines.append(tr("Audit log: {count} entries, chain intact").format(count=report.entries))
+    else:
+        problem = report.problem
+        assert problem is not None
+        lines.append(tr("Audit log BROKEN at entry {id}: {reason}").format(
+            id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
+    compared = backup.compare_chain(store.conn, store.path, backup_folders())
+    extended = 0
+    for c in compared:
+        when = c.record.made.strftime("%d/%m/%Y %H:%M") if c.record and c.record.made else "?"
+        if c.outcome == backup.EXTENDS:
+            extended += 1
+        elif c.outcome == backup.TRUNCATED:
+            ok = False
+            assert c.record is not None
+            lines.append(tr(
+                "Audit log does not extend the backup {path} made {when}: the log ends at entry {found}, but the "
+                "backup holds entries up to {expected}: the end was removed.").format(
+                path=c.backup, when=when, found=c.entry_id, expected=c.record.head_id))
+        elif c.outcome == backup.REWRITTEN:
+            ok = False
+            lines.append(tr(
+                "Audit log does not extend the backup {path} made {when}: from entry {id} on it differs from the "
+                "backup: the log was rewritten.").format(path=c.backup, when=when, id=c.entry_id))
+        elif c.outcome == backup.RESTORED:
+            assert c.restored_at is not None
+            lines.append(tr(
+                "The backup {path} made {when} holds entries the restore of {restored} left behind: not "
+                "compared.").format(path=c.backup, when=when, restored=c.restored_at.strftime("%d/%m/%Y %H:%M")))
+        elif c.outcome == backup.UNREADABLE:
+            lines.append(tr("The backup {path} could not be read: not compared.").format(path=c.backup))
+    if ok:
+        lines.insert(1, tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
+            count=extended))
+    return ok, lines
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

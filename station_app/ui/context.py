@@ -18,6 +18,15 @@ def settings() -> QSettings:
     return QSettings(str(paths.data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
+SECOND_FOLDER_KEY = "backup/second_folder"
+
+
+def second_backup_folder() -> Path | None:
+    """The second folder for backups (a USB stick) chosen in Cài đặt → Sao lưu, if any."""
+    value = str(settings().value(SECOND_FOLDER_KEY, "") or "")
+    return Path(value) if value else None
+
+
 class AppContext(QObject):
     """The GUI thread's database connection and the signals views listen to."""
 

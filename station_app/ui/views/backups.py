@@ -35,9 +35,7 @@ from station_app.domain.accounts import Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext, settings
-
-SECOND_FOLDER_KEY = "backup/second_folder"
+from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, second_backup_folder, settings
 
 # In tests: functions answering the choosers instead of showing them -> a path, or "" for Cancel.
 choose_folder: Callable[[QWidget | None, str, str], str] | None = None
@@ -64,8 +62,7 @@ def backup_folder() -> Path:
 
 
 def second_folder() -> Path | None:
-    value = str(settings().value(SECOND_FOLDER_KEY, "") or "")
-    return Path(value) if value else None
+    return second_backup_folder()
 
 
 def set_second_folder(folder: Path | None) -> None:
