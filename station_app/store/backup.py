@@ -99,6 +99,14 @@ class UnknownFormat(errors.StoreError):
     message = N_("{path} was encrypted by a newer version of Trạm (format {version}). Install the newer version.")
 
 
+class OtherStation(errors.StoreError):
+    message = N_(
+        "{path} is a backup of another station ({backup_station}, facility code {backup_code}, {backup_patients} "
+        "patients), not of this database's ({station}, facility code {code}, {patients} patients). "
+        "Nothing was restored; the database was not changed."
+    )
+
+
 class PassphraseTooShort(errors.StoreError):
     message = N_("The passphrase must have at least {minimum} characters.")
 
@@ -348,10 +356,11 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
-def read_record(path: Path) -> BackupRecord:
-    """What the plain backup ``path`` holds; ``BackupDamaged`` when it cannot be read."""
+def read_record(path: Path, named: Path | None = None) -> BackupRecord:
+    """What the plain backup ``path`` holds; ``BackupDamaged`` when it cannot be read. A backup made
+    before backups recorded their date is dated by its name (``named``'s, when given) or its file."""
     path = Path(path)
-    stamp = _pattern_any.search(path.name)
+    stamp = _pattern_any.search(Path(named or path).name)
     fallback = dt.datetime.strptime(stamp.group(1), "%Y%m%d-%H%M%S") if stamp else None
     if fallback is None:
         with contextlib.suppress(OSError):
@@ -369,6 +378,55 @@ def read_record(path: Path) -> BackupRecord:
 def live_record(conn: sqlite3.Connection) -> BackupRecord:
     """The same facts about the open database (``store.conn``)."""
     return _facts(conn)
+
+
+def database_record(db: Path) -> BackupRecord | None:
+    """The same facts about the database file ``db`` (closed by the app); None when there is no
+    readable database there (missing, damaged: nothing to compare a backup with)."""
+    db = Path(db)
+    if not db.is_file():
+        return None
+    # Read-only; without a write-ahead log beside it (the app closed) as an unchanging file, so that
+    # reading it leaves no side files behind.
+    busy = any(side.exists() for side in _side_files(db))
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1"), uri=True)
+        try:
+            return _facts(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+@dataclass(frozen=True)
+class StationComparison:
+    """The database a restore would replace, beside the backup that would take its place."""
+
+    current: BackupRecord | None
+    backup: BackupRecord
+
+    @property
+    def same_station(self) -> bool:
+        return self.current is None or self.current.same_station(self.backup)
+
+    def params(self) -> dict[str, object]:
+        current = self.current or BackupRecord(None, 0, "0" * 64, "", "", 0)
+        return {
+            "station": current.station or "?", "code": current.facility_code or "?", "patients": current.patients,
+            "backup_station": self.backup.station or "?", "backup_code": self.backup.facility_code or "?",
+            "backup_patients": self.backup.patients,
+        }
+
+
+def compare_stations(db: Path, staged: Path, source: Path | None = None) -> StationComparison:
+    """The station of the database ``db`` and of the verified backup ``staged`` (made from ``source``)."""
+    return StationComparison(database_record(db), read_record(staged, source))
+
+
+def discard_staged(staged: Path) -> None:
+    """A staged restore that will not be used (the person said no): removed."""
+    _remove(Path(staged))
 
 
 _pattern_any = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?\.(?:sqlite3|trambak)$")
@@ -810,8 +868,16 @@ def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path |
 
 
 def restore(
-    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None
+    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None,
+    other_station: bool = False,
 ) -> Path | None:
-    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside."""
+    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside.
+
+    A backup of another station (``StationComparison.same_station``) is refused (``OtherStation``)
+    unless ``other_station``: the person saw both and confirmed."""
     staged = stage_restore(db, source, passphrase, progress=progress)
+    comparison = compare_stations(db, staged, source)
+    if not comparison.same_station and not other_station:
+        discard_staged(staged)
+        raise OtherStation(source, **comparison.params())
     return commit_restore(db, staged)
