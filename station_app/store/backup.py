@@ -879,5 +879,5 @@ def restore(
     comparison = compare_stations(db, staged, source)
     if not comparison.same_station and not other_station:
         discard_staged(staged)
-        raise OtherStation(source, **comparison.params())
+        raise OtherStation(source, "", **comparison.params())
     return commit_restore(db, staged)
