@@ -246,3 +246,20 @@ def test_a_restore_of_an_older_backup_is_not_a_forgery(logged: Path, capsys: pyt
     code, out, err = _verify(logged, capsys)
     assert code == 0, err
     assert newer.name in out and "restore" in out
+
+
+@pytest.mark.parametrize("folder", [
+    "/media/usb", "/media/USB Trạm, số 2", 'C:\\Users\\Trạm\\sao lưu "2";x', "/mnt/@@odd", "E:\\",
+])
+def test_the_command_line_reads_the_second_folder_the_app_chose(folder: str) -> None:
+    """The app writes the second folder with Qt; the command line reads it without Qt."""
+    from station_app.ui.context import SECOND_FOLDER_KEY, settings
+
+    written = settings()
+    written.setValue("language/ui", "vi")
+    written.setValue(SECOND_FOLDER_KEY, folder)
+    written.sync()
+    assert paths.second_backup_folder() == Path(folder)
+    written.setValue(SECOND_FOLDER_KEY, "")
+    written.sync()
+    assert paths.second_backup_folder() is None

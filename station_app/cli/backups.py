@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from station_app import paths
-from station_app.cli import CliError, _out, register
+from station_app.cli.common import EXIT_OK, CliError, out
 from station_app.i18n import tr
 
 PASSPHRASE_ENV = "TRAM_BACKUP_PASSPHRASE"
@@ -63,8 +63,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         _audit(store, "backup", {"file": str(target), "encrypted": passphrase is not None})
     finally:
         store.close()
-    _out(str(target))
-    return 0
+    out(str(target))
+    return EXIT_OK
 
 
 def station_lines(comparison) -> list[str]:
@@ -94,7 +94,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     staged = backup.stage_restore(db, source, passphrase)
     comparison = backup.compare_stations(db, staged, source)
     for line in station_lines(comparison):
-        _out(line)
+        out(line)
     if not comparison.same_station and not args.other_station:
         backup.discard_staged(staged)
         raise CliError(tr(
@@ -111,13 +111,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
         _audit(store, "restore", details)
     finally:
         store.close()
-    _out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))
+    out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))
     if aside is not None:
-        _out(tr("The file it replaced was kept as {path}.").format(path=aside))
-    return 0
+        out(tr("The file it replaced was kept as {path}.").format(path=aside))
+    return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     make = sub.add_parser("backup", help="back up the database (checked, rotated)")
     make.add_argument("--db", required=True, help="the database file")
