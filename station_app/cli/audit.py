@@ -18,6 +18,7 @@ from pathlib import Path
 from station_app import paths
 from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out
 from station_app.i18n import tr
+from station_app.presentation import backup_chain_texts
 
 
 def backup_folders() -> list[Path]:
@@ -45,31 +46,9 @@ def chain_lines(store) -> tuple[bool, list[str]]:
         assert problem is not None
         lines.append(tr("Audit log BROKEN at entry {id}: {reason}").format(
             id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
-    compared = backup.compare_chain(store.conn, store.path, backup_folders())
-    extended = 0
-    for c in compared:
-        when = c.record.made.strftime("%d/%m/%Y %H:%M") if c.record and c.record.made else "?"
-        if c.outcome == backup.EXTENDS:
-            extended += 1
-        elif c.outcome == backup.TRUNCATED:
-            ok = False
-            assert c.record is not None
-            lines.append(tr(
-                "Audit log does not extend the backup {path} made {when}: the log ends at entry {found}, but the "
-                "backup holds entries up to {expected}: the end was removed.").format(
-                path=c.backup, when=when, found=c.entry_id, expected=c.record.head_id))
-        elif c.outcome == backup.REWRITTEN:
-            ok = False
-            lines.append(tr(
-                "Audit log does not extend the backup {path} made {when}: from entry {id} on it differs from the "
-                "backup: the log was rewritten.").format(path=c.backup, when=when, id=c.entry_id))
-        elif c.outcome == backup.RESTORED:
-            assert c.restored_at is not None
-            lines.append(tr(
-                "The backup {path} made {when} holds entries the restore of {restored} left behind: not "
-                "compared.").format(path=c.backup, when=when, restored=c.restored_at.strftime("%d/%m/%Y %H:%M")))
-        elif c.outcome == backup.UNREADABLE:
-            lines.append(tr("The backup {path} could not be read: not compared.").format(path=c.backup))
+    extended, texts = backup_chain_texts(backup.compare_chain(store.conn, store.path, backup_folders()))
+    ok = ok and not any(finding for finding, _text in texts)
+    lines += [text for _finding, text in texts]
     if ok:
         lines.insert(1, tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
             count=extended))

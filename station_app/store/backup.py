@@ -330,25 +330,20 @@ def _drop_record(path: Path) -> None:
 
 
 def _read_record(conn: sqlite3.Connection, fallback_made: dt.datetime | None) -> BackupRecord:
-    facts = _facts(conn, fallback_made)
-    if not _has_table(conn, RECORD_TABLE):
-        return facts
-    values = dict(conn.execute(f"SELECT key, value FROM {RECORD_TABLE}").fetchall())
-    head_id, _, head_hash = str(values.get("audit_head", "")).partition(":")
-    made: dt.datetime | None
+    """The record written in a backup; what its tables say when there is none (an older backup) or
+    when it is incomplete."""
+    values: dict[str, str] = {}
+    if _has_table(conn, RECORD_TABLE):
+        values = {str(k): str(v) for k, v in conn.execute(f"SELECT key, value FROM {RECORD_TABLE}")}
+    head_id, _, head_hash = values.get("audit_head", "").partition(":")
     try:
-        made = dt.datetime.fromisoformat(str(values["made"]))
-        patients = int(values.get("patients", facts.patients))
+        made: dt.datetime | None = dt.datetime.fromisoformat(values["made"])
+        patients = int(values["patients"])
+        if not head_id.isdigit() or len(head_hash) != 64 or "station" not in values or "facility_code" not in values:
+            raise ValueError(RECORD_TABLE)
     except (KeyError, ValueError):
-        made, patients = fallback_made, facts.patients
-    return BackupRecord(
-        made=made,
-        head_id=int(head_id) if head_id.isdigit() else facts.head_id,
-        head_hash=head_hash if len(head_hash) == 64 else facts.head_hash,
-        station=str(values.get("station", facts.station)),
-        facility_code=str(values.get("facility_code", facts.facility_code)),
-        patients=patients,
-    )
+        return _facts(conn, fallback_made)
+    return BackupRecord(made, int(head_id), head_hash, values["station"], values["facility_code"], patients)
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:

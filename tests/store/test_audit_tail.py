@@ -263,3 +263,19 @@ def test_the_command_line_reads_the_second_folder_the_app_chose(folder: str) -> 
     written.setValue(SECOND_FOLDER_KEY, "")
     written.sync()
     assert paths.second_backup_folder() is None
+
+
+def test_a_backup_from_before_backups_recorded_their_head_is_read_from_its_log(
+        logged: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    made = backup.make_backup(logged, paths.backups_dir())
+    recorded = backup.read_record(made)
+    conn = sqlite3.connect(made)
+    conn.execute(f"DROP TABLE {backup.RECORD_TABLE}")
+    conn.commit()
+    conn.close()
+    older = backup.read_record(made)
+    assert (older.head_id, older.head_hash) == (recorded.head_id, recorded.head_hash)
+    assert older.made == recorded.made  # from its name
+    _cut_tail(logged, 3, head="move")
+    code, _out, err = _verify(logged, capsys)
+    assert code == 1 and made.name in err
