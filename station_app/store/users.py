@@ -188,6 +188,8 @@ def login(store: Store, username: str, password: str) -> User:
         raise AccountLocked(until=until.strftime("%H:%M"))
     stored = str(rows[0]["password_hash"])
     ok = accounts.verify_password(password, stored)  # slow on purpose: outside the write
+    # A hash made at an older, cheaper cost is replaced at this login (also computed outside the write).
+    upgraded = accounts.hash_password(password) if ok and accounts.needs_rehash(stored) else None
     stamp = now.isoformat(sep=" ", timespec="seconds")
     with store.write():
         # The count is read and changed inside this one write transaction (other programs may be
@@ -210,9 +212,9 @@ def login(store: Store, username: str, password: str) -> User:
                 "UPDATE users SET failed_attempts = 0, last_failed_at = NULL, last_login_at = ? WHERE id = ?",
                 (stamp, user.id),
             )
-            if accounts.needs_rehash(stored):  # made at an older, cheaper cost: today's cost from now on
+            if upgraded is not None:  # (unless the password was changed meanwhile)
                 store.conn.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
-                                   (accounts.hash_password(password), user.id, stored))
+                                   (upgraded, user.id, stored))
             store.actor = user.actor
             audit.record(store, audit.LOGIN, ("user", user.id))
     if not ok:
