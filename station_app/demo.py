@@ -366,7 +366,7 @@ def generate(
 DEMO_ACCOUNTS = (
     ("truong", STAFF[0][0], "head", "demo-truong"),
     ("yta.mai", STAFF[1][0], "nurse", "demo-yta"),
-    ("quantri", "Quản trị hệ thống", "admin", "demo-quantri"),
+    ("quantri", "Vũ Minh Quân", "admin", "demo-quantri"),
 )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.domain.problems import Problem
+from station_app.domain.text import fold, nfc
 
 ERROR_COLOUR = "#b3261e"
 WARNING_COLOUR = "#8a5a00"
@@ -103,3 +104,60 @@ class DateEdit(QLineEdit):
 
     def set_date(self, value: dt.date | None) -> None:
         self.setText(value.strftime("%d/%m/%Y") if value else "")
+
+
+class VillageBox(QComboBox):
+    """The village: one of the station's villages, completed from what is typed without accents
+    ("thon t" offers "Thôn Tây" first); Enter takes the first match and never submits the form."""
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.names = [n for n in names if n]
+        self.addItem("")
+        self.addItems(self.names)
+        self._model = QStringListModel(self)
+        self._completer = QCompleter(self._model, self)
+        self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self._completer.activated[str].connect(self.setCurrentText)
+        line = self.lineEdit()
+        assert line is not None
+        line.setCompleter(self._completer)
+        line.textEdited.connect(self._edited)
+        line.installEventFilter(self)
+
+    def matches(self, typed: str) -> list[str]:
+        """The villages whose name starts with the typed text, then those with a word that does;
+        accents and case ignored."""
+        key = fold(nfc(typed))
+        if not key:
+            return []
+        first = [n for n in self.names if fold(n).startswith(key)]
+        then = [
+            n for n in self.names
+            if n not in first and any(" ".join(fold(n).split()[i:]).startswith(key) for i in range(len(n.split())))
+        ]
+        return first + then
+
+    def _edited(self, text: str) -> None:
+        found = self.matches(text)
+        self._model.setStringList(found)
+        if found and self.hasFocus():
+            self._completer.complete()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.lineEdit()
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+        ):
+            popup = self._completer.popup()
+            if popup.isVisible() and popup.currentIndex().isValid():
+                return False  # the line chosen in the list
+            popup.hide()
+            text = self.currentText()
+            if text.strip() and text not in self.names and (found := self.matches(text)):
+                self.setCurrentText(found[0])
+            return True  # never the form's Save
+        return super().eventFilter(watched, event)

@@ -38,7 +38,7 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
+from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, VillageBox
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -89,10 +89,7 @@ class PatientForm(QDialog):
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("09xx xxx xxx")
         self.address = QLineEdit()
-        self.village = QComboBox()
-        self.village.setEditable(True)
-        self.village.addItem("")
-        self.village.addItems(villages(ctx.store))
+        self.village = VillageBox(villages(ctx.store))
         self.ethnicity = QComboBox()
         for group in ethnic_groups().values():
             self.ethnicity.addItem(f"{group.code} {group.name}", group.code)

@@ -292,7 +292,7 @@ class ReferralForm(QDialog):
         self.clinician_name.setEditable(True)
         self.clinician_name.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.clinician_name.addItem("")
-        for member in staff(ctx.store):
+        for member in staff(ctx.store, clinicians=True):
             self.clinician_name.addItem(member.full_name)
         self.signer_name = QLineEdit()
         self.signer_title = QLineEdit()

@@ -79,6 +79,7 @@ class RegistryList(QWidget):
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_current)
         self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
         QShortcut(QKeySequence("Ctrl+N"), self.table, activated=self._visit_current,
                   context=Qt.ShortcutContext.WidgetShortcut)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
@@ -96,6 +97,14 @@ class RegistryList(QWidget):
             if self.model.rowCount():
                 self.table.selectRow(max(self.table.currentIndex().row(), 0))
             return True
+        # Typing a name in the results starts a new search: the old text is replaced, not added to.
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier  # type: ignore[attr-defined]
+            if text and text.isprintable() and not text.isspace() and modifiers == Qt.KeyboardModifier.NoModifier:
+                self.focus_search()
+                self.search.insert(text)
+                return True
         return super().eventFilter(watched, event)
 
     def _data_changed(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -94,9 +94,12 @@ class SettingsView(QWidget):
 
         staff_box = QGroupBox(tr("Staff"))
         staff_layout = QVBoxLayout(staff_box)
-        self.staff_table = QTableWidget(0, 2)
-        self.staff_table.setHorizontalHeaderLabels([tr("Full name"), tr("Title")])
+        # One list of people: each row is a person, with their login when they have one (accounts
+        # are made under Users and access, and are always one of these people).
+        self.staff_table = QTableWidget(0, 3)
+        self.staff_table.setHorizontalHeaderLabels([tr("Full name"), tr("Title"), tr("Login")])
         self.staff_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.staff_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.staff_table.setMinimumHeight(160)
         staff_buttons = QHBoxLayout()
         add_staff = QPushButton(tr("Add a person"))
@@ -165,6 +168,9 @@ class SettingsView(QWidget):
         for row, m in enumerate(members):
             self.staff_table.setItem(row, 0, QTableWidgetItem(m.full_name))
             self.staff_table.setItem(row, 1, QTableWidgetItem(m.title))
+            login = QTableWidgetItem(m.username or tr("no login"))
+            login.setFlags(login.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.staff_table.setItem(row, 2, login)
 
     def _add_staff_row(self) -> None:
         row = self.staff_table.rowCount()
@@ -172,6 +178,9 @@ class SettingsView(QWidget):
         self._staff_ids.append(None)
         self.staff_table.setItem(row, 0, QTableWidgetItem(""))
         self.staff_table.setItem(row, 1, QTableWidgetItem(""))
+        login = QTableWidgetItem(tr("no login"))
+        login.setFlags(login.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.staff_table.setItem(row, 2, login)
         self.staff_table.editItem(self.staff_table.item(row, 0))
 
     def save_profile(self) -> None:
