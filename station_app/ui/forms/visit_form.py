@@ -74,7 +74,7 @@ class DateTimeBox(QDateTimeEdit):
     """The visit's date and time: Tab leaves it, as every other field (the arrows move between
     day, month, year, hour and minute)."""
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+    def focusNextPrevChild(self, next: bool) -> bool:
         return QWidget.focusNextPrevChild(self, next)
 
 
