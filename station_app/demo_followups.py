@@ -329,7 +329,8 @@ def _refills_closed_by_visits(store: Store, refill: str, stamp: str) -> None:
         "substr(previous_at, 1, 10) AS created_on, substr(visit_at, 1, 10) AS closed_on, id AS visit_id FROM ("
         "SELECT id, patient_id, visit_at, diagnosis_code AS code, "
         "lag(id) OVER w AS previous_id, lag(visit_at) OVER w AS previous_at FROM visits "
-        "WHERE diagnosis_code IN ('I10', 'E11.9') WINDOW w AS (PARTITION BY patient_id, diagnosis_code ORDER BY visit_at)"
+        "WHERE diagnosis_code IN ('I10', 'E11.9') "
+        "WINDOW w AS (PARTITION BY patient_id, diagnosis_code ORDER BY visit_at)"
         ") WHERE previous_id IS NOT NULL"
     )
     first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM followups").fetchone()[0])
@@ -369,10 +370,12 @@ def _gone(store: Store, moved: dict[int, dt.date], stamp: str) -> None:
     )
     conn.execute(
         "UPDATE followups SET status = 'removed', closed_on = (SELECT on_day FROM demo_gone g "
-        "WHERE g.patient_id = followups.patient_id) WHERE status = 'open' AND patient_id IN (SELECT patient_id FROM demo_gone)"
+        "WHERE g.patient_id = followups.patient_id) "
+        "WHERE status = 'open' AND patient_id IN (SELECT patient_id FROM demo_gone)"
     )
     conn.execute(
-        "UPDATE enrolments SET closed_on = (SELECT on_day FROM demo_gone g WHERE g.patient_id = enrolments.patient_id), "
+        "UPDATE enrolments SET "
+        "closed_on = (SELECT on_day FROM demo_gone g WHERE g.patient_id = enrolments.patient_id), "
         "closure = (SELECT reason FROM demo_gone g WHERE g.patient_id = enrolments.patient_id) "
         "WHERE closed_on IS NULL AND patient_id IN (SELECT patient_id FROM demo_gone)"
     )

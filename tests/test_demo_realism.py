@@ -71,7 +71,8 @@ def test_deaths_births_and_moves_at_plausible_rates(station: Store) -> None:
     deaths = q("SELECT count(*) FROM patients WHERE deceased = 1").fetchone()[0]
     per_1000_a_year = deaths / PATIENTS * 1000 / 3
     assert 3 <= per_1000_a_year <= 15
-    recent = q("SELECT count(*) FROM patients WHERE deceased_date >= ?", ((TODAY - dt.timedelta(days=365)).isoformat(),))
+    year_ago = (TODAY - dt.timedelta(days=365)).isoformat()
+    recent = q("SELECT count(*) FROM patients WHERE deceased_date >= ?", (year_ago,))
     assert recent.fetchone()[0] > 0, "people died this year"
     assert q("SELECT count(*) FROM visits v JOIN patients p ON p.id = v.patient_id "
              "WHERE p.deceased = 1 AND substr(v.visit_at, 1, 10) > p.deceased_date").fetchone()[0] == 0
