@@ -267,7 +267,8 @@ class UsersSection(QGroupBox):
         self.ctx = ctx
         store = ctx.store
         self.can_manage = store.actor.can(Permission.MANAGE_USERS)
-        self.table = _table([tr(c) for c in USER_COLUMNS])
+        # The full name and the role share the width left: no column is cut off or scrolled away.
+        self.table = _table([tr(c) for c in USER_COLUMNS], stretch=(1, 2))
         self.table.setMinimumHeight(170)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()

@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterator, Mapping
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
 
 from station_app import APP_NAME
 from station_app.i18n import N_, tr
@@ -17,6 +25,7 @@ from station_app.ui.views.placeholder import PlaceholderView
 from station_app.ui.views.registry import RegistryView
 from station_app.ui.views.today import TodayView
 from station_app.ui.views.visit_log import VisitLogView
+from station_app.ui.widgets import StatusBar
 
 # The areas, in the order of the navigation bar: (key, title).
 AREAS = (
@@ -65,6 +74,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._switch)
+        self.setStatusBar(StatusBar(self))  # messages shortened to fit beside the station's name
         self.status_file = QLabel()
         self.status_station = QLabel()
         self.status_count = QLabel()

@@ -6,7 +6,17 @@ import datetime as dt
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QCompleter, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.domain.problems import Problem
@@ -161,3 +171,43 @@ class VillageBox(QComboBox):
                 self.setCurrentText(found[0])
             return True  # never the form's Save
         return super().eventFilter(watched, event)
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Move a window so that all of it, title bar included, is on its screen's available area (a
+    dialog centred over a window low on a 1366×768 screen would put its buttons below the edge).
+    Its size is its own business (the forms fit themselves to the screen and scroll inside); one
+    taller or wider than the screen is put at its top left."""
+    screen = window.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    frame = window.frameGeometry()
+    x = max(min(frame.x(), available.right() + 1 - frame.width()), available.left())
+    y = max(min(frame.y(), available.bottom() + 1 - frame.height()), available.top())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
+class StatusBar(QStatusBar):
+    """A status bar whose messages never run under its permanent widgets (the station's name, the
+    patient count, the lock): a long message is shortened in the middle, whole in its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # As QMainWindow's own: the bar never makes the window wider than the screen.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._permanent: list[QWidget] = []
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch)
+
+    def room(self) -> int:
+        """The width a message has, left of the first permanent widget shown."""
+        shown = [w.geometry().x() for w in self._permanent if w.isVisible()]
+        return max((min(shown) if shown else self.width()) - 16, 40)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        self.setToolTip(text)
+        super().showMessage(self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.room()), timeout)

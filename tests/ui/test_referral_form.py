@@ -126,7 +126,7 @@ def test_missing_fields_are_named_beside_them_in_vietnamese(session, nurse, adul
     reason = form.boxes["reason"].problem
     diagnosis = form.boxes["diagnosis"].problem
     assert facility.isVisible() and "Nhập cơ sở khám bệnh, chữa bệnh nơi chuyển người bệnh đến." in facility.text()
-    assert reason.isVisible() and "Chọn lí do chuyển cơ sở khám bệnh, chữa bệnh." in reason.text()
+    assert reason.isVisible() and "Chọn lý do chuyển cơ sở khám bệnh, chữa bệnh." in reason.text()
     assert diagnosis.isVisible() and "Nhập chẩn đoán." in diagnosis.text()
     assert QApplication.focusWidget() is form.receiving_facility, "the cursor goes to the first problem"
     assert "3" in form.summary.text()

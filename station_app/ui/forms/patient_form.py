@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,7 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, VillageBox
+from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, VillageBox, keep_on_screen
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -206,6 +206,10 @@ class PatientForm(QDialog):
             self._touched = set(self.boxes)
         self.full_name.setFocus()
         self._guard = DiscardGuard(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        keep_on_screen(self)  # the Save row on the screen, wherever the window under it is
 
     def reject(self) -> None:
         if self._guard.may_close():

@@ -52,7 +52,7 @@ from station_app.ui.context import AppContext
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
 from station_app.ui.qt_i18n import fmt_date
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading, keep_on_screen
 
 # The reasons of the form, in its order: (code, text as the form prints it).
 REASONS = (
@@ -416,6 +416,7 @@ class ReferralForm(QDialog):
         if not self._sized:
             self._sized = True
             self._fit_screen(self.scroll.widget())
+            keep_on_screen(self)  # its Save row on the screen, wherever the window under it is
 
     def _fit_screen(self, body: QWidget) -> None:
         margins = self.layout().contentsMargins()

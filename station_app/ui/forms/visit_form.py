@@ -9,7 +9,7 @@ import itertools
 import re
 
 from PySide6.QtCore import QDateTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,7 +43,7 @@ from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
-from station_app.ui.widgets import DateEdit, FieldBox, heading
+from station_app.ui.widgets import DateEdit, FieldBox, heading, keep_on_screen
 
 _BP = re.compile(r"^\s*(\d{2,3})\s*[/\s-]\s*(\d{2,3})\s*$")
 
@@ -266,6 +266,10 @@ class VisitForm(QDialog):
             editor.textChanged.connect(self._timer.start)
         self.bp.setFocus()
         self._guard = DiscardGuard(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        keep_on_screen(self)  # the Save row on the screen, wherever the window under it is
 
     def reject(self) -> None:
         if self._guard.may_close():
