@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -63,6 +64,7 @@ def _table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTableWidget:
     table.verticalHeader().hide()
     table.setWordWrap(False)
     header = table.horizontalHeader()
+    header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrow column's title keeps its start
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
@@ -271,20 +273,20 @@ class UsersSection(QGroupBox):
         self.table = _table([tr(c) for c in USER_COLUMNS], stretch=(1, 2))
         self.table.setMinimumHeight(170)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, title, slot in (
+        # Three buttons a row: the section stays narrow whatever the text size.
+        row = QGridLayout()
+        for index, (key, title, slot) in enumerate((
             ("add", N_("New account…"), self.add),
             ("password", N_("Set a password…"), self.set_password),
             ("role", N_("Change the role…"), self.change_role),
             ("active", N_("Deactivate / reactivate"), self.toggle_active),
             ("unlock", N_("Unlock"), self.unlock),
-        ):
+        )):
             button = QPushButton(tr(title))
             button.clicked.connect(slot)
             button.setEnabled(self.can_manage)
             self.buttons[key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, *divmod(index, 3))
         self.idle = QSpinBox()
         self.idle.setRange(0, 240)
         self.idle.setSuffix(" " + tr("min"))
@@ -303,7 +305,7 @@ class UsersSection(QGroupBox):
         self.audit_button = QPushButton(tr("Audit log…"))
         self.audit_button.setEnabled(store.actor.can(Permission.VIEW_AUDIT))
         self.audit_button.clicked.connect(self.show_audit)
-        idle_row.addWidget(self.audit_button)
+        row.addWidget(self.audit_button, 1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(row)

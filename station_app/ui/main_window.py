@@ -25,7 +25,7 @@ from station_app.ui.views.placeholder import PlaceholderView
 from station_app.ui.views.registry import RegistryView
 from station_app.ui.views.today import TodayView
 from station_app.ui.views.visit_log import VisitLogView
-from station_app.ui.widgets import StatusBar
+from station_app.ui.widgets import ElidedLabel, StatusBar
 
 # The areas, in the order of the navigation bar: (key, title).
 AREAS = (
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._switch)
         self.setStatusBar(StatusBar(self))  # messages shortened to fit beside the station's name
-        self.status_file = QLabel()
+        self.status_file = ElidedLabel()  # the first to give up room on a narrow screen
         self.status_station = QLabel()
         self.status_count = QLabel()
         self.statusBar().addWidget(self.status_file, 1)

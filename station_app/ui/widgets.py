@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -211,3 +211,29 @@ class StatusBar(QStatusBar):
     def showMessage(self, text: str, timeout: int = 0) -> None:
         self.setToolTip(text)
         super().showMessage(self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.room()), timeout)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up its width first: shortened in the middle ("…") when there is
+    no room, whole in its tooltip (the database's path beside the station's name)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name
+        return QSize(40, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.palette().windowText().color())
+        left_middle = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(self.rect(), left_middle, self.shown_text())
+        painter.end()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from station_app.store import audit, corrections, open_store, patients, users, visits
 from station_app.ui import dialogs
@@ -94,7 +94,7 @@ def test_the_app_opens_after_the_login(make_session, demo_copy: Path) -> None:
     finally:
         dialogs.fill = None
     assert session.store.actor.username == "yta.mai"
-    badge = session.window.findChild(type(session.window.status_file), "user_badge")
+    badge = session.window.findChild(QLabel, "user_badge")
     assert badge.text() == "Người dùng: Trần Thị Mai (Điều dưỡng / y sĩ)"
     assert audit.entries(session.store)[0].action == audit.LOGIN
 

@@ -131,7 +131,9 @@ class SettingsView(QWidget):
         db_form.addRow(tr("Schema version"), QLabel(str(SCHEMA_VERSION)))
 
         content = QWidget()
-        columns = QHBoxLayout(content)
+        outer = QVBoxLayout(content)
+        columns = QHBoxLayout()
+        outer.addLayout(columns)
         left = QVBoxLayout()
         left.addWidget(display)
         left.addWidget(station)
@@ -144,11 +146,13 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
+        right.addStretch(1)
+        # The sections of other features (import and export, users and access) take the whole
+        # width under the two columns: their tables and rows of buttons are never squeezed.
         for factory in EXTRA_SECTIONS:
             section = factory(ctx)  # type: ignore[operator]
             if section is not None:
-                right.addWidget(section)
-        right.addStretch(1)
+                outer.addWidget(section)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
         scroll = QScrollArea()
