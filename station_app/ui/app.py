@@ -44,6 +44,9 @@ def apply_font(app: QApplication, scale: float) -> None:
     font = QFont(load_fonts())
     font.setPointSizeF(BASE_POINT_SIZE * scale)
     app.setFont(font)
+    from station_app.ui.widgets import FOCUS_STYLE
+
+    app.setStyleSheet(FOCUS_STYLE)  # every control shows when it has the keyboard
 
 
 def ensure_app() -> QApplication:

@@ -189,3 +189,16 @@ def test_village_completes_without_accents_and_enter_stays(session, nurse) -> No
     nurse.press(line, Qt.Key.Key_Return)
     assert form.isVisible(), "Enter in the village does not save the registration"
     assert form.village.currentText() == "Thôn Tây"
+
+
+def test_every_kind_of_control_shows_the_keyboard_focus(visit_form: VisitForm, qtbot) -> None:
+    form = visit_form
+    for widget in (form.bp, form.complaint, form.clinician, form.quick_buttons[0], form.insurance_paid,
+                   form.save_button, form.visit_at):
+        form.scroll.ensureWidgetVisible(widget)
+        (form.pulse if widget is not form.pulse else form.bp).setFocus()
+        qtbot.waitUntil(lambda w=widget: not w.hasFocus())
+        without = widget.grab().toImage()
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus)
+        assert widget.grab().toImage() != without, f"{type(widget).__name__} looks the same with the keyboard"
