@@ -202,3 +202,10 @@ def test_every_kind_of_control_shows_the_keyboard_focus(visit_form: VisitForm, q
         widget.setFocus()
         qtbot.waitUntil(widget.hasFocus)
         assert widget.grab().toImage() != without, f"{type(widget).__name__} looks the same with the keyboard"
+
+
+def test_english_placeholders_use_the_decimal_point(make_session, demo_copy, nurse) -> None:
+    session = make_session(demo_copy, lang="en")
+    session.ctx.new_visit.emit(returning_hypertensive(session.store).id)
+    form = nurse.dialog(VisitForm)
+    assert form.temperature.placeholderText() == "37.0"
