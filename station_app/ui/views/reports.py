@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -398,8 +398,14 @@ class ReportsView(QWidget):
     # -- loading ---------------------------------------------------------------------------------
     def activate(self) -> None:
         self.fill_sent()
-        # Opening Báo cáo shows the chosen month computed (with its progress), not an empty page.
+        # Opening Báo cáo shows the chosen month computed (with its progress), not an empty page;
+        # started a moment later, and only if the person stayed here (passing through the areas
+        # with Alt+1…7 starts no computation).
         if self.summary is None or self._computed_month != self.selected_month():
+            QTimer.singleShot(250, self, self._compute_if_shown)  # (not after the view is gone)
+
+    def _compute_if_shown(self) -> None:
+        if self.isVisible() and (self.summary is None or self._computed_month != self.selected_month()):
             self.generate()
 
     def selected_month(self) -> Month:
