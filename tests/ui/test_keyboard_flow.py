@@ -209,3 +209,17 @@ def test_english_placeholders_use_the_decimal_point(make_session, demo_copy, nur
     session.ctx.new_visit.emit(returning_hypertensive(session.store).id)
     form = nurse.dialog(VisitForm)
     assert form.temperature.placeholderText() == "37.0"
+
+
+def test_tab_goes_round_the_registration_fields_only(session, nurse) -> None:
+    """Every Tab stop is a field or a button the person sees (never the scrolled frame)."""
+    from PySide6.QtWidgets import QAbstractScrollArea, QPlainTextEdit
+
+    registry = session.window.show_area("patients")
+    nurse.ctrl(registry.list.search, Qt.Key.Key_R)
+    form = nurse.dialog(PatientForm)
+    walked = tab_walk(nurse, form.full_name, form.full_name)
+    assert walked[-1] is form.full_name, "Tab comes back to the name"
+    frames = [w for w in walked if isinstance(w, QAbstractScrollArea) and not isinstance(w, QPlainTextEdit)]
+    assert frames == []
+    assert form.save_button in walked

@@ -168,6 +168,7 @@ class PatientForm(QDialog):
         content_layout.addLayout(grid)
         content_layout.addWidget(self.duplicates_box)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
 
