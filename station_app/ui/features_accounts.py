@@ -18,6 +18,7 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -43,6 +44,7 @@ from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, audit, backup, corrections, icd10, patients, users, visits
+from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.login import ChangePasswordDialog, IdleLock
@@ -226,6 +228,11 @@ class NewUserDialog(QDialog):
         self.user: users.User | None = None
         self.setWindowTitle(tr("New account"))
         self.full_name = QLineEdit()
+        # An account is one of the station's people: those on the staff list without a login are
+        # offered (a new name joins the staff list with the account).
+        without_login = [m.full_name for m in staff(ctx.store) if not m.username]
+        self.full_name.setCompleter(QCompleter(without_login, self))
+        self.full_name.setPlaceholderText(tr("a person of the staff list, or a new one"))
         self.username = QLineEdit()
         self.username.setPlaceholderText(tr("for example yta.mai"))
         self.role = QComboBox()
@@ -340,6 +347,7 @@ class UsersSection(QGroupBox):
         dialog = NewUserDialog(self.ctx, self)
         if dialogs.run(dialog):
             self.load()
+            self.ctx.profile_changed.emit()  # the staff list shows the person's new login
 
     def set_password(self) -> None:
         user = self.selected()

@@ -223,3 +223,37 @@ def test_tab_goes_round_the_registration_fields_only(session, nurse) -> None:
     frames = [w for w in walked if isinstance(w, QAbstractScrollArea) and not isinstance(w, QPlainTextEdit)]
     assert frames == []
     assert form.save_button in walked
+
+
+def test_a_new_account_is_a_person_of_the_staff_list(session, nurse) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from station_app.store.station import staff
+    from station_app.ui import dialogs
+    from station_app.ui.features_accounts import NewUserDialog, UsersSection
+
+    settings = session.window.show_area("settings")
+    section = settings.findChild(UsersSection)
+    people_before = len(staff(session.store, active_only=False))
+    offered: list[str] = []
+
+    def fill(dialog: QDialog) -> bool:
+        assert isinstance(dialog, NewUserDialog)
+        model = dialog.full_name.completer().model()
+        offered.extend(model.index(r, 0).data() for r in range(model.rowCount()))
+        dialog.full_name.setText("Lê Thị Hồng")
+        dialog.username.setText("hong.nhs")
+        dialog.role.setCurrentIndex(dialog.role.findData("nurse"))
+        dialog.password.setText("hong-2025-x")
+        return True
+
+    dialogs.fill = fill
+    try:
+        nurse.click(section.buttons["add"])
+    finally:
+        dialogs.fill = None
+    assert "Lê Thị Hồng" in offered and "Trần Thị Mai" not in offered, "people without a login are offered"
+    assert len(staff(session.store, active_only=False)) == people_before, "the same person, not a second one"
+    table = settings.staff_table
+    row = [table.item(r, 0).text() for r in range(table.rowCount())].index("Lê Thị Hồng")
+    assert table.item(row, 2).text() == "hong.nhs"

@@ -113,6 +113,7 @@ class SettingsView(QWidget):
         staff_layout.addLayout(staff_buttons)
         self._staff_ids: list[int | None] = []
         self._load_staff()
+        ctx.profile_changed.connect(self._load_staff)
 
         village_box = QGroupBox(tr("Villages (one per line)"))
         village_layout = QVBoxLayout(village_box)
