@@ -143,7 +143,7 @@ class VillageBox(QComboBox):
         self._model = QStringListModel(self)
         self._completer = QCompleter(self._model, self)
         self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self._completer.activated[str].connect(self.setCurrentText)
+        self._completer.activated.connect(self.setCurrentText)  # (the text chosen)
         line = self.lineEdit()
         assert line is not None
         line.setCompleter(self._completer)
@@ -176,9 +176,10 @@ class VillageBox(QComboBox):
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
         ):
             popup = self._completer.popup()
-            if popup.isVisible() and popup.currentIndex().isValid():
+            if popup is not None and popup.isVisible() and popup.currentIndex().isValid():
                 return False  # the line chosen in the list
-            popup.hide()
+            if popup is not None:
+                popup.hide()
             text = self.currentText()
             if text.strip() and text not in self.names and (found := self.matches(text)):
                 self.setCurrentText(found[0])
@@ -212,18 +213,19 @@ class StatusBar(QStatusBar):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._permanent: list[QWidget] = []
 
-    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
         self._permanent.append(widget)
-        super().addPermanentWidget(widget, stretch)
+        super().addPermanentWidget(widget, stretch or 0)
 
     def room(self) -> int:
         """The width a message has, left of the first permanent widget shown."""
         shown = [w.geometry().x() for w in self._permanent if w.isVisible()]
         return max((min(shown) if shown else self.width()) - 16, 40)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         self.setToolTip(text)
-        super().showMessage(self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.room()), timeout)
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.room())
+        super().showMessage(shown, timeout or 0)
 
 
 class ElidedLabel(QLabel):

@@ -33,17 +33,20 @@ class Icd10Picker(QLineEdit):
         self._timer.setInterval(120)
         self._timer.timeout.connect(self._lookup)
         self.textEdited.connect(self._edited)
-        self._completer.popup().installEventFilter(self)
+        popup = self._completer.popup()
+        assert popup is not None
+        self._popup = popup
+        popup.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Enter in the open list with nothing highlighted takes the first match.
         if (
-            watched is self._completer.popup()
+            watched is self._popup
             and event.type() == QEvent.Type.KeyPress
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
-            and not self._completer.popup().currentIndex().isValid()
+            and not self._popup.currentIndex().isValid()
         ):
-            self._completer.popup().hide()
+            self._popup.hide()
             self.take_first()
             return True
         return super().eventFilter(watched, event)
@@ -55,8 +58,7 @@ class Icd10Picker(QLineEdit):
             Qt.KeyboardModifier.NoModifier,
             Qt.KeyboardModifier.KeypadModifier,
         ):
-            popup = self._completer.popup()
-            if popup.isVisible() and popup.currentIndex().isValid():
+            if self._popup.isVisible() and self._popup.currentIndex().isValid():
                 event.ignore()  # the line chosen in the list: the list takes it
                 return
             if self.diagnosis is None and self.text().strip():
