@@ -17,6 +17,7 @@ from pathlib import Path
 
 from station_app import paths
 from station_app.cli import CliError, _out, register
+from station_app.domain.accounts import SYSTEM
 from station_app.i18n import tr
 
 PASSPHRASE_ENV = "TRAM_BACKUP_PASSPHRASE"
@@ -73,7 +74,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     passphrase = _passphrase(confirm=False) if backup.is_encrypted(source) else None
     if not db.parent.is_dir():
         raise CliError(tr("There is no folder {path}.").format(path=db.parent))
-    aside = backup.restore(db, source, passphrase)
+    aside = backup.restore(db, source, passphrase, by=SYSTEM)  # the command line: the local operator
     store = open_store(db, create=False)  # reopened: upgraded if the backup is of an older version
     try:
         version = store.schema_version

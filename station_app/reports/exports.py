@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
 
+from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.i18n import N_, tr
 from station_app.printing.pdf import write_atomic
 from station_app.reports import worklist_export
-from station_app.store import Store, patients, referrals, visits
-from station_app.store.bulk_import import Rejected, audit
+from station_app.store import Store, audit, patients, referrals, visits
+from station_app.store.bulk_import import Rejected
 from station_app.store.followups import work_rows
 
 WHATS = ("patients", "visits", "followups", "referrals")
@@ -446,7 +447,9 @@ def export(
     identifiers: bool = True,
     today: dt.date | None = None,
 ) -> ExportResult:
-    """Write one list to ``path`` as ``fmt`` ("csv" or "xlsx"); returns how many rows."""
+    """Write one list to ``path`` as ``fmt`` ("csv" or "xlsx"); returns how many rows. A list
+    leaving the program needs EXPORT (checked before anything is read) and is audited."""
+    store.require(Permission.EXPORT)
     columns, records = table_for(store, what, start=start, end=end, today=today)
     if not identifiers:
         columns = tuple(c for c in columns if c.key not in IDENTIFIER_KEYS)
@@ -456,9 +459,10 @@ def export(
         target, count = _write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    audit(
+    audit.record_output(
         store,
-        "export",
+        Permission.EXPORT,
+        audit.EXPORT,
         what,
         {
             "file": Path(path).name,

@@ -15,10 +15,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from station_app.domain.accounts import Permission
 from station_app.domain.followup import Outcome, OutcomeKind
 from station_app.domain.identifiers import SEX_CODES
 from station_app.i18n import N_, tr
 from station_app.printing.pdf import write_atomic
+from station_app.store import Store, audit
 from station_app.store.followups import WorkRow
 
 CHILD_MONTHS = 24  # below this age in months, ages are shown in months
@@ -144,8 +146,17 @@ def csv_bytes(rows: Sequence[WorkRow], today: dt.date) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_csv(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:
-    return write_atomic(path, csv_bytes(rows, today))
+def write_csv(store: Store, rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:
+    """The list shown, as a CSV file: an export (EXPORT, audited)."""
+    store.require(Permission.EXPORT)
+    written = write_atomic(path, csv_bytes(rows, today))
+    _audit(store, written, "csv", rows)
+    return written
+
+
+def _audit(store: Store, written: Path, fmt: str, rows: Sequence[WorkRow]) -> None:
+    audit.record_output(store, Permission.EXPORT, audit.EXPORT, "followups",
+                        {"file": written.name, "format": fmt, "rows": len(rows), "identifiers": True})
 
 
 def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> bytes:
@@ -178,5 +189,10 @@ def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> byte
     return buffer.getvalue()
 
 
-def write_xlsx(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date, title: str = "") -> Path:
-    return write_atomic(path, xlsx_bytes(rows, today, title))
+def write_xlsx(store: Store, rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date,
+               title: str = "") -> Path:
+    """The list shown, as an Excel workbook: an export (EXPORT, audited)."""
+    store.require(Permission.EXPORT)
+    written = write_atomic(path, xlsx_bytes(rows, today, title))
+    _audit(store, written, "xlsx", rows)
+    return written

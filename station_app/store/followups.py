@@ -24,6 +24,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import HIGH_RISK_BP, HYPERTENSION_THRESHOLD, BloodPressure, is_high_risk, refill_due
 from station_app.domain.followup import (
     DUE_WINDOW_DAYS,
@@ -42,6 +43,7 @@ from station_app.domain.followup import (
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import translate
+from station_app.store import audit
 from station_app.store.database import Store, now_text
 
 P = ParamSpec("P")
@@ -625,7 +627,7 @@ def add_item(
     visit_id: int | None = None,
     created_on: dt.date | None = None,
 ) -> int:
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         cursor = store.conn.execute(
             "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, source_visit_id, created_on, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -641,18 +643,17 @@ def add_item(
                 now_text(),
             ),
         )
+        audit.record(store, audit.CREATE, ("followup", cursor.lastrowid),
+                     {"kind": str(kind), "label": label, "due": due.isoformat(), "source": source},
+                     patient_id=patient_id)
         return int(cursor.lastrowid or 0)
 
 
 def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
     """Save a call outcome (agreed, remind later, removed with a reason, done). A death recorded
     here marks the patient deceased everywhere and closes their other open items."""
-    from station_app.domain.accounts import Permission
-    from station_app.store import audit
-
-    store.require(Permission.RECORD_VISITS)
     before = _stamp(store)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
                      patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
         store.conn.execute(
@@ -685,7 +686,8 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
 
 
 def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
+        audit.record(store, audit.UPDATE, ("patient", patient_id), {"deceased": on.isoformat()})
         store.conn.execute(
             "UPDATE patients SET deceased = 1, deceased_date = coalesce(deceased_date, ?), updated_at = ? WHERE id = ?",
             (on.isoformat(), now_text(), patient_id),
@@ -789,7 +791,7 @@ def enrol(
     history_cvd: bool = False,
 ) -> int:
     """Enrol a patient in a programme (once: an open enrolment is reused) and schedule its items."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         existing = store.scalar(
             "SELECT id FROM enrolments WHERE patient_id = ? AND programme = ? AND closed_on IS NULL",
             (patient_id, programme),
@@ -813,6 +815,8 @@ def enrol(
                 now_text(),
             ),
         )
+        audit.record(store, audit.CREATE, ("enrolment", cursor.lastrowid),
+                     {"programme": programme, "on": on.isoformat()}, patient_id=patient_id)
         if programme == "vaccination":
             sync_vaccination(store, patient_id, on)
         elif programme == "antenatal":
@@ -822,10 +826,12 @@ def enrol(
 
 def close_enrolment(store: Store, enrolment_id: int, on: dt.date, closure: str) -> None:
     """Close a programme (delivery, loss, moved…): its open items are removed from the list."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         row = store.conn.execute(
             "SELECT patient_id, programme FROM enrolments WHERE id = ?", (enrolment_id,)
         ).fetchone()
+        audit.record(store, audit.UPDATE, ("enrolment", enrolment_id),
+                     {"closed_on": on.isoformat(), "closure": closure}, patient_id=row[0] if row else None)
         store.conn.execute(
             "UPDATE enrolments SET closed_on = ?, closure = ? WHERE id = ?", (on.isoformat(), closure, enrolment_id)
         )
@@ -858,7 +864,10 @@ def record_dose(
     visit_id: int | None = None,
 ) -> None:
     """A vaccine dose given here, elsewhere, or copied from the child's paper booklet."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
+        audit.record(store, audit.CREATE, ("vaccine_dose", f"{series}:{dose}"),
+                     {"given_on": given_on.isoformat(), "place": place, "from_booklet": from_booklet},
+                     patient_id=patient_id)
         store.conn.execute(
             "INSERT INTO vaccine_doses (patient_id, series, dose, given_on, place, from_booklet, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -887,7 +896,10 @@ def sync_vaccination(
     given = given_doses(store, patient_id)
     given_keys = {(g.series, g.dose) for g in given}
     wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
-    with store.write():
+    alone = not store.conn.in_transaction  # else part of a visit, dose or enrolment, audited there
+    with store.write(Permission.RECORD_VISITS):
+        if alone:
+            audit.record(store, audit.UPDATE, ("patient", patient_id), {"followups": "vaccination"})
         open_items = store.conn.execute(
             "SELECT id, rule, due_date FROM followups"
             " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'vaccine:%'",
@@ -930,7 +942,10 @@ def _pregnancy(e: Enrolment) -> antenatal.Pregnancy:
 def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int | None = None) -> None:
     """The pregnancy's next antenatal contact and next tetanus dose as open items."""
     open_enrolments = [e for e in enrolments(store, patient_id) if e.programme == "antenatal"]
-    with store.write():
+    alone = not store.conn.in_transaction  # else part of a visit or an enrolment, audited there
+    with store.write(Permission.RECORD_VISITS):
+        if alone:
+            audit.record(store, audit.UPDATE, ("patient", patient_id), {"followups": "antenatal"})
         items = store.conn.execute(
             "SELECT id, rule, due_date FROM followups"
             " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'antenatal:%'",
@@ -994,6 +1009,7 @@ def chronic_programme(code: str) -> str | None:
 # -- hooks called by the patient and visit stores ---------------------------------------------------
 def on_patient_registered(store: Store, patient: Patient) -> None:
     """Every child registered under 2 years is enrolled in vaccination automatically."""
+    store.inside_write("a registration's enrolment")
     if patient.id is None or patient.birth is None or patient.deceased:
         return
     today = clock.today()
@@ -1014,6 +1030,7 @@ class VisitFeeds:
 
 def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> None:
     """Inside the visit's transaction: close the matching open items, then schedule the next."""
+    store.inside_write("a visit's follow-ups")
     feeds = feeds or VisitFeeds()
     assert visit.id is not None
     day = visit.visit_at.date()

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, Role
+from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Actor, Permission, Role
 from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
@@ -237,7 +237,7 @@ class NewUserDialog(QDialog):
         self.username = QLineEdit()
         self.username.setPlaceholderText(tr("for example yta.mai"))
         self.role = QComboBox()
-        for role in ACCOUNT_ROLES:
+        for role in grantable_roles(ctx.store.actor):
             self.role.addItem(tr(ROLE_NAMES[role]), str(role))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -317,7 +317,16 @@ class UsersSection(QGroupBox):
         layout.addWidget(self.table)
         layout.addLayout(row)
         layout.addLayout(idle_row)
+        self.table.itemSelectionChanged.connect(self._enable_for_selection)
         self.load()
+
+    def _enable_for_selection(self) -> None:
+        """A head's account is changed only by a head: for an administrator, the buttons that
+        would change it are disabled while it is selected."""
+        user = self.selected()
+        may = self.can_manage and (user is None or may_change_account(self.ctx.store.actor, user.role))
+        for key in ("password", "role", "active"):
+            self.buttons[key].setEnabled(may)
 
     def load(self) -> None:
         self.accounts = users.all_users(self.ctx.store)
@@ -331,6 +340,7 @@ class UsersSection(QGroupBox):
                 state = tr("active")
             rows.append([u.username, u.full_name, role_name(u.role), state, fmt_datetime(u.last_login_at)])
         _fill(self.table, rows, [u.id for u in self.accounts])
+        self._enable_for_selection()
 
     def selected(self) -> users.User | None:
         user_id = _selected_key(self.table)
@@ -361,9 +371,9 @@ class UsersSection(QGroupBox):
         dialog = QDialog(self)
         dialog.setWindowTitle(tr("Change the role"))
         combo = QComboBox()
-        for role in ACCOUNT_ROLES:
+        for role in grantable_roles(self.ctx.store.actor):
             combo.addItem(tr(ROLE_NAMES[role]), str(role))
-        combo.setCurrentIndex(combo.findData(str(user.role)))
+        combo.setCurrentIndex(max(0, combo.findData(str(user.role))))
         dialog.role = combo  # type: ignore[attr-defined]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(dialog.accept)
@@ -405,6 +415,16 @@ class UsersSection(QGroupBox):
         dialog = AuditLogDialog(self.ctx, self)
         dialog.open()
         self._audit_dialog = dialog
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    """The roles ``actor`` may give: the head's only with MANAGE_HEADS (not an administrator)."""
+    return [r for r in ACCOUNT_ROLES if r != Role.HEAD or actor.can(Permission.MANAGE_HEADS)]
+
+
+def may_change_account(actor: Actor, role: Role) -> bool:
+    """Whether ``actor`` may set the password, role or state of an account with ``role``."""
+    return actor.can(Permission.MANAGE_USERS) and (role != Role.HEAD or actor.can(Permission.MANAGE_HEADS))
 
 
 def _session_lock(widget: QWidget) -> IdleLock | None:
@@ -922,8 +942,8 @@ def _access_tab(ctx: AppContext, patient: Patient) -> QWidget:
 
 patient_page.EXTRA_TABS.append((N_("Access history"), _access_tab))
 patient_page.EXTRA_TABS.append((N_("Corrections"), CorrectionsTab))
-patient_page.VISIT_ACTIONS.append((N_("Amend…"), amend_visit_action))
+patient_page.VISIT_ACTIONS.append((N_("Amend…"), amend_visit_action, Permission.AMEND_RECORDS))
 patient_page.VISIT_ACTIONS.append((N_("History…"), visit_history_action))
 patient_page.HISTORY_HOOKS.append(mark_amended)
-registry.LIST_ACTIONS.append((N_("Merge duplicates…"), merge_action))
+registry.LIST_ACTIONS.append((N_("Merge duplicates…"), merge_action, Permission.MERGE_PATIENTS))
 settings.EXTRA_SECTIONS.append(users_section)

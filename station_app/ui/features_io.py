@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import open_store
@@ -27,15 +28,8 @@ ask_summary_path: Callable[[QWidget, str], str] | None = None
 
 
 def _may(ctx: AppContext, permission: str) -> bool:
-    """Whether the logged-in person may import/export (everyone, before accounts exist)."""
-    actor = getattr(ctx.store, "actor", None)
-    if actor is None or not hasattr(actor, "can"):
-        return True
-    try:
-        from station_app.domain.accounts import Permission
-    except ImportError:
-        return True
-    return bool(actor.can(Permission(permission)))
+    """Whether the logged-in person may import/export."""
+    return ctx.store.actor.can(Permission(permission))
 
 
 def start_import(ctx: AppContext, parent: QWidget | None = None) -> import_wizard.ImportWizard | None:
@@ -60,8 +54,10 @@ def start_export(ctx: AppContext, parent: QWidget | None = None) -> export_dialo
 
 # -- the Bệnh nhân list and the settings -----------------------------------------------------------
 if hasattr(registry, "LIST_ACTIONS"):
-    registry.LIST_ACTIONS.append((N_("Import from Excel…"), lambda ctx, view: start_import(ctx, view)))
-    registry.LIST_ACTIONS.append((N_("Export to Excel…"), lambda ctx, view: start_export(ctx, view)))
+    registry.LIST_ACTIONS.append((N_("Import from Excel…"), lambda ctx, view: start_import(ctx, view),
+                                  Permission.IMPORT))
+    registry.LIST_ACTIONS.append((N_("Export to Excel…"), lambda ctx, view: start_export(ctx, view),
+                                  Permission.EXPORT))
 
 
 def data_section(ctx: AppContext) -> QWidget | None:
@@ -74,10 +70,12 @@ def data_section(ctx: AppContext) -> QWidget | None:
     row = QHBoxLayout()
     importing = QPushButton(tr("Import from Excel…"))
     importing.clicked.connect(lambda: start_import(ctx, box))
-    importing.setEnabled(_may(ctx, "import"))
+    if not _may(ctx, "import"):
+        importing.hide()
     exporting = QPushButton(tr("Export to Excel…"))
     exporting.clicked.connect(lambda: start_export(ctx, box))
-    exporting.setEnabled(_may(ctx, "export"))
+    if not _may(ctx, "export"):
+        exporting.hide()
     row.addWidget(importing)
     row.addWidget(exporting)
     row.addStretch(1)
@@ -105,6 +103,8 @@ class SummaryTab(QWidget):
         text.setWordWrap(True)
         self.button = QPushButton(tr("Save the record summary as PDF…"))
         self.button.clicked.connect(self.save)
+        if not ctx.store.actor.can(Permission.PRINT):
+            self.button.hide()
         row = QHBoxLayout()
         row.addWidget(self.button)
         row.addStretch(1)

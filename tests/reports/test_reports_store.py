@@ -12,7 +12,7 @@ from station_app.domain.accounts import Actor, Role
 from station_app.domain.visit import Visit
 from station_app.reports.monthly import Month
 from station_app.store import audit, reports, visits
-from station_app.store.users import NotPermitted
+from station_app.store.errors import NotPermitted
 
 MARCH, FEBRUARY = Month(2026, 3), Month(2026, 2)
 HEAD = Actor(1, "thu", "Nguyễn Thị Thu", Role.HEAD)

@@ -42,8 +42,9 @@ HISTORY_COLUMNS = (
 
 # Extra tabs added by feature modules: (title, factory(ctx, patient) -> QWidget).
 EXTRA_TABS: list[tuple[str, object]] = []
-# Buttons under the visit history, acting on the selected visit: (title, action(ctx, visit_id, page)).
-VISIT_ACTIONS: list[tuple[str, object]] = []
+# Buttons under the visit history, acting on the selected visit: (title, action(ctx, visit_id, page)),
+# or (title, action, permission): then shown only to a role that holds the permission.
+VISIT_ACTIONS: list[tuple[object, ...]] = []
 # Called once the visit history is filled: hook(ctx, table, visits shown, one per row).
 HISTORY_HOOKS: list[object] = []
 
@@ -97,7 +98,10 @@ class PatientPage(QWidget):
         self.visit_buttons: dict[str, QPushButton] = {}
         if VISIT_ACTIONS:
             actions = QHBoxLayout()
-            for title, action in VISIT_ACTIONS:
+            for title, action, *needs in VISIT_ACTIONS:
+                assert isinstance(title, str)
+                if needs and not ctx.store.actor.can(needs[0]):  # type: ignore[arg-type]
+                    continue
                 button = QPushButton(tr(title))
                 button.clicked.connect(lambda _checked=False, act=action: self._visit_action(act))
                 self.visit_buttons[title] = button

@@ -26,8 +26,9 @@ from station_app.ui.views.patient_page import PatientPage
 
 SEARCH_LIMIT = 500
 
-# Buttons added by feature modules beside "Register a patient": (title, action(ctx, registry list)).
-LIST_ACTIONS: list[tuple[str, object]] = []
+# Buttons added by feature modules beside "Register a patient": (title, action(ctx, registry list)),
+# or (title, action, permission): then shown only to a role that holds the permission.
+LIST_ACTIONS: list[tuple[object, ...]] = []
 
 
 class RegistryList(QWidget):
@@ -45,7 +46,10 @@ class RegistryList(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.register_button)
         self.action_buttons: dict[str, QPushButton] = {}
-        for title, action in LIST_ACTIONS:
+        for title, action, *needs in LIST_ACTIONS:
+            assert isinstance(title, str)
+            if needs and not ctx.store.actor.can(needs[0]):  # type: ignore[arg-type]
+                continue
             button = QPushButton(tr(title))
             button.clicked.connect(lambda _checked=False, act=action: act(ctx, self))  # type: ignore[operator]
             self.action_buttons[title] = button
