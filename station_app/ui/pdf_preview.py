@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.domain.accounts import Permission
+from station_app.files import write_atomic
 from station_app.i18n import tr
-from station_app.printing.pdf import write_atomic
 from station_app.store import Store, StoreError, audit
 from station_app.ui import dialogs
 

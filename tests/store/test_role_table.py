@@ -24,9 +24,10 @@ from station_app import clock
 from station_app.domain.accounts import ACCOUNT_ROLES, PERMISSIONS, SYSTEM, Actor, Permission, Role
 from station_app.domain.dates import parse_partial_date
 from station_app.domain.followup import Kind, Outcome, OutcomeKind
+from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
-from station_app.reports.monthly import Month
+from station_app.reports import monthly
 from station_app.store import (
     Store,
     audit,
@@ -92,7 +93,7 @@ def _visit(w: World) -> Visit:
 
 
 def _summary(w: World) -> Any:
-    return reports.draft(w.store, Month(2025, 11))
+    return monthly.draft(w.store, Month(2025, 11))
 
 
 def _own_password(w: World) -> None:
@@ -245,7 +246,7 @@ RECORD_READS = {
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
                  "possible_duplicates"},
     "referrals": {"get", "book", "for_patient"},
-    "reports": {"state", "finalised", "corrections", "correction_history", "draft", "final_summary", "current",
+    "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
     "station": {"load_profile", "staff", "villages"},
     "users": {"all_users", "get", "by_username", "has_accounts", "idle_lock_minutes"},
@@ -336,7 +337,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         slip = referrals.prefill(patient, visit, station.load_profile(store), TODAY)
         slip = replace(slip, receiving_facility="Bệnh viện huyện", diagnosis="Viêm phổi", reason="Chụp phim")
         ids["referral"] = referrals.issue(store, slip, visit.id).id or 0
-        reports.finalise(store, reports.draft(store, Month(2025, 10)))
+        reports.finalise(store, monthly.draft(store, Month(2025, 10)))
         store.close()
     yield path, ids
 
