@@ -130,6 +130,9 @@ class SettingsView(QWidget):
                 edit.setReadOnly(True)
             self.staff_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             self.villages.setReadOnly(True)
+            note = QLabel(tr("Only the head of station changes the station profile, staff and villages."))
+            note.setWordWrap(True)
+            sform.addRow(note)
 
         database = QGroupBox(tr("Database"))
         db_form = QFormLayout(database)
