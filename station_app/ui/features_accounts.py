@@ -135,6 +135,7 @@ VALUE_NAMES = {
     ("change", "deactivated"): N_("account deactivated"),
     ("change", "reactivated"): N_("account reactivated"),
     ("change", "unlocked"): N_("account unlocked"),
+    ("change", "outcome undone"): N_("call outcome undone"),
 }
 
 

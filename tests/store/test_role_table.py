@@ -38,6 +38,7 @@ from station_app.store import (
     database,
     errors,
     followups,
+    history_import,
     icd10,
     importer,
     open_store,
@@ -52,7 +53,8 @@ from station_app.store import (
 from station_app.store.errors import NotPermitted
 
 MODULES: tuple[ModuleType, ...] = (
-    audit, backup, bulk, bulk_import, corrections, database, errors, followups, icd10, importer, patients,
+    audit, backup, bulk, bulk_import, corrections, database, errors, followups, history_import, icd10, importer,
+    patients,
     referrals, reports, schema, station, users, visits,
 )
 TODAY = dt.date(2025, 11, 20)
@@ -115,6 +117,18 @@ def _preview(w: World) -> Any:
     return ti.build_preview(table, ti.suggest_mapping(headers, "patients"), "patients", TODAY)
 
 
+def _history(w: World) -> Any:
+    from station_app.domain import history_import as hi
+
+    keys = ["record_no", "vaccine", "date", "place"]
+    child = patients.get(w.store, w["child"])
+    assert child is not None
+    preview = hi.build_preview([(2, [child.record_no, "BCG", "02/06/2025", "Bệnh viện huyện"])],
+                               dict(enumerate(keys)), "vaccinations", dt.datetime(2025, 11, 20, 9))
+    history_import.find_patients(w.store, preview)
+    return preview
+
+
 def _import_rows() -> list[Any]:
     from station_app.domain.patient_import import read_rows
 
@@ -164,6 +178,8 @@ CHECKED: dict[str, list[Case]] = {
                                                                              "Gọi lại", TODAY))],
     "followups.record_outcome": [case(P.RECORD_VISITS, lambda w: followups.record_outcome(
         w.store, w["item"], Outcome(OutcomeKind.AGREED, TODAY, note="Hẹn thứ Hai")))],
+    "followups.undo_outcome": [case(P.RECORD_VISITS, lambda w: followups.undo_outcome(w.store, w["outcome"]))],
+    "followups.undo_outcomes": [case(P.RECORD_VISITS, lambda w: followups.undo_outcomes(w.store, [w["outcome"]]))],
     "followups.mark_deceased": [case(P.RECORD_VISITS, lambda w: followups.mark_deceased(w.store, w["adult"], TODAY))],
     "followups.enrol": [case(P.RECORD_VISITS, lambda w: followups.enrol(w.store, w["adult"], "diabetes", TODAY))],
     "followups.close_enrolment": [case(P.RECORD_VISITS, lambda w: followups.close_enrolment(
@@ -196,6 +212,7 @@ CHECKED: dict[str, list[Case]] = {
     # imports
     "bulk_import.apply": [case(P.IMPORT, lambda w: bulk_import.apply(w.store, _preview(w)))],
     "importer.import_rows": [case(P.IMPORT, lambda w: importer.import_rows(w.store, _import_rows()))],
+    "history_import.apply": [case((P.IMPORT, P.RECORD_VISITS), lambda w: history_import.apply(w.store, _history(w)))],
     # the audit log and what leaves the program
     "audit.entries": [case(P.VIEW_AUDIT, lambda w: audit.entries(w.store))],
     "audit.usernames": [case(P.VIEW_AUDIT, lambda w: audit.usernames(w.store))],
@@ -240,6 +257,7 @@ RECORD_READS = {
     "audit": {"entry_hash"},
     "corrections": {"versions", "amendment_counts", "visit_versions", "referral_versions", "get_merge",
                     "merges_of", "recent_merges", "for_patient"},
+    "history_import": {"find_patients"},
     "followups": {"rule_of", "patient_items", "get_item", "list_items", "high_risk_patients", "work_rows",
                   "items_open_on", "section_counts", "enrolments", "given_doses"},
     "icd10": {"search", "get"},
@@ -329,6 +347,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         ids["enrolment"] = followups.enrol(store, ids["adult"], "hypertension", TODAY)
         followups.enrol(store, ids["mother"], "antenatal", TODAY, lmp=TODAY - dt.timedelta(days=70))
         ids["item"] = followups.add_item(store, ids["adult"], Kind.REVISIT, "Tái khám", TODAY)
+        called = followups.add_item(store, ids["mother"], Kind.CUSTOM, "Gọi lại", TODAY)
+        ids["outcome"] = followups.record_outcome(store, called, Outcome(OutcomeKind.AGREED, TODAY))
         visit = visits.insert(store, Visit(patient_id=ids["adult"], visit_at=dt.datetime(2025, 11, 19, 9),
                                            complaint="Ho", diagnosis_code="J00"))
         ids["visit"] = visit.id or 0
