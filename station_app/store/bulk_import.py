@@ -32,6 +32,7 @@ from station_app.domain.identifiers import make_record_no
 from station_app.domain.patient import Patient
 from station_app.domain.table_import import Preview, PreviewRow, field_title
 from station_app.domain.text import fold
+from station_app.errors import UserError
 from station_app.i18n import N_, translate
 from station_app.store import followups, patients
 from station_app.store.database import Store, now_text
@@ -97,16 +98,8 @@ class Outcome:
     patient_ids: list[int] = field(default_factory=list)
 
 
-class ImportRefused(ValueError):
+class ImportRefused(UserError, ValueError):
     """The choices do not allow the import (invalid rows kept, a new patient without reason)."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message.format(**params))
-
-    def text(self) -> str:
-        return translate(self.message).format(**self.params)
 
 
 def _name_key(name: str) -> str:

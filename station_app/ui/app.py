@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from station_app import APP_NAME, paths
 from station_app.domain.accounts import Actor
+from station_app.errors import UserError
 from station_app.i18n import tr
 from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
@@ -234,8 +235,9 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
 
 
 def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: object) -> None:
-    """What the app does with an error no window handled: the details go to ``error.log`` in the
-    data folder, the person gets a message saying what to do (a database error says which)."""
+    """What the app does with an error no window handled (the one place the app catches every
+    ``UserError``): the details go to ``error.log`` in the data folder, the person gets a message
+    saying what to do (a ``UserError``'s own message), or that something went wrong."""
     import sqlite3
     import traceback
 
@@ -247,6 +249,8 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
         exc = errors.classify(exc, db) or exc
     if isinstance(exc, StoreError):
         dialogs.error(None, tr("The database reported a problem"), exc.text())
+    elif isinstance(exc, UserError):
+        dialogs.error(None, tr("Not done"), exc.text())
     elif not isinstance(exc, KeyboardInterrupt):
         dialogs.error(None, tr("Something went wrong"), tr(
             "This action did not finish; what was saved before it is safe. "
