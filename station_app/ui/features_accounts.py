@@ -43,7 +43,7 @@ from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, audit, corrections, icd10, patients, users, visits
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.login import ChangePasswordDialog, IdleLock
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.views import patient_page, registry, settings
@@ -496,17 +496,7 @@ class AuditLogView(QWidget):
 
     def verify(self) -> None:
         """Check the whole chain on a worker thread (its own connection); the result below."""
-        from station_app.store import open_store
-        from station_app.ui import background
-
-        db = self.ctx.db_path
-
-        def work(progress):  # type: ignore[no-untyped-def]
-            store = open_store(db, create=False)
-            try:
-                return audit.verify(store, progress)
-            finally:
-                store.close()
+        from station_app.ui import operations
 
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)
@@ -516,7 +506,8 @@ class AuditLogView(QWidget):
         self.verify_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(tr("Checking the chain…"))
-        self._verify_op = background.run(self, tr("Checking the chain…"), work, self.show_report, failed)
+        self._verify_op = operations.run_op(self, self.ctx, tr("Checking the chain…"), audit.verify, self.show_report,
+                                            on_error=failed)
 
     def show_report(self, report: audit.ChainReport) -> None:
         self.verify_button.setEnabled(True)
@@ -766,7 +757,7 @@ def amend_visit_action(ctx: AppContext, visit_id: int, page: QWidget) -> None:
         return
     dialog = AmendVisitDialog(ctx, visit, page)
     if dialogs.run(dialog):
-        ctx.visits_changed.emit()
+        ctx.notify({Change.VISITS}, dialog)
 
 
 def visit_history_action(ctx: AppContext, visit_id: int, page: QWidget) -> None:
@@ -869,8 +860,7 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.message.setText(exc.text())
             return
-        self.ctx.patients_changed.emit()
-        self.ctx.visits_changed.emit()
+        self.ctx.notify({Change.PATIENTS, Change.VISITS}, self)
         super().accept()
 
     def undo(self) -> None:
@@ -886,8 +876,7 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.message.setText(exc.text())
             return
-        self.ctx.patients_changed.emit()
-        self.ctx.visits_changed.emit()
+        self.ctx.notify({Change.PATIENTS, Change.VISITS}, self)
         self.message.setText("")
         self.load_merges()
         dialogs.info(self, tr("Merge duplicate patients"), tr("The merge was undone."))

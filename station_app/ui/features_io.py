@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from station_app import clock
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
-from station_app.store import open_store
-from station_app.ui import background, dialogs
+from station_app.store import Store
+from station_app.ui import dialogs, operations
 from station_app.ui.context import AppContext
+from station_app.ui.operations import Progress
 from station_app.ui.views import patient_page, registry, settings
 
 if TYPE_CHECKING:  # (imported when first used: see start_import and start_export)
@@ -112,7 +113,7 @@ class SummaryTab(QWidget):
         layout.addWidget(text)
         layout.addLayout(row)
         layout.addStretch(1)
-        self._op: background.Operation | None = None
+        self._op: operations.Operation | None = None
         self.saved: Path | None = None
 
     def _path(self, suggested: str) -> str:
@@ -133,23 +134,16 @@ class SummaryTab(QWidget):
             return
         if not chosen.lower().endswith(".pdf"):
             chosen += ".pdf"
-        db = self.ctx.db_path
-        actor = getattr(self.ctx.store, "actor", None)
         today = clock.today()
 
-        def work(_progress: Callable[[int, int], None]) -> Path:
+        def work(store: Store, _progress: Progress) -> Path:
             from station_app.printing.patient_summary import write_summary
 
-            store = open_store(db)
-            if actor is not None:
-                store.actor = actor
-            try:
-                return write_summary(store, pid, chosen, today)
-            finally:
-                store.close()
+            return write_summary(store, pid, chosen, today)
 
         # The window owns the worker: this tab is rebuilt whenever the patient's page reloads.
-        self._op = background.run(self.window(), tr("Writing the record summary…"), work, self._done, self._failed)
+        self._op = operations.run_op(self.window(), self.ctx, tr("Writing the record summary…"), work, self._done,
+                                     on_error=self._failed)
 
     def _done(self, path: Path) -> None:
         self.saved = path

@@ -61,7 +61,7 @@ from station_app.store.bulk_import import (
     rejected_rows,
 )
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
 
 FIRST_ROWS = HEADER_SCAN_ROWS  # the header is looked for among these rows, and may be chosen among them
@@ -645,8 +645,7 @@ class RunPage(QWizardPage):
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.status.setText(tr("All rows saved."))
-        self.w.ctx.patients_changed.emit()
-        self.w.ctx.followups_changed.emit()
+        self.w.ctx.notify({Change.PATIENTS, Change.FOLLOWUPS}, self)
         self.completeChanged.emit()
         self.w.next()
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 from station_app import APP_NAME
 from station_app.i18n import N_, tr
 from station_app.store import patients
-from station_app.ui.context import AppContext, settings
+from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.views.placeholder import PlaceholderView
 from station_app.ui.views.registry import RegistryView
@@ -72,8 +72,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_station)
         self.statusBar().addPermanentWidget(self.status_count)
         self.build(self._remembered_row())
-        ctx.patients_changed.connect(self.update_status)
-        ctx.profile_changed.connect(self.update_status)
+        ctx.subscribe(self, {Change.PATIENTS, Change.PROFILE}, self.update_status)
         ctx.open_patient.connect(self.open_patient)
         ctx.new_visit.connect(self.start_visit)
         for index in range(len(AREAS)):

@@ -28,6 +28,7 @@ from station_app.domain.visit import Visit
 from station_app.i18n import tr
 from station_app.store import Store, followups, open_store, patients, visits
 from station_app.ui import dialogs, features
+from station_app.ui.context import Change
 from station_app.ui.views.followups import (
     SECTIONS,
     FollowUpModel,
@@ -219,7 +220,7 @@ def test_key_1_records_agreed_and_the_row_moves_to_agreed(
     overdue_before = today_card(app, features._overdue_count)
     assert overdue_before == "10"
     select(view, ids["huong"])
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         nurse.press(view.table, Qt.Key.Key_1)
     assert "Nguyễn Thị Hương" not in names(view)
     assert view.counts[Section.OVERDUE] == 9 and view.counts[Section.AGREED] == 1
@@ -344,7 +345,7 @@ def test_a_death_marks_the_patient_deceased_everywhere(
     assert not patients.get(app.store, ids["duc"]).deceased  # type: ignore[union-attr]
 
     answers.yes = True
-    with qtbot.waitSignal(app.ctx.patients_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.PATIENTS in kinds):
         assert view.remove() is True
     patient = patients.get(app.store, ids["duc"])
     assert patient is not None and patient.deceased and patient.deceased_date == TODAY
@@ -463,7 +464,7 @@ def test_follow_ups_tab_adds_a_custom_follow_up(app, ids, fill, qtbot) -> None:
         return True
 
     fill(custom)
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         assert fu.add_followup()
     fu = tab(FollowUpsTab)
     assert fu.table.rowCount() == before + 1
@@ -566,7 +567,7 @@ def test_a_childs_visit_gives_a_due_dose(app, ids, nurse, qtbot) -> None:
     assert feeds.refill.value() == 0 and feeds.antenatal.isHidden()
     offered[("bcg", 1)].setChecked(True)
     nurse.type(form.complaint, "Tiêm chủng")
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         form.save()
     given = {(g.series, g.dose) for g in followups.given_doses(app.store, ids["khoi"])}
     assert ("bcg", 1) in given

@@ -149,7 +149,7 @@ def test_the_wizard_from_file_choice_to_imported_rows(session, nurse, qtbot, tmp
     assert lan.birth.day == 12 and lan.birth.month == 8
     (khai,) = patients.search(store, "phan van khai")
     assert khai.birth.earliest() == dt.date(1899, 12, 30) + dt.timedelta(days=24_500)
-    # The registry shows them (it listens to patients_changed).
+    # The registry shows them (it subscribes to changes of patients).
     registry.list.search.setText("hoang thi lan")
     qtbot.waitUntil(lambda: registry.list.model.rowCount() == 1)
     # The rejected rows report from the result page.

@@ -36,7 +36,7 @@ from station_app.store import StoreError, patients
 from station_app.store.patients import DuplicateCandidate
 from station_app.store.station import villages
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
 
@@ -375,6 +375,6 @@ class PatientForm(QDialog):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self.result_patient = saved
-        self.ctx.patients_changed.emit()
+        self.ctx.notify({Change.PATIENTS}, self)
         self.saved.emit(saved)
         self.accept()

@@ -48,7 +48,7 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, referrals
 from station_app.store.station import staff
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
 from station_app.ui.qt_i18n import fmt_date
@@ -635,10 +635,8 @@ class ReferralForm(QDialog):
             return None
         self.result_referral = saved
         self._initial = self._snapshot()
-        self.ctx.referrals_changed.emit()
-        self.ctx.followups_changed.emit()
-        if self.visit_id is not None:
-            self.ctx.visits_changed.emit()
+        changes = {Change.REFERRALS, Change.FOLLOWUPS} | ({Change.VISITS} if self.visit_id is not None else set())
+        self.ctx.notify(changes, self)
         self.saved.emit(saved)
         self.accept()
         if self.preview_after_save and saved.id is not None:
@@ -697,7 +695,7 @@ def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = Non
             before = referrals.mark_printed(ctx.store, referral_id)
         except StoreError as exc:
             return exc.text()
-        ctx.referrals_changed.emit()
+        ctx.notify({Change.REFERRALS})
         if before:
             return tr("Printed as a copy (printed {count} times before).").format(count=before)
         return tr("Printed.")

@@ -38,7 +38,7 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, visits
 from station_app.store.station import staff
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
@@ -372,7 +372,6 @@ class VisitForm(QDialog):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self.result_visit = saved
-        self.ctx.visits_changed.emit()
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.VISITS, Change.FOLLOWUPS}, self)
         self.saved.emit(saved)
         self.accept()

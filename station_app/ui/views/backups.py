@@ -35,7 +35,7 @@ from station_app.domain.accounts import Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext, settings
+from station_app.ui.context import AppContext, Change, settings
 
 SECOND_FOLDER_KEY = "backup/second_folder"
 
@@ -280,8 +280,7 @@ def swap_in(ctx: AppContext, staged: Path, source: Path) -> Path | None:
         if actor is not None:
             new.actor = actor
         ctx.store = new
-        ctx.profile_changed.emit()
-        ctx.store_replaced.emit()
+        ctx.notify({Change.STORE})
     record(new, "restore", {"from": str(source), "aside": str(aside) if aside else ""})
     return aside
 
@@ -523,7 +522,7 @@ def attach(session: object) -> None:
         session.window.build()  # type: ignore[attr-defined]
         session.window.show_area("settings")  # type: ignore[attr-defined]
 
-    ctx.store_replaced.connect(replaced)
+    ctx.subscribe(session.window, {Change.STORE}, replaced)  # type: ignore[attr-defined]
 
 
 def start(session: object) -> None:

@@ -66,7 +66,7 @@ from station_app.store import StoreError, followups
 from station_app.store.followups import WorkRow
 from station_app.store.station import villages
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
@@ -359,7 +359,6 @@ class FollowUpsView(QWidget):
         self.today = clock.today()
         self.counts: dict[Section, int] = {}
         self._stale = True
-        self._saving = False
 
         self.title = heading(tr("Follow-ups"))
         self.date_label = QLabel()
@@ -459,8 +458,7 @@ class FollowUpsView(QWidget):
         self.village.currentIndexChanged.connect(lambda _i: self.reload(keep_row=False))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.table.installEventFilter(self)
-        for signal in (ctx.followups_changed, ctx.visits_changed, ctx.patients_changed):
-            signal.connect(self._changed)
+        ctx.subscribe(self, {Change.FOLLOWUPS, Change.VISITS, Change.PATIENTS}, self._changed)
         self.reload()
 
     # -- what is shown ----------------------------------------------------------------------------
@@ -471,8 +469,6 @@ class FollowUpsView(QWidget):
         self.table.setFocus()
 
     def _changed(self) -> None:
-        if self._saving:
-            return
         if self.isVisible():
             self.reload()
         else:
@@ -617,7 +613,6 @@ class FollowUpsView(QWidget):
             return False
         items = self._person_rows(row)
         try:
-            self._saving = True
             for item in items:
                 followups.record_outcome(self.ctx.store, int(item.item.id), outcome)  # type: ignore[arg-type]
                 if outcome.records_death:
@@ -625,19 +620,11 @@ class FollowUpsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return False
-        finally:
-            self._saving = False
         self.reload()
         done = tr("Recorded for {name}: {outcome}").format(
             name=row.full_name, outcome=presentation.outcome_summary(outcome))
         self.status.setText(self._shown_text + "  ·  " + done)
-        self._saving = True  # this view is up to date: the signals are for the others
-        try:
-            self.ctx.followups_changed.emit()
-            if outcome.records_death:
-                self.ctx.patients_changed.emit()
-        finally:
-            self._saving = False
+        self.ctx.notify({Change.FOLLOWUPS, Change.PATIENTS} if outcome.records_death else {Change.FOLLOWUPS}, self)
         return True
 
     def mark_agreed(self) -> bool:

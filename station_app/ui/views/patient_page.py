@@ -25,7 +25,7 @@ from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, audit, patients, visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime
 from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading
@@ -118,8 +118,7 @@ class PatientPage(QWidget):
             QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id)
         )
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back.emit)
-        ctx.visits_changed.connect(self.reload)
-        ctx.patients_changed.connect(self.reload)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS}, self.reload)
 
     def show_patient(self, patient_id: int) -> None:
         self.patient = patients.get(self.ctx.store, patient_id)

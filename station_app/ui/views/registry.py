@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from station_app.i18n import tr
 from station_app.store import patients
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.models import PatientTableModel
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.views.patient_page import PatientPage
@@ -83,7 +83,7 @@ class RegistryList(QWidget):
                   context=Qt.ShortcutContext.WidgetShortcut)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
         self._all_ids: list[int] | None = None
-        ctx.patients_changed.connect(self._data_changed)
+        ctx.subscribe(self, {Change.PATIENTS}, self._data_changed)
 
     def focus_search(self) -> None:
         self.search.setFocus()

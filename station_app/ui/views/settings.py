@@ -35,7 +35,7 @@ from station_app.store.station import (
     villages,
 )
 from station_app.ui import dialogs
-from station_app.ui.context import FONT_SCALES, AppContext
+from station_app.ui.context import FONT_SCALES, AppContext, Change
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 # Sections added by feature modules under the right column: factory(ctx) -> QWidget, or None
@@ -184,7 +184,7 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
         dialogs.info(self, tr("Station profile"), tr("Saved."))
 
     def save_staff(self) -> None:
@@ -202,7 +202,7 @@ class SettingsView(QWidget):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self._load_staff()
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
 
     def save_villages(self) -> None:
         names = [line.strip() for line in self.villages.toPlainText().splitlines() if line.strip()]
@@ -211,4 +211,4 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)

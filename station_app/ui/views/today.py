@@ -21,7 +21,7 @@ from station_app import clock
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import patients, visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.widgets import heading
@@ -89,9 +89,7 @@ class TodayView(QWidget):
         self._timer.timeout.connect(self._search)
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_first)
-        ctx.visits_changed.connect(self.refresh)
-        ctx.patients_changed.connect(self.refresh)
-        ctx.followups_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS}, self.refresh)
 
     def activate(self) -> None:
         self.refresh()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from station_app import clock
 from station_app.i18n import tr
 from station_app.store import visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.models import VisitLogModel
 from station_app.ui.qt_i18n import fmt_int
 
@@ -97,7 +97,7 @@ class VisitLogView(QWidget):
         for signal in (self.start.dateChanged, self.end.dateChanged, self.diagnosis.textChanged,
                        self.clinician.currentIndexChanged, self.insurance.currentIndexChanged):
             signal.connect(self.refresh)
-        ctx.visits_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS}, self.refresh)
         self._fill_clinicians()
         self.refresh()  # made when first needed (the main window builds views lazily): show the data now
 
