@@ -70,9 +70,9 @@ class Session:
         check = CheckInBackground(Path(db)) if Path(db).exists() and Path(db).stat().st_size else None
         self.check = check
         self.damage: StoreError | None = None
-        import station_app.ui.features  # noqa: F401 - registers the feature views, counters, tabs
-        from station_app.ui import features_accounts
         from station_app.ui import login as login_ui
+        from station_app.ui.views import users
+        from station_app.ui.wiring import WIRING
         self.app = app
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
@@ -97,11 +97,11 @@ class Session:
             self.store.close()
             raise
         self.ctx = AppContext(self.store)
-        self.window = MainWindow(self.ctx, self.font_scale, self.set_language, self.set_font_scale)
+        self.window = MainWindow(self.ctx, WIRING, self.font_scale, self.set_language, self.set_font_scale)
         from station_app.ui.views import backups
 
         backups.attach(self)  # a restore reopens the app on the restored file
-        self.idle_lock = features_accounts.attach(self.ctx, self.window)
+        self.idle_lock = users.attach(self.ctx, self.window)
 
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""

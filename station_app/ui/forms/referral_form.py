@@ -45,7 +45,7 @@ from station_app.domain.problems import Problem
 from station_app.domain.referral import EarlierTreatment, Referral, load_holidays, validate
 from station_app.domain.visit import Visit
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, referrals
+from station_app.store import StoreError, patients, referrals
 from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
@@ -664,6 +664,14 @@ def new_referral(
     form = ReferralForm(ctx, slip, visit.id if visit else None, parent)
     form.open()
     return form
+
+
+def refer_after_visit(ctx: AppContext, visit: Visit, window: QWidget) -> None:
+    """A visit saved with "refer" ticked: once the visit form has closed, the slip prefilled from it
+    (a child of ``window``, which keeps it)."""
+    patient = patients.get(ctx.store, visit.patient_id)
+    if patient is not None:
+        QTimer.singleShot(0, window, lambda: new_referral(ctx, patient, visit, window))
 
 
 def edit_referral(ctx: AppContext, referral_id: int, parent: QWidget | None = None) -> ReferralForm | None:

@@ -36,11 +36,9 @@ from station_app.store.station import (
 )
 from station_app.ui import dialogs
 from station_app.ui.context import FONT_SCALES, AppContext, Change
+from station_app.ui.extensions import SettingsSection
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-# Sections added by feature modules under the right column: factory(ctx) -> QWidget, or None
-# when the logged-in person may not see it.
-EXTRA_SECTIONS: list[object] = []
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
 PROFILE_FIELDS = (
     ("name", N_("Station name")),
@@ -59,7 +57,8 @@ class SettingsView(QWidget):
     language_chosen = Signal(str)
     font_scale_chosen = Signal(float)
 
-    def __init__(self, ctx: AppContext, font_scale: float, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, font_scale: float, sections: tuple[SettingsSection, ...] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
 
@@ -141,8 +140,8 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
-        for factory in EXTRA_SECTIONS:
-            section = factory(ctx)  # type: ignore[operator]
+        for make in sections:
+            section = make(ctx)
             if section is not None:
                 right.addWidget(section)
         right.addStretch(1)
