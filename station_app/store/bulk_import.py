@@ -19,13 +19,13 @@ Importing the same file again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import refill_due
 from station_app.domain.followup import Kind
 from station_app.domain.identifiers import make_record_no
@@ -34,7 +34,7 @@ from station_app.domain.table_import import Preview, PreviewRow, field_title
 from station_app.domain.text import fold
 from station_app.errors import UserError
 from station_app.i18n import N_, translate
-from station_app.store import followups, patients
+from station_app.store import audit, followups, patients
 from station_app.store.database import Store, now_text
 
 PROGRAMME_CODES = {"hypertension": "I10", "diabetes": "E11"}
@@ -240,18 +240,6 @@ def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
     return replace(existing, **changes) if changes else existing
 
 
-# -- audit (when the audit log is there) ---------------------------------------------------------
-def audit(store: Store, action: str, target: object, details: dict[str, object]) -> None:
-    """Record an audit entry when this database and this build keep an audit log."""
-    try:
-        module = importlib.import_module("station_app.store.audit")
-    except ModuleNotFoundError:
-        return
-    has_table = store.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'")
-    if has_table:
-        module.record(store, getattr(module, action.upper(), action), target, details)
-
-
 # -- saving ---------------------------------------------------------------------------------------
 class _Inserter:
     """New patients saved as ``patients.insert`` saves them (same columns, record numbers, search
@@ -310,18 +298,6 @@ def _sequence(record_no: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-def _require_import(store: Store) -> None:
-    """Only those allowed to import (head of station, administrator), when accounts exist."""
-    require = getattr(store, "require", None)
-    if require is None:
-        return
-    try:
-        from station_app.domain.accounts import Permission
-    except ImportError:
-        return
-    require(Permission.IMPORT)
-
-
 def apply(
     store: Store,
     preview: Preview,
@@ -337,7 +313,7 @@ def apply(
     Invalid rows refuse the whole import unless ``leave_out_invalid``; then they are left out and
     listed in ``Outcome.rejected`` with the skipped duplicates.
     """
-    _require_import(store)
+    store.require(Permission.IMPORT)  # head of station or administrator
     if preview.invalid and not leave_out_invalid:
         raise ImportRefused(
             N_("{rows} rows are invalid: nothing was imported. Correct them and import the file again."),
@@ -380,9 +356,9 @@ def _save_all(store: Store, preview: Preview, rows: list[PreviewRow], matches: d
                 _attach_programmes(store, pid, row, today, outcome)
             if progress and index % 200 == 0:
                 progress(index, total)
-        audit(
+        audit.record(
             store,
-            "import",
+            audit.IMPORT,
             "patients",
             {
                 "file": source,

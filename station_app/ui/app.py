@@ -20,7 +20,8 @@ from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
 from station_app.store.database import CheckInBackground
 from station_app.ui import dialogs, qt_i18n
-from station_app.ui.context import AppContext, settings
+from station_app.ui.background import Operation
+from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.main_window import MainWindow
 
 BASE_POINT_SIZE = 11.0
@@ -98,10 +99,15 @@ class Session:
             raise
         self.ctx = AppContext(self.store)
         self.window = MainWindow(self.ctx, WIRING, self.font_scale, self.set_language, self.set_font_scale)
-        from station_app.ui.views import backups
-
-        backups.attach(self)  # a restore reopens the app on the restored file
+        self.backup_op: Operation | None = None  # the automatic backup at start-up, while it runs
+        # A restore reopens the app on the restored file: every view is rebuilt on the new connection.
+        self.ctx.subscribe(self.window, {Change.STORE}, self._store_replaced)
         self.idle_lock = users.attach(self.ctx, self.window)
+
+    def _store_replaced(self) -> None:
+        self.store = self.ctx.store
+        self.window.build()
+        self.window.show_area("settings")
 
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
@@ -212,7 +218,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     session.window.show()
     from station_app.ui.views import backups
 
-    backups.start(session)  # the automatic backup when the last one is a day old (worker thread)
+    session.backup_op = backups.start(session.store, session.window)  # when the last one is a day old
     if not session.ctx.profile.name:
         # First run: the station's name and header are printed on every form.
         session.window.show_area("settings")
@@ -226,7 +232,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     code = app.exec()
     if session.damage is not None:
         return _damaged(session, lang)
-    backups.finish(session)  # and again at exit, if the app ran past a day
+    backups.finish(session.backup_op, session.store)  # and again at exit, if the app ran past a day
     from station_app.store import users
 
     users.logout(session.store)
@@ -263,7 +269,7 @@ def _damaged(session: Session, lang: str | None) -> int:
 
     from station_app.ui.views import backups
 
-    op = getattr(session, "backup_op", None)
+    op = session.backup_op
     while op is not None and op.running:  # the start-up backup (refused: its copy fails the check)
         QCoreApplication.processEvents()
         QThread.msleep(10)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -512,35 +513,20 @@ class BackupsBox(QGroupBox):
 
 
 # -- the running app ----------------------------------------------------------------------------------
-def attach(session: object) -> None:
-    """Let a restore reopen the app on the restored file: the session takes the new connection and
-    every view is rebuilt on it."""
-    ctx: AppContext = session.ctx  # type: ignore[attr-defined]
-
-    def replaced() -> None:
-        session.store = ctx.store  # type: ignore[attr-defined]
-        session.window.build()  # type: ignore[attr-defined]
-        session.window.show_area("settings")  # type: ignore[attr-defined]
-
-    ctx.subscribe(session.window, {Change.STORE}, replaced)  # type: ignore[attr-defined]
-
-
-def start(session: object) -> None:
+def start(store: Store, window: QMainWindow) -> background.Operation | None:
     """At start-up: the automatic backup, on a worker thread, when the last one is a day old."""
-    window = session.window  # type: ignore[attr-defined]
 
     def done(outcome: Outcome) -> None:
         window.statusBar().showMessage(tr("Backup made and checked: {path}").format(path=outcome.path), 15000)
 
-    session.backup_op = start_auto_backup(session.store, window, done)  # type: ignore[attr-defined]
+    return start_auto_backup(store, window, done)
 
 
-def finish(session: object) -> None:
+def finish(started: background.Operation | None, store: Store) -> None:
     """At exit: let the start-up backup end, then back up if the last backup is a day old."""
     from PySide6.QtCore import QCoreApplication, QThread
 
-    op = getattr(session, "backup_op", None)
-    while op is not None and op.running:
+    while started is not None and started.running:
         QCoreApplication.processEvents()
         QThread.msleep(10)
-    backup_on_exit(session.store)  # type: ignore[attr-defined]
+    backup_on_exit(store)
