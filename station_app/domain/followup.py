@@ -44,7 +44,7 @@ class Kind(StrEnum):
     CUSTOM = "custom"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_KIND_TITLES[self])
 
 
@@ -71,7 +71,7 @@ class OutcomeKind(StrEnum):
     DONE = "done"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_OUTCOME_TITLES[self])
 
 
@@ -92,7 +92,7 @@ class RemovalReason(StrEnum):
     OTHER = "other"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_REASON_TITLES[self])
 
 
@@ -119,7 +119,7 @@ class Section(StrEnum):
     DONE = "done"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_SECTION_TITLES[self])
 
 

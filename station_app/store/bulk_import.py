@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from station_app import clock
 from station_app.domain.accounts import Permission
@@ -47,7 +48,7 @@ class Choice(StrEnum):
     NEW = "new"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return translate(_CHOICE_TITLES[self])
 
 
@@ -221,7 +222,7 @@ _MERGE_TEXT = (
 
 def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
     """``existing`` with its empty fields filled from ``incoming`` (only the file's columns)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # (field name → value of that field's type)
     for name in _MERGE_TEXT:
         if name in columns and not getattr(existing, name) and getattr(incoming, name):
             changes[name] = getattr(incoming, name)
@@ -249,7 +250,7 @@ class _Inserter:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))  # type: ignore[arg-type]
+        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))
         self.taken = {r[0] for r in store.conn.execute("SELECT record_no FROM patients")}
         self.highest = max((_sequence(r) for r in self.taken), default=0)
         self.sql = ""
@@ -334,7 +335,7 @@ def apply(
     try:
         _save_all(store, preview, rows, matches, chosen, columns, outcome, progress, source)
     finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")  # type: ignore[call-overload]
+        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")
     if progress:
         progress(len(rows), len(rows))
     outcome.rejected.sort(key=lambda r: r.row)

@@ -7,6 +7,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
@@ -79,7 +80,7 @@ class Session:
         self.lang = lang or str(s.value("ui/language", "vi"))
         if self.lang not in ("vi", "en"):
             self.lang = "vi"
-        self.font_scale = float(s.value("ui/font_scale", 1.0))
+        self.font_scale = float(str(s.value("ui/font_scale", 1.0)))
         qt_i18n.install(app, self.lang)
         apply_font(app, self.font_scale)
         try:
@@ -199,7 +200,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
         qt_i18n.install(app, lang)
     else:
         qt_i18n.install(app, str(settings().value("ui/language", "vi")))
-    apply_font(app, float(settings().value("ui/font_scale", 1.0)))
+    apply_font(app, float(str(settings().value("ui/font_scale", 1.0))))
     try:
         if demo:
             db = _demo_database()
@@ -228,7 +229,11 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     # An error no window handled is a message (and a line in error.log), never a traceback on screen.
     sys.excepthook = functools.partial(_report_error, Path(session.store.path))
     # The file's pages are still being checked: damage found stops the app and offers a backup.
-    session.watch_check(lambda _exc: (session.window.hide(), app.quit()))
+    def stop(_damage: StoreError) -> None:
+        session.window.hide()
+        app.quit()
+
+    session.watch_check(stop)
     code = app.exec()
     if session.damage is not None:
         return _damaged(session, lang)
@@ -240,7 +245,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     return int(code)
 
 
-def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: object) -> None:
+def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """What the app does with an error no window handled (the one place the app catches every
     ``UserError``): the details go to ``error.log`` in the data folder, the person gets a message
     saying what to do (a ``UserError``'s own message), or that something went wrong."""
@@ -250,7 +255,7 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
     from station_app.store import errors
 
     with contextlib.suppress(OSError):  # a full disk must not hide the message below
-        paths.log_error("".join(traceback.format_exception(kind, exc, tb)))  # type: ignore[arg-type]
+        paths.log_error("".join(traceback.format_exception(kind, exc, tb)))
     if isinstance(exc, sqlite3.DatabaseError):
         exc = errors.classify(exc, db) or exc
     if isinstance(exc, StoreError):

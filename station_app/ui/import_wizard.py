@@ -619,11 +619,13 @@ class RunPage(QWizardPage):
             store = open_store(db)  # this thread's own connection
             if actor is not None:
                 store.actor = actor
+            def moved(done: int, total: int) -> None:
+                progress(done, total)
+                bridge.moved.emit(done, total)
+
             try:
-                return apply(
-                    store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
-                    progress=lambda done, total: (progress(done, total), bridge.moved.emit(done, total)),
-                )
+                return apply(store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
+                             progress=moved)
             finally:
                 store.close()
 

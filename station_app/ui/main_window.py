@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
 from station_app import APP_NAME
@@ -15,6 +16,7 @@ from station_app.store import patients
 from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.extensions import Wiring
 from station_app.ui.qt_i18n import fmt_int
+from station_app.ui.widgets import shortcut
 
 
 class MainWindow(QMainWindow):
@@ -52,7 +54,7 @@ class MainWindow(QMainWindow):
         ctx.open_patient.connect(self.open_patient)
         ctx.new_visit.connect(self.start_visit)
         for index in range(len(self.areas)):
-            QShortcut(QKeySequence(f"Alt+{index + 1}"), self, activated=lambda i=index: self.nav.setCurrentRow(i))
+            shortcut(f"Alt+{index + 1}", self, functools.partial(self.nav.setCurrentRow, index))
         self._restore()
 
     # -- building (again, after a language change) ---------------------------------------------
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self.nav.clear()
         while self.stack.count():
             widget = self.stack.widget(0)
+            assert widget is not None  # (count() > 0)
             self.stack.removeWidget(widget)
             widget.deleteLater()
         self.views = _Views(self)
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
         view = self.views[self.areas[row].key]
         self.stack.setCurrentIndex(row)
         if hasattr(view, "activate"):
-            view.activate()  # type: ignore[attr-defined]
+            view.activate()
 
     def show_area(self, key: str) -> QWidget:
         index = self.keys().index(key)
@@ -181,6 +184,7 @@ class _Views(Mapping[str, QWidget]):
             view = window._make_view(key)
             self._made[key] = view
             stand_in = window.stack.widget(index)
+            assert stand_in is not None  # (every area has its place)
             current = window.stack.currentIndex()
             window.stack.insertWidget(index, view)
             window.stack.removeWidget(stand_in)

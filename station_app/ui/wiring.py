@@ -135,10 +135,10 @@ def _export(ctx: AppContext, parent: QWidget) -> object:
     return start_export(ctx, parent)
 
 
-def _merge(ctx: AppContext, parent: QWidget) -> object:
+def _merge(ctx: AppContext, parent: QWidget) -> None:
     from station_app.ui.views.merge import merge_action
 
-    return merge_action(ctx, parent)
+    merge_action(ctx, parent)
 
 
 LIST_ACTIONS = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,7 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
+from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, shortcut
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -188,7 +188,7 @@ class PatientForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        shortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -68,7 +68,7 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
 
 # The sections a nurse works through, in this order (upcoming and done items are not listed).
 SECTIONS = (
@@ -449,7 +449,7 @@ class FollowUpsView(QWidget):
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for key, action in (("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove)):
-            QShortcut(QKeySequence(key), self, activated=lambda a=action: a(), context=context)
+            shortcut(key, self, action, context)
 
         self._fill_villages()
         self.sections.setCurrentIndex(SECTIONS.index(Section.OVERDUE))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -29,7 +28,7 @@ from station_app.ui.context import AppContext, Change
 from station_app.ui.extensions import PatientPageParts, VisitAction
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime
-from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading, shortcut
 
 HISTORY_COLUMNS = (
     N_("Date"),
@@ -109,11 +108,9 @@ class PatientPage(QWidget):
         layout.addLayout(cards)
         layout.addWidget(self.tabs, 1)
 
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_visit)
-        QShortcut(
-            QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id)
-        )
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back.emit)
+        shortcut("Ctrl+N", self, self._new_visit)
+        shortcut("F2", self, self._edit)
+        shortcut(Qt.Key.Key_Escape, self, self.back.emit)
         ctx.subscribe(self, {Change.VISITS, Change.PATIENTS}, self.reload)
 
     def show_patient(self, patient_id: int) -> None:
@@ -203,7 +200,8 @@ class PatientPage(QWidget):
         while self.tabs.count() > 1:
             widget = self.tabs.widget(1)
             self.tabs.removeTab(1)
-            widget.deleteLater()
+            if widget is not None:
+                widget.deleteLater()
         for tab in self.parts.tabs:
             self.tabs.addTab(tab.make(self.ctx, p), tr(tab.title))
 
@@ -215,6 +213,10 @@ class PatientPage(QWidget):
         visit_id = self.selected_visit_id()
         if visit_id is not None:
             action.run(self.ctx, visit_id, self)
+
+    def _edit(self) -> None:
+        if self.patient and self.patient.id is not None:
+            self.edit_requested.emit(self.patient.id)
 
     def _new_visit(self) -> None:
         if self.patient and self.patient.id is not None:

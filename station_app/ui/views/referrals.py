@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -43,7 +43,7 @@ from station_app.ui.forms.referral_form import edit_referral, new_referral, prev
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime, fmt_int
-from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, DateEdit, heading
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, DateEdit, heading, shortcut
 
 Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -481,8 +481,8 @@ class ReferralsView(QWidget, ReferralActions):
         layout.addLayout(bottom)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=lambda: self.record_outcome(), context=context)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=lambda: self.preview(), context=context)
+        shortcut("Ctrl+R", self, lambda: self.record_outcome(), context)
+        shortcut(QKeySequence.StandardKey.Print, self, lambda: self.preview(), context)
         ctx.subscribe(self, {Change.REFERRALS, Change.PATIENTS}, self._changed)
         self.show_month(reload=False)
         self.reload()

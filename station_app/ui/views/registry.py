@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from station_app.ui.extensions import ListAction, PatientPageParts
 from station_app.ui.models import PatientTableModel
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.views.patient_page import PatientPage
+from station_app.ui.widgets import shortcut
 
 SEARCH_LIMIT = 500
 
@@ -76,9 +76,8 @@ class RegistryList(QWidget):
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_current)
         self.search.installEventFilter(self)
-        QShortcut(QKeySequence("Ctrl+N"), self.table, activated=self._visit_current,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        shortcut("Ctrl+N", self.table, self._visit_current, Qt.ShortcutContext.WidgetShortcut)
+        shortcut("Ctrl+F", self, self.focus_search)
         self._all_ids: list[int] | None = None
         ctx.subscribe(self, {Change.PATIENTS}, self._data_changed)
 
@@ -152,7 +151,7 @@ class RegistryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.register)
+        shortcut("Ctrl+R", self, self.register)
 
     def activate(self) -> None:
         if self.list.model.rowCount() == 0 and not self.list.search.text():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -49,7 +49,7 @@ from station_app.store import Store, StoreError, reports
 from station_app.ui import dialogs, operations, pdf_preview
 from station_app.ui.context import AppContext, Change
 from station_app.ui.operations import Progress
-from station_app.ui.widgets import heading
+from station_app.ui.widgets import heading, shortcut
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 CORRECTED_COLOUR = QColor("#fff4c2")
@@ -381,7 +381,7 @@ class ReportsView(QWidget):
         layout.addLayout(actions)
         layout.addLayout(outputs)
         layout.addWidget(splitter, 1)
-        QShortcut(QKeySequence("F5"), self, activated=self.generate)
+        shortcut("F5", self, self.generate)
         ctx.subscribe(self, {Change.STORE}, self._forget)
         ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS, Change.REFERRALS}, self._records_changed)
         self._update_buttons()

@@ -169,9 +169,10 @@ class SettingsView(QWidget):
         row = self.staff_table.rowCount()
         self.staff_table.insertRow(row)
         self._staff_ids.append(None)
-        self.staff_table.setItem(row, 0, QTableWidgetItem(""))
+        name = QTableWidgetItem("")
+        self.staff_table.setItem(row, 0, name)
         self.staff_table.setItem(row, 1, QTableWidgetItem(""))
-        self.staff_table.editItem(self.staff_table.item(row, 0))
+        self.staff_table.editItem(name)
 
     def save_profile(self) -> None:
         profile = StationProfile(**{name: edit.text() for name, edit in self.profile_edits.items()})

@@ -181,7 +181,7 @@ class UsersSection(QGroupBox):
         user_id = selected_key(self.table)
         return next((u for u in self.accounts if u.id == user_id), None)
 
-    def _do(self, action) -> None:  # type: ignore[no-untyped-def]
+    def _do(self, action) -> None:
         try:
             action()
         except StoreError as exc:

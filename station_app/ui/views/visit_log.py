@@ -25,6 +25,7 @@ from station_app.store import visits
 from station_app.ui.context import AppContext, Change
 from station_app.ui.models import VisitLogModel
 from station_app.ui.qt_i18n import fmt_int
+from station_app.ui.widgets import py_date
 
 
 def _qdate(value: dt.date) -> QDate:
@@ -126,8 +127,8 @@ class VisitLogView(QWidget):
         self.end.setDate(_qdate(today))
 
     def current_filter(self) -> visits.LogFilter:
-        start = self.start.date().toPython()
-        end = self.end.date().toPython()
+        start = py_date(self.start.date())
+        end = py_date(self.end.date())
         if end < start:
             start, end = end, start
         return visits.LogFilter(
