@@ -1,8 +1,10 @@
-"""The command line's way in and out: ``import`` (CSV or XLSX, patients or a chronic-disease
-register), ``export`` (registry, visit log, follow-up list, referral book as CSV or XLSX) and
-``print patient-summary``::
+"""The command line's way in and out: ``import`` (CSV or XLSX: patients, a chronic-disease
+register, a vaccination register or a visit history), ``export`` (registry, visit log, follow-up
+list, referral book as CSV or XLSX) and ``print patient-summary``::
 
     main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
+    main.py import --db FILE VACCINATIONS.(csv|xlsx) --what vaccinations
+    main.py import --db FILE VISITS.(csv|xlsx) --what visits
     main.py export --db FILE --what patients|visits|followups|referrals [--from DATE --to DATE]
                    --format csv|xlsx --out FILE [--no-identifiers]
     main.py print patient-summary --db FILE --id ID --out FILE.pdf
@@ -51,6 +53,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping = ti.mapping_from_file(args.mapping, table.headers, what)
     else:
         mapping = ti.suggest_mapping(table.headers, what, remembered={})
+    if what in ti.history_import.WHATS:
+        ti.check_mapping(mapping, what)
+        return _import_history(args, source, table.rows, mapping, what)
     preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
     table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     if preview.date_order.ambiguous:
@@ -106,6 +111,42 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping: dict[int, str], what: str) -> int:
+    """``import --what vaccinations|visits``: every row checked (its patient found), then all saved."""
+    from station_app.domain import history_import as hi
+    from station_app.store import open_store
+    from station_app.store.history_import import apply, find_patients
+
+    preview = hi.build_preview(rows, mapping, what, clock.now())
+    outcome = None
+    store = open_store(Path(args.db))
+    try:
+        find_patients(store, preview)
+        if not preview.invalid:
+            outcome = apply(store, preview, source=source.name)  # (refused: ImportRefused, a UserError)
+    finally:
+        store.close()
+    for row in preview.rows:
+        for problem in row.errors:
+            err(tr("Row {row}, {field}: {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    if preview.invalid or outcome is None:
+        err(tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+            rows=len(preview.invalid)))
+        return EXIT_FINDINGS
+    for row in preview.rows:
+        for problem in row.warnings:
+            out(tr("Row {row}, {field} (check): {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    for number in outcome.already:
+        out(tr("Row {row} skipped: already recorded.").format(row=number))
+    message = (tr("Imported {count} vaccine doses of {patients} children; {skipped} already recorded.")
+               if what == "vaccinations" else
+               tr("Imported {count} visits of {patients} patients; {skipped} already recorded."))
+    out(message.format(count=outcome.added, patients=len(outcome.patients), skipped=len(outcome.already)))
+    return EXIT_OK
+
+
 # -- export -------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
     from station_app.reports import exports
@@ -154,7 +195,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--db", required=True)
     imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
     imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
-    imp.add_argument("--what", choices=("patients", "chronic"), default="patients")
+    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits"), default="patients")
     imp.set_defaults(func=cmd_import)
 
     export = sub.add_parser("export", help="export a list to CSV or XLSX")

@@ -49,7 +49,7 @@ from station_app.store.station import load_profile
 PROGRAMMES = ("hypertension", "diabetes")
 _PROGRAMME_TITLES = {"hypertension": N_("Hypertension"), "diabetes": N_("Diabetes")}
 MONTH_END_SECTIONS = (Section.OVERDUE, Section.AGREED, Section.LATER, Section.LOST)
-CALL_OUTCOMES = (OutcomeKind.AGREED, OutcomeKind.REMIND_LATER)
+CALL_OUTCOMES = (OutcomeKind.AGREED, OutcomeKind.REMIND_LATER, OutcomeKind.NO_ANSWER)
 # Removals written by the program itself (a schedule change, a closed programme), not by a call.
 SYSTEM_REMOVAL_NOTES = ("schedule", "closed", "delivered", "loss", "moved_away", "treated_elsewhere", "other")
 NO_CODE = "-"
@@ -383,7 +383,7 @@ class _Counter:
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
         for kind, reason, count, ids in self.rows(
             "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
-            "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'removed') "
+            "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'no_answer', 'removed') "
             f"AND NOT (kind = 'removed' AND coalesce(reason, '') IN ('', 'other') AND note IN ({notes})) GROUP BY 1, 2",
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
         ):

@@ -19,12 +19,14 @@ from station_app.domain.accounts import role_name
 from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, audit, corrections, patients, users
+from station_app.store import Store, StoreError, audit, backup, corrections, patients, users
 from station_app.ui.context import AppContext
 from station_app.ui.tables import fill_table, read_only_table
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
 ALL_ACTIONS = ""
+# What "Check the chain" finds: the chain itself, and the log against each backup's recorded head.
+ChainResult = tuple[audit.ChainReport, list[backup.ChainAgainstBackup]]
 
 
 # -- what an audit entry says --------------------------------------------------------------------
@@ -74,6 +76,7 @@ VALUE_NAMES = {
     ("change", "deactivated"): N_("account deactivated"),
     ("change", "reactivated"): N_("account reactivated"),
     ("change", "unlocked"): N_("account unlocked"),
+    ("change", "outcome undone"): N_("call outcome undone"),
 }
 
 
@@ -205,8 +208,19 @@ class AuditLogView(QWidget):
         self.status.setText(tr("{count} entries").format(count=len(self.entries)))
 
     def verify(self) -> None:
-        """Check the whole chain on a worker thread (its own connection); the result below."""
+        """Check the whole chain on a worker thread (its own connection), and compare it with the
+        heads recorded in the station's backups; the result below."""
         from station_app.ui import operations
+        from station_app.ui.views.backups import backup_folder, second_folder
+
+        db = self.ctx.db_path
+        folders = [backup_folder()]
+        second = second_folder()
+        if second is not None and second.is_dir():
+            folders.append(second)
+
+        def work(store: Store, progress: operations.Progress) -> ChainResult:
+            return audit.verify(store, progress), backup.compare_chain(store.conn, db, folders)
 
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)
@@ -216,21 +230,33 @@ class AuditLogView(QWidget):
         self.verify_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(tr("Checking the chain…"))
-        self._verify_op = operations.run_op(self, self.ctx, tr("Checking the chain…"), audit.verify, self.show_report,
+        self._verify_op = operations.run_op(self, self.ctx, tr("Checking the chain…"), work, self.show_report,
                                             on_error=failed)
 
-    def show_report(self, report: audit.ChainReport) -> None:
+    def show_report(self, result: ChainResult) -> None:
+        from station_app.presentation import backup_chain_texts
+
+        report, compared = result
+        extended, texts = backup_chain_texts(compared)
+        findings = [text for finding, text in texts if finding]
+        notes = [text for finding, text in texts if not finding]
         self.verify_button.setEnabled(True)
-        if report.ok:
+        if report.ok and not findings:
             self.status.setStyleSheet("")
-            self.status.setText(tr("The audit log is intact: {count} entries, each linked to the one before.").format(
-                count=report.entries))
-        else:
+            lines = [tr("The audit log is intact: {count} entries, each linked to the one before.").format(
+                count=report.entries),
+                tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
+                    count=extended)]
+            self.status.setText("\n".join(lines + notes))
+            return
+        lines = []
+        if not report.ok:
             problem = report.problem
             assert problem is not None
-            self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
-            self.status.setText(tr("The audit log was changed at entry {id}: {reason}").format(
+            lines.append(tr("The audit log was changed at entry {id}: {reason}").format(
                 id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.status.setText("\n".join(lines + findings + notes))
 
 
 class AuditLogDialog(QDialog):

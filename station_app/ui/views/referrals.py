@@ -654,5 +654,5 @@ class PatientReferralsTab(QWidget, ReferralActions):
 
 
 def referrals_tab(ctx: AppContext, patient: Patient) -> QWidget:
-    """The tab's factory for ``patient_page.EXTRA_TABS``."""
+    """The patient page's Referrals tab (declared in ``ui/wiring.py``)."""
     return PatientReferralsTab(ctx, patient)
