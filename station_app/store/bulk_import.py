@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from station_app import clock
 from station_app.domain.accounts import Permission
@@ -32,6 +33,7 @@ from station_app.domain.identifiers import make_record_no
 from station_app.domain.patient import Patient
 from station_app.domain.table_import import Preview, PreviewRow, field_title
 from station_app.domain.text import fold
+from station_app.errors import UserError
 from station_app.i18n import N_, translate
 from station_app.store import audit, followups, patients
 from station_app.store.database import Store, now_text
@@ -46,7 +48,7 @@ class Choice(StrEnum):
     NEW = "new"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return translate(_CHOICE_TITLES[self])
 
 
@@ -97,16 +99,8 @@ class Outcome:
     patient_ids: list[int] = field(default_factory=list)
 
 
-class ImportRefused(ValueError):
+class ImportRefused(UserError, ValueError):
     """The choices do not allow the import (invalid rows kept, a new patient without reason)."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message.format(**params))
-
-    def text(self) -> str:
-        return translate(self.message).format(**self.params)
 
 
 def _name_key(name: str) -> str:
@@ -228,7 +222,7 @@ _MERGE_TEXT = (
 
 def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
     """``existing`` with its empty fields filled from ``incoming`` (only the file's columns)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # (field name → value of that field's type)
     for name in _MERGE_TEXT:
         if name in columns and not getattr(existing, name) and getattr(incoming, name):
             changes[name] = getattr(incoming, name)
@@ -256,7 +250,7 @@ class _Inserter:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))  # type: ignore[arg-type]
+        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))
         self.taken = {r[0] for r in store.conn.execute("SELECT record_no FROM patients")}
         self.highest = max((_sequence(r) for r in self.taken), default=0)
         self.sql = ""
@@ -320,7 +314,7 @@ def apply(
     Invalid rows refuse the whole import unless ``leave_out_invalid``; then they are left out and
     listed in ``Outcome.rejected`` with the skipped duplicates.
     """
-    store.require(Permission.IMPORT)  # before the matching work (the write checks it again)
+    store.require(Permission.IMPORT)  # head of station or administrator
     if preview.invalid and not leave_out_invalid:
         raise ImportRefused(
             N_("{rows} rows are invalid: nothing was imported. Correct them and import the file again."),
@@ -341,7 +335,7 @@ def apply(
     try:
         _save_all(store, preview, rows, matches, chosen, columns, outcome, progress, source)
     finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")  # type: ignore[call-overload]
+        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")
     if progress:
         progress(len(rows), len(rows))
     outcome.rejected.sort(key=lambda r: r.row)

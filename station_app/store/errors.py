@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 
 from station_app.domain import accounts
+from station_app.errors import UserError
 from station_app.i18n import N_, translate
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A database problem the user can act on."""
 
     message = N_("The database could not be used.")
@@ -20,11 +21,7 @@ class StoreError(Exception):
     def __init__(self, path: object = "", detail: str = "", **params: object) -> None:
         self.path = str(path)
         self.detail = detail
-        self.params = {"path": self.path, **params}
-        super().__init__(self.text("en"))
-
-    def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang).format(**self.params)
+        super().__init__(None, path=self.path, **params)
 
 
 class NotADatabase(StoreError):
@@ -81,8 +78,8 @@ class NotPermitted(StoreError):
     message = N_("Not allowed: the role {role} may not {permission}.")
 
     def text(self, lang: str | None = None) -> str:
-        role = accounts.Role(self.params["role"])
-        permission = accounts.Permission(self.params["permission"])
+        role = accounts.Role(str(self.params["role"]))
+        permission = accounts.Permission(str(self.params["permission"]))
         return translate(self.message, lang).format(
             role=translate(accounts.ROLE_NAMES[role], lang),
             permission=translate(accounts.PERMISSION_NAMES[permission], lang),

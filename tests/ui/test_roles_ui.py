@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QPushButton
 
 from station_app.domain.accounts import Role
 from station_app.store import users, visits
-from station_app.ui.features_accounts import UsersSection
 from station_app.ui.views.backups import BackupsBox
 from station_app.ui.views.patient_followups import FollowUpsTab, ProgrammesTab
+from station_app.ui.views.users import UsersSection
 
 ROLES = ("nurse", "head", "admin")
 
@@ -47,7 +47,7 @@ def test_an_admin_is_not_offered_the_heads_role_or_a_heads_account(make_session,
     assert [section.buttons[k].isEnabled() for k in ("password", "role", "active")] == [False] * 3
     section.table.selectRow(names.index("yta.mai"))
     assert [section.buttons[k].isEnabled() for k in ("password", "role", "active")] == [True] * 3
-    from station_app.ui.features_accounts import NewUserDialog, grantable_roles
+    from station_app.ui.views.users import NewUserDialog, grantable_roles
 
     assert Role.HEAD not in grantable_roles(session.store.actor)
     dialog = NewUserDialog(session.ctx, section)
@@ -59,7 +59,7 @@ def test_an_admin_is_not_offered_the_heads_role_or_a_heads_account(make_session,
 def test_the_head_may_give_the_heads_role(make_session, demo_copy: Path) -> None:
     session = make_session(demo_copy, role="head")
     section = session.window.show_area("settings").findChild(UsersSection)
-    from station_app.ui.features_accounts import NewUserDialog
+    from station_app.ui.views.users import NewUserDialog
 
     dialog = NewUserDialog(session.ctx, section)
     assert [dialog.role.itemData(i) for i in range(dialog.role.count())] == ["nurse", "head", "admin"]
