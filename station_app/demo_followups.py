@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import ANYONE
 from station_app.domain.followup import OutcomeKind, RemovalReason
 from station_app.i18n import translate
 from station_app.store.bulk import insert_rows
@@ -39,7 +40,7 @@ def add_followups(
     conn = store.conn
     vi = lambda text: translate(text, "vi")  # noqa: E731 - labels are stored in Vietnamese
     refill = vi("Medicine refill")
-    with store.write():
+    with store.write(ANYONE):  # invented rows of a demo file being built
         # Chronic programmes from the chronic visits (written with their 30 days of medicine, and
         # the antenatal visits marked, by the generator). They are a quarter of all visits: reading
         # the table through is faster than fetching each row from the diagnosis index.
@@ -212,7 +213,9 @@ def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
     overdue = store.conn.execute(
         "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id", (today.isoformat(),)
     ).fetchall()
-    rows, removed = [], []
+    # (followup id, outcome, recorded on, note, until, reason, recorded at)
+    rows: list[tuple[object, str, str, str, str | None, str | None, str]] = []
+    removed: list[tuple[str, object]] = []
     reasons = [
         RemovalReason.UNREACHABLE,
         RemovalReason.MOVED_AWAY,

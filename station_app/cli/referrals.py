@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from station_app.cli.common import EXIT_OK, CliError, add_date_option, check_range, open_existing, out, print_documents
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
 
 
@@ -56,7 +56,7 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
             found = referrals.id_of_number(store, wanted)
             referral = referrals.get(store, found) if found is not None else None
         if referral is None or referral.id is None:
-            raise CliError(tr("There is no referral with id {id}.").format(id=wanted))
+            raise CliError(N_("There is no referral with id {id}."), id=wanted)
         profile = load_profile(store)
         render_referral(referral, referrals.station_for_print(profile), Path(args.out))
         copies = referrals.mark_printed(store, referral.id)

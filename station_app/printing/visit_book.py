@@ -26,6 +26,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from station_app import APP_NAME, __version__
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.files import write_atomic
@@ -34,7 +35,7 @@ from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
 from station_app.printing.pdf import set_metadata
 from station_app.store import visits
-from station_app.store.database import Store
+from station_app.store.database import Row, Store
 from station_app.store.station import load_profile
 
 PAGE = landscape(A4)
@@ -81,10 +82,10 @@ class BookRow:
     referred: bool
 
 
-def _birth(row: dict[str, object]) -> str:
+def _birth(row: Row) -> str:
     if not row["birth_year"]:
         return ""
-    return PartialDate(int(row["birth_year"]), row["birth_month"], row["birth_day"],  # type: ignore[arg-type]
+    return PartialDate(int(row["birth_year"]), row["birth_month"], row["birth_day"],
                        bool(row["birth_estimated"])).display()
 
 
@@ -149,7 +150,7 @@ class _Book:
     def _wrap(self, text: str, width: float, font: str) -> list[str]:
         if "\n" not in text and stringWidth(text, font, SIZE) <= width - 2 * PAD:
             return [text]
-        lines = []
+        lines: list[str] = []
         for part in text.splitlines() or [""]:
             lines += simpleSplit(part, font, SIZE, width - 2 * PAD) or [""]
         if len(lines) > MAX_LINES:
@@ -287,5 +288,12 @@ def visit_book_bytes(store: Store, start: dt.date, end: dt.date,
 
 def render_visit_book(store: Store, start: dt.date, end: dt.date, path: str | os.PathLike[str],
                       progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write the visit book of ``start``…``end`` (inclusive) to ``path`` atomically."""
-    return write_atomic(path, visit_book_bytes(store, start, end, progress))
+    """Write the visit book of ``start``…``end`` (inclusive) to ``path`` atomically: a print
+    (PRINT, checked first, and audited)."""
+    from station_app.store import audit
+
+    store.require(Permission.PRINT)
+    written = write_atomic(path, visit_book_bytes(store, start, end, progress))
+    audit.record_output(store, Permission.PRINT, audit.PRINT, "visit_book",
+                        {"from": start.isoformat(), "to": end.isoformat(), "file": written.name})
+    return written

@@ -22,7 +22,7 @@ from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
 from station_app.store import audit, errors
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 
 
 class CorrectionRefused(errors.StoreError):
@@ -62,7 +62,7 @@ def _save_version(store: Store, entity: str, entity_id: int, old: dict[str, obje
     version = int(store.scalar(
         "SELECT coalesce(max(version), 0) + 1 FROM amendments WHERE entity = ? AND entity_id = ?",
         (entity, entity_id),
-    ))  # type: ignore[arg-type]
+    ))
     store.conn.execute(
         "INSERT INTO amendments (entity, entity_id, version, old_data, new_data, reason, user_id, username, author, "
         "role, amended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -92,7 +92,7 @@ def versions(store: Store, entity: str, entity_id: int, current: dict[str, objec
     )
     found = [
         Version(
-            number=int(r["version"]),  # type: ignore[call-overload]
+            number=int(r["version"]),
             data=json.loads(str(r["old_data"])),
             replaced_at=dt.datetime.fromisoformat(str(r["amended_at"])),
             replaced_by=str(r["username"]),
@@ -140,12 +140,12 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
     checked like a new visit (impossible values refused)."""
     from station_app.store import visits
 
-    store.require(Permission.AMEND_RECORDS)
     reason = _reason(reason)
-    if amended.id is None:
+    visit_id = amended.id
+    if visit_id is None:
         raise ValueError("amend_visit needs a saved visit")
-    with store.write():
-        current = visits.get(store, amended.id)
+    with store.write(Permission.AMEND_RECORDS):
+        current = visits.get(store, visit_id)
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
         errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
@@ -167,7 +167,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         fields = changed_fields(old, new)
         if not fields:
             raise CorrectionRefused(N_("Nothing was changed."))
-        version = _save_version(store, "visit", amended.id, old, new, reason)
+        version = _save_version(store, "visit", visit_id, old, new, reason)
         assignments = ", ".join(f"{k} = :{k}" for k in new)
         store.conn.execute(
             f"UPDATE visits SET {assignments}, updated_at = :updated_at WHERE id = :id",
@@ -175,7 +175,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         )
         audit.record(store, audit.AMEND, ("visit", amended.id),
                      {"fields": fields, "version": version + 1, "reason": reason}, patient_id=current.patient_id)
-    saved = visits.get(store, amended.id)
+    saved = visits.get(store, visit_id)
     assert saved is not None
     return saved
 
@@ -194,6 +194,7 @@ def visit_versions(store: Store, visit_id: int) -> list[Version]:
 def keep_referral_version(store: Store, referral_id: int, new_data: dict[str, object], reason: str) -> int | None:
     """Inside the slip's update: keep the data it replaces. Returns the new version number, or
     None when nothing changed. (Called by ``referrals.update_slip``.)"""
+    store.inside_write("a referral's version")
     old_text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
     if old_text is None:
         raise CorrectionRefused(N_("The referral no longer exists."))
@@ -246,11 +247,10 @@ class Merge:
 
 def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -> Merge:
     """Move everything of ``duplicate_id`` to ``kept_id`` (head only), in one transaction."""
-    store.require(Permission.MERGE_PATIENTS)
     reason = _reason(reason)
     if kept_id == duplicate_id:
         raise CorrectionRefused(N_("Choose two different patients."))
-    with store.write():
+    with store.write(Permission.MERGE_PATIENTS):
         rows = {
             r["id"]: r
             for r in store.query(
@@ -295,9 +295,8 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
     """Undo a merge: move back exactly the rows it moved, and bring the duplicate back."""
     from station_app.store import patients
 
-    store.require(Permission.MERGE_PATIENTS)
     reason = _reason(reason)
-    with store.write():
+    with store.write(Permission.MERGE_PATIENTS):
         merge = get_merge(store, merge_id)
         if merge is None:
             raise CorrectionRefused(N_("There is no such merge."))
@@ -325,11 +324,11 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
     return found
 
 
-def _merge(row: dict[str, object]) -> Merge:
+def _merge(row: Row) -> Merge:
     return Merge(
-        id=int(row["id"]),  # type: ignore[call-overload]
-        kept_id=int(row["kept_id"]),  # type: ignore[call-overload]
-        merged_id=int(row["merged_id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
+        kept_id=int(row["kept_id"]),
+        merged_id=int(row["merged_id"]),
         moved=json.loads(str(row["moved"])),
         reason=str(row["reason"]),
         username=str(row["username"]),
@@ -392,9 +391,9 @@ def for_patient(store: Store, patient_id: int) -> list[Amendment]:
         old, new = json.loads(str(r["old_data"])), json.loads(str(r["new_data"]))
         found.append(Amendment(
             entity=str(r["entity"]),
-            entity_id=int(r["entity_id"]),  # type: ignore[call-overload]
+            entity_id=int(r["entity_id"]),
             label=str(r["label"]),
-            version=int(r["version"]) + 1,  # type: ignore[call-overload]
+            version=int(r["version"]) + 1,
             amended_at=dt.datetime.fromisoformat(str(r["amended_at"])),
             author=str(r["author"] or r["username"]),
             reason=str(r["reason"]),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from station_app.domain import accounts
+from station_app.errors import UserError
 from station_app.i18n import N_, translate
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A database problem the user can act on."""
 
     message = N_("The database could not be used.")
@@ -19,11 +21,7 @@ class StoreError(Exception):
     def __init__(self, path: object = "", detail: str = "", **params: object) -> None:
         self.path = str(path)
         self.detail = detail
-        self.params = {"path": self.path, **params}
-        super().__init__(self.text("en"))
-
-    def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang).format(**self.params)
+        super().__init__(None, path=self.path, **params)
 
 
 class NotADatabase(StoreError):
@@ -72,6 +70,24 @@ class FileMissing(StoreError):
 
 class Corrupt(StoreError):
     message = N_("The database {path} is damaged. Restore the latest backup (Settings → Backups).")
+
+
+class NotPermitted(StoreError):
+    """The current actor's role does not hold the permission an operation needs."""
+
+    message = N_("Not allowed: the role {role} may not {permission}.")
+
+    def text(self, lang: str | None = None) -> str:
+        role = accounts.Role(str(self.params["role"]))
+        permission = accounts.Permission(str(self.params["permission"]))
+        return translate(self.message, lang).format(
+            role=translate(accounts.ROLE_NAMES[role], lang),
+            permission=translate(accounts.PERMISSION_NAMES[permission], lang),
+        )
+
+
+class Unaudited(RuntimeError):
+    """A bug: a write under a permission was about to commit without its audit entry."""
 
 
 def classify(exc: sqlite3.Error, path: object = "") -> StoreError | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QPaintEvent
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -252,3 +253,29 @@ class ElidedLabel(QLabel):
         left_middle = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         painter.drawText(self.rect(), left_middle, self.shown_text())
         painter.end()
+
+
+def shortcut(keys: QKeySequence | QKeySequence.StandardKey | Qt.Key | str, parent: QWidget, slot: Callable[[], object],
+             context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QShortcut:
+    """A keyboard shortcut on ``parent`` that calls ``slot``."""
+    made = QShortcut(QKeySequence(keys), parent)
+    made.setContext(context)
+    made.activated.connect(slot)
+    return made
+
+
+def qt_datetime(value: dt.datetime) -> QDateTime:
+    """A Python date and time (to the second) for a Qt editor."""
+    return QDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second)
+
+
+def py_datetime(value: QDateTime) -> dt.datetime:
+    """A Qt editor's date and time as Python's."""
+    found = value.toPython()
+    assert isinstance(found, dt.datetime)
+    return found
+
+
+def py_date(value: QDate) -> dt.date:
+    """A Qt editor's date as Python's."""
+    return dt.date(value.year(), value.month(), value.day())

@@ -161,8 +161,8 @@ def test_tab_in_the_visit_form_follows_the_layout(visit_form: VisitForm, nurse) 
     walked = tab_walk(nurse, form.bp, form.treatment)
     assert walked.index(form.visit_at) == walked.index(form.glucose) + 1, "the date is drawn below the vitals"
     for widget in walked:
-        form.scroll.ensureWidgetVisible(widget)
-    form.scroll.verticalScrollBar().setValue(0)
+        form.scroll_area.ensureWidgetVisible(widget)
+    form.scroll_area.verticalScrollBar().setValue(0)
     assert reading_order(walked) == []
 
 
@@ -195,7 +195,7 @@ def test_every_kind_of_control_shows_the_keyboard_focus(visit_form: VisitForm, q
     form = visit_form
     for widget in (form.bp, form.complaint, form.clinician, form.quick_buttons[0], form.insurance_paid,
                    form.save_button, form.visit_at):
-        form.scroll.ensureWidgetVisible(widget)
+        form.scroll_area.ensureWidgetVisible(widget)
         (form.pulse if widget is not form.pulse else form.bp).setFocus()
         qtbot.waitUntil(lambda w=widget: not w.hasFocus())
         without = widget.grab().toImage()
@@ -230,7 +230,7 @@ def test_a_new_account_is_a_person_of_the_staff_list(session, nurse) -> None:
 
     from station_app.store.station import staff
     from station_app.ui import dialogs
-    from station_app.ui.features_accounts import NewUserDialog, UsersSection
+    from station_app.ui.views.users import NewUserDialog, UsersSection
 
     settings = session.window.show_area("settings")
     section = settings.findChild(UsersSection)

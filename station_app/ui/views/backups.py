@@ -27,17 +27,18 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from station_app import paths
-from station_app.domain.accounts import Permission
+from station_app.domain.accounts import SYSTEM, Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
-from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, second_backup_folder, settings
+from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, Change, second_backup_folder, settings
 
 # In tests: functions answering the choosers instead of showing them -> a path, or "" for Cancel.
 choose_folder: Callable[[QWidget | None, str, str], str] | None = None
@@ -356,19 +357,17 @@ def swap_in(ctx: AppContext, staged: Path, source: Path, other_station: bool = F
     """
     old = ctx.store
     db = old.path
-    actor = getattr(old, "actor", None)
-    if actor is not None and not actor.can(Permission.RESTORE):  # checked again below, before the file
+    actor = old.actor
+    if not actor.can(Permission.RESTORE):  # checked again below, before the file
         backup.commit_restore(db, staged, by=actor)  # raises NotPermitted, removes the staged file
     old.close()
     try:
         aside = backup.commit_restore(db, staged, by=actor)
     finally:
         new = open_store(db)
-        if actor is not None:
-            new.actor = actor
+        new.actor = actor
         ctx.store = new
-        ctx.profile_changed.emit()
-        ctx.store_replaced.emit()
+        ctx.notify({Change.STORE})
     details: dict[str, object] = {"from": str(source), "aside": str(aside) if aside else ""}
     if other_station:
         details["other_station"] = True
@@ -450,7 +449,9 @@ def offer_restore(parent: QWidget | None, db: Path, problem: StoreError) -> bool
     if not dialogs.ask(parent, tr("The database is damaged"), question):
         return False
     try:
-        aside = backup.restore(db, good.path)
+        # Before any login (the file cannot be opened to log in): whoever sits at the station's
+        # computer, as the command line's local operator, who holds the file anyway.
+        aside = backup.restore(db, good.path, by=SYSTEM)
     except StoreError as exc:
         dialogs.error(parent, tr("Not restored"), exc.text())
         return False
@@ -503,6 +504,12 @@ class BackupsBox(QGroupBox):
         self.restore = QPushButton(tr("Restore a backup…"))
         self.restore.clicked.connect(self.restore_backup)
         form.addRow("", self.restore)
+        # What the person's role may not do is not offered (the store refuses it anyway).
+        actor = ctx.store.actor
+        for button, permission in ((self.backup_now, Permission.BACKUP), (self.export, Permission.EXPORT),
+                                   (self.restore, Permission.RESTORE)):
+            if not actor.can(permission):
+                button.hide()
         self.refresh()
 
     def refresh(self) -> None:
@@ -610,35 +617,20 @@ class BackupsBox(QGroupBox):
 
 
 # -- the running app ----------------------------------------------------------------------------------
-def attach(session: object) -> None:
-    """Let a restore reopen the app on the restored file: the session takes the new connection and
-    every view is rebuilt on it."""
-    ctx: AppContext = session.ctx  # type: ignore[attr-defined]
-
-    def replaced() -> None:
-        session.store = ctx.store  # type: ignore[attr-defined]
-        session.window.build()  # type: ignore[attr-defined]
-        session.window.show_area("settings")  # type: ignore[attr-defined]
-
-    ctx.store_replaced.connect(replaced)
-
-
-def start(session: object) -> None:
+def start(store: Store, window: QMainWindow) -> background.Operation | None:
     """At start-up: the automatic backup, on a worker thread, when the last one is a day old."""
-    window = session.window  # type: ignore[attr-defined]
 
     def done(outcome: Outcome) -> None:
         window.statusBar().showMessage(tr("Backup made and checked: {path}").format(path=outcome.path), 15000)
 
-    session.backup_op = start_auto_backup(session.store, window, done)  # type: ignore[attr-defined]
+    return start_auto_backup(store, window, done)
 
 
-def finish(session: object) -> None:
+def finish(started: background.Operation | None, store: Store) -> None:
     """At exit: let the start-up backup end, then back up if the last backup is a day old."""
     from PySide6.QtCore import QCoreApplication, QThread
 
-    op = getattr(session, "backup_op", None)
-    while op is not None and op.running:
+    while started is not None and started.running:
         QCoreApplication.processEvents()
         QThread.msleep(10)
-    backup_on_exit(session.store)  # type: ignore[attr-defined]
+    backup_on_exit(store)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import Programme
 from station_app.domain.dates import DateFormatError
 from station_app.domain.followup import Kind, RemovalReason, Section, classify
@@ -39,7 +40,7 @@ from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, followups
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date, fmt_float
 from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, DateEdit
 
@@ -177,13 +178,15 @@ class FollowUpsTab(QWidget):
         self.add_button = QPushButton(tr("Add a follow-up…"))
         self.add_button.clicked.connect(lambda: self.add_followup())
         self.add_button.setEnabled(not patient.deceased)
+        if not ctx.store.actor.can(Permission.RECORD_VISITS):
+            self.add_button.hide()
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        ctx.followups_changed.connect(self.reload)
+        ctx.subscribe(self, {Change.FOLLOWUPS}, self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -209,7 +212,7 @@ class FollowUpsTab(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return False
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.FOLLOWUPS})  # (this tab reloads too)
         return True
 
 
@@ -399,6 +402,10 @@ class ProgrammesTab(QWidget):
         card_buttons = QHBoxLayout()
         card_buttons.addStretch(1)
         card_buttons.addWidget(self.dose_button)
+        # Programmes and doses are clinical entries: not offered to a role that may not record them.
+        for button in (self.enrol_button, self.close_button, self.dose_button):
+            if not ctx.store.actor.can(Permission.RECORD_VISITS):
+                button.hide()
         card_layout = QVBoxLayout(self.card_box)
         card_layout.addWidget(self.card, 1)
         card_layout.addLayout(card_buttons)
@@ -407,7 +414,7 @@ class ProgrammesTab(QWidget):
         layout.addWidget(self.enrolments)
         layout.addLayout(buttons)
         layout.addWidget(self.card_box, 3)
-        ctx.followups_changed.connect(self.reload)
+        ctx.subscribe(self, {Change.FOLLOWUPS}, self.reload)
         self.reload()
 
     @property
@@ -483,7 +490,7 @@ class ProgrammesTab(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def _saved(self) -> None:
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.FOLLOWUPS})  # (this tab reloads too)
 
     def enrol(self) -> bool:
         today = clock.today()

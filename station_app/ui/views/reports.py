@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -39,16 +39,18 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import Month, MonthlySummary, cell_key
 from station_app.i18n import N_, tr
 from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
 from station_app.printing.visit_book import visit_book_bytes
 from station_app.reports import monthly, monthly_export
-from station_app.store import StoreError, open_store, reports
-from station_app.ui import background, dialogs, pdf_preview
-from station_app.ui.context import AppContext
-from station_app.ui.widgets import heading
+from station_app.store import Store, StoreError, audit, reports
+from station_app.ui import dialogs, operations, pdf_preview
+from station_app.ui.context import AppContext, Change
+from station_app.ui.operations import Progress
+from station_app.ui.widgets import heading, shortcut
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 CORRECTED_COLOUR = QColor("#fff4c2")
@@ -311,7 +313,7 @@ class ReportsView(QWidget):
         self.summary: MonthlySummary | None = None
         self.status = ""
         self.state: reports.ReportState | None = None
-        self._operation: background.Operation | None = None
+        self._operation: operations.Operation | None = None
         self._computed_month: Month | None = None
         self._dialogs: list[QDialog] = []
 
@@ -358,6 +360,16 @@ class ReportsView(QWidget):
         for button in (self.pdf_button, self.xlsx_button, self.dhis2_button, self.book_button):
             outputs.addWidget(button)
         outputs.addStretch(1)
+        # What the person's role may not do is not offered (the store refuses it anyway): the
+        # head corrects, finalises and reopens; prints need PRINT, the files for the district EXPORT.
+        actor = ctx.store.actor
+        for button, permission in ((self.correct_button, Permission.FINALISE_REPORT),
+                                   (self.finalise_button, Permission.FINALISE_REPORT),
+                                   (self.reopen_button, Permission.FINALISE_REPORT),
+                                   (self.pdf_button, Permission.PRINT), (self.book_button, Permission.PRINT),
+                                   (self.xlsx_button, Permission.EXPORT), (self.dhis2_button, Permission.EXPORT)):
+            if not actor.can(permission):
+                button.hide()
         self.hint = QLabel(tr("Choose the month, then press “Compute the report” (F5)."))
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tabs.addTab(self.hint, tr("Monthly summary"))
@@ -389,10 +401,9 @@ class ReportsView(QWidget):
         layout.addLayout(actions)
         layout.addLayout(outputs)
         layout.addWidget(splitter, 1)
-        QShortcut(QKeySequence("F5"), self, activated=self.generate)
-        ctx.store_replaced.connect(self._forget)
-        for signal in (ctx.visits_changed, ctx.patients_changed, ctx.followups_changed, ctx.referrals_changed):
-            signal.connect(self._records_changed)
+        shortcut("F5", self, self.generate)
+        ctx.subscribe(self, {Change.STORE}, self._forget)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS, Change.REFERRALS}, self._records_changed)
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -419,21 +430,15 @@ class ReportsView(QWidget):
         if self._operation is not None and self._operation.running:
             return
         month = self.selected_month()
-        path = self.ctx.db_path
-        actor = self.ctx.store.actor
 
-        def work(progress: Callable[[int, int], None]) -> tuple[MonthlySummary, str, reports.ReportState]:
-            store = open_store(path, create=False, migrate=False)
-            store.actor = actor
-            try:
-                summary, status = monthly.current(store, month, progress)
-                return summary, status, reports.state(store, month)
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> tuple[MonthlySummary, str, reports.ReportState]:
+            summary, status = monthly.current(store, month, progress)
+            return summary, status, reports.state(store, month)
 
         self.generate_button.setEnabled(False)
         self._computed_month = month
-        self._operation = background.run(self, tr("Computing the monthly report…"), work, self._loaded, self._failed)
+        self._operation = operations.run_op(self, self.ctx, tr("Computing the monthly report…"), work, self._loaded,
+                                            on_error=self._failed)
 
     def _loaded(self, result: tuple[MonthlySummary, str, reports.ReportState]) -> None:
         self.summary, self.status, self.state = result
@@ -705,8 +710,11 @@ class ReportsView(QWidget):
         if self.summary is None:
             return None
         data = monthly_report_bytes(self.summary, status_line(self.summary, self._final_info()))
-        dialog = pdf_preview.show_pdf(self, data, tr("Monthly summary {month}").format(
-            month=self.summary.month.display()), f"bao-cao-thang-{self.summary.month.key}.pdf")
+        month = self.summary.month
+        dialog = pdf_preview.show_pdf(self, data, tr("Monthly summary {month}").format(month=month.display()),
+                                      f"bao-cao-thang-{month.key}.pdf",
+                                      **pdf_preview.audited(lambda: self.ctx.store, ("report", month.key),
+                                                            {"document": "monthly_report"}))
         self._dialogs.append(dialog)
         return dialog
 
@@ -724,11 +732,17 @@ class ReportsView(QWidget):
             return None
         final = self._final_info()
         try:
+            self.ctx.store.require(Permission.EXPORT)
             if kind == "xlsx":
                 data = monthly_export.xlsx_bytes(self.summary, tr("final") if final else tr("draft"))
             else:
                 data = monthly_export.dhis2_bytes(self.summary, final[1][:10] if final else None)
             written = monthly_export.write(path, data)
+            audit.record_output(self.ctx.store, Permission.EXPORT, audit.EXPORT, ("report", month.key),
+                                {"format": kind, "file": written.name})
+        except StoreError as exc:
+            dialogs.error(self, tr("Not exported"), exc.text())
+            return None
         except monthly_export.ExportError as exc:
             dialogs.error(self, tr("Not exported"), exc.text())
             return None
@@ -747,22 +761,20 @@ class ReportsView(QWidget):
             if not dialogs.run(dialog):
                 return
             start, end = dialog.range()
-        path = self.ctx.db_path
         first, last = start, end
 
-        def work(progress: Callable[[int, int], None]) -> bytes:
-            store = open_store(path, create=False, migrate=False)
-            try:
-                return visit_book_bytes(store, first, last, progress)
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> bytes:
+            return visit_book_bytes(store, first, last, progress)
 
         def done(data: bytes) -> None:
             self._operation = None
             title = tr("Visit book {start} – {end}").format(start=first.strftime("%d/%m/%Y"),
                                                              end=last.strftime("%d/%m/%Y"))
-            preview = pdf_preview.show_pdf(self, data, title, f"so-kham-benh-{first}-{last}.pdf")
+            preview = pdf_preview.show_pdf(self, data, title, f"so-kham-benh-{first}-{last}.pdf",
+                                           **pdf_preview.audited(lambda: self.ctx.store, "visit_book", {
+                                               "from": first.isoformat(), "to": last.isoformat()}))
             self._dialogs.append(preview)
             self.book_ready.emit(preview)
 
-        self._operation = background.run(self, tr("Preparing the visit book…"), work, done, self._failed)
+        self._operation = operations.run_op(self, self.ctx, tr("Preparing the visit book…"), work, done,
+                                            on_error=self._failed)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import i18n
+from station_app.domain.accounts import Permission
 from station_app.i18n import N_, tr
 from station_app.store import StoreError
 from station_app.store.schema import SCHEMA_VERSION
@@ -35,12 +36,10 @@ from station_app.store.station import (
     villages,
 )
 from station_app.ui import dialogs
-from station_app.ui.context import FONT_SCALES, AppContext
+from station_app.ui.context import FONT_SCALES, AppContext, Change
+from station_app.ui.extensions import SettingsSection
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-# Sections added by feature modules under the right column: factory(ctx) -> QWidget, or None
-# when the logged-in person may not see it.
-EXTRA_SECTIONS: list[object] = []
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
 PROFILE_FIELDS = (
     ("name", N_("Station name")),
@@ -59,7 +58,8 @@ class SettingsView(QWidget):
     language_chosen = Signal(str)
     font_scale_chosen = Signal(float)
 
-    def __init__(self, ctx: AppContext, font_scale: float, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, font_scale: float, sections: tuple[SettingsSection, ...] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
 
@@ -113,7 +113,7 @@ class SettingsView(QWidget):
         staff_layout.addLayout(staff_buttons)
         self._staff_ids: list[int | None] = []
         self._load_staff()
-        ctx.profile_changed.connect(self._load_staff)
+        ctx.subscribe(self, {Change.PROFILE}, self._load_staff)  # a new login shows at once
 
         village_box = QGroupBox(tr("Villages (one per line)"))
         village_layout = QVBoxLayout(village_box)
@@ -123,6 +123,19 @@ class SettingsView(QWidget):
         save_villages_button.clicked.connect(self.save_villages)
         village_layout.addWidget(self.villages)
         village_layout.addWidget(save_villages_button)
+        # The profile (the head's name is on every signature line), staff and villages are the
+        # head's: for another role they are shown, read-only, without their buttons.
+        self.station_buttons = (save_station, add_staff, save_staff_button, save_villages_button)
+        if not ctx.store.actor.can(Permission.EDIT_STATION):
+            for button in self.station_buttons:
+                button.hide()
+            for edit in self.profile_edits.values():
+                edit.setReadOnly(True)
+            self.staff_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            self.villages.setReadOnly(True)
+            note = QLabel(tr("Only the head of station changes the station profile, staff and villages."))
+            note.setWordWrap(True)
+            sform.addRow(note)
 
         database = QGroupBox(tr("Database"))
         db_form = QFormLayout(database)
@@ -150,8 +163,8 @@ class SettingsView(QWidget):
         right.addStretch(1)
         # The sections of other features (import and export, users and access) take the whole
         # width under the two columns: their tables and rows of buttons are never squeezed.
-        for factory in EXTRA_SECTIONS:
-            section = factory(ctx)  # type: ignore[operator]
+        for make in sections:
+            section = make(ctx)
             if section is not None:
                 outer.addWidget(section)
         columns.addLayout(left, 1)
@@ -181,12 +194,13 @@ class SettingsView(QWidget):
         row = self.staff_table.rowCount()
         self.staff_table.insertRow(row)
         self._staff_ids.append(None)
-        self.staff_table.setItem(row, 0, QTableWidgetItem(""))
+        name = QTableWidgetItem("")
+        self.staff_table.setItem(row, 0, name)
         self.staff_table.setItem(row, 1, QTableWidgetItem(""))
         login = QTableWidgetItem(tr("no login"))
         login.setFlags(login.flags() & ~Qt.ItemFlag.ItemIsEditable)
         self.staff_table.setItem(row, 2, login)
-        self.staff_table.editItem(self.staff_table.item(row, 0))
+        self.staff_table.editItem(name)
 
     def save_profile(self) -> None:
         profile = StationProfile(**{name: edit.text() for name, edit in self.profile_edits.items()})
@@ -198,7 +212,7 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
         dialogs.info(self, tr("Station profile"), tr("Saved."))
 
     def save_staff(self) -> None:
@@ -216,7 +230,7 @@ class SettingsView(QWidget):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self._load_staff()
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
 
     def save_villages(self) -> None:
         names = [line.strip() for line in self.villages.toPlainText().splitlines() if line.strip()]
@@ -225,4 +239,4 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
