@@ -228,7 +228,7 @@ def get(store: Store, referral_id: int) -> Referral | None:
 def id_of_number(store: Store, number: str) -> int | None:
     """The id of the slip numbered ``number`` ("12/2025/PCCSKBCB"; case and spaces ignored)."""
     found = store.scalar("SELECT id FROM referrals WHERE number = ?", ("".join(number.split()).upper(),))
-    return int(found) if found is not None else None  # type: ignore[call-overload]
+    return int(found) if found is not None else None
 
 
 def update_slip(store: Store, referral: Referral, reason: str = "") -> None:

@@ -72,7 +72,7 @@ def staff(store: Store, active_only: bool = True, clinicians: bool = False) -> l
     )
     return [
         StaffMember(
-            id=r["id"],  # type: ignore[arg-type]
+            id=r["id"],
             full_name=str(r["full_name"]),
             title=str(r["title"]),
             active=bool(r["active"]),

@@ -123,7 +123,7 @@ def _person(store: Store, full_name: str) -> int:
     found = store.scalar("SELECT id FROM staff WHERE full_name = ? ORDER BY active DESC, id LIMIT 1", (full_name,))
     if found is not None:
         store.conn.execute("UPDATE staff SET active = 1 WHERE id = ?", (found,))
-        return int(found)  # type: ignore[call-overload]
+        return int(found)
     cursor = store.conn.execute("INSERT INTO staff (full_name, title, active) VALUES (?, '', 1)", (full_name,))
     return int(cursor.lastrowid)  # type: ignore[arg-type]
 
@@ -133,7 +133,7 @@ def staff_id(store: Store, user_id: int | None) -> int | None:
     if user_id is None:
         return None
     found = store.scalar("SELECT staff_id FROM users WHERE id = ?", (user_id,))
-    return int(found) if found is not None else None  # type: ignore[call-overload]
+    return int(found) if found is not None else None
 
 
 def _insert(store: Store, username: str, full_name: str, password: str, role: Role) -> User:
