@@ -184,7 +184,7 @@ INSURANCE_GROUPS = ["GD", "CN", "HN", "BT"]
 BENEFIT_DIGIT = {"GD": 4, "CN": 3, "HN": 2, "BT": 2, "TE": 1, "HT": 3}
 # What a commune station refers (an asthma attack, a wound needing surgery, a complicated urinary
 # infection, a knee for imaging; a chronic patient's uncontrolled pressure): never a cold.
-REFERRED_CODES = {"J45.9": 0.05, "T14.1": 0.03, "N39.0": 0.02, "M17.9": 0.02}
+REFERRED_CODES = {"J45.9": 0.10, "T14.1": 0.05, "N39.0": 0.03, "M17.9": 0.03}
 # Deaths over the three years of records, by age (about 6.5 per 1,000 a year, the national rate);
 # people of working age moving away (about 1 % a year).
 DEATH_3Y = ((75, 0.12), (60, 0.04), (0, 0.002))
