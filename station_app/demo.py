@@ -375,11 +375,13 @@ def generate(
     return DemoSummary(patients, total_visits, (dt.datetime.now() - started).total_seconds())
 
 
+# The person behind the administrator's account: on the staff list, not a clinician.
+DEMO_ADMINISTRATOR = ("Vũ Minh Quân", "Kế toán, quản trị máy tính")
 # The demo station's accounts (documented in the README): user name, full name, role, password.
 DEMO_ACCOUNTS = (
     ("truong", STAFF[0][0], "head", "demo-truong"),
     ("yta.mai", STAFF[1][0], "nurse", "demo-yta"),
-    ("quantri", "Vũ Minh Quân", "admin", "demo-quantri"),
+    ("quantri", DEMO_ADMINISTRATOR[0], "admin", "demo-quantri"),
 )
 
 
@@ -414,6 +416,7 @@ def _fill(
         ),
     )
     staff_ids = [save_staff(store, StaffMember(name, title)).id for name, title in STAFF]
+    save_staff(store, StaffMember(*DEMO_ADMINISTRATOR))  # a person too, who examines nobody
     save_villages(store, VILLAGES)
     add_demo_accounts(store)
 
