@@ -14,6 +14,7 @@ Errors are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from station_app import i18n, paths
 from station_app.i18n import tr
@@ -38,6 +40,51 @@ class CliError(Exception):
     """A user-facing failure: printed as one line."""
 
 
+# -- argument values ----------------------------------------------------------------------------
+# Checked where they are read, so a value out of range is a one-line refusal, never a crash deep
+# down (an id past SQLite's integers, a date past year 9999 once a schedule adds to it).
+MAX_ID = 2**63 - 1
+MAX_LIMIT = 1_000_000
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                tr("write a whole number from {low} to {high}, not {value}").format(
+                    low=f"{low:,}", high=f"{high:,}", value=text[:40])
+            )
+        return value
+
+    return read
+
+
+record_id = whole_number(1, MAX_ID)
+row_limit = whole_number(1, MAX_LIMIT)
+
+
+def day_in_range(day: dt.date, option: str) -> dt.date:
+    """``day`` if Trạm can work with it (1900 to 2199), else a one-line refusal naming ``option``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CliError(tr("{option}: {value} is outside the dates Trạm works with ({first} to {last}).").format(
+            option=option, value=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line, as every other error of the command line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, tr("Error: {message}").format(message=f"{self.prog}: {message}") + "\n")
+
+
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
@@ -46,19 +93,46 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _open_existing(path: str, *, reading: bool = False):
+def _open_existing(path: str, *, reading: bool = False, only_reads: bool = False):
     """The station's file, which must exist. ``reading``: the command only reads (find, lists,
     reports), so the page-by-page check of the whole file (a second on a large station) is left to
-    ``check`` and the app; a damaged page such a command touches is still reported as damage."""
+    ``check`` and the app; a damaged page such a command touches is still reported as damage.
+
+    ``only_reads``: the command writes nothing (find, check, the audit log, the lists), so the
+    file is opened read-only, unless it needs upgrading to this version's schema and can be.
+    Other commands (export, print, report) open a file they can write normally, to record what
+    leaves the program in the audit log, and a read-only file (or medium) read-only: the output
+    is still written, and ``note_unrecorded`` says that the audit log could not record it."""
+    from station_app.store.database import writable
+    from station_app.store.errors import NeedsUpgrade
+
     db = Path(path)
     if not db.exists():
         raise CliError(tr("There is no database at {path}.").format(path=db))
+    if only_reads or not writable(db):
+        try:
+            return open_store(db, create=False, verify=not reading, read_only=True)
+        except NeedsUpgrade:
+            if not writable(db):
+                raise
     return open_store(db, create=False, verify=not reading)
 
 
+def note_unrecorded(store) -> None:
+    """Say on stderr when a read-only database could not record the command in its audit log."""
+    if store.unrecorded:
+        _err(tr("The database is read-only: this was not recorded in its audit log."))
+
+
 # -- demo ---------------------------------------------------------------------------------------
+MAX_DEMO_PATIENTS = 1_000_000
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from station_app.demo import DemoExists, generate
+
+    if not 0 <= args.visits_per_patient <= 100:  # (NaN too)
+        raise CliError(tr("--visits-per-patient must be from 0 to 100."))
 
     try:
         summary = generate(
@@ -110,7 +184,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     from station_app.domain.identifiers import SEX_CODES
     from station_app.store import patients
 
-    store = _open_existing(args.db, reading=True)
+    store = _open_existing(args.db, reading=True, only_reads=True)
     try:
         found = patients.search(store, args.query, limit=args.limit)
     finally:
@@ -140,7 +214,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from station_app.store.schema import SCHEMA_VERSION
 
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, only_reads=True)
     try:
         problems = store.integrity_problems()
         counts = {
@@ -176,7 +250,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="main.py",
         description="Trạm — offline records for a commune health station.",
     )
@@ -188,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="write a demo database")
     demo.add_argument("--db", required=True, help="file to write")
-    demo.add_argument("--patients", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--patients", type=whole_number(0, MAX_DEMO_PATIENTS), default=2000)
+    demo.add_argument("--seed", type=whole_number(0, MAX_ID), default=1)
     demo.add_argument("--visits-per-patient", type=float, default=10.0, help=argparse.SUPPRESS)
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.set_defaults(func=cmd_demo)
@@ -204,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     find = sub.add_parser("find", help="find patients (accents optional)")
     find.add_argument("--db", required=True)
     find.add_argument("query")
-    find.add_argument("--limit", type=int, default=20)
+    find.add_argument("--limit", type=row_limit, default=20)
     find.add_argument("--json", action="store_true", help="one JSON object per line")
     find.set_defaults(func=cmd_find)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from station_app.cli import EXIT_FINDINGS, EXIT_OK, _err, _open_existing, _out, register
+from station_app.cli import EXIT_FINDINGS, EXIT_OK, _err, _open_existing, _out, record_id, register, row_limit
 from station_app.i18n import tr
 
 
@@ -35,7 +35,7 @@ def chain_lines(store) -> tuple[bool, list[str]]:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, only_reads=True)
     try:
         ok, lines = chain_lines(store)
     finally:
@@ -48,7 +48,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from station_app.store import audit
 
-    store = _open_existing(args.db)
+    store = _open_existing(args.db, only_reads=True)
     try:
         found = audit.entries(
             store, audit.Filter(username=args.user or "", action=args.action or "", patient_id=args.patient,
@@ -79,7 +79,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--db", required=True)
     log.add_argument("--user", help="only this user name")
     log.add_argument("--action", help="only this action (login, create, view_patient…)")
-    log.add_argument("--patient", type=int, help="only entries about this patient id")
-    log.add_argument("--limit", type=int, default=200)
+    log.add_argument("--patient", type=record_id, help="only entries about this patient id")
+    log.add_argument("--limit", type=row_limit, default=200)
     log.add_argument("--json", action="store_true", help="one JSON object per line")
     log.set_defaults(func=cmd_audit_log)

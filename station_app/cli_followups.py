@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 from station_app import clock
-from station_app.cli import CliError, _open_existing, _out, register
+from station_app.cli import FIRST_DAY, LAST_DAY, CliError, _open_existing, _out, register
 from station_app.domain.followup import Section
 from station_app.i18n import tr
 
@@ -19,16 +19,20 @@ SECTIONS = ("due", "overdue", "agreed", "later", "removed", "lost")
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(tr("not a date (YYYY-MM-DD): {value}").format(value=text)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(tr("{value} is outside the dates Trạm works with ({first} to {last})").format(
+            value=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
 
 
 def cmd_followups(args: argparse.Namespace) -> int:
     from station_app.store import followups
 
     as_of = args.as_of or clock.today()
-    store = _open_existing(args.db, reading=True)
+    store = _open_existing(args.db, reading=True, only_reads=True)
     try:
         with clock.pinned(as_of):
             section = Section(args.section) if args.section else None

@@ -19,7 +19,17 @@ import sys
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli import EXIT_FINDINGS, EXIT_OK, CliError, _open_existing, print_documents, register
+from station_app.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    CliError,
+    _open_existing,
+    day_in_range,
+    note_unrecorded,
+    print_documents,
+    record_id,
+    register,
+)
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.i18n import tr
 
@@ -118,7 +128,7 @@ def _day(text: str | None, option: str):
     if not text:
         return None
     try:
-        return parse_date(text)
+        return day_in_range(parse_date(text), option)
     except DateFormatError as exc:
         raise CliError(
             tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
@@ -147,6 +157,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     _out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
     return EXIT_OK
 
@@ -166,6 +177,7 @@ def cmd_patient_summary(args: argparse.Namespace) -> int:
             ) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     _out(tr("Written: {path}").format(path=path))
     return EXIT_OK if path else EXIT_FINDINGS
 
@@ -184,6 +196,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     summary = print_documents(sub).add_parser("patient-summary", help="everything held about one patient (PDF)")
     summary.add_argument("--db", required=True)
-    summary.add_argument("--id", required=True, type=int)
+    summary.add_argument("--id", required=True, type=record_id)
     summary.add_argument("--out", required=True, metavar="FILE.pdf")
     summary.set_defaults(func=cmd_patient_summary)

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli import CliError, _open_existing, _out, print_documents, register
+from station_app.cli import CliError, _open_existing, _out, note_unrecorded, print_documents, record_id, register
 from station_app.cli_followups import _date
 from station_app.i18n import tr
 
@@ -18,7 +18,7 @@ from station_app.i18n import tr
 def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
-    store = _open_existing(args.db, reading=True)
+    store = _open_existing(args.db, reading=True, only_reads=True)
     try:
         rows = referrals.book(store, args.start, args.end)
     finally:
@@ -49,9 +49,14 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
             raise CliError(tr("There is no referral with id {id}.").format(id=args.id))
         profile = load_profile(store)
         render_referral(referral, referrals.station_for_print(profile), Path(args.out))
-        copies = referrals.mark_printed(store, args.id)
+        if store.read_only:  # (a file on a read-only medium: the print cannot be counted)
+            store.unrecorded.append("print")
+            copies = 0
+        else:
+            copies = referrals.mark_printed(store, args.id)
     finally:
         store.close()
+    note_unrecorded(store)
     _out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
          + (" " + tr("(copy)") if copies else ""))
     return 0
@@ -69,6 +74,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     what = print_documents(sub)
     slip = what.add_parser("referral", help="a referral slip")
     slip.add_argument("--db", required=True)
-    slip.add_argument("--id", type=int, required=True)
+    slip.add_argument("--id", type=record_id, required=True)
     slip.add_argument("--out", required=True, help="the PDF file to write")
     slip.set_defaults(func=cmd_print_referral)

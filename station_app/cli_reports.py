@@ -14,7 +14,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from station_app.cli import CliError, _open_existing, _out, print_documents, register
+from station_app.cli import CliError, _open_existing, _out, day_in_range, print_documents, register
 from station_app.i18n import tr
 
 FORMATS = ("pdf", "xlsx", "json", "dhis2")
@@ -24,17 +24,20 @@ def _month(text: str):
     from station_app.reports.monthly import Month
 
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=text)) from None
+    day_in_range(month.start, "--month")
+    return month
 
 
 def _day(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise CliError(tr("{option} must be a date written YYYY-MM-DD, not {value}.").format(
             option=option, value=text)) from None
+    return day_in_range(day, option)
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:

@@ -138,7 +138,12 @@ def record(
     patient_id: int | None = None,
 ) -> int:
     """Append an entry for ``action`` on ``target`` (``("visit", 12)``, ``"database"``…) by the
-    store's current actor; returns its id. Joins the open transaction, if any."""
+    store's current actor; returns its id. Joins the open transaction, if any. A store opened
+    read-only (a command reading a file on a read-only medium) cannot record it: the action is
+    listed in ``store.unrecorded`` for the command to say so, and 0 returned."""
+    if store.read_only:
+        store.unrecorded.append(action)
+        return 0
     actor = store.actor
     target_type, target_id = _split_target(target)
     if patient_id is None and target_type == "patient" and target_id.isdigit():
