@@ -144,6 +144,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     except DemoExists as exc:
         raise CliError(tr("{path} already exists: add --force to replace it.").format(path=args.db)) from exc
+    except OSError as exc:  # (a folder at that path, a folder that cannot be written…)
+        raise CliError(tr("Cannot write {path}: {reason}").format(path=args.db, reason=exc.strerror or exc)) from exc
     _out(
         tr("Demo database written: {path} ({patients} patients, {visits} visits, {seconds} s).").format(
             path=args.db, patients=summary.patients, visits=summary.visits, seconds=f"{summary.seconds:.1f}"

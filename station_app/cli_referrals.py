@@ -48,7 +48,11 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
         if referral is None:
             raise CliError(tr("There is no referral with id {id}.").format(id=args.id))
         profile = load_profile(store)
-        render_referral(referral, referrals.station_for_print(profile), Path(args.out))
+        try:
+            render_referral(referral, referrals.station_for_print(profile), Path(args.out))
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CliError(tr("Cannot write {path}: {reason}").format(path=args.out, reason=reason)) from exc
         if store.read_only:  # (a file on a read-only medium: the print cannot be counted)
             store.unrecorded.append("print")
             copies = 0

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import errno
 import itertools
 import math
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -328,6 +330,9 @@ def generate(
         raise ValueError(f"visits_per_patient must be 0 or more, not {visits_per_patient}")
     started = dt.datetime.now()
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, a device: never replaced
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR) if path.is_dir() else "not a regular file",
+                                str(path))
     if path.exists() and not force:
         raise DemoExists(str(path))
     building = path.with_name(f".{path.name}.building")

@@ -13,6 +13,7 @@ Plain Python, no Qt and no SQL: every layer may use it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -78,8 +79,13 @@ def write_atomic_stream(path: str | os.PathLike[str], write: Callable[[IO[bytes]
     """Write a file piece by piece (``write(fh)``) so that readers see the old file or the whole
     new one: a temporary file (``0600``) in the target's folder, flushed to disk, then renamed over
     the target. Returns the path and what ``write`` returned. The file is ``0600`` whatever was
-    there before."""
+    there before. A target that exists and is not a regular file (a folder, ``/dev/…``) is refused
+    (``OSError``), never replaced."""
     target = Path(path)
+    if target.exists() and not target.is_file():  # a folder, a device, a pipe: never replaced by a file
+        raise IsADirectoryError(errno.EISDIR if target.is_dir() else errno.EEXIST,
+                                "not a regular file" if not target.is_dir() else os.strerror(errno.EISDIR),
+                                str(target))
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")  # mode 0600

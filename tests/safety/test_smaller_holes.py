@@ -257,3 +257,25 @@ def test_a_forced_demo_killed_half_way_leaves_the_old_file_whole(tmp_path):
     _kill_demo_midway(target, "--force")
     assert fingerprint(target) == before
     assert integrity(target) == ["ok"]
+
+
+# -- outputs that are not files ----------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_an_output_that_is_a_folder_or_a_device_is_refused_never_replaced(capsys, demo_station, tmp_path, kind):
+    db, referral_id = demo_station
+    target = tmp_path / "target"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)  # (as /dev/null or /dev/full: root would otherwise replace the device by a file)
+    for argv in [
+        ["export", "--db", str(db), "--what", "patients", "--format", "csv", "--out", str(target)],
+        ["print", "referral", "--db", str(db), "--id", str(referral_id), "--out", str(target)],
+        ["print", "patient-summary", "--db", str(db), "--id", "1", "--out", str(target)],
+        ["report", "monthly", "--db", str(db), "--month", "2025-10", "--format", "json", "--out", str(target)],
+        ["demo", "--db", str(target), "--force", "--patients", "3"],
+    ]:
+        code, _out, err = run(capsys, *argv)
+        assert_refused_in_one_line(code, err)
+        assert target.is_dir() if kind == "folder" else target.is_fifo(), argv
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("data")) == ["medium", "target"]
