@@ -1,5 +1,5 @@
-"""Helpers shared by every PDF Trạm writes: atomic private writing (``files.write_atomic``),
-document metadata, and escaping of user text for reportlab's Paragraph markup."""
+"""Helpers shared by every PDF Trạm writes: document metadata, and escaping of user text for
+reportlab's Paragraph markup. (Files are written through ``station_app.files.write_atomic``.)"""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from station_app import APP_NAME, __version__
-from station_app.files import write_atomic  # (where every PDF is written: atomically, 0600)
 
-if TYPE_CHECKING:  # (reportlab is loaded only by the modules that draw)
+if TYPE_CHECKING:  # importing this module does not load reportlab
     from reportlab.pdfgen.canvas import Canvas
 
 
@@ -25,6 +24,3 @@ def set_metadata(canvas: Canvas, *, title: str, author: str, subject: str = "") 
     canvas.setAuthor(author)
     canvas.setSubject(subject)
     canvas.setCreator(f"{APP_NAME} {__version__}")
-
-
-__all__ = ["markup_text", "set_metadata", "write_atomic"]

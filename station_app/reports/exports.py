@@ -5,9 +5,9 @@ frozen header row; columns as wide as their content).
 
 Citizen ID, insurance card number and phone can be left out (``identifiers=False``) when a
 list leaves the station. The registry's headers are the field names the importer reads, so an
-exported registry imports back unchanged. Every export is recorded in the audit log when the
-database keeps one. Files are written atomically and privately (``0600``); a CSV text cell that
-would start a formula in a spreadsheet is written as text (``'=…``).
+exported registry imports back unchanged. Every export is recorded in the audit log. Files are
+written atomically and privately (``0600``); a CSV text cell that would start a formula in a
+spreadsheet is written as text (``'=…``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.spreadsheet import inert_text
 from station_app.files import write_atomic, write_atomic_stream
 from station_app.i18n import N_, tr
+from station_app.presentation import REFERRAL_STATES
 from station_app.reports import worklist_export
-from station_app.store import Store, patients, referrals, visits
-from station_app.store.bulk_import import Rejected, audit
+from station_app.store import Store, audit, patients, referrals, visits
+from station_app.store.bulk_import import Rejected
 from station_app.store.followups import work_rows
 
 WHATS = ("patients", "visits", "followups", "referrals")
@@ -206,14 +207,6 @@ REFERRAL_COLUMNS = (
     Column("valid_until", N_("Valid until"), "date"),
     Column("printed", N_("Printed (times)"), "int"),
 )
-REFERRAL_STATES = {
-    "issued": N_("Referral issued"),
-    "cancelled": N_("Referral cancelled"),
-    "sent": N_("Patient sent"),
-    "arrived": N_("Arrived at the facility"),
-    "feedback": N_("Feedback from the facility"),
-    "not_gone": N_("Did not go to the facility"),
-}
 
 
 def referral_records(store: Store, start: dt.date | None, end: dt.date | None) -> list[dict[str, object]]:
@@ -441,9 +434,9 @@ def export(
         target, count = write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    audit(
+    audit.record(
         store,
-        "export",
+        audit.EXPORT,
         what,
         {
             "file": Path(path).name,

@@ -14,7 +14,6 @@ Everything is checked again in the store (``store.require``): hiding a button is
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, Role
+from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, role_name
 from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, audit, corrections, icd10, patients, users, visits
+from station_app.store import StoreError, audit, backup, corrections, icd10, patients, users, visits
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.login import ChangePasswordDialog, IdleLock
@@ -49,17 +49,7 @@ from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.views import patient_page, registry, settings
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
-if TYPE_CHECKING:
-    from station_app.ui.app import Session
-
 ALL_ACTIONS = ""
-
-
-def role_name(role: str) -> str:
-    try:
-        return tr(ROLE_NAMES[Role(role)])
-    except ValueError:
-        return role
 
 
 def _table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTableWidget:
@@ -145,6 +135,7 @@ VALUE_NAMES = {
     ("change", "deactivated"): N_("account deactivated"),
     ("change", "reactivated"): N_("account reactivated"),
     ("change", "unlocked"): N_("account unlocked"),
+    ("change", "outcome undone"): N_("call outcome undone"),
 }
 
 
@@ -190,11 +181,10 @@ def action_text(action: str) -> str:
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
-def attach(session: Session) -> None:
-    """The logged-in person in the status bar; "Change my password"; the idle lock."""
-    store = session.store
+def attach(ctx: AppContext, window: QMainWindow) -> IdleLock:
+    """The logged-in person in the status bar; "Change my password"; the idle lock (returned)."""
+    store = ctx.store
     actor = store.actor
-    window = session.window
     badge = QLabel(tr("Logged in: {name} ({role})").format(
         name=actor.full_name or actor.username, role=role_name(actor.role)))
     badge.setObjectName("user_badge")
@@ -203,7 +193,7 @@ def attach(session: Session) -> None:
     change.setObjectName("change_password")
 
     def change_own() -> None:
-        store = session.ctx.store  # (a restore replaces the connection)
+        store = ctx.store  # (a restore replaces the connection)
         if actor.user_id is None:
             return
         user = users.get(store, actor.user_id)
@@ -218,9 +208,9 @@ def attach(session: Session) -> None:
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
     window.statusBar().addPermanentWidget(lock_now)
-    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store))
+    lock = IdleLock(lambda: ctx.store, window, users.idle_lock_minutes(store))
     lock_now.clicked.connect(lambda: lock.lock(force=True))
-    session.idle_lock = lock  # type: ignore[attr-defined]
+    return lock
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
@@ -396,7 +386,7 @@ class UsersSection(QGroupBox):
         except StoreError as exc:
             dialogs.error(self, tr("Users and access"), exc.text())
             return
-        lock = getattr(self.window(), "idle_lock", None) or _session_lock(self)
+        lock = _session_lock(self)
         if lock is not None:
             lock.set_minutes(self.idle.value())
         dialogs.info(self, tr("Users and access"), tr("Saved."))
@@ -506,16 +496,22 @@ class AuditLogView(QWidget):
         self.status.setText(tr("{count} entries").format(count=len(self.entries)))
 
     def verify(self) -> None:
-        """Check the whole chain on a worker thread (its own connection); the result below."""
+        """Check the whole chain on a worker thread (its own connection), and compare it with the
+        heads recorded in the station's backups; the result below."""
         from station_app.store import open_store
         from station_app.ui import background
+        from station_app.ui.views.backups import backup_folder, second_folder
 
         db = self.ctx.db_path
+        folders = [backup_folder()]
+        second = second_folder()
+        if second is not None and second.is_dir():
+            folders.append(second)
 
         def work(progress):  # type: ignore[no-untyped-def]
             store = open_store(db, create=False)
             try:
-                return audit.verify(store, progress)
+                return audit.verify(store, progress), backup.compare_chain(store.conn, db, folders)
             finally:
                 store.close()
 
@@ -529,18 +525,30 @@ class AuditLogView(QWidget):
         self.status.setText(tr("Checking the chain…"))
         self._verify_op = background.run(self, tr("Checking the chain…"), work, self.show_report, failed)
 
-    def show_report(self, report: audit.ChainReport) -> None:
+    def show_report(self, result: tuple[audit.ChainReport, list[backup.ChainAgainstBackup]]) -> None:
+        from station_app.presentation import backup_chain_texts
+
+        report, compared = result
+        extended, texts = backup_chain_texts(compared)
+        findings = [text for finding, text in texts if finding]
+        notes = [text for finding, text in texts if not finding]
         self.verify_button.setEnabled(True)
-        if report.ok:
+        if report.ok and not findings:
             self.status.setStyleSheet("")
-            self.status.setText(tr("The audit log is intact: {count} entries, each linked to the one before.").format(
-                count=report.entries))
-        else:
+            lines = [tr("The audit log is intact: {count} entries, each linked to the one before.").format(
+                count=report.entries),
+                tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
+                    count=extended)]
+            self.status.setText("\n".join(lines + notes))
+            return
+        lines = []
+        if not report.ok:
             problem = report.problem
             assert problem is not None
-            self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
-            self.status.setText(tr("The audit log was changed at entry {id}: {reason}").format(
+            lines.append(tr("The audit log was changed at entry {id}: {reason}").format(
                 id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.status.setText("\n".join(lines + findings + notes))
 
 
 class AuditLogDialog(QDialog):

@@ -15,11 +15,10 @@ from openpyxl import load_workbook
 
 from station_app.cli import main
 from station_app.domain import table_import as ti
+from station_app.domain.monthly import Month
 from station_app.domain.spreadsheet import FORMULA_STARTS, inert_text, open_book
-from station_app.reports import exports, monthly_export, worklist_export
-from station_app.reports.monthly import Month
+from station_app.reports import exports, monthly, monthly_export, worklist_export
 from station_app.store import open_store
-from station_app.store import reports as report_store
 from station_app.store.bulk_import import Rejected, apply
 from station_app.store.followups import work_rows
 
@@ -149,7 +148,7 @@ def test_the_work_list_exports_of_nhac_hen(hostile, tmp_path):
 def test_the_monthly_report_workbook_has_no_formula(hostile, tmp_path):
     store = open_store(hostile)
     try:
-        summary, _status = report_store.current(store, Month(2025, 10))
+        summary, _status = monthly.current(store, Month(2025, 10))
     finally:
         store.close()
     path = monthly_export.write(tmp_path / "month.xlsx", monthly_export.xlsx_bytes(summary, "draft"))

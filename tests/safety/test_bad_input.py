@@ -402,9 +402,10 @@ def fuzz_station(tmp_path_factory) -> Path:
 def test_the_command_line_refuses_any_value_in_one_line(fuzz_station, tmp_path_factory, template, n1, n2, d1, d2,
                                                         month, text) -> None:
     from station_app import cli
+    from station_app.cli.demo import MAX_DEMO_PATIENTS
 
     if template[0] == "demo":  # a valid size would build a station: only sizes out of range, or none
-        assume(not n1.strip().lstrip("+").isdigit() or int(n1) > cli.MAX_DEMO_PATIENTS)
+        assume(not n1.strip().lstrip("+").isdigit() or int(n1) > MAX_DEMO_PATIENTS)
     folder = tmp_path_factory.mktemp("cli-values")
     values = {"db": str(fuzz_station), "out": str(folder / "out"), "n1": n1, "n2": n2, "d1": d1, "d2": d2,
               "month": month, "text": text}

@@ -232,16 +232,53 @@ def test_key_1_records_agreed_and_the_row_moves_to_agreed(
         assert followups.section_counts(app.store)[Section.AGREED] == 0
 
 
-def test_an_outcome_is_for_the_whole_person(app, view: FollowUpsView, ids) -> None:
+def test_an_outcome_is_for_the_item_chosen_or_explicitly_for_the_whole_person(
+    app, view: FollowUpsView, ids, nurse
+) -> None:
     select(view, ids["khoi"])
     view.table.setCurrentIndex(view.model.index(view.table.currentIndex().row() + 3, 1))
+    chosen = view.current_row().item.id
     selected = {i.row() for i in view.table.selectionModel().selectedRows()}
-    assert len(selected) == 6, "selecting one dose selects the child's six"
-    assert view.agreed_button.isEnabled()
+    assert len(selected) == 1, "one dose chosen, one dose selected"
+    nurse.press(view.table, Qt.Key.Key_1)
+    assert view.counts[Section.AGREED] == 1
+    assert followups.get_item(app.store, int(chosen)).last_outcome.kind is OutcomeKind.AGREED
+    assert names(view).count("Lê Minh Khôi") == 5  # the other doses are still to call
+    assert view.current_row().patient_id == ids["khoi"]  # and still chosen, for the next dose
+    # All of the child's due doses at once: an explicit choice (Ctrl+A).
+    select(view, ids["khoi"])
+    nurse.press(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert view.whole_person.isChecked()
+    assert len(view.table.selectionModel().selectedRows()) == 5
     view.agreed_button.click()
     assert "Lê Minh Khôi" not in names(view)
     assert view.counts[Section.AGREED] == 6
     assert "Lê Minh Khôi" in view.status.text()
+
+
+def test_key_4_could_not_be_reached_and_ctrl_z_undoes(app, view: FollowUpsView, ids, nurse, qtbot) -> None:
+    assert view.no_answer_button.text() == "Không liên lạc được (4)"
+    select(view, ids["huong"])
+    with qtbot.waitSignal(app.ctx.followups_changed):
+        nurse.press(view.table, Qt.Key.Key_4)
+    assert "Nguyễn Thị Hương" not in names(view)
+    assert view.counts[Section.LATER] == 1
+    view.show_section(Section.LATER)
+    assert view.model.index(0, FollowUpModel.OUTCOME).data() == (
+        "20/11/2025: không liên lạc được, gọi lại ngày 23/11/2025")
+    with clock.pinned(TODAY + dt.timedelta(days=3)):  # called again by itself
+        assert followups.section_counts(app.store)[Section.LATER] == 0
+    # Recorded by mistake: Ctrl+Z takes it back.
+    with qtbot.waitSignal(app.ctx.followups_changed):
+        nurse.press(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.counts[Section.LATER] == 0 and view.counts[Section.OVERDUE] == 10
+    assert followups.get_item(app.store, int(_item_of(app.store, ids["huong"]))).outcomes == ()
+    assert not view.undo_button.isEnabled()
+
+
+def _item_of(store, patient_id: int) -> int:
+    [item] = followups.patient_items(store, patient_id, open_only=True)
+    return int(item.id)
 
 
 def test_remind_later_after_30_days_by_default(app, view: FollowUpsView, ids, fill) -> None:

@@ -255,3 +255,58 @@ def test_a_chronic_register_through_the_wizard_fills_the_follow_up_list(session,
     assert rows[("Đinh Văn Tám", "hypertension")].item.due_date == dt.date(2025, 10, 31)
     assert ("Mai Thị Chín", "diabetes") in rows
     wizard.close()
+
+
+def test_a_vaccination_register_through_the_wizard(session, nurse, qtbot, tmp_path, today):
+    """Bệnh nhân → "Nhập từ Excel…": the station's vaccination register as a choice of what the
+    file holds; a wrong row stops it at the preview (all or nothing), a right file saves every dose."""
+    from station_app.domain.dates import PartialDate
+    from station_app.domain.patient import Patient
+
+    store = session.ctx.store
+    child = patients.insert(store, Patient("Đoàn Gia Hân", "2", PartialDate(2023, 3, 10)))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["SỔ TIÊM CHỦNG"])
+    sheet.append(["Số hồ sơ", "Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Nơi tiêm"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "VNNB 1", "05/11/2025", "Phòng khám tư"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "VNNB 2", "12/11/2025", "Phòng khám tư"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "Thuốc bổ", "12/11/2025", ""])
+    source = tmp_path / "so-tiem-chung.xlsx"
+    book.save(source)
+
+    def start() -> ImportWizard:
+        import_wizard.ask_open_path = lambda parent: str(source)
+        wizard = features_io.start_import(session.ctx, session.window)
+        wizard.file_page._browse()
+        what = wizard.file_page.what
+        assert what.itemText(what.findData("vaccinations")) == "Sổ tiêm chủng (mũi tiêm tại trạm hoặc nơi khác)"
+        assert what.findData("visits") >= 0
+        what.setCurrentIndex(what.findData("vaccinations"))
+        next_page(nurse, qtbot, wizard, ImportWizard.ROWS)
+        assert wizard.rows_page.header_row.value() == 2
+        next_page(nurse, qtbot, wizard, ImportWizard.MAPPING)
+        assert set(wizard.mapping_page.mapping().values()) == {
+            "record_no", "full_name", "birth_date", "vaccine", "date", "place"}
+        next_page(nurse, qtbot, wizard, ImportWizard.DATES)
+        next_page(nurse, qtbot, wizard, ImportWizard.PREVIEW)
+        qtbot.waitUntil(lambda: wizard.preview is not None)
+        return wizard
+
+    wizard = start()
+    assert len(wizard.preview.invalid) == 1
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not wizard.preview_page.leave_out.isVisible()
+    assert "Thuốc bổ" in wizard.preview_page.model.index(0, 0).data()
+    wizard.close()
+    sheet.delete_rows(5)
+    book.save(source)
+    wizard = start()
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.NextButton).isEnabled())
+    nurse.click(wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.RESULT, timeout=20_000)
+    assert wizard.outcome.added == 2
+    assert "2" in wizard.result_page.text.text()
+    due = {followups.rule_of(store, int(i.id)): i.due_date for i in followups.patient_items(store, child.id, True)}
+    assert due["vaccine:je:3"] == dt.date(2026, 11, 12)
+    wizard.close()

@@ -1,8 +1,10 @@
-"""The command line's way in and out: ``import`` (CSV or XLSX, patients or a chronic-disease
-register), ``export`` (registry, visit log, follow-up list, referral book as CSV or XLSX) and
-``print patient-summary``::
+"""The command line's way in and out: ``import`` (CSV or XLSX: patients, a chronic-disease
+register, a vaccination register or a visit history), ``export`` (registry, visit log, follow-up
+list, referral book as CSV or XLSX) and ``print patient-summary``::
 
     main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
+    main.py import --db FILE VACCINATIONS.(csv|xlsx) --what vaccinations
+    main.py import --db FILE VISITS.(csv|xlsx) --what visits
     main.py export --db FILE --what patients|visits|followups|referrals [--from DATE --to DATE]
                    --format csv|xlsx --out FILE [--no-identifiers]
     main.py print patient-summary --db FILE --id ID --out FILE.pdf
@@ -15,36 +17,28 @@ patients already registered are reported and skipped (exit 0 when that is the on
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli import (
+from station_app.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     CliError,
-    _open_existing,
-    day_in_range,
+    add_date_option,
+    cannot_write,
+    check_range,
+    err,
     note_unrecorded,
+    open_existing,
+    out,
     print_documents,
     record_id,
-    register,
 )
-from station_app.domain.dates import DateFormatError, parse_date
 from station_app.i18n import tr
 
 
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
-
-
 # -- import -------------------------------------------------------------------------------------
-def run_import(args: argparse.Namespace) -> int:
-    """``main.py import``: called by ``cli.cmd_import``."""
+def cmd_import(args: argparse.Namespace) -> int:
     from station_app.domain import table_import as ti
     from station_app.domain.patient_import import ImportFormatError
     from station_app.domain.spreadsheet import open_book
@@ -63,23 +57,26 @@ def run_import(args: argparse.Namespace) -> int:
             mapping = ti.mapping_from_file(args.mapping, table.headers, what)
         else:
             mapping = ti.suggest_mapping(table.headers, what, remembered={})
+        if what in ti.history_import.WHATS:
+            ti.check_mapping(mapping, what)
+            return _import_history(args, source, table.rows, mapping, what)
         preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
         table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     except ImportFormatError as exc:
         raise CliError(tr(exc.message).format(**exc.params)) from exc
     if preview.date_order.ambiguous:
-        _out(tr("Every text date in the file could be read either way: read as day/month/year."))
+        out(tr("Every text date in the file could be read either way: read as day/month/year."))
     elif preview.date_order.order == "mdy":
-        _out(tr("Text dates are read as month/day/year (values such as 12/31/1950 show it)."))
+        out(tr("Text dates are read as month/day/year (values such as 12/31/1950 show it)."))
     for row in preview.invalid:
         for problem in row.errors:
-            _err(
+            err(
                 tr("Row {row}, {field}: {message}").format(
                     row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
                 )
             )
     if preview.invalid:
-        _err(
+        err(
             tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
                 rows=len(preview.invalid)
             )
@@ -96,7 +93,7 @@ def run_import(args: argparse.Namespace) -> int:
         store.close()
     for row in preview.rows:
         for problem in row.warnings:
-            _out(
+            out(
                 tr("Row {row}, {field} (check): {message}").format(
                     row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
                 )
@@ -104,18 +101,18 @@ def run_import(args: argparse.Namespace) -> int:
     for number in sorted(matches):
         match = matches[number]
         if what == "chronic" and match.existing_id is not None:
-            _out(tr("Row {row}: added to the registered patient {other}").format(row=number, other=match.other))
+            out(tr("Row {row}: added to the registered patient {other}").format(row=number, other=match.other))
         else:
-            _out(tr("Row {row} skipped, duplicate: {reason}").format(row=number, reason=match.text()))
+            out(tr("Row {row} skipped, duplicate: {reason}").format(row=number, reason=match.text()))
     if what == "chronic":
-        _out(
+        out(
             tr("Registered {count} new patients; {enrolled} enrolments, {refills} refills on the follow-up list; "
                "{skipped} rows skipped.").format(
                 count=outcome.imported, enrolled=outcome.enrolled, refills=outcome.refills, skipped=outcome.skipped
             )
         )
     else:
-        _out(
+        out(
             tr("Imported {count} patients; {skipped} duplicates skipped.").format(
                 count=outcome.imported, skipped=outcome.skipped
             )
@@ -123,25 +120,53 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- export -------------------------------------------------------------------------------------
-def _day(text: str | None, option: str):
-    if not text:
-        return None
+def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping: dict[int, str], what: str) -> int:
+    """``import --what vaccinations|visits``: every row checked (its patient found), then all saved."""
+    from station_app.domain import history_import as hi
+    from station_app.store import open_store
+    from station_app.store.bulk_import import ImportRefused
+    from station_app.store.history_import import apply, find_patients
+
+    preview = hi.build_preview(rows, mapping, what, clock.now())
+    outcome = None
+    store = open_store(Path(args.db))
     try:
-        return day_in_range(parse_date(text), option)
-    except DateFormatError as exc:
-        raise CliError(
-            tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
-        ) from exc
+        find_patients(store, preview)
+        if not preview.invalid:
+            try:
+                outcome = apply(store, preview, source=source.name)
+            except ImportRefused as exc:
+                raise CliError(exc.text()) from exc
+    finally:
+        store.close()
+    for row in preview.rows:
+        for problem in row.errors:
+            err(tr("Row {row}, {field}: {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    if preview.invalid or outcome is None:
+        err(tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+            rows=len(preview.invalid)))
+        return EXIT_FINDINGS
+    for row in preview.rows:
+        for problem in row.warnings:
+            out(tr("Row {row}, {field} (check): {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    for number in outcome.already:
+        out(tr("Row {row} skipped: already recorded.").format(row=number))
+    message = (tr("Imported {count} vaccine doses of {patients} children; {skipped} already recorded.")
+               if what == "vaccinations" else
+               tr("Imported {count} visits of {patients} patients; {skipped} already recorded."))
+    out(message.format(count=outcome.added, patients=len(outcome.patients), skipped=len(outcome.already)))
+    return EXIT_OK
 
 
+# -- export -------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
     from station_app.reports import exports
 
-    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
-    if start and end and end < start:
-        raise CliError(tr("--to is before --from."))
-    store = _open_existing(args.db)
+    start, end = args.date_from, args.date_to
+    check_range(start, end)
+    store = open_existing(args.db)
     try:
         result = exports.export(
             store,
@@ -154,41 +179,45 @@ def cmd_export(args: argparse.Namespace) -> int:
             today=clock.today(),
         )
     except OSError as exc:
-        raise CliError(tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)) from exc
+        raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
     note_unrecorded(store)
-    _out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
+    out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
     return EXIT_OK
 
 
 def cmd_patient_summary(args: argparse.Namespace) -> int:
     from station_app.printing.patient_summary import write_summary
 
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         try:
             path = write_summary(store, args.id, Path(args.out), today=clock.today())
         except LookupError as exc:
             raise CliError(tr("There is no patient with id {id}.").format(id=args.id)) from exc
         except OSError as exc:
-            raise CliError(
-                tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)
-            ) from exc
+            raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
     note_unrecorded(store)
-    _out(tr("Written: {path}").format(path=path))
+    out(tr("Written: {path}").format(path=path))
     return EXIT_OK if path else EXIT_FINDINGS
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="import patients from a CSV file")
+    imp.add_argument("--db", required=True)
+    imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
+    imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
+    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits"), default="patients")
+    imp.set_defaults(func=cmd_import)
+
     export = sub.add_parser("export", help="export a list to CSV or XLSX")
     export.add_argument("--db", required=True)
     export.add_argument("--what", required=True, choices=("patients", "visits", "followups", "referrals"))
-    export.add_argument("--from", dest="date_from", metavar="DATE")
-    export.add_argument("--to", dest="date_to", metavar="DATE")
+    add_date_option(export, "--from", "date_from", "first day")
+    add_date_option(export, "--to", "date_to", "last day")
     export.add_argument("--format", required=True, choices=("csv", "xlsx"))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--no-identifiers", action="store_true", help="leave out citizen ID, insurance no., phone")
