@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from station_app.domain.dates import DateFormatError, parse_date
-from station_app.i18n import tr
+from station_app.errors import UserError
+from station_app.i18n import N_, tr
 from station_app.store import Store, open_store
 
 EXIT_OK = 0
@@ -22,8 +23,8 @@ EXIT_ERROR = 2  # the command could not run
 EXIT_BROKEN_PIPE = 141  # what reads the output stopped reading (``… --json | head``): 128 + SIGPIPE
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line."""
+class CliError(UserError):
+    """A command that cannot run as asked (a missing file, a date written wrongly…)."""
 
 
 def out(text: str = "") -> None:
@@ -49,7 +50,7 @@ def open_existing(path: str, *, reading: bool = False, only_reads: bool = False)
 
     db = Path(path)
     if not db.exists():
-        raise CliError(tr("There is no database at {path}.").format(path=db))
+        raise CliError(N_("There is no database at {path}."), path=db)
     if only_reads or not writable(db):
         try:
             return open_store(db, create=False, verify=not reading, read_only=True)
@@ -67,7 +68,7 @@ def note_unrecorded(store: Store) -> None:
 
 def cannot_write(path: object, exc: OSError) -> CliError:
     """The error for a file that could not be written."""
-    return CliError(tr("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc)
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -111,8 +112,8 @@ class OneLineParser(argparse.ArgumentParser):
 def day_in_range(day: dt.date, option: str) -> dt.date:
     """``day`` if Trạm can work with it (1900 to 2199), else a one-line refusal naming ``option``."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise CliError(tr("{option}: {value} is outside the dates Trạm works with ({first} to {last}).").format(
-            option=option, value=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+        raise CliError(N_("{option}: {value} is outside the dates Trạm works with ({first} to {last})."),
+                       option=option, value=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     return day
 
 
@@ -122,9 +123,8 @@ def parse_day(text: str, option: str) -> dt.date:
     try:
         day = parse_date(text)
     except DateFormatError as exc:
-        raise CliError(
-            tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
-        ) from exc
+        raise CliError(N_('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).'), option=option,
+                       value=text) from exc
     return day_in_range(day, option)
 
 
@@ -137,7 +137,7 @@ def add_date_option(parser: argparse.ArgumentParser, option: str, dest: str, hel
 
 def check_range(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
-        raise CliError(tr("--to is before --from."))
+        raise CliError(N_("--to is before --from."))
 
 
 # -- sub-commands shared by several groups -----------------------------------------------------

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from station_app.cli.common import EXIT_OK, MAX_ID, CliError, cannot_write, out, whole_number
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 MAX_DEMO_PATIENTS = 1_000_000
 
@@ -18,7 +18,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from station_app.demo import DemoExists, generate
 
     if not 0 <= args.visits_per_patient <= 100:  # (NaN too)
-        raise CliError(tr("--visits-per-patient must be from 0 to 100."))
+        raise CliError(N_("--visits-per-patient must be from 0 to 100."))
     try:
         summary = generate(
             Path(args.db),
@@ -28,7 +28,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             visits_per_patient=args.visits_per_patient,
         )
     except DemoExists as exc:
-        raise CliError(tr("{path} already exists: add --force to replace it.").format(path=args.db)) from exc
+        raise CliError(N_("{path} already exists: add --force to replace it."), path=args.db) from exc
     except OSError as exc:  # (a folder at that path, a folder that cannot be written…)
         raise cannot_write(args.db, exc) from exc
     out(

@@ -34,36 +34,32 @@ from station_app.cli.common import (
     print_documents,
     record_id,
 )
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 
 # -- import -------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from station_app.domain import table_import as ti
-    from station_app.domain.patient_import import ImportFormatError
     from station_app.domain.spreadsheet import open_book
     from station_app.store import open_store
-    from station_app.store.bulk_import import ImportRefused, apply, find_matches
+    from station_app.store.bulk_import import apply, find_matches
 
     what = getattr(args, "what", None) or "patients"
     source = Path(args.file)
     if not source.is_file():
-        raise CliError(tr("There is no file {path}.").format(path=source))
+        raise CliError(N_("There is no file {path}."), path=source)
     today = clock.today()
-    try:
-        book = open_book(source)
-        table = ti.read_table(book, 0, what)
-        if getattr(args, "mapping", None):
-            mapping = ti.mapping_from_file(args.mapping, table.headers, what)
-        else:
-            mapping = ti.suggest_mapping(table.headers, what, remembered={})
-        if what in ti.history_import.WHATS:
-            ti.check_mapping(mapping, what)
-            return _import_history(args, source, table.rows, mapping, what)
-        preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
-        table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
-    except ImportFormatError as exc:
-        raise CliError(tr(exc.message).format(**exc.params)) from exc
+    book = open_book(source)  # (a file that is not a list: ImportFormatError, a UserError)
+    table = ti.read_table(book, 0, what)
+    if getattr(args, "mapping", None):
+        mapping = ti.mapping_from_file(args.mapping, table.headers, what)
+    else:
+        mapping = ti.suggest_mapping(table.headers, what, remembered={})
+    if what in ti.history_import.WHATS:
+        ti.check_mapping(mapping, what)
+        return _import_history(args, source, table.rows, mapping, what)
+    preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
+    table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     if preview.date_order.ambiguous:
         out(tr("Every text date in the file could be read either way: read as day/month/year."))
     elif preview.date_order.order == "mdy":
@@ -85,10 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = open_store(Path(args.db))
     try:
         matches = find_matches(store, preview)
-        try:
-            outcome = apply(store, preview, matches, source=source.name)
-        except ImportRefused as exc:
-            raise CliError(exc.text()) from exc
+        outcome = apply(store, preview, matches, source=source.name)
     finally:
         store.close()
     for row in preview.rows:
@@ -124,7 +117,6 @@ def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping:
     """``import --what vaccinations|visits``: every row checked (its patient found), then all saved."""
     from station_app.domain import history_import as hi
     from station_app.store import open_store
-    from station_app.store.bulk_import import ImportRefused
     from station_app.store.history_import import apply, find_patients
 
     preview = hi.build_preview(rows, mapping, what, clock.now())
@@ -133,10 +125,7 @@ def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping:
     try:
         find_patients(store, preview)
         if not preview.invalid:
-            try:
-                outcome = apply(store, preview, source=source.name)
-            except ImportRefused as exc:
-                raise CliError(exc.text()) from exc
+            outcome = apply(store, preview, source=source.name)  # (refused: ImportRefused, a UserError)
     finally:
         store.close()
     for row in preview.rows:
@@ -195,7 +184,7 @@ def cmd_patient_summary(args: argparse.Namespace) -> int:
         try:
             path = write_summary(store, args.id, Path(args.out), today=clock.today())
         except LookupError as exc:
-            raise CliError(tr("There is no patient with id {id}.").format(id=args.id)) from exc
+            raise CliError(N_("There is no patient with id {id}."), id=args.id) from exc
         except OSError as exc:
             raise cannot_write(args.out, exc) from exc
     finally:

@@ -22,7 +22,7 @@ from station_app.cli.common import (
     print_documents,
     record_id,
 )
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
@@ -57,7 +57,7 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
     try:
         referral = referrals.get(store, args.id)
         if referral is None:
-            raise CliError(tr("There is no referral with id {id}.").format(id=args.id))
+            raise CliError(N_("There is no referral with id {id}."), id=args.id)
         profile = load_profile(store)
         try:
             render_referral(referral, referrals.station_for_print(profile), Path(args.out))

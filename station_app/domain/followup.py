@@ -46,7 +46,7 @@ class Kind(StrEnum):
     CUSTOM = "custom"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_KIND_TITLES[self])
 
 
@@ -74,7 +74,7 @@ class OutcomeKind(StrEnum):
     NO_ANSWER = "no_answer"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_OUTCOME_TITLES[self])
 
 
@@ -96,7 +96,7 @@ class RemovalReason(StrEnum):
     OTHER = "other"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_REASON_TITLES[self])
 
 
@@ -123,7 +123,7 @@ class Section(StrEnum):
     DONE = "done"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_SECTION_TITLES[self])
 
 

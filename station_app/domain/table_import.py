@@ -215,10 +215,10 @@ def suggest_mapping(headers: Sequence[str], what: str = "patients",
     for column, header in enumerate(headers):
         if column in mapping or _key(header) in remembered:
             continue
-        key = _match_header(header, aliases)
-        if key and key not in used:
-            mapping[column] = key
-            used.add(key)
+        meaning = _match_header(header, aliases)
+        if meaning and meaning not in used:
+            mapping[column] = meaning
+            used.add(meaning)
     return mapping
 
 

@@ -259,7 +259,7 @@ class _Counter:
                 f"SELECT e.id, e.programme, e.patient_id FROM enrolments e WHERE {managed}", {"end": end}
             )
         }
-        min_days = int(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31))
+        min_days = int(str(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31)))
         for programme in PROGRAMMES:
             latest: dict[int, tuple[FollowUpItem, Section]] = {}
             for item in self.open_items(f"chronic:{programme}"):
@@ -377,7 +377,7 @@ class _Counter:
         for item in self.open_items():
             section = classify(item, self.end)
             if section in sections:
-                sections[section].append(int(item.id))  # type: ignore[arg-type]
+                sections[section].append(int(item.id))
         for section, ids in sections.items():
             self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)))
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))

@@ -62,6 +62,11 @@ def _date(text: object) -> dt.date | None:
     return dt.date.fromisoformat(str(text)) if text else None
 
 
+def _day(text: object) -> dt.date:
+    """A date the schema requires (``NOT NULL``)."""
+    return dt.date.fromisoformat(str(text))
+
+
 def vi(source: str) -> str:
     """Labels are stored in the station's language (Vietnamese) as the nurse will read them."""
     return translate(source, "vi")
@@ -211,7 +216,8 @@ def clear_cache(store: Store | None = None) -> None:
 
 
 def list_items(
-    store: Store, today: dt.date | None = None, upcoming: bool = True, facts: dict[int, tuple] | None = None
+    store: Store, today: dt.date | None = None, upcoming: bool = True,
+    facts: dict[int | str | None, tuple] | None = None,
 ) -> list[FollowUpItem]:
     """Everything the work list can show on ``today``: the open items, and the items removed
     recently (still shown in their section).
@@ -336,7 +342,7 @@ def _upcoming_left_out(store: Store, today: dt.date, listed: list[FollowUpItem])
     after = _upcoming_after(today)
     due_later = int(
         store.scalar("SELECT count(*) FROM followups WHERE status = 'open' AND due_date > ?", (after,)) or 0
-    )  # type: ignore[arg-type]
+    )
     limit = dt.date.fromisoformat(after)
     return due_later - sum(1 for item in listed if item.status is Status.OPEN and item.due_date > limit)
 
@@ -657,7 +663,7 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
     before = _stamp(store)
     with store.write():
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
-                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
+                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))
         cursor = store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -680,7 +686,7 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
             )
         if outcome.records_death:
             patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
-            mark_deceased(store, int(patient_id), outcome.recorded_at)  # type: ignore[arg-type]
+            mark_deceased(store, int(patient_id), outcome.recorded_at)
     if outcome.records_death:
         clear_cache(store)  # the patient's other items and facts changed too
     else:
@@ -809,12 +815,12 @@ def enrolments(store: Store, patient_id: int, open_only: bool = True) -> list[En
             r[0],
             r[1],
             r[2],
-            _date(r[3]),
+            _day(r[3]),  # enrolled_on
             _date(r[4]),
             _date(r[5]),
             r[6],
             _date(r[7]),
-            _date(r[8]),  # type: ignore[arg-type]
+            _date(r[8]),
             bool(r[9]),
             (r[10], r[11]) if r[10] else None,
             r[12],
@@ -842,7 +848,7 @@ def enrol(
             (patient_id, programme),
         )
         if existing:
-            return int(existing)  # type: ignore[arg-type]
+            return int(existing)
         if programme == "antenatal":
             pregnancy = antenatal.enrol(on, lmp=lmp, edd=edd)
             edd = pregnancy.edd

@@ -13,7 +13,6 @@ be registered, all or nothing); nothing here runs SQL.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,7 +66,7 @@ from station_app.store.bulk_import import (
     rejected_rows,
 )
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
 
 FIRST_ROWS = HEADER_SCAN_ROWS  # the header is looked for among these rows, and may be chosen among them
@@ -664,9 +663,8 @@ class RunPage(QWizardPage):
             finally:
                 store.close()
 
-        # The page has its own progress bar: no progress dialog on top when the helper allows it.
-        quiet = {"quiet": True} if "quiet" in inspect.signature(background.Operation).parameters else {}
-        self._op = background.Operation(self, tr("Importing the rows…"), work, **quiet)
+        # The page has its own progress bar: no progress dialog on top.
+        self._op = background.Operation(self, tr("Importing the rows…"), work, quiet=True)
         self._op.done.connect(self._finished)
         self._op.error.connect(self._failed)
         self._op.start()
@@ -682,10 +680,8 @@ class RunPage(QWizardPage):
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.status.setText(tr("All rows saved."))
-        self.w.ctx.patients_changed.emit()
-        self.w.ctx.followups_changed.emit()
-        if self.w.what == "visits":
-            self.w.ctx.visits_changed.emit()
+        changes = {Change.PATIENTS, Change.FOLLOWUPS} | ({Change.VISITS} if self.w.what == "visits" else set())
+        self.w.ctx.notify(changes, self)
         self.completeChanged.emit()
         self.w.next()
 

@@ -19,8 +19,9 @@ from station_app.domain.followup import (
     Status,
     classify,
 )
+from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient
-from station_app.reports.monthly import Month, compute
+from station_app.reports.monthly import compute
 from station_app.store import audit, followups, patients
 
 DAY = dt.date(2026, 3, 10)

@@ -10,9 +10,10 @@ import pytest
 from station_app import clock
 from station_app.domain.dates import PartialDate
 from station_app.domain.followup import Kind, Status
+from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
-from station_app.reports.monthly import Month, compute
+from station_app.reports.monthly import compute
 from station_app.store import followups, patients, visits
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -69,9 +70,9 @@ from station_app.store import StoreError, followups
 from station_app.store.followups import WorkRow
 from station_app.store.station import villages
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
 
 # The sections a nurse works through, in this order (upcoming and done items are not listed).
 SECTIONS = (
@@ -362,7 +363,6 @@ class FollowUpsView(QWidget):
         self.today = clock.today()
         self.counts: dict[Section, int] = {}
         self._stale = True
-        self._saving = False
 
         self.title = heading(tr("Follow-ups"))
         self.date_label = QLabel()
@@ -462,10 +462,11 @@ class FollowUpsView(QWidget):
         layout.addLayout(bottom)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for key, action in (("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove),
-                            ("4", self.no_answer), ("Ctrl+Z", self.undo),
-                            ("Ctrl+A", self.whole_person.toggle)):
-            QShortcut(QKeySequence(key), self, activated=lambda a=action: a(), context=context)
+        keys: tuple[tuple[str, Callable[[], object]], ...] = (
+            ("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove), ("4", self.no_answer),
+            ("Ctrl+Z", self.undo), ("Ctrl+A", self.whole_person.toggle))
+        for key, action in keys:
+            shortcut(key, self, action, context)
 
         self._fill_villages()
         self.sections.setCurrentIndex(SECTIONS.index(Section.OVERDUE))
@@ -474,8 +475,7 @@ class FollowUpsView(QWidget):
         self.village.currentIndexChanged.connect(lambda _i: self.reload(keep_row=False))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.table.installEventFilter(self)
-        for signal in (ctx.followups_changed, ctx.visits_changed, ctx.patients_changed):
-            signal.connect(self._changed)
+        ctx.subscribe(self, {Change.FOLLOWUPS, Change.VISITS, Change.PATIENTS}, self._changed)
         self.reload()
 
     # -- what is shown ----------------------------------------------------------------------------
@@ -486,8 +486,6 @@ class FollowUpsView(QWidget):
         self.table.setFocus()
 
     def _changed(self) -> None:
-        if self._saving:
-            return
         if self.isVisible():
             self.reload()
         else:
@@ -640,7 +638,6 @@ class FollowUpsView(QWidget):
         items = self._person_rows(row)
         recorded: list[int] = []
         try:
-            self._saving = True
             for item in items:
                 recorded.append(followups.record_outcome(self.ctx.store, int(item.item.id), outcome))  # type: ignore[arg-type]
                 if outcome.records_death:
@@ -649,7 +646,6 @@ class FollowUpsView(QWidget):
             dialogs.error(self, tr("Not saved"), exc.text())
             return False
         finally:
-            self._saving = False
             if recorded:
                 self._last_recorded = recorded
                 self.undo_button.setEnabled(not outcome.records_death)
@@ -658,13 +654,7 @@ class FollowUpsView(QWidget):
         done = tr("Recorded for {name}: {outcome}").format(
             name=row.full_name, outcome=presentation.outcome_summary(outcome))
         self.status.setText(self._shown_text + "  ·  " + done)
-        self._saving = True  # this view is up to date: the signals are for the others
-        try:
-            self.ctx.followups_changed.emit()
-            if outcome.records_death:
-                self.ctx.patients_changed.emit()
-        finally:
-            self._saving = False
+        self.ctx.notify({Change.FOLLOWUPS, Change.PATIENTS} if outcome.records_death else {Change.FOLLOWUPS}, self)
         return True
 
     def mark_agreed(self) -> bool:
@@ -683,22 +673,16 @@ class FollowUpsView(QWidget):
         if not self._last_recorded:
             return False
         try:
-            self._saving = True
             followups.undo_outcomes(self.ctx.store, self._last_recorded)
         except StoreError as exc:
             dialogs.error(self, tr("Not undone"), exc.text())
             return False
         finally:
-            self._saving = False
             self._last_recorded = []
             self.undo_button.setEnabled(False)
         self.reload()
         self.status.setText(self._shown_text + "  ·  " + tr("The last outcome was undone."))
-        self._saving = True
-        try:
-            self.ctx.followups_changed.emit()
-        finally:
-            self._saving = False
+        self.ctx.notify({Change.FOLLOWUPS}, self)  # (this view is up to date)
         return True
 
     def remind_later(self) -> bool:
