@@ -276,8 +276,10 @@ def test_an_unhandled_database_error_is_a_message_and_a_log_line(tmp_data_dir, a
 
     from station_app.ui.app import _report_error
 
+    damaged = sql.DatabaseError("database disk image is malformed")
+    damaged.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT, as SQLite sets it
     try:
-        raise sql.DatabaseError("database disk image is malformed")
+        raise damaged
     except sql.DatabaseError as exc:
         _report_error(tmp_data_dir / "station.sqlite3", type(exc), exc, exc.__traceback__)
     ((kind, _title, text),) = answers.asked
