@@ -8,9 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from station_app import APP_NAME, paths
 from station_app.domain.accounts import Actor
@@ -18,6 +18,7 @@ from station_app.i18n import tr
 from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
 from station_app.store.database import CheckInBackground
+from station_app.store.errors import Corrupt
 from station_app.ui import dialogs, qt_i18n
 from station_app.ui.context import AppContext, settings
 from station_app.ui.main_window import MainWindow
@@ -88,7 +89,14 @@ class Session:
             raise
         try:
             # The GUI always has a logged-in person (the command line runs as the local operator).
-            if (login or (lambda store: login_ui.ask(store, hint)))(self.store) is None:
+            # Damage the check finds meanwhile closes the login: the start offers a backup instead.
+            watch = self._watch_login()
+            try:
+                actor = (login or (lambda store: login_ui.ask(store, hint)))(self.store)
+            finally:
+                watch.stop()
+            self.raise_damage()
+            if actor is None:
                 raise LoginCancelled
         except BaseException:
             if check is not None:
@@ -102,6 +110,39 @@ class Session:
         backups.attach(self)  # a restore reopens the app on the restored file
         features_accounts.attach(self)
 
+    def found_damage(self) -> StoreError | None:
+        """The damage the start-up check has found (and confirmed), once it has ended; else None.
+        Only damage counts: a check that could not read the file (a full disk…) stops nothing."""
+        check = self.check
+        if check is None or not check.done() or not isinstance(check.error, Corrupt):
+            return None
+        return check.error
+
+    def raise_damage(self) -> None:
+        """Raise the damage the start-up check has found by now (the app then offers a backup)."""
+        found = self.found_damage()
+        if found is not None:
+            raise found
+
+    def _watch_login(self) -> QTimer:
+        """While the person logs in: damage found by the check closes the login dialog."""
+        from station_app.ui import login as login_ui
+
+        timer = QTimer()
+        timer.setInterval(100)
+
+        def poll() -> None:
+            if self.found_damage() is None:
+                return
+            timer.stop()
+            for widget in QApplication.topLevelWidgets():
+                if isinstance(widget, (login_ui.LoginDialog, login_ui.FirstAccountDialog)):
+                    widget.done(QDialog.DialogCode.Rejected)
+
+        timer.timeout.connect(poll)
+        timer.start()
+        return timer
+
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
         check = self.check
@@ -114,13 +155,47 @@ class Session:
             if not check.done():
                 return
             timer.stop()
-            if check.error is not None:
-                self.damage = check.error
-                on_damage(check.error)
+            found = self.found_damage()
+            if found is not None:
+                self.damage = found
+                on_damage(found)
 
         timer.timeout.connect(poll)
         timer.start()
         poll()
+
+    def stop_for_damage(self, exc: StoreError) -> None:
+        """Damage found while the app runs: every window closes and the event loop ends; ``run``
+        then offers the latest intact backup. (A quit asked for before the loop runs would be
+        lost: the loop ends through a timer, so it ends even then.)"""
+        self.damage = exc
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.done(QDialog.DialogCode.Rejected)
+        self.window.hide()
+        QTimer.singleShot(0, self.app.quit)
+
+    def damage_reported(self, exc: StoreError) -> bool:
+        """A read or a save met a damaged page (``Corrupt``) while the person worked: confirmed by a
+        check of the whole file, it stops the app as the start-up check does. False (the file is
+        whole after all): the caller reports the error as any other."""
+        from PySide6.QtGui import QGuiApplication
+
+        from station_app.store import database
+
+        if self.damage is not None:
+            return True
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            database.quick_check(Path(self.store.path))
+        except Corrupt as found:
+            self.stop_for_damage(found)
+            return True
+        except StoreError:
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        return False
 
     def close(self) -> None:
         """Close the file (after the start-up check, which reads it, has finished)."""
@@ -200,28 +275,23 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     except LoginCancelled:
         return 0
     except StoreError as exc:
-        from station_app.store.errors import Corrupt
-        from station_app.ui.views import backups
-
-        if isinstance(exc, Corrupt) and backups.offer_restore(None, Path(exc.path), exc):
-            return run(Path(exc.path), lang=lang)  # the restored file
-        dialogs.error(None, tr("Cannot open the database"), exc.text())
-        sys.stderr.write(exc.text() + "\n")
-        return 2
-    session.window.show()
+        return _not_opened(exc, lang)
     from station_app.ui.views import backups
 
-    backups.start(session)  # the automatic backup when the last one is a day old (worker thread)
-    if not session.ctx.profile.name:
-        # First run: the station's name and header are printed on every form.
-        session.window.show_area("settings")
-        dialogs.info(session.window, tr("Welcome to Trạm"), tr(
-            "Fill in the station profile (name, governing body, commune) and the staff list first: "
-            "they are printed on referral slips and reports."))
+    # The file's pages are still being checked: damage found (now or later) closes every window,
+    # and the person is offered the latest intact backup below.
+    session.watch_check(session.stop_for_damage)
+    if session.damage is None:
+        session.window.show()
+        backups.start(session)  # the automatic backup when the last one is a day old (worker thread)
+        if not session.ctx.profile.name:
+            # First run: the station's name and header are printed on every form.
+            session.window.show_area("settings")
+            dialogs.info(session.window, tr("Welcome to Trạm"), tr(
+                "Fill in the station profile (name, governing body, commune) and the staff list first: "
+                "they are printed on referral slips and reports."))
     # An error no window handled is a message (and a line in error.log), never a traceback on screen.
-    sys.excepthook = functools.partial(_report_error, Path(session.store.path))
-    # The file's pages are still being checked: damage found stops the app and offers a backup.
-    session.watch_check(lambda _exc: (session.window.hide(), app.quit()))
+    sys.excepthook = functools.partial(_report_error, Path(session.store.path), session.damage_reported)
     code = app.exec()
     if session.damage is not None:
         return _damaged(session, lang)
@@ -233,9 +303,25 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     return int(code)
 
 
-def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: object) -> None:
+def _not_opened(exc: StoreError, lang: str | None) -> int:
+    """The file could not be opened: a damaged one is offered its latest intact backup, anything
+    else is said in one window; then the app ends (no window is left behind)."""
+    from station_app.ui.views import backups
+
+    if isinstance(exc, Corrupt):
+        if backups.offer_restore(None, Path(exc.path), exc):
+            return run(Path(exc.path), lang=lang)  # the restored file
+    else:
+        dialogs.error(None, tr("Cannot open the database"), exc.text())
+    sys.stderr.write(exc.text() + "\n")
+    return 2
+
+
+def _report_error(db: Path, damaged: Callable[[StoreError], bool] | None,
+                  kind: type[BaseException], exc: BaseException, tb: object) -> None:
     """What the app does with an error no window handled: the details go to ``error.log`` in the
-    data folder, the person gets a message saying what to do (a database error says which)."""
+    data folder, the person gets a message saying what to do (a database error says which).
+    ``damaged`` takes a damaged page met while working (True: it stopped the app to offer a backup)."""
     import sqlite3
     import traceback
 
@@ -245,6 +331,8 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
         paths.log_error("".join(traceback.format_exception(kind, exc, tb)))  # type: ignore[arg-type]
     if isinstance(exc, sqlite3.DatabaseError):
         exc = errors.classify(exc, db) or exc
+    if isinstance(exc, Corrupt) and damaged is not None and damaged(exc):
+        return
     if isinstance(exc, StoreError):
         dialogs.error(None, tr("The database reported a problem"), exc.text())
     elif not isinstance(exc, KeyboardInterrupt):
@@ -254,10 +342,9 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: o
 
 
 def _damaged(session: Session, lang: str | None) -> int:
-    """The start-up check found the file damaged: close it, offer the latest intact backup."""
+    """Damage was found while the app ran (the start-up check, or a read confirmed by a check): close
+    the file, offer the latest intact backup."""
     from PySide6.QtCore import QCoreApplication, QThread
-
-    from station_app.ui.views import backups
 
     op = getattr(session, "backup_op", None)
     while op is not None and op.running:  # the start-up backup (refused: its copy fails the check)
@@ -266,9 +353,4 @@ def _damaged(session: Session, lang: str | None) -> int:
     exc = session.damage
     assert exc is not None
     session.close()
-    path = Path(session.store.path)
-    if backups.offer_restore(None, path, exc):
-        return run(path, lang=lang)  # the restored file
-    dialogs.error(None, tr("Cannot open the database"), exc.text())
-    sys.stderr.write(exc.text() + "\n")
-    return 2
+    return _not_opened(exc, lang)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from station_app import APP_NAME
 from station_app.domain.accounts import Actor, Role
 from station_app.i18n import tr
-from station_app.store import Store, StoreError, users
+from station_app.store import Store, StoreError, errors, users
 from station_app.ui import dialogs
 from station_app.ui.widgets import ERROR_COLOUR, heading
 
@@ -55,6 +55,7 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.user: users.User | None = None
+        self.damage: errors.Corrupt | None = None
         self.setWindowTitle(tr("Log in") + " — " + APP_NAME)
         self.setMinimumWidth(420)
         title = heading(APP_NAME, 1.6)
@@ -97,6 +98,10 @@ class LoginDialog(QDialog):
             return
         try:
             self.user = users.login(self.store, self.username.text(), self.password.text())
+        except errors.Corrupt as exc:
+            self.damage = exc  # not a message in the login: the start offers the latest intact backup
+            self.done(QDialog.DialogCode.Rejected)
+            return
         except StoreError as exc:
             self.say(exc.text())
             self.password.clear()
@@ -323,7 +328,10 @@ def ask(store: Store, hint: str = "") -> Actor | None:
             return None
         return first.user.actor
     dialog = LoginDialog(store, hint=hint, station=load_profile(store).name)
-    if not dialogs.run(dialog) or dialog.user is None:
+    accepted = dialogs.run(dialog)
+    if dialog.damage is not None:
+        raise dialog.damage
+    if not accepted or dialog.user is None:
         return None
     return dialog.user.actor
 
