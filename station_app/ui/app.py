@@ -74,6 +74,9 @@ class Session:
         from station_app.ui import features_accounts
         from station_app.ui import login as login_ui
         self.app = app
+        self.login = login
+        # Called after another person logs in ("Switch user", "Log out"): the views, the status bar.
+        self.after_login: list[Callable[[], None]] = []
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
         if self.lang not in ("vi", "en"):
@@ -196,6 +199,29 @@ class Session:
         finally:
             QGuiApplication.restoreOverrideCursor()
         return False
+
+    def switch_user(self) -> None:
+        """Log the person out and show the login ("Switch user" on the lock, "Log out" in the status
+        bar). Their open forms close unsaved: nothing of theirs is left to the next person. Nobody
+        logs in: Trạm closes."""
+        from station_app.store import users
+        from station_app.ui import login as login_ui
+
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self.window and isinstance(widget, QDialog) and widget.isVisible():
+                widget.done(QDialog.DialogCode.Rejected)
+        store = self.ctx.store  # (a restore replaces the connection)
+        users.logout(store)
+        self.window.hide()
+        actor = (self.login or (lambda store: login_ui.ask(store)))(store)
+        if actor is None:
+            QApplication.quit()
+            return
+        self.window.build()  # what the new person's role shows
+        for hook in self.after_login:
+            hook()
+        self.window.show()
+        self.window.activateWindow()
 
     def close(self) -> None:
         """Close the file (after the start-up check, which reads it, has finished)."""

@@ -191,19 +191,25 @@ def action_text(action: str) -> str:
 
 # -- the status bar and the idle lock ------------------------------------------------------------
 def attach(session: Session) -> None:
-    """The logged-in person in the status bar; "Change my password"; the idle lock."""
+    """The logged-in person in the status bar; "Change my password", "Lock", "Log out"; the idle lock."""
     store = session.store
-    actor = store.actor
     window = session.window
-    badge = QLabel(tr("Logged in: {name} ({role})").format(
-        name=actor.full_name or actor.username, role=role_name(actor.role)))
+    badge = QLabel()
     badge.setObjectName("user_badge")
+
+    def show_who() -> None:
+        actor = session.ctx.store.actor
+        badge.setText(tr("Logged in: {name} ({role})").format(
+            name=actor.full_name or actor.username, role=role_name(actor.role)))
+
+    show_who()
     change = QPushButton(tr("Change my password"))
     change.setFlat(True)
     change.setObjectName("change_password")
 
     def change_own() -> None:
         store = session.ctx.store  # (a restore replaces the connection)
+        actor = store.actor
         if actor.user_id is None:
             return
         user = users.get(store, actor.user_id)
@@ -215,12 +221,19 @@ def attach(session: Session) -> None:
     lock_now.setFlat(True)
     lock_now.setObjectName("lock_now")
     lock_now.setToolTip(tr("Leaving the desk: lock the screen (your password opens it again)"))
+    log_out = QPushButton(tr("Log out"))
+    log_out.setFlat(True)
+    log_out.setObjectName("log_out")
+    log_out.setToolTip(tr("Log out and let another person log in (what was not saved is lost)"))
+    log_out.clicked.connect(session.switch_user)
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
     window.statusBar().addPermanentWidget(lock_now)
-    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store))
+    window.statusBar().addPermanentWidget(log_out)
+    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store), on_switch=session.switch_user)
     lock_now.clicked.connect(lambda: lock.lock(force=True))
     session.idle_lock = lock  # type: ignore[attr-defined]
+    session.after_login.append(show_who)
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
