@@ -329,12 +329,32 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     return int(code)
 
 
-def _not_opened(exc: StoreError, lang: str | None) -> int:
-    """The file could not be opened: a damaged one is offered its latest intact backup, anything
-    else is said in one window; then the app ends (no window is left behind)."""
+def _damage_confirmed(path: Path) -> bool:
+    """A damaged page met by one read is confirmed by a check of the whole file before a backup is
+    offered: a healthy file is never replaced."""
+    from PySide6.QtGui import QGuiApplication
+
+    from station_app.store import database, errors
+
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        database.quick_check(path)
+    except (errors.Corrupt, errors.NotADatabase):
+        return True
+    except StoreError:
+        return False
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    return False
+
+
+def _not_opened(exc: StoreError, lang: str | None, confirmed: bool = False) -> int:
+    """The file could not be opened: a damaged one (``confirmed`` by a check of every page, or
+    checked now) is offered its latest intact backup, anything else is said in one window; then the
+    app ends (no window is left behind)."""
     from station_app.ui.views import backups
 
-    if isinstance(exc, Corrupt):
+    if isinstance(exc, Corrupt) and (confirmed or _damage_confirmed(Path(exc.path))):
         if backups.offer_restore(None, Path(exc.path), exc):
             return run(Path(exc.path), lang=lang)  # the restored file
     else:
@@ -379,4 +399,4 @@ def _damaged(session: Session, lang: str | None) -> int:
     exc = session.damage
     assert exc is not None
     session.close()
-    return _not_opened(exc, lang)
+    return _not_opened(exc, lang, confirmed=True)

@@ -245,3 +245,20 @@ def test_damage_found_while_the_login_waits_closes_the_login(demo_copy, tmp_data
     with pytest.raises(errors.Corrupt):
         Session(qapp, demo_copy, "en", login=login)
     assert shown and not shown[0].isVisible()
+
+
+def test_a_read_that_calls_a_healthy_file_damaged_is_not_followed_by_a_restore(
+        start, good_backup, answers, monkeypatch) -> None:
+    """One read said "damaged" (a fault of the moment), the check of every page finds the file
+    whole: no backup is offered over it."""
+    from station_app.ui import app
+
+    def glitch(path, **_options):
+        raise errors.Corrupt(path, "database disk image is malformed")
+
+    monkeypatch.setattr(app, "open_store", glitch)
+    answers.yes = True
+    assert start() != 0
+    assert not [a for a in answers.asked if a[0] == "question"]
+    assert not [p for p in start.db.parent.iterdir() if ".before-restore-" in p.name]
+    database.quick_check(start.db)
