@@ -75,8 +75,6 @@ class Session:
         from station_app.ui import login as login_ui
         self.app = app
         self.login = login
-        # Called after another person logs in ("Switch user", "Log out"): the views, the status bar.
-        self.after_login: list[Callable[[], None]] = []
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
         if self.lang not in ("vi", "en"):
@@ -111,7 +109,7 @@ class Session:
         from station_app.ui.views import backups
 
         backups.attach(self)  # a restore reopens the app on the restored file
-        features_accounts.attach(self)
+        self.idle_lock = features_accounts.attach(self.ctx, self.window, self.switch_user)
 
     def found_damage(self) -> StoreError | None:
         """The damage the start-up check has found (and confirmed), once it has ended; else None.
@@ -218,8 +216,6 @@ class Session:
             QApplication.quit()
             return
         self.window.build()  # what the new person's role shows
-        for hook in self.after_login:
-            hook()
         self.window.show()
         self.window.activateWindow()
 
@@ -253,7 +249,7 @@ class Session:
 
 def _demo_hint() -> str:
     from station_app.demo import DEMO_ACCOUNTS
-    from station_app.ui.features_accounts import role_name
+    from station_app.domain.accounts import role_name
 
     lines = [f"  {name} / {password}  ({role_name(role)})" for name, _full, role, password in DEMO_ACCOUNTS]
     return "\n".join([tr("Demo accounts (user name / password):"), *lines])

@@ -14,10 +14,11 @@ Everything is checked again in the store (``store.require``): hiding a button is
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -36,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, Role
+from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, role_name
 from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
@@ -49,17 +51,7 @@ from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.views import patient_page, registry, settings
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
-if TYPE_CHECKING:
-    from station_app.ui.app import Session
-
 ALL_ACTIONS = ""
-
-
-def role_name(role: str) -> str:
-    try:
-        return tr(ROLE_NAMES[Role(role)])
-    except ValueError:
-        return role
 
 
 def _table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTableWidget:
@@ -190,25 +182,33 @@ def action_text(action: str) -> str:
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
-def attach(session: Session) -> None:
-    """The logged-in person in the status bar; "Change my password", "Lock", "Log out"; the idle lock."""
-    store = session.store
-    window = session.window
+def attach(ctx: AppContext, window: QMainWindow, switch_user: Callable[[], None] | None = None) -> IdleLock:
+    """The logged-in person in the status bar; "Change my password", "Lock", "Log out"; the idle
+    lock (returned). ``switch_user``: log the person out and show the login (the session's)."""
+    store = ctx.store
     badge = QLabel()
     badge.setObjectName("user_badge")
 
     def show_who() -> None:
-        actor = session.ctx.store.actor
+        actor = ctx.store.actor
         badge.setText(tr("Logged in: {name} ({role})").format(
             name=actor.full_name or actor.username, role=role_name(actor.role)))
 
     show_who()
+
+    def switch() -> None:
+        if switch_user is None:
+            QApplication.quit()
+            return
+        switch_user()
+        show_who()  # the next person
+
     change = QPushButton(tr("Change my password"))
     change.setFlat(True)
     change.setObjectName("change_password")
 
     def change_own() -> None:
-        store = session.ctx.store  # (a restore replaces the connection)
+        store = ctx.store  # (a restore replaces the connection)
         actor = store.actor
         if actor.user_id is None:
             return
@@ -225,15 +225,14 @@ def attach(session: Session) -> None:
     log_out.setFlat(True)
     log_out.setObjectName("log_out")
     log_out.setToolTip(tr("Log out and let another person log in (what was not saved is lost)"))
-    log_out.clicked.connect(session.switch_user)
+    log_out.clicked.connect(switch)
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
     window.statusBar().addPermanentWidget(lock_now)
     window.statusBar().addPermanentWidget(log_out)
-    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store), on_switch=session.switch_user)
+    lock = IdleLock(lambda: ctx.store, window, users.idle_lock_minutes(store), on_switch=switch)
     lock_now.clicked.connect(lambda: lock.lock(force=True))
-    session.idle_lock = lock  # type: ignore[attr-defined]
-    session.after_login.append(show_who)
+    return lock
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
@@ -409,7 +408,7 @@ class UsersSection(QGroupBox):
         except StoreError as exc:
             dialogs.error(self, tr("Users and access"), exc.text())
             return
-        lock = getattr(self.window(), "idle_lock", None) or _session_lock(self)
+        lock = _session_lock(self)
         if lock is not None:
             lock.set_minutes(self.idle.value())
         dialogs.info(self, tr("Users and access"), tr("Saved."))
