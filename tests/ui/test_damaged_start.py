@@ -262,3 +262,21 @@ def test_a_read_that_calls_a_healthy_file_damaged_is_not_followed_by_a_restore(
     assert not [a for a in answers.asked if a[0] == "question"]
     assert not [p for p in start.db.parent.iterdir() if ".before-restore-" in p.name]
     database.quick_check(start.db)
+
+
+def test_a_full_disk_at_start_says_so_and_offers_no_restore(qapp, demo_copy, tmp_data_dir, answers,
+                                                            tmp_path) -> None:
+    """A full disk is not damage: the app says the disk is full and what to free, then ends."""
+    import shutil
+
+    from tests.safety.test_full_disk import fill, small_disk
+
+    with small_disk(tmp_path / "disk") as disk:
+        db = disk / "tram.sqlite3"
+        shutil.copyfile(demo_copy, db)
+        filler = fill(disk)
+        assert Start(qapp, db)() == 2
+        filler.unlink()
+    assert not [a for a in answers.asked if a[0] == "question"]
+    ((_kind, _title, text),) = [a for a in answers.asked if a[0] == "error"]
+    assert "disk is full" in text and "damaged" not in text and "backup" not in text
