@@ -23,7 +23,7 @@ COUNT_LINES = {
 def cmd_check(args: argparse.Namespace) -> int:
     from station_app.store.schema import SCHEMA_VERSION
 
-    store = open_existing(args.db)
+    store = open_existing(args.db, only_reads=True)
     try:
         problems = store.integrity_problems()
         counts = {

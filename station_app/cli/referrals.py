@@ -13,7 +13,18 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli.common import EXIT_OK, CliError, add_date_option, check_range, open_existing, out, print_documents
+from station_app.cli.common import (
+    EXIT_OK,
+    CliError,
+    add_date_option,
+    cannot_write,
+    check_range,
+    note_unrecorded,
+    open_existing,
+    out,
+    print_documents,
+    record_id,
+)
 from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
 
@@ -22,7 +33,7 @@ def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
     check_range(args.start, args.end)
-    store = open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True, only_reads=True)
     try:
         rows = referrals.book(store, args.start, args.end)
     finally:
@@ -42,6 +53,11 @@ def cmd_referrals(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def id_or_number(text: str) -> int | str:
+    """``--id``: the id the book prints (a whole number), or a slip's number ("12/2025/PCCSKBCB")."""
+    return record_id(text) if text.strip().isdigit() else text.strip()
+
+
 def cmd_print_referral(args: argparse.Namespace) -> int:
     from station_app.printing.referral_slip import render_referral
     from station_app.store import referrals
@@ -49,19 +65,27 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
 
     store = open_existing(args.db)
     try:
-        wanted = args.id.strip()
-        if wanted.isdigit():
-            referral = referrals.get(store, int(wanted))
+        wanted = args.id
+        if isinstance(wanted, int):
+            referral = referrals.get(store, wanted)
         else:
             found = referrals.id_of_number(store, wanted)
             referral = referrals.get(store, found) if found is not None else None
         if referral is None or referral.id is None:
             raise CliError(N_("There is no referral with id {id}."), id=wanted)
         profile = load_profile(store)
-        render_referral(referral, referrals.station_for_print(profile), Path(args.out))
-        copies = referrals.mark_printed(store, referral.id)
+        try:
+            render_referral(referral, referrals.station_for_print(profile), Path(args.out))
+        except OSError as exc:
+            raise cannot_write(args.out, exc) from exc
+        if store.read_only:  # (a file on a read-only medium: the print cannot be counted)
+            store.unrecorded.append("print")
+            copies = 0
+        else:
+            copies = referrals.mark_printed(store, referral.id)
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
          + (" " + tr("(copy)") if copies else ""))
     return EXIT_OK
@@ -78,6 +102,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     what = print_documents(sub)
     slip = what.add_parser("referral", help="a referral slip")
     slip.add_argument("--db", required=True)
-    slip.add_argument("--id", required=True, help="the id the referral book prints first, or the slip's number")
+    slip.add_argument("--id", type=id_or_number, required=True,
+                      help="the id the referral book prints first, or the slip's number")
     slip.add_argument("--out", required=True, help="the PDF file to write")
     slip.set_defaults(func=cmd_print_referral)
