@@ -15,6 +15,8 @@ from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import make_record_no, normalise_phone
 from station_app.domain.patient import Patient, normalised
+from station_app.domain import slips
+from station_app.domain.slips import tone_variants
 from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
 from station_app.i18n import N_
 from station_app.store import audit, errors
@@ -332,9 +334,13 @@ def _ranking(query: SearchQuery) -> _Ranking:
             f"OR p.insurance_no = ?) * {m_base}"
         )
         params += [number, number, number.lstrip("0"), number.upper()]
-    # Words typed with their marks: exact-diacritic matches above folded ones.
-    terms += [f"(instr(' ' || p.name_lower, ' ' || ?) > 0) * {w_base}" for _ in query.marked]
-    params += query.marked
+    # Words typed with their marks: exact-diacritic matches above folded ones; the old and the new
+    # tone placement ("hoà", "hòa") are one.
+    for word in query.marked:
+        variants = tone_variants(word)
+        terms.append("(" + " OR ".join("instr(' ' || p.name_lower, ' ' || ?) > 0" for _ in variants)
+                     + f") * {w_base}")
+        params += variants
     # Whole words above prefixes.
     terms += ["(instr(' ' || p.name_folded || ' ', ' ' || ? || ' ') > 0)" for _ in name_tokens]
     params += name_tokens
@@ -468,22 +474,121 @@ def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit:
     return best(list(candidates)) if candidates else []
 
 
-def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
-    """Ids of the patients matching ``text``, best first."""
+@dataclass(frozen=True)
+class Found:
+    """Patients found for a query, best first: the first ``exact`` as typed, the rest only when
+    read with a typing slip ("gần đúng": a wrong, missing or swapped letter, words run together,
+    Telex or VNI keys left in, two neighbouring digits swapped), fewer edits first."""
+
+    ids: list[int]
+    exact: int
+
+    @property
+    def approximate(self) -> bool:
+        return self.exact < len(self.ids)
+
+
+def find(store: Store, text: str, limit: int = 50) -> Found:
+    """The patients matching ``text`` as typed, then those matching it read with a slip."""
     query = prepare_query(text)
     if not query.tokens or limit <= 0:
-        return []
+        return Found([], 0)
     conn = store.conn
+
+    def run(sql: str, params: list[object]) -> Rows:
+        return conn.execute(sql, params).fetchall()
+
     try:
-        return _search(lambda sql, params: conn.execute(sql, params).fetchall(), query, limit)
+        exact = _search(run, query, limit)
+        more = _tolerant(run, query, exact, limit, lambda: vocabulary(store))
     except sqlite3.OperationalError as exc:
         raise errors.classify(exc, store.path) or exc from exc
+    return Found(exact + more, len(exact))
+
+
+def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
+    """Ids of the patients matching ``text``, best first (those found only with a slip last)."""
+    return find(store, text, limit).ids
 
 
 def search(store: Store, text: str, limit: int = 50) -> list[Patient]:
     ids = search_ids(store, text, limit)
     found = get_many(store, ids)
     return [found[i] for i in ids if i in found]
+
+
+# -- typing slips --------------------------------------------------------------------------------
+# A query that finds nobody as typed (or only a few, when a word looks like Telex or VNI keys) is
+# read again word by word against the registry's words (``name_words``, kept by triggers):
+# each word that is not the start of any registry word gets its readings (domain.slips); the
+# corrected queries, fewest edits first, run through the same ranked search as a typed one, so
+# within one correction the exact-diacritic and whole-word order holds (a Telex reading brings
+# its marks: "thuyr" ranks Thủy above Thúy).
+_FEW = 5  # exact matches below which a word that looks like Telex is also read as Telex
+_MAX_CORRECTIONS = 16
+
+
+def vocabulary(store: Store) -> slips.Vocabulary:
+    """The registry's folded name words, read again only when the file changed since."""
+    key = (store.conn.total_changes, store.scalar("PRAGMA data_version"))
+    cached: tuple[object, slips.Vocabulary] | None = getattr(store, "_name_words", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = slips.Vocabulary([r[0] for r in store.conn.execute("SELECT word FROM name_words")])
+    store._name_words = (key, found)  # type: ignore[attr-defined]
+    return found
+
+
+def corrections(query: SearchQuery, vocab: Callable[[], slips.Vocabulary], found: int
+                ) -> list[tuple[int, SearchQuery]]:
+    """The query read with slips: (edits, corrected query), fewest edits first."""
+    name_tokens = [t for t in query.tokens if not t.isdigit()]
+    if found and not any(slips.input_method_reading(t) for t in name_tokens):
+        return []
+    if not name_tokens:
+        if found or len(query.tokens) != 1:
+            return []
+        return [(1, SearchQuery((swapped,), ())) for swapped in slips.neighbour_swaps(query.tokens[0])]
+    words_ = vocab()
+    options: list[list[tuple[int, tuple[str, ...], str]]] = []  # per token: (edits, words, marked)
+    for token in query.tokens:
+        if token.isdigit():
+            options.append([(0, (token,), "")])
+            continue
+        literal = words_.has_prefix(token)
+        choices = [(0, (token,), "")] if literal else []
+        choices += [(r.edits, r.words, r.marked)
+                    for r in slips.readings(token, words_, literal_found=literal or bool(found))]
+        if not choices:
+            return []
+        options.append(choices)
+    out: list[tuple[int, SearchQuery]] = []
+    for combo in itertools.islice(itertools.product(*options), _MAX_CORRECTIONS * 8):
+        tokens = tuple(dict.fromkeys(w for _, ws, _ in combo for w in ws))
+        if tokens == query.tokens:
+            continue
+        marked = [m for _, _, m in combo if m] + [m for m in query.marked if fold(m) in tokens]
+        out.append((sum(e for e, _, _ in combo),
+                    SearchQuery(tokens[:_MAX_QUERY_WORDS], tuple(dict.fromkeys(marked))[:_MAX_QUERY_WORDS])))
+    out.sort(key=lambda item: item[0])
+    return out[:_MAX_CORRECTIONS]
+
+
+def _tolerant(run: Callable[[str, list[object]], Rows], query: SearchQuery, exact: list[int], limit: int,
+              vocab: Callable[[], slips.Vocabulary]) -> list[int]:
+    """Ids found only by reading the query with slips, fewer edits first; none of ``exact``."""
+    if len(exact) >= limit:
+        return []
+    seen = set(exact)
+    more: list[int] = []
+    for _edits, corrected in corrections(query, vocab, len(exact)):
+        for pid in _search(run, corrected, limit - len(more) + len(seen)):
+            if pid not in seen:
+                seen.add(pid)
+                more.append(pid)
+                if len(exact) + len(more) >= limit:
+                    return more
+    return more
 
 
 # -- possible duplicates -----------------------------------------------------------------------
