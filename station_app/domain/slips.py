@@ -94,9 +94,10 @@ def _nucleus(letters: list[str]) -> tuple[int, int]:
         start += 1
     if start < len(base) - 1 and start > 0:
         before = base[start - 1]
-        if (before == "q" and base[start] == "u") or (before == "g" and base[start] == "i"):
-            if base[start + 1] in "aeiouy":
-                start += 1
+        if ((before == "q" and base[start] == "u") or (before == "g" and base[start] == "i")) and (
+            base[start + 1] in "aeiouy"
+        ):
+            start += 1
     end = start
     while end < len(base) and base[end] in "aeiouy":
         end += 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import json
 import re
@@ -11,13 +10,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from station_app.domain import same_person, slips
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import make_record_no, normalise_phone
 from station_app.domain.patient import Patient, normalised
-from station_app.domain import slips
 from station_app.domain.slips import tone_variants
-from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
+from station_app.domain.text import fold, has_marks, name_sort_key, nfc, words
 from station_app.i18n import N_
 from station_app.store import audit, errors
 from station_app.store.database import Store, now_text
@@ -595,46 +594,109 @@ def _tolerant(run: Callable[[str, list[object]], Rows], query: SearchQuery, exac
 @dataclass(frozen=True)
 class DuplicateCandidate:
     patient: Patient
-    reason: str  # "citizen_id" (blocks saving), "phone" or "name" (a warning)
+    # "citizen_id" (blocks saving); "insurance_no", "name", "phone", "guardian_phone" (warnings)
+    reason: str
+    edits: int = 0  # letters between the names as search reads them (9: the names differ)
 
     @property
     def blocks(self) -> bool:
         return self.reason == "citizen_id"
 
 
-def _similar_names(a: str, b: str) -> bool:
-    fa, fb = fold(a), fold(b)
-    if fa == fb:
-        return True
-    pa, pb = name_parts(fa), name_parts(fb)
-    if pa[0] == pb[0] and pa[2] == pb[2]:  # same family and given name, middle differs
-        return True
-    return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.88
+_PERSON_COLUMNS = ("id, name_folded, birth_year, birth_month, birth_day, birth_estimated, village, citizen_id, "
+                   "insurance_no, phone, guardian_phone")
+
+
+def _is_child(year: int | None, today: dt.date) -> bool:
+    return year is not None and today.year - year < same_person.CHILD_AGE_YEARS
+
+
+def person_of(p: Patient, key: int, today: dt.date) -> same_person.Person:
+    """What the same-person rule reads of a patient (or of a row of a file, keyed by its number)."""
+    b = p.birth
+    return same_person.Person(
+        key=key, name=same_person.name_words(p.full_name), birth_year=b.year if b else None,
+        estimated=bool(b and (b.estimated or not b.is_full)), village=fold(p.village or ""),
+        birth_month=b.month if b else None, birth_day=b.day if b else None,
+        citizen_id=p.citizen_id or "", insurance_no=(p.insurance_no or "").upper(), phone=p.phone or "",
+        guardian_phone=p.guardian_phone or "", child=_is_child(b.year if b else None, today),
+    )
+
+
+def _person_row(row: sqlite3.Row | tuple[object, ...], today: dt.date) -> same_person.Person:
+    pid, folded, year, month, day, estimated, village, citizen, card, phone, guardian = row
+    birth_year = int(year) if year is not None else None  # type: ignore[call-overload]
+    return same_person.Person(
+        key=int(pid), name=tuple(str(folded).split()), birth_year=birth_year,  # type: ignore[call-overload]
+        estimated=bool(estimated), village=fold(str(village or "")),
+        birth_month=int(month) if month is not None else None,  # type: ignore[call-overload]
+        birth_day=int(day) if day is not None else None,  # type: ignore[call-overload]
+        citizen_id=str(citizen or ""), insurance_no=str(card or "").upper(), phone=str(phone or ""),
+        guardian_phone=str(guardian or ""), child=_is_child(birth_year, today),
+    )
+
+
+def registry_people(store: Store) -> same_person.Registry:
+    """Every patient (not merged into another) indexed for the same-person rule."""
+    from station_app import clock
+
+    today = clock.today()
+    registry = same_person.Registry()
+    for row in store.conn.execute(f"SELECT {_PERSON_COLUMNS} FROM patients WHERE merged_into IS NULL"):
+        registry.add(_person_row(row, today))
+    return registry
 
 
 def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandidate]:
-    """Existing patients that may be the same person as ``patient`` (not yet saved, or edited)."""
+    """Existing patients that may be the same person as ``patient`` (not yet saved, or edited):
+    the rule of ``domain.same_person``, read from the patients it can concern only."""
+    from station_app import clock
+
     p = normalised(patient)
-    found: dict[int, DuplicateCandidate] = {}
+    today = clock.today()
+    me = person_of(p, p.id if p.id is not None else -1, today)
+    conditions, params = [], []
+    if me.birth_year is not None and me.name:
+        conditions.append("birth_year BETWEEN ? AND ?")
+        params += [me.birth_year - 1, me.birth_year + 1]
+    for column, value in (("citizen_id", me.citizen_id), ("insurance_no", me.insurance_no), ("phone", me.phone),
+                          ("guardian_phone", me.guardian_phone if me.child else "")):
+        if value:
+            conditions.append(f"({column} = ? AND {column} <> '')")
+            params.append(value)
+    if not conditions:
+        return []
+    registry = same_person.Registry()
+    for row in store.conn.execute(
+        f"SELECT {_PERSON_COLUMNS} FROM patients WHERE merged_into IS NULL AND ({' OR '.join(conditions)})", params
+    ):
+        registry.add(_person_row(row, today))
+    found = registry.candidates(me)
+    loaded = get_many(store, [c.key for c in found])
+    return [DuplicateCandidate(loaded[c.key], c.reason, c.edits) for c in found if c.key in loaded]
 
-    def add(rows: list[dict[str, object]], reason: str) -> None:
-        for row in rows:
-            if row["id"] != p.id and row["id"] not in found:
-                found[row["id"]] = DuplicateCandidate(from_row(row), reason)  # type: ignore[index]
 
-    if p.citizen_id:
-        add(
-            store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ? AND citizen_id <> ''", (p.citizen_id,)),
-            "citizen_id",
-        )
-    if p.birth is not None and p.full_name:
-        rows = store.query(
-            f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ? AND merged_into IS NULL",
-            (p.birth.year, p.village),
-        )
-        add([r for r in rows if _similar_names(str(r["full_name"]), p.full_name)], "name")
-    if p.phone:
-        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE phone = ? AND merged_into IS NULL LIMIT 10", (p.phone,)),
-            "phone")
-    order = {"citizen_id": 0, "name": 1, "phone": 2}
-    return sorted(found.values(), key=lambda c: order[c.reason])
+def duplicate_groups(store: Store) -> list[list[DuplicateCandidate]]:
+    """The head's "find duplicates": patients that may be one person by the same rule, in groups
+    (the first of each is the earliest registered), the likeliest groups first."""
+    registry = registry_people(store)
+    pairs: dict[int, list[same_person.Candidate]] = {}
+    for key in sorted(registry.people):
+        for candidate in registry.candidates(registry.people[key]):
+            if candidate.key > key and same_person.one_person(candidate):
+                pairs.setdefault(key, []).append(candidate)
+    groups: list[tuple[tuple[int, int, int, int], int, list[same_person.Candidate]]] = []
+    taken: set[int] = set()
+    for key, found in pairs.items():
+        if key in taken:
+            continue
+        members = [c for c in found if c.key not in taken]
+        if members:
+            taken.update([key, *(c.key for c in members)])
+            groups.append((min(c.rank() for c in members), key, members))
+    groups.sort(key=lambda g: g[0])
+    ids = [i for _, key, members in groups for i in (key, *(c.key for c in members))]
+    loaded = get_many(store, ids)
+    return [[DuplicateCandidate(loaded[key], "", 0),
+             *(DuplicateCandidate(loaded[c.key], c.reason, c.edits) for c in members)]
+            for _, key, members in groups]

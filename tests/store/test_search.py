@@ -188,19 +188,23 @@ def test_unrelated_patient_is_not_a_candidate(people, store):
         )
         == []
     )
-    # Same name but another birth year or another village: different people.
+    # Same name two years apart: different people (a year apart counts when a date is estimated).
     assert (
         possible_duplicates(
-            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1951), village="Thôn Đông")
+            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1952, 3, 1), village="Thôn Đông")
         )
         == []
     )
-    assert (
-        possible_duplicates(
-            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa")
-        )
-        == []
-    )
+
+
+def test_same_name_in_another_village_or_none_is_still_a_candidate_ranked_after(people, store, add_patient):
+    # Issue 17: the village only ranks the candidates; it never hides one.
+    other_village = add_patient("Nguyễn Thị Hương", birth="1950", village="Xóm Chùa")
+    for village in ("Xóm Chùa", "", "Thôn Bắc"):
+        found = possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village=village))
+        assert {c.patient.id for c in found} == {people["huong"].id, other_village.id}, village
+    found = possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa"))
+    assert [c.patient.id for c in found] == [other_village.id, people["huong"].id]
 
 
 def test_a_saved_patient_is_not_its_own_duplicate(people, store):
