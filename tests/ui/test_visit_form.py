@@ -194,8 +194,8 @@ def test_empty_visit_is_refused(session, nurse, answers, visit_form: VisitForm, 
 def test_paid_by_insurance_on_an_expired_card_warns_before_saving(
     session, nurse, qtbot, answers, visit_form: VisitForm, adult
 ) -> None:
-    import datetime as dt
     import dataclasses
+    import datetime as dt
 
     from station_app import clock
     from station_app.store import patients as patient_store
