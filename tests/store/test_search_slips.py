@@ -176,8 +176,19 @@ def test_registering_a_slipped_name_warns_about_the_registered_one(demo):
     meant = demo.query("SELECT id, birth_year FROM patients WHERE full_name = 'Hà Thị Thủy'")[0]
     year = int(meant["birth_year"])
     for typed in ("Ha Thi Thuy", "Ha Thij Thuyr", "Hà Thị Thuỷ", "Hathithuy", "Hà Thị Thủyy", "Hà Thi Thuy"):
-        candidates = possible_duplicates(demo, Patient(typed, "2", PartialDate(year, 6, 1)))
+        candidates = possible_duplicates(demo, Patient(typed, "2", PartialDate(year)))
         assert meant["id"] in [c.patient.id for c in candidates if c.reason == "name"], typed
+
+
+def test_two_full_birth_dates_that_differ_or_two_citizen_ids_are_two_people(store, add_patient):
+    add_patient("Nguyễn Văn Hùng", sex="1", birth="13/10/1970", citizen_id="025070012345")
+    assert possible_duplicates(store, Patient("Nguyễn Văn Hùng", "1", PartialDate(1970, 12, 1))) == []
+    assert possible_duplicates(store, Patient("Nguyễn Văn Hùng", "1", PartialDate(1970),
+                                              citizen_id="025070054321")) == []
+    (same,) = possible_duplicates(store, Patient("Nguyen Van Hung", "1", PartialDate(1970, 10, 13)))
+    assert same.reason == "name"
+    (estimated,) = possible_duplicates(store, Patient("Nguyễn Văn Hùng", "1", PartialDate(1971)))
+    assert estimated.reason == "name"
 
 
 def test_the_issue_example_ngyuen_thi_thuy_1980(store, add_patient):
