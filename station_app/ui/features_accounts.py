@@ -842,8 +842,8 @@ class MergeDialog(QDialog):
         self.find_button = QPushButton(tr("Find possible duplicates"))
         self.find_button.clicked.connect(self.find_duplicates)
         self.found_table = _table([tr(c) for c in (N_("Keep this record"), N_("Merge this duplicate into it"),
-                                                    N_("Why"))], stretch=(0, 1))
-        self.found_table.setMaximumHeight(180)
+                                                    N_("Why"))], stretch=(0, 1, 2))
+        self.found_table.setMinimumHeight(160)
         self.found_table.hide()
         self.found_table.itemSelectionChanged.connect(self._take_found)
         layout.addWidget(self.find_button)
@@ -884,6 +884,7 @@ class MergeDialog(QDialog):
                 keys.append((kept.record_no, candidate.patient.record_no))
         _fill(self.found_table, rows, keys)  # type: ignore[arg-type]
         self.found_table.show()
+        self.resize(max(self.width(), 900), self.height() + 160)
         self.find_button.setText(tr("{count} possible duplicates found").format(count=len(rows)) if rows
                                  else tr("No possible duplicates found"))
 
