@@ -128,6 +128,12 @@ def _halves(length: int) -> int:
     return length // 2
 
 
+def _years(person: Person) -> tuple[int, ...]:
+    year = person.birth_year
+    assert year is not None
+    return (year - 1, year, year + 1) if person.estimated else (year,)
+
+
 class Registry:
     """People indexed for the rule: by identifier, and by birth year and name.
 
@@ -153,23 +159,26 @@ class Registry:
             value = getattr(person, kind)
             if value:
                 self._ids.setdefault((kind, value), []).append(person.key)
-        year = person.birth_year
-        if year is None or not person.name:
+        if person.birth_year is None or not person.name:
             return
         joined = "".join(person.name)
-        keys = self._names.get((year, joined))
-        if keys is None:
-            self._names[(year, joined)] = [person.key]
-            h, n = _halves(len(joined)), len(joined)
-            self._halves.setdefault((year, n, True, joined[:h]), []).append(joined)
-            self._halves.setdefault((year, n, False, joined[h:]), []).append(joined)
-        else:
-            keys.append(person.key)
-        if len(person.name) >= 2:
-            self._ends.setdefault((year, person.name[0], person.name[-1]), []).append(person.key)
+        # An estimated year is indexed under the years either side too, so a person born on a
+        # known day is compared with their own year's names only.
+        for year in _years(person):
+            keys = self._names.get((year, joined))
+            if keys is None:
+                self._names[(year, joined)] = [person.key]
+                h, n = _halves(len(joined)), len(joined)
+                self._halves.setdefault((year, n, True, joined[:h]), []).append(joined)
+                self._halves.setdefault((year, n, False, joined[h:]), []).append(joined)
+            else:
+                keys.append(person.key)
+            if len(person.name) >= 2:
+                self._ends.setdefault((year, person.name[0], person.name[-1]), []).append(person.key)
 
-    def candidates(self, person: Person, limit: int = 20) -> list[Candidate]:
-        """Who in the registry may be ``person``, most likely first."""
+    def candidates(self, person: Person, limit: int = 20, *, first_name_match: bool = False) -> list[Candidate]:
+        """Who in the registry may be ``person``, most likely first. ``first_name_match``: names
+        spelt the same are enough, slips are looked for only without one (an import's check)."""
         found: dict[int, Candidate] = {}
 
         def note(key: int, reason: str, edits: int | None = None) -> None:
@@ -185,7 +194,7 @@ class Registry:
             value = getattr(person, kind)
             for key in self._ids.get((kind, value), ()) if value else ():
                 note(key, kind)
-        for key, edits in self._name_matches(person):
+        for key, edits in self._name_matches(person, first_name_match):
             note(key, "name", edits)
         if person.phone:
             for key in self._ids.get(("phone", person.phone), ()):
@@ -220,18 +229,24 @@ class Registry:
         close.pop(joined, None)
         return list(close)
 
-    def _name_matches(self, person: Person) -> Iterable[tuple[int, int | None]]:
+    def _name_matches(self, person: Person, first_only: bool = False) -> Iterable[tuple[int, int | None]]:
         if person.birth_year is None or not person.name:
             return
         joined = "".join(person.name)
-        for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1):
-            for name in (joined, *self._close_names(year, joined)):
+        years = _years(person)
+        exact = False
+        for year in years:
+            for key in self._names.get((year, joined), ()):
+                if self._may_be(person, self.people[key]):
+                    exact = True
+                    yield key, 0
+        if exact and first_only:
+            return
+        for year in years:
+            for name in self._close_names(year, joined):
                 for key in self._names.get((year, name), ()):
                     other = self.people[key]
-                    if not self._may_be(person, other):
-                        continue
-                    edits = 0 if name == joined else name_edits(person.name, other.name)
-                    if edits is not None:
+                    if self._may_be(person, other) and (edits := name_edits(person.name, other.name)) is not None:
                         yield key, edits
             if len(person.name) >= 2:  # another middle name: the same family and given name
                 for key in self._ends.get((year, person.name[0], person.name[-1]), ()):

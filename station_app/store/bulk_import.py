@@ -186,7 +186,7 @@ def find_matches(store: Store, preview: Preview) -> dict[int, Match]:
         if p.record_no:
             seen_records.setdefault(p.record_no, row.number)
         me = patients.person_of(p, -row.number, today)  # rows of the file: negative keys
-        candidates = [c for c in people.candidates(me, limit=5) if same_person.one_person(c)]
+        candidates = [c for c in people.candidates(me, limit=5, first_name_match=True) if same_person.one_person(c)]
         if candidates:
             best = candidates[0]
             if best.key > 0:
