@@ -266,14 +266,19 @@ def slip_queries(conn: sqlite3.Connection, n: int, seed: int) -> list[tuple[Quer
         pid, name = row
         parts = [fold(w) for w in words(name)]
         long_words = [i for i, w in enumerate(parts) if len(w) >= 4]
+        # a letter left out must leave 4 letters: a 3-letter word is searched as typed (the rule)
+        longer_words = [i for i, w in enumerate(parts) if len(w) >= 5]
         if kind in ("one edit", "swap") and not long_words:
             continue
         if kind == "one edit":
-            i = rng.choice(long_words)
+            how = len(out) // len(SLIP_KINDS) % 3  # delete, insert, change
+            if how == 0 and not longer_words:
+                continue
+            i = rng.choice(longer_words if how == 0 else long_words)
             w = parts[i]
             at = rng.randrange(1, len(w))
             parts[i] = [w[:at] + w[at + 1:], w[:at] + rng.choice("aeiounghtm") + w[at:],
-                        w[:at] + ("x" if w[at] != "x" else "q") + w[at + 1:]][len(out) % 3]  # delete, insert, change
+                        w[:at] + ("x" if w[at] != "x" else "q") + w[at + 1:]][how]
             text = " ".join(parts)
         elif kind == "swap":
             i = rng.choice(long_words)

@@ -295,8 +295,8 @@ class Vocabulary:
 def readings(word: str, vocabulary: Vocabulary, *, literal_found: bool) -> list[Reading]:
     """The tolerant readings of one typed (folded, or Telex/VNI) word, best first.
 
-    ``literal_found``: the word as typed is the start of some registry word. Then only an input
-    method reading is offered (the literal query found little); otherwise slips are read too.
+    ``literal_found``: the query as typed found some patients. Then only an input method reading
+    is offered (the literal query found little); otherwise slips are read too.
     """
     out: list[Reading] = []
     typed = word.lower()

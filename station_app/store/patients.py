@@ -556,8 +556,11 @@ def corrections(query: SearchQuery, vocab: Callable[[], slips.Vocabulary], found
             continue
         literal = words_.has_prefix(token)
         choices = [(0, (token,), "")] if literal else []
-        choices += [(r.edits, r.words, r.marked)
-                    for r in slips.readings(token, words_, literal_found=literal or bool(found))]
+        # Nobody found as typed: each word may be the slip, even one that is a registry word
+        # ("cong" typed for "cuong"); with a few found, only Telex or VNI is read back.
+        # A word found in the registry is less likely the slip: its readings count one edit more.
+        choices += [(r.edits + literal, r.words, r.marked)
+                    for r in slips.readings(token, words_, literal_found=bool(found))]
         if not choices:
             return []
         options.append(choices)
@@ -580,8 +583,14 @@ def _tolerant(run: Callable[[str, list[object]], Rows], query: SearchQuery, exac
         return []
     seen = set(exact)
     more: list[int] = []
-    for _edits, corrected in corrections(query, vocab, len(exact)):
-        for pid in _search(run, corrected, limit - len(more) + len(seen)):
+    best: int | None = None  # the fewest edits that found someone: more edits are not read
+    for edits, corrected in corrections(query, vocab, len(exact)):
+        if best is not None and edits > best:
+            break
+        found = _search(run, corrected, limit - len(more) + len(seen))
+        if found and best is None:
+            best = edits
+        for pid in found:
             if pid not in seen:
                 seen.add(pid)
                 more.append(pid)
