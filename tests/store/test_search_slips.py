@@ -196,3 +196,22 @@ def test_the_issue_example_ngyuen_thi_thuy_1980(store, add_patient):
     (candidate,) = possible_duplicates(store, Patient("Ngyuen Thi Thuy", "2", PartialDate(1980)))
     assert candidate.patient.id == registered.id and candidate.reason == "name" and candidate.edits == 1
     assert names(store, "ngyuen thi thuy") == ["Nguyễn Thị Thủy"]
+
+
+def test_a_registry_word_can_be_the_slip_when_nobody_is_found(store, add_patient):
+    add_patient("Nguyễn Văn Cường", sex="1")
+    add_patient("Trần Văn Công", sex="1")  # "cong" is a registry word...
+    # ...but no Nguyễn Văn Công: "cong" was "cuong" with a letter left out
+    assert names(store, "nguyen van cong") == ["Nguyễn Văn Cường"]
+    assert names(store, "tran van cong") == ["Trần Văn Công"]  # found as typed: nothing else
+
+
+def test_only_the_fewest_edits_that_find_someone_are_listed(store, add_patient):
+    add_patient("Lê Văn Thanhtung", sex="1")  # 9-letter words: two edits allowed
+    add_patient("Lê Văn Thanhtuan", sex="1")
+    listed, exact = found_names(store, "le van thanhtunh")  # 1 edit from the first, 2 from the second
+    assert exact == 0 and listed == ["Lê Văn Thanhtung"]
+    listed, _ = found_names(store, "le van thanhtuun")  # 1 edit from the second, 2 from the first
+    assert listed == ["Lê Văn Thanhtuan"]
+    listed, _ = found_names(store, "le van thanhtxxn")  # 2 edits from the second only
+    assert listed == ["Lê Văn Thanhtuan"]
