@@ -7,8 +7,9 @@ import itertools
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from station_app.domain import same_person, slips
 from station_app.domain.accounts import Permission
@@ -555,7 +556,7 @@ def corrections(query: SearchQuery, vocab: Callable[[], slips.Vocabulary], found
             options.append([(0, (token,), "")])
             continue
         literal = words_.has_prefix(token)
-        choices = [(0, (token,), "")] if literal else []
+        choices: list[tuple[int, tuple[str, ...], str]] = [(0, (token,), "")] if literal else []
         # Nobody found as typed: each word may be the slip, even one that is a registry word
         # ("cong" typed for "cuong"); with a few found, only Telex or VNI is read back.
         # A word found in the registry is less likely the slip: its readings count one edit more.
@@ -632,14 +633,14 @@ def person_of(p: Patient, key: int, today: dt.date) -> same_person.Person:
     )
 
 
-def _person_row(row: sqlite3.Row | tuple[object, ...], today: dt.date) -> same_person.Person:
+def _person_row(row: Sequence[Any], today: dt.date) -> same_person.Person:
     pid, folded, year, month, day, estimated, village, citizen, card, phone, guardian = row
-    birth_year = int(year) if year is not None else None  # type: ignore[call-overload]
+    birth_year = int(year) if year is not None else None
     return same_person.Person(
-        key=int(pid), name=tuple(str(folded).split()), birth_year=birth_year,  # type: ignore[call-overload]
+        key=int(pid), name=tuple(str(folded).split()), birth_year=birth_year,
         estimated=bool(estimated), village=fold(str(village or "")),
-        birth_month=int(month) if month is not None else None,  # type: ignore[call-overload]
-        birth_day=int(day) if day is not None else None,  # type: ignore[call-overload]
+        birth_month=int(month) if month is not None else None,
+        birth_day=int(day) if day is not None else None,
         citizen_id=str(citizen or ""), insurance_no=str(card or "").upper(), phone=str(phone or ""),
         guardian_phone=str(guardian or ""), child=_is_child(birth_year, today),
     )
@@ -664,7 +665,8 @@ def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandida
     p = normalised(patient)
     today = clock.today()
     me = person_of(p, p.id if p.id is not None else -1, today)
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[object] = []
     if me.birth_year is not None and me.name:
         conditions.append("birth_year BETWEEN ? AND ?")
         params += [me.birth_year - 1, me.birth_year + 1]

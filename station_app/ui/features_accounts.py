@@ -865,13 +865,14 @@ class MergeDialog(QDialog):
             born = p.birth.display() if p.birth else ""
             return " · ".join(x for x in (p.record_no or "", p.full_name, born, p.village) if x)
 
-        rows, keys = [], []
+        rows: list[list[str]] = []
+        keys: list[tuple[str, str]] = []
         for group in groups:
             kept = group[0].patient
             for candidate in group[1:]:
                 rows.append([who(kept), who(candidate.patient), tr(DUPLICATE_REASONS[candidate.reason])])
-                keys.append((kept.record_no, candidate.patient.record_no))
-        _fill(self.found_table, rows, keys)  # type: ignore[arg-type]
+                keys.append((kept.record_no or "", candidate.patient.record_no or ""))
+        _fill(self.found_table, rows, list(keys))
         self.found_table.show()
         self.resize(max(self.width(), 900), self.height() + 160)
         self.find_button.setText(tr("{count} possible duplicates found").format(count=len(rows)) if rows
@@ -879,10 +880,9 @@ class MergeDialog(QDialog):
 
     def _take_found(self) -> None:
         pair = _selected_key(self.found_table)
-        if pair:
-            kept, duplicate = pair  # type: ignore[misc]
-            self.kept.setText(kept)
-            self.duplicate.setText(duplicate)
+        if isinstance(pair, (tuple, list)) and len(pair) == 2:
+            self.kept.setText(str(pair[0]))
+            self.duplicate.setText(str(pair[1]))
 
     def describe(self) -> None:
         for edit, label in ((self.kept, self.kept_label), (self.duplicate, self.duplicate_label)):
