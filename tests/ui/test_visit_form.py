@@ -192,7 +192,7 @@ def test_empty_visit_is_refused(session, nurse, answers, visit_form: VisitForm, 
 
 
 def test_paid_by_insurance_on_an_expired_card_warns_before_saving(
-    session, nurse, qtbot, answers, visit_form: VisitForm, adult
+    session, nurse, qtbot, answers, adult
 ) -> None:
     import dataclasses
     import datetime as dt
@@ -200,15 +200,15 @@ def test_paid_by_insurance_on_an_expired_card_warns_before_saving(
     from station_app import clock
     from station_app.store import patients as patient_store
 
-    form = visit_form
-    form.reject()
     expired = dataclasses.replace(adult, insurance_no="GD4250123456789",
                                   insurance_valid_to=clock.today() - dt.timedelta(days=3))
     patient_store.update(session.store, expired)
-    registry = session.window.views["patients"]
     session.ctx.open_patient.emit(adult.id)
+    registry = session.window.views["patients"]
+    assert registry.stack.currentWidget() is registry.page
     nurse.ctrl(registry.page.new_visit_button, Qt.Key.Key_N)
     form = nurse.dialog(VisitForm)
+    assert not form.insurance_paid.isChecked()  # an expired card is not ticked by itself
     before = len(saved_visits(session.store, adult.id))
     nurse.type(form.complaint, "Ho")
     form.insurance_paid.setChecked(True)
