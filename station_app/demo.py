@@ -22,7 +22,7 @@ from statistics import NormalDist
 
 from station_app import clock, files
 from station_app.domain.accounts import ANYONE
-from station_app.domain.identifiers import make_record_no
+from station_app.domain.identifiers import insurance_groups, make_record_no
 from station_app.domain.text import fold, name_sort_key, words
 from station_app.store import open_store
 from station_app.store.bulk import insert_rows
@@ -181,9 +181,6 @@ OCCUPATIONS = [
 ]
 ETHNICITIES = ["03", "06", "09", "02", "07"]  # other than Kinh ("01")
 INSURANCE_GROUPS = ["GD", "CN", "HN", "BT"]
-# The benefit digit each group's card carries (QĐ 1351/QĐ-BHXH as amended by QĐ 1018/QĐ-BHXH 2024;
-# ../shared/domain/insurance-claims.md §4.1): children under 6 "TE1", pensioners "HT3"…
-BENEFIT_DIGIT = {"GD": 4, "CN": 3, "HN": 2, "BT": 2, "TE": 1, "HT": 3}
 # What a commune station refers (an asthma attack, a wound needing surgery, a complicated urinary
 # infection, a knee for imaging; a chronic patient's uncontrolled pressure): never a cold.
 REFERRED_CODES = {"J45.9": 0.10, "T14.1": 0.05, "N39.0": 0.03, "M17.9": 0.03}
@@ -612,7 +609,8 @@ class _Draw:
             else:
                 group = INSURANCE_GROUPS[int(r() * len(INSURANCE_GROUPS))]
             social = f"25{int(r() * 10**8):08d}"
-            insurance_no = social if r() < 0.5 else f"{group}{BENEFIT_DIGIT[group]}25{social}"
+            digits = insurance_groups()[group]  # the benefit digit its group carries
+            insurance_no = social if r() < 0.5 else f"{group}{digits[int(r() * len(digits))]}25{social}"
             to_ord = today - 120 + int(r() * 451)
             valid_to = dt.date.fromordinal(to_ord).isoformat()
             insured_until = to_ord

@@ -262,7 +262,7 @@ RECORD_READS = {
                   "items_open_on", "section_counts", "enrolments", "given_doses"},
     "icd10": {"search", "get"},
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
-                 "possible_duplicates"},
+                 "possible_duplicates", "find", "vocabulary", "registry_people", "duplicate_groups"},
     "referrals": {"get", "book", "for_patient", "id_of_number"},
     "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
