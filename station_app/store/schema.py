@@ -461,4 +461,59 @@ def m0006_registry_order_index(db: Database) -> None:
     _version(db, 6)
 
 
+@migration(name="0007_births_deaths")
+def m0007_births_deaths(db: Database) -> None:
+    """Deliveries recorded on the mother (one row per baby in ``births``; a live-born baby has its
+    own patient record), deaths with place and cause, and the time a vaccine dose was given (the
+    hepatitis B birth dose counts within 24 hours of the birth)."""
+    _run(
+        db,
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            mother_id INTEGER NOT NULL REFERENCES patients (id),
+            delivered_at TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home')),
+            place_name TEXT NOT NULL DEFAULT '',
+            attendant TEXT NOT NULL DEFAULT '',
+            attendant_kind TEXT NOT NULL DEFAULT 'health_staff',
+            enrolment_id INTEGER REFERENCES enrolments (id),
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deliveries_at ON deliveries (delivered_at);
+        CREATE INDEX deliveries_mother ON deliveries (mother_id);
+
+        CREATE TABLE births (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+            child_id INTEGER REFERENCES patients (id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('live', 'stillbirth')),
+            sex TEXT NOT NULL CHECK (sex IN ('1', '2', '3')),
+            weight_grams INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX births_delivery ON births (delivery_id);
+        CREATE INDEX births_child ON births (child_id) WHERE child_id IS NOT NULL;
+
+        CREATE TABLE deaths (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL UNIQUE REFERENCES patients (id),
+            died_on TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home', 'other')),
+            place_name TEXT NOT NULL DEFAULT '',
+            cause_code TEXT NOT NULL DEFAULT '',
+            cause_text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deaths_on ON deaths (died_on);
+
+        ALTER TABLE vaccine_doses ADD COLUMN given_at TEXT
+        """,
+    )
+    _version(db, 7)
+
+
 SCHEMA_VERSION = len(_STEPS)

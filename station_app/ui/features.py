@@ -46,5 +46,5 @@ patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))
 # The feature areas register themselves on import, in this order (the order of the patient-page tabs):
 # Chuyển tuyến (book, form, patient tab); import wizard, exports and the record summary; accounts, audit
 # log, corrections and merges; Báo cáo (monthly summary, visit book).
-for _area in ("referrals", "io", "accounts", "reports"):
+for _area in ("referrals", "io", "accounts", "reports", "books"):
     importlib.import_module(f"station_app.ui.features_{_area}")
