@@ -353,7 +353,10 @@ def record_death(store: Store, death: Death) -> Death:
 
 
 def _after_death(store: Store, death: Death) -> None:
-    """Hook for what a death starts besides itself (a communicable-disease notification)."""
+    """A death from a notifiable communicable disease is notified within 24 hours."""
+    from station_app.store import notifications
+
+    notifications.after_death(store, death.patient_id, death.id or 0, death.cause_code, death.died_on)
 
 
 def correct_death(store: Store, death: Death, reason: str) -> Death:

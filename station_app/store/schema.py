@@ -516,4 +516,37 @@ def m0007_births_deaths(db: Database) -> None:
     _version(db, 7)
 
 
+@migration(name="0008_notifications")
+def m0008_notifications(db: Database) -> None:
+    """Notifications of communicable diseases: one per visit (or death) and disease on the dated
+    list, due within the list's hours, open until marked sent."""
+    _run(
+        db,
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            source TEXT NOT NULL CHECK (source IN ('visit', 'death')),
+            source_id INTEGER NOT NULL,
+            disease TEXT NOT NULL,
+            disease_name TEXT NOT NULL,
+            disease_group TEXT NOT NULL,
+            code TEXT NOT NULL,
+            list_version TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            due_by TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'sent')),
+            sent_at TEXT,
+            sent_by TEXT NOT NULL DEFAULT '',
+            sent_note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (source, source_id, disease)
+        );
+        CREATE INDEX notifications_open ON notifications (status, due_by);
+        CREATE INDEX notifications_patient ON notifications (patient_id)
+        """,
+    )
+    _version(db, 8)
+
+
 SCHEMA_VERSION = len(_STEPS)

@@ -32,6 +32,9 @@ COUNTERS: list[tuple[str, Callable]] = [
     (N_("Visits today"), lambda store, today: visits.count_on(store, today)),
 ]
 
+# Panels shown under the counts (feature modules add theirs): factory(ctx) -> a widget with refresh().
+PANELS: list[Callable] = []
+
 
 def patient_line(p: Patient) -> str:
     return "   ".join(x for x in (p.record_no or "", p.full_name, birth_text(p), p.village, p.phone) if x)
@@ -77,6 +80,9 @@ class TodayView(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.results)
         layout.addLayout(cards)
+        self.panels = [factory(ctx) for factory in PANELS]
+        for panel in self.panels:
+            layout.addWidget(panel)
         recent_header = QHBoxLayout()
         recent_header.addWidget(heading(tr("Last patients seen"), 1.1))
         recent_header.addStretch(1)
@@ -103,6 +109,8 @@ class TodayView(QWidget):
         for card, fn in self.cards:
             value = fn(self.ctx.store, today)
             card.value.setText("—" if value is None else fmt_int(value))
+        for panel in self.panels:
+            panel.refresh()
         self.recent.clear()
         ids = visits.recent_patient_ids(self.ctx.store, 12)
         found = patients.get_many(self.ctx.store, ids)

@@ -1,0 +1,71 @@
+"""Notifiable diseases and the station's books on the command line (contracts)::
+
+    main.py notifications --db FILE [--json]
+    main.py print case-report --db FILE --id ID --out FILE.pdf
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from station_app import clock
+from station_app.cli.common import EXIT_OK, cannot_write, open_existing, out, print_documents
+from station_app.i18n import tr
+
+
+def cmd_notifications(args: argparse.Namespace) -> int:
+    from station_app.store import notifications
+
+    store = open_existing(args.db, reading=True)
+    try:
+        found = notifications.listing(store)
+    finally:
+        store.close()
+    now = clock.now()
+    for n in found:
+        status = n.status(now)
+        if args.json:
+            out(json.dumps({
+                "patient_id": n.patient_id,
+                "full_name": n.full_name,
+                "disease": n.disease_name,
+                "code": n.code,
+                "detected_at": n.detected_at.isoformat(timespec="minutes"),
+                "due_by": n.due_by.isoformat(timespec="minutes"),
+                "status": status,
+            }, ensure_ascii=False))
+        else:
+            out("  ".join([
+                tr(notifications.STATUS_TITLES[status]), n.full_name, f"{n.disease_name} ({n.code})",
+                n.detected_at.strftime("%d/%m/%Y %H:%M"), "→ " + n.due_by.strftime("%d/%m/%Y %H:%M"),
+            ]))
+    return EXIT_OK
+
+
+def cmd_print_case_report(args: argparse.Namespace) -> int:
+    from station_app.printing.case_report import write_case_report
+
+    store = open_existing(args.db)
+    try:
+        try:
+            path = write_case_report(store, args.id, args.out)
+        except OSError as exc:
+            raise cannot_write(args.out, exc) from exc
+    finally:
+        store.close()
+    out(str(path))
+    return EXIT_OK
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("notifications", help="notifiable communicable diseases to report within 24 hours")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(func=cmd_notifications)
+    documents = print_documents(sub)
+    case = documents.add_parser("case-report", help="the case report of a notification")
+    case.add_argument("--db", required=True)
+    case.add_argument("--id", required=True, type=int)
+    case.add_argument("--out", required=True)
+    case.set_defaults(func=cmd_print_case_report)
