@@ -2,15 +2,28 @@
 
     main.py notifications --db FILE [--json]
     main.py print case-report --db FILE --id ID --out FILE.pdf
+    main.py print book --db FILE --book A1|A2.1|A2.2|A3|A4|A6 --from DATE --to DATE --out FILE.pdf
+
+``print visit-book`` stays as the A1 alias.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from station_app import clock
-from station_app.cli.common import EXIT_OK, cannot_write, open_existing, out, print_documents
+from station_app.cli.common import (
+    EXIT_OK,
+    add_date_option,
+    cannot_write,
+    check_range,
+    open_existing,
+    out,
+    print_documents,
+)
+from station_app.domain.books import BOOKS
 from station_app.i18n import tr
 
 
@@ -58,6 +71,23 @@ def cmd_print_case_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_print_book(args: argparse.Namespace) -> int:
+    from station_app.printing.books import render_book
+
+    check_range(args.start, args.end)
+    store = open_existing(args.db, reading=True)
+    target = Path(args.out)
+    try:
+        render_book(store, args.book, args.start, args.end, target)
+    except OSError as exc:
+        raise cannot_write(target, exc) from exc
+    finally:
+        store.close()
+    out(tr("Book {book} {start} – {end} written to {path}.").format(
+        book=args.book, start=args.start.strftime("%d/%m/%Y"), end=args.end.strftime("%d/%m/%Y"), path=target))
+    return EXIT_OK
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("notifications", help="notifiable communicable diseases to report within 24 hours")
     parser.add_argument("--db", required=True)
@@ -69,3 +99,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     case.add_argument("--id", required=True, type=int)
     case.add_argument("--out", required=True)
     case.set_defaults(func=cmd_print_case_report)
+    book = documents.add_parser("book", help="a book of the station (A1, A2.1, A2.2, A3, A4, A6) for a date range")
+    book.add_argument("--db", required=True)
+    book.add_argument("--book", required=True, choices=BOOKS)
+    add_date_option(book, "--from", "start", "first day", required=True)
+    add_date_option(book, "--to", "end", "last day", required=True)
+    book.add_argument("--out", required=True, help="the PDF file to write")
+    book.set_defaults(func=cmd_print_book)
