@@ -40,7 +40,7 @@ class DiseaseList:
     valid_to: dt.date | None
     verified: bool
     source: str
-    groups: dict[str, dict[str, str]]
+    groups: dict[str, dict[str, str]]  # group → its name in each language
     diseases: tuple[Disease, ...]
 
     def valid_on(self, day: dt.date) -> bool:
@@ -58,8 +58,8 @@ class DiseaseList:
         return best[1] if best else None
 
     def group_title(self, group: str, lang: str = "vi") -> str:
-        names = self.groups.get(group, {}).get("name", {})
-        return names.get(lang) or names.get("vi", group)  # type: ignore[union-attr]
+        names = self.groups.get(group, {})
+        return names.get(lang) or names.get("vi", group)
 
 
 def parse(data: dict) -> tuple[DiseaseList, ...]:
@@ -83,7 +83,7 @@ def parse(data: dict) -> tuple[DiseaseList, ...]:
             valid_to=dt.date.fromisoformat(item["valid_to"]) if item.get("valid_to") else None,
             verified=bool(item.get("verified", False)),
             source=str(item.get("source", "")),
-            groups={k: dict(v) for k, v in item["groups"].items()},
+            groups={k: dict(v["name"]) for k, v in item["groups"].items()},
             diseases=tuple(diseases),
         ))
     return tuple(sorted(lists, key=lambda x: x.valid_from))

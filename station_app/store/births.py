@@ -240,7 +240,7 @@ def deliveries_of(store: Store, mother_id: int) -> list[Delivery]:
 def birth_of(store: Store, child_id: int) -> Delivery | None:
     """The delivery a child was born in (None when the child's birth was not recorded here)."""
     found = store.scalar("SELECT delivery_id FROM births WHERE child_id = ?", (child_id,))
-    return get_delivery(store, int(found)) if found is not None else None  # type: ignore[arg-type]
+    return get_delivery(store, int(found)) if isinstance(found, int) else None
 
 
 def _delivery_facts(d: Delivery) -> dict[str, object]:
@@ -287,9 +287,9 @@ def correct_delivery(store: Store, delivery: Delivery, reason: str) -> Delivery:
                 )
         after = get_delivery(store, before.id or 0)
         assert after is not None
-        old, new = _delivery_facts(before), _delivery_facts(after)
+        was, now = _delivery_facts(before), _delivery_facts(after)
         audit.record(store, audit.AMEND, ("delivery", before.id),
-                     {"reason": reason.strip(), "fields": sorted(k for k in old if old[k] != new[k]), "before": old},
+                     {"reason": reason.strip(), "fields": sorted(k for k in was if was[k] != now[k]), "before": was},
                      patient_id=before.mother_id)
     followups.clear_cache(store)
     return after

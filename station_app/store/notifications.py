@@ -142,7 +142,8 @@ def get(store: Store, notification_id: int) -> Notification:
 
 
 def count_open(store: Store, _today: dt.date | None = None) -> int:
-    return int(store.scalar("SELECT count(*) FROM notifications WHERE status = 'open'") or 0)  # type: ignore[arg-type]
+    found = store.scalar("SELECT count(*) FROM notifications WHERE status = 'open'")
+    return int(found) if isinstance(found, int) else 0
 
 
 def mark_sent(store: Store, notification_id: int, note: str = "") -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from station_app.domain.visit import Visit
 from station_app.store import notifications, visits
+from station_app.ui.context import Change
 from station_app.ui.pdf_preview import PdfPreviewDialog
 from station_app.ui.views.notifications import NotificationsPanel
 
@@ -18,7 +19,7 @@ def test_a_dengue_visit_shows_on_today_until_marked_reported(session, nurse, adu
     assert panel.isHidden(), "nothing to report: no panel"
     visits.insert(session.store, Visit(patient_id=adult.id, visit_at=now - dt.timedelta(hours=2),
                                        complaint="Sốt cao", diagnosis_code="A90"))
-    session.ctx.visits_changed.emit()
+    session.ctx.notify({Change.VISITS})
     assert not panel.isHidden()
     assert panel.title.text() == "Bệnh truyền nhiễm phải báo cáo trong 24 giờ (1)"
     row = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]

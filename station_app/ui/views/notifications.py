@@ -21,7 +21,8 @@ from station_app.domain.accounts import Permission
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, audit, notifications
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
+from station_app.ui.extensions import TodayPanelWidget
 from station_app.ui.widgets import ERROR_COLOUR, heading
 
 TITLE = N_("Communicable diseases to report within 24 hours ({count})")
@@ -30,7 +31,7 @@ MARK_SENT = N_("Mark as reported")
 CASE_REPORT = N_("Case report (PDF)…")
 
 
-class NotificationsPanel(QFrame):
+class NotificationsPanel(TodayPanelWidget):
     """Hidden while there is nothing to report."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -61,7 +62,7 @@ class NotificationsPanel(QFrame):
         layout.addLayout(buttons)
         self.shown: list[notifications.Notification] = []
         self.preview: QWidget | None = None
-        ctx.visits_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS}, self.refresh)
 
     def refresh(self) -> None:
         try:

@@ -36,7 +36,7 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, patients
 from station_app.store import births as store_births
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
@@ -315,8 +315,7 @@ class BirthsDeathsTab(QWidget):
     def _run(self, dialog: QDialog) -> None:
         self.dialog = dialog
         if dialogs.run(dialog):
-            self.ctx.patients_changed.emit()
-            self.ctx.followups_changed.emit()
+            self.ctx.notify({Change.PATIENTS, Change.FOLLOWUPS, Change.VISITS})
             self.patient = patients.get(self.ctx.store, self.patient.id or 0) or self.patient
             self.reload()
 
