@@ -3,6 +3,7 @@
     main.py notifications --db FILE [--json]
     main.py print case-report --db FILE --id ID --out FILE.pdf
     main.py print book --db FILE --book A1|A2.1|A2.2|A3|A4|A6 --from DATE --to DATE --out FILE.pdf
+    main.py import --db FILE F.(csv|xlsx) --what births|deaths    (read here, called by cli/io.py)
 
 ``print visit-book`` stays as the A1 alias.
 """
@@ -12,18 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station_app import clock
 from station_app.cli.common import (
+    EXIT_FINDINGS,
     EXIT_OK,
     add_date_option,
     cannot_write,
     check_range,
+    err,
     open_existing,
     out,
     print_documents,
 )
 from station_app.domain.books import BOOKS
+
+if TYPE_CHECKING:
+    from station_app.domain.spreadsheet import Book
 from station_app.i18n import tr
 
 
@@ -85,6 +92,45 @@ def cmd_print_book(args: argparse.Namespace) -> int:
         store.close()
     out(tr("Book {book} {start} – {end} written to {path}.").format(
         book=args.book, start=args.start.strftime("%d/%m/%Y"), end=args.end.strftime("%d/%m/%Y"), path=target))
+    return EXIT_OK
+
+
+def import_vital(args: argparse.Namespace, source: Path, book: Book, what: str) -> int:
+    """``import --what births|deaths``: every row checked (its mother or patient found), then all saved."""
+    from station_app.domain import vital_import as vi
+    from station_app.domain.spreadsheet import cell_text, is_empty
+    from station_app.store import open_store
+    from station_app.store.vital_import import apply, find_people
+
+    sheet = list(book.rows(0))
+    head = vi.header_row(sheet, what)
+    columns = vi.mapping([cell_text(c) for c in sheet[head]] if sheet else [], what)
+    table = [(number, cells) for number, cells in enumerate(sheet, start=1)
+             if number > head + 1 and any(not is_empty(c) for c in cells)]
+    rows = vi.rows(table, columns, what, clock.now())
+    outcome = None
+    store = open_store(Path(args.db))
+    try:
+        people = find_people(store, rows)
+        if not any(r.errors for r in rows):
+            outcome = apply(store, what, rows, people, source=source.name)
+    finally:
+        store.close()
+    bad = [r for r in rows if r.errors]
+    for row in bad:
+        for problem in row.errors:
+            label = vi.TITLES.get(problem.field)
+            err(tr("Row {row}, {field}: {message}").format(
+                row=row.number, field=tr(label) if label else problem.field, message=problem.text()))
+    if bad or outcome is None:
+        err(tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+            rows=len(bad)))
+        return EXIT_FINDINGS
+    for number in outcome.already:
+        out(tr("Row {row} skipped: already recorded.").format(row=number))
+    message = (tr("Imported {count} deliveries ({babies} babies); {skipped} rows already recorded.")
+               if what == "births" else tr("Imported {count} deaths; {skipped} rows already recorded."))
+    out(message.format(count=outcome.added, babies=outcome.babies, skipped=len(outcome.already)))
     return EXIT_OK
 
 
