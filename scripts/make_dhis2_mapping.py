@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from station_app.domain import icd10, vaccination  # noqa: E402
+from station_app.domain import births, icd10, notifiable, vaccination  # noqa: E402
 from station_app.domain.followup import Kind, RemovalReason  # noqa: E402
 from station_app.domain.indicators import load  # noqa: E402
 from station_app.reports import monthly  # noqa: E402
@@ -57,6 +57,12 @@ def lines(rows: str, defs) -> list[str]:
         return [s.value for s in monthly.MONTH_END_SECTIONS]
     if rows == "outcome":
         return [o.value for o in monthly.CALL_OUTCOMES] + [f"removed:{r.value}" for r in RemovalReason]
+    if rows == "notifiable_group":
+        return list(notifiable.GROUPS)
+    if rows == "death_place":
+        return [str(p) for p in births.DEATH_PLACES] + [monthly.UNKNOWN_PLACE]
+    if rows == "delivery_place":
+        return [str(p) for p in births.DELIVERY_PLACES]
     return []  # top_diagnoses: the codes change every month, not sent
 
 
