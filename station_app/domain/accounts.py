@@ -88,6 +88,18 @@ class Permission(enum.StrEnum):
     RESTORE = "restore"
     IMPORT = "import"
     EXPORT = "export"
+    EDIT_STATION = "edit_station"  # the station profile printed on forms, the staff list, the villages
+    MANAGE_HEADS = "manage_heads"  # give or take the head role; a head's account (create, password, deactivate)
+
+
+class Anyone(enum.Enum):
+    """What a write needs when it is bookkeeping any actor may cause (a login's counters, an entry
+    of the audit log itself, the reference tables shipped with the program): ``store.write(ANYONE)``."""
+
+    ANYONE = "anyone"
+
+
+ANYONE = Anyone.ANYONE
 
 
 _CLINICAL = frozenset(
@@ -105,6 +117,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RESTORE,
         Permission.IMPORT,
         Permission.EXPORT,
+        Permission.EDIT_STATION,
+        Permission.MANAGE_HEADS,
     },
     Role.ADMIN: frozenset(
         {
@@ -135,6 +149,8 @@ PERMISSION_NAMES = {
     Permission.RESTORE: N_("restore a backup"),
     Permission.IMPORT: N_("import data"),
     Permission.EXPORT: N_("export data"),
+    Permission.EDIT_STATION: N_("change the station profile, staff or villages"),
+    Permission.MANAGE_HEADS: N_("give the head of station role or change a head's account"),
 }
 
 

@@ -218,12 +218,11 @@ def book_bytes(store: Store, code: str, start: dt.date, end: dt.date) -> bytes:
 def render_book(store: Store, code: str, start: dt.date, end: dt.date, path: str | os.PathLike[str]) -> Path:
     """Write book ``code`` (A1 … A6) for ``start``…``end`` to ``path`` atomically; audited."""
     store.require(Permission.PRINT)
-    if code == "A1":
+    if code == "A1":  # (the visit book writes its own audit entry)
         from station_app.printing.visit_book import render_visit_book
 
-        target = render_visit_book(store, start, end, path)
-    else:
-        target = write_atomic(path, book_bytes(store, code, start, end))
-    audit.record(store, audit.PRINT, ("book", code), {"document": code, "start": start.isoformat(),
-                                                      "end": end.isoformat()})
+        return render_visit_book(store, start, end, path)
+    target = write_atomic(path, book_bytes(store, code, start, end))
+    audit.record_output(store, Permission.PRINT, audit.PRINT, ("book", code),
+                        {"document": code, "start": start.isoformat(), "end": end.isoformat()})
     return target

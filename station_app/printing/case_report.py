@@ -162,6 +162,6 @@ def write_case_report(store: Store, notification_id: int, path: str | os.PathLik
     data = case_report_pdf(store, notification_id)
     target = write_atomic(path, data)
     n = notifications.get(store, notification_id)
-    audit.record(store, audit.PRINT, ("notification", notification_id), {"document": "case_report"},
-                 patient_id=n.patient_id)
+    audit.record_output(store, Permission.PRINT, audit.PRINT, ("notification", notification_id),
+                        {"document": "case_report"}, patient_id=n.patient_id)
     return target

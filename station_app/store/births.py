@@ -132,14 +132,14 @@ def record_delivery(store: Store, delivery: Delivery) -> Delivery:
     """Save a delivery on the mother's record, register each live-born baby and give it its
     schedule and birth doses; returns the delivery with its ids (and the babies' record ids)."""
     store.require(Permission.RECORD_VISITS)
-    store.require(Permission.EDIT_PATIENTS)
+    store.require(Permission.EDIT_PATIENTS)  # (the babies' records)
     mother = _patient(store, delivery.mother_id)
     if mother.sex != "2":
         raise NotAWoman(name=mother.full_name)
     _refuse_errors(births.validate_delivery(delivery, clock.now(), _birth_day(mother)))
     stamp = now_text()
     day = delivery.delivered_at.date()
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         pregnancy = next((e for e in followups.enrolments(store, mother.id or 0) if e.programme == "antenatal"), None)
         cursor = store.conn.execute(
             "INSERT INTO deliveries (mother_id, delivered_at, place, place_name, attendant, attendant_kind, "
@@ -268,7 +268,7 @@ def correct_delivery(store: Store, delivery: Delivery, reason: str) -> Delivery:
     check = replace(delivery, babies=tuple(replace(b, hepb_at=None, bcg_at=None) for b in delivery.babies))
     _refuse_errors(births.validate_delivery(check, clock.now(), _birth_day(mother)))
     day = delivery.delivered_at.date()
-    with store.write():
+    with store.write(Permission.AMEND_RECORDS):
         store.conn.execute(
             "UPDATE deliveries SET delivered_at = ?, place = ?, place_name = ?, attendant = ?, attendant_kind = ?, "
             "notes = ?, updated_at = ? WHERE id = ?",
@@ -331,7 +331,7 @@ def record_death(store: Store, death: Death) -> Death:
     death = _cause(store, death)
     _refuse_errors(births.validate_death(death, clock.today(), _birth_day(person)))
     stamp = now_text()
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         if death_of(store, death.patient_id) is not None:
             raise DeathAlreadyRecorded(name=person.full_name)
         cursor = store.conn.execute(
@@ -371,7 +371,7 @@ def correct_death(store: Store, death: Death, reason: str) -> Death:
     person = _patient(store, before.patient_id)
     death = _cause(store, replace(death, patient_id=before.patient_id))
     _refuse_errors(births.validate_death(death, clock.today(), _birth_day(person)))
-    with store.write():
+    with store.write(Permission.AMEND_RECORDS):
         store.conn.execute(
             "UPDATE deaths SET died_on = ?, place = ?, place_name = ?, cause_code = ?, cause_text = ?, updated_at = ? "
             "WHERE id = ?",

@@ -79,6 +79,7 @@ def _create(store: Store, patient_id: int, source: str, source_id: int, code: st
 
 def after_visit(store: Store, visit: Visit) -> list[int]:
     """Inside the visit's transaction: a notification for each notifiable diagnosis of the visit."""
+    store.inside_write("a visit's notification")
     codes = [visit.diagnosis_code, *(d.code for d in visit.extra_diagnoses)]
     made = []
     for code in codes:
@@ -92,6 +93,7 @@ def after_visit(store: Store, visit: Visit) -> list[int]:
 def after_death(store: Store, patient_id: int, death_id: int, cause_code: str, died_on: dt.date) -> int | None:
     """Inside the death's transaction: a death from a listed communicable disease (any group) is
     notified within 24 hours of being recorded (the station learns of it then)."""
+    store.inside_write("a death's notification")
     if notifiable.match(cause_code, died_on) is None:
         return None
     return _create(store, patient_id, "death", death_id, cause_code, clock.now().replace(second=0, microsecond=0),
@@ -151,7 +153,7 @@ def mark_sent(store: Store, notification_id: int, note: str = "") -> None:
     store.require(Permission.RECORD_VISITS)
     found = get(store, notification_id)
     actor = store.actor
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         store.conn.execute(
             "UPDATE notifications SET status = 'sent', sent_at = ?, sent_by = ?, sent_note = ? WHERE id = ?",
             (_minutes(clock.now()), actor.full_name or actor.username, note.strip(), notification_id),

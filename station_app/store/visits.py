@@ -51,7 +51,6 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit
     (items it closes, the next ones it schedules); returns it with its id."""
     from station_app.store import audit, followups, notifications
 
-    store.require(Permission.RECORD_VISITS)
     feeds = feeds or followups.VisitFeeds()
     values = to_values(visit)
     stamp = now_text()
@@ -65,7 +64,7 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit
     )
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)

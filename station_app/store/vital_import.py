@@ -79,8 +79,9 @@ def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
 def apply(store: Store, what: str, rows: list[VitalRow], people: dict[int, int], source: str = "") -> VitalOutcome:
     """Save every row in one transaction (refused rows must have been reported first)."""
     store.require(Permission.IMPORT)
+    store.require(Permission.RECORD_VISITS)  # (what is imported are records of care)
     outcome = VitalOutcome()
-    with store.write():
+    with store.write(Permission.IMPORT):
         if what == "births":
             groups: dict[tuple[int, dt.datetime], list[VitalRow]] = {}
             for row in rows:

@@ -13,6 +13,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QTableWidget, QWidget
 
+from station_app.domain.accounts import Permission
 from station_app.domain.followup import Section
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -134,7 +135,7 @@ PATIENT_PAGE = PatientPageParts(
         PatientTab(N_("Births and deaths"), _births_tab),
     ),
     visit_actions=(
-        VisitAction(N_("Amend…"), _amend),
+        VisitAction(N_("Amend…"), _amend, Permission.AMEND_RECORDS),
         VisitAction(N_("History…"), _visit_history),
     ),
     history_hooks=(_mark_amended,),
@@ -161,9 +162,9 @@ def _merge(ctx: AppContext, parent: QWidget) -> None:
 
 
 LIST_ACTIONS = (
-    ListAction(N_("Import from Excel…"), _import),
-    ListAction(N_("Export to Excel…"), _export),
-    ListAction(N_("Merge duplicates…"), _merge),
+    ListAction(N_("Import from Excel…"), _import, Permission.IMPORT),
+    ListAction(N_("Export to Excel…"), _export, Permission.EXPORT),
+    ListAction(N_("Merge duplicates…"), _merge, Permission.MERGE_PATIENTS),
 )
 
 

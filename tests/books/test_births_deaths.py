@@ -11,7 +11,7 @@ from station_app.domain.accounts import Actor, Role
 from station_app.domain.births import Attendant, Baby, Death, Delivery, Outcome, Place
 from station_app.domain.followup import Kind
 from station_app.store import Store, audit, births, followups, patients
-from station_app.store.users import NotPermitted
+from station_app.store.errors import NotPermitted
 
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
 ADMIN = Actor(3, "quantri", "Quản trị", Role.ADMIN)

@@ -116,8 +116,8 @@ class NotificationsPanel(TodayPanelWidget):
         store = self.ctx.store
 
         def printed() -> str:
-            audit.record(store, audit.PRINT, ("notification", found.id), {"document": "case_report"},
-                         patient_id=found.patient_id)
+            audit.record_output(store, Permission.PRINT, audit.PRINT, ("notification", found.id),
+                                {"document": "case_report"}, patient_id=found.patient_id)
             return ""
 
         data = case_report_pdf(store, found.id)
