@@ -132,3 +132,24 @@ def test_a_book_wider_than_the_page_is_refused_on_load() -> None:
 def test_the_books_are_empty_but_printed_for_a_quiet_period(station, tmp_path: Path) -> None:
     path = render_book(station.store, "A6", dt.date(2024, 1, 1), dt.date(2024, 1, 31), tmp_path / "none.pdf")
     assert "Không có ghi chép nào" in PdfReader(path).pages[0].extract_text()
+
+
+def test_page_totals_are_per_page_and_the_running_total_runs_across_pages(store, add_patient, tmp_path: Path) -> None:
+    from station_app import clock
+    from station_app.domain.births import Attendant, Baby, Delivery, Place
+    from station_app.store import births
+
+    with clock.pinned(dt.datetime(2025, 11, 28, 12, 0)):
+        for number in range(45):
+            mother = add_patient(f"Lò Thị Số {chr(65 + number % 26)}{number}", sex="2", birth="1995")
+            births.record_delivery(store, Delivery(
+                mother.id, dt.datetime(2025, 11, 1, 6, 0) + dt.timedelta(hours=number), Place.FACILITY,
+                "Trung tâm Y tế huyện Mường Tè", "Hà Thị Liên", Attendant.HEALTH_STAFF,
+                (Baby("2", 2400 if number % 3 == 0 else 3000),)))
+        path = render_book(store, "A4", dt.date(2025, 11, 1), dt.date(2025, 11, 30), tmp_path / "a4.pdf")
+    pages = [page.extract_text() for page in PdfReader(path).pages]
+    assert len(pages) > 1
+    per_page = [int(_totals(text)[0]) for text in pages]  # < 2,500 g on each page
+    assert sum(per_page) == 15 and all(n > 0 for n in per_page)
+    rows = [int(m) for text in pages for m in re.findall(r"Cộng dồn: (\d+) dòng", _flat(text))]
+    assert rows[-1] == 45 and rows == sorted(rows)

@@ -47,6 +47,7 @@ class NotificationsPanel(TodayPanelWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setMaximumHeight(160)
+        self.table.verticalHeader().setVisible(False)
         self.table.itemActivated.connect(self._open_patient)
         self.sent_button = QPushButton(tr(MARK_SENT))
         self.sent_button.clicked.connect(self.mark_sent)

@@ -138,6 +138,7 @@ class DeliveryDialog(_EntryDialog):
         self.weight.setRange(0, domain.WEIGHT_POSSIBLE[1] + 1000)
         self.weight.setSingleStep(50)
         self.weight.setSuffix(" g")
+        self.weight.setSpecialValueText("—")  # 0: not weighed
         self.weight.setValue(baby.weight_grams or 0)
         self.name = QLineEdit(baby.name)
         self.form.addRow(tr("Date and time of birth"), self.delivered_at)
