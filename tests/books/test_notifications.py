@@ -117,3 +117,16 @@ def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, cap
     code = main(["print", "case-report", "--db", str(dengue_db), "--id", "9", "--out", str(tmp_path / "x.pdf")])
     err = capsys.readouterr().err
     assert code != EXIT_OK and err.count("\n") == 1 and "9" in err
+
+
+def test_a_visit_corrected_to_a_notifiable_diagnosis_is_notified(store, add_patient, today) -> None:
+    from dataclasses import replace
+
+    from station_app.store import corrections
+
+    person = add_patient("Lý Thị Sen", sex="2", birth="1990")
+    visit = visits.insert(store, Visit(patient_id=person.id, visit_at=SEEN, complaint="Sốt", diagnosis_code="R50"))
+    assert notifications.listing(store) == []
+    corrections.amend_visit(store, replace(visit, diagnosis_code="B05", diagnosis_text="Sởi"), "Có phát ban")
+    [n] = notifications.listing(store)
+    assert (n.source_id, n.disease) == (visit.id, "measles")

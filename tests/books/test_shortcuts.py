@@ -8,7 +8,8 @@ from station_app.store import icd10 as store_icd10
 
 def test_the_words_nurses_write_find_the_station_code_first(store) -> None:
     for typed, code in (("THA", "I10"), ("tha", "I10"), ("ĐTĐ", "E11"), ("dtd", "E11"), ("tiêu chảy", "A09"),
-                        ("tieu chay", "A09"), ("viêm họng", "J02"), ("tăng huyết áp", "I10")):
+                        ("tieu chay", "A09"), ("viêm họng", "J02"), ("tăng huyết áp", "I10"),
+                        ("SXH", "A97")):
         found = store_icd10.search(store, typed)
         assert found and found[0].code == code, (typed, [d.code for d in found[:3]])
         assert found[0].name_vi == icd10.lookup(code).name_vi, "one name per code: the catalogue's"
