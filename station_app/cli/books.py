@@ -37,7 +37,7 @@ from station_app.i18n import tr
 def cmd_notifications(args: argparse.Namespace) -> int:
     from station_app.store import notifications
 
-    store = open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True, only_reads=True)
     try:
         found = notifications.listing(store)
     finally:

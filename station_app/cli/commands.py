@@ -18,7 +18,7 @@ from pathlib import Path
 
 from station_app import i18n, paths
 from station_app.cli import audit, backups, books, check, demo, followups, io, patients, referrals, reports
-from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, err
+from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, OneLineParser, err
 from station_app.errors import UserError
 from station_app.i18n import tr
 
@@ -37,7 +37,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="main.py",
         description="Trạm — offline records for a commune health station.",
     )

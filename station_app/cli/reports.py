@@ -20,6 +20,7 @@ from station_app.cli.common import (
     add_date_option,
     cannot_write,
     check_range,
+    day_in_range,
     open_existing,
     out,
     print_documents,
@@ -35,9 +36,10 @@ def _month(text: str):
     try:
         month = Month.parse(text)
     except ValueError:
-        month = None
-    if month is None or month.is_year:
         raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
+    if month.is_year:
+        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text)
+    day_in_range(month.start, "--month")
     return month
 
 
@@ -46,10 +48,12 @@ def _period(text: str):
     from station_app.domain.monthly import Month
 
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         raise CliError(N_("--period must be a year written YYYY or a month written YYYY-MM, not {value}."),
                        value=text) from None
+    day_in_range(month.start, "--period")
+    return month
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:

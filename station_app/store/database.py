@@ -1,20 +1,26 @@
 """Opening the station's database file safely, and the ``Store`` every other layer talks to.
 
 Opening never changes a file that is not ours or is from a newer version: it is inspected
-read-only first. A file with an older schema is backed up before it is migrated.
+read-only first. A file with an older schema is backed up before it is migrated. A new database
+is built beside its name and renamed into place once its schema is in, so a file at the
+station's path is always a whole Trạm database; an existing SQLite file without a Trạm schema,
+even an empty one, is another program's and is never adopted. The file, its side files and the
+copies kept aside are private to the user (``files``). ``read_only=True`` opens a file without
+writing anything, for the commands that only read (a file on a read-only medium included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station_app import clock
+from station_app import clock, files
 from station_app.domain.accounts import ANYONE, SYSTEM, Actor, Anyone, Permission
 from station_app.store import errors
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
@@ -99,6 +105,7 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    files.create_private(partial)
     dest = sqlite3.connect(str(partial))
     try:
         conn.backup(dest)
@@ -116,9 +123,13 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
 class Store:
     """One open database file. Not shared across threads: each thread opens its own."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        # Opened read-only (``open_store(read_only=True)``): every write is refused, and what would
+        # be an audit entry is listed in ``unrecorded`` for the command to say so.
+        self.read_only = read_only
+        self.unrecorded: list[str] = []
         self.migration_backup: Path | None = None
         # Who writes: the command line's local operator until someone logs in (store/users.py).
         self.actor: Actor = SYSTEM
@@ -169,6 +180,8 @@ class Store:
 
         Environmental failures (locked, read-only, disk full) surface as ``StoreError``.
         """
+        if self.read_only:
+            raise errors.ReadOnly(self.path, "opened read-only")
         nested = self.conn.in_transaction
         covered = nested and isinstance(self._operation, Permission)
         if isinstance(permission, Permission) and not covered:
@@ -280,36 +293,119 @@ def _probe_writable(path: Path) -> None:
         raise errors.ReadOnly(path, str(exc)) from exc
 
 
-def open_file(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _create_new(path: Path) -> None:
+    """A new, empty station database at ``path``: built under a hidden name beside it (private,
+    ``0600``) and renamed into place once its schema is in. A crash meanwhile leaves no file at
+    ``path``, and nothing half-made that a later start would take for a station."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        building = path.with_name(f".{path.name}.new")
+        for stale in (building, *_side_files(building)):
+            stale.unlink(missing_ok=True)
+        files.create_private(building)
+    except OSError as exc:
+        raise errors.ReadOnly(path, str(exc)) from exc
+    try:
+        conn = _connect(building)
+        try:
+            _configure(conn)
+            migrations().apply(Store(conn, building).db)
+        finally:
+            conn.close()  # (the last connection: the write-ahead log is folded in and removed)
+        building.replace(path)
+        files.fsync_folder(path.parent)
+    except sqlite3.Error as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    except errors.StoreError as exc:
+        raise errors.ReadOnly(path, exc.detail) from exc
+    except OSError as exc:
+        raise errors.ReadOnly(path, str(exc)) from exc
+    finally:
+        for stale in (building, *_side_files(building)):
+            stale.unlink(missing_ok=True)
+
+
+def writable(path: Path) -> bool:
+    """Whether this program could save to the database file at ``path`` (the file and its folder,
+    where SQLite keeps its write-ahead log, both writable). A guess for choosing how to open it:
+    ``open_store`` finds out for certain."""
+
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+        return False
+    try:
+        with path.open("r+b"):  # (root passes os.access on an immutable file)
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _open_read_only(path: Path) -> Store:
+    """``path`` opened for reading only: nothing is written to it, no schema change, no log. On a
+    read-only medium, where SQLite cannot make its shared-memory index beside the file, a file
+    without a write-ahead log is read as immutable (nobody can change it there)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.OperationalError as exc:
+            wal = path.with_name(path.name + "-wal")
+            if "unable to open" not in str(exc).lower() or (wal.exists() and wal.stat().st_size > 0):
+                raise
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+    except sqlite3.Error as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    return Store(conn, path, read_only=True)
+
+
+def open_file(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True,
+              read_only: bool = False) -> Store:
     """Open (or create) the database at ``path``, migrating it to the current schema (callers use
     ``station_app.store.open_store``, which also loads the ICD-10 catalogue).
 
     Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
-    SQLite database, belongs to another program, or was written by a newer Trạm.
+    SQLite database, belongs to another program (an SQLite file without Trạm's schema, even one
+    with no tables), or was written by a newer Trạm.
     ``verify=False`` leaves the page-by-page quick check to the caller (the app runs it on a
     worker thread while it starts, see ``CheckInBackground``); a file that needs migrating is
-    always checked first.
+    always checked first. ``read_only=True``: the file must exist and be of the current schema
+    (``NeedsUpgrade`` otherwise); it is read without any change (see ``Store.read_only``).
     """
     path = Path(path)
     if path.is_dir():  # (an empty path is the current folder)
         raise errors.IsAFolder(path.resolve())
     fresh = not path.exists()
-    if fresh and not create:
+    if fresh and (not create or read_only):
         raise errors.FileMissing(path)
-    if not fresh and path.stat().st_size == 0:
+    if fresh:
+        _create_new(path)
+    if path.stat().st_size == 0:
         raise errors.EmptyFile(path)  # a copy that failed, perhaps: never silently a new, empty station
-    version = 0
-    if not fresh:
-        app_id, version, tables = inspect_file(path)
-        if app_id != APPLICATION_ID and (app_id != 0 or tables > 0):
-            raise errors.NotOurDatabase(path)
-        if version > SCHEMA_VERSION:
-            raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
-        if verify or (migrate and version < SCHEMA_VERSION):
+    app_id, version, _tables = inspect_file(path)
+    if app_id != APPLICATION_ID:
+        raise errors.NotOurDatabase(path)
+    if version > SCHEMA_VERSION:
+        raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
+    if read_only:
+        if version < SCHEMA_VERSION:
+            raise errors.NeedsUpgrade(path, found=version, known=SCHEMA_VERSION)
+        if verify:
             quick_check(path)
-        _probe_writable(path)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return _open_read_only(path)
+    if not fresh and (verify or (migrate and version < SCHEMA_VERSION)):
+        quick_check(path)
+    _probe_writable(path)
+    for own in (path, *_side_files(path)):  # (a file made by an older version was 0644)
+        files.make_private(own)
     try:
         conn = _connect(path)
         _configure(conn)

@@ -56,6 +56,13 @@ class ReadOnly(StoreError):
     )
 
 
+class NeedsUpgrade(StoreError):
+    message = N_(
+        "{path} was written by an older version of Trạm (schema {found}, this version: {known}) and cannot be "
+        "upgraded where it is (read-only). Copy it to a folder you can write to and open it there."
+    )
+
+
 class DiskFull(StoreError):
     message = N_("The disk is full: nothing was saved. Free some space (delete old files) and try again.")
 
