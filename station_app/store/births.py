@@ -285,6 +285,8 @@ def correct_delivery(store: Store, delivery: Delivery, reason: str) -> Delivery:
                     "WHERE id = ?",
                     (new.sex, day.year, day.month, day.day, now_text(), old.child_id),
                 )
+                if day != before.delivered_at.date():  # the schedule counts from the corrected birthday
+                    followups.sync_vaccination(store, old.child_id, clock.today())
         after = get_delivery(store, before.id or 0)
         assert after is not None
         was, now = _delivery_facts(before), _delivery_facts(after)

@@ -100,6 +100,8 @@ def test_a_correction_of_a_delivery_needs_the_head_and_a_reason_and_keeps_both_v
     births.correct_delivery(store, fixed, "Ghi nhầm ngày")
     child = patients.get(store, saved.babies[0].child_id)
     assert (child.sex, child.birth.day) == ("2", 17)
+    due = {i.due_date for i in followups.patient_items(store, child.id, open_only=True)}
+    assert dt.date(2026, 1, 17) in due, "the 2-month doses count from the corrected birthday"
     entry = audit.entries(store)[0]
     assert entry.action == "amend" and entry.details["reason"] == "Ghi nhầm ngày"
     assert entry.details["before"]["delivered_at"] == "2025-11-18 22:40"
