@@ -56,14 +56,9 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     # Header fields (big-endian): user_version at offset 60, application_id at 68.
     user_version = int.from_bytes(header[60:64], "big")
     application_id = int.from_bytes(header[68:72], "big")
-    # With no WAL or hot journal beside the file, read it as immutable: SQLite then leaves no
-    # -wal/-shm files next to a file that may not be ours.
-    busy = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
-    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = snapshot_reader(path, header)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             tables = conn.execute(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchone()[0]
@@ -77,27 +72,76 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     return application_id, user_version, tables
 
 
+def snapshot_reader(path: Path, header: bytes | None = None) -> sqlite3.Connection:
+    """A connection that reads ``path`` as one consistent snapshot, with a read transaction open,
+    while other programs may write the file; it writes nothing. Close it when done.
+
+    - Another program (a second window, a command) may save and move its write-ahead log into
+      the file at any moment: the reader takes part in SQLite's locking, so what it reads is
+      the state of one instant. A file in WAL mode that this account can write is opened as
+      any connection of the app is (SQLite removes the ``-wal``/``-shm`` files when the last
+      connection closes); other files read-only.
+    - ``immutable`` (no locking at all) only for a file nothing can change while it is read:
+      this account cannot write it or its folder, and no write-ahead log or journal is beside it.
+    """
+    if header is None:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    wal_mode = len(header) >= 20 and header[18] == 2  # (read and write versions: 2 in WAL mode)
+    ours = len(header) >= 72 and int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
+    log = path.with_name(path.name + "-wal").exists()
+    journal = path.with_name(path.name + "-journal").exists()
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not writable and not (log or journal):
+        query = "mode=ro&immutable=1"
+    elif wal_mode and writable and (ours or not log):
+        query = "mode=rw"  # (a foreign file's leftover log is never moved into it)
+    else:
+        query = "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # the snapshot starts here
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _quick_check_once(path: Path) -> list[str]:
+    conn = snapshot_reader(path)
+    try:
+        return [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
+    finally:
+        conn.close()
+
+
 def quick_check(path: Path, *, shared: bool = False) -> None:
     """``Corrupt`` when SQLite's quick check finds damage; read-only, the file is not changed.
 
     ``quick_check`` reads every page but skips the index-versus-table comparison of
     ``integrity_check``: on a 100,000-patient station (500 MB) it takes about 1 s against 6 s.
-    ``shared``: this program may write the file meanwhile (the app checks it on a worker thread
-    while the person logs in), so read it through the write-ahead log like any other reader.
+    It reads one consistent snapshot (``snapshot_reader``) even while another program or this
+    one (``shared``: the app checks the file on a worker thread while the person logs in)
+    writes the file. Damage is confirmed by a second check before it is reported: a healthy
+    file is never called damaged, as the offer that follows would restore a backup over it.
     """
-    busy = shared or any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
-    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
-    try:
-        conn = sqlite3.connect(uri, uri=True)
+    del shared  # (every check is now safe beside a writer; kept for the callers)
+    found: errors.StoreError | None = None
+    for _attempt in range(2):
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            result = [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise errors.classify(exc, path) or errors.Corrupt(path, str(exc)) from exc
-    if result != ["ok"]:
-        raise errors.Corrupt(path, "; ".join(result))
+            result = _quick_check_once(path)
+        except sqlite3.DatabaseError as exc:
+            found = errors.classify(exc, path) or errors.Corrupt(path, str(exc))
+            if not isinstance(found, errors.Corrupt):
+                raise found from exc
+            continue
+        if result == ["ok"]:
+            return
+        found = errors.Corrupt(path, "; ".join(result))
+    assert found is not None
+    raise found
 
 
 def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
