@@ -383,3 +383,15 @@ def _gone(store: Store, moved: dict[int, dt.date], stamp: str) -> None:
         "WHERE closed_on IS NULL AND patient_id IN (SELECT patient_id FROM demo_gone)"
     )
     conn.execute("DROP TABLE demo_gone")
+    # The death book (A6): where and of what, as the head records it; a stroke for people treated
+    # for hypertension, old age from 75, otherwise not determined.
+    conn.execute(
+        "INSERT INTO deaths (patient_id, died_on, place, cause_code, cause_text, created_at, updated_at) "
+        "SELECT p.id, p.deceased_date, CASE WHEN p.id % 4 = 0 THEN 'facility' ELSE 'home' END, c.code, c.name_vi, "
+        "?, ? FROM patients p JOIN icd10 c ON c.code = CASE "
+        "WHEN EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = p.id AND e.programme = 'hypertension') "
+        "THEN 'I64' WHEN CAST(substr(p.deceased_date, 1, 4) AS INTEGER) - p.birth_year >= 75 THEN 'R54' "
+        "ELSE 'R99' END WHERE p.deceased = 1 AND p.deceased_date IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.patient_id = p.id)",
+        (stamp, stamp),
+    )

@@ -79,6 +79,9 @@ def test_deaths_births_and_moves_at_plausible_rates(station: Store) -> None:
     assert q("SELECT count(*) FROM followups f JOIN patients p ON p.id = f.patient_id "
              "WHERE p.deceased = 1 AND f.status = 'open'").fetchone()[0] == 0
     assert q("SELECT count(*) FROM followup_outcomes WHERE reason = 'died'").fetchone()[0] > 0
+    in_the_book = q("SELECT count(*) FROM deaths d JOIN patients p ON p.id = d.patient_id "
+                    "WHERE p.deceased = 1 AND d.died_on = p.deceased_date AND d.cause_code <> ''").fetchone()[0]
+    assert in_the_book == deaths, "every death is in the death book with its cause"
 
     born = q("SELECT count(*) FROM patients WHERE printf('%04d-%02d', birth_year, birth_month) >= ?",
              (months_back(12)[-1],)).fetchone()[0]

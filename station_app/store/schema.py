@@ -506,8 +506,96 @@ def m0007_name_words(db: Database) -> None:
     _version(db, 7)
 
 
-@migration(name="0008_accounts_are_staff")
-def m0008_accounts_are_staff(db: Database) -> None:
+@migration(name="0008_births_deaths")
+def m0008_births_deaths(db: Database) -> None:
+    """Deliveries recorded on the mother (one row per baby in ``births``; a live-born baby has its
+    own patient record), deaths with place and cause, and the time a vaccine dose was given (the
+    hepatitis B birth dose counts within 24 hours of the birth)."""
+    _run(
+        db,
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            mother_id INTEGER NOT NULL REFERENCES patients (id),
+            delivered_at TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home')),
+            place_name TEXT NOT NULL DEFAULT '',
+            attendant TEXT NOT NULL DEFAULT '',
+            attendant_kind TEXT NOT NULL DEFAULT 'health_staff',
+            enrolment_id INTEGER REFERENCES enrolments (id),
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deliveries_at ON deliveries (delivered_at);
+        CREATE INDEX deliveries_mother ON deliveries (mother_id);
+
+        CREATE TABLE births (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+            child_id INTEGER REFERENCES patients (id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('live', 'stillbirth')),
+            sex TEXT NOT NULL CHECK (sex IN ('1', '2', '3')),
+            weight_grams INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX births_delivery ON births (delivery_id);
+        CREATE INDEX births_child ON births (child_id) WHERE child_id IS NOT NULL;
+
+        CREATE TABLE deaths (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL UNIQUE REFERENCES patients (id),
+            died_on TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home', 'other')),
+            place_name TEXT NOT NULL DEFAULT '',
+            cause_code TEXT NOT NULL DEFAULT '',
+            cause_text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deaths_on ON deaths (died_on);
+
+        ALTER TABLE vaccine_doses ADD COLUMN given_at TEXT
+        """,
+    )
+    _version(db, 8)
+
+
+@migration(name="0009_notifications")
+def m0009_notifications(db: Database) -> None:
+    """Notifications of communicable diseases: one per visit (or death) and disease on the dated
+    list, due within the list's hours, open until marked sent."""
+    _run(
+        db,
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            source TEXT NOT NULL CHECK (source IN ('visit', 'death')),
+            source_id INTEGER NOT NULL,
+            disease TEXT NOT NULL,
+            disease_name TEXT NOT NULL,
+            disease_group TEXT NOT NULL,
+            code TEXT NOT NULL,
+            list_version TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            due_by TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'sent')),
+            sent_at TEXT,
+            sent_by TEXT NOT NULL DEFAULT '',
+            sent_note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (source, source_id, disease)
+        );
+        CREATE INDEX notifications_open ON notifications (status, due_by);
+        CREATE INDEX notifications_patient ON notifications (patient_id)
+        """,
+    )
+    _version(db, 9)
+
+
+@migration(name="0010_accounts_are_staff")
+def m0010_accounts_are_staff(db: Database) -> None:
     """The staff list and the accounts become one list of people: every account names its person
     in ``staff`` (a person may have no login). An account whose full name is on the staff list is
     that person; any other account's person is added to the list."""
@@ -522,7 +610,7 @@ def m0008_accounts_are_staff(db: Database) -> None:
         UPDATE users SET staff_id = (SELECT min(s.id) FROM staff s WHERE s.full_name = users.full_name)
         """,
     )
-    _version(db, 8)
+    _version(db, 10)
 
 
 SCHEMA_VERSION = len(_STEPS)

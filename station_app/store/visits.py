@@ -49,7 +49,7 @@ def to_values(v: Visit) -> dict[str, object]:
 def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit:
     """Record a visit in one transaction with what it changes in the follow-ups and programmes
     (items it closes, the next ones it schedules); returns it with its id."""
-    from station_app.store import audit, followups
+    from station_app.store import audit, followups, notifications
 
     feeds = feeds or followups.VisitFeeds()
     values = to_values(visit)
@@ -68,6 +68,7 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)
+        notifications.after_visit(store, saved)
         audit.record(store, audit.CREATE, ("visit", saved.id),
                      {"visit_at": values["visit_at"], "diagnosis": visit.diagnosis_code}, patient_id=visit.patient_id)
     return saved
