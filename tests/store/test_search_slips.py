@@ -175,7 +175,8 @@ def test_exact_queries_on_the_demo_station_keep_their_results(demo):
 def test_registering_a_slipped_name_warns_about_the_registered_one(demo):
     meant = demo.query("SELECT id, birth_year FROM patients WHERE full_name = 'Trần Thị Thủy'")[0]
     year = int(meant["birth_year"])
-    for typed in ("Tran Thi Thuy", "Tran Thij Thuyr", "Trần Thị Thuỷ", "Tranthithuy", "Trần Thị Thủyy", "Trần Thi Thuy"):
+    typings = ("Tran Thi Thuy", "Tran Thij Thuyr", "Trần Thị Thuỷ", "Tranthithuy", "Trần Thị Thủyy", "Trần Thi Thuy")
+    for typed in typings:
         candidates = possible_duplicates(demo, Patient(typed, "2", PartialDate(year)))
         assert meant["id"] in [c.patient.id for c in candidates if c.reason == "name"], typed
 
