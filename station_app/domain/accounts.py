@@ -76,10 +76,15 @@ class Permission(enum.StrEnum):
     RESTORE = "restore"
     IMPORT = "import"
     EXPORT = "export"
+    DISPENSE = "dispense"  # prescribe and give medicines from the station's stock
+    RECEIVE_STOCK = "receive_stock"  # enter a delivery of medicines
+    ADJUST_STOCK = "adjust_stock"  # stock adjustments and counts (head)
+    MANAGE_FORMULARY = "manage_formulary"  # add, change and retire drugs (head)
 
 
 _CLINICAL = frozenset(
-    {Permission.VIEW_RECORDS, Permission.EDIT_PATIENTS, Permission.RECORD_VISITS, Permission.PRINT, Permission.BACKUP}
+    {Permission.VIEW_RECORDS, Permission.EDIT_PATIENTS, Permission.RECORD_VISITS, Permission.PRINT, Permission.BACKUP,
+     Permission.DISPENSE, Permission.RECEIVE_STOCK}
 )
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NURSE: _CLINICAL,
@@ -93,6 +98,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RESTORE,
         Permission.IMPORT,
         Permission.EXPORT,
+        Permission.ADJUST_STOCK,
+        Permission.MANAGE_FORMULARY,
     },
     Role.ADMIN: frozenset(
         {
@@ -123,6 +130,10 @@ PERMISSION_NAMES = {
     Permission.RESTORE: N_("restore a backup"),
     Permission.IMPORT: N_("import data"),
     Permission.EXPORT: N_("export data"),
+    Permission.DISPENSE: N_("prescribe and dispense medicines"),
+    Permission.RECEIVE_STOCK: N_("receive medicines into stock"),
+    Permission.ADJUST_STOCK: N_("adjust the medicine stock"),
+    Permission.MANAGE_FORMULARY: N_("change the formulary"),
 }
 
 

@@ -282,10 +282,11 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
         except sqlite3.Error as exc:
             conn.close()
             raise errors.classify(exc, path) or exc from exc
-    from station_app.store import icd10
+    from station_app.store import formulary, icd10
 
     if migrate:
         icd10.ensure_loaded(store)
+        formulary.ensure_starter(store)
     return store
 
 

@@ -461,4 +461,107 @@ def m0006_registry_order_index(db: Database) -> None:
     _version(db, 6)
 
 
+@migration(name="0007_medicines")
+def m0007_medicines(db: Database) -> None:
+    """Medicines: the formulary (every edit a new version, the old one closed, never
+    overwritten), lots with their expiry, the stock ledger (movements only: a balance is their
+    sum; rows are never changed or deleted) and the prescription lines of a visit. The starter
+    formulary (resources/data/formulary_starter.csv) is loaded by ``store.medicines`` when the
+    table is first read empty."""
+    _run(
+        db,
+        """
+        CREATE TABLE drugs (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            ingredient TEXT NOT NULL,
+            strength TEXT NOT NULL,
+            form TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            route TEXT NOT NULL DEFAULT '',
+            brand TEXT NOT NULL DEFAULT '',
+            dmdc_code TEXT NOT NULL DEFAULT '',
+            registration_no TEXT NOT NULL DEFAULT '',
+            tender TEXT NOT NULL DEFAULT '',
+            route_code TEXT NOT NULL DEFAULT '',
+            insured INTEGER NOT NULL DEFAULT 1,
+            unit_price REAL NOT NULL DEFAULT 0,
+            funding INTEGER NOT NULL DEFAULT 1,
+            programme TEXT NOT NULL DEFAULT '',
+            low_stock REAL NOT NULL DEFAULT 0,
+            folded TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            superseded INTEGER NOT NULL DEFAULT 0,
+            retired_on TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            changed_by TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL,
+            UNIQUE (code, version)
+        );
+        CREATE UNIQUE INDEX drugs_current ON drugs (code) WHERE superseded = 0;
+        CREATE TRIGGER drugs_versioned BEFORE UPDATE OF code, version, ingredient, strength, form, unit, route,
+            brand, dmdc_code, registration_no, tender, route_code, insured, unit_price, funding, programme,
+            low_stock, valid_from ON drugs
+        BEGIN SELECT RAISE(ABORT, 'a formulary entry is changed by a new version'); END;
+        CREATE TRIGGER drugs_kept BEFORE DELETE ON drugs
+        BEGIN SELECT RAISE(ABORT, 'a formulary entry is retired, never deleted'); END;
+
+        CREATE TABLE stock_lots (
+            id INTEGER PRIMARY KEY,
+            drug_code TEXT NOT NULL,
+            lot_no TEXT NOT NULL,
+            expiry TEXT NOT NULL,
+            unit_price REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (drug_code, lot_no, expiry)
+        );
+
+        CREATE TABLE prescription_lines (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits (id),
+            line_no INTEGER NOT NULL,
+            drug_id INTEGER NOT NULL REFERENCES drugs (id),
+            drug_code TEXT NOT NULL,
+            per_dose TEXT NOT NULL DEFAULT '',
+            times_per_day INTEGER,
+            days INTEGER,
+            quantity REAL NOT NULL,
+            instructions TEXT NOT NULL DEFAULT '',
+            UNIQUE (visit_id, line_no)
+        );
+        CREATE INDEX prescription_lines_drug ON prescription_lines (drug_code, visit_id);
+
+        CREATE TABLE stock_movements (
+            id INTEGER PRIMARY KEY,
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            kind TEXT NOT NULL CHECK (kind IN ('received', 'dispensed', 'returned', 'adjusted')),
+            delta REAL NOT NULL CHECK (delta <> 0),
+            on_date TEXT NOT NULL,
+            unit_price REAL NOT NULL DEFAULT 0,
+            prescription_line_id INTEGER REFERENCES prescription_lines (id),
+            reason TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            supplier TEXT NOT NULL DEFAULT '',
+            batch TEXT NOT NULL DEFAULT '',
+            username TEXT NOT NULL,
+            at TEXT NOT NULL,
+            CHECK ((kind IN ('received', 'returned') AND delta > 0) OR (kind = 'dispensed' AND delta < 0)
+                   OR kind = 'adjusted'),
+            CHECK (kind <> 'adjusted' OR reason <> '')
+        );
+        CREATE INDEX stock_movements_lot ON stock_movements (lot_id, on_date);
+        CREATE INDEX stock_movements_date ON stock_movements (on_date, lot_id);
+        CREATE INDEX stock_movements_line ON stock_movements (prescription_line_id)
+            WHERE prescription_line_id IS NOT NULL;
+        CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
+        BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END;
+        CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements
+        BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END
+        """,
+    )
+    _version(db, 7)
+
+
 SCHEMA_VERSION = len(_STEPS)
