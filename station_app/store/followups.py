@@ -1006,6 +1006,8 @@ class VisitFeeds:
     """What a visit brings to the programmes besides the visit itself."""
 
     refill_days: int | None = None  # medicine supplied for N days (chronic programmes)
+    refill_on: dt.date | None = None  # the refill reminder's day when a prescription sets it
+    refill_programme: str = ""  # the programme of the medicines supplied (without a diagnosis of it)
     vaccines: tuple[tuple[str, int], ...] = ()  # (series, dose) given at this visit
     antenatal: bool = False  # an antenatal visit
     tetanus: bool = False  # a tetanus dose given to a pregnant woman
@@ -1056,8 +1058,8 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
     # 3. What comes next.
     if programme or feeds.refill_days:
         days = feeds.refill_days or 30
-        due = visit.follow_up_date or refill_due(day, min(max(days, 1), 90))
-        name = programme or "hypertension"
+        due = visit.follow_up_date or feeds.refill_on or refill_due(day, min(max(days, 1), 90))
+        name = programme or feeds.refill_programme or "hypertension"
         label = vi("Medicine refill") + (" — " + visit.diagnosis_code if visit.diagnosis_code else "")
         add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", f"chronic:{name}", visit.id, day)
     elif visit.follow_up_date:

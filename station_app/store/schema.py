@@ -465,9 +465,9 @@ def m0006_registry_order_index(db: Database) -> None:
 def m0007_medicines(db: Database) -> None:
     """Medicines: the formulary (every edit a new version, the old one closed, never
     overwritten), lots with their expiry, the stock ledger (movements only: a balance is their
-    sum; rows are never changed or deleted) and the prescription lines of a visit. The starter
-    formulary (resources/data/formulary_starter.csv) is loaded by ``store.medicines`` when the
-    table is first read empty."""
+    sum, kept on the lot by a trigger and never below 0; rows are never changed or deleted) and
+    the prescription lines of a visit. The starter formulary (resources/data/formulary_starter.csv)
+    is loaded by ``store.formulary`` when a file without one is opened."""
     _run(
         db,
         """
@@ -514,6 +514,7 @@ def m0007_medicines(db: Database) -> None:
             lot_no TEXT NOT NULL,
             expiry TEXT NOT NULL,
             unit_price REAL NOT NULL DEFAULT 0,
+            balance REAL NOT NULL DEFAULT 0 CHECK (balance > -0.0005),
             created_at TEXT NOT NULL,
             UNIQUE (drug_code, lot_no, expiry)
         );
@@ -555,6 +556,8 @@ def m0007_medicines(db: Database) -> None:
         CREATE INDEX stock_movements_date ON stock_movements (on_date, lot_id);
         CREATE INDEX stock_movements_line ON stock_movements (prescription_line_id)
             WHERE prescription_line_id IS NOT NULL;
+        CREATE TRIGGER stock_movements_balance AFTER INSERT ON stock_movements
+        BEGIN UPDATE stock_lots SET balance = round(balance + NEW.delta, 3) WHERE id = NEW.lot_id; END;
         CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
         BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END;
         CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements

@@ -57,13 +57,13 @@ def _round(value: float) -> float:
 
 # -- reading ------------------------------------------------------------------------------------------
 def lots(store: Store, drug_code: str | None = None, *, with_empty: bool = False) -> list[LotBalance]:
-    """Every lot with its balance (the sum of its movements), earliest expiry first."""
-    where = "WHERE l.drug_code = ?" if drug_code else ""
+    """Every lot with its balance, earliest expiry first. The balance is the sum of the lot's
+    movements, added up by a trigger as each is written (``ledger_problems`` checks it)."""
+    where = "WHERE drug_code = ?" if drug_code else ""
     params: tuple[object, ...] = (drug_code,) if drug_code else ()
     rows = store.conn.execute(
-        "SELECT l.id, l.drug_code, l.lot_no, l.expiry, coalesce(sum(m.delta), 0), l.unit_price "
-        f"FROM stock_lots l LEFT JOIN stock_movements m ON m.lot_id = l.id {where} "
-        "GROUP BY l.id ORDER BY l.drug_code, l.expiry, l.id",
+        f"SELECT id, drug_code, lot_no, expiry, balance, unit_price FROM stock_lots {where} "
+        "ORDER BY drug_code, expiry, id",
         params,
     ).fetchall()
     found = [
@@ -79,6 +79,17 @@ def on_hand(store: Store, on: dt.date, drug_code: str | None = None) -> dict[str
         if lot.usable_on(on):
             totals[lot.drug_code] = _round(totals[lot.drug_code] + lot.balance)
     return dict(totals)
+
+
+def ledger_problems(store: Store) -> list[str]:
+    """Lots whose kept balance differs from the sum of their movements (none, unless the file was
+    edited outside Trạm)."""
+    rows = store.conn.execute(
+        "SELECT l.drug_code, l.lot_no, l.balance, coalesce(sum(m.delta), 0) FROM stock_lots l "
+        "LEFT JOIN stock_movements m ON m.lot_id = l.id GROUP BY l.id"
+    ).fetchall()
+    return [f"lot {r[0]} {r[1]}: balance {r[2]} but movements sum to {_round(r[3])}"
+            for r in rows if abs(r[2] - r[3]) > 0.0005]
 
 
 @dataclass(frozen=True)
@@ -246,9 +257,7 @@ def adjust(store: Store, lot_id: int, delta: float, reason: AdjustReason, on: dt
         raise StockRefused(N_("An adjustment changes the quantity."))
     with store.write():
         row = store.conn.execute(
-            "SELECT l.drug_code, l.lot_no, coalesce(sum(m.delta), 0) FROM stock_lots l "
-            "LEFT JOIN stock_movements m ON m.lot_id = l.id WHERE l.id = ? GROUP BY l.id",
-            (lot_id,),
+            "SELECT drug_code, lot_no, balance FROM stock_lots WHERE id = ?", (lot_id,)
         ).fetchone()
         if row is None:
             raise StockRefused(N_("There is no such lot."))

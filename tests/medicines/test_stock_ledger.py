@@ -199,5 +199,6 @@ def test_balance_is_received_minus_dispensed_plus_returned_and_adjusted(
         for m in stock.movements(store):
             sums[(m.drug_code, m.lot_no)] = sums.get((m.drug_code, m.lot_no), 0) + m.delta
         assert sums == {k: pytest.approx(v) for k, v in balances.items() if k in sums}
+        assert stock.ledger_problems(store) == []
     finally:
         store.close()
