@@ -285,7 +285,8 @@ def _load_feature_commands() -> None:
     import importlib
 
     for module in ("station_app.cli_followups", "station_app.cli_referrals", "station_app.cli_safety",
-                   "station_app.cli_accounts", "station_app.cli_io", "station_app.cli_reports"):
+                   "station_app.cli_accounts", "station_app.cli_io", "station_app.cli_reports",
+                   "station_app.cli_medicines"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -255,29 +255,55 @@ def validate_lines(
         where = f"line{number}"
         drug = drugs.get(line.drug_code)
         if drug is None:
-            problems.append(Problem(where, N_("Line {n}: {code} is not in the formulary."), "error",
-                                    {"n": number, "code": line.drug_code}))
+            problems.append(
+                Problem(
+                    where,
+                    N_("Line {n}: {code} is not in the formulary."),
+                    "error",
+                    {"n": number, "code": line.drug_code},
+                )
+            )
             continue
         if not drug.active:
-            problems.append(Problem(where, N_("Line {n}: {drug} is no longer used (retired)."), "error",
-                                    {"n": number, "drug": drug.name}))
+            problems.append(
+                Problem(
+                    where,
+                    N_("Line {n}: {drug} is no longer used (retired)."),
+                    "error",
+                    {"n": number, "drug": drug.name},
+                )
+            )
         if not line.quantity or line.quantity <= 0 or round(line.quantity, QUANTITY_DECIMALS) != line.quantity:
-            problems.append(Problem(where, N_("Line {n}: write the quantity to give (more than 0)."), "error",
-                                    {"n": number}))
+            problems.append(
+                Problem(where, N_("Line {n}: write the quantity to give (more than 0)."), "error", {"n": number})
+            )
         else:
             wanted[drug.code] = wanted.get(drug.code, 0.0) + line.quantity
         if line.times_per_day is not None and not 1 <= line.times_per_day <= 24:
             problems.append(Problem(where, N_("Line {n}: times a day must be 1 to 24."), "error", {"n": number}))
         if line.days is not None and not 1 <= line.days <= 366:
-            problems.append(Problem(where, N_("Line {n}: the number of days must be 1 to 366."), "error",
-                                    {"n": number}))
+            problems.append(
+                Problem(where, N_("Line {n}: the number of days must be 1 to 366."), "error", {"n": number})
+            )
         elif line.days is not None and line.days > max_days:
-            problems.append(Problem(where, N_("Line {n}: {days} days is more than the {max} days the rules allow."),
-                                    "warning", {"n": number, "days": line.days, "max": max_days}))
+            problems.append(
+                Problem(
+                    where,
+                    N_("Line {n}: {days} days is more than the {max} days the rules allow."),
+                    "warning",
+                    {"n": number, "days": line.days, "max": max_days},
+                )
+            )
         for ingredient in drug.ingredients:
             if ingredient in seen and seen[ingredient] != number:
-                problems.append(Problem(where, N_("Line {n}: {ingredient} is already on line {other}."), "warning",
-                                        {"n": number, "ingredient": ingredient, "other": seen[ingredient]}))
+                problems.append(
+                    Problem(
+                        where,
+                        N_("Line {n}: {ingredient} is already on line {other}."),
+                        "warning",
+                        {"n": number, "ingredient": ingredient, "other": seen[ingredient]},
+                    )
+                )
             seen.setdefault(ingredient, number)
     for number, line in enumerate(lines, start=1):
         drug = drugs.get(line.drug_code)
@@ -285,9 +311,14 @@ def validate_lines(
             continue
         on_hand = stock.get(drug.code, 0.0)
         if wanted[drug.code] > on_hand + 1e-9:
-            problems.append(Problem(f"line{number}", N_("Line {n}: only {stock} {unit} of {drug} in stock."),
-                                    "error", {"n": number, "stock": _num(on_hand), "unit": drug.unit,
-                                              "drug": drug.name}))
+            problems.append(
+                Problem(
+                    f"line{number}",
+                    N_("Line {n}: only {stock} {unit} of {drug} in stock."),
+                    "error",
+                    {"n": number, "stock": _num(on_hand), "unit": drug.unit, "drug": drug.name},
+                )
+            )
             wanted.pop(drug.code)  # said once per drug
     return problems
 
@@ -401,8 +432,7 @@ def validate_receipt_line(line: ReceiptLine, drugs: Mapping[str, Drug], received
     if line.drug_code not in drugs:
         problems.append(Problem("drug", N_("{code} is not in the formulary."), "error", {"code": line.drug_code}))
     elif not drugs[line.drug_code].active:
-        problems.append(Problem("drug", N_("{code} is retired from the formulary."), "error",
-                                {"code": line.drug_code}))
+        problems.append(Problem("drug", N_("{code} is retired from the formulary."), "error", {"code": line.drug_code}))
     if not line.lot_no.strip():
         problems.append(Problem("lot", N_("The lot number is required.")))
     if line.quantity <= 0 or round(line.quantity, QUANTITY_DECIMALS) != line.quantity:
@@ -410,6 +440,12 @@ def validate_receipt_line(line: ReceiptLine, drugs: Mapping[str, Drug], received
     if line.unit_price < 0:
         problems.append(Problem("unit_price", N_("The price cannot be negative.")))
     if line.expiry < received_on:
-        problems.append(Problem("expiry", N_("The lot expired on {date}: it cannot be received."), "error",
-                                {"date": line.expiry.strftime("%d/%m/%Y")}))
+        problems.append(
+            Problem(
+                "expiry",
+                N_("The lot expired on {date}: it cannot be received."),
+                "error",
+                {"date": line.expiry.strftime("%d/%m/%Y")},
+            )
+        )
     return problems

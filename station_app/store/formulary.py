@@ -28,8 +28,23 @@ _COLUMNS = (
     "route_code, insured, unit_price, funding, programme, low_stock, valid_from, retired_on"
 )
 _VALUES = (
-    "code", "version", "ingredient", "strength", "form", "unit", "route", "brand", "dmdc_code", "registration_no",
-    "tender", "route_code", "insured", "unit_price", "funding", "programme", "low_stock",
+    "code",
+    "version",
+    "ingredient",
+    "strength",
+    "form",
+    "unit",
+    "route",
+    "brand",
+    "dmdc_code",
+    "registration_no",
+    "tender",
+    "route_code",
+    "insured",
+    "unit_price",
+    "funding",
+    "programme",
+    "low_stock",
 )
 
 
@@ -189,8 +204,9 @@ def edit(store: Store, drug: Drug, reason: str = "") -> Drug:
         changed = sorted(
             name for name in _VALUES if name != "version" and getattr(drug, name) != getattr(current, name)
         )
-        audit.record(store, audit.UPDATE, ("drug", drug.code), {"version": number, "changed": changed,
-                                                                "reason": reason})
+        audit.record(
+            store, audit.UPDATE, ("drug", drug.code), {"version": number, "changed": changed, "reason": reason}
+        )
     return replace(drug, id=new_id, version=number, valid_from=today)
 
 

@@ -114,15 +114,28 @@ def record(store: Store, visit: Visit, lines: Sequence[PrescriptionLine]) -> lis
             drug = drugs[line.drug_code]
             cursor = store.conn.execute(
                 f"INSERT INTO prescription_lines ({_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (visit.id, number, drug.id, drug.code, line.per_dose.strip(), line.times_per_day, line.days,
-                 line.quantity, line.instructions.strip()),
+                (
+                    visit.id,
+                    number,
+                    drug.id,
+                    drug.code,
+                    line.per_dose.strip(),
+                    line.times_per_day,
+                    line.days,
+                    line.quantity,
+                    line.instructions.strip(),
+                ),
             )
             line_id = int(cursor.lastrowid or 0)
             try:
                 stock.dispense(store, line_id, drug.code, line.quantity, day)
             except NotEnoughStock as exc:  # (checked above: another window took the stock meanwhile)
-                short = Problem(f"line{number}", N_("Line {n}: only {stock} {unit} of {drug} in stock."), "error",
-                                {"n": number, "stock": exc.usable, "unit": drug.unit, "drug": drug.name})
+                short = Problem(
+                    f"line{number}",
+                    N_("Line {n}: only {stock} {unit} of {drug} in stock."),
+                    "error",
+                    {"n": number, "stock": exc.usable, "unit": drug.unit, "drug": drug.name},
+                )
                 raise PrescriptionRefused([short]) from exc
             saved.append(replace(line, id=line_id, visit_id=visit.id, line_no=number, drug_id=drug.id))
     return saved
@@ -171,11 +184,16 @@ def last_for_programme(store: Store, patient_id: int, programme: str) -> tuple[i
     ).fetchall()
     drugs = formulary.by_code(store)
     for visit_id, code in rows:
-        lines = [_line(r) for r in store.conn.execute(
-            f"SELECT {_COLUMNS} FROM prescription_lines WHERE visit_id = ? ORDER BY line_no", (visit_id,))]
+        lines = [
+            _line(r)
+            for r in store.conn.execute(
+                f"SELECT {_COLUMNS} FROM prescription_lines WHERE visit_id = ? ORDER BY line_no", (visit_id,)
+            )
+        ]
         by_diagnosis = bool(code) and any(str(code).startswith(p) for p in prefixes)
-        by_drug = any(drugs.get(line.drug_code, None) and drugs[line.drug_code].programme == programme
-                      for line in lines)
+        by_drug = any(
+            drugs.get(line.drug_code, None) and drugs[line.drug_code].programme == programme for line in lines
+        )
         if by_diagnosis or by_drug:
             return int(visit_id), lines
     return None

@@ -45,9 +45,13 @@ class StockRefused(errors.StoreError):
         head = translate(self.message, lang).format(**self.params)
         if not self.rows:
             return head
-        return head + " " + "; ".join(
-            translate(N_("row {row}: {problem}"), lang).format(row=row, problem=problem.text(lang))
-            for row, problem in self.rows
+        return (
+            head
+            + " "
+            + "; ".join(
+                translate(N_("row {row}: {problem}"), lang).format(row=row, problem=problem.text(lang))
+                for row, problem in self.rows
+            )
         )
 
 
@@ -66,9 +70,7 @@ def lots(store: Store, drug_code: str | None = None, *, with_empty: bool = False
         "ORDER BY drug_code, expiry, id",
         params,
     ).fetchall()
-    found = [
-        LotBalance(r[0], r[1], r[2], dt.date.fromisoformat(r[3]), _round(r[4]), float(r[5])) for r in rows
-    ]
+    found = [LotBalance(r[0], r[1], r[2], dt.date.fromisoformat(r[3]), _round(r[4]), float(r[5])) for r in rows]
     return found if with_empty else [lot for lot in found if abs(lot.balance) > 1e-9]
 
 
@@ -88,8 +90,68 @@ def ledger_problems(store: Store) -> list[str]:
         "SELECT l.drug_code, l.lot_no, l.balance, coalesce(sum(m.delta), 0) FROM stock_lots l "
         "LEFT JOIN stock_movements m ON m.lot_id = l.id GROUP BY l.id"
     ).fetchall()
-    return [f"lot {r[0]} {r[1]}: balance {r[2]} but movements sum to {_round(r[3])}"
-            for r in rows if abs(r[2] - r[3]) > 0.0005]
+    return [
+        f"lot {r[0]} {r[1]}: balance {r[2]} but movements sum to {_round(r[3])}"
+        for r in rows
+        if abs(r[2] - r[3]) > 0.0005
+    ]
+
+
+@dataclass(frozen=True)
+class LotPeriod:
+    """One lot's movements over a period (quantities in the drug's unit)."""
+
+    lot_id: int
+    drug_code: str
+    lot_no: str
+    expiry: dt.date
+    unit_price: float
+    opening: float
+    received: float
+    dispensed: float  # given out, less what patients brought back
+    adjusted: float
+    closing: float
+
+
+def period(store: Store, start: dt.date, end: dt.date) -> list[LotPeriod]:
+    """Every lot's opening, received, dispensed, adjusted and closing balance from ``start`` to
+    ``end`` (inclusive). Opening and closing are counted back from the lot's balance through the
+    movements after them, so a month reads only the movements since its first day."""
+    after_end = (end + dt.timedelta(days=1)).isoformat()
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for lot_id, kind, in_period, total in store.conn.execute(
+        "SELECT lot_id, kind, on_date < ?, sum(delta) FROM stock_movements WHERE on_date >= ? "
+        "GROUP BY lot_id, kind, on_date < ?",
+        (after_end, start.isoformat(), after_end),
+    ):
+        sums[lot_id][kind if in_period else "later"] += total
+    found = []
+    for lot_id, code, lot_no, expiry, balance, price in store.conn.execute(
+        "SELECT id, drug_code, lot_no, expiry, balance, unit_price FROM stock_lots ORDER BY drug_code, expiry, id"
+    ):
+        moved = sums.get(lot_id, {})
+        closing = _round(balance - moved.get("later", 0.0))
+        received = _round(moved.get("received", 0.0))
+        dispensed = _round(-moved.get("dispensed", 0.0) - moved.get("returned", 0.0))
+        adjusted = _round(moved.get("adjusted", 0.0))
+        opening = _round(closing - received + dispensed - adjusted)
+        if not (opening or received or dispensed or adjusted or closing):
+            continue
+        found.append(
+            LotPeriod(
+                lot_id,
+                code,
+                lot_no,
+                dt.date.fromisoformat(expiry),
+                price,
+                opening,
+                received,
+                dispensed,
+                adjusted,
+                closing,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -124,8 +186,20 @@ def movements(store: Store, drug_code: str | None = None, lot_id: int | None = N
         params,
     ).fetchall()
     return [
-        MovementRow(r[0], r[1], r[2], r[3], dt.date.fromisoformat(r[4]), Movement(r[5]), r[6],
-                    dt.date.fromisoformat(r[7]), r[8], r[9], r[10], r[11])
+        MovementRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            dt.date.fromisoformat(r[4]),
+            Movement(r[5]),
+            r[6],
+            dt.date.fromisoformat(r[7]),
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+        )
         for r in rows
     ]
 
@@ -133,8 +207,10 @@ def movements(store: Store, drug_code: str | None = None, lot_id: int | None = N
 def expiring(store: Store, today: dt.date, days: int = EXPIRING_DAYS) -> list[LotBalance]:
     """Lots with stock that expire within ``days`` (or already have), earliest first."""
     limit = today + dt.timedelta(days=days)
-    return sorted((lot for lot in lots(store) if lot.balance > 0 and lot.expiry <= limit),
-                  key=lambda lot: (lot.expiry, lot.drug_code))
+    return sorted(
+        (lot for lot in lots(store) if lot.balance > 0 and lot.expiry <= limit),
+        key=lambda lot: (lot.expiry, lot.drug_code),
+    )
 
 
 def low_stock(store: Store, today: dt.date) -> list[tuple[Drug, float]]:
@@ -162,13 +238,37 @@ def _lot_id(store: Store, line: ReceiptLine) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def _move(store: Store, lot_id: int, kind: Movement, delta: float, on: dt.date, *, unit_price: float = 0.0,
-          line_id: int | None = None, reason: str = "", note: str = "", supplier: str = "", batch: str = "") -> int:
+def _move(
+    store: Store,
+    lot_id: int,
+    kind: Movement,
+    delta: float,
+    on: dt.date,
+    *,
+    unit_price: float = 0.0,
+    line_id: int | None = None,
+    reason: str = "",
+    note: str = "",
+    supplier: str = "",
+    batch: str = "",
+) -> int:
     cursor = store.conn.execute(
         "INSERT INTO stock_movements (lot_id, kind, delta, on_date, unit_price, prescription_line_id, reason, note, "
         "supplier, batch, username, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (lot_id, str(kind), _round(delta), on.isoformat(), unit_price, line_id, reason, note, supplier, batch,
-         store.actor.username, now_text()),
+        (
+            lot_id,
+            str(kind),
+            _round(delta),
+            on.isoformat(),
+            unit_price,
+            line_id,
+            reason,
+            note,
+            supplier,
+            batch,
+            store.actor.username,
+            now_text(),
+        ),
     )
     return int(cursor.lastrowid or 0)
 
@@ -197,10 +297,23 @@ def receive(store: Store, lines: list[ReceiptLine], received_on: dt.date, suppli
     with store.write():
         for line in lines:
             lot = _lot_id(store, line)
-            _move(store, lot, Movement.RECEIVED, line.quantity, received_on, unit_price=line.unit_price,
-                  supplier=supplier, note=note, batch=batch)
-        audit.record(store, audit.CREATE, ("stock_receipt", batch),
-                     {"lines": len(lines), "on": received_on.isoformat(), "supplier": supplier})
+            _move(
+                store,
+                lot,
+                Movement.RECEIVED,
+                line.quantity,
+                received_on,
+                unit_price=line.unit_price,
+                supplier=supplier,
+                note=note,
+                batch=batch,
+            )
+        audit.record(
+            store,
+            audit.CREATE,
+            ("stock_receipt", batch),
+            {"lines": len(lines), "on": received_on.isoformat(), "supplier": supplier},
+        )
     return batch
 
 
@@ -234,8 +347,7 @@ def return_line(store: Store, line_id: int, quantity: float, on: dt.date, note: 
     store.require(Permission.DISPENSE)
     out = dispensed_lots(store, line_id)
     if quantity <= 0 or quantity > sum(q for _l, q in out) + 1e-9:
-        raise StockRefused(N_("At most {quantity} can be returned for this line."),
-                           quantity=sum(q for _l, q in out))
+        raise StockRefused(N_("At most {quantity} can be returned for this line."), quantity=sum(q for _l, q in out))
     left = quantity
     with store.write():
         for lot_id, part in reversed(out):
@@ -246,8 +358,9 @@ def return_line(store: Store, line_id: int, quantity: float, on: dt.date, note: 
         audit.record(store, audit.UPDATE, ("prescription_line", line_id), {"returned": quantity})
 
 
-def adjust(store: Store, lot_id: int, delta: float, reason: AdjustReason, on: dt.date, note: str = "",
-           batch: str = "") -> int:
+def adjust(
+    store: Store, lot_id: int, delta: float, reason: AdjustReason, on: dt.date, note: str = "", batch: str = ""
+) -> int:
     """A correction of a lot's balance (head of station), with its reason; audited."""
     from station_app.store import audit
 
@@ -256,17 +369,20 @@ def adjust(store: Store, lot_id: int, delta: float, reason: AdjustReason, on: dt
     if not delta:
         raise StockRefused(N_("An adjustment changes the quantity."))
     with store.write():
-        row = store.conn.execute(
-            "SELECT drug_code, lot_no, balance FROM stock_lots WHERE id = ?", (lot_id,)
-        ).fetchone()
+        row = store.conn.execute("SELECT drug_code, lot_no, balance FROM stock_lots WHERE id = ?", (lot_id,)).fetchone()
         if row is None:
             raise StockRefused(N_("There is no such lot."))
         if row[2] + delta < -1e-9:
-            raise StockRefused(N_("The lot {lot} holds {balance}: it cannot go below 0."), lot=row[1],
-                               balance=_round(row[2]))
+            raise StockRefused(
+                N_("The lot {lot} holds {balance}: it cannot go below 0."), lot=row[1], balance=_round(row[2])
+            )
         movement = _move(store, lot_id, Movement.ADJUSTED, delta, on, reason=str(reason), note=note, batch=batch)
-        audit.record(store, audit.UPDATE, ("stock_lot", lot_id),
-                     {"drug": row[0], "lot": row[1], "delta": delta, "reason": str(reason), "note": note})
+        audit.record(
+            store,
+            audit.UPDATE,
+            ("stock_lot", lot_id),
+            {"drug": row[0], "lot": row[1], "delta": delta, "reason": str(reason), "note": note},
+        )
     return movement
 
 
@@ -287,9 +403,14 @@ def record_count(store: Store, counted: Mapping[int, float], on: dt.date, note: 
                 raise StockRefused(N_("There is no such lot."))
             delta = _round(quantity - balances[lot_id])
             if delta:
-                _move(store, lot_id, Movement.ADJUSTED, delta, on, reason=str(AdjustReason.COUNT), note=note,
-                      batch=batch)
+                _move(
+                    store, lot_id, Movement.ADJUSTED, delta, on, reason=str(AdjustReason.COUNT), note=note, batch=batch
+                )
                 differences[lot_id] = delta
-        audit.record(store, audit.UPDATE, ("stock_count", batch),
-                     {"lots": len(counted), "differences": len(differences), "on": on.isoformat()})
+        audit.record(
+            store,
+            audit.UPDATE,
+            ("stock_count", batch),
+            {"lots": len(counted), "differences": len(differences), "on": on.isoformat()},
+        )
     return differences

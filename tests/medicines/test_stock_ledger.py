@@ -45,8 +45,11 @@ def test_fefo_takes_the_earliest_expiring_usable_lot_and_never_an_expired_one() 
 
 def test_receiving_is_all_or_nothing_with_row_numbers(store: Store) -> None:
     good = receipt("AMLO5", "L1", dt.date(2027, 1, 31), 1000)
-    bad = [good, ReceiptLine("NOPE", "L2", dt.date(2027, 1, 1), 10, row=3),
-           ReceiptLine("PARA500", "L3", dt.date(2025, 1, 1), 0, row=4)]
+    bad = [
+        good,
+        ReceiptLine("NOPE", "L2", dt.date(2027, 1, 1), 10, row=3),
+        ReceiptLine("PARA500", "L3", dt.date(2025, 1, 1), 0, row=4),
+    ]
     with pytest.raises(StockRefused) as caught:
         stock.receive(store, bad, DAY)
     text = caught.value.text("en")
@@ -83,8 +86,9 @@ def test_adjustments_are_for_the_head_with_a_reason_and_audited(store: Store) ->
 
 
 def test_a_stock_count_writes_the_differences_as_adjustments(store: Store) -> None:
-    stock.receive(store, [receipt("ORS", "O1", dt.date(2027, 1, 31), 50),
-                          receipt("ORS", "O2", dt.date(2027, 6, 30), 30)], DAY)
+    stock.receive(
+        store, [receipt("ORS", "O1", dt.date(2027, 1, 31), 50), receipt("ORS", "O2", dt.date(2027, 6, 30), 30)], DAY
+    )
     first, second = stock.lots(store, "ORS")
     differences = stock.record_count(store, {first.lot_id: 48, second.lot_id: 30}, DAY)
     assert differences == {first.lot_id: -2}
@@ -93,9 +97,15 @@ def test_a_stock_count_writes_the_differences_as_adjustments(store: Store) -> No
 
 
 def test_expiring_lots_and_low_stock(store: Store) -> None:
-    stock.receive(store, [receipt("AMLO5", "SOON", dt.date(2026, 1, 10), 40),
-                          receipt("AMLO5", "LATER", dt.date(2027, 1, 10), 100),
-                          receipt("PARA500", "P1", dt.date(2027, 1, 10), 5000)], DAY)
+    stock.receive(
+        store,
+        [
+            receipt("AMLO5", "SOON", dt.date(2026, 1, 10), 40),
+            receipt("AMLO5", "LATER", dt.date(2027, 1, 10), 100),
+            receipt("PARA500", "P1", dt.date(2027, 1, 10), 5000),
+        ],
+        DAY,
+    )
     assert [lot.lot_no for lot in stock.expiring(store, DAY)] == ["SOON"]
     low = {drug.code: balance for drug, balance in stock.low_stock(store, DAY)}
     assert low["AMLO5"] == 140  # its level is 300
@@ -126,8 +136,9 @@ def ledger_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int
     path = tmp_path_factory.mktemp("ledger") / "template.sqlite3"
     store = open_store(path)
     patient = patients.insert(store, Patient(full_name="Lê Văn Tám", sex="1", birth=parse_partial_date("1960")))
-    visit = visits.insert(store, Visit(patient_id=int(patient.id or 0), complaint="ho",
-                                       visit_at=dt.datetime(2025, 10, 1, 8, 0)))
+    visit = visits.insert(
+        store, Visit(patient_id=int(patient.id or 0), complaint="ho", visit_at=dt.datetime(2025, 10, 1, 8, 0))
+    )
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return path, int(visit.id or 0)
@@ -158,10 +169,14 @@ def test_balance_is_received_minus_dispensed_plus_returned_and_adjusted(
                     expected[(code, lot_no)] = expected.get((code, lot_no), 0) + qty
                 elif kind == "dispense":
                     qty = op[3]
-                    line_id = int(store.conn.execute(
-                        "INSERT INTO prescription_lines (visit_id, line_no, drug_id, drug_code, quantity) "
-                        "VALUES (?, ?, (SELECT id FROM drugs WHERE code = ? AND superseded = 0), ?, ?)",
-                        (visit_id, number + 1, code, code, qty)).lastrowid or 0)
+                    line_id = int(
+                        store.conn.execute(
+                            "INSERT INTO prescription_lines (visit_id, line_no, drug_id, drug_code, quantity) "
+                            "VALUES (?, ?, (SELECT id FROM drugs WHERE code = ? AND superseded = 0), ?, ?)",
+                            (visit_id, number + 1, code, code, qty),
+                        ).lastrowid
+                        or 0
+                    )
                     with store.write():
                         taken = stock.dispense(store, line_id, code, qty, on)
                     lines.append((line_id, code))

@@ -43,15 +43,29 @@ def returning(session, adult):
     """The adult, treated for hypertension 28 days ago with amlodipine and losartan, and stock."""
     store = session.store
     today = clock.today()
-    stock.receive(store, [
-        ReceiptLine("AMLO5", "AM-T1", today + dt.timedelta(days=300), 500, 300),
-        ReceiptLine("LOSA50", "LO-T1", today + dt.timedelta(days=300), 500, 700),
-    ], today - dt.timedelta(days=40))
-    earlier = visits.insert(store, Visit(
-        patient_id=int(adult.id or 0), visit_at=dt.datetime.combine(today - dt.timedelta(days=28), dt.time(8)),
-        diagnosis_code="I10", diagnosis_text="Tăng huyết áp vô căn (nguyên phát)", bp_systolic=160, bp_diastolic=95,
-    ), prescription=[PrescriptionLine("AMLO5", 30, "1 viên", 1, 30, "uống buổi sáng"),
-                     PrescriptionLine("LOSA50", 30, "1 viên", 1, 30, "uống buổi tối")])
+    stock.receive(
+        store,
+        [
+            ReceiptLine("AMLO5", "AM-T1", today + dt.timedelta(days=300), 500, 300),
+            ReceiptLine("LOSA50", "LO-T1", today + dt.timedelta(days=300), 500, 700),
+        ],
+        today - dt.timedelta(days=40),
+    )
+    earlier = visits.insert(
+        store,
+        Visit(
+            patient_id=int(adult.id or 0),
+            visit_at=dt.datetime.combine(today - dt.timedelta(days=28), dt.time(8)),
+            diagnosis_code="I10",
+            diagnosis_text="Tăng huyết áp vô căn (nguyên phát)",
+            bp_systolic=160,
+            bp_diastolic=95,
+        ),
+        prescription=[
+            PrescriptionLine("AMLO5", 30, "1 viên", 1, 30, "uống buổi sáng"),
+            PrescriptionLine("LOSA50", 30, "1 viên", 1, 30, "uống buổi tối"),
+        ],
+    )
     return earlier
 
 
@@ -77,19 +91,23 @@ def test_a_returning_hypertension_patient_in_at_most_15_keystrokes(session, nurs
     assert saved.diagnosis_code == "I10"
     lines = prescriptions.for_visit(store, int(saved.id or 0))
     assert [(x.drug_code, x.quantity, x.per_dose, x.days, x.instructions) for x, _d in lines] == [
-        ("AMLO5", 30, "1 viên", 30, "uống buổi sáng"), ("LOSA50", 30, "1 viên", 30, "uống buổi tối")]
+        ("AMLO5", 30, "1 viên", 30, "uống buổi sáng"),
+        ("LOSA50", 30, "1 viên", 30, "uống buổi tối"),
+    ]
     after = stock.on_hand(store, clock.today())
     assert (before["AMLO5"] - after["AMLO5"], before["LOSA50"] - after["LOSA50"]) == (30, 30)
-    refills = [i for i in followups.patient_items(store, int(adult.id or 0), open_only=True)
-               if i.kind == "chronic_refill"]
+    refills = [
+        i for i in followups.patient_items(store, int(adult.id or 0), open_only=True) if i.kind == "chronic_refill"
+    ]
     assert [i.due_date for i in refills] == [clock.today() + dt.timedelta(days=27)]
     print(f"keystrokes: {keys.keys}")
 
 
 def test_pick_a_drug_with_its_stock_and_the_quantity_follows_the_days(session, nurse, visit_form, today) -> None:
     store = session.store
-    stock.receive(store, [ReceiptLine("PARA500", "P-T1", today + dt.timedelta(days=300), 12, 200)],
-                  today - dt.timedelta(days=3))
+    stock.receive(
+        store, [ReceiptLine("PARA500", "P-T1", today + dt.timedelta(days=300), 12, 200)], today - dt.timedelta(days=3)
+    )
     form = visit_form
     picker = form.prescription.picker
     picker.setFocus()
@@ -101,7 +119,8 @@ def test_pick_a_drug_with_its_stock_and_the_quantity_follows_the_days(session, n
     nurse.press(picker, Qt.Key.Key_Return)
     lines = form.prescription.lines()
     assert [(x.drug_code, x.per_dose, x.times_per_day, x.days, x.quantity) for x in lines] == [
-        ("PARA500", "1 viên", 2, 5, 10)]
+        ("PARA500", "1 viên", 2, 5, 10)
+    ]
     table = form.prescription.table
     table.item(0, 4).setText("7")  # days: 1 × 2 × 7 = 14, more than the 12 in stock
     assert form.prescription.lines()[0].quantity == 14
@@ -120,5 +139,7 @@ def test_pick_a_drug_with_its_stock_and_the_quantity_follows_the_days(session, n
 def test_same_as_last_time_without_an_earlier_prescription_says_so(visit_form, nurse) -> None:
     nurse.press(visit_form.bp, Qt.Key.Key_F4)
     assert visit_form.prescription.lines() == []
-    assert "No earlier prescription" in visit_form.prescription.problem_label.text() or \
-        "Chưa có đơn" in visit_form.prescription.problem_label.text()
+    assert (
+        "No earlier prescription" in visit_form.prescription.problem_label.text()
+        or "Chưa có đơn" in visit_form.prescription.problem_label.text()
+    )

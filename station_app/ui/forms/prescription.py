@@ -65,8 +65,9 @@ class DrugPicker(QLineEdit):
 
     chosen = Signal(object)  # Drug
 
-    def __init__(self, drugs: list[Drug], on_hand: Callable[[], dict[str, float]],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, drugs: list[Drug], on_hand: Callable[[], dict[str, float]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.drugs = drugs
         self._read_stock = on_hand
@@ -88,7 +89,8 @@ class DrugPicker(QLineEdit):
     def label(self, drug: Drug) -> str:
         balance = self.on_hand.get(drug.code, 0.0)
         return tr("{drug} — {form} · in stock {stock} {unit}").format(
-            drug=drug.name, form=drug.form, stock=quantity_text(balance), unit=drug.unit)
+            drug=drug.name, form=drug.form, stock=quantity_text(balance), unit=drug.unit
+        )
 
     def lookup(self) -> list[Drug]:
         self.on_hand = self._read_stock()  # (read as the drug is picked: another desk may have given some)
@@ -137,8 +139,14 @@ class PrescriptionEditor(QGroupBox):
     changed = Signal()
     copied = Signal(str)  # "same as last time" copied a prescription made with this diagnosis
 
-    def __init__(self, store: Store, patient_id: int, on: dt.date,
-                 diagnosis_code: Callable[[], str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        patient_id: int,
+        on: dt.date,
+        diagnosis_code: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(tr("Prescription"), parent)
         self.store = store
         self.patient_id = patient_id
@@ -163,10 +171,17 @@ class PrescriptionEditor(QGroupBox):
         top.addWidget(self.same_button)
 
         self.table = LinesTable(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([
-            tr("Drug"), tr("In stock"), tr("Dose per time"), tr("Times a day"), tr("Days"), tr("Quantity"),
-            tr("Instructions"),
-        ])
+        self.table.setHorizontalHeaderLabels(
+            [
+                tr("Drug"),
+                tr("In stock"),
+                tr("Dose per time"),
+                tr("Times a day"),
+                tr("Days"),
+                tr("Quantity"),
+                tr("Instructions"),
+            ]
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
@@ -223,8 +238,11 @@ class PrescriptionEditor(QGroupBox):
     def _append(self, line: PrescriptionLine, *, typed: bool) -> None:
         drug = self.drugs.get(line.drug_code)
         row = len(self._lines)
-        self._lines.append(PrescriptionLine(line.drug_code, line.quantity, line.per_dose, line.times_per_day,
-                                            line.days, line.instructions))
+        self._lines.append(
+            PrescriptionLine(
+                line.drug_code, line.quantity, line.per_dose, line.times_per_day, line.days, line.instructions
+            )
+        )
         computed = quantity_for(line.per_dose, line.times_per_day, line.days)
         self._typed_quantity.append(typed and computed is not None and computed != line.quantity)
         self._filling = True
@@ -286,8 +304,10 @@ class PrescriptionEditor(QGroupBox):
 
     # -- reading ----------------------------------------------------------------------------------
     def lines(self) -> list[PrescriptionLine]:
-        return [PrescriptionLine(x.drug_code, x.quantity, x.per_dose, x.times_per_day, x.days, x.instructions)
-                for x in self._lines]
+        return [
+            PrescriptionLine(x.drug_code, x.quantity, x.per_dose, x.times_per_day, x.days, x.instructions)
+            for x in self._lines
+        ]
 
     def problems(self) -> list[Problem]:
         if not self._lines:
@@ -314,8 +334,9 @@ class PrescriptionEditor(QGroupBox):
             if found:
                 break
         if not found:
-            self.problem_label.show_problems([Problem("", N_("No earlier prescription of a programme to copy."),
-                                                      "warning")])
+            self.problem_label.show_problems(
+                [Problem("", N_("No earlier prescription of a programme to copy."), "warning")]
+            )
             return False
         visit_id, lines = found
         self.copied_from = visit_id
