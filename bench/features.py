@@ -30,13 +30,10 @@ from bench.data import ROOT
 # -- helpers ----------------------------------------------------------------------------------------
 def cli_commands() -> dict[str, set[str]]:
     """The ``main.py`` commands and, for each, its sub-commands (``report`` → ``monthly``…)."""
-    from station_app import cli
+    from station_app.cli.commands import build_parser
 
-    parser = cli.build_parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    cli._load_feature_commands()
-    for add in cli._EXTRA_COMMANDS:
-        add(sub)
     found: dict[str, set[str]] = {}
     for name, command in sub.choices.items():
         inner = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
@@ -257,11 +254,11 @@ def monthly_summary(ctx: Context) -> list[Figure]:
             raise RuntimeError(f"main.py report monthly failed: {err.strip()}")
 
     samples = ctx.time(summary, ctx.reps(10, minimum=2))
-    from station_app.reports.monthly import Month
-    from station_app.store import reports
+    from station_app.domain.monthly import Month
+    from station_app.reports import monthly
 
     month = Month(start.year, start.month)
-    computed = ctx.time(lambda: reports.draft(ctx.store, month), ctx.reps(10, minimum=2))
+    computed = ctx.time(lambda: monthly.draft(ctx.store, month), ctx.reps(10, minimum=2))
     return [
         Figure("monthly_summary", f"Monthly summary for one month ({start:%m/%Y}), JSON", samples, target=1000,
                how=("`main.py report monthly --format json` run in-process (`station_app.cli.main`): opening the "
@@ -269,7 +266,7 @@ def monthly_summary(ctx: Context) -> list[Figure]:
                note=f"{out.stat().st_size / 1024:.0f} kB JSON"),
         Figure("monthly_summary_compute", f"Monthly summary for one month ({start:%m/%Y}), computed", computed,
                target=1000,
-               how=("`store.reports.draft` on the open store: every indicator of the month and of the month "
+               how=("`reports.monthly.draft` on the open store: every indicator of the month and of the month "
                     "before, with the records behind each value (what the Báo cáo view waits for).")),
     ]
 

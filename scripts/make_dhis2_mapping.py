@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from station_app.domain import icd10, vaccination  # noqa: E402
 from station_app.domain.followup import Kind, RemovalReason  # noqa: E402
+from station_app.domain.indicators import load  # noqa: E402
 from station_app.reports import monthly  # noqa: E402
-from station_app.reports.indicators import load  # noqa: E402
 
 LETTERS = string.ascii_letters
 ALPHANUMERIC = string.ascii_letters + string.digits

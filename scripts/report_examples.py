@@ -21,9 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from station_app import clock  # noqa: E402
 from station_app.domain.accounts import Actor, Role  # noqa: E402
+from station_app.domain.monthly import Month  # noqa: E402
 from station_app.printing.monthly_report import render_monthly_report  # noqa: E402
 from station_app.printing.visit_book import render_visit_book  # noqa: E402
-from station_app.reports.monthly import Month  # noqa: E402
+from station_app.reports import monthly  # noqa: E402
 from station_app.store import open_store, reports  # noqa: E402
 from station_app.store.station import load_profile  # noqa: E402
 
@@ -49,7 +50,7 @@ def main() -> None:
                 profile = load_profile(store)
                 store.actor = Actor(None, "truongtram", profile.head_name or "Trưởng trạm", Role.HEAD)
                 if not reports.state(store, MONTH).is_final:
-                    draft = reports.draft(store, MONTH)
+                    draft = monthly.draft(store, MONTH)
                     reports.correct(store, draft, "consult.emergencies//total",
                                     draft.cell("consult.emergencies//total").value + 1,
                                     "Một ca cấp cứu tai nạn giao thông chuyển thẳng, chưa ghi sổ")

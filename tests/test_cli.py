@@ -407,3 +407,31 @@ def test_main_py_stops_quietly_when_its_reader_goes_away(demo_copy, tmp_path):
     assert process.returncode == EXIT_BROKEN_PIPE, err.decode()
     assert err == b""
     assert not (data / "error.log").exists()
+
+
+# -- dates: one reading for every date option --------------------------------------------------------
+DATE_OPTIONS = [
+    (["export", "--what", "visits", "--format", "csv", "--out", "{out}.csv", "--to", "2025-12-31"], "--from"),
+    (["export", "--what", "referrals", "--format", "csv", "--out", "{out}.csv", "--from", "2025-01-01"], "--to"),
+    (["followups", "--json"], "--as-of"),
+    (["referrals", "--json"], "--from"),
+    (["referrals", "--json"], "--to"),
+    (["print", "visit-book", "--to", "2025-12-31", "--out", "{out}.pdf"], "--from"),
+    (["print", "visit-book", "--from", "2025-01-01", "--out", "{out}.pdf"], "--to"),
+]
+
+
+@pytest.mark.parametrize(("argv", "option"), DATE_OPTIONS, ids=lambda v: v if isinstance(v, str) else v[0])
+@pytest.mark.parametrize("written", ["2025-11-01", "01/11/2025", "1/11/2025"])
+def test_every_date_option_reads_iso_and_day_month_year(capsys, small_db, tmp_path, argv, option, written):
+    args = [a.format(out=tmp_path / "out") for a in argv]
+    code, _out, err = run(capsys, args[0], *args[1:], "--db", str(small_db), option, written)
+    assert (code, err) == (EXIT_OK, "")
+
+
+@pytest.mark.parametrize(("argv", "option"), DATE_OPTIONS, ids=lambda v: v if isinstance(v, str) else v[0])
+def test_every_date_option_refuses_the_same_way(capsys, small_db, tmp_path, argv, option):
+    args = [a.format(out=tmp_path / "out") for a in argv]
+    code, _out, err = run(capsys, "--lang", "en", *args, "--db", str(small_db), option, "1 Nov")
+    assert_one_line_error(code, err)
+    assert err == f'Error: {option}: "1 Nov" is not a date (write YYYY-MM-DD or dd/mm/yyyy).\n'

@@ -30,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from station_app.i18n import N_
+from station_app.i18n import N_, tr
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=5)
@@ -60,6 +60,14 @@ ROLE_NAMES = {
     Role.SYSTEM: N_("Local operator (command line)"),
 }
 ACCOUNT_ROLES = (Role.NURSE, Role.HEAD, Role.ADMIN)
+
+
+def role_name(role: str) -> str:
+    """The role's name in the current language (an unknown role as it is written)."""
+    try:
+        return tr(ROLE_NAMES[Role(role)])
+    except ValueError:
+        return role
 
 
 class Permission(enum.StrEnum):

@@ -36,17 +36,12 @@ from reportlab.platypus import (
 
 from station_app import APP_NAME, __version__
 from station_app.domain.text import word_key, words
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
+from station_app.presentation import age_text, display_date, phone_text, sex_text, since_text
 from station_app.printing import fonts
 from station_app.printing.paged import PageCountCanvas
-from station_app.printing.pdf import markup_text, write_atomic
-from station_app.reports.worklist_export import (
-    age_text,
-    display_date,
-    phone_text,
-    sex_text,
-    since_text,
-)
+from station_app.printing.pdf import markup_text
 from station_app.store.followups import WorkRow
 
 PAGE = landscape(A4)

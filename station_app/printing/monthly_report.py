@@ -27,12 +27,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__, i18n
+from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
+from station_app.domain.monthly import Cell, IndicatorResult, MonthlySummary
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.paged import PageCountCanvas
-from station_app.printing.pdf import markup_text, write_atomic
-from station_app.reports.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
-from station_app.reports.monthly import Cell, IndicatorResult, MonthlySummary
+from station_app.printing.pdf import markup_text
 
 PAGE = A4
 MARGIN = 15 * mm

@@ -23,10 +23,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from station_app import APP_NAME, __version__
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
+from station_app.presentation import REFERRAL_STATES
 from station_app.printing import fonts
-from station_app.printing.pdf import markup_text, write_atomic
-from station_app.reports.exports import REFERRAL_STATES
+from station_app.printing.pdf import markup_text
 from station_app.store import Store, followups, patients, referrals, visits
 from station_app.store.station import load_profile
 

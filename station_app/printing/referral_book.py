@@ -27,10 +27,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from station_app import APP_NAME, __version__
 from station_app.domain.referral import Referral, expand_abbreviations, load_holidays
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.paged import PageCountCanvas
-from station_app.printing.pdf import markup_text, write_atomic
+from station_app.printing.pdf import markup_text
 from station_app.printing.referral_slip import Station
 
 PAGE = landscape(A4)

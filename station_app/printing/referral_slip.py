@@ -38,8 +38,9 @@ from station_app.domain.referral import (
     expand_abbreviations,
     load_form,
 )
+from station_app.files import write_atomic
 from station_app.printing import fonts
-from station_app.printing.pdf import set_metadata, write_atomic
+from station_app.printing.pdf import set_metadata
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_LEFT = 20 * mm

@@ -28,10 +28,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from station_app import APP_NAME, __version__
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
-from station_app.printing.pdf import set_metadata, write_atomic
+from station_app.printing.pdf import set_metadata
 from station_app.store import visits
 from station_app.store.database import Store
 from station_app.store.station import load_profile

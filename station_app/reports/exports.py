@@ -5,8 +5,8 @@ frozen header row; columns as wide as their content).
 
 Citizen ID, insurance card number and phone can be left out (``identifiers=False``) when a
 list leaves the station. The registry's headers are the field names the importer reads, so an
-exported registry imports back unchanged. Every export is recorded in the audit log when the
-database keeps one. Files are written atomically.
+exported registry imports back unchanged. Every export is recorded in the audit log. Files are
+written atomically.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from typing import IO
 from xml.sax.saxutils import escape
 
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
-from station_app.printing.pdf import write_atomic
+from station_app.presentation import REFERRAL_STATES
 from station_app.reports import worklist_export
-from station_app.store import Store, patients, referrals, visits
-from station_app.store.bulk_import import Rejected, audit
+from station_app.store import Store, audit, patients, referrals, visits
+from station_app.store.bulk_import import Rejected
 from station_app.store.followups import work_rows
 
 WHATS = ("patients", "visits", "followups", "referrals")
@@ -206,14 +207,6 @@ REFERRAL_COLUMNS = (
     Column("valid_until", N_("Valid until"), "date"),
     Column("printed", N_("Printed (times)"), "int"),
 )
-REFERRAL_STATES = {
-    "issued": N_("Referral issued"),
-    "cancelled": N_("Referral cancelled"),
-    "sent": N_("Patient sent"),
-    "arrived": N_("Arrived at the facility"),
-    "feedback": N_("Feedback from the facility"),
-    "not_gone": N_("Did not go to the facility"),
-}
 
 
 def referral_records(store: Store, start: dt.date | None, end: dt.date | None) -> list[dict[str, object]]:
@@ -400,7 +393,7 @@ def xlsx_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]], 
 
 
 def _write_atomic_stream(path: str | os.PathLike[str], write: Callable[[IO[bytes]], int]) -> tuple[Path, int]:
-    """Like ``printing.pdf.write_atomic`` for a file written piece by piece: a temporary file in
+    """Like ``files.write_atomic`` for a file written piece by piece: a temporary file in
     the target folder, flushed to disk, then renamed over the target."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -456,9 +449,9 @@ def export(
         target, count = _write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    audit(
+    audit.record(
         store,
-        "export",
+        audit.EXPORT,
         what,
         {
             "file": Path(path).name,

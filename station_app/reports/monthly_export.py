@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from station_app import paths
+from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
+from station_app.domain.monthly import MonthlySummary
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
-from station_app.printing.pdf import write_atomic
-from station_app.reports.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
-from station_app.reports.monthly import MonthlySummary
 from station_app.resources import data_file
 
 MAPPING_FILE = "dhis2_mapping.json"

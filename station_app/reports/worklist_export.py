@@ -1,5 +1,6 @@
-"""The follow-up work list (Nhắc hẹn) as a file: CSV and XLSX exports, and the cell texts the
-screen, the exports and the printed call sheet share (age, due, since when, last outcome).
+"""The follow-up work list (Nhắc hẹn) as a file: CSV and XLSX exports. The cell texts the screen,
+the exports and the printed call sheet share (age, due, since when, last outcome) are in
+``station_app.presentation``.
 
 Exports take the rows the nurse sees (``store.followups.work_rows``, with her filters) and keep
 one line per follow-up item, with its section (the status) and its last call outcome, so a
@@ -15,13 +16,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from station_app.domain.followup import Outcome, OutcomeKind
-from station_app.domain.identifiers import SEX_CODES
+from station_app.files import write_atomic
 from station_app.i18n import N_, tr
-from station_app.printing.pdf import write_atomic
+from station_app.presentation import age_text, display_date, outcome_summary, phone_text, sex_text
 from station_app.store.followups import WorkRow
-
-CHILD_MONTHS = 24  # below this age in months, ages are shown in months
 
 # (key, header): the columns of the CSV and XLSX files, in order.
 COLUMNS = (
@@ -39,69 +37,6 @@ COLUMNS = (
     ("last_outcome", N_("Last outcome")),
     ("outcome_date", N_("Outcome date")),
 )
-
-
-# -- cell texts shared by the screen, the exports and the call sheet ----------------------------
-def display_date(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def months_between(birth: dt.date, today: dt.date) -> int:
-    """Whole calendar months from ``birth`` to ``today``."""
-    return (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
-
-
-def age_text(row: WorkRow, today: dt.date, with_unit: bool = False) -> str:
-    """Years ("65", or "65 years old" ``with_unit``), or months for a young child whose birth
-    date is known ("10 months")."""
-    birth = row.birth_date
-    if birth is not None:
-        months = months_between(birth, today)
-        if 0 <= months < CHILD_MONTHS:
-            return tr("{months} months").format(months=months)
-    if row.age is None:
-        return ""
-    return tr("{age} years old").format(age=row.age) if with_unit else str(row.age)
-
-
-def sex_text(row: WorkRow) -> str:
-    return tr(SEX_CODES[row.sex]) if row.sex in SEX_CODES else ""
-
-
-def phone_text(number: str) -> str:
-    """A phone number grouped for reading aloud: "0912 345 678", "0251 386 1234"."""
-    if number.isdigit() and len(number) in (10, 11):
-        return f"{number[:4]} {number[4:7]} {number[7:]}"
-    return number
-
-
-def since_text(row: WorkRow, today: dt.date) -> str:
-    """How the due date stands: "36 days late", "due today", "in 3 days"."""
-    late = (today - row.item.due_date).days
-    if late > 0:
-        return tr("{days} days late").format(days=late)
-    if late == 0:
-        return tr("due today")
-    return tr("in {days} days").format(days=-late)
-
-
-def due_text(row: WorkRow, today: dt.date) -> str:
-    """The due date and how it stands: "15/10/2025 · 36 days late"."""
-    return f"{display_date(row.item.due_date)} · {since_text(row, today)}"
-
-
-def outcome_summary(outcome: Outcome | None) -> str:
-    """The last outcome without its date: "Removed from the list — Moved away — note"."""
-    if outcome is None:
-        return ""
-    parts = [outcome.kind.title]
-    if outcome.reason is not None:
-        parts.append(outcome.reason.title)
-    if outcome.kind is OutcomeKind.REMIND_LATER and outcome.hidden_until is not None:
-        parts.append(tr("until {date}").format(date=display_date(outcome.hidden_until)))
-    if outcome.note.strip():
-        parts.append(outcome.note.strip())
-    return " — ".join(parts)
 
 
 # -- the table -----------------------------------------------------------------------------------

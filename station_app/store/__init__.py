@@ -3,7 +3,23 @@
 Nothing above this package writes SQL; the UI and the command line call these functions.
 """
 
-from station_app.store.database import Store, open_store
+from __future__ import annotations
+
+from pathlib import Path
+
+from station_app.store.database import Store, open_file
 from station_app.store.errors import StoreError
 
 __all__ = ["Store", "StoreError", "open_store"]
+
+
+def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
+    """Open (or create) the station's database at ``path`` (see ``database.open_file``), with the
+    shipped ICD-10 catalogue loaded into it when it is migrated (and the starter formulary into a new one)."""
+    store = open_file(path, create=create, migrate=migrate, verify=verify)
+    if migrate:
+        from station_app.store import formulary, icd10  # (on demand: the catalogue is read only when it changed)
+
+        icd10.ensure_loaded(store)
+        formulary.ensure_starter(store)  # a new station's starter formulary, once
+    return store

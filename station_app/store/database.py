@@ -235,8 +235,9 @@ def _probe_writable(path: Path) -> None:
         raise errors.ReadOnly(path, str(exc)) from exc
 
 
-def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
-    """Open (or create) the database at ``path``, migrating it to the current schema.
+def open_file(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
+    """Open (or create) the database at ``path``, migrating it to the current schema (callers use
+    ``station_app.store.open_store``, which also loads the ICD-10 catalogue).
 
     Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
     SQLite database, belongs to another program, or was written by a newer Trạm.
@@ -282,11 +283,6 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
         except sqlite3.Error as exc:
             conn.close()
             raise errors.classify(exc, path) or exc from exc
-    from station_app.store import formulary, icd10
-
-    if migrate:
-        icd10.ensure_loaded(store)
-        formulary.ensure_starter(store)
     return store
 
 

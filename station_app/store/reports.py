@@ -1,6 +1,7 @@
 """Monthly reports in the database: the draft, the head's corrections, finalising and reopening.
 
-A month's report is a draft until the head finalises it: then the summary as sent (values,
+A month's report is a draft until the head finalises it (the draft itself is computed by
+``station_app.reports.monthly.draft``): then the summary as sent (values,
 corrections, the records behind each value) is stored as a snapshot that later edits of the
 records never change. Reopening (head only, with a reason) makes it a draft again; the old
 snapshot stays, with who reopened it, when and why, and the next finalising adds a new version.
@@ -13,8 +14,8 @@ import json
 from dataclasses import dataclass
 
 from station_app.domain.accounts import Permission
+from station_app.domain.monthly import Correction, Month, MonthlySummary
 from station_app.i18n import N_
-from station_app.reports.monthly import Correction, Month, MonthlySummary, Progress, compute
 from station_app.store import audit
 from station_app.store.database import Store, now_text
 from station_app.store.errors import StoreError
@@ -141,22 +142,7 @@ def correction_history(store: Store, month: Month) -> list[dict[str, object]]:
     )
 
 
-def draft(store: Store, month: Month, progress: Progress | None = None) -> MonthlySummary:
-    """The month computed from the records now, with the head's corrections; the previous
-    month's values are those sent when it was finalised."""
-    sent = _latest_data(store, month.previous())
-    summary = compute(store, month, progress, previous_month=sent is None)
-    summary.apply_corrections(corrections(store, month))
-    if sent is not None:
-        before = MonthlySummary.from_dict(sent)
-        reported = {key: cell.reported for key, cell in before.cells()}
-        for key, cell in summary.cells():
-            if key in reported:
-                cell.previous = reported[key]
-    return summary
-
-
-def _latest_data(store: Store, month: Month) -> dict | None:
+def latest_data(store: Store, month: Month) -> dict | None:
     """The data of the month's current final snapshot (None unless the month is final)."""
     text = store.scalar(
         "SELECT s.data FROM report_snapshots s JOIN monthly_reports r ON r.id = s.report_id "
@@ -177,13 +163,6 @@ def final_summary(store: Store, month: Month, version: int | None = None) -> Mon
     if not text:
         raise ReportNotFinal(month=month.display())
     return MonthlySummary.from_dict(json.loads(str(text)))
-
-
-def current(store: Store, month: Month, progress: Progress | None = None) -> tuple[MonthlySummary, str]:
-    """What the report of ``month`` is now: the frozen copy when final, else the draft."""
-    if state(store, month).is_final:
-        return final_summary(store, month), FINAL
-    return draft(store, month, progress), DRAFT
 
 
 def correct(store: Store, summary: MonthlySummary, cell: str, corrected: int | None, reason: str) -> Correction | None:

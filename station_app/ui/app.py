@@ -100,7 +100,7 @@ class Session:
         from station_app.ui.views import backups
 
         backups.attach(self)  # a restore reopens the app on the restored file
-        features_accounts.attach(self)
+        self.idle_lock = features_accounts.attach(self.ctx, self.window)
 
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
@@ -152,7 +152,7 @@ class Session:
 
 def _demo_hint() -> str:
     from station_app.demo import DEMO_ACCOUNTS
-    from station_app.ui.features_accounts import role_name
+    from station_app.domain.accounts import role_name
 
     lines = [f"  {name} / {password}  ({role_name(role)})" for name, _full, role, password in DEMO_ACCOUNTS]
     return "\n".join([tr("Demo accounts (user name / password):"), *lines])

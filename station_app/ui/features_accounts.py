@@ -14,7 +14,6 @@ Everything is checked again in the store (``store.require``): hiding a button is
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, Role
+from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, role_name
 from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
@@ -49,17 +49,7 @@ from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.views import patient_page, registry, settings
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
-if TYPE_CHECKING:
-    from station_app.ui.app import Session
-
 ALL_ACTIONS = ""
-
-
-def role_name(role: str) -> str:
-    try:
-        return tr(ROLE_NAMES[Role(role)])
-    except ValueError:
-        return role
 
 
 def _table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTableWidget:
@@ -190,11 +180,10 @@ def action_text(action: str) -> str:
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
-def attach(session: Session) -> None:
-    """The logged-in person in the status bar; "Change my password"; the idle lock."""
-    store = session.store
+def attach(ctx: AppContext, window: QMainWindow) -> IdleLock:
+    """The logged-in person in the status bar; "Change my password"; the idle lock (returned)."""
+    store = ctx.store
     actor = store.actor
-    window = session.window
     badge = QLabel(tr("Logged in: {name} ({role})").format(
         name=actor.full_name or actor.username, role=role_name(actor.role)))
     badge.setObjectName("user_badge")
@@ -203,7 +192,7 @@ def attach(session: Session) -> None:
     change.setObjectName("change_password")
 
     def change_own() -> None:
-        store = session.ctx.store  # (a restore replaces the connection)
+        store = ctx.store  # (a restore replaces the connection)
         if actor.user_id is None:
             return
         user = users.get(store, actor.user_id)
@@ -218,9 +207,9 @@ def attach(session: Session) -> None:
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
     window.statusBar().addPermanentWidget(lock_now)
-    lock = IdleLock(lambda: session.ctx.store, window, users.idle_lock_minutes(store))
+    lock = IdleLock(lambda: ctx.store, window, users.idle_lock_minutes(store))
     lock_now.clicked.connect(lambda: lock.lock(force=True))
-    session.idle_lock = lock  # type: ignore[attr-defined]
+    return lock
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
@@ -396,7 +385,7 @@ class UsersSection(QGroupBox):
         except StoreError as exc:
             dialogs.error(self, tr("Users and access"), exc.text())
             return
-        lock = getattr(self.window(), "idle_lock", None) or _session_lock(self)
+        lock = _session_lock(self)
         if lock is not None:
             lock.set_minutes(self.idle.value())
         dialogs.info(self, tr("Users and access"), tr("Saved."))

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station_app.files import write_atomic
 from station_app.i18n import tr
-from station_app.printing.pdf import write_atomic
 from station_app.ui import dialogs
 
 PRINT_DPI = 300

@@ -10,9 +10,10 @@ import pytest
 from station_app import clock
 from station_app.domain.dates import PartialDate
 from station_app.domain.followup import Kind, Outcome, OutcomeKind, RemovalReason
+from station_app.domain.indicators import load
+from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient
-from station_app.reports.indicators import load
-from station_app.reports.monthly import Month, compute
+from station_app.reports.monthly import compute
 from station_app.store import followups, patients
 
 MARCH = Month(2026, 3)

@@ -9,8 +9,9 @@ import pytest
 
 from station_app import clock
 from station_app.domain.accounts import Actor, Role
+from station_app.domain.monthly import Month
 from station_app.domain.visit import Visit
-from station_app.reports.monthly import Month
+from station_app.reports import monthly
 from station_app.store import audit, reports, visits
 from station_app.store.users import NotPermitted
 
@@ -26,19 +27,19 @@ def head(march):
 
 
 def test_a_correction_keeps_the_computed_value_who_and_why(head) -> None:
-    draft = reports.draft(head, MARCH)
+    draft = monthly.draft(head, MARCH)
     fix = reports.correct(head, draft, "consult.visits//total", 9, "Một lượt khám ghi trên sổ giấy")
     assert (fix.computed, fix.corrected, fix.by) == (8, 9, "Nguyễn Thị Thu")
-    again = reports.draft(head, MARCH)
+    again = monthly.draft(head, MARCH)
     cell = again.cell("consult.visits//total")
     assert (cell.value, cell.reported, cell.correction.reason) == (8, 9, "Một lượt khám ghi trên sổ giấy")
     reports.correct(head, again, "consult.visits//total", None, "Đã nhập lượt khám vào máy")
-    assert reports.draft(head, MARCH).cell("consult.visits//total").correction is None
+    assert monthly.draft(head, MARCH).cell("consult.visits//total").correction is None
     assert [h["corrected"] for h in reports.correction_history(head, MARCH)] == [9, None]
 
 
 def test_bad_corrections_are_refused_with_a_message(head) -> None:
-    draft = reports.draft(head, MARCH)
+    draft = monthly.draft(head, MARCH)
     with pytest.raises(reports.ReasonMissing) as caught:
         reports.correct(head, draft, "consult.visits//total", 9, "  ")
     assert caught.value.text("vi") == "Ghi lý do."
@@ -49,7 +50,7 @@ def test_bad_corrections_are_refused_with_a_message(head) -> None:
 
 
 def test_the_final_report_stays_as_sent_when_visits_change_later(head, march_ids) -> None:
-    draft = reports.draft(head, MARCH)
+    draft = monthly.draft(head, MARCH)
     reports.correct(head, draft, "consult.emergencies//total", 2, "Cấp cứu chuyển thẳng, không ghi sổ")
     snapshot = reports.finalise(head, draft)
     assert snapshot.version == 1 and reports.state(head, MARCH).is_final
@@ -63,8 +64,8 @@ def test_the_final_report_stays_as_sent_when_visits_change_later(head, march_ids
     assert sent.cell("consult.emergencies//total").value == 1
     assert sent.cell("consult.emergencies//total").reported == 2
     assert sent.cell("consult.visits//age:lt5").record_ids() == [march_ids["v_binh_4"]]
-    assert reports.current(head, MARCH)[1] == reports.FINAL
-    fresh = reports.compute(head, MARCH)
+    assert monthly.current(head, MARCH)[1] == reports.FINAL
+    fresh = monthly.compute(head, MARCH)
     assert fresh.cell("consult.visits//total").value == 9 and fresh.cell("consult.emergencies//total").value == 0
     with pytest.raises(reports.ReportIsFinal):
         reports.correct(head, fresh, "consult.visits//total", 3, "x")
@@ -73,7 +74,7 @@ def test_the_final_report_stays_as_sent_when_visits_change_later(head, march_ids
 
 
 def test_reopen_needs_the_head_and_a_reason_and_keeps_the_old_snapshot(head) -> None:
-    reports.finalise(head, reports.draft(head, MARCH))
+    reports.finalise(head, monthly.draft(head, MARCH))
     with pytest.raises(reports.ReasonMissing):
         reports.reopen(head, MARCH, "")
     head.actor = NURSE
@@ -82,7 +83,7 @@ def test_reopen_needs_the_head_and_a_reason_and_keeps_the_old_snapshot(head) -> 
     head.actor = HEAD
     reports.reopen(head, MARCH, "Huyện yêu cầu sửa số lượt khám")
     assert reports.state(head, MARCH).status == reports.DRAFT
-    reports.finalise(head, reports.draft(head, MARCH))
+    reports.finalise(head, monthly.draft(head, MARCH))
     versions = reports.state(head, MARCH).snapshots
     assert [s.version for s in versions] == [2, 1]
     assert versions[1].reopen_reason == "Huyện yêu cầu sửa số lượt khám" and versions[1].reopened_by == "Nguyễn Thị Thu"
@@ -94,7 +95,7 @@ def test_reopen_needs_the_head_and_a_reason_and_keeps_the_old_snapshot(head) -> 
 
 def test_only_the_head_finalises_and_it_is_audited(march) -> None:
     march.actor = NURSE
-    draft = reports.draft(march, MARCH)
+    draft = monthly.draft(march, MARCH)
     with pytest.raises(NotPermitted):
         reports.finalise(march, draft)
     with pytest.raises(NotPermitted):
@@ -106,16 +107,16 @@ def test_only_the_head_finalises_and_it_is_audited(march) -> None:
 
 
 def test_the_previous_month_beside_is_the_value_sent(head) -> None:
-    february = reports.draft(head, FEBRUARY)
+    february = monthly.draft(head, FEBRUARY)
     assert february.cell("consult.visits//total").value == 2
     reports.correct(head, february, "consult.visits//total", 3, "Lượt khám ghi muộn")
     reports.finalise(head, february)
-    assert reports.draft(head, MARCH).cell("consult.visits//total").previous == 3
+    assert monthly.draft(head, MARCH).cell("consult.visits//total").previous == 3
     assert [s.period for s in reports.finalised(head)] == ["2026-02"]
 
 
 def test_the_records_behind_a_cell(march, march_ids) -> None:
-    summary = reports.draft(march, MARCH)
+    summary = monthly.draft(march, MARCH)
     cell = summary.cell("consult.visits//age:lt6")
     found = reports.records(march, summary.unit_of("consult.visits//age:lt6"), cell.record_ids())
     assert [(r.full_name, r.date) for r in found] == [
@@ -138,10 +139,10 @@ def test_a_frozen_copy_keeps_its_own_words_when_definitions_change(head) -> None
     import dataclasses
     import json
 
-    from station_app.reports.indicators import load
-    from station_app.reports.monthly import MonthlySummary
+    from station_app.domain.indicators import load
+    from station_app.domain.monthly import MonthlySummary
 
-    reports.finalise(head, reports.draft(head, MARCH))
+    reports.finalise(head, monthly.draft(head, MARCH))
     data = json.loads(head.scalar("SELECT data FROM report_snapshots"))
     defs = load()
     renamed = [dataclasses.replace(b, indicators=tuple(

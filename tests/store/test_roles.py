@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from station_app.domain.accounts import PERMISSIONS, Actor, Permission, Role
+from station_app.domain.monthly import Month
 from station_app.domain.visit import Visit
-from station_app.reports.monthly import Month
+from station_app.reports import monthly
 from station_app.store import Store, audit, corrections, reports, users, visits
 from station_app.store.users import NotPermitted
 
@@ -48,7 +49,7 @@ def _refused(store: Store, call) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_nurse_cannot_finalise_a_report(store: Store, two) -> None:
     store.actor = NURSE
-    summary = reports.draft(store, Month(2025, 11))
+    summary = monthly.draft(store, Month(2025, 11))
     _refused(store, lambda: reports.finalise(store, summary))
     assert not reports.state(store, Month(2025, 11)).is_final
 

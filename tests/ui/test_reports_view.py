@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QTableWidget
 
 from station_app import clock
-from station_app.reports.monthly import Month
+from station_app.domain.monthly import Month
 from station_app.store import reports
 from station_app.ui import dialogs
 from station_app.ui.pdf_preview import PdfPreviewDialog

@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app import clock
+from station_app import clock, presentation
 from station_app.domain.dates import DateFormatError
 from station_app.domain.followup import (
     REMIND_LATER_DAYS,
@@ -189,15 +189,15 @@ class FollowUpModel(QAbstractTableModel):
             case self.NAME:
                 return row.full_name
             case self.AGE:
-                return export.age_text(row, self._today)
+                return presentation.age_text(row, self._today)
             case self.VILLAGE:
                 return row.village
             case self.PHONE:
-                return export.phone_text(row.phone)
+                return presentation.phone_text(row.phone)
             case self.DUE:
                 return row.item.label
             case self.SINCE:
-                return export.due_text(row, self._today)
+                return presentation.due_text(row, self._today)
             case self.OUTCOME:
                 last = row.item.last_outcome
                 return last.describe() if last else ""
@@ -231,7 +231,7 @@ class RemindLaterDialog(QDialog):
         self.setWindowTitle(tr("Remind later"))
         default = today + dt.timedelta(days=REMIND_LATER_DAYS)
         self.in_30 = QRadioButton(tr("In {days} days ({date})").format(
-            days=REMIND_LATER_DAYS, date=export.display_date(default)))
+            days=REMIND_LATER_DAYS, date=presentation.display_date(default)))
         self.on_date = QRadioButton(tr("On this date:"))
         group = QButtonGroup(self)
         group.addButton(self.in_30)
@@ -518,7 +518,7 @@ class FollowUpsView(QWidget):
     def reload(self, keep_row: bool = True) -> None:
         self._stale = False
         self.today = clock.today()
-        self.date_label.setText(export.display_date(self.today))
+        self.date_label.setText(presentation.display_date(self.today))
         row = self.table.currentIndex().row() if keep_row else 0
         with followups.cycle_collection_paused():  # (the counts and the rows: one pause, see there)
             self.counts = followups.section_counts(self.ctx.store, self.today)
@@ -629,7 +629,7 @@ class FollowUpsView(QWidget):
             self._saving = False
         self.reload()
         done = tr("Recorded for {name}: {outcome}").format(
-            name=row.full_name, outcome=export.outcome_summary(outcome))
+            name=row.full_name, outcome=presentation.outcome_summary(outcome))
         self.status.setText(self._shown_text + "  ·  " + done)
         self._saving = True  # this view is up to date: the signals are for the others
         try:

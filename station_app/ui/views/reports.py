@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
+from station_app.domain.monthly import Month, MonthlySummary, cell_key
 from station_app.i18n import N_, tr
 from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
 from station_app.printing.visit_book import visit_book_bytes
-from station_app.reports import monthly_export
-from station_app.reports.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
-from station_app.reports.monthly import Month, MonthlySummary, cell_key
+from station_app.reports import monthly, monthly_export
 from station_app.store import StoreError, open_store, reports
 from station_app.ui import background, dialogs, pdf_preview
 from station_app.ui.context import AppContext
@@ -408,7 +408,7 @@ class ReportsView(QWidget):
             store = open_store(path, create=False, migrate=False)
             store.actor = actor
             try:
-                summary, status = reports.current(store, month, progress)
+                summary, status = monthly.current(store, month, progress)
                 return summary, status, reports.state(store, month)
             finally:
                 store.close()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from station_app import paths
-from station_app.cli import CliError, _out, register
+from station_app.cli.common import EXIT_OK, CliError, out
 from station_app.i18n import tr
 
 PASSPHRASE_ENV = "TRAM_BACKUP_PASSPHRASE"
@@ -60,8 +60,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         _audit(store, "backup", {"file": str(target), "encrypted": passphrase is not None})
     finally:
         store.close()
-    _out(str(target))
-    return 0
+    out(str(target))
+    return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -80,13 +80,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
         _audit(store, "restore", {"from": str(source), "aside": str(aside) if aside else ""})
     finally:
         store.close()
-    _out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))
+    out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))
     if aside is not None:
-        _out(tr("The file it replaced was kept as {path}.").format(path=aside))
-    return 0
+        out(tr("The file it replaced was kept as {path}.").format(path=aside))
+    return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     make = sub.add_parser("backup", help="back up the database (checked, rotated)")
     make.add_argument("--db", required=True, help="the database file")

@@ -15,26 +15,26 @@ patients already registered are reported and skipped (exit 0 when that is the on
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli import EXIT_FINDINGS, EXIT_OK, CliError, _open_existing, print_documents, register
-from station_app.domain.dates import DateFormatError, parse_date
+from station_app.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    CliError,
+    add_date_option,
+    cannot_write,
+    check_range,
+    err,
+    open_existing,
+    out,
+    print_documents,
+)
 from station_app.i18n import tr
 
 
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
-
-
 # -- import -------------------------------------------------------------------------------------
-def run_import(args: argparse.Namespace) -> int:
-    """``main.py import``: called by ``cli.cmd_import``."""
+def cmd_import(args: argparse.Namespace) -> int:
     from station_app.domain import table_import as ti
     from station_app.domain.patient_import import ImportFormatError
     from station_app.domain.spreadsheet import open_book
@@ -58,18 +58,18 @@ def run_import(args: argparse.Namespace) -> int:
     except ImportFormatError as exc:
         raise CliError(tr(exc.message).format(**exc.params)) from exc
     if preview.date_order.ambiguous:
-        _out(tr("Every text date in the file could be read either way: read as day/month/year."))
+        out(tr("Every text date in the file could be read either way: read as day/month/year."))
     elif preview.date_order.order == "mdy":
-        _out(tr("Text dates are read as month/day/year (values such as 12/31/1950 show it)."))
+        out(tr("Text dates are read as month/day/year (values such as 12/31/1950 show it)."))
     for row in preview.invalid:
         for problem in row.errors:
-            _err(
+            err(
                 tr("Row {row}, {field}: {message}").format(
                     row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
                 )
             )
     if preview.invalid:
-        _err(
+        err(
             tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
                 rows=len(preview.invalid)
             )
@@ -86,7 +86,7 @@ def run_import(args: argparse.Namespace) -> int:
         store.close()
     for row in preview.rows:
         for problem in row.warnings:
-            _out(
+            out(
                 tr("Row {row}, {field} (check): {message}").format(
                     row=row.number, field=tr(ti.field_title(ti.problem_column(problem.field))), message=problem.text()
                 )
@@ -94,18 +94,18 @@ def run_import(args: argparse.Namespace) -> int:
     for number in sorted(matches):
         match = matches[number]
         if what == "chronic" and match.existing_id is not None:
-            _out(tr("Row {row}: added to the registered patient {other}").format(row=number, other=match.other))
+            out(tr("Row {row}: added to the registered patient {other}").format(row=number, other=match.other))
         else:
-            _out(tr("Row {row} skipped, duplicate: {reason}").format(row=number, reason=match.text()))
+            out(tr("Row {row} skipped, duplicate: {reason}").format(row=number, reason=match.text()))
     if what == "chronic":
-        _out(
+        out(
             tr("Registered {count} new patients; {enrolled} enrolments, {refills} refills on the follow-up list; "
                "{skipped} rows skipped.").format(
                 count=outcome.imported, enrolled=outcome.enrolled, refills=outcome.refills, skipped=outcome.skipped
             )
         )
     else:
-        _out(
+        out(
             tr("Imported {count} patients; {skipped} duplicates skipped.").format(
                 count=outcome.imported, skipped=outcome.skipped
             )
@@ -114,24 +114,12 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 # -- export -------------------------------------------------------------------------------------
-def _day(text: str | None, option: str):
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except DateFormatError as exc:
-        raise CliError(
-            tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
-        ) from exc
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     from station_app.reports import exports
 
-    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
-    if start and end and end < start:
-        raise CliError(tr("--to is before --from."))
-    store = _open_existing(args.db)
+    start, end = args.date_from, args.date_to
+    check_range(start, end)
+    store = open_existing(args.db)
     try:
         result = exports.export(
             store,
@@ -144,39 +132,43 @@ def cmd_export(args: argparse.Namespace) -> int:
             today=clock.today(),
         )
     except OSError as exc:
-        raise CliError(tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)) from exc
+        raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
-    _out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
+    out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
     return EXIT_OK
 
 
 def cmd_patient_summary(args: argparse.Namespace) -> int:
     from station_app.printing.patient_summary import write_summary
 
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         try:
             path = write_summary(store, args.id, Path(args.out), today=clock.today())
         except LookupError as exc:
             raise CliError(tr("There is no patient with id {id}.").format(id=args.id)) from exc
         except OSError as exc:
-            raise CliError(
-                tr("Cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)
-            ) from exc
+            raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
-    _out(tr("Written: {path}").format(path=path))
+    out(tr("Written: {path}").format(path=path))
     return EXIT_OK if path else EXIT_FINDINGS
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="import patients from a CSV file")
+    imp.add_argument("--db", required=True)
+    imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
+    imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
+    imp.add_argument("--what", choices=("patients", "chronic"), default="patients")
+    imp.set_defaults(func=cmd_import)
+
     export = sub.add_parser("export", help="export a list to CSV or XLSX")
     export.add_argument("--db", required=True)
     export.add_argument("--what", required=True, choices=("patients", "visits", "followups", "referrals"))
-    export.add_argument("--from", dest="date_from", metavar="DATE")
-    export.add_argument("--to", dest="date_to", metavar="DATE")
+    add_date_option(export, "--from", "date_from", "first day")
+    add_date_option(export, "--to", "date_to", "last day")
     export.add_argument("--format", required=True, choices=("csv", "xlsx"))
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--no-identifiers", action="store_true", help="leave out citizen ID, insurance no., phone")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from station_app.cli import EXIT_FINDINGS, EXIT_OK, _err, _open_existing, _out, register
+from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out
 from station_app.i18n import tr
 
 
@@ -35,20 +35,20 @@ def chain_lines(store) -> tuple[bool, list[str]]:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         ok, lines = chain_lines(store)
     finally:
         store.close()
     for line in lines:
-        (_out if ok else _err)(line)
+        (out if ok else err)(line)
     return EXIT_OK if ok else EXIT_FINDINGS
 
 
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from station_app.store import audit
 
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         found = audit.entries(
             store, audit.Filter(username=args.user or "", action=args.action or "", patient_id=args.patient,
@@ -58,17 +58,16 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
         store.close()
     for e in reversed(found):
         if args.json:
-            _out(json.dumps({
+            out(json.dumps({
                 "id": e.id, "at": e.at.isoformat(sep=" "), "username": e.username, "role": e.role,
                 "action": e.action, "target": e.target, "patient_id": e.patient_id, "details": e.details,
             }, ensure_ascii=False))
         else:
             action = tr(audit.ACTION_NAMES.get(e.action, e.action))
-            _out("  ".join([str(e.id), e.at.strftime("%d/%m/%Y %H:%M:%S"), e.username, action, e.target]))
+            out("  ".join([str(e.id), e.at.strftime("%d/%m/%Y %H:%M:%S"), e.username, action, e.target]))
     return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="the audit log: verify its chain, list entries")
     actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli import CliError, _open_existing, _out, print_documents, register
+from station_app.cli.common import CliError, cannot_write, open_existing, out, print_documents
 from station_app.i18n import tr
 
 
@@ -50,7 +50,7 @@ def cmd_visit_add(args: argparse.Namespace) -> int:
         entries = parse_visits(data)
     except VisitInputError as exc:
         raise CliError(exc.text()) from None
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     saved_ids: list[int] = []
     try:
         try:
@@ -67,7 +67,7 @@ def cmd_visit_add(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for visit_id in saved_ids:
-        _out(str(visit_id))
+        out(str(visit_id))
     return 0
 
 
@@ -80,7 +80,7 @@ def cmd_stock(args: argparse.Namespace) -> int:
     from station_app.domain.medicines import quantity_text
     from station_app.store import formulary, stock
 
-    store = _open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True)
     try:
         drugs = formulary.by_code(store)
         found = stock.lots(store)
@@ -91,7 +91,7 @@ def cmd_stock(args: argparse.Namespace) -> int:
         drug = drugs.get(lot.drug_code)
         name, unit = (drug.name, drug.unit) if drug else (lot.drug_code, "")
         if args.json:
-            _out(
+            out(
                 json.dumps(
                     {
                         "drug": lot.drug_code,
@@ -107,7 +107,7 @@ def cmd_stock(args: argparse.Namespace) -> int:
             )
         else:
             flag = "  " + tr("EXPIRED") if lot.expiry < today else ""
-            _out(
+            out(
                 f"{lot.drug_code:<10} {name:<40} {lot.lot_no:<14} {lot.expiry.strftime('%d/%m/%Y')} "
                 f"{quantity_text(lot.balance):>8} {unit}{flag}"
             )
@@ -122,7 +122,7 @@ def cmd_stock_receive(args: argparse.Namespace) -> int:
         received_on, supplier, lines = read_receipt(Path(args.file), clock.today())
     except ReceiptFileError as exc:
         raise CliError(exc.text()) from None
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         try:
             stock.receive(store, lines, received_on, supplier=supplier, note=Path(args.file).name)
@@ -130,7 +130,7 @@ def cmd_stock_receive(args: argparse.Namespace) -> int:
             raise CliError(exc.text()) from None
     finally:
         store.close()
-    _out(tr("{n} lines received into stock on {date}.").format(n=len(lines), date=received_on.strftime("%d/%m/%Y")))
+    out(tr("{n} lines received into stock on {date}.").format(n=len(lines), date=received_on.strftime("%d/%m/%Y")))
     return 0
 
 
@@ -138,7 +138,7 @@ def cmd_stock_receive(args: argparse.Namespace) -> int:
 def cmd_drugs(args: argparse.Namespace) -> int:
     from station_app.store import formulary, stock
 
-    store = _open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True)
     try:
         drugs = formulary.drugs(store)
         on_hand = stock.on_hand(store, clock.today())
@@ -147,7 +147,7 @@ def cmd_drugs(args: argparse.Namespace) -> int:
     for drug in drugs:
         balance = on_hand.get(drug.code, 0.0)
         if args.json:
-            _out(
+            out(
                 json.dumps(
                     {
                         "drug": drug.code,
@@ -169,24 +169,24 @@ def cmd_drugs(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            _out(f"{drug.code:<10} {drug.name:<40} {drug.form:<28} {drug.unit}")
+            out(f"{drug.code:<10} {drug.name:<40} {drug.form:<28} {drug.unit}")
     return 0
 
 
 # -- report medicines / print prescription ----------------------------------------------------------
 def cmd_report_medicines(args: argparse.Namespace) -> int:
     from station_app.printing.medicine_report import report_pdf
-    from station_app.printing.pdf import write_atomic
+    from station_app.files import write_atomic
     from station_app.reports import medicines
-    from station_app.reports.monthly import Month
+    from station_app.domain.monthly import Month
     from station_app.store import audit
 
     try:
         month = Month.parse(args.month)
     except ValueError:
         raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=args.month)) from None
-    store = _open_existing(args.db, reading=True)
-    out = Path(args.out)
+    store = open_existing(args.db, reading=True)
+    target = Path(args.out)
     try:
         report = medicines.compute(store, month)
         if args.format == "pdf":
@@ -196,31 +196,31 @@ def cmd_report_medicines(args: argparse.Namespace) -> int:
         else:
             data = medicines.json_lines(report)
         try:
-            write_atomic(out, data)
+            write_atomic(target, data)
         except OSError as exc:
-            raise CliError(tr("Could not write {path}: {reason}").format(path=out, reason=exc.strerror or exc)) from exc
+            raise cannot_write(target, exc) from exc
         audit.record(store, audit.EXPORT, ("medicine_report", month.key), {"format": args.format})
     finally:
         store.close()
-    _out(tr("Medicine report {month} written to {path}.").format(month=month.key, path=out))
+    out(tr("Medicine report {month} written to {path}.").format(month=month.key, path=target))
     return 0
 
 
 def cmd_print_prescription(args: argparse.Namespace) -> int:
     from station_app.printing.prescription_slip import write_slip
 
-    store = _open_existing(args.db, reading=True)
-    out = Path(args.out)
+    store = open_existing(args.db, reading=True)
+    target = Path(args.out)
     try:
         try:
-            write_slip(store, args.visit, out)
+            write_slip(store, args.visit, target)
         except LookupError:
             raise CliError(tr("Visit {id} has no prescription.").format(id=args.visit)) from None
         except OSError as exc:
-            raise CliError(tr("Could not write {path}: {reason}").format(path=out, reason=exc.strerror or exc)) from exc
+            raise cannot_write(target, exc) from exc
     finally:
         store.close()
-    _out(tr("Prescription of visit {id} written to {path}.").format(id=args.visit, path=out))
+    out(tr("Prescription of visit {id} written to {path}.").format(id=args.visit, path=target))
     return 0
 
 
@@ -233,7 +233,6 @@ def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction
     return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     visit = sub.add_parser("visit", help="record visits")
     visit_kinds = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)

@@ -6,29 +6,21 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 
 from station_app import clock
-from station_app.cli import CliError, _open_existing, _out, register
+from station_app.cli.common import EXIT_OK, add_date_option, open_existing, out
 from station_app.domain.followup import Section
 from station_app.i18n import tr
 
 SECTIONS = ("due", "overdue", "agreed", "later", "removed", "lost")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(tr("not a date (YYYY-MM-DD): {value}").format(value=text)) from None
-
-
 def cmd_followups(args: argparse.Namespace) -> int:
     from station_app.store import followups
 
     as_of = args.as_of or clock.today()
-    store = _open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True)
     try:
         with clock.pinned(as_of):
             section = Section(args.section) if args.section else None
@@ -39,7 +31,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
         if row.section.value not in SECTIONS:
             continue
         if args.json:
-            _out(json.dumps({
+            out(json.dumps({
                 "id": row.item.id,
                 "patient_id": row.patient_id,
                 "full_name": row.full_name,
@@ -55,23 +47,20 @@ def cmd_followups(args: argparse.Namespace) -> int:
                 "outcome": row.outcome_text,
             }, ensure_ascii=False))
         else:
-            _out("  ".join([
+            out("  ".join([
                 row.section.title, row.full_name, row.village, row.phone, row.item.label,
                 row.item.due_date.strftime("%d/%m/%Y"),
                 tr("{days} days overdue").format(days=row.days_overdue) if row.days_overdue else "",
                 "⚠" if row.high_risk else "",
             ]).rstrip())
-    return 0
+    return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("followups", help="the follow-up work list (who is due or overdue)")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--as-of", type=_date, help="evaluate the list as if today were this date (YYYY-MM-DD)")
+    add_date_option(parser, "--as-of", "as_of", "evaluate the list as if today were this date")
     parser.add_argument("--section", choices=SECTIONS)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(func=cmd_followups)
 
-
-__all__ = ["CliError", "add_commands"]

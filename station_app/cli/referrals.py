@@ -10,31 +10,31 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli import CliError, _open_existing, _out, print_documents, register
-from station_app.cli_followups import _date
+from station_app.cli.common import EXIT_OK, CliError, add_date_option, check_range, open_existing, out, print_documents
 from station_app.i18n import tr
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
-    store = _open_existing(args.db, reading=True)
+    check_range(args.start, args.end)
+    store = open_existing(args.db, reading=True)
     try:
         rows = referrals.book(store, args.start, args.end)
     finally:
         store.close()
     for r in rows:
         if args.json:
-            _out(json.dumps({
+            out(json.dumps({
                 "id": r.id, "number": r.number, "patient_id": r.patient_id, "full_name": r.full_name,
                 "issued_at": r.issued_at.isoformat(timespec="minutes"), "to_facility": r.to_facility,
                 "reason": r.reason, "diagnosis": r.diagnosis, "status": r.status, "outcome": r.outcome,
                 "valid_until": r.valid_until.isoformat() if r.valid_until else None,
             }, ensure_ascii=False))
         else:
-            _out("  ".join([r.number, r.issued_at.strftime("%d/%m/%Y %H:%M"), r.full_name, r.to_facility,
+            out("  ".join([r.number, r.issued_at.strftime("%d/%m/%Y %H:%M"), r.full_name, r.to_facility,
                             r.reason, tr("cancelled") if r.status == "cancelled" else r.outcome]))
-    return 0
+    return EXIT_OK
 
 
 def cmd_print_referral(args: argparse.Namespace) -> int:
@@ -42,7 +42,7 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
     from station_app.store import referrals
     from station_app.store.station import load_profile
 
-    store = _open_existing(args.db)
+    store = open_existing(args.db)
     try:
         referral = referrals.get(store, args.id)
         if referral is None:
@@ -52,17 +52,16 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
         copies = referrals.mark_printed(store, args.id)
     finally:
         store.close()
-    _out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
+    out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
          + (" " + tr("(copy)") if copies else ""))
-    return 0
+    return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("referrals", help="the referral book")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    add_date_option(parser, "--from", "start", "first day")
+    add_date_option(parser, "--to", "end", "last day")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(func=cmd_referrals)
 

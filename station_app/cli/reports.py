@@ -11,17 +11,25 @@ month's and the breakdown.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
-from station_app.cli import CliError, _open_existing, _out, print_documents, register
+from station_app.cli.common import (
+    EXIT_OK,
+    CliError,
+    add_date_option,
+    cannot_write,
+    check_range,
+    open_existing,
+    out,
+    print_documents,
+)
 from station_app.i18n import tr
 
 FORMATS = ("pdf", "xlsx", "json", "dhis2")
 
 
 def _month(text: str):
-    from station_app.reports.monthly import Month
+    from station_app.domain.monthly import Month
 
     try:
         return Month.parse(text)
@@ -29,23 +37,15 @@ def _month(text: str):
         raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=text)) from None
 
 
-def _day(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CliError(tr("{option} must be a date written YYYY-MM-DD, not {value}.").format(
-            option=option, value=text)) from None
-
-
 def cmd_report_monthly(args: argparse.Namespace) -> int:
     from station_app.printing.monthly_report import render_monthly_report
-    from station_app.reports import monthly_export
+    from station_app.reports import monthly, monthly_export
     from station_app.store import reports
 
     month = _month(args.month)
-    store = _open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True)
     try:
-        summary, status = reports.current(store, month)
+        summary, status = monthly.current(store, month)
         state = reports.state(store, month)
         final = None
         if status == reports.FINAL:
@@ -53,48 +53,46 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
             final = (latest.version, latest.finalised_at, latest.finalised_by)
     finally:
         store.close()
-    out = Path(args.out)
+    target = Path(args.out)
     try:
         if args.format == "pdf":
-            render_monthly_report(summary, out, final)
+            render_monthly_report(summary, target, final)
         elif args.format == "xlsx":
             label = tr("final") if final else tr("draft")
-            monthly_export.write(out, monthly_export.xlsx_bytes(summary, label))
+            monthly_export.write(target, monthly_export.xlsx_bytes(summary, label))
         elif args.format == "json":
-            monthly_export.write(out, monthly_export.summary_json(summary, status))
+            monthly_export.write(target, monthly_export.summary_json(summary, status))
         else:
             complete = final[1][:10] if final else None
-            monthly_export.write(out, monthly_export.dhis2_bytes(summary, complete))
+            monthly_export.write(target, monthly_export.dhis2_bytes(summary, complete))
     except monthly_export.ExportError as exc:
         raise CliError(exc.text()) from exc
     except OSError as exc:
-        raise CliError(tr("Could not write {path}: {reason}").format(path=out, reason=exc.strerror or exc)) from exc
+        raise cannot_write(target, exc) from exc
     message = tr("Final monthly report {month} written to {path}.") if final else tr(
         "Draft monthly report {month} written to {path}.")
-    _out(message.format(month=month.display(), path=out))
-    return 0
+    out(message.format(month=month.display(), path=target))
+    return EXIT_OK
 
 
 def cmd_print_visit_book(args: argparse.Namespace) -> int:
     from station_app.printing.visit_book import render_visit_book
 
-    start, end = _day(args.start, "--from"), _day(args.end, "--to")
-    if end < start:
-        raise CliError(tr("--to ({end}) is before --from ({start}).").format(end=args.end, start=args.start))
-    store = _open_existing(args.db, reading=True)
-    out = Path(args.out)
+    start, end = args.start, args.end
+    check_range(start, end)
+    store = open_existing(args.db, reading=True)
+    target = Path(args.out)
     try:
-        render_visit_book(store, start, end, out)
+        render_visit_book(store, start, end, target)
     except OSError as exc:
-        raise CliError(tr("Could not write {path}: {reason}").format(path=out, reason=exc.strerror or exc)) from exc
+        raise cannot_write(target, exc) from exc
     finally:
         store.close()
-    _out(tr("Visit book {start} – {end} written to {path}.").format(
-        start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"), path=out))
-    return 0
+    out(tr("Visit book {start} – {end} written to {path}.").format(
+        start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"), path=target))
+    return EXIT_OK
 
 
-@register
 def add_commands(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="reports (the monthly summary)")
     kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
@@ -108,7 +106,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     what = print_documents(sub)
     book = what.add_parser("visit-book", help="the visit book (A1) for a date range")
     book.add_argument("--db", required=True)
-    book.add_argument("--from", dest="start", required=True, help="first day (YYYY-MM-DD)")
-    book.add_argument("--to", dest="end", required=True, help="last day (YYYY-MM-DD)")
+    add_date_option(book, "--from", "start", "first day", required=True)
+    add_date_option(book, "--to", "end", "last day", required=True)
     book.add_argument("--out", required=True, help="the PDF file to write")
     book.set_defaults(func=cmd_print_visit_book)
