@@ -175,10 +175,10 @@ def cmd_drugs(args: argparse.Namespace) -> int:
 
 # -- report medicines / print prescription ----------------------------------------------------------
 def cmd_report_medicines(args: argparse.Namespace) -> int:
-    from station_app.printing.medicine_report import report_pdf
-    from station_app.files import write_atomic
-    from station_app.reports import medicines
     from station_app.domain.monthly import Month
+    from station_app.files import write_atomic
+    from station_app.printing.medicine_report import report_pdf
+    from station_app.reports import medicines
     from station_app.store import audit
 
     try:

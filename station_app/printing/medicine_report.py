@@ -17,11 +17,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__
+from station_app.domain.medicine_report import MedicineReport
+from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
-from station_app.files import write_atomic
 from station_app.printing.pdf import markup_text
-from station_app.domain.medicine_report import MedicineReport
 
 GRID = colors.Color(0.6, 0.6, 0.6)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)

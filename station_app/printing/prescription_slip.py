@@ -24,9 +24,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from station_app import APP_NAME, __version__
 from station_app.domain.identifiers import SEX_CODES
 from station_app.domain.medicines import quantity_text
+from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
-from station_app.files import write_atomic
 from station_app.printing.pdf import markup_text
 from station_app.store import Store, followups, patients, prescriptions, visits
 from station_app.store.station import load_profile

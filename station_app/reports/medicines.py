@@ -9,6 +9,7 @@ from station_app.domain.medicine_report import ROW_KEYS, DrugRow, LotRow, Medici
 from station_app.domain.monthly import Month
 from station_app.store import Store, formulary, stock
 
+
 def compute(store: Store, month: Month) -> MedicineReport:
     from station_app.store.station import load_profile
 

@@ -45,6 +45,6 @@ patient_page.EXTRA_TABS.append((N_("Programmes"), ProgrammesTab))
 
 # The feature areas register themselves on import, in this order (the order of the patient-page tabs):
 # Chuyển tuyến (book, form, patient tab); import wizard, exports and the record summary; accounts, audit
-# log, corrections and merges; Báo cáo (monthly summary, visit book).
-for _area in ("referrals", "io", "accounts", "reports"):
+# log, corrections and merges; Báo cáo (monthly summary, visit book); Thuốc (stock, formulary, prescriptions).
+for _area in ("referrals", "io", "accounts", "reports", "medicines"):
     importlib.import_module(f"station_app.ui.features_{_area}")

@@ -27,6 +27,7 @@ AREAS = (
     ("referrals", N_("Referrals")),
     ("reports", N_("Reports")),
     ("settings", N_("Settings")),
+    ("medicines", N_("Medicines")),
 )
 
 # Until their feature lands, these areas say what will be there.

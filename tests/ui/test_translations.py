@@ -140,7 +140,7 @@ def test_ui_catalogue_keeps_placeholders_and_accelerators() -> None:
 
 def test_the_areas_have_the_stations_own_words() -> None:
     assert [i18n.translate(title, "vi") for _, title in AREAS] == [
-        "Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Cài đặt",
+        "Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Cài đặt", "Thuốc",
     ]
 
 

@@ -43,6 +43,8 @@ class CountCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.value = heading("—", 2.2)
         self.title = QLabel(title)
+        self.title.setWordWrap(True)  # (five cards side by side still fit a small window)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.value, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.title, alignment=Qt.AlignmentFlag.AlignHCenter)
