@@ -353,6 +353,10 @@ def generate(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
+        from station_app.demo_medicines import add_medicines
+
+        with store.write():
+            add_medicines(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")

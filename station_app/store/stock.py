@@ -214,12 +214,14 @@ def expiring(store: Store, today: dt.date, days: int = EXPIRING_DAYS) -> list[Lo
 
 
 def low_stock(store: Store, today: dt.date) -> list[tuple[Drug, float]]:
-    """Active drugs whose usable balance is at or below their low-stock level (which is above 0)."""
+    """Active drugs the station keeps (ever received) whose usable balance is at or below their
+    low-stock level (which is above 0)."""
     balance = on_hand(store, today)
+    kept = {r[0] for r in store.conn.execute("SELECT DISTINCT drug_code FROM stock_lots")}
     return [
         (drug, balance.get(drug.code, 0.0))
         for drug in formulary.drugs(store)
-        if drug.low_stock > 0 and balance.get(drug.code, 0.0) <= drug.low_stock
+        if drug.code in kept and drug.low_stock > 0 and balance.get(drug.code, 0.0) <= drug.low_stock
     ]
 
 

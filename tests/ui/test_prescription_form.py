@@ -106,26 +106,26 @@ def test_a_returning_hypertension_patient_in_at_most_15_keystrokes(session, nurs
 def test_pick_a_drug_with_its_stock_and_the_quantity_follows_the_days(session, nurse, visit_form, today) -> None:
     store = session.store
     stock.receive(
-        store, [ReceiptLine("PARA500", "P-T1", today + dt.timedelta(days=300), 12, 200)], today - dt.timedelta(days=3)
+        store, [ReceiptLine("IBU400", "P-T1", today + dt.timedelta(days=300), 12, 200)], today - dt.timedelta(days=3)
     )
     form = visit_form
     picker = form.prescription.picker
     picker.setFocus()
-    nurse.type(picker, "paracet 500")
+    nurse.type(picker, "ibupro 400")
     labels = [form.prescription.picker.label(d) for d in form.prescription.picker.lookup()]
-    assert any("Paracetamol 500 mg" in label and "12" in label for label in labels)
+    assert any("Ibuprofen 400 mg" in label and "12" in label for label in labels)
     nurse.press(picker, Qt.Key.Key_Escape)
     picker.setFocus()
     nurse.press(picker, Qt.Key.Key_Return)
     lines = form.prescription.lines()
     assert [(x.drug_code, x.per_dose, x.times_per_day, x.days, x.quantity) for x in lines] == [
-        ("PARA500", "1 viên", 2, 5, 10)
+        ("IBU400", "1 viên", 2, 5, 10)
     ]
     table = form.prescription.table
     table.item(0, 4).setText("7")  # days: 1 × 2 × 7 = 14, more than the 12 in stock
     assert form.prescription.lines()[0].quantity == 14
     texts = [p.text("en") for p in form.prescription.problems()]
-    assert texts == ["Line 1: only 12 viên of Paracetamol 500 mg in stock."]
+    assert texts == ["Line 1: only 12 viên of Ibuprofen 400 mg in stock."]
     nurse.type(form.complaint, "Sốt")
     nurse.ctrl(form.bp, Qt.Key.Key_S)
     assert form.isVisible(), "a prescription beyond the stock is not saved"
@@ -133,10 +133,17 @@ def test_pick_a_drug_with_its_stock_and_the_quantity_follows_the_days(session, n
     assert form.prescription.lines()[0].quantity == 12 and form.prescription.problems() == []
     nurse.ctrl(form.bp, Qt.Key.Key_S)
     nurse.closed(form)
-    assert stock.on_hand(store, today).get("PARA500", 0) == 0
+    assert stock.on_hand(store, today).get("IBU400", 0) == 0
 
 
-def test_same_as_last_time_without_an_earlier_prescription_says_so(visit_form, nurse) -> None:
+def test_same_as_last_time_without_an_earlier_prescription_says_so(session, nurse) -> None:
+    row = session.store.query(
+        "SELECT p.id FROM patients p WHERE p.deceased = 0 AND p.birth_year < 2000 AND NOT EXISTS "
+        "(SELECT 1 FROM visits v JOIN prescription_lines l ON l.visit_id = v.id WHERE v.patient_id = p.id) LIMIT 1")
+    session.ctx.open_patient.emit(row[0]["id"])
+    page = session.window.views["patients"].page
+    nurse.ctrl(page.new_visit_button, Qt.Key.Key_N)
+    visit_form = nurse.dialog(VisitForm)
     nurse.press(visit_form.bp, Qt.Key.Key_F4)
     assert visit_form.prescription.lines() == []
     assert (
