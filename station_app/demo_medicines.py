@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 
 from station_app.domain.medicines import quantity_for
 from station_app.store import formulary
@@ -69,6 +70,15 @@ MOVE_COLUMNS = ("lot_id", "kind", "delta", "on_date", "unit_price", "prescriptio
 SUPPLIER = "Trung tâm Y tế huyện"
 
 
+@dataclass
+class _Lot:
+    expiry: str
+    id: int
+    balance: float
+    price: float
+    received: str
+
+
 def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
     """Prescribe, receive and dispense for every visit of the demo station; returns the number of
     prescription lines."""
@@ -99,9 +109,8 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         used[(entry[1][:7], entry[2])] += entry[6]
         by_month[entry[1][:7]].append(entry)
     lots: list[tuple[int, str, str, str, float]] = []  # (id, drug, lot, expiry, price)
-    moves: list[tuple[object, ...]] = []
-    # drug -> [[expiry, lot id, balance, price, day received]]
-    shelf: dict[str, list[list[object]]] = defaultdict(list)
+    moves: list[tuple[int, str, float, str, float, int | None, str, str, str, str, str]] = []
+    shelf: dict[str, list[_Lot]] = defaultdict(list)  # the lots with some left, by drug
     lot_id = 0
 
     def receive(drug: str, quantity: float, on: dt.date, expiry: dt.date, batch: str) -> None:
@@ -110,19 +119,19 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         price = drugs[drug].unit_price
         lots.append((lot_id, drug, f"{drug[:3]}{on:%y%m}{lot_id % 100:02d}", expiry.isoformat(), price))
         moves.append((lot_id, "received", quantity, on.isoformat(), price, None, "", SUPPLIER, batch, "demo", stamp))
-        shelf[drug].append([expiry.isoformat(), lot_id, quantity, price, on.isoformat()])
+        shelf[drug].append(_Lot(expiry.isoformat(), lot_id, quantity, price, on.isoformat()))
 
     def expire_until(day: str) -> None:
         for drug_lots in shelf.values():
             for lot in drug_lots:
-                if float(lot[2]) > 0 and str(lot[0]) < day and lot[1] not in kept:  # type: ignore[arg-type]
-                    after = (dt.date.fromisoformat(str(lot[0])) + dt.timedelta(days=1)).isoformat()
-                    moves.append((lot[1], "adjusted", -float(lot[2]), after, lot[3], None, "expired", "", "",  # type: ignore[arg-type]
+                if lot.balance > 0 and lot.expiry < day and lot.id not in kept:
+                    after = (dt.date.fromisoformat(lot.expiry) + dt.timedelta(days=1)).isoformat()
+                    moves.append((lot.id, "adjusted", -lot.balance, after, lot.price, None, "expired", "", "",
                                   "demo", stamp))
-                    lot[2] = 0.0
-            drug_lots[:] = [lot for lot in drug_lots if float(lot[2]) > 0]  # type: ignore[arg-type]
+                    lot.balance = 0.0
+            drug_lots[:] = [lot for lot in drug_lots if lot.balance > 0]
 
-    kept: set[object] = set()
+    kept: set[int] = set()
     for drug, (quantity, months_ago, expires_in) in EMERGENCY.items():
         if drug in drugs:
             receive(drug, float(quantity), today - dt.timedelta(days=30 * months_ago),
@@ -133,23 +142,22 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
             receive(drug, float(quantity), today - dt.timedelta(days=40), today + dt.timedelta(days=500), "R-low")
     lines: list[tuple[object, ...]] = []
     numbers: dict[int, int] = defaultdict(int)
-    line_id = int(store.scalar("SELECT coalesce(max(id), 0) FROM prescription_lines") or 0)
+    line_id = int(str(store.scalar("SELECT coalesce(max(id), 0) FROM prescription_lines") or 0))
     for month in sorted(by_month):
         first = dt.date.fromisoformat(month + "-01")
         on = first + dt.timedelta(days=int(r() * 3))
         expire_until(on.isoformat())
         month_end = (first + dt.timedelta(days=32)).replace(day=1).isoformat()
         for drug in sorted({entry[2] for entry in by_month[month]}):
-            usable = sum(float(lot[2]) for lot in shelf[drug] if str(lot[0]) >= month_end)  # type: ignore[arg-type]
+            usable = sum(lot.balance for lot in shelf[drug] if lot.expiry >= month_end)
             short = used[(month, drug)] * 1.6 + 10 - usable
             if short > 0:
                 expiry = first + dt.timedelta(days=540 + int(r() * 360))
                 receive(drug, float(math.ceil(short / 10) * 10), on, expiry, f"R-{month}")
         for visit_id, day, drug, per_dose, times, days, quantity, how in by_month[month]:
-            available = sorted((lot for lot in shelf[drug]
-                                if str(lot[4]) <= day <= str(lot[0]) and float(lot[2]) > 0),  # type: ignore[arg-type]
-                               key=lambda lot: (str(lot[0]), int(lot[1])))  # type: ignore[call-overload]
-            if sum(float(lot[2]) for lot in available) < quantity:  # type: ignore[arg-type]
+            available = sorted((lot for lot in shelf[drug] if lot.received <= day <= lot.expiry and lot.balance > 0),
+                               key=lambda lot: (lot.expiry, lot.id))
+            if sum(lot.balance for lot in available) < quantity:
                 continue
             line_id += 1
             numbers[visit_id] += 1
@@ -157,19 +165,19 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
                           how))
             left = quantity
             for lot in available:
-                part = min(float(lot[2]), left)  # type: ignore[arg-type]
+                part = min(lot.balance, left)
                 if part <= 0:
                     break
-                lot[2] = float(lot[2]) - part  # type: ignore[arg-type]
+                lot.balance -= part
                 left -= part
-                moves.append((lot[1], "dispensed", -part, day, lot[3], line_id, "", "", "", "demo", stamp))
-                if not lot[2]:  # (an empty lot leaves the shelf: the next lines look at fewer)
+                moves.append((lot.id, "dispensed", -part, day, lot.price, line_id, "", "", "", "demo", stamp))
+                if not lot.balance:  # (an empty lot leaves the shelf: the next lines look at fewer)
                     shelf[drug].remove(lot)
     expire_until(today.isoformat())
     insert_rows(store, "stock_lots", ("id", "drug_code", "lot_no", "expiry", "unit_price", "created_at"),
                 [(i, d, n, e, p, stamp) for i, d, n, e, p in lots])
     insert_rows(store, "prescription_lines", LINE_COLUMNS, lines)
-    moves.sort(key=lambda m: (m[3], m[0]))  # type: ignore[index, return-value]
+    moves.sort(key=lambda m: (m[3], m[0]))
     insert_rows(store, "stock_movements", MOVE_COLUMNS, moves)
     return len(lines)
 

@@ -118,7 +118,7 @@ def read_receipt(path: Path, today: dt.date) -> tuple[dt.date, str, list[Receipt
     try:
         rows = list(open_book(path).rows(0))
     except ImportFormatError as exc:
-        raise ReceiptFileError(exc.message, **exc.params) from None
+        raise ReceiptFileError(exc.message, (), **exc.params) from None
     except OSError as exc:
         raise ReceiptFileError(N_("Could not read {path}: {reason}"), path=str(path), reason=str(exc)) from None
     header_at, mapping = None, {}

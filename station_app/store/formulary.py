@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from station_app import clock
 from station_app.domain.accounts import Permission
@@ -62,7 +63,7 @@ class FormularyRefused(errors.StoreError):
         return translate(self.message, lang).format(**self.params)
 
 
-def _drug(row: dict[str, object]) -> Drug:
+def _drug(row: Any) -> Drug:
     return Drug(
         id=int(row["id"]),  # type: ignore[call-overload]
         code=str(row["code"]),

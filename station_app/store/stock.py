@@ -171,7 +171,8 @@ class MovementRow:
 
 
 def movements(store: Store, drug_code: str | None = None, lot_id: int | None = None) -> list[MovementRow]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if drug_code:
         clauses.append("l.drug_code = ?")
         params.append(drug_code)
