@@ -91,6 +91,7 @@ class StockView(QWidget):
 
         self.lots = _table([tr("Code"), tr("Drug"), tr("Lot"), tr("Expiry"), tr("In stock"), tr("Unit"),
                             tr("Status")])
+        self.lots.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.ResizeToContents)
         self.drugs = _table([tr("Code"), tr("Drug"), tr("Dosage form"), tr("Unit"), tr("Unit price"),
                              tr("Insurance"), tr("In stock"), tr("Version")])
         self.tabs = QTabWidget()
