@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                     store.close()
         finally:
             paths.set_data_dir(previous_data_dir)
-    seconds = time.perf_counter() - started
+    seconds = round(time.perf_counter() - started, 1)  # as saved, so a saved run renders the same report
     end = data.machine()
     machine["load_end"], machine["probe_end"] = end["load"], end["probe"]
     command = "uv run python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({
-            "started": started_at.isoformat(timespec="seconds"), "seconds": round(seconds, 1), "command": command,
+            "started": started_at.isoformat(timespec="seconds"), "seconds": seconds, "command": command,
             "machine": machine, "database": info, "figures": [f.to_json() for f in figures],
         }, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.update:

@@ -56,3 +56,56 @@ def backups_dir() -> Path:
     path = data_dir() / "backups"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def settings_file() -> Path:
+    """The app's own settings (language, text size, the second backup folder…), in Qt's INI format."""
+    return data_dir() / "settings.ini"
+
+
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0",
+            '"': '"', "'": "'", "\\": "\\", "?": "?", ";": ";", ",": ",", "=": "="}
+
+
+def _ini_value(raw: str) -> str:
+    """A string value as Qt writes it in an INI file: quoted when it holds a comma or a semicolon,
+    backslash escapes (``\\\\``, ``\\"``, ``\\xHHHH``), UTF-8 otherwise."""
+    text, chars, i = raw.strip(), [], 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            i += 1
+        elif c == "\\" and i + 1 < len(text):
+            following = text[i + 1]
+            if following == "x":
+                j = i + 2
+                while j < len(text) and j < i + 6 and text[j] in "0123456789abcdefABCDEF":
+                    j += 1
+                chars.append(chr(int(text[i + 2:j] or "0", 16)))
+                i = j
+            else:
+                chars.append(_ESCAPES.get(following, following))
+                i += 2
+        else:
+            chars.append(c)
+            i += 1
+    value = "".join(chars)
+    return value[1:] if value.startswith("@@") else value
+
+
+def second_backup_folder() -> Path | None:
+    """The second folder for backups (a USB stick) chosen in the app (Cài đặt → Sao lưu), read from
+    the app's settings file without Qt, for the command line; None when none is chosen."""
+    try:
+        lines = settings_file().read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    section = ""
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        elif section == "backup" and stripped.partition("=")[0].strip() == "second_folder":
+            value = _ini_value(stripped.partition("=")[2])
+            return Path(value) if value else None
+    return None

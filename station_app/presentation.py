@@ -14,6 +14,7 @@ from station_app.domain.identifiers import SEX_CODES
 from station_app.i18n import N_, tr
 
 if TYPE_CHECKING:
+    from station_app.store.backup import ChainAgainstBackup
     from station_app.store.followups import WorkRow
 
 CHILD_MONTHS = 24  # below this age in months, ages are shown in months
@@ -88,3 +89,34 @@ def outcome_summary(outcome: Outcome | None) -> str:
     if outcome.note.strip():
         parts.append(outcome.note.strip())
     return " — ".join(parts)
+
+
+def backup_chain_texts(compared: list[ChainAgainstBackup]) -> tuple[int, list[tuple[bool, str]]]:
+    """The audit chain against the station's backups (``backup.compare_chain``), as the command line
+    and the audit log's "Check the chain" say it: (how many backups the log extends, [(a finding?,
+    text)] for the others)."""
+    from station_app.store import backup
+
+    extended = 0
+    texts: list[tuple[bool, str]] = []
+    for c in compared:
+        when = c.record.made.strftime("%d/%m/%Y %H:%M") if c.record and c.record.made else "?"
+        if c.outcome == backup.EXTENDS:
+            extended += 1
+        elif c.outcome == backup.TRUNCATED:
+            texts.append((True, tr(
+                "Audit log does not extend the backup {path} made {when}: the log ends at entry {found}, but the "
+                "backup holds entries up to {expected}: the end was removed.").format(
+                path=c.backup, when=when, found=c.entry_id, expected=c.record.head_id if c.record else "?")))
+        elif c.outcome == backup.REWRITTEN:
+            texts.append((True, tr(
+                "Audit log does not extend the backup {path} made {when}: from entry {id} on it differs from the "
+                "backup: the log was rewritten.").format(path=c.backup, when=when, id=c.entry_id)))
+        elif c.outcome == backup.RESTORED:
+            restored = c.restored_at.strftime("%d/%m/%Y %H:%M") if c.restored_at else "?"
+            texts.append((False, tr(
+                "The backup {path} made {when} holds entries the restore of {restored} left behind: not "
+                "compared.").format(path=c.backup, when=when, restored=restored)))
+        elif c.outcome == backup.UNREADABLE:
+            texts.append((False, tr("The backup {path} could not be read: not compared.").format(path=c.backup)))
+    return extended, texts

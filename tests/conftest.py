@@ -37,6 +37,16 @@ def tmp_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed at a low scrypt cost, so that logins in tests take milliseconds, not half a
+    second and 128 MiB each; tests marked ``real_scrypt`` keep the product's own cost."""
+    from station_app.domain import accounts
+
+    if request.node.get_closest_marker("real_scrypt") is None:
+        monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture(autouse=True)
 def _restore_language_and_clock() -> Iterator[None]:
     """``main.py --lang en`` and ``clock.pin`` change module state: undo it after each test."""
     yield
@@ -83,9 +93,11 @@ def add_patient(store: Store) -> Callable[..., Patient]:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database built once per session with the clock pinned. Never write to it."""
     from station_app.demo import generate
+    from station_app.domain import accounts
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    with clock.pinned(TODAY):
+    with clock.pinned(TODAY), pytest.MonkeyPatch.context() as cheap:
+        cheap.setattr(accounts, "SCRYPT_N", 2**10)  # (as cheap_password_hashes: fast logins in tests)
         generate(path, patients=DEMO_PATIENTS, seed=DEMO_SEED)
     leftovers = [p.name for p in path.parent.iterdir() if p != path]
     assert not leftovers, f"the demo database left side files: {leftovers}"

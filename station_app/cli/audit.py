@@ -13,25 +13,46 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+from station_app import paths
 from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out
 from station_app.i18n import tr
+from station_app.presentation import backup_chain_texts
+
+
+def backup_folders() -> list[Path]:
+    """Where the station's backups are: its backup folder, and the second folder (a USB stick) when
+    one is chosen in the app (Cài đặt → Sao lưu) and plugged in."""
+    folders = [paths.backups_dir()]
+    second = paths.second_backup_folder()
+    if second is not None and second.is_dir():
+        folders.append(second)
+    return folders
 
 
 def chain_lines(store) -> tuple[bool, list[str]]:
-    """(ok, lines to print) for the audit chain of an open store; shared with ``check``."""
-    from station_app.store import audit
+    """(ok, lines to print) for the audit chain of an open store, and the chain against the heads
+    recorded in the station's backups; shared with ``check``."""
+    from station_app.store import audit, backup
 
     report = audit.verify(store)
+    lines: list[str] = []
+    ok = report.ok
     if report.ok:
-        return True, [tr("Audit log: {count} entries, chain intact").format(count=report.entries)]
-    problem = report.problem
-    assert problem is not None
-    return False, [
-        tr("Audit log BROKEN at entry {id}: {reason}").format(
-            id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)
-        )
-    ]
+        lines.append(tr("Audit log: {count} entries, chain intact").format(count=report.entries))
+    else:
+        problem = report.problem
+        assert problem is not None
+        lines.append(tr("Audit log BROKEN at entry {id}: {reason}").format(
+            id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
+    extended, texts = backup_chain_texts(backup.compare_chain(store.conn, store.path, backup_folders()))
+    ok = ok and not any(finding for finding, _text in texts)
+    lines += [text for _finding, text in texts]
+    if ok:
+        lines.insert(1, tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
+            count=extended))
+    return ok, lines
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

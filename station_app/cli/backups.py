@@ -1,7 +1,10 @@
 """``main.py backup`` and ``main.py restore`` (a contract)::
 
     main.py backup --db FILE [--to DIR] [--encrypt]      prints the path of the backup
-    main.py restore --db FILE --from BACKUP              refuses a damaged or foreign backup
+    main.py restore --db FILE --from BACKUP [--other-station]
+                                                         shows the station of both; refuses a damaged or
+                                                         foreign backup, and another station's without
+                                                         --other-station
 
 ``--encrypt`` (and restoring an encrypted backup) asks for the passphrase, or reads it from the
 environment variable ``TRAM_BACKUP_PASSPHRASE`` (for scripts and tests).
@@ -64,6 +67,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def station_lines(comparison) -> list[str]:
+    """This database and the backup, one line each, for the person to compare."""
+
+    def describe(record) -> str:
+        return tr("{station} · facility code {code} · {patients} patients").format(
+            station=record.station or tr("(no name)"), code=record.facility_code or "—", patients=record.patients)
+
+    lines = []
+    if comparison.current is not None:
+        lines.append(tr("This database: {what}").format(what=describe(comparison.current)))
+    made = comparison.backup.made.strftime("%d/%m/%Y %H:%M") if comparison.backup.made else "?"
+    lines.append(tr("The backup:    {what} · made {when}").format(what=describe(comparison.backup), when=made))
+    return lines
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from station_app.store import backup, open_store
 
@@ -73,11 +91,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     passphrase = _passphrase(confirm=False) if backup.is_encrypted(source) else None
     if not db.parent.is_dir():
         raise CliError(tr("There is no folder {path}.").format(path=db.parent))
-    aside = backup.restore(db, source, passphrase)
+    staged = backup.stage_restore(db, source, passphrase)
+    comparison = backup.compare_stations(db, staged, source)
+    for line in station_lines(comparison):
+        out(line)
+    if not comparison.same_station and not args.other_station:
+        backup.discard_staged(staged)
+        raise CliError(tr(
+            "{path} is a backup of another station ({backup_station}, facility code {backup_code}), not of this "
+            "database's ({station}, facility code {code}). Nothing was restored; to replace this station's records "
+            "with it, add --other-station.").format(path=source, **comparison.params()))
+    aside = backup.commit_restore(db, staged)
     store = open_store(db, create=False)  # reopened: upgraded if the backup is of an older version
     try:
         version = store.schema_version
-        _audit(store, "restore", {"from": str(source), "aside": str(aside) if aside else ""})
+        details: dict[str, object] = {"from": str(source), "aside": str(aside) if aside else ""}
+        if not comparison.same_station:
+            details["other_station"] = True
+        _audit(store, "restore", details)
     finally:
         store.close()
     out(tr("Restored {backup} into {path} (schema {version}).").format(backup=source, path=db, version=version))
@@ -96,4 +127,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     back = sub.add_parser("restore", help="put a backup in place of the database (the current file is kept aside)")
     back.add_argument("--db", required=True, help="the database file to replace")
     back.add_argument("--from", dest="source", required=True, metavar="BACKUP", help="a backup (.sqlite3 or .trambak)")
+    back.add_argument("--other-station", action="store_true",
+                      help="restore even a backup of another station (another facility code or name)")
     back.set_defaults(func=cmd_restore)

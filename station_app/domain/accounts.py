@@ -15,7 +15,10 @@ The desktop app always has a logged-in person (see ``station_app/ui/login.py``).
 Passwords are hashed with scrypt (standard library), a fresh random salt each, and the cost
 parameters stored with the hash so they can be raised later without breaking old hashes::
 
-    scrypt$16384$8$1$<salt, base64>$<hash, base64>
+    scrypt$131072$8$1$<salt, base64>$<hash, base64>
+
+A hash made at a lower cost than today's is replaced at the person's next successful login
+(``needs_rehash``).
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ LOCKOUT = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 8
 DEFAULT_IDLE_LOCK_MINUTES = 10
 
-# scrypt cost: 2**14 × 8 × 128 bytes = 16 MiB of memory, about 50 ms on a station's PC.
-SCRYPT_N = 2**14
+# scrypt cost, the current recommendation (n = 2^17, r = 8, p = 1): 128 × r × n bytes = 128 MiB of
+# memory and a few tenths of a second per login on a station's PC.
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
@@ -171,11 +175,29 @@ SYSTEM = system_actor()
 
 
 # -- passwords ----------------------------------------------------------------------------------
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+def _maxmem(n: int, r: int, p: int) -> int:
+    """The memory scrypt needs for these parameters, with room to spare (OpenSSL refuses more than
+    32 MiB unless told)."""
+    return min(128 * r * (n + p + 2) + 16 * 1024 * 1024, 1 << 30)
+
+
+def hash_password(password: str, *, n: int | None = None, r: int | None = None, p: int | None = None) -> str:
+    """A new salted hash at the current cost (``SCRYPT_N``, ``SCRYPT_R``, ``SCRYPT_P``) unless given."""
+    n, r, p = n or SCRYPT_N, r or SCRYPT_R, p or SCRYPT_P
     salt = os.urandom(SALT_BYTES)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=0, dklen=HASH_BYTES)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p),
+                            dklen=HASH_BYTES)
     b64 = base64.b64encode
     return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether ``stored`` was made at a lower cost than today's (an older version's)."""
+    try:
+        scheme, n, r, p, _salt, _digest = stored.split("$")
+        return scheme != "scrypt" or int(n) * int(r) * int(p) < SCRYPT_N * SCRYPT_R * SCRYPT_P
+    except ValueError:
+        return True
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -191,10 +213,10 @@ def verify_password(password: str, stored: str) -> bool:
             n=int(n),
             r=int(r),
             p=int(p),
-            maxmem=64 * 1024 * 1024,
+            maxmem=_maxmem(int(n), int(r), int(p)),
             dklen=len(want),
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, MemoryError):
         return False
     return hmac.compare_digest(got, want)
 

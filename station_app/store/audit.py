@@ -3,8 +3,10 @@
 Every entry carries the SHA-256 of the entry before it (``prev_hash``) and its own hash over a
 canonical serialisation of all its fields, so editing, inserting or removing an entry in the
 middle breaks the chain at that entry; triggers refuse ``UPDATE`` and ``DELETE`` on the table.
-The newest entry's id and hash are also kept in ``settings`` (``audit_head``), so cutting the
-tail off the log is noticed too.
+The newest entry's id and hash are also kept in ``settings`` (``audit_head``): a log that ends
+before or after it, or a head that is missing or garbled, is a finding too. Someone who holds the
+file can still rewrite the whole chain and its head; the heads recorded in the station's backups
+are the check on that (``backup.compare_chain``).
 
 Use from any write path, inside the transaction of the change it records::
 
@@ -226,16 +228,43 @@ def verify(store: Store, progress: Callable[[int, int], None] | None = None) -> 
         previous_hash = str(row["hash"])
         previous_id = entry_id
     head = store.scalar("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,))
-    if head:
-        head_id, _, head_hash = str(head).partition(":")
-        if int(head_id) > previous_id:
-            return ChainReport(count, ChainProblem(previous_id + 1, N_(
-                "the log ends at entry {found}, but entries up to {expected} were written: the end was removed."),
-                {"found": previous_id, "expected": int(head_id)}))
-        if int(head_id) == previous_id and head_hash != previous_hash:
-            return ChainReport(count, ChainProblem(previous_id, N_(
-                "its content was changed after it was written."), {"id": previous_id}))
-    return ChainReport(count, None)
+    problem = _head_problem(None if head is None else str(head), previous_id, previous_hash)
+    return ChainReport(count, problem)
+
+
+def read_head(text: str | None) -> tuple[int, str] | None:
+    """The head kept in ``settings`` ("id:hash"), or None when it is missing or garbled."""
+    head_id, _, head_hash = (text or "").partition(":")
+    if not head_id.isdigit() or len(head_hash) != 64:
+        return None
+    return int(head_id), head_hash
+
+
+def _head_problem(text: str | None, last_id: int, last_hash: str) -> ChainProblem | None:
+    """The chain read from the file must end where the program last wrote it (``audit_head``)."""
+    if text is None:
+        if last_id == 0:
+            return None  # a log nothing was written to yet
+        return ChainProblem(last_id, N_(
+            "the record of the log's last entry (audit_head) is missing: entries at the end may have been "
+            "removed with it."), {"id": last_id})
+    head = read_head(text)
+    if head is None:
+        return ChainProblem(last_id, N_(
+            "the record of the log's last entry (audit_head) is garbled: the end of the log cannot be trusted."),
+            {"id": last_id})
+    head_id, head_hash = head
+    if head_id > last_id:
+        return ChainProblem(last_id + 1, N_(
+            "the log ends at entry {found}, but entries up to {expected} were written: the end was removed."),
+            {"found": last_id, "expected": head_id})
+    if head_id < last_id:
+        return ChainProblem(head_id + 1, N_(
+            "the program's last entry was {expected}: the entries after it were added outside the program."),
+            {"expected": head_id, "found": last_id})
+    if head_hash != last_hash:
+        return ChainProblem(last_id, N_("its content was changed after it was written."), {"id": last_id})
+    return None
 
 
 # -- reading ------------------------------------------------------------------------------------

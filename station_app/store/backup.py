@@ -99,6 +99,14 @@ class UnknownFormat(errors.StoreError):
     message = N_("{path} was encrypted by a newer version of Trạm (format {version}). Install the newer version.")
 
 
+class OtherStation(errors.StoreError):
+    message = N_(
+        "{path} is a backup of another station ({backup_station}, facility code {backup_code}, {backup_patients} "
+        "patients), not of this database's ({station}, facility code {code}, {patients} patients). "
+        "Nothing was restored; the database was not changed."
+    )
+
+
 class PassphraseTooShort(errors.StoreError):
     message = N_("The passphrase must have at least {minimum} characters.")
 
@@ -241,9 +249,278 @@ def _failed(folder: Path, exc: BaseException) -> errors.StoreError:
     return BackupFailed(folder, str(exc), reason=reason)
 
 
+# -- what a backup holds ----------------------------------------------------------------------------
+RECORD_TABLE = "backup_record"  # only in backup copies: when made, the audit chain's head, the station
+
+
+@dataclass(frozen=True)
+class BackupRecord:
+    """What a backup (or the live database) holds: its station, patients and the audit chain's head.
+
+    ``made`` is when the backup was made (None for the live database, or a backup made by a version
+    that did not record it: then the file's own name or date tells)."""
+
+    made: dt.datetime | None
+    head_id: int
+    head_hash: str
+    station: str
+    facility_code: str
+    patients: int
+
+    def same_station(self, other: BackupRecord) -> bool:
+        """Whether both are of one station: the same facility code when both have one, else the same
+        name. A station with neither (a new, empty file) matches any."""
+        if not (self.facility_code or self.station) or not (other.facility_code or other.station):
+            return True
+        if self.facility_code and other.facility_code:
+            return self.facility_code.strip() == other.facility_code.strip()
+        return " ".join(self.station.casefold().split()) == " ".join(other.station.casefold().split())
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def _facts(conn: sqlite3.Connection, made: dt.datetime | None = None) -> BackupRecord:
+    """The record of an open database, computed from its tables (any schema version)."""
+    head_id, head_hash = 0, "0" * 64
+    if _has_table(conn, "audit_log"):
+        last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        if last is not None:
+            head_id, head_hash = int(last[0]), str(last[1])
+    name = code = ""
+    if _has_table(conn, "station"):
+        row = conn.execute("SELECT name, facility_code FROM station WHERE id = 1").fetchone()
+        if row is not None:
+            name, code = str(row[0] or ""), str(row[1] or "")
+    patients = 0
+    if _has_table(conn, "patients"):
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(patients)")}
+        where = " WHERE merged_into IS NULL" if "merged_into" in columns else ""
+        patients = int(conn.execute(f"SELECT count(*) FROM patients{where}").fetchone()[0])
+    return BackupRecord(made, head_id, head_hash, name, code, patients)
+
+
+def _write_record(conn: sqlite3.Connection, made: dt.datetime) -> None:
+    """Record in the copy when it was made and what it holds (replacing the record of a database that
+    was itself restored from a backup)."""
+    facts = _facts(conn, made)
+    conn.execute(f"DROP TABLE IF EXISTS {RECORD_TABLE}")
+    conn.execute(f"CREATE TABLE {RECORD_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.executemany(
+        f"INSERT INTO {RECORD_TABLE} (key, value) VALUES (?, ?)",
+        [
+            ("made", made.isoformat(sep=" ", timespec="seconds")),
+            ("audit_head", f"{facts.head_id}:{facts.head_hash}"),
+            ("station", facts.station),
+            ("facility_code", facts.facility_code),
+            ("patients", str(facts.patients)),
+        ],
+    )
+
+
+def _drop_record(path: Path) -> None:
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        if _has_table(conn, RECORD_TABLE):
+            conn.execute(f"DROP TABLE {RECORD_TABLE}")
+    finally:
+        conn.close()
+    _fsync_file(path)
+
+
+def _read_record(conn: sqlite3.Connection, fallback_made: dt.datetime | None) -> BackupRecord:
+    """The record written in a backup; what its tables say when there is none (an older backup) or
+    when it is incomplete."""
+    values: dict[str, str] = {}
+    if _has_table(conn, RECORD_TABLE):
+        values = {str(k): str(v) for k, v in conn.execute(f"SELECT key, value FROM {RECORD_TABLE}")}
+    head_id, _, head_hash = values.get("audit_head", "").partition(":")
+    try:
+        made: dt.datetime | None = dt.datetime.fromisoformat(values["made"])
+        patients = int(values["patients"])
+        if not head_id.isdigit() or len(head_hash) != 64 or "station" not in values or "facility_code" not in values:
+            raise ValueError(RECORD_TABLE)
+    except (KeyError, ValueError):
+        return _facts(conn, fallback_made)
+    return BackupRecord(made, int(head_id), head_hash, values["station"], values["facility_code"], patients)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A backup file (nobody writes it) opened read-only."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+
+
+def read_record(path: Path, named: Path | None = None) -> BackupRecord:
+    """What the plain backup ``path`` holds; ``BackupDamaged`` when it cannot be read. A backup made
+    before backups recorded their date is dated by its name (``named``'s, when given) or its file."""
+    path = Path(path)
+    stamp = _pattern_any.search(Path(named or path).name)
+    fallback = dt.datetime.strptime(stamp.group(1), "%Y%m%d-%H%M%S") if stamp else None
+    if fallback is None:
+        with contextlib.suppress(OSError):
+            fallback = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    try:
+        conn = _open_readonly(path)
+        try:
+            return _read_record(conn, fallback)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupDamaged(path, str(exc)) from exc
+
+
+def live_record(conn: sqlite3.Connection) -> BackupRecord:
+    """The same facts about the open database (``store.conn``)."""
+    return _facts(conn)
+
+
+def database_record(db: Path) -> BackupRecord | None:
+    """The same facts about the database file ``db`` (closed by the app); None when there is no
+    readable database there (missing, damaged: nothing to compare a backup with)."""
+    db = Path(db)
+    if not db.is_file():
+        return None
+    # Read-only; without a write-ahead log beside it (the app closed) as an unchanging file, so that
+    # reading it leaves no side files behind.
+    busy = any(side.exists() for side in _side_files(db))
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1"), uri=True)
+        try:
+            return _facts(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+@dataclass(frozen=True)
+class StationComparison:
+    """The database a restore would replace, beside the backup that would take its place."""
+
+    current: BackupRecord | None
+    backup: BackupRecord
+
+    @property
+    def same_station(self) -> bool:
+        return self.current is None or self.current.same_station(self.backup)
+
+    def params(self) -> dict[str, object]:
+        current = self.current or BackupRecord(None, 0, "0" * 64, "", "", 0)
+        return {
+            "station": current.station or "?", "code": current.facility_code or "?", "patients": current.patients,
+            "backup_station": self.backup.station or "?", "backup_code": self.backup.facility_code or "?",
+            "backup_patients": self.backup.patients,
+        }
+
+
+def compare_stations(db: Path, staged: Path, source: Path | None = None) -> StationComparison:
+    """The station of the database ``db`` and of the verified backup ``staged`` (made from ``source``)."""
+    return StationComparison(database_record(db), read_record(staged, source))
+
+
+def discard_staged(staged: Path) -> None:
+    """A staged restore that will not be used (the person said no): removed."""
+    _remove(Path(staged))
+
+
+_pattern_any = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?\.(?:sqlite3|trambak)$")
+
+
+# -- the audit chain against the backups ---------------------------------------------------------------
+EXTENDS = "extends"  # the live chain holds the backup's head: nothing was removed or rewritten since
+TRUNCATED = "truncated"  # the live chain ends before the backup's head, and matches it up to there
+REWRITTEN = "rewritten"  # the live chain differs from the backup's at ``entry_id``
+RESTORED = "restored"  # left behind by a restore recorded in the live chain after the fork
+UNREADABLE = "unreadable"  # the backup could not be read
+OTHER_STATION = "other station"  # a backup of another station in the same folder: not compared
+
+
+@dataclass(frozen=True)
+class ChainAgainstBackup:
+    backup: Path
+    record: BackupRecord | None
+    outcome: str
+    entry_id: int = 0  # the first live entry that differs (REWRITTEN), the last one kept (TRUNCATED)
+    restored_at: dt.datetime | None = None  # RESTORED: when the restore was recorded
+
+    @property
+    def finding(self) -> bool:
+        return self.outcome in (TRUNCATED, REWRITTEN)
+
+
+def compare_chain(conn: sqlite3.Connection, db: Path, folders: list[Path]) -> list[ChainAgainstBackup]:
+    """Compare the live audit chain (``conn``, the open database ``db``) with the head recorded in each
+    plain backup of ``db`` in ``folders`` (the backup folder, the second folder), newest first.
+
+    The live chain must *extend* each backup's chain: hold the backup's last entry with the same hash.
+    A live chain that ends before it was cut (``TRUNCATED``); one that differs was rewritten
+    (``REWRITTEN``, at the first entry that differs). After a restore, the backups made after the
+    restored one are on the branch the restore left behind (``RESTORED``): not a finding, said.
+    """
+    live = live_record(conn)
+    seen: set[Path] = set()
+    results: list[ChainAgainstBackup] = []
+    for folder in folders:
+        for b in backups(folder, db, encrypted=False):
+            try:
+                key = b.path.resolve()
+            except OSError:
+                key = b.path
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append(_compare_one(conn, live, b.path))
+    return results
+
+
+def _hash_at(conn: sqlite3.Connection, entry_id: int) -> str | None:
+    row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (entry_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _compare_one(live_conn: sqlite3.Connection, live: BackupRecord, path: Path) -> ChainAgainstBackup:
+    try:
+        conn = _open_readonly(path)
+    except sqlite3.Error:
+        return ChainAgainstBackup(path, None, UNREADABLE)
+    try:
+        record = _read_record(conn, None)
+        if not live.same_station(record):
+            return ChainAgainstBackup(path, record, OTHER_STATION)
+        if record.head_id == 0 or _hash_at(live_conn, record.head_id) == record.head_hash:
+            return ChainAgainstBackup(path, record, EXTENDS)
+        if not _has_table(conn, "audit_log"):
+            return ChainAgainstBackup(path, record, UNREADABLE)
+        # The last entry both chains share (hash-linked: all before it are shared too).
+        low, high = 0, min(record.head_id, live.head_id)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _hash_at(conn, middle) == _hash_at(live_conn, middle) is not None:
+                low = middle
+            else:
+                high = middle - 1
+        shared = low
+        restore = live_conn.execute(
+            "SELECT at FROM audit_log WHERE id > ? AND action = 'restore' ORDER BY id LIMIT 1", (shared,)
+        ).fetchone()
+        if restore is not None:
+            when = dt.datetime.fromisoformat(str(restore[0]))
+            if record.made is None or when >= record.made:
+                return ChainAgainstBackup(path, record, RESTORED, shared, when)
+        if shared == live.head_id:
+            return ChainAgainstBackup(path, record, TRUNCATED, shared)
+        return ChainAgainstBackup(path, record, REWRITTEN, shared + 1)
+    except sqlite3.DatabaseError:
+        return ChainAgainstBackup(path, None, UNREADABLE)
+    finally:
+        conn.close()
+
+
 # -- making a backup ------------------------------------------------------------------------------
-def _online_copy(db: Path, target: Path, progress: Progress | None) -> None:
-    """Copy ``db`` into the new file ``target`` in steps, from one read snapshot, then check it."""
+def _online_copy(db: Path, target: Path, progress: Progress | None, made: dt.datetime | None = None) -> None:
+    """Copy ``db`` into the new file ``target`` in steps, from one read snapshot, record what the
+    copy holds (``backup_record``), then check it."""
     source = sqlite3.connect(str(db), isolation_level=None)
     try:
         source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -262,6 +539,7 @@ def _online_copy(db: Path, target: Path, progress: Progress | None) -> None:
             dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             if dest.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                 raise errors.NotOurDatabase(db)
+            _write_record(dest, made or clock.now())
             if not _integrity(dest):
                 raise errors.Corrupt(db, "integrity_check of the backup failed")
         finally:
@@ -287,11 +565,12 @@ def make_backup(
         raise errors.FileMissing(db)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target = _free_name(folder, db.stem, clock.now(), PLAIN_SUFFIX)
+        made = clock.now()
+        target = _free_name(folder, db.stem, made, PLAIN_SUFFIX)
         partial = folder / f".{target.name}.part"
         _remove(partial)
         try:
-            _online_copy(db, partial, progress)
+            _online_copy(db, partial, progress, made)
             _fsync_file(partial)
             partial.replace(target)
             _fsync_dir(folder)
@@ -569,6 +848,7 @@ def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path |
                     _fsync_file(part)
                     part.replace(dst)
             _fsync_dir(db.parent)
+        _drop_record(Path(staged))  # the copy's record describes the backup, not the database it becomes
         # The old log and shared-memory index must not be applied to the restored file.
         for side in _side_files(db):
             side.unlink(missing_ok=True)
@@ -583,8 +863,16 @@ def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path |
 
 
 def restore(
-    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None
+    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None,
+    other_station: bool = False,
 ) -> Path | None:
-    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside."""
+    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside.
+
+    A backup of another station (``StationComparison.same_station``) is refused (``OtherStation``)
+    unless ``other_station``: the person saw both and confirmed."""
     staged = stage_restore(db, source, passphrase, progress=progress)
+    comparison = compare_stations(db, staged, source)
+    if not comparison.same_station and not other_station:
+        discard_staged(staged)
+        raise OtherStation(source, "", **comparison.params())
     return commit_restore(db, staged)

@@ -186,22 +186,35 @@ def login(store: Store, username: str, password: str) -> User:
     if (until := user.locked_until(now)) is not None:
         _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id), {"reason": "locked"})
         raise AccountLocked(until=until.strftime("%H:%M"))
-    ok = accounts.verify_password(password, str(rows[0]["password_hash"]))
+    stored = str(rows[0]["password_hash"])
+    ok = accounts.verify_password(password, stored)  # slow on purpose: outside the write
+    # A hash made at an older, cheaper cost is replaced at this login (also computed outside the write).
+    upgraded = accounts.hash_password(password) if ok and accounts.needs_rehash(stored) else None
+    stamp = now.isoformat(sep=" ", timespec="seconds")
     with store.write():
+        # The count is read and changed inside this one write transaction (other programs may be
+        # checking passwords of the same account at the same moment): no attempt is lost.
+        state = store.conn.execute(
+            "SELECT failed_attempts, last_failed_at FROM users WHERE id = ?", (user.id,)).fetchone()
+        failed, last_failed = int(state[0]), _time(state[1])
+        until = accounts.locked_until(failed, last_failed)
+        locked_now = until is not None and now < until
         if not ok:
-            expired = accounts.locked_until(user.failed_attempts, user.last_failed_at) is not None
-            attempts = 1 if expired else user.failed_attempts + 1
+            attempts = 1 if until is not None and not locked_now else failed + 1
             store.conn.execute(
-                "UPDATE users SET failed_attempts = ?, last_failed_at = ? WHERE id = ?",
-                (attempts, now.isoformat(sep=" ", timespec="seconds"), user.id),
-            )
+                "UPDATE users SET failed_attempts = ?, last_failed_at = ? WHERE id = ?", (attempts, stamp, user.id))
             _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id),
                       {"reason": "wrong password", "attempt": attempts})
+        elif locked_now:  # locked by other attempts while this password was being checked
+            _audit_as(store, user.actor, audit.FAILED_LOGIN, ("user", user.id), {"reason": "locked"})
         else:
             store.conn.execute(
                 "UPDATE users SET failed_attempts = 0, last_failed_at = NULL, last_login_at = ? WHERE id = ?",
-                (now.isoformat(sep=" ", timespec="seconds"), user.id),
+                (stamp, user.id),
             )
+            if upgraded is not None:  # (unless the password was changed meanwhile)
+                store.conn.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+                                   (upgraded, user.id, stored))
             store.actor = user.actor
             audit.record(store, audit.LOGIN, ("user", user.id))
     if not ok:
@@ -209,6 +222,9 @@ def login(store: Store, username: str, password: str) -> User:
             until = now + accounts.LOCKOUT
             raise AccountLocked(until=until.strftime("%H:%M"))
         raise LoginFailed()
+    if locked_now:
+        assert until is not None
+        raise AccountLocked(until=until.strftime("%H:%M"))
     return get(store, user.id) or user
 
 

@@ -15,7 +15,16 @@ FONT_SCALES = (1.0, 1.15, 1.3, 1.5)
 
 def settings() -> QSettings:
     """The user's settings, in the app's data folder (never the real home in tests)."""
-    return QSettings(str(paths.data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings(str(paths.settings_file()), QSettings.Format.IniFormat)
+
+
+SECOND_FOLDER_KEY = "backup/second_folder"
+
+
+def second_backup_folder() -> Path | None:
+    """The second folder for backups (a USB stick) chosen in Cài đặt → Sao lưu, if any."""
+    value = str(settings().value(SECOND_FOLDER_KEY, "") or "")
+    return Path(value) if value else None
 
 
 class AppContext(QObject):

@@ -41,7 +41,7 @@ from station_app.domain.dates import DateFormatError
 from station_app.domain.patient import Patient
 from station_app.domain.visit import ExtraDiagnosis, Visit
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, audit, corrections, icd10, patients, users, visits
+from station_app.store import StoreError, audit, backup, corrections, icd10, patients, users, visits
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext
 from station_app.ui.login import ChangePasswordDialog, IdleLock
@@ -495,16 +495,22 @@ class AuditLogView(QWidget):
         self.status.setText(tr("{count} entries").format(count=len(self.entries)))
 
     def verify(self) -> None:
-        """Check the whole chain on a worker thread (its own connection); the result below."""
+        """Check the whole chain on a worker thread (its own connection), and compare it with the
+        heads recorded in the station's backups; the result below."""
         from station_app.store import open_store
         from station_app.ui import background
+        from station_app.ui.views.backups import backup_folder, second_folder
 
         db = self.ctx.db_path
+        folders = [backup_folder()]
+        second = second_folder()
+        if second is not None and second.is_dir():
+            folders.append(second)
 
         def work(progress):  # type: ignore[no-untyped-def]
             store = open_store(db, create=False)
             try:
-                return audit.verify(store, progress)
+                return audit.verify(store, progress), backup.compare_chain(store.conn, db, folders)
             finally:
                 store.close()
 
@@ -518,18 +524,30 @@ class AuditLogView(QWidget):
         self.status.setText(tr("Checking the chain…"))
         self._verify_op = background.run(self, tr("Checking the chain…"), work, self.show_report, failed)
 
-    def show_report(self, report: audit.ChainReport) -> None:
+    def show_report(self, result: tuple[audit.ChainReport, list[backup.ChainAgainstBackup]]) -> None:
+        from station_app.presentation import backup_chain_texts
+
+        report, compared = result
+        extended, texts = backup_chain_texts(compared)
+        findings = [text for finding, text in texts if finding]
+        notes = [text for finding, text in texts if not finding]
         self.verify_button.setEnabled(True)
-        if report.ok:
+        if report.ok and not findings:
             self.status.setStyleSheet("")
-            self.status.setText(tr("The audit log is intact: {count} entries, each linked to the one before.").format(
-                count=report.entries))
-        else:
+            lines = [tr("The audit log is intact: {count} entries, each linked to the one before.").format(
+                count=report.entries),
+                tr("Audit log compared with {count} backup(s) of the station: it extends each of them.").format(
+                    count=extended)]
+            self.status.setText("\n".join(lines + notes))
+            return
+        lines = []
+        if not report.ok:
             problem = report.problem
             assert problem is not None
-            self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
-            self.status.setText(tr("The audit log was changed at entry {id}: {reason}").format(
+            lines.append(tr("The audit log was changed at entry {id}: {reason}").format(
                 id=problem.entry_id, reason=tr(problem.reason).format(**problem.params)))
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.status.setText("\n".join(lines + findings + notes))
 
 
 class AuditLogDialog(QDialog):

@@ -17,7 +17,7 @@ from station_app.domain.patient import Patient
 from station_app.store import backup, errors, open_store, patients
 from station_app.ui import dialogs
 from station_app.ui.views import backups
-from station_app.ui.views.backups import BackupsBox, PassphraseDialog, RestoreDialog
+from station_app.ui.views.backups import BackupsBox, PassphraseDialog, RestoreCompareDialog, RestoreDialog
 
 PASS = "trạm y tế xã 2025"
 
@@ -125,22 +125,39 @@ def pick_first(dialog: QDialog) -> bool:
     return True
 
 
+def confirm(seen: list[RestoreCompareDialog], *, tick: bool = False, ok: bool = True) -> Callable[[QDialog], bool]:
+    """Answer the dialog that shows both stations (kept in ``seen``): OK or Cancel, the box ticked or not."""
+
+    def answer(dialog: QDialog) -> bool:
+        assert isinstance(dialog, RestoreCompareDialog)
+        seen.append(dialog)
+        if tick:
+            dialog.confirm_other.setChecked(True)
+        return ok
+
+    return answer
+
+
 def test_restore_reopens_the_app_on_the_restored_file(session, qtbot, choosers, answers, tmp_path) -> None:
     store = session.store
     count = patients.count(store)
-    backup.make_backup(store.path, backups.backup_folder())
+    made = backup.make_backup(store.path, backups.backup_folder())
     patients.insert(store, Patient("Người Sau Sao Lưu", "1", PartialDate(1990)))
     assert patients.count(store) == count + 1
     box = box_of(session)
-    answers.yes = True  # "Put the backup … in place of the current database?" — yes
-    fill_with(pick_first)
+    seen: list[RestoreCompareDialog] = []
+    fill_with(pick_first, confirm(seen))  # the backup chosen, then both stations shown: OK
     box.restore_backup()
     qtbot.waitUntil(lambda: session.store is not store, timeout=20000)
     assert patients.count(session.store) == count  # the window now works on the restored file
     assert session.window.ctx.store is session.store
     assert session.window.current_area() == "settings"
+    shown = seen[0]
+    assert shown.confirm_other.isHidden() and not shown.other_station  # the same station: no extra step
+    assert shown.cell("patients", 0) == str(count + 1) and shown.cell("patients", 1) == str(count)
+    assert shown.cell("made", 1) == backup.read_record(made).made.strftime("%d/%m/%Y %H:%M")  # type: ignore[union-attr]
     kinds = [k for k, _t, _x in dialogs.shown]
-    assert "question" in kinds and kinds[-1] == "info"
+    assert kinds[-1] == "info"
     aside = [p for p in session.store.path.parent.iterdir() if ".before-restore-" in p.name]
     assert len(aside) == 1
     conn = sqlite3.connect(aside[0])
@@ -154,10 +171,11 @@ def test_restore_refused_without_confirmation_or_with_a_bad_file(session, qtbot,
     store = session.store
     box = box_of(session)
     backup.make_backup(store.path, backups.backup_folder())
-    answers.yes = False  # the nurse says no at the confirmation
-    fill_with(pick_first)
+    fill_with(pick_first, confirm([], ok=False))  # the head says no once both stations are shown
     box.restore_backup()
+    wait_done(qtbot, box)
     assert session.store is store and box._op is None
+    assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".restoring")]  # nothing left staged
 
     bad = tmp_path / "not-a-backup.sqlite3"
     bad.write_text("hello\n" * 100)
@@ -177,6 +195,62 @@ def test_restore_refused_without_confirmation_or_with_a_bad_file(session, qtbot,
     kind, _title, text = dialogs.shown[-1]
     assert kind == "error" and str(bad) in text
     assert patients.count(store) > 0  # the open database is untouched and still in use
+
+
+def another_station(tmp_path: Path) -> Path:
+    """A backup of another station: another name and facility code, two patients."""
+    from station_app.store import station
+
+    other = tmp_path / "other" / "tram.sqlite3"
+    store = open_store(other)
+    try:
+        station.save_profile(store, station.StationProfile(name="Trạm Y tế xã Phú Mỹ", facility_code="05678"))
+        for name in ("Lê Văn Một", "Lê Thị Hai"):
+            patients.insert(store, Patient(name, "1", PartialDate(1980)))
+    finally:
+        store.close()
+    return backup.make_backup(other, tmp_path / "other-backups")
+
+
+def test_another_stations_backup_is_shown_beside_this_one_and_needs_a_tick(session, qtbot, choosers,
+                                                                          tmp_path) -> None:
+    from station_app.store import station
+
+    store = session.store
+    ours = station.load_profile(store)
+    count = patients.count(store)
+    theirs = another_station(tmp_path)
+    choosers["file"] = str(theirs)
+
+    def other_file(dialog: QDialog) -> bool:
+        assert isinstance(dialog, RestoreDialog)
+        dialog._other()
+        return True
+
+    box = box_of(session)
+    seen: list[RestoreCompareDialog] = []
+    # OK without ticking "replace with the other station's records": refused, nothing restored.
+    fill_with(other_file, confirm(seen, tick=False))
+    box.restore_backup()
+    wait_done(qtbot, box)
+    assert session.store is store and patients.count(store) == count
+    shown = seen[0]
+    assert shown.other_station and not shown.confirm_other.isHidden()
+    assert shown.cell("station", 0) == ours.name and shown.cell("station", 1) == "Trạm Y tế xã Phú Mỹ"
+    assert shown.cell("code", 0) == ours.facility_code and shown.cell("code", 1) == "05678"
+    assert shown.cell("patients", 0) == str(count) and shown.cell("patients", 1) == "2"
+    assert "another station" in shown.warning.text().lower() or "trạm khác" in shown.warning.text()
+    assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".restoring")]
+    # Ticked: restored, and the audit entry says it was another station's.
+    fill_with(other_file, confirm(seen, tick=True))
+    box.restore_backup()
+    qtbot.waitUntil(lambda: session.store is not store, timeout=20000)
+    assert patients.count(session.store) == 2
+    assert station.load_profile(session.store).facility_code == "05678"
+    from station_app.store import audit
+
+    entry = audit.entries(session.store, audit.Filter(action=audit.RESTORE))[0]
+    assert entry.details.get("other_station") is True
 
 
 def test_a_nurse_may_not_restore(session, choosers) -> None:

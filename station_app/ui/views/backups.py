@@ -15,10 +15,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -35,9 +37,7 @@ from station_app.domain.accounts import Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext, settings
-
-SECOND_FOLDER_KEY = "backup/second_folder"
+from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, second_backup_folder, settings
 
 # In tests: functions answering the choosers instead of showing them -> a path, or "" for Cancel.
 choose_folder: Callable[[QWidget | None, str, str], str] | None = None
@@ -64,8 +64,7 @@ def backup_folder() -> Path:
 
 
 def second_folder() -> Path | None:
-    value = str(settings().value(SECOND_FOLDER_KEY, "") or "")
-    return Path(value) if value else None
+    return second_backup_folder()
 
 
 def set_second_folder(folder: Path | None) -> None:
@@ -261,8 +260,96 @@ class RestoreDialog(QDialog):
         super().accept()
 
 
+class RestoreCompareDialog(QDialog):
+    """This database and the backup side by side (station, facility code, patients, date), and the
+    question. A backup of another station needs a tick before "Restore" does anything."""
+
+    ROWS = ("station", "code", "patients", "made")
+
+    def __init__(self, parent: QWidget | None, comparison: backup.StationComparison, source: Path) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Restore a backup"))
+        self.setMinimumWidth(600)
+        self.other_station = not comparison.same_station
+        layout = QVBoxLayout(self)
+        question = QLabel(tr(
+            "Put the backup {name} in place of the current database? The current database is kept aside as a "
+            "copy; whatever was saved after this backup will no longer be shown.").format(name=source.name))
+        question.setWordWrap(True)
+        layout.addWidget(question)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        grid.setContentsMargins(0, 8, 0, 8)
+        titles = {"station": tr("Station name"), "code": tr("Facility code"), "patients": tr("Patients"),
+                  "made": tr("Date of the backup")}
+        for column, heading_text in enumerate((tr("This database"), tr("The backup")), start=1):
+            head = QLabel(f"<b>{heading_text}</b>")
+            grid.addWidget(head, 0, column)
+        self._cells: dict[tuple[str, int], QLabel] = {}
+        records = (comparison.current, comparison.backup)
+        for row, key in enumerate(self.ROWS, start=1):
+            grid.addWidget(QLabel(titles[key]), row, 0)
+            for column, record in enumerate(records):
+                label = QLabel(self._value(key, record, current=column == 0))
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                if self.other_station and key in ("station", "code"):
+                    label.setStyleSheet("font-weight: bold;")
+                grid.addWidget(label, row, column + 1)
+                self._cells[(key, column)] = label
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        layout.addLayout(grid)
+        self.warning = QLabel(tr(
+            "This backup is of another station. Restoring it replaces this station's records with the other "
+            "station's.") if self.other_station else "")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.warning.setHidden(not self.other_station)
+        layout.addWidget(self.warning)
+        self.confirm_other = QCheckBox(tr("Yes, replace this station's records with the other station's backup"))
+        self.confirm_other.setHidden(not self.other_station)
+        layout.addWidget(self.confirm_other)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox()
+        restore = buttons.addButton(tr("Restore"), QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        restore.setDefault(not self.other_station)
+        cancel.setDefault(self.other_station)
+        (cancel if self.other_station else restore).setFocus()
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _value(key: str, record: backup.BackupRecord | None, current: bool) -> str:
+        if record is None:
+            return tr("none (no readable database)") if key == "station" else "—"
+        if key == "station":
+            return record.station or tr("(no name)")
+        if key == "code":
+            return record.facility_code or "—"
+        if key == "patients":
+            return str(record.patients)
+        if current:
+            return tr("now")
+        return record.made.strftime("%d/%m/%Y %H:%M") if record.made else "—"
+
+    def cell(self, key: str, column: int) -> str:
+        """What is shown for ``key`` (station, code, patients, made) of this database (0) or the backup (1)."""
+        return self._cells[(key, column)].text()
+
+    def accept(self) -> None:
+        if self.other_station and not self.confirm_other.isChecked():
+            self.problem.setText(tr("Tick the box to confirm that this station's records are to be replaced."))
+            return
+        super().accept()
+
+
 # -- restoring --------------------------------------------------------------------------------------
-def swap_in(ctx: AppContext, staged: Path, source: Path) -> Path | None:
+def swap_in(ctx: AppContext, staged: Path, source: Path, other_station: bool = False) -> Path | None:
     """GUI thread: close the app's connection, swap the verified file in, reopen, tell the views.
 
     If the swap fails, the old file is still in place and is opened again.
@@ -282,13 +369,17 @@ def swap_in(ctx: AppContext, staged: Path, source: Path) -> Path | None:
         ctx.store = new
         ctx.profile_changed.emit()
         ctx.store_replaced.emit()
-    record(new, "restore", {"from": str(source), "aside": str(aside) if aside else ""})
+    details: dict[str, object] = {"from": str(source), "aside": str(aside) if aside else ""}
+    if other_station:
+        details["other_station"] = True
+    record(new, "restore", details)
     return aside
 
 
 def restore_with_progress(parent: QWidget | None, ctx: AppContext, source: Path, passphrase: str | None,
                           on_end: Callable[[], None] | None = None) -> background.Operation:
-    """Verify ``source`` on a worker thread, then swap it in (see ``swap_in``); ``on_end`` after."""
+    """Verify ``source`` on a worker thread, show it beside the open database and ask, then swap it
+    in (see ``swap_in``); ``on_end`` after."""
     db = ctx.db_path
 
     def done(staged: Path) -> None:
@@ -296,7 +387,17 @@ def restore_with_progress(parent: QWidget | None, ctx: AppContext, source: Path,
         if on_end is not None:
             on_end()
         try:
-            aside = swap_in(ctx, staged, source)
+            current = backup.live_record(ctx.store.conn)
+            comparison = backup.StationComparison(current, backup.read_record(staged, source))
+        except StoreError as exc:
+            backup.discard_staged(staged)
+            dialogs.error(window, tr("Not restored"), exc.text())
+            return
+        if not dialogs.run(RestoreCompareDialog(window, comparison, source)):
+            backup.discard_staged(staged)
+            return
+        try:
+            aside = swap_in(ctx, staged, source, other_station=not comparison.same_station)
         except StoreError as exc:
             dialogs.error(window, tr("Not restored"), exc.text())
             return
@@ -501,11 +602,7 @@ class BackupsBox(QGroupBox):
             if not dialogs.run(ask):
                 return
             passphrase = ask.passphrase()
-        question = tr(
-            "Put the backup {name} in place of the current database? The current database is kept aside as a "
-            "copy; whatever was saved after this backup will no longer be shown.").format(name=source.name)
-        if not dialogs.ask(self, tr("Restore a backup"), question):
-            return
+        # Checked (and decrypted) first; then both stations are shown side by side and the person asked.
         self._op = restore_with_progress(self, self.ctx, source, passphrase, on_end=self._ended)
 
     def _ended(self) -> None:
