@@ -311,3 +311,16 @@ def test_missing_files_and_visits_without_prescription(capsys, db: Path, tmp_pat
         )[::2]
     )
     assert "--month" in line
+
+
+def test_check_finds_a_lot_balance_that_is_not_the_sum_of_its_movements(capsys, db: Path, receipt_csv: Path) -> None:
+    run(capsys, "stock", "receive", "--db", str(db), str(receipt_csv))
+    assert run(capsys, "check", "--db", str(db))[0] == EXIT_OK
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE stock_lots SET balance = balance + 7 WHERE lot_no = 'AM2501'")  # edited outside Trạm
+    conn.commit()
+    conn.close()
+    code, _out, err = run(capsys, "check", "--db", str(db))
+    assert code != EXIT_OK and "AM2501" in err
