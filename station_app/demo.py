@@ -355,8 +355,10 @@ def generate(
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
         from station_app.demo_medicines import add_medicines
 
+        store.conn.execute("PRAGMA foreign_keys = OFF")  # (every reference made by construction, as above)
         with store.write():
             add_medicines(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
+        store.conn.execute("PRAGMA foreign_keys = ON")
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")

@@ -15,6 +15,7 @@ dispensing, written in bulk but by the rules the app applies one visit at a time
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import random
@@ -119,7 +120,8 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         price = drugs[drug].unit_price
         lots.append((lot_id, drug, f"{drug[:3]}{on:%y%m}{lot_id % 100:02d}", expiry.isoformat(), price))
         moves.append((lot_id, "received", quantity, on.isoformat(), price, None, "", SUPPLIER, batch, "demo", stamp))
-        shelf[drug].append(_Lot(expiry.isoformat(), lot_id, quantity, price, on.isoformat()))
+        bisect.insort(shelf[drug], _Lot(expiry.isoformat(), lot_id, quantity, price, on.isoformat()),
+                      key=lambda lot: (lot.expiry, lot.id))  # (kept in first-expiry order)
 
     def expire_until(day: str) -> None:
         for drug_lots in shelf.values():
@@ -155,8 +157,7 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
                 expiry = first + dt.timedelta(days=540 + int(r() * 360))
                 receive(drug, float(math.ceil(short / 10) * 10), on, expiry, f"R-{month}")
         for visit_id, day, drug, per_dose, times, days, quantity, how in by_month[month]:
-            available = sorted((lot for lot in shelf[drug] if lot.received <= day <= lot.expiry and lot.balance > 0),
-                               key=lambda lot: (lot.expiry, lot.id))
+            available = [lot for lot in shelf[drug] if lot.received <= day <= lot.expiry]
             if sum(lot.balance for lot in available) < quantity:
                 continue
             line_id += 1
@@ -174,10 +175,24 @@ def add_medicines(store: Store, seed: int, today: dt.date, stamp: str) -> int:
                 if not lot.balance:  # (an empty lot leaves the shelf: the next lines look at fewer)
                     shelf[drug].remove(lot)
     expire_until(today.isoformat())
-    insert_rows(store, "stock_lots", ("id", "drug_code", "lot_no", "expiry", "unit_price", "created_at"),
-                [(i, d, n, e, p, stamp) for i, d, n, e, p in lots])
+    balances: dict[int, float] = defaultdict(float)
+    for move in moves:
+        balances[move[0]] += move[2]
+    # Bulk loading is faster without the ledger's indexes and the trigger that keeps each lot's
+    # balance: they are dropped, the balances written from the movements, and all made again from
+    # their own definitions.
+    kept_sql = store.conn.execute(
+        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND tbl_name IN "
+        "('stock_movements', 'prescription_lines') AND (type = 'index' OR name = 'stock_movements_balance')"
+    ).fetchall()
+    for kind, name, _sql in kept_sql:
+        store.conn.execute(f'DROP {"INDEX" if kind == "index" else "TRIGGER"} "{name}"')
+    insert_rows(store, "stock_lots", ("id", "drug_code", "lot_no", "expiry", "unit_price", "balance", "created_at"),
+                [(i, d, n, e, p, round(balances[i], 3), stamp) for i, d, n, e, p in lots])
     insert_rows(store, "prescription_lines", LINE_COLUMNS, lines)
     moves.sort(key=lambda m: (m[3], m[0]))
     insert_rows(store, "stock_movements", MOVE_COLUMNS, moves)
+    for _kind, _name, sql in kept_sql:
+        store.conn.execute(sql)
     return len(lines)
 
