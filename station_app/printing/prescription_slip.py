@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from station_app import APP_NAME, __version__
 from station_app.domain.identifiers import SEX_CODES
 from station_app.domain.medicines import quantity_text
+from station_app.domain.text import fold
 from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
@@ -147,7 +148,7 @@ def slip_pdf(store: Store, visit_id: int) -> bytes:
     elif patient.birth is not None:
         facts.append(tr("Date of birth: {date}").format(date=patient.birth.display()))
     facts.append(tr("Sex: {sex}").format(sex=tr(SEX_CODES.get(patient.sex, "")) if patient.sex in SEX_CODES else ""))
-    story.append(_p("    ".join(facts), styles["base"]))
+    story.append(Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;".join(markup_text(f) for f in facts), styles["base"]))
     if months is not None and months < CHILD_MONTHS:
         guardian = patient.guardian_name or ""
         story.append(
@@ -161,7 +162,9 @@ def slip_pdf(store: Store, visit_id: int) -> bytes:
         story.append(_field(tr("Personal ID number"), patient.citizen_id, styles["base"]))
     if patient.insurance_no:
         story.append(_field(tr("Health insurance card"), patient.insurance_no, styles["base"]))
-    address = ", ".join(x for x in (patient.address, patient.village) if x)
+    address = patient.address
+    if patient.village and fold(patient.village) not in fold(address):
+        address = ", ".join(x for x in (address, patient.village) if x)
     if address:
         story.append(_field(tr("Address"), address, styles["base"]))
     diagnoses = [visit.diagnosis_display] + [f"{d.code} {d.text}".strip() for d in visit.extra_diagnoses]
@@ -178,7 +181,8 @@ def slip_pdf(store: Store, visit_id: int) -> bytes:
         if line.days:
             dose.append(tr("for {n} days").format(n=line.days))
         how = f"{drug.route.capitalize()}: " if drug.route else ""
-        text = how + ", ".join(dose) + (f". {line.instructions}" if line.instructions else "")
+        advice_text = line.instructions[:1].upper() + line.instructions[1:]
+        text = how + ", ".join(dose) + (f". {advice_text}" if advice_text else "")
         rows.append(
             [
                 _p(f"{number}.", styles["base"]),
