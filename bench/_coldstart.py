@@ -124,7 +124,7 @@ def main() -> int:
             marks["scrolled"] = time.monotonic()
             result["last_row"] = model.index(model.rowCount() - 1, 1).data()
             result["memory"] = _memory()
-            backups.finish(session)  # waits for the start-up backup, if one ran
+            backups.finish(session.backup_op, session.store)  # waits for the start-up backup, if one ran
             session.store.close()
             app.quit()
 
@@ -134,8 +134,9 @@ def main() -> int:
         marks["shown"] = time.monotonic()
         from station_app.ui.views import backups
 
-        backups.start(session)  # as run() does: a backup on a worker thread when the last one is a day old
-        result["backup_at_start"] = getattr(session, "backup_op", None) is not None
+        # As run() does: a backup on a worker thread when the last one is a day old.
+        session.backup_op = backups.start(session.store, session.window)
+        result["backup_at_start"] = session.backup_op is not None
     QTimer.singleShot(120_000, lambda: app.exit(3))  # never hang the suite
     code = app.exec()
     result["marks"] = marks

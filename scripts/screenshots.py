@@ -133,7 +133,7 @@ def medicine_shots(session: Session, shot, app: QApplication) -> None:
     form.bp.setText("145/90")
     form.prescription.same_as_last_time()
     settle(app, 300)
-    form.scroll.ensureWidgetVisible(form.prescription)
+    form.scroll_area.ensureWidgetVisible(form.prescription)
     shot("12-prescription", form)
     form.done(0)
     window.show_area("medicines")

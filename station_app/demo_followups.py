@@ -205,7 +205,9 @@ def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
     overdue = store.conn.execute(
         "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id", (today.isoformat(),)
     ).fetchall()
-    rows, removed = [], []
+    # (followup id, outcome, recorded on, note, until, reason, recorded at)
+    rows: list[tuple[object, str, str, str, str | None, str | None, str]] = []
+    removed: list[tuple[str, object]] = []
     reasons = [
         RemovalReason.UNREACHABLE,
         RemovalReason.MOVED_AWAY,

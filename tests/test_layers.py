@@ -2,7 +2,7 @@
 the table below allows, no module imports another that imports it back (directly or round a
 circle), and nothing below the UI imports Qt.
 
-    low           (station_app, i18n, paths, clock, resources, files)  → nothing above
+    low           (station_app, i18n, paths, clock, resources, files, errors)  → nothing above
     domain        → low
     store         → domain, low
     presentation  → store, domain, low      (texts the screen, lists and papers share)
@@ -29,7 +29,7 @@ HEADLESS = ("domain", "store", "reports", "printing")
 FORBIDDEN = ("PySide6", "shiboken6", "station_app.ui")
 
 LOW = ("station_app", "station_app.i18n", "station_app.paths", "station_app.clock", "station_app.resources",
-       "station_app.files")
+       "station_app.files", "station_app.errors")
 ALLOWED: dict[str, frozenset[str]] = {
     "low": frozenset({"low"}),
     "domain": frozenset({"low", "domain"}),

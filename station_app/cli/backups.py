@@ -20,7 +20,7 @@ from pathlib import Path
 
 from station_app import paths
 from station_app.cli.common import EXIT_OK, CliError, out
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 PASSPHRASE_ENV = "TRAM_BACKUP_PASSPHRASE"
 
@@ -30,10 +30,10 @@ def _passphrase(confirm: bool) -> str:
     if from_env:
         return from_env
     if not sys.stdin.isatty():
-        raise CliError(tr("Give the passphrase in a terminal, or in the variable {name}.").format(name=PASSPHRASE_ENV))
+        raise CliError(N_("Give the passphrase in a terminal, or in the variable {name}."), name=PASSPHRASE_ENV)
     first = getpass.getpass(tr("Passphrase: "))
     if confirm and getpass.getpass(tr("The passphrase again: ")) != first:
-        raise CliError(tr("The two passphrases differ: nothing was written."))
+        raise CliError(N_("The two passphrases differ: nothing was written."))
     return first
 
 
@@ -51,7 +51,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     db = Path(args.db)
     if not db.is_file():
-        raise CliError(tr("There is no database at {path}.").format(path=db))
+        raise CliError(N_("There is no database at {path}."), path=db)
     folder = Path(args.to) if args.to else paths.backups_dir()
     passphrase = _passphrase(confirm=True) if args.encrypt else None
     store = open_store(db, create=False, migrate=False)  # refuses a foreign, newer or damaged file
@@ -87,20 +87,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     db, source = Path(args.db), Path(args.source)
     if not source.is_file():
-        raise CliError(tr("There is no file {path}.").format(path=source))
+        raise CliError(N_("There is no file {path}."), path=source)
     passphrase = _passphrase(confirm=False) if backup.is_encrypted(source) else None
     if not db.parent.is_dir():
-        raise CliError(tr("There is no folder {path}.").format(path=db.parent))
+        raise CliError(N_("There is no folder {path}."), path=db.parent)
     staged = backup.stage_restore(db, source, passphrase)
     comparison = backup.compare_stations(db, staged, source)
     for line in station_lines(comparison):
         out(line)
     if not comparison.same_station and not args.other_station:
         backup.discard_staged(staged)
-        raise CliError(tr(
+        raise CliError(N_(
             "{path} is a backup of another station ({backup_station}, facility code {backup_code}), not of this "
             "database's ({station}, facility code {code}). Nothing was restored; to replace this station's records "
-            "with it, add --other-station.").format(path=source, **comparison.params()))
+            "with it, add --other-station."), path=source, **comparison.params())
     aside = backup.commit_restore(db, staged)
     store = open_store(db, create=False)  # reopened: upgraded if the backup is of an older version
     try:

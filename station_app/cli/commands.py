@@ -18,9 +18,9 @@ from pathlib import Path
 
 from station_app import i18n, paths
 from station_app.cli import audit, backups, check, demo, followups, io, medicines, patients, referrals, reports
-from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, CliError, err
+from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, err
+from station_app.errors import UserError
 from station_app.i18n import tr
-from station_app.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    # The language first: an option's value is read (and may be refused) while parsing.
+    # The language before the rest: a date option is read (and may be refused) while parsing.
     early, _rest = _language_option().parse_known_args(argv)
     if early.lang in i18n.LANGUAGES:
         i18n.set_language(early.lang)
@@ -72,10 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # quietly, as a command ended by SIGPIPE does; no error, nothing in the log.
         _output_to_null()
         return EXIT_BROKEN_PIPE
-    except CliError as exc:
-        err(tr("Error: {message}").format(message=str(exc)))
-        return EXIT_ERROR
-    except StoreError as exc:
+    except UserError as exc:  # a missing file, a damaged database, a refused import…: one line
         err(tr("Error: {message}").format(message=exc.text()))
         return EXIT_ERROR
     except KeyboardInterrupt:

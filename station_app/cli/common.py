@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from station_app.domain.dates import DateFormatError, parse_date
-from station_app.i18n import tr
+from station_app.errors import UserError
+from station_app.i18n import N_
 from station_app.store import Store, open_store
 
 EXIT_OK = 0
@@ -20,8 +21,8 @@ EXIT_ERROR = 2  # the command could not run
 EXIT_BROKEN_PIPE = 141  # what reads the output stopped reading (``… --json | head``): 128 + SIGPIPE
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line."""
+class CliError(UserError):
+    """A command that cannot run as asked (a missing file, a date written wrongly…)."""
 
 
 def out(text: str = "") -> None:
@@ -38,13 +39,13 @@ def open_existing(path: str, *, reading: bool = False) -> Store:
     ``check`` and the app; a damaged page such a command touches is still reported as damage."""
     db = Path(path)
     if not db.exists():
-        raise CliError(tr("There is no database at {path}.").format(path=db))
+        raise CliError(N_("There is no database at {path}."), path=db)
     return open_store(db, create=False, verify=not reading)
 
 
 def cannot_write(path: object, exc: OSError) -> CliError:
     """The error for a file that could not be written."""
-    return CliError(tr("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc)
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -53,9 +54,8 @@ def parse_day(text: str, option: str) -> dt.date:
     try:
         return parse_date(text)
     except DateFormatError as exc:
-        raise CliError(
-            tr('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).').format(option=option, value=text)
-        ) from exc
+        raise CliError(N_('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).'), option=option,
+                       value=text) from exc
 
 
 def add_date_option(parser: argparse.ArgumentParser, option: str, dest: str, help: str, *,
@@ -67,7 +67,7 @@ def add_date_option(parser: argparse.ArgumentParser, option: str, dest: str, hel
 
 def check_range(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
-        raise CliError(tr("--to is before --from."))
+        raise CliError(N_("--to is before --from."))
 
 
 # -- sub-commands shared by several groups -----------------------------------------------------

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from station_app.cli.common import EXIT_OK, CliError, out
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             visits_per_patient=args.visits_per_patient,
         )
     except DemoExists as exc:
-        raise CliError(tr("{path} already exists: add --force to replace it.").format(path=args.db)) from exc
+        raise CliError(N_("{path} already exists: add --force to replace it."), path=args.db) from exc
     out(
         tr("Demo database written: {path} ({patients} patients, {visits} visits, {seconds} s).").format(
             path=args.db, patients=summary.patients, visits=summary.visits, seconds=f"{summary.seconds:.1f}"

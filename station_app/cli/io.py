@@ -1,8 +1,10 @@
-"""The command line's way in and out: ``import`` (CSV or XLSX, patients or a chronic-disease
-register), ``export`` (registry, visit log, follow-up list, referral book as CSV or XLSX) and
-``print patient-summary``::
+"""The command line's way in and out: ``import`` (CSV or XLSX: patients, a chronic-disease
+register, a vaccination register or a visit history), ``export`` (registry, visit log, follow-up
+list, referral book as CSV or XLSX) and ``print patient-summary``::
 
     main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
+    main.py import --db FILE VACCINATIONS.(csv|xlsx) --what vaccinations
+    main.py import --db FILE VISITS.(csv|xlsx) --what visits
     main.py export --db FILE --what patients|visits|followups|referrals [--from DATE --to DATE]
                    --format csv|xlsx --out FILE [--no-identifiers]
     main.py print patient-summary --db FILE --id ID --out FILE.pdf
@@ -30,33 +32,32 @@ from station_app.cli.common import (
     out,
     print_documents,
 )
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 
 # -- import -------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from station_app.domain import table_import as ti
-    from station_app.domain.patient_import import ImportFormatError
     from station_app.domain.spreadsheet import open_book
     from station_app.store import open_store
-    from station_app.store.bulk_import import ImportRefused, apply, find_matches
+    from station_app.store.bulk_import import apply, find_matches
 
     what = getattr(args, "what", None) or "patients"
     source = Path(args.file)
     if not source.is_file():
-        raise CliError(tr("There is no file {path}.").format(path=source))
+        raise CliError(N_("There is no file {path}."), path=source)
     today = clock.today()
-    try:
-        book = open_book(source)
-        table = ti.read_table(book, 0, what)
-        if getattr(args, "mapping", None):
-            mapping = ti.mapping_from_file(args.mapping, table.headers, what)
-        else:
-            mapping = ti.suggest_mapping(table.headers, what, remembered={})
-        preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
-        table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
-    except ImportFormatError as exc:
-        raise CliError(tr(exc.message).format(**exc.params)) from exc
+    book = open_book(source)  # (a file that is not a list: ImportFormatError, a UserError)
+    table = ti.read_table(book, 0, what)
+    if getattr(args, "mapping", None):
+        mapping = ti.mapping_from_file(args.mapping, table.headers, what)
+    else:
+        mapping = ti.suggest_mapping(table.headers, what, remembered={})
+    if what in ti.history_import.WHATS:
+        ti.check_mapping(mapping, what)
+        return _import_history(args, source, table.rows, mapping, what)
+    preview = ti.build_preview(table, mapping, what, today, keep_cells=False)
+    table.rows.clear()  # every row is in the preview now: free the raw cells of a large list
     if preview.date_order.ambiguous:
         out(tr("Every text date in the file could be read either way: read as day/month/year."))
     elif preview.date_order.order == "mdy":
@@ -78,10 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = open_store(Path(args.db))
     try:
         matches = find_matches(store, preview)
-        try:
-            outcome = apply(store, preview, matches, source=source.name)
-        except ImportRefused as exc:
-            raise CliError(exc.text()) from exc
+        outcome = apply(store, preview, matches, source=source.name)
     finally:
         store.close()
     for row in preview.rows:
@@ -110,6 +108,42 @@ def cmd_import(args: argparse.Namespace) -> int:
                 count=outcome.imported, skipped=outcome.skipped
             )
         )
+    return EXIT_OK
+
+
+def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping: dict[int, str], what: str) -> int:
+    """``import --what vaccinations|visits``: every row checked (its patient found), then all saved."""
+    from station_app.domain import history_import as hi
+    from station_app.store import open_store
+    from station_app.store.history_import import apply, find_patients
+
+    preview = hi.build_preview(rows, mapping, what, clock.now())
+    outcome = None
+    store = open_store(Path(args.db))
+    try:
+        find_patients(store, preview)
+        if not preview.invalid:
+            outcome = apply(store, preview, source=source.name)  # (refused: ImportRefused, a UserError)
+    finally:
+        store.close()
+    for row in preview.rows:
+        for problem in row.errors:
+            err(tr("Row {row}, {field}: {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    if preview.invalid or outcome is None:
+        err(tr("{rows} rows are invalid: nothing was imported. Correct them and import the file again.").format(
+            rows=len(preview.invalid)))
+        return EXIT_FINDINGS
+    for row in preview.rows:
+        for problem in row.warnings:
+            out(tr("Row {row}, {field} (check): {message}").format(
+                row=row.number, field=tr(hi.title(hi.problem_column(problem))), message=problem.text()))
+    for number in outcome.already:
+        out(tr("Row {row} skipped: already recorded.").format(row=number))
+    message = (tr("Imported {count} vaccine doses of {patients} children; {skipped} already recorded.")
+               if what == "vaccinations" else
+               tr("Imported {count} visits of {patients} patients; {skipped} already recorded."))
+    out(message.format(count=outcome.added, patients=len(outcome.patients), skipped=len(outcome.already)))
     return EXIT_OK
 
 
@@ -147,7 +181,7 @@ def cmd_patient_summary(args: argparse.Namespace) -> int:
         try:
             path = write_summary(store, args.id, Path(args.out), today=clock.today())
         except LookupError as exc:
-            raise CliError(tr("There is no patient with id {id}.").format(id=args.id)) from exc
+            raise CliError(N_("There is no patient with id {id}."), id=args.id) from exc
         except OSError as exc:
             raise cannot_write(args.out, exc) from exc
     finally:
@@ -161,7 +195,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--db", required=True)
     imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
     imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
-    imp.add_argument("--what", choices=("patients", "chronic"), default="patients")
+    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits"), default="patients")
     imp.set_defaults(func=cmd_import)
 
     export = sub.add_parser("export", help="export a list to CSV or XLSX")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from station_app.cli.common import EXIT_OK, CliError, add_date_option, check_range, open_existing, out, print_documents
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
@@ -46,7 +46,7 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
     try:
         referral = referrals.get(store, args.id)
         if referral is None:
-            raise CliError(tr("There is no referral with id {id}.").format(id=args.id))
+            raise CliError(N_("There is no referral with id {id}."), id=args.id)
         profile = load_profile(store)
         render_referral(referral, referrals.station_for_print(profile), Path(args.out))
         copies = referrals.mark_printed(store, args.id)

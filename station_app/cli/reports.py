@@ -23,7 +23,7 @@ from station_app.cli.common import (
     out,
     print_documents,
 )
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 FORMATS = ("pdf", "xlsx", "json", "dhis2")
 
@@ -34,7 +34,7 @@ def _month(text: str):
     try:
         return Month.parse(text)
     except ValueError:
-        raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=text)) from None
+        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:
@@ -65,8 +65,6 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
         else:
             complete = final[1][:10] if final else None
             monthly_export.write(target, monthly_export.dhis2_bytes(summary, complete))
-    except monthly_export.ExportError as exc:
-        raise CliError(exc.text()) from exc
     except OSError as exc:
         raise cannot_write(target, exc) from exc
     message = tr("Final monthly report {month} written to {path}.") if final else tr(

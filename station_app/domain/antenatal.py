@@ -72,7 +72,7 @@ class Closure(StrEnum):
     LOSS = "loss"  # miscarriage, abortion, stillbirth before delivery care…
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_CLOSURE_TITLES[self])
 
 

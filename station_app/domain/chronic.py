@@ -27,7 +27,7 @@ class Programme(StrEnum):
     DIABETES = "diabetes"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_PROGRAMME_TITLES[self])
 
 
@@ -40,7 +40,7 @@ class Control(StrEnum):
     UNKNOWN = "unknown"  # no reading to judge by
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_CONTROL_TITLES[self])
 
 

@@ -12,6 +12,7 @@ Windows (all ends exclusive, counted in days from ``today``):
 * overdue: due before today, open and not suppressed; lost: more than 365 days overdue;
 * agreed to come: hidden from "to call" for 7 days after the call;
 * remind later: hidden for 30 days, or until the chosen date;
+* no answer (the call was not answered): hidden for 3 days, then back to be called again;
 * when a window ends, an item still open comes back where its due date puts it.
 
 Outcomes recorded after ``today`` are ignored, so a summary "as of" an earlier day is right.
@@ -31,6 +32,7 @@ from station_app.i18n import N_, tr
 DUE_WINDOW_DAYS = 7
 AGREED_DAYS = 7
 REMIND_LATER_DAYS = 30
+NO_ANSWER_DAYS = 3  # no answer: the item is back on the call list this many days later
 LOST_AFTER_DAYS = 365
 VISIT_CLOSES_WITHIN_DAYS = 7
 
@@ -44,7 +46,7 @@ class Kind(StrEnum):
     CUSTOM = "custom"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_KIND_TITLES[self])
 
 
@@ -69,9 +71,10 @@ class OutcomeKind(StrEnum):
     REMIND_LATER = "remind_later"
     REMOVED = "removed"
     DONE = "done"
+    NO_ANSWER = "no_answer"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_OUTCOME_TITLES[self])
 
 
@@ -80,6 +83,7 @@ _OUTCOME_TITLES = {
     OutcomeKind.REMIND_LATER: N_("Remind later"),
     OutcomeKind.REMOVED: N_("Removed from the list"),
     OutcomeKind.DONE: N_("Visited"),
+    OutcomeKind.NO_ANSWER: N_("Could not be reached"),
 }
 
 
@@ -92,7 +96,7 @@ class RemovalReason(StrEnum):
     OTHER = "other"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_REASON_TITLES[self])
 
 
@@ -119,7 +123,7 @@ class Section(StrEnum):
     DONE = "done"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return tr(_SECTION_TITLES[self])
 
 
@@ -204,6 +208,8 @@ class Outcome:
             return self.recorded_at + dt.timedelta(days=AGREED_DAYS)
         if self.kind is OutcomeKind.REMIND_LATER:
             return self.until or self.recorded_at + dt.timedelta(days=REMIND_LATER_DAYS)
+        if self.kind is OutcomeKind.NO_ANSWER:
+            return self.recorded_at + dt.timedelta(days=NO_ANSWER_DAYS)
         return None
 
     @property
@@ -221,6 +227,9 @@ class Outcome:
             text = tr("{date}: remind on {until}").format(date=date, until=_display(back))
         elif self.kind is OutcomeKind.AGREED:
             text = tr("{date}: agreed to come").format(date=date)
+        elif self.kind is OutcomeKind.NO_ANSWER:
+            back = self.hidden_until or self.recorded_at
+            text = tr("{date}: could not be reached, call again on {until}").format(date=date, until=_display(back))
         else:
             text = tr("{date}: visited").format(date=date)
         if self.note.strip():
@@ -436,5 +445,23 @@ def close_matching(
         and item.kind in wanted
         and (patient_id is None or item.patient_id == patient_id)
         and item.due_date <= limit
+        and (item.created_on is None or item.created_on <= visit_date)
+    ]
+
+
+def replaced_by_visit(
+    items: Iterable[FollowUpItem], visit_date: dt.date, patient_id: int | str | None = None
+) -> list[FollowUpItem]:
+    """The open items a visit on ``visit_date`` answers whatever their due date: pass the
+    patient's items of the visit's programme and kind (a hypertension visit: the hypertension
+    refills). The patient came early, on time, late, or the visit is entered afterwards with its
+    real date: the item is done, and the visit schedules the next one in its place, so a patient
+    never has two open items of one programme and kind. An item created after the visit date
+    (by a newer visit) is not the one this visit answers."""
+    return [
+        item
+        for item in items
+        if item.status is Status.OPEN
+        and (patient_id is None or item.patient_id == patient_id)
         and (item.created_on is None or item.created_on <= visit_date)
     ]

@@ -18,6 +18,7 @@ from station_app.domain.identifiers import parse_ethnicity, parse_record_no, par
 from station_app.domain.patient import FIELD_LABELS, Patient, normalised, validate
 from station_app.domain.problems import Problem
 from station_app.domain.text import fold
+from station_app.errors import UserError
 from station_app.i18n import N_
 
 # Accepted headers per field, in their folded form ("Thôn/Xóm" → "thon xom").
@@ -58,13 +59,8 @@ class ImportRow:
         return [p for p in self.problems if p.is_error]
 
 
-class ImportFormatError(ValueError):
+class ImportFormatError(UserError, ValueError):
     """The file cannot be read as a patient list at all (no name column, not text)."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message.format(**params))
 
 
 def decode(data: bytes) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from station_app.i18n import translate
@@ -22,7 +24,7 @@ class Problem:
     field: str
     message: str
     severity: Severity = "error"
-    params: dict[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)  # (``field`` is the field's name)
     translated: tuple[str, ...] = ()
 
     def text(self, lang: str | None = None) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station_app import paths
+from station_app.domain import history_import
 from station_app.domain.dates import DateFormatError, parse_partial_date
 from station_app.domain.patient import FIELD_LABELS
 from station_app.domain.patient_import import HEADERS, ImportFormatError, ImportRow, parse_row
@@ -26,7 +27,7 @@ from station_app.domain.spreadsheet import HEADER_SCAN_ROWS, Book, cell_text, is
 from station_app.domain.text import fold
 from station_app.i18n import N_, translate
 
-WHATS = ("patients", "chronic")
+WHATS = ("patients", "chronic", *history_import.WHATS)  # the last two: see ``domain.history_import``
 PATIENT_FIELDS: tuple[str, ...] = tuple(HEADERS)
 CHRONIC_FIELDS: tuple[str, ...] = ("programme", "detected_on", "last_refill", "days_supplied")
 DATE_FIELDS = frozenset({"birth_date", "insurance_valid_to", "detected_on", "last_refill"})
@@ -74,13 +75,15 @@ def _key(text: str) -> str:
 
 
 def fields_for(what: str) -> tuple[str, ...]:
+    if what in history_import.WHATS:
+        return history_import.FIELDS[what]
     if what == "chronic":
         return PATIENT_FIELDS + CHRONIC_FIELDS
     return PATIENT_FIELDS
 
 
 def field_title(key: str) -> str:
-    return FIELD_TITLES.get(key) or FIELD_LABELS.get(key, key)
+    return FIELD_TITLES.get(key) or FIELD_LABELS.get(key) or history_import.title(key)
 
 
 def problem_column(problem_field: str) -> str:
@@ -90,6 +93,8 @@ def problem_column(problem_field: str) -> str:
 def _aliases(what: str) -> dict[str, str]:
     """Folded header → field: the known aliases, and each field's title in both languages (so a
     file exported by Trạm comes back in without any mapping)."""
+    if what in history_import.WHATS:
+        return history_import.header_aliases(what)
     table: dict[str, str] = {}
     sources = {**HEADERS, **(CHRONIC_HEADERS if what == "chronic" else {})}
     for key, aliases in sources.items():
@@ -210,10 +215,10 @@ def suggest_mapping(headers: Sequence[str], what: str = "patients",
     for column, header in enumerate(headers):
         if column in mapping or _key(header) in remembered:
             continue
-        key = _match_header(header, aliases)
-        if key and key not in used:
-            mapping[column] = key
-            used.add(key)
+        meaning = _match_header(header, aliases)
+        if meaning and meaning not in used:
+            mapping[column] = meaning
+            used.add(meaning)
     return mapping
 
 
@@ -434,6 +439,12 @@ class Preview:
 
 def check_mapping(mapping: dict[int, str], what: str) -> None:
     """The mapping must name the patient; a chronic register must also name the programme."""
+    if what in history_import.WHATS:
+        problem = history_import.check_mapping(mapping, what)
+        if problem is not None:
+            params = {k: translate(str(v)) if k in problem.translated else v for k, v in problem.params.items()}
+            raise ImportFormatError(problem.message, **params)
+        return
     keys = list(mapping.values())
     if "full_name" not in keys:
         raise ImportFormatError(N_('No name column: the first row must name the columns (e.g. "Họ và tên").'))

@@ -4,7 +4,8 @@ The schedule lives in ``resources/data/vaccination_schedule.json`` (versioned, w
 source). Everything here is computed from the child's real birth date and the doses already
 given, wherever they were given (doses copied from the paper booklet count the same):
 
-* a dose is due at ``max(birth + recommended age, previous dose of the series + min interval)``;
+* a dose is due at ``max(birth + recommended age, previous dose of the series + min interval)``,
+  the interval in days or calendar months (Japanese encephalitis dose 3: a year after dose 2);
 * a late series is continued, never restarted, and a dose given is never asked again;
 * ages in months are calendar months, clamped to the month's end (31/01 + 1 month = 28/29 Feb).
 """
@@ -74,6 +75,7 @@ class Dose:
     min_interval_days: int | None = None
     after: tuple[After, ...] = ()
     note: str = ""
+    min_interval_months: int | None = None  # an interval in calendar months ("one year after dose 2")
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,12 @@ class Schedule:
                 return series
         raise KeyError(f"no vaccine series {key!r}")
 
-    def interval(self, dose: Dose) -> dt.timedelta:
-        days = dose.min_interval_days
-        return dt.timedelta(days=self.min_interval_days if days is None else days)
+    def interval(self, dose: Dose) -> Age:
+        """The least time after the dose before it (of the series, or one it follows): the
+        dose's own interval in months and days, else the schedule's days."""
+        if dose.min_interval_months is None and dose.min_interval_days is None:
+            return Age(days=self.min_interval_days)
+        return Age(dose.min_interval_months or 0, dose.min_interval_days or 0)
 
     def covers(self, on: dt.date) -> bool:
         """True when this version of the schedule was in force on ``on``."""
@@ -141,6 +146,7 @@ def _parse_dose(data: dict) -> Dose:
         return Age.from_json(data[name]) if name in data else None
 
     interval = data.get("min_interval_days")
+    months = data.get("min_interval_months")
     return Dose(
         number=int(data["dose"]),
         age=Age.from_json(data["age"]),
@@ -152,6 +158,7 @@ def _parse_dose(data: dict) -> Dose:
             for a in data.get("after", ())
         ),
         note=str(data.get("note", "")),
+        min_interval_months=None if months is None else int(months),
     )
 
 
@@ -378,8 +385,8 @@ def card(
                 if after.required and not before_given and blocker is None:
                     blocker = (schedule.get(after.series), after.dose)
             for before in follows:
-                due = max(due, before + interval)
-                earliest = max(earliest, before + interval)
+                due = max(due, interval.reached_on(before))
+                earliest = max(earliest, interval.reached_on(before))
             if last is not None and (earliest > last or today > last):
                 lines.append(CardLine(series, dose, DoseState.TOO_OLD, today, last_date=last))
                 stopped = True

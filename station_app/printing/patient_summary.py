@@ -9,7 +9,6 @@ glyphs embedded), user text escaped, written atomically.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 import os
 from pathlib import Path
@@ -28,7 +27,7 @@ from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
-from station_app.store import Store, followups, patients, referrals, visits
+from station_app.store import Store, audit, followups, patients, referrals, visits
 from station_app.store.station import load_profile
 
 TEXT_SIZE = 9
@@ -92,15 +91,9 @@ def _facts(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> An
     return table
 
 
-def _access_log(store: Store, patient_id: int) -> list[list[str]] | None:
-    """Who saw or changed the record (None when this database keeps no audit log)."""
-    try:
-        audit = importlib.import_module("station_app.store.audit")
-    except ModuleNotFoundError:
-        return None
-    if not store.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'"):
-        return None
-    names = getattr(audit, "ACTION_NAMES", {})
+def _access_log(store: Store, patient_id: int) -> list[list[str]]:
+    """Who saw or changed the record."""
+    names = audit.ACTION_NAMES
     return [
         [_d(e.at), e.username, tr(names[e.action]) if e.action in names else e.action]
         for e in audit.patient_history(store, patient_id)
@@ -206,10 +199,9 @@ def summary_pdf(store: Store, patient_id: int, today: dt.date) -> bytes:
     ))
     # Who accessed the record
     log = _access_log(store, patient_id)
-    if log is not None:
-        story.append(Paragraph(markup_text(tr("Who opened or changed this record")), styles["section"]))
-        header = [tr("Opened or changed on"), tr("By whom"), tr("What was done")]
-        story.append(_table(header, log[:500], [40, 50, 90], styles))
+    story.append(Paragraph(markup_text(tr("Who opened or changed this record")), styles["section"]))
+    header = [tr("Opened or changed on"), tr("By whom"), tr("What was done")]
+    story.append(_table(header, log[:500], [40, 50, 90], styles))
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(markup_text(tr("Printed on {date} by {app}.").format(date=_d(today), app=APP_NAME)),
                            styles["none"]))
@@ -238,10 +230,8 @@ def summary_pdf(store: Store, patient_id: int, today: dt.date) -> bytes:
 
 
 def write_summary(store: Store, patient_id: int, path: str | os.PathLike[str], today: dt.date) -> Path:
-    """Write the summary to ``path`` (atomically) and record the print in the audit log, if any."""
+    """Write the summary to ``path`` (atomically) and record the print in the audit log."""
     data = summary_pdf(store, patient_id, today)
     target = write_atomic(path, data)
-    from station_app.store.bulk_import import audit
-
-    audit(store, "print", ("patient", patient_id), {"document": "patient_summary"})
+    audit.record(store, audit.PRINT, ("patient", patient_id), {"document": "patient_summary"})
     return target

@@ -34,7 +34,7 @@ from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
 from station_app.printing.pdf import set_metadata
 from station_app.store import visits
-from station_app.store.database import Store
+from station_app.store.database import Row, Store
 from station_app.store.station import load_profile
 
 PAGE = landscape(A4)
@@ -81,10 +81,10 @@ class BookRow:
     referred: bool
 
 
-def _birth(row: dict[str, object]) -> str:
+def _birth(row: Row) -> str:
     if not row["birth_year"]:
         return ""
-    return PartialDate(int(row["birth_year"]), row["birth_month"], row["birth_day"],  # type: ignore[arg-type]
+    return PartialDate(int(row["birth_year"]), row["birth_month"], row["birth_day"],
                        bool(row["birth_estimated"])).display()
 
 
@@ -149,7 +149,7 @@ class _Book:
     def _wrap(self, text: str, width: float, font: str) -> list[str]:
         if "\n" not in text and stringWidth(text, font, SIZE) <= width - 2 * PAD:
             return [text]
-        lines = []
+        lines: list[str] = []
         for part in text.splitlines() or [""]:
             lines += simpleSplit(part, font, SIZE, width - 2 * PAD) or [""]
         if len(lines) > MAX_LINES:

@@ -49,7 +49,7 @@ from station_app.store.station import load_profile
 PROGRAMMES = ("hypertension", "diabetes")
 _PROGRAMME_TITLES = {"hypertension": N_("Hypertension"), "diabetes": N_("Diabetes")}
 MONTH_END_SECTIONS = (Section.OVERDUE, Section.AGREED, Section.LATER, Section.LOST)
-CALL_OUTCOMES = (OutcomeKind.AGREED, OutcomeKind.REMIND_LATER)
+CALL_OUTCOMES = (OutcomeKind.AGREED, OutcomeKind.REMIND_LATER, OutcomeKind.NO_ANSWER)
 # Removals written by the program itself (a schedule change, a closed programme), not by a call.
 SYSTEM_REMOVAL_NOTES = ("schedule", "closed", "delivered", "loss", "moved_away", "treated_elsewhere", "other")
 NO_CODE = "-"
@@ -259,7 +259,7 @@ class _Counter:
                 f"SELECT e.id, e.programme, e.patient_id FROM enrolments e WHERE {managed}", {"end": end}
             )
         }
-        min_days = int(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31))
+        min_days = int(str(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31)))
         for programme in PROGRAMMES:
             latest: dict[int, tuple[FollowUpItem, Section]] = {}
             for item in self.open_items(f"chronic:{programme}"):
@@ -377,13 +377,13 @@ class _Counter:
         for item in self.open_items():
             section = classify(item, self.end)
             if section in sections:
-                sections[section].append(int(item.id))  # type: ignore[arg-type]
+                sections[section].append(int(item.id))
         for section, ids in sections.items():
             self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)))
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
         for kind, reason, count, ids in self.rows(
             "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
-            "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'removed') "
+            "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'no_answer', 'removed') "
             f"AND NOT (kind = 'removed' AND coalesce(reason, '') IN ('', 'other') AND note IN ({notes})) GROUP BY 1, 2",
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
         ):

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from station_app import paths
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import MonthlySummary
+from station_app.errors import UserError
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.resources import data_file
@@ -38,16 +39,8 @@ NO_FACILITY = N_("The station's facility code is empty: enter it in Settings (st
                  "for DHIS2.")
 
 
-class ExportError(ValueError):
+class ExportError(UserError, ValueError):
     """An export that cannot be made; ``text()`` says why, in the current language."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self) -> str:
-        return tr(self.message).format(**self.params)
 
 
 # -- JSON ------------------------------------------------------------------------------------------

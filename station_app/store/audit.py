@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from station_app.domain.accounts import Actor
 from station_app.i18n import N_
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 
 # The actions (stored as these codes; shown translated).
 LOGIN = "login"
@@ -98,7 +98,7 @@ class Entry:
 _FIELDS = "id, at, user_id, username, role, action, target_type, target_id, patient_id, details, prev_hash, hash"
 
 
-def entry_hash(row: dict[str, object]) -> str:
+def entry_hash(row: Row) -> str:
     """SHA-256 (hex) of the canonical serialisation of an entry: its fields in a fixed order,
     JSON with sorted keys and no spaces, UTF-8. ``details`` is the stored JSON text as is."""
     canonical = json.dumps(
@@ -205,7 +205,7 @@ def verify(store: Store, progress: Callable[[int, int], None] | None = None) -> 
     previous_hash = GENESIS
     previous_id = 0
     count = 0
-    total = int(store.scalar("SELECT count(*) FROM audit_log") or 0) if progress else 0  # type: ignore[call-overload]
+    total = int(store.scalar("SELECT count(*) FROM audit_log") or 0) if progress else 0
     cursor = store.conn.execute(f"SELECT {_FIELDS} FROM audit_log ORDER BY id")
     columns = [c[0] for c in cursor.description]
     for values in cursor:
@@ -278,21 +278,21 @@ class Filter:
     limit: int = 2000
 
 
-def _entry(row: dict[str, object]) -> Entry:
+def _entry(row: Row) -> Entry:
     try:
         details = json.loads(str(row["details"] or "{}"))
     except ValueError:
         details = {"text": row["details"]}
     return Entry(
-        id=int(row["id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
         at=dt.datetime.fromisoformat(str(row["at"])),
-        user_id=row["user_id"],  # type: ignore[arg-type]
+        user_id=row["user_id"],
         username=str(row["username"]),
         role=str(row["role"]),
         action=str(row["action"]),
         target_type=str(row["target_type"]),
         target_id=str(row["target_id"]),
-        patient_id=row["patient_id"],  # type: ignore[arg-type]
+        patient_id=row["patient_id"],
         details=details if isinstance(details, dict) else {"value": details},
         prev_hash=str(row["prev_hash"]),
         hash=str(row["hash"]),

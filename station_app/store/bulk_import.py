@@ -19,21 +19,23 @@ Importing the same file again changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import refill_due
 from station_app.domain.followup import Kind
 from station_app.domain.identifiers import make_record_no
 from station_app.domain.patient import Patient
 from station_app.domain.table_import import Preview, PreviewRow, field_title
 from station_app.domain.text import fold
+from station_app.errors import UserError
 from station_app.i18n import N_, translate
-from station_app.store import followups, patients
+from station_app.store import audit, followups, patients
 from station_app.store.database import Store, now_text
 
 PROGRAMME_CODES = {"hypertension": "I10", "diabetes": "E11"}
@@ -46,7 +48,7 @@ class Choice(StrEnum):
     NEW = "new"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the translated name, not str.title()
         return translate(_CHOICE_TITLES[self])
 
 
@@ -97,16 +99,8 @@ class Outcome:
     patient_ids: list[int] = field(default_factory=list)
 
 
-class ImportRefused(ValueError):
+class ImportRefused(UserError, ValueError):
     """The choices do not allow the import (invalid rows kept, a new patient without reason)."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message.format(**params))
-
-    def text(self) -> str:
-        return translate(self.message).format(**self.params)
 
 
 def _name_key(name: str) -> str:
@@ -228,7 +222,7 @@ _MERGE_TEXT = (
 
 def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
     """``existing`` with its empty fields filled from ``incoming`` (only the file's columns)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # (field name → value of that field's type)
     for name in _MERGE_TEXT:
         if name in columns and not getattr(existing, name) and getattr(incoming, name):
             changes[name] = getattr(incoming, name)
@@ -247,18 +241,6 @@ def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
     return replace(existing, **changes) if changes else existing
 
 
-# -- audit (when the audit log is there) ---------------------------------------------------------
-def audit(store: Store, action: str, target: object, details: dict[str, object]) -> None:
-    """Record an audit entry when this database and this build keep an audit log."""
-    try:
-        module = importlib.import_module("station_app.store.audit")
-    except ModuleNotFoundError:
-        return
-    has_table = store.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'")
-    if has_table:
-        module.record(store, getattr(module, action.upper(), action), target, details)
-
-
 # -- saving ---------------------------------------------------------------------------------------
 class _Inserter:
     """New patients saved as ``patients.insert`` saves them (same columns, record numbers, search
@@ -268,7 +250,7 @@ class _Inserter:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))  # type: ignore[arg-type]
+        self.next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))
         self.taken = {r[0] for r in store.conn.execute("SELECT record_no FROM patients")}
         self.highest = max((_sequence(r) for r in self.taken), default=0)
         self.sql = ""
@@ -317,18 +299,6 @@ def _sequence(record_no: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-def _require_import(store: Store) -> None:
-    """Only those allowed to import (head of station, administrator), when accounts exist."""
-    require = getattr(store, "require", None)
-    if require is None:
-        return
-    try:
-        from station_app.domain.accounts import Permission
-    except ImportError:
-        return
-    require(Permission.IMPORT)
-
-
 def apply(
     store: Store,
     preview: Preview,
@@ -344,7 +314,7 @@ def apply(
     Invalid rows refuse the whole import unless ``leave_out_invalid``; then they are left out and
     listed in ``Outcome.rejected`` with the skipped duplicates.
     """
-    _require_import(store)
+    store.require(Permission.IMPORT)  # head of station or administrator
     if preview.invalid and not leave_out_invalid:
         raise ImportRefused(
             N_("{rows} rows are invalid: nothing was imported. Correct them and import the file again."),
@@ -365,7 +335,7 @@ def apply(
     try:
         _save_all(store, preview, rows, matches, chosen, columns, outcome, progress, source)
     finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")  # type: ignore[call-overload]
+        store.conn.execute(f"PRAGMA cache_size = {int(cache or -2000)}")
     if progress:
         progress(len(rows), len(rows))
     outcome.rejected.sort(key=lambda r: r.row)
@@ -387,9 +357,9 @@ def _save_all(store: Store, preview: Preview, rows: list[PreviewRow], matches: d
                 _attach_programmes(store, pid, row, today, outcome)
             if progress and index % 200 == 0:
                 progress(index, total)
-        audit(
+        audit.record(
             store,
-            "import",
+            audit.IMPORT,
             "patients",
             {
                 "file": source,

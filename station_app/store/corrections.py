@@ -22,7 +22,7 @@ from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
 from station_app.store import audit, errors
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 
 
 class CorrectionRefused(errors.StoreError):
@@ -62,7 +62,7 @@ def _save_version(store: Store, entity: str, entity_id: int, old: dict[str, obje
     version = int(store.scalar(
         "SELECT coalesce(max(version), 0) + 1 FROM amendments WHERE entity = ? AND entity_id = ?",
         (entity, entity_id),
-    ))  # type: ignore[arg-type]
+    ))
     store.conn.execute(
         "INSERT INTO amendments (entity, entity_id, version, old_data, new_data, reason, user_id, username, author, "
         "role, amended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -92,7 +92,7 @@ def versions(store: Store, entity: str, entity_id: int, current: dict[str, objec
     )
     found = [
         Version(
-            number=int(r["version"]),  # type: ignore[call-overload]
+            number=int(r["version"]),
             data=json.loads(str(r["old_data"])),
             replaced_at=dt.datetime.fromisoformat(str(r["amended_at"])),
             replaced_by=str(r["username"]),
@@ -142,10 +142,11 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
 
     store.require(Permission.AMEND_RECORDS)
     reason = _reason(reason)
-    if amended.id is None:
+    visit_id = amended.id
+    if visit_id is None:
         raise ValueError("amend_visit needs a saved visit")
     with store.write():
-        current = visits.get(store, amended.id)
+        current = visits.get(store, visit_id)
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
         errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
@@ -167,7 +168,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         fields = changed_fields(old, new)
         if not fields:
             raise CorrectionRefused(N_("Nothing was changed."))
-        version = _save_version(store, "visit", amended.id, old, new, reason)
+        version = _save_version(store, "visit", visit_id, old, new, reason)
         assignments = ", ".join(f"{k} = :{k}" for k in new)
         store.conn.execute(
             f"UPDATE visits SET {assignments}, updated_at = :updated_at WHERE id = :id",
@@ -175,7 +176,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         )
         audit.record(store, audit.AMEND, ("visit", amended.id),
                      {"fields": fields, "version": version + 1, "reason": reason}, patient_id=current.patient_id)
-    saved = visits.get(store, amended.id)
+    saved = visits.get(store, visit_id)
     assert saved is not None
     return saved
 
@@ -325,11 +326,11 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
     return found
 
 
-def _merge(row: dict[str, object]) -> Merge:
+def _merge(row: Row) -> Merge:
     return Merge(
-        id=int(row["id"]),  # type: ignore[call-overload]
-        kept_id=int(row["kept_id"]),  # type: ignore[call-overload]
-        merged_id=int(row["merged_id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
+        kept_id=int(row["kept_id"]),
+        merged_id=int(row["merged_id"]),
         moved=json.loads(str(row["moved"])),
         reason=str(row["reason"]),
         username=str(row["username"]),
@@ -392,9 +393,9 @@ def for_patient(store: Store, patient_id: int) -> list[Amendment]:
         old, new = json.loads(str(r["old_data"])), json.loads(str(r["new_data"]))
         found.append(Amendment(
             entity=str(r["entity"]),
-            entity_id=int(r["entity_id"]),  # type: ignore[call-overload]
+            entity_id=int(r["entity_id"]),
             label=str(r["label"]),
-            version=int(r["version"]) + 1,  # type: ignore[call-overload]
+            version=int(r["version"]) + 1,
             amended_at=dt.datetime.fromisoformat(str(r["amended_at"])),
             author=str(r["author"] or r["username"]),
             reason=str(r["reason"]),

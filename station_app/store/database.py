@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from station_app import clock
 from station_app.domain.accounts import SYSTEM, Actor, Permission
@@ -22,6 +22,10 @@ from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+# What ``query`` and ``scalar`` take: positional (``?``) or named (``:name``) parameters.
+Params = Sequence[object] | Mapping[str, object]
+# A row of ``query``: column name → value, as SQLite typed it (int, float, str, bytes or None).
+Row = dict[str, Any]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 # SQLite's own cache of pages read (KiB). Its default, 2 MB, holds a few thousand patients; a
@@ -163,9 +167,10 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise found from exc
 
-    def query(self, sql: str, params: object = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        """The rows of ``sql`` as dicts (column name → value)."""
         try:
-            cursor = self.conn.execute(sql, params)  # type: ignore[arg-type]
+            cursor = self.conn.execute(sql, params)
             fetched = cursor.fetchall()
         except sqlite3.DatabaseError as exc:
             found = errors.classify(exc, self.path)
@@ -173,10 +178,11 @@ class Store:
                 raise
             raise found from exc
         columns = [c[0] for c in cursor.description or ()]
-        return [dict(zip(columns, row, strict=True)) for row in fetched]  # type: ignore[misc]
+        return [dict(zip(columns, row, strict=True)) for row in fetched]
 
-    def scalar(self, sql: str, params: object = ()) -> object:
-        row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row (None when there is none), as SQLite gives it."""
+        row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
     # -- settings ---------------------------------------------------------------------------

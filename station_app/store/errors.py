@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from station_app.i18n import N_, translate
+from station_app.errors import UserError
+from station_app.i18n import N_
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A database problem the user can act on."""
 
     message = N_("The database could not be used.")
@@ -19,11 +20,7 @@ class StoreError(Exception):
     def __init__(self, path: object = "", detail: str = "", **params: object) -> None:
         self.path = str(path)
         self.detail = detail
-        self.params = {"path": self.path, **params}
-        super().__init__(self.text("en"))
-
-    def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang).format(**self.params)
+        super().__init__(None, path=self.path, **params)
 
 
 class NotADatabase(StoreError):

@@ -35,14 +35,16 @@ from station_app.domain.followup import (
     Section,
     Status,
     close_matching,
+    replaced_by_visit,
     sections_of,
     tally,
     work_order,
 )
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
-from station_app.i18n import translate
+from station_app.i18n import N_, translate
 from station_app.store.database import Store, now_text
+from station_app.store.errors import StoreError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,6 +60,11 @@ def _iso(value: dt.date | None) -> str | None:
 
 def _date(text: object) -> dt.date | None:
     return dt.date.fromisoformat(str(text)) if text else None
+
+
+def _day(text: object) -> dt.date:
+    """A date the schema requires (``NOT NULL``)."""
+    return dt.date.fromisoformat(str(text))
 
 
 def vi(source: str) -> str:
@@ -209,7 +216,8 @@ def clear_cache(store: Store | None = None) -> None:
 
 
 def list_items(
-    store: Store, today: dt.date | None = None, upcoming: bool = True, facts: dict[int, tuple] | None = None
+    store: Store, today: dt.date | None = None, upcoming: bool = True,
+    facts: dict[int | str | None, tuple] | None = None,
 ) -> list[FollowUpItem]:
     """Everything the work list can show on ``today``: the open items, and the items removed
     recently (still shown in their section).
@@ -334,7 +342,7 @@ def _upcoming_left_out(store: Store, today: dt.date, listed: list[FollowUpItem])
     after = _upcoming_after(today)
     due_later = int(
         store.scalar("SELECT count(*) FROM followups WHERE status = 'open' AND due_date > ?", (after,)) or 0
-    )  # type: ignore[arg-type]
+    )
     limit = dt.date.fromisoformat(after)
     return due_later - sum(1 for item in listed if item.status is Status.OPEN and item.due_date > limit)
 
@@ -644,9 +652,10 @@ def add_item(
         return int(cursor.lastrowid or 0)
 
 
-def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
-    """Save a call outcome (agreed, remind later, removed with a reason, done). A death recorded
-    here marks the patient deceased everywhere and closes their other open items."""
+def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
+    """Save a call outcome (agreed, remind later, no answer, removed with a reason, done) of the
+    item ``item_id``; returns the outcome's id (to undo it). A death recorded here marks the
+    patient deceased everywhere and closes their other open items."""
     from station_app.domain.accounts import Permission
     from station_app.store import audit
 
@@ -654,8 +663,8 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
     before = _stamp(store)
     with store.write():
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
-                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))  # type: ignore[arg-type]
-        store.conn.execute(
+                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))
+        cursor = store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -677,11 +686,55 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> None:
             )
         if outcome.records_death:
             patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
-            mark_deceased(store, int(patient_id), outcome.recorded_at)  # type: ignore[arg-type]
+            mark_deceased(store, int(patient_id), outcome.recorded_at)
     if outcome.records_death:
         clear_cache(store)  # the patient's other items and facts changed too
     else:
         _refresh_item(store, before, item_id)
+    return int(cursor.lastrowid or 0)
+
+
+class CannotUndo(StoreError):
+    message = N_(
+        "This outcome can no longer be undone: only the last outcome of an item, recorded after a call "
+        "(a visit or a death is corrected on the patient's page)."
+    )
+
+
+def undo_outcome(store: Store, outcome_id: int) -> int:
+    """Take back a call outcome recorded by mistake: it must be the last outcome of its item,
+    and not a visit nor a death. The item is back as it was (reopened when the outcome closed it);
+    the undoing is audited. Returns the item's id."""
+    from station_app.domain.accounts import Permission
+    from station_app.store import audit
+
+    store.require(Permission.RECORD_VISITS)
+    before = _stamp(store)
+    with store.write():
+        row = store.conn.execute(
+            "SELECT o.followup_id, o.kind, o.recorded_at, o.reason, o.visit_id, f.patient_id, "
+            "(SELECT max(id) FROM followup_outcomes WHERE followup_id = o.followup_id) "
+            "FROM followup_outcomes o JOIN followups f ON f.id = o.followup_id WHERE o.id = ?",
+            (outcome_id,),
+        ).fetchone()
+        if row is None or row[6] != outcome_id or row[4] is not None or row[1] == "done" or row[3] == "died":
+            raise CannotUndo(store.path)
+        item_id, kind, recorded_at, _reason, _visit, patient_id, _last = row
+        store.conn.execute("DELETE FROM followup_outcomes WHERE id = ?", (outcome_id,))
+        if kind == "removed":
+            store.conn.execute("UPDATE followups SET status = 'open', closed_on = NULL WHERE id = ?", (item_id,))
+        audit.record(store, audit.UPDATE, ("followup", item_id),
+                     {"change": "outcome undone", "outcome": kind, "on": recorded_at}, patient_id=patient_id)
+    _refresh_item(store, before, item_id)
+    return int(item_id)
+
+
+def undo_outcomes(store: Store, outcome_ids: Sequence[int]) -> None:
+    """Undo the outcomes one action recorded (all of a child's doses), last first, in one
+    transaction: all of them, or none when one can no longer be undone."""
+    with store.write():
+        for outcome_id in reversed(outcome_ids):
+            undo_outcome(store, outcome_id)
 
 
 def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
@@ -762,12 +815,12 @@ def enrolments(store: Store, patient_id: int, open_only: bool = True) -> list[En
             r[0],
             r[1],
             r[2],
-            _date(r[3]),
+            _day(r[3]),  # enrolled_on
             _date(r[4]),
             _date(r[5]),
             r[6],
             _date(r[7]),
-            _date(r[8]),  # type: ignore[arg-type]
+            _date(r[8]),
             bool(r[9]),
             (r[10], r[11]) if r[10] else None,
             r[12],
@@ -795,7 +848,7 @@ def enrol(
             (patient_id, programme),
         )
         if existing:
-            return int(existing)  # type: ignore[arg-type]
+            return int(existing)
         if programme == "antenatal":
             pregnancy = antenatal.enrol(on, lmp=lmp, edd=edd)
             edd = pregnancy.edd
@@ -885,7 +938,7 @@ def sync_vaccination(
     if birth is None:
         return
     given = given_doses(store, patient_id)
-    given_keys = {(g.series, g.dose) for g in given}
+    given_keys = {(g.series, g.dose): g.given_on for g in given}
     wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
     with store.write():
         open_items = store.conn.execute(
@@ -903,8 +956,8 @@ def sync_vaccination(
                     )
                 continue
             _, series, dose = rule.split(":")
-            if (series, int(dose)) in given_keys:
-                _close(store, item_id, closed_on or today, visit_id)
+            if (series, int(dose)) in given_keys:  # done on the day it was given (unless told)
+                _close(store, item_id, closed_on or min(given_keys[(series, int(dose))], today), visit_id)
             else:
                 _close(store, item_id, today, None, "removed", "other", "schedule")
         for rule, due in wanted.items():
@@ -1015,26 +1068,44 @@ class VisitFeeds:
 
 
 def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> None:
-    """Inside the visit's transaction: close the matching open items, then schedule the next."""
+    """Inside the visit's transaction: close the matching open items, then schedule the next.
+
+    A visit of a programme (a hypertension refill) closes that programme's open item whatever its
+    due date and schedules the next in its place; a visit older than one already held (entered
+    afterwards) closes nothing of it and schedules nothing: the newer visit's item stays the one.
+    A revisit, or anything else the nurse scheduled, closes when it was due within a week of the
+    visit; a visit that sets a new revisit date replaces the open revisit whatever its date."""
     feeds = feeds or VisitFeeds()
     assert visit.id is not None
     day = visit.visit_at.date()
     today = clock.today()
     pid = visit.patient_id
     programme = chronic_programme(visit.diagnosis_code) if visit.diagnosis_code else None
+    refill = programme or feeds.refill_programme or (
+        _only_chronic_programme(store, pid) if feeds.refill_days else None)
+    if feeds.refill_days and refill is None:
+        refill = "hypertension"
+    refill_rule = f"chronic:{refill}" if refill else ""
     # 1. Close what this visit answers (a back-dated visit too: it happened after the item was made).
     kinds = [Kind.REVISIT, Kind.CUSTOM]
-    if programme or feeds.refill_days:
-        kinds.append(Kind.CHRONIC_REFILL)
     if feeds.antenatal:
         kinds.append(Kind.ANTENATAL_VISIT)
     open_items = patient_items(store, pid, open_only=True)
-    for item in close_matching(open_items, day, kinds, pid):
+    closing = {item.id: item for item in close_matching(open_items, day, kinds, pid)}
+    # (Open items of one programme and kind, oldest first: what the visit replaces.)
+    rules = _rules(store, [int(item.id or 0) for item in open_items])
+    refills = [i for i in open_items if i.kind is Kind.CHRONIC_REFILL and rules.get(int(i.id or 0)) == refill_rule]
+    revisits = [i for i in open_items if i.kind is Kind.REVISIT]
+    if refill:
+        closing.update((item.id, item) for item in replaced_by_visit(refills, day, pid))
+    elif visit.follow_up_date:
+        closing.update((item.id, item) for item in replaced_by_visit(revisits, day, pid))
+    for item in closing.values():
         _close(store, int(item.id), day, visit.id)  # type: ignore[arg-type]
     # 2. Programmes fed by the visit.
     if programme:
         enrol(store, pid, programme, day, detected_on=day)
-    if programme or feeds.refill_days:
+    if refill:
         store.conn.execute(
             "UPDATE enrolments SET last_visit_on = ?, last_bp_systolic = coalesce(?, last_bp_systolic), "
             "last_bp_diastolic = coalesce(?, last_bp_diastolic), last_glucose = coalesce(?, last_glucose), "
@@ -1055,13 +1126,34 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
         record_dose(store, pid, series, dose, day, vi("this station"), visit_id=visit.id)
     if feeds.antenatal or feeds.tetanus:
         sync_antenatal(store, pid, today, visit.id)
-    # 3. What comes next.
-    if programme or feeds.refill_days:
+    # 3. What comes next — unless a newer visit's item is still open (this one is older).
+    if refill:
+        if any(item.id not in closing for item in refills):
+            return
         days = feeds.refill_days or 30
         due = visit.follow_up_date or feeds.refill_on or refill_due(day, min(max(days, 1), 90))
-        name = programme or feeds.refill_programme or "hypertension"
         label = vi("Medicine refill") + (" — " + visit.diagnosis_code if visit.diagnosis_code else "")
-        add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", f"chronic:{name}", visit.id, day)
+        add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", refill_rule, visit.id, day)
     elif visit.follow_up_date:
+        if any(item.id not in closing for item in revisits):
+            return
         label = vi("Revisit") + (" — " + visit.diagnosis_display if visit.diagnosis_display else "")
         add_item(store, pid, Kind.REVISIT, label[:120], visit.follow_up_date, f"visit:{visit.id}", "", visit.id, day)
+
+
+def _rules(store: Store, ids: list[int]) -> dict[int, str]:
+    """The rule of each of the items ``ids``."""
+    return dict(store.conn.execute(
+        "SELECT f.id, f.rule FROM json_each(?) j JOIN followups f ON f.id = j.value", (json.dumps(ids),)
+    ).fetchall())
+
+
+def _only_chronic_programme(store: Store, patient_id: int) -> str | None:
+    """The patient's chronic programme when they are in exactly one (a refill given without a
+    diagnosis code is for it)."""
+    found = [
+        r[0] for r in store.conn.execute(
+            "SELECT DISTINCT programme FROM enrolments WHERE patient_id = ? AND closed_on IS NULL "
+            "AND programme IN ('hypertension', 'diabetes')", (patient_id,))
+    ]
+    return found[0] if len(found) == 1 else None

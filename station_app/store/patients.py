@@ -10,6 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
@@ -18,7 +19,7 @@ from station_app.domain.patient import Patient, normalised
 from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
 from station_app.i18n import N_
 from station_app.store import audit, errors
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 
 COLUMNS = (
     "id, record_no, full_name, sex, birth_year, birth_month, birth_day, birth_estimated, "
@@ -40,41 +41,41 @@ def _datetime(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def from_row(row: dict[str, object]) -> Patient:
+def from_row(row: Row) -> Patient:
     birth = None
     if row["birth_year"] is not None:
         birth = PartialDate(
-            int(row["birth_year"]),  # type: ignore[arg-type]
-            row["birth_month"],  # type: ignore[arg-type]
-            row["birth_day"],  # type: ignore[arg-type]
+            int(row["birth_year"]),
+            row["birth_month"],
+            row["birth_day"],
             bool(row["birth_estimated"]),
         )
     return Patient(
-        id=row["id"],  # type: ignore[arg-type]
-        record_no=row["record_no"],  # type: ignore[arg-type]
-        full_name=row["full_name"],  # type: ignore[arg-type]
-        sex=row["sex"],  # type: ignore[arg-type]
+        id=row["id"],
+        record_no=row["record_no"],
+        full_name=row["full_name"],
+        sex=row["sex"],
         birth=birth,
-        citizen_id=row["citizen_id"],  # type: ignore[arg-type]
-        insurance_no=row["insurance_no"],  # type: ignore[arg-type]
-        insurance_valid_from=_date(row["insurance_valid_from"]),  # type: ignore[arg-type]
-        insurance_valid_to=_date(row["insurance_valid_to"]),  # type: ignore[arg-type]
-        insurance_facility=row["insurance_facility"],  # type: ignore[arg-type]
-        phone=row["phone"],  # type: ignore[arg-type]
-        address=row["address"],  # type: ignore[arg-type]
-        village=row["village"],  # type: ignore[arg-type]
-        ethnicity=row["ethnicity"],  # type: ignore[arg-type]
-        nationality=row["nationality"],  # type: ignore[arg-type]
-        occupation=row["occupation"],  # type: ignore[arg-type]
-        workplace=row["workplace"],  # type: ignore[arg-type]
-        guardian_name=row["guardian_name"],  # type: ignore[arg-type]
-        guardian_phone=row["guardian_phone"],  # type: ignore[arg-type]
-        guardian_relation=row["guardian_relation"],  # type: ignore[arg-type]
+        citizen_id=row["citizen_id"],
+        insurance_no=row["insurance_no"],
+        insurance_valid_from=_date(row["insurance_valid_from"]),
+        insurance_valid_to=_date(row["insurance_valid_to"]),
+        insurance_facility=row["insurance_facility"],
+        phone=row["phone"],
+        address=row["address"],
+        village=row["village"],
+        ethnicity=row["ethnicity"],
+        nationality=row["nationality"],
+        occupation=row["occupation"],
+        workplace=row["workplace"],
+        guardian_name=row["guardian_name"],
+        guardian_phone=row["guardian_phone"],
+        guardian_relation=row["guardian_relation"],
         deceased=bool(row["deceased"]),
-        deceased_date=_date(row["deceased_date"]),  # type: ignore[arg-type]
-        notes=row["notes"],  # type: ignore[arg-type]
-        created_at=_datetime(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=_datetime(row["updated_at"]),  # type: ignore[arg-type]
+        deceased_date=_date(row["deceased_date"]),
+        notes=row["notes"],
+        created_at=_datetime(row["created_at"]),
+        updated_at=_datetime(row["updated_at"]),
     )
 
 
@@ -153,7 +154,7 @@ def _next_record_no(store: Store, next_id: int) -> str:
     highest = store.scalar(
         "SELECT max(CAST(substr(record_no, 1, instr(record_no, '-') - 1) AS INTEGER)) FROM patients"
     )
-    return make_record_no(int(highest or 0) + 1)  # type: ignore[call-overload]
+    return make_record_no(int(highest or 0) + 1)
 
 
 def insert(store: Store, patient: Patient) -> Patient:
@@ -164,7 +165,7 @@ def insert(store: Store, patient: Patient) -> Patient:
     with store.write():
         _check_citizen_id(store, p)
         values = _values(p)
-        next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))  # type: ignore[arg-type]
+        next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))
         record_no = p.record_no or _next_record_no(store, next_id)
         values.update(id=next_id, record_no=record_no, created_at=stamp, updated_at=stamp)
         names = ", ".join(values)
@@ -224,7 +225,7 @@ def get_many(store: Store, ids: list[int]) -> dict[int, Patient]:
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in store.query(f"SELECT {COLUMNS} FROM patients WHERE id IN ({marks})", chunk):
-            found[row["id"]] = from_row(row)  # type: ignore[index]
+            found[row["id"]] = from_row(row)
     return found
 
 
@@ -237,7 +238,7 @@ def count(store: Store) -> int:
     """How many patients the station has (those merged into another not counted)."""
     # The index of exactly these patients is counted (a few MB); left to itself SQLite reads the
     # whole table (30 MB at 100,000 patients: 55 ms against 11 ms in a new process, at every start).
-    return int(store.scalar(  # type: ignore[arg-type]
+    return int(store.scalar(
         "SELECT count(*) FROM patients INDEXED BY patients_live_sort_key WHERE merged_into IS NULL"
     ))
 
@@ -378,7 +379,7 @@ def _search_sql(query: SearchQuery) -> tuple[str, list[object]]:
     return sql, [query.match, *rank.params]
 
 
-Rows = list[tuple[object, ...]]
+Rows = list[tuple[Any, ...]]  # (values as SQLite typed them)
 _IDS_SQL = "SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?"
 _COUNT_SQL = f"SELECT count(*) FROM ({_IDS_SQL})"
 
@@ -395,13 +396,13 @@ def _clustered(run: Callable[[str, list[object]], Rows], ids: list[object]) -> b
         "FROM patients p WHERE p.id IN (SELECT value FROM json_each(?))",
         [json.dumps(sample)],
     )
-    return int(rows[0][0]) <= 4  # type: ignore[call-overload]
+    return int(rows[0][0]) <= 4
 
 
 def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit: int) -> list[int]:
     """Ids best first; ``run(sql, params)`` executes one statement and returns its rows."""
     total = run("SELECT max(id) FROM patients", [])[0][0] or 0
-    dense = max(_DENSE, 10 * limit, int(total * _DENSE_SHARE))  # type: ignore[operator]
+    dense = max(_DENSE, 10 * limit, int(total * _DENSE_SHARE))
     rank = _ranking(query)
 
     def best(ids: list[object], score: int | None = None) -> list[int]:
@@ -416,7 +417,7 @@ def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit:
             f"ORDER BY {order} LIMIT ?",
             [*params, limit],
         )
-        return [r[0] for r in rows]  # type: ignore[misc]
+        return [r[0] for r in rows]
 
     ids = [r[0] for r in run(_IDS_SQL, [query.match, dense])]
     if len(ids) < dense:  # few matches: score them all
@@ -429,7 +430,7 @@ def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit:
         if not ids:
             continue
         if len(ids) < dense:  # few at this level: score them all
-            found: list[object] = best(ids, score)  # type: ignore[assignment]
+            found: list[int] = best(ids, score)
         elif _clustered(run, ids) and run(_COUNT_SQL, [match, _CLUSTER * dense])[0][0] < (
             _CLUSTER * dense
         ):
@@ -460,7 +461,7 @@ def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit:
                     # The level is sparse among many matches (marks that match no name, say), or
                     # the walk stopped before the end: score every match once instead.
                     sql, params = _search_sql(query)
-                    return [r[0] for r in run(sql, [*params, limit])]  # type: ignore[misc]
+                    return [r[0] for r in run(sql, [*params, limit])]
             found = [r[0] for r in rows]
         candidates.update(dict.fromkeys(found))
         if len(found) >= limit:
@@ -512,10 +513,10 @@ def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandida
     p = normalised(patient)
     found: dict[int, DuplicateCandidate] = {}
 
-    def add(rows: list[dict[str, object]], reason: str) -> None:
+    def add(rows: list[Row], reason: str) -> None:
         for row in rows:
             if row["id"] != p.id and row["id"] not in found:
-                found[row["id"]] = DuplicateCandidate(from_row(row), reason)  # type: ignore[index]
+                found[row["id"]] = DuplicateCandidate(from_row(row), reason)
 
     if p.citizen_id:
         add(

@@ -141,7 +141,7 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
     for _attempt in range(5):
         try:
             with store.write():
-                seq = int(store.scalar("SELECT coalesce(max(seq), 0) + 1 FROM referrals WHERE year = ?", (year,)))  # type: ignore[arg-type]
+                seq = int(store.scalar("SELECT coalesce(max(seq), 0) + 1 FROM referrals WHERE year = ?", (year,)))
                 r = dataclasses.replace(
                     referral,
                     seq=seq,
@@ -279,7 +279,7 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
     with store.write():
         patient_id = store.scalar("SELECT patient_id FROM referrals WHERE id = ?", (referral_id,))
         audit.record(store, audit.UPDATE, ("referral", referral_id), {"outcome": outcome, "on": on.isoformat()},
-                     patient_id=patient_id)  # type: ignore[arg-type]
+                     patient_id=patient_id)
         store.conn.execute(
             "UPDATE referrals SET outcome = ?, arrived_on = CASE WHEN ? IN ('arrived', 'feedback') "
             "THEN coalesce(arrived_on, ?) ELSE arrived_on END, feedback_on = CASE WHEN ? = 'feedback' THEN ? "
@@ -327,7 +327,7 @@ def mark_printed(store: Store, referral_id: int) -> int:
     """Count a print; returns how many times it was printed before (> 0: this one is a copy)."""
     store.require(Permission.PRINT)
     with store.write():
-        before = int(store.scalar("SELECT printed_count FROM referrals WHERE id = ?", (referral_id,)) or 0)  # type: ignore[arg-type]
+        before = int(store.scalar("SELECT printed_count FROM referrals WHERE id = ?", (referral_id,)) or 0)
         row = store.conn.execute("SELECT number, patient_id FROM referrals WHERE id = ?", (referral_id,)).fetchone()
         audit.record(store, audit.PRINT, ("referral", referral_id),
                      {"number": row[0] if row else "", "copy": before > 0}, patient_id=row[1] if row else None)

@@ -84,7 +84,7 @@ def _author(store: Store) -> tuple[str, int | None]:
 def _report_id(store: Store, month: Month, create: bool = False) -> int | None:
     found = store.scalar("SELECT id FROM monthly_reports WHERE period = ?", (month.key,))
     if found is not None or not create:
-        return int(found) if found is not None else None  # type: ignore[arg-type]
+        return int(found) if found is not None else None
     stamp = now_text()
     with store.write():
         cursor = store.conn.execute(
@@ -213,7 +213,7 @@ def finalise(store: Store, summary: MonthlySummary) -> Snapshot:
         summary.apply_corrections(stored)
         version = int(store.scalar(
             "SELECT coalesce(max(version), 0) + 1 FROM report_snapshots WHERE report_id = ?", (report,)
-        ))  # type: ignore[arg-type]
+        ))
         data = json.dumps(summary.to_dict(records=True), ensure_ascii=False, separators=(",", ":"))
         cursor = store.conn.execute(
             "INSERT INTO report_snapshots (report_id, version, data, finalised_at, finalised_by, user_id) "

@@ -46,7 +46,7 @@ def save_profile(store: Store, profile: StationProfile) -> None:
 def staff(store: Store, active_only: bool = True) -> list[StaffMember]:
     where = "WHERE active = 1" if active_only else ""
     rows = store.query(f"SELECT id, full_name, title, active FROM staff {where} ORDER BY id")
-    return [StaffMember(id=r["id"], full_name=r["full_name"], title=r["title"], active=bool(r["active"])) for r in rows]  # type: ignore[arg-type]
+    return [StaffMember(id=r["id"], full_name=r["full_name"], title=r["title"], active=bool(r["active"])) for r in rows]
 
 
 def save_staff(store: Store, member: StaffMember) -> StaffMember:

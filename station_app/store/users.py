@@ -17,15 +17,15 @@ from station_app.domain import accounts
 from station_app.domain.accounts import Actor, Permission, Role
 from station_app.i18n import N_, translate
 from station_app.store import audit, errors
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 
 
 class NotPermitted(errors.StoreError):
     message = N_("Not allowed: the role {role} may not {permission}.")
 
     def text(self, lang: str | None = None) -> str:
-        role = Role(self.params["role"])
-        permission = Permission(self.params["permission"])
+        role = Role(str(self.params["role"]))
+        permission = Permission(str(self.params["permission"]))
         return translate(self.message, lang).format(
             role=translate(accounts.ROLE_NAMES[role], lang),
             permission=translate(accounts.PERMISSION_NAMES[permission], lang),
@@ -79,14 +79,14 @@ def _time(text: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(text)) if text else None
 
 
-def _user(row: dict[str, object]) -> User:
+def _user(row: Row) -> User:
     return User(
-        id=int(row["id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
         username=str(row["username"]),
         full_name=str(row["full_name"]),
-        role=Role(row["role"]),
+        role=Role(str(row["role"])),
         active=bool(row["active"]),
-        failed_attempts=int(row["failed_attempts"]),  # type: ignore[call-overload]
+        failed_attempts=int(row["failed_attempts"]),
         last_failed_at=_time(row["last_failed_at"]),
         last_login_at=_time(row["last_login_at"]),
         created_at=_time(row["created_at"]) or clock.now(),

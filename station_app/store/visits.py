@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from station_app.domain.accounts import Permission
 from station_app.domain.visit import ExtraDiagnosis, Visit
-from station_app.store.database import Store, now_text
+from station_app.store.database import Row, Store, now_text
 from station_app.store.icd10 import shipped_version
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ COLUMNS = (
 _VALUE_FIELDS = [c.strip() for c in COLUMNS.split(",") if c.strip() not in ("id", "created_at")]
 
 
-def from_row(row: dict[str, object]) -> Visit:
+def from_row(row: Row) -> Visit:
     values = dict(row)
     values["visit_at"] = dt.datetime.fromisoformat(str(row["visit_at"]))
     values["created_at"] = dt.datetime.fromisoformat(str(row["created_at"])) if row["created_at"] else None
@@ -33,7 +33,7 @@ def from_row(row: dict[str, object]) -> Visit:
     values["extra_diagnoses"] = [ExtraDiagnosis(**d) for d in json.loads(str(row["extra_diagnoses"] or "[]"))]
     values["insurance_paid"] = bool(row["insurance_paid"])
     values["referred"] = bool(row["referred"])
-    return Visit(**values)  # type: ignore[arg-type]
+    return Visit(**values)
 
 
 def to_values(v: Visit) -> dict[str, object]:
@@ -152,9 +152,9 @@ def log_totals(store: Store, f: LogFilter) -> LogTotals:
     return LogTotals(*row)
 
 
-def log_rows(store: Store, ids: list[int]) -> dict[int, dict[str, object]]:
+def log_rows(store: Store, ids: list[int]) -> dict[int, Row]:
     """Visit-book rows (visit joined with its patient) for the given visit ids."""
-    found: dict[int, dict[str, object]] = {}
+    found: dict[int, Row] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
@@ -167,7 +167,7 @@ def log_rows(store: Store, ids: list[int]) -> dict[int, dict[str, object]]:
             chunk,
         )
         for row in rows:
-            found[row["id"]] = row  # type: ignore[index]
+            found[row["id"]] = row
     return found
 
 
@@ -177,7 +177,7 @@ def count_on(store: Store, day: dt.date) -> int:
             "SELECT count(*) FROM visits WHERE visit_at >= ? AND visit_at < ?",
             (day.isoformat(), (day + dt.timedelta(days=1)).isoformat()),
         )
-    )  # type: ignore[arg-type]
+    )
 
 
 def recent_patient_ids(store: Store, limit: int = 10) -> list[int]:

@@ -7,6 +7,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
@@ -14,12 +15,14 @@ from PySide6.QtWidgets import QApplication
 
 from station_app import APP_NAME, paths
 from station_app.domain.accounts import Actor
+from station_app.errors import UserError
 from station_app.i18n import tr
 from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
 from station_app.store.database import CheckInBackground
 from station_app.ui import dialogs, qt_i18n
-from station_app.ui.context import AppContext, settings
+from station_app.ui.background import Operation
+from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.main_window import MainWindow
 
 BASE_POINT_SIZE = 11.0
@@ -69,15 +72,15 @@ class Session:
         check = CheckInBackground(Path(db)) if Path(db).exists() and Path(db).stat().st_size else None
         self.check = check
         self.damage: StoreError | None = None
-        import station_app.ui.features  # noqa: F401 - registers the feature views, counters, tabs
-        from station_app.ui import features_accounts
         from station_app.ui import login as login_ui
+        from station_app.ui.views import users
+        from station_app.ui.wiring import WIRING
         self.app = app
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
         if self.lang not in ("vi", "en"):
             self.lang = "vi"
-        self.font_scale = float(s.value("ui/font_scale", 1.0))
+        self.font_scale = float(str(s.value("ui/font_scale", 1.0)))
         qt_i18n.install(app, self.lang)
         apply_font(app, self.font_scale)
         try:
@@ -96,11 +99,16 @@ class Session:
             self.store.close()
             raise
         self.ctx = AppContext(self.store)
-        self.window = MainWindow(self.ctx, self.font_scale, self.set_language, self.set_font_scale)
-        from station_app.ui.views import backups
+        self.window = MainWindow(self.ctx, WIRING, self.font_scale, self.set_language, self.set_font_scale)
+        self.backup_op: Operation | None = None  # the automatic backup at start-up, while it runs
+        # A restore reopens the app on the restored file: every view is rebuilt on the new connection.
+        self.ctx.subscribe(self.window, {Change.STORE}, self._store_replaced)
+        self.idle_lock = users.attach(self.ctx, self.window)
 
-        backups.attach(self)  # a restore reopens the app on the restored file
-        self.idle_lock = features_accounts.attach(self.ctx, self.window)
+    def _store_replaced(self) -> None:
+        self.store = self.ctx.store
+        self.window.build()
+        self.window.show_area("settings")
 
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
@@ -192,7 +200,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
         qt_i18n.install(app, lang)
     else:
         qt_i18n.install(app, str(settings().value("ui/language", "vi")))
-    apply_font(app, float(settings().value("ui/font_scale", 1.0)))
+    apply_font(app, float(str(settings().value("ui/font_scale", 1.0))))
     try:
         if demo:
             db = _demo_database()
@@ -211,7 +219,7 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     session.window.show()
     from station_app.ui.views import backups
 
-    backups.start(session)  # the automatic backup when the last one is a day old (worker thread)
+    session.backup_op = backups.start(session.store, session.window)  # when the last one is a day old
     if not session.ctx.profile.name:
         # First run: the station's name and header are printed on every form.
         session.window.show_area("settings")
@@ -221,11 +229,15 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     # An error no window handled is a message (and a line in error.log), never a traceback on screen.
     sys.excepthook = functools.partial(_report_error, Path(session.store.path))
     # The file's pages are still being checked: damage found stops the app and offers a backup.
-    session.watch_check(lambda _exc: (session.window.hide(), app.quit()))
+    def stop(_damage: StoreError) -> None:
+        session.window.hide()
+        app.quit()
+
+    session.watch_check(stop)
     code = app.exec()
     if session.damage is not None:
         return _damaged(session, lang)
-    backups.finish(session)  # and again at exit, if the app ran past a day
+    backups.finish(session.backup_op, session.store)  # and again at exit, if the app ran past a day
     from station_app.store import users
 
     users.logout(session.store)
@@ -233,20 +245,23 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     return int(code)
 
 
-def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: object) -> None:
-    """What the app does with an error no window handled: the details go to ``error.log`` in the
-    data folder, the person gets a message saying what to do (a database error says which)."""
+def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """What the app does with an error no window handled (the one place the app catches every
+    ``UserError``): the details go to ``error.log`` in the data folder, the person gets a message
+    saying what to do (a ``UserError``'s own message), or that something went wrong."""
     import sqlite3
     import traceback
 
     from station_app.store import errors
 
     with contextlib.suppress(OSError):  # a full disk must not hide the message below
-        paths.log_error("".join(traceback.format_exception(kind, exc, tb)))  # type: ignore[arg-type]
+        paths.log_error("".join(traceback.format_exception(kind, exc, tb)))
     if isinstance(exc, sqlite3.DatabaseError):
         exc = errors.classify(exc, db) or exc
     if isinstance(exc, StoreError):
         dialogs.error(None, tr("The database reported a problem"), exc.text())
+    elif isinstance(exc, UserError):
+        dialogs.error(None, tr("Not done"), exc.text())
     elif not isinstance(exc, KeyboardInterrupt):
         dialogs.error(None, tr("Something went wrong"), tr(
             "This action did not finish; what was saved before it is safe. "
@@ -259,7 +274,7 @@ def _damaged(session: Session, lang: str | None) -> int:
 
     from station_app.ui.views import backups
 
-    op = getattr(session, "backup_op", None)
+    op = session.backup_op
     while op is not None and op.running:  # the start-up backup (refused: its copy fails the check)
         QCoreApplication.processEvents()
         QThread.msleep(10)

@@ -1,7 +1,19 @@
-"""What every view shares: the open database, the user's settings, and app-wide signals."""
+"""What every view shares: the open database, the user's settings, and app-wide signals.
+
+A change to the records is announced once, by whoever made it, as ``ctx.notify(kinds, initiator)``;
+every view that shows those records subscribes with ``ctx.subscribe(view, kinds, slot)`` and is
+not called back for its own changes (it is the initiator)::
+
+    ctx.subscribe(self, {Change.PATIENTS, Change.VISITS}, self.reload)
+    ...
+    patients.update(ctx.store, patient)
+    ctx.notify({Change.PATIENTS}, self)
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -27,23 +39,56 @@ def second_backup_folder() -> Path | None:
     return Path(value) if value else None
 
 
-class AppContext(QObject):
-    """The GUI thread's database connection and the signals views listen to."""
+class Change(enum.StrEnum):
+    """What a change touched (a view reloads when it shows any of it)."""
 
-    patients_changed = Signal()  # a patient was added or edited
-    visits_changed = Signal()  # a visit was recorded
-    profile_changed = Signal()  # station profile or staff edited
+    PATIENTS = "patients"  # a patient added, edited, merged
+    VISITS = "visits"  # a visit recorded or amended
+    FOLLOWUPS = "followups"  # the follow-up list
+    REFERRALS = "referrals"  # a referral slip issued, printed, its outcome
+    PROFILE = "profile"  # the station profile, staff, villages
+    STOCK = "stock"  # medicines received, counted or adjusted; the formulary
+    STORE = "store"  # a backup was restored: ``ctx.store`` is a new connection, views rebuild
+
+
+class _Subscription(QObject):
+    """One view's interest in some kinds of change; a child of the view, so it ends with it."""
+
+    def __init__(self, owner: QObject, kinds: frozenset[Change], slot: Callable[[], object]) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.kinds = kinds
+        self.slot = slot
+
+    def deliver(self, kinds: frozenset[Change], initiator: object) -> None:
+        if initiator is not self.owner and kinds & self.kinds:
+            self.slot()
+
+
+class AppContext(QObject):
+    """The GUI thread's database connection, what changed, and the requests views make."""
+
+    changed = Signal(object, object)  # (frozenset of Change, who made the change or None)
     open_patient = Signal(int)  # show a patient's page
     new_visit = Signal(int)  # start a visit for a patient
-    followups_changed = Signal()
-    referrals_changed = Signal()
-    store_replaced = Signal()  # a backup was restored: ``store`` is a new connection, views rebuild
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self._profile: StationProfile | None = None
-        self.profile_changed.connect(self._forget_profile)
+
+    def notify(self, kinds: Iterable[Change], initiator: object = None) -> None:
+        """Tell every view that these records changed (``initiator``, if it is a view, already knows)."""
+        found = frozenset(kinds)
+        if found & {Change.PROFILE, Change.STORE}:
+            self._profile = None
+        self.changed.emit(found, initiator)
+
+    def subscribe(self, owner: QObject, kinds: Iterable[Change], slot: Callable[[], object]) -> None:
+        """Call ``slot`` after each change of these kinds made by anyone but ``owner``, while
+        ``owner`` lives."""
+        subscription = _Subscription(owner, frozenset(kinds), slot)
+        self.changed.connect(subscription.deliver)
 
     @property
     def db_path(self) -> Path:
@@ -54,6 +99,3 @@ class AppContext(QObject):
         if self._profile is None:
             self._profile = load_profile(self.store)
         return self._profile
-
-    def _forget_profile(self) -> None:
-        self._profile = None

@@ -23,9 +23,10 @@ from station_app import clock
 from station_app.domain.dates import DateFormatError
 from station_app.i18n import N_, tr
 from station_app.reports import exports
-from station_app.store import open_store
-from station_app.ui import background, dialogs
+from station_app.store import Store
+from station_app.ui import dialogs, operations
 from station_app.ui.context import AppContext
+from station_app.ui.operations import Progress
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.widgets import DateEdit
 
@@ -78,7 +79,7 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
         self.what.currentIndexChanged.connect(self._period_shown)
         self._period_shown()
-        self._op: background.Operation | None = None
+        self._op: operations.Operation | None = None
         self.result_path: Path | None = None
 
     def reject(self) -> None:
@@ -118,23 +119,15 @@ class ExportDialog(QDialog):
             return
         if not chosen.lower().endswith("." + fmt):
             chosen += "." + fmt
-        db = self.ctx.db_path
-        actor = getattr(self.ctx.store, "actor", None)
         identifiers = not self.no_identifiers.isChecked()
         today = clock.today()
 
-        def work(_progress: Callable[[int, int], None]) -> exports.ExportResult:
-            store = open_store(db)
-            if actor is not None:
-                store.actor = actor
-            try:
-                return exports.export(store, what, chosen, fmt, start=start, end=end, identifiers=identifiers,
-                                      today=today)
-            finally:
-                store.close()
+        def work(store: Store, _progress: Progress) -> exports.ExportResult:
+            return exports.export(store, what, chosen, fmt, start=start, end=end, identifiers=identifiers,
+                                  today=today)
 
         self.save_button.setEnabled(False)
-        self._op = background.run(self, tr("Exporting…"), work, self._done, self._failed)
+        self._op = operations.run_op(self, self.ctx, tr("Exporting…"), work, self._done, on_error=self._failed)
 
     def _done(self, result: exports.ExportResult) -> None:
         self.save_button.setEnabled(True)

@@ -1,16 +1,18 @@
 """The import wizard: a station's Excel or CSV list into the registry (or its chronic-disease
-register onto the follow-up list), step by step.
+register onto the follow-up list, or its vaccination register and visit history into the
+patients' records), step by step.
 
 File → sheet → first rows (the header row) → columns mapped to fields (suggested, remembered) →
 day order of text dates → preview with every invalid cell highlighted and explained →
 duplicates with a choice per row → the import, off the GUI thread with a progress bar, in one
 transaction → the result, with the rejected rows report to save. The checking and saving are
-``domain.table_import`` and ``store.bulk_import``; nothing here runs SQL.
+``domain.table_import`` and ``store.bulk_import`` (``domain.history_import`` and
+``store.history_import`` for vaccinations and visits: no duplicates step, each row's patient must
+be registered, all or nothing); nothing here runs SQL.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,11 +43,14 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import history_import as hi
 from station_app.domain import table_import as ti
 from station_app.domain.patient_import import ImportFormatError
+from station_app.domain.problems import Problem
 from station_app.domain.spreadsheet import HEADER_SCAN_ROWS, Book, cell_text, open_book
 from station_app.i18n import N_, tr
 from station_app.reports.exports import write_rejected
+from station_app.store import history_import as history_store
 from station_app.store import open_store
 from station_app.store.bulk_import import (
     Choice,
@@ -61,7 +66,7 @@ from station_app.store.bulk_import import (
     rejected_rows,
 )
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
 
 FIRST_ROWS = HEADER_SCAN_ROWS  # the header is looked for among these rows, and may be chosen among them
@@ -73,7 +78,12 @@ WARNING_FILL = QColor("#fff3cd")
 ask_open_path: Callable[[QWidget], str] | None = None
 ask_save_path: Callable[[QWidget, str], str] | None = None
 
-WHAT_TITLES = {"patients": N_("Patient list"), "chronic": N_("Chronic-disease register (hypertension, diabetes)")}
+WHAT_TITLES = {
+    "patients": N_("Patient list"),
+    "chronic": N_("Chronic-disease register (hypertension, diabetes)"),
+    "vaccinations": N_("Vaccination register (doses given here or elsewhere)"),
+    "visits": N_("Visit history (the visit book)"),
+}
 
 
 def open_path(parent: QWidget) -> str:
@@ -320,6 +330,9 @@ class DatesPage(QWizardPage):
     def initializePage(self) -> None:
         assert self.w.table is not None
         guess = ti.guess_date_order(self.w.table, self.w.mapping)
+        if self.w.history:
+            order = hi.guess_order(self.w.table.rows, self.w.mapping)
+            guess = ti.DateOrder(order, mdy_only=int(order == "mdy"))
         if guess.mixed:
             text = tr("Some dates are written day first and others month first: the rows that do not fit the "
                       "order chosen here will be shown as invalid.")
@@ -345,11 +358,11 @@ class PreviewModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.preview: ti.Preview | None = None
-        self.rows: list[ti.PreviewRow] = []
+        self.preview: ti.Preview | hi.HistoryPreview | None = None
+        self.rows: list[ti.PreviewRow] | list[hi.HistoryRow] = []
         self.keys: list[str] = []
 
-    def set_preview(self, preview: ti.Preview, invalid_only: bool = False) -> None:
+    def set_preview(self, preview: ti.Preview | hi.HistoryPreview, invalid_only: bool = False) -> None:
         self.beginResetModel()
         self.preview = preview
         self.keys = [preview.mapping[c] for c in sorted(preview.mapping)]
@@ -378,7 +391,7 @@ class PreviewModel(QAbstractTableModel):
         if index.column() == 0:
             problems = row.problems
             if role == Qt.ItemDataRole.DisplayRole:
-                return "; ".join(f"{tr(ti.field_title(ti.problem_column(p.field)))}: {p.text()}" for p in problems)
+                return "; ".join(f"{tr(ti.field_title(_column(row, p)))}: {p.text()}" for p in problems)
             if role == Qt.ItemDataRole.BackgroundRole and row.errors:
                 return QBrush(ERROR_FILL)
             return None
@@ -391,6 +404,11 @@ class PreviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and problems:
             return QBrush(ERROR_FILL if any(p.is_error for p in problems) else WARNING_FILL)
         return None
+
+
+def _column(row: ti.PreviewRow | hi.HistoryRow, problem: Problem) -> str:
+    """The column of the file a problem of ``row`` is about."""
+    return hi.problem_column(problem) if isinstance(row, hi.HistoryRow) else ti.problem_column(problem.field)
 
 
 class PreviewPage(QWizardPage):
@@ -430,6 +448,14 @@ class PreviewPage(QWizardPage):
         self.w.preview = None
         self.summary.setText(tr("Checking every row…"))
         self.completeChanged.emit()
+        if self.w.history:
+            now = clock.now()
+            self._op = background.run(
+                self, tr("Checking every row…"),
+                lambda _progress: hi.build_preview(table.rows, mapping, what, now, order, keep_cells=True),
+                self._checked, self._failed,
+            )
+            return
         self._op = background.run(
             self,
             tr("Checking every row…"),
@@ -438,16 +464,20 @@ class PreviewPage(QWizardPage):
             self._failed,
         )
 
-    def _checked(self, preview: ti.Preview) -> None:
+    def _checked(self, preview: ti.Preview | hi.HistoryPreview) -> None:
+        if isinstance(preview, hi.HistoryPreview):
+            history_store.find_patients(self.w.ctx.store, preview)  # (each row's patient, on this thread)
         self.w.preview = preview
         bad = len(preview.invalid)
         text = tr("{rows} rows to import, {bad} of them invalid.").format(
             rows=fmt_int(len(preview.rows)), bad=fmt_int(bad)
         )
-        if bad:
+        if bad and self.w.history:
+            text += " " + tr("Correct the file and import it again: a history is imported whole or not at all.")
+        elif bad:
             text += " " + tr("Correct the file and import it again, or leave the invalid rows out.")
         self.summary.setText(text)
-        self.leave_out.setVisible(bool(bad))
+        self.leave_out.setVisible(bool(bad) and not self.w.history)
         self.save_report.setEnabled(bool(bad))
         self.invalid_only.setChecked(bool(bad))
         self._refresh()
@@ -467,6 +497,8 @@ class PreviewPage(QWizardPage):
         preview = self.w.preview
         if preview is None or not preview.rows:
             return False
+        if self.w.history:
+            return not preview.invalid
         return not preview.invalid or (self.leave_out.isChecked() and bool(preview.valid))
 
 
@@ -510,7 +542,7 @@ class DuplicatesPage(QWizardPage):
 
     def initializePage(self) -> None:
         preview = self.w.preview
-        assert preview is not None
+        assert isinstance(preview, ti.Preview)
         self.w.matches = find_matches(self.w.ctx.store, preview)
         defaults = default_decisions(preview, self.w.matches)
         # Rows past the first SHOWN_DUPLICATES follow "every row": it starts at the default choice.
@@ -572,7 +604,7 @@ class DuplicatesPage(QWizardPage):
         self.reasons[r].setText(reason)
 
     def validatePage(self) -> bool:
-        assert self.w.preview is not None
+        assert isinstance(self.w.preview, ti.Preview)
         decisions = self.decisions()
         try:
             check_decisions(self.w.preview, self.w.matches, decisions)
@@ -615,21 +647,24 @@ class RunPage(QWizardPage):
         source = self.w.book.path.name if self.w.book else ""
         bridge = self.bridge
 
-        def work(progress: Callable[[int, int], None]) -> Outcome:
+        def work(progress: Callable[[int, int], None]) -> Outcome | history_store.HistoryOutcome:
+            def moved(done: int, total: int) -> None:
+                progress(done, total)
+                bridge.moved.emit(done, total)
+
             store = open_store(db)  # this thread's own connection
             if actor is not None:
                 store.actor = actor
             try:
-                return apply(
-                    store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
-                    progress=lambda done, total: (progress(done, total), bridge.moved.emit(done, total)),
-                )
+                if isinstance(preview, hi.HistoryPreview):
+                    return history_store.apply(store, preview, source=source, progress=moved)
+                return apply(store, preview, matches, decisions, leave_out_invalid=leave_out, source=source,
+                             progress=moved)
             finally:
                 store.close()
 
-        # The page has its own progress bar: no progress dialog on top when the helper allows it.
-        quiet = {"quiet": True} if "quiet" in inspect.signature(background.Operation).parameters else {}
-        self._op = background.Operation(self, tr("Importing the rows…"), work, **quiet)
+        # The page has its own progress bar: no progress dialog on top.
+        self._op = background.Operation(self, tr("Importing the rows…"), work, quiet=True)
         self._op.done.connect(self._finished)
         self._op.error.connect(self._failed)
         self._op.start()
@@ -639,14 +674,14 @@ class RunPage(QWizardPage):
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(min(done, total))
 
-    def _finished(self, outcome: Outcome) -> None:
+    def _finished(self, outcome: Outcome | history_store.HistoryOutcome) -> None:
         self.w.outcome = outcome
         self.done = True
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.status.setText(tr("All rows saved."))
-        self.w.ctx.patients_changed.emit()
-        self.w.ctx.followups_changed.emit()
+        changes = {Change.PATIENTS, Change.FOLLOWUPS} | ({Change.VISITS} if self.w.what == "visits" else set())
+        self.w.ctx.notify(changes, self)
         self.completeChanged.emit()
         self.w.next()
 
@@ -678,6 +713,15 @@ class ResultPage(QWizardPage):
     def initializePage(self) -> None:
         o = self.w.outcome
         assert o is not None
+        if isinstance(o, history_store.HistoryOutcome):
+            saved = (tr("Vaccine doses imported: {count} (of {patients} children)") if self.w.what == "vaccinations"
+                     else tr("Visits imported: {count} (of {patients} patients)"))
+            self.text.setText("\n".join([
+                saved.format(count=fmt_int(o.added), patients=fmt_int(len(o.patients))),
+                tr("Rows already recorded (skipped): {count}").format(count=fmt_int(len(o.already))),
+            ]))
+            self.save.setEnabled(False)
+            return
         lines = [
             tr("New patients: {count}").format(count=fmt_int(o.imported)),
             tr("Merged into registered patients: {count}").format(count=fmt_int(o.merged)),
@@ -714,10 +758,10 @@ class ImportWizard(QWizard):
         self.table: ti.Table | None = None
         self.mapping: dict[int, str] = {}
         self.date_order = "dmy"
-        self.preview: ti.Preview | None = None
+        self.preview: ti.Preview | hi.HistoryPreview | None = None
         self.matches: dict[int, Match] = {}
         self.decisions: dict[int, Decision] = {}
-        self.outcome: Outcome | None = None
+        self.outcome: Outcome | history_store.HistoryOutcome | None = None
         self.file_page = FilePage(self)
         self.sheet_page = SheetPage(self)
         self.rows_page = RowsPage(self)
@@ -734,10 +778,17 @@ class ImportWizard(QWizard):
             self.setPage(page_id, page)
         self.resize(960, 640)
 
+    @property
+    def history(self) -> bool:
+        """A vaccination register or a visit history (not a list of patients)."""
+        return self.what in hi.WHATS
+
     def nextId(self) -> int:
         current = self.currentId()
         if current == self.FILE and self.book is not None and len(self.book.sheets) < 2:
             return self.ROWS
+        if current == self.PREVIEW and self.history:
+            return self.RUN  # no duplicates: every row names a registered patient
         return super().nextId()
 
     def busy(self) -> bool:
@@ -753,8 +804,11 @@ class ImportWizard(QWizard):
         super().reject()
 
     def rejected_rows(self) -> list[Rejected]:
-        if self.outcome is not None:
+        if isinstance(self.outcome, Outcome):
             return self.outcome.rejected
+        if isinstance(self.preview, hi.HistoryPreview):
+            return [Rejected(row.number, tr(hi.title(hi.problem_column(p))), p.text())
+                    for row in self.preview.invalid for p in row.errors]
         return rejected_rows(self.preview) if self.preview is not None else []
 
     def save_report(self) -> Path | None:

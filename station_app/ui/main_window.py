@@ -2,56 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
 from station_app import APP_NAME
-from station_app.i18n import N_, tr
+from station_app.domain.visit import Visit
+from station_app.i18n import tr
 from station_app.store import patients
-from station_app.ui.context import AppContext, settings
+from station_app.ui.context import AppContext, Change, settings
+from station_app.ui.extensions import Wiring
 from station_app.ui.qt_i18n import fmt_int
-from station_app.ui.views.placeholder import PlaceholderView
-from station_app.ui.views.registry import RegistryView
-from station_app.ui.views.today import TodayView
-from station_app.ui.views.visit_log import VisitLogView
-
-# The areas, in the order of the navigation bar: (key, title).
-AREAS = (
-    ("today", N_("Today")),
-    ("patients", N_("Patients")),
-    ("visits", N_("Visits")),
-    ("followups", N_("Follow-ups")),
-    ("referrals", N_("Referrals")),
-    ("reports", N_("Reports")),
-    ("settings", N_("Settings")),
-    ("medicines", N_("Medicines")),
-)
-
-# Until their feature lands, these areas say what will be there.
-COMING = {
-    "followups": (N_("Follow-ups"), N_(
-        "Who is due or overdue: chronic-disease refills, child vaccinations, antenatal visits and checks "
-        "after a visit, with the outcome of each call. This area is being built.")),
-    "referrals": (N_("Referrals"), N_(
-        "The referral book: every referral slip printed on the Ministry of Health form, its number, "
-        "destination and outcome. This area is being built.")),
-}
-
-# Feature modules replace a placeholder with their view: key -> factory(ctx) -> QWidget.
-VIEW_FACTORIES: dict[str, Callable[[AppContext], QWidget]] = {}
-# Feature modules act on a visit just saved from the visit form: hook(window, visit).
-AFTER_VISIT_SAVED: list[Callable[[MainWindow, object], None]] = []
+from station_app.ui.widgets import shortcut
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, font_scale: float = 1.0,
+    """The areas (``wiring.areas``, in order) in a stack beside the navigation bar."""
+
+    def __init__(self, ctx: AppContext, wiring: Wiring, font_scale: float = 1.0,
                  on_language: Callable[[str], None] | None = None,
                  on_font_scale: Callable[[float], None] | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.wiring = wiring
+        self.areas = wiring.areas
         self.font_scale = font_scale
         self._on_language = on_language
         self._on_font_scale = on_font_scale
@@ -73,12 +50,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_station)
         self.statusBar().addPermanentWidget(self.status_count)
         self.build(self._remembered_row())
-        ctx.patients_changed.connect(self.update_status)
-        ctx.profile_changed.connect(self.update_status)
+        ctx.subscribe(self, {Change.PATIENTS, Change.PROFILE}, self.update_status)
         ctx.open_patient.connect(self.open_patient)
         ctx.new_visit.connect(self.start_visit)
-        for index in range(len(AREAS)):
-            QShortcut(QKeySequence(f"Alt+{index + 1}"), self, activated=lambda i=index: self.nav.setCurrentRow(i))
+        for index in range(len(self.areas)):
+            shortcut(f"Alt+{index + 1}", self, functools.partial(self.nav.setCurrentRow, index))
         self._restore()
 
     # -- building (again, after a language change) ---------------------------------------------
@@ -90,12 +66,13 @@ class MainWindow(QMainWindow):
         self.nav.clear()
         while self.stack.count():
             widget = self.stack.widget(0)
+            assert widget is not None  # (count() > 0)
             self.stack.removeWidget(widget)
             widget.deleteLater()
         self.views = _Views(self)
-        for key, title in AREAS:
-            item = QListWidgetItem(tr(title))
-            item.setData(Qt.ItemDataRole.UserRole, key)
+        for area in self.areas:
+            item = QListWidgetItem(tr(area.title))
+            item.setData(Qt.ItemDataRole.UserRole, area.key)
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())  # stands in for the view until it is made
         width = max(self.nav.sizeHintForColumn(0), 120) + 36
@@ -111,41 +88,33 @@ class MainWindow(QMainWindow):
         self.update_status()
 
     def _make_view(self, key: str) -> QWidget:
-        if key in VIEW_FACTORIES:
-            return VIEW_FACTORIES[key](self.ctx)
-        if key == "today":
-            return TodayView(self.ctx)
-        if key == "patients":
-            return RegistryView(self.ctx)
-        if key == "visits":
-            return VisitLogView(self.ctx)
-        if key == "settings":
-            from station_app.ui.views.settings import SettingsView
+        return next(a for a in self.areas if a.key == key).make(self)
 
-            view = SettingsView(self.ctx, self.font_scale)
-            if self._on_language:
-                view.language_chosen.connect(self._on_language)
-            if self._on_font_scale:
-                view.font_scale_chosen.connect(self._on_font_scale)
-            return view
-        title, text = COMING[key]
-        return PlaceholderView(title, text)
+    def connect_settings(self, view: QWidget) -> None:
+        """The settings view changes the language and the text size through the session."""
+        if self._on_language:
+            view.language_chosen.connect(self._on_language)  # type: ignore[attr-defined]
+        if self._on_font_scale:
+            view.font_scale_chosen.connect(self._on_font_scale)  # type: ignore[attr-defined]
 
     def _switch(self, row: int) -> None:
         if row < 0:
             return
-        view = self.views[AREAS[row][0]]
+        view = self.views[self.areas[row].key]
         self.stack.setCurrentIndex(row)
         if hasattr(view, "activate"):
-            view.activate()  # type: ignore[attr-defined]
+            view.activate()
 
     def show_area(self, key: str) -> QWidget:
-        index = [k for k, _ in AREAS].index(key)
+        index = self.keys().index(key)
         self.nav.setCurrentRow(index)
         return self.views[key]
 
     def current_area(self) -> str:
-        return AREAS[self.nav.currentRow()][0]
+        return self.areas[self.nav.currentRow()].key
+
+    def keys(self) -> list[str]:
+        return [a.key for a in self.areas]
 
     # -- patient actions -----------------------------------------------------------------------
     def open_patient(self, patient_id: int) -> None:
@@ -160,8 +129,12 @@ class MainWindow(QMainWindow):
             return
         form = VisitForm(self.ctx, patient, parent=self)
         self._visit_form = form
-        form.saved.connect(lambda visit: [hook(self, visit) for hook in AFTER_VISIT_SAVED])
+        form.saved.connect(self._after_visit)
         form.open()
+
+    def _after_visit(self, visit: Visit) -> None:
+        for follow_on in self.wiring.after_visit:
+            follow_on(self.ctx, visit, self)
 
     # -- status and title ----------------------------------------------------------------------
     def update_status(self) -> None:
@@ -175,7 +148,7 @@ class MainWindow(QMainWindow):
     # -- remembering size and view ----------------------------------------------------------------
     def _remembered_row(self) -> int:
         last = settings().value("window/area", "today")
-        keys = [k for k, _ in AREAS]
+        keys = self.keys()
         return keys.index(last) if last in keys else 0
 
     def _restore(self) -> None:
@@ -206,11 +179,12 @@ class _Views(Mapping[str, QWidget]):
 
     def __getitem__(self, key: str) -> QWidget:
         if key not in self._made:
-            index = [k for k, _ in AREAS].index(key)  # ValueError for an unknown area, as before
+            index = self._window.keys().index(key)  # ValueError for an unknown area, as before
             window = self._window
             view = window._make_view(key)
             self._made[key] = view
             stand_in = window.stack.widget(index)
+            assert stand_in is not None  # (every area has its place)
             current = window.stack.currentIndex()
             window.stack.insertWidget(index, view)
             window.stack.removeWidget(stand_in)
@@ -219,10 +193,10 @@ class _Views(Mapping[str, QWidget]):
         return self._made[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(k for k, _ in AREAS)
+        return iter(self._window.keys())
 
     def __len__(self) -> int:
-        return len(AREAS)
+        return len(self._window.areas)
 
     def made(self) -> list[str]:
         """The areas whose view exists already."""

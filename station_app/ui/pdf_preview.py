@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, QStandardPaths, Qt
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter, QShortcut
+from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.ui import dialogs
+from station_app.ui.widgets import shortcut
 
 PRINT_DPI = 300
 
@@ -124,8 +125,8 @@ class PdfPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=lambda: self.print_document())
-        QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=lambda: self.save_pdf())
+        shortcut(QKeySequence.StandardKey.Print, self, lambda: self.print_document())
+        shortcut("Ctrl+Shift+S", self, lambda: self.save_pdf())
         QWidget.setTabOrder(self.print_button, self.save_button)
         QWidget.setTabOrder(self.save_button, self.close_button)
         QWidget.setTabOrder(self.close_button, self.whole_page)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from station_app.domain.dates import DateFormatError, parse_date
@@ -103,3 +104,29 @@ class DateEdit(QLineEdit):
 
     def set_date(self, value: dt.date | None) -> None:
         self.setText(value.strftime("%d/%m/%Y") if value else "")
+
+
+def shortcut(keys: QKeySequence | QKeySequence.StandardKey | Qt.Key | str, parent: QWidget, slot: Callable[[], object],
+             context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> QShortcut:
+    """A keyboard shortcut on ``parent`` that calls ``slot``."""
+    made = QShortcut(QKeySequence(keys), parent)
+    made.setContext(context)
+    made.activated.connect(slot)
+    return made
+
+
+def qt_datetime(value: dt.datetime) -> QDateTime:
+    """A Python date and time (to the second) for a Qt editor."""
+    return QDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second)
+
+
+def py_datetime(value: QDateTime) -> dt.datetime:
+    """A Qt editor's date and time as Python's."""
+    found = value.toPython()
+    assert isinstance(found, dt.datetime)
+    return found
+
+
+def py_date(value: QDate) -> dt.date:
+    """A Qt editor's date as Python's."""
+    return dt.date(value.year(), value.month(), value.day())

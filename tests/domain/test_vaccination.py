@@ -211,7 +211,61 @@ def test_japanese_encephalitis_second_dose_one_to_two_weeks_later():
     given = [GivenDose("je", 1, D(2027, 1, 20))]
     assert due_of(birth, given, "je", D(2027, 1, 20)) == D(2027, 1, 27)  # 7-day override
     given.append(GivenDose("je", 2, D(2027, 1, 27)))
-    assert due_of(birth, given, "je", D(2027, 1, 27)) == D(2028, 1, 15)
+    # Dose 3 one year after dose 2 (not at 24 months of age: 15/01/2028 would be too early).
+    assert due_of(birth, given, "je", D(2027, 1, 27)) == D(2028, 1, 27)
+
+
+def test_japanese_encephalitis_third_dose_a_year_after_a_late_second_dose():
+    """The issue's child: JE dose 2 on 10/11/2025 at 22 months; dose 3 is due on 10/11/2026,
+    not on 01/01/2026 (24 months of age, 28 days after dose 2)."""
+    birth = D(2024, 1, 1)
+    given = [GivenDose("je", 1, D(2025, 11, 3)), GivenDose("je", 2, D(2025, 11, 10))]
+    due = vx.next_dose(birth, given, "je", D(2025, 12, 1))
+    assert (due.number, due.due_date, due.earliest) == (3, D(2026, 11, 10), D(2026, 11, 10))
+    line = line_of(vx.card(birth, given, D(2025, 12, 1)), "je", 3)
+    assert line.state is DoseState.NOT_YET_DUE
+
+
+# Every dose's minimum interval after the dose before it (follow-up.md: 28 days between doses of
+# one series unless the series says otherwise; JE dose 2 one to two weeks after dose 1, dose 3 one
+# year after dose 2; MR after measles dose 1 and the DPT booster after the third DPT-VGB-Hib dose
+# by the same 28 days). Each case gives the earlier dose late, so the interval, not the age, decides.
+INTERVALS = [
+    # (series of the dose before, its number, given on; the next series and dose, due on)
+    ("dpt_vgb_hib", 1, D(2026, 9, 1), "dpt_vgb_hib", 2, D(2026, 9, 29)),
+    ("dpt_vgb_hib", 2, D(2026, 9, 1), "dpt_vgb_hib", 3, D(2026, 9, 29)),
+    ("opv", 1, D(2026, 9, 1), "opv", 2, D(2026, 9, 29)),
+    ("opv", 2, D(2026, 9, 1), "opv", 3, D(2026, 9, 29)),
+    ("rota", 1, D(2026, 5, 1), "rota", 2, D(2026, 5, 29)),
+    ("ipv", 1, D(2026, 11, 1), "ipv", 2, D(2026, 11, 29)),
+    ("je", 1, D(2027, 5, 1), "je", 2, D(2027, 5, 8)),
+    ("je", 2, D(2027, 5, 8), "je", 3, D(2028, 5, 8)),
+    ("measles", 1, D(2027, 7, 10), "mr", 1, D(2027, 8, 7)),
+    ("dpt_vgb_hib", 3, D(2027, 7, 10), "dpt_booster", 4, D(2027, 8, 7)),
+]
+
+
+@pytest.mark.parametrize(("before", "number", "given_on", "series", "dose", "due"), INTERVALS,
+                         ids=[f"{c[3]} {c[4]}" for c in INTERVALS])
+def test_each_dose_waits_its_minimum_interval(before, number, given_on, series, dose, due):
+    birth = D(2026, 1, 15)
+    given = [GivenDose(before, n, given_on - dt.timedelta(days=60 * (number - n))) for n in range(1, number + 1)]
+    if series == "dpt_booster":
+        given = [GivenDose("dpt_vgb_hib", n, given_on - dt.timedelta(days=28 * (3 - n))) for n in (1, 2, 3)]
+    found = vx.next_dose(birth, given, series, given_on)
+    assert (found.number, found.due_date, found.earliest) == (dose, due, due)
+
+
+@pytest.mark.parametrize("series", ["hepb0", "bcg", "measles"])
+def test_single_dose_series_ask_nothing_more_once_given(series):
+    birth = D(2026, 1, 15)
+    assert vx.next_dose(birth, [GivenDose(series, 1, D(2026, 1, 20))], series, D(2026, 2, 1)) is None
+
+
+def test_every_series_has_an_interval_case():
+    """A new series in the schedule data needs its interval checked here too."""
+    checked = {c[3] for c in INTERVALS} | {"hepb0", "bcg", "measles"}
+    assert checked == {s.key for s in vx.load_schedule().series}
 
 
 def test_booster_waits_for_the_primary_series():
@@ -342,7 +396,7 @@ def test_next_due_respects_age_and_interval(birth, series, delays):
     assert due.number not in {g.dose for g in given}
     if given:
         previous = max(g.given_on for g in given)
-        assert due.due_date >= previous + schedule.interval(due.dose)
+        assert due.due_date >= schedule.interval(due.dose).reached_on(previous)
         assert due.due_date >= previous + dt.timedelta(days=7)
         if due.dose.min_interval_days is None:
             assert due.due_date >= previous + dt.timedelta(days=28)

@@ -14,17 +14,11 @@ from PySide6.QtWidgets import QApplication, QDialog
 from station_app.store import audit, corrections, open_store, patients, users, visits
 from station_app.ui import dialogs
 from station_app.ui.app import LoginCancelled, Session, ensure_app
-from station_app.ui.features_accounts import (
-    AccessHistoryTab,
-    AmendVisitDialog,
-    AuditLogDialog,
-    CorrectionsTab,
-    MergeDialog,
-    NewUserDialog,
-    UsersSection,
-    VisitHistoryDialog,
-)
 from station_app.ui.login import FirstAccountDialog, LockDialog, LoginDialog
+from station_app.ui.views.amendments import AmendVisitDialog, CorrectionsTab, VisitHistoryDialog
+from station_app.ui.views.audit_log import AccessHistoryTab, AuditLogDialog
+from station_app.ui.views.merge import MergeDialog
+from station_app.ui.views.users import NewUserDialog, UsersSection
 
 WRONG = "Sai tên đăng nhập hoặc mật khẩu."
 

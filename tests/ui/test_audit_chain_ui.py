@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 from station_app.store import backup
-from station_app.ui.features_accounts import AuditLogView
 from station_app.ui.views import backups
+from station_app.ui.views.audit_log import AuditLogView
 
 
 def test_check_the_chain_compares_the_log_with_the_backups(session, qtbot) -> None:

@@ -265,15 +265,14 @@ def test_a_nurse_may_not_restore(session, choosers) -> None:
 
 
 def test_the_automatic_backup_at_start_up_runs_once_a_day(session, qtbot) -> None:
-    backups.start(session)
-    op = session.backup_op
+    op = session.backup_op = backups.start(session.store, session.window)
     assert op is not None
     qtbot.waitUntil(lambda: not op.running, timeout=20000)
     assert len(backup.backups(backups.backup_folder(), session.store.path)) == 1
     assert "Bản sao lưu" in session.window.statusBar().currentMessage()
-    backups.start(session)
+    session.backup_op = backups.start(session.store, session.window)
     assert session.backup_op is None  # not due again the same day
-    backups.finish(session)
+    backups.finish(session.backup_op, session.store)
     assert len(backup.backups(backups.backup_folder(), session.store.path)) == 1
 
 

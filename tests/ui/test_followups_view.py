@@ -27,7 +27,8 @@ from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import tr
 from station_app.store import Store, followups, open_store, patients, visits
-from station_app.ui import dialogs, features
+from station_app.ui import dialogs, wiring
+from station_app.ui.context import Change
 from station_app.ui.views.followups import (
     SECTIONS,
     FollowUpModel,
@@ -151,7 +152,7 @@ def today_card(app, fn) -> str:
     today_view = app.window.views["today"]
     today_view.refresh()
     for card, card_fn in today_view.cards:
-        if card_fn is fn:
+        if card_fn.count is fn:
             return card.value.text()
     raise AssertionError("no such card on the Today view")
 
@@ -216,14 +217,14 @@ def test_a_long_name_far_down_the_list_is_not_cut(app, view: FollowUpsView) -> N
 def test_key_1_records_agreed_and_the_row_moves_to_agreed(
     app, view: FollowUpsView, ids, nurse, qtbot
 ) -> None:
-    overdue_before = today_card(app, features._overdue_count)
+    overdue_before = today_card(app, wiring.overdue_count)
     assert overdue_before == "10"
     select(view, ids["huong"])
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         nurse.press(view.table, Qt.Key.Key_1)
     assert "Nguyễn Thị Hương" not in names(view)
     assert view.counts[Section.OVERDUE] == 9 and view.counts[Section.AGREED] == 1
-    assert today_card(app, features._overdue_count) == "9"
+    assert today_card(app, wiring.overdue_count) == "9"
     view.show_section(Section.AGREED)
     assert names(view) == ["Nguyễn Thị Hương"]
     assert view.model.index(0, FollowUpModel.OUTCOME).data() == "20/11/2025: hẹn sẽ đến"
@@ -232,16 +233,53 @@ def test_key_1_records_agreed_and_the_row_moves_to_agreed(
         assert followups.section_counts(app.store)[Section.AGREED] == 0
 
 
-def test_an_outcome_is_for_the_whole_person(app, view: FollowUpsView, ids) -> None:
+def test_an_outcome_is_for_the_item_chosen_or_explicitly_for_the_whole_person(
+    app, view: FollowUpsView, ids, nurse
+) -> None:
     select(view, ids["khoi"])
     view.table.setCurrentIndex(view.model.index(view.table.currentIndex().row() + 3, 1))
+    chosen = view.current_row().item.id
     selected = {i.row() for i in view.table.selectionModel().selectedRows()}
-    assert len(selected) == 6, "selecting one dose selects the child's six"
-    assert view.agreed_button.isEnabled()
+    assert len(selected) == 1, "one dose chosen, one dose selected"
+    nurse.press(view.table, Qt.Key.Key_1)
+    assert view.counts[Section.AGREED] == 1
+    assert followups.get_item(app.store, int(chosen)).last_outcome.kind is OutcomeKind.AGREED
+    assert names(view).count("Lê Minh Khôi") == 5  # the other doses are still to call
+    assert view.current_row().patient_id == ids["khoi"]  # and still chosen, for the next dose
+    # All of the child's due doses at once: an explicit choice (Ctrl+A).
+    select(view, ids["khoi"])
+    nurse.press(view.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert view.whole_person.isChecked()
+    assert len(view.table.selectionModel().selectedRows()) == 5
     view.agreed_button.click()
     assert "Lê Minh Khôi" not in names(view)
     assert view.counts[Section.AGREED] == 6
     assert "Lê Minh Khôi" in view.status.text()
+
+
+def test_key_4_could_not_be_reached_and_ctrl_z_undoes(app, view: FollowUpsView, ids, nurse, qtbot) -> None:
+    assert view.no_answer_button.text() == "Không liên lạc được (4)"
+    select(view, ids["huong"])
+    with qtbot.waitSignal(app.ctx.followups_changed):
+        nurse.press(view.table, Qt.Key.Key_4)
+    assert "Nguyễn Thị Hương" not in names(view)
+    assert view.counts[Section.LATER] == 1
+    view.show_section(Section.LATER)
+    assert view.model.index(0, FollowUpModel.OUTCOME).data() == (
+        "20/11/2025: không liên lạc được, gọi lại ngày 23/11/2025")
+    with clock.pinned(TODAY + dt.timedelta(days=3)):  # called again by itself
+        assert followups.section_counts(app.store)[Section.LATER] == 0
+    # Recorded by mistake: Ctrl+Z takes it back.
+    with qtbot.waitSignal(app.ctx.followups_changed):
+        nurse.press(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.counts[Section.LATER] == 0 and view.counts[Section.OVERDUE] == 10
+    assert followups.get_item(app.store, int(_item_of(app.store, ids["huong"]))).outcomes == ()
+    assert not view.undo_button.isEnabled()
+
+
+def _item_of(store, patient_id: int) -> int:
+    [item] = followups.patient_items(store, patient_id, open_only=True)
+    return int(item.id)
 
 
 def test_remind_later_after_30_days_by_default(app, view: FollowUpsView, ids, fill) -> None:
@@ -344,7 +382,7 @@ def test_a_death_marks_the_patient_deceased_everywhere(
     assert not patients.get(app.store, ids["duc"]).deceased  # type: ignore[union-attr]
 
     answers.yes = True
-    with qtbot.waitSignal(app.ctx.patients_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.PATIENTS in kinds):
         assert view.remove() is True
     patient = patients.get(app.store, ids["duc"])
     assert patient is not None and patient.deceased and patient.deceased_date == TODAY
@@ -353,7 +391,7 @@ def test_a_death_marks_the_patient_deceased_everywhere(
     view.show_section(Section.REMOVED)
     assert names(view) == ["Trần Văn Đức"]
     assert "Đã tử vong" in view.model.index(0, FollowUpModel.OUTCOME).data()
-    assert today_card(app, features._overdue_count) == "9"
+    assert today_card(app, wiring.overdue_count) == "9"
 
 
 def test_enter_opens_the_patient(app, view: FollowUpsView, ids, nurse) -> None:
@@ -400,8 +438,8 @@ def test_list_counts_and_exports_agree(
     with clock.pinned(TODAY + dt.timedelta(days=days_later)):
         view.reload()
         counts = followups.section_counts(app.store)
-        assert today_card(app, features._overdue_count) == str(counts[Section.OVERDUE])
-        assert today_card(app, features._due_count) == str(counts[Section.DUE])
+        assert today_card(app, wiring.overdue_count) == str(counts[Section.OVERDUE])
+        assert today_card(app, wiring.due_count) == str(counts[Section.DUE])
         for section in SECTIONS:
             view.show_section(section)
             assert view.model.rowCount() == counts[section], section
@@ -463,7 +501,7 @@ def test_follow_ups_tab_adds_a_custom_follow_up(app, ids, fill, qtbot) -> None:
         return True
 
     fill(custom)
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         assert fu.add_followup()
     fu = tab(FollowUpsTab)
     assert fu.table.rowCount() == before + 1
@@ -566,7 +604,7 @@ def test_a_childs_visit_gives_a_due_dose(app, ids, nurse, qtbot) -> None:
     assert feeds.refill.value() == 0 and feeds.antenatal.isHidden()
     offered[("bcg", 1)].setChecked(True)
     nurse.type(form.complaint, "Tiêm chủng")
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         form.save()
     given = {(g.series, g.dose) for g in followups.given_doses(app.store, ids["khoi"])}
     assert ("bcg", 1) in given

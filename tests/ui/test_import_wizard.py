@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWizard
 
 from station_app import paths
 from station_app.store import followups, patients
-from station_app.ui import export_dialog, features_io, import_wizard
+from station_app.ui import data_io, export_dialog, import_wizard
 from station_app.ui.export_dialog import ExportDialog
 from station_app.ui.import_wizard import ERROR_FILL, ImportWizard
 
@@ -26,7 +26,7 @@ def _no_file_dialogs():
     import_wizard.ask_open_path = None
     import_wizard.ask_save_path = None
     export_dialog.ask_save_path = None
-    features_io.ask_summary_path = None
+    data_io.ask_summary_path = None
 
 
 def station_list(path: Path, registered: patients.Patient) -> Path:
@@ -78,7 +78,7 @@ def test_the_wizard_from_file_choice_to_imported_rows(session, nurse, qtbot, tmp
     if button is not None:
         nurse.click(button)
     else:
-        features_io.start_import(session.ctx, session.window)
+        data_io.start_import(session.ctx, session.window)
     wizard = nurse.dialog(ImportWizard)
 
     # 1. the file
@@ -149,7 +149,7 @@ def test_the_wizard_from_file_choice_to_imported_rows(session, nurse, qtbot, tmp
     assert lan.birth.day == 12 and lan.birth.month == 8
     (khai,) = patients.search(store, "phan van khai")
     assert khai.birth.earliest() == dt.date(1899, 12, 30) + dt.timedelta(days=24_500)
-    # The registry shows them (it listens to patients_changed).
+    # The registry shows them (it subscribes to changes of patients).
     registry.list.search.setText("hoang thi lan")
     qtbot.waitUntil(lambda: registry.list.model.rowCount() == 1)
     # The rejected rows report from the result page.
@@ -172,7 +172,7 @@ def test_a_new_patient_needs_a_reason_in_the_wizard(session, nurse, qtbot, tmp_p
     source = tmp_path / "mot-nguoi.xlsx"
     book.save(source)
     import_wizard.ask_open_path = lambda parent: str(source)
-    wizard = features_io.start_import(session.ctx, session.window)
+    wizard = data_io.start_import(session.ctx, session.window)
     wizard.file_page._browse()
     next_page(nurse, qtbot, wizard, ImportWizard.ROWS)  # one sheet: no sheet page
     next_page(nurse, qtbot, wizard, ImportWizard.MAPPING)
@@ -197,7 +197,7 @@ def test_a_new_patient_needs_a_reason_in_the_wizard(session, nurse, qtbot, tmp_p
 def test_export_dialog_writes_the_list(session, nurse, qtbot, tmp_path, answers):
     target = tmp_path / "so-benh-nhan.xlsx"
     export_dialog.ask_save_path = lambda parent, suggested: str(target)
-    dialog = features_io.start_export(session.ctx, session.window)
+    dialog = data_io.start_export(session.ctx, session.window)
     assert isinstance(dialog, ExportDialog)
     dialog.no_identifiers.setChecked(True)
     nurse.click(dialog.save_button)
@@ -217,7 +217,7 @@ def test_record_summary_tab_saves_the_pdf(session, nurse, qtbot, tmp_path):
     tabs.setCurrentIndex(index)
     tab = tabs.widget(index)
     target = tmp_path / "tom-tat.pdf"
-    features_io.ask_summary_path = lambda parent, suggested: str(target)
+    data_io.ask_summary_path = lambda parent, suggested: str(target)
     nurse.click(tab.button)
     qtbot.waitUntil(lambda: tab.saved is not None, timeout=20_000)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
@@ -234,7 +234,7 @@ def test_a_chronic_register_through_the_wizard_fills_the_follow_up_list(session,
     source = tmp_path / "so-tha-dtd.xlsx"
     book.save(source)
     import_wizard.ask_open_path = lambda parent: str(source)
-    wizard = features_io.start_import(session.ctx, session.window)
+    wizard = data_io.start_import(session.ctx, session.window)
     wizard.file_page._browse()
     what = wizard.file_page.what
     what.setCurrentIndex(what.findData("chronic"))
@@ -254,4 +254,59 @@ def test_a_chronic_register_through_the_wizard_fills_the_follow_up_list(session,
     rows = {(r.full_name, r.programme): r for r in followups.work_rows(session.ctx.store, today)}
     assert rows[("Đinh Văn Tám", "hypertension")].item.due_date == dt.date(2025, 10, 31)
     assert ("Mai Thị Chín", "diabetes") in rows
+    wizard.close()
+
+
+def test_a_vaccination_register_through_the_wizard(session, nurse, qtbot, tmp_path, today):
+    """Bệnh nhân → "Nhập từ Excel…": the station's vaccination register as a choice of what the
+    file holds; a wrong row stops it at the preview (all or nothing), a right file saves every dose."""
+    from station_app.domain.dates import PartialDate
+    from station_app.domain.patient import Patient
+
+    store = session.ctx.store
+    child = patients.insert(store, Patient("Đoàn Gia Hân", "2", PartialDate(2023, 3, 10)))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["SỔ TIÊM CHỦNG"])
+    sheet.append(["Số hồ sơ", "Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Nơi tiêm"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "VNNB 1", "05/11/2025", "Phòng khám tư"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "VNNB 2", "12/11/2025", "Phòng khám tư"])
+    sheet.append([child.record_no, child.full_name, "10/03/2023", "Thuốc bổ", "12/11/2025", ""])
+    source = tmp_path / "so-tiem-chung.xlsx"
+    book.save(source)
+
+    def start() -> ImportWizard:
+        import_wizard.ask_open_path = lambda parent: str(source)
+        wizard = data_io.start_import(session.ctx, session.window)
+        wizard.file_page._browse()
+        what = wizard.file_page.what
+        assert what.itemText(what.findData("vaccinations")) == "Sổ tiêm chủng (mũi tiêm tại trạm hoặc nơi khác)"
+        assert what.findData("visits") >= 0
+        what.setCurrentIndex(what.findData("vaccinations"))
+        next_page(nurse, qtbot, wizard, ImportWizard.ROWS)
+        assert wizard.rows_page.header_row.value() == 2
+        next_page(nurse, qtbot, wizard, ImportWizard.MAPPING)
+        assert set(wizard.mapping_page.mapping().values()) == {
+            "record_no", "full_name", "birth_date", "vaccine", "date", "place"}
+        next_page(nurse, qtbot, wizard, ImportWizard.DATES)
+        next_page(nurse, qtbot, wizard, ImportWizard.PREVIEW)
+        qtbot.waitUntil(lambda: wizard.preview is not None)
+        return wizard
+
+    wizard = start()
+    assert len(wizard.preview.invalid) == 1
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not wizard.preview_page.leave_out.isVisible()
+    assert "Thuốc bổ" in wizard.preview_page.model.index(0, 0).data()
+    wizard.close()
+    sheet.delete_rows(5)
+    book.save(source)
+    wizard = start()
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.NextButton).isEnabled())
+    nurse.click(wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.RESULT, timeout=20_000)
+    assert wizard.outcome.added == 2
+    assert "2" in wizard.result_page.text.text()
+    due = {followups.rule_of(store, int(i.id)): i.due_date for i in followups.patient_items(store, child.id, True)}
+    assert due["vaccine:je:3"] == dt.date(2026, 11, 12)
     wizard.close()

@@ -14,8 +14,8 @@ from pytestqt.modeltest import ModelTester
 
 from station_app import clock
 from station_app.store import patients, visits
-from station_app.ui.main_window import AREAS
 from station_app.ui.models import ID_ROLE, PatientTableModel, VisitLogModel
+from station_app.ui.wiring import AREAS
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_every_model_of_the_running_app(session, nurse, qtbot, check_model, adul
             if model is not None:
                 seen.setdefault(id(model), model)
 
-    for key, _title in AREAS:
+    for key in (a.key for a in AREAS):
         window.show_area(key)
         collect()
     session.ctx.open_patient.emit(adult.id)

@@ -20,6 +20,7 @@ from station_app.domain.referral import parse_number
 from station_app.store import referrals
 from station_app.store.station import load_profile
 from station_app.ui import dialogs, pdf_preview
+from station_app.ui.context import Change
 from station_app.ui.pdf_preview import PdfPreviewDialog
 from station_app.ui.views.referrals import CancelDialog, OutcomeDialog, ReferralBookModel, ReferralsView
 
@@ -47,7 +48,7 @@ def issue_today(session, adult, facility: str = "Bệnh viện Đa khoa tỉnh P
     slip = dataclasses.replace(slip, receiving_facility=facility, diagnosis="Đau ngực", icd_main="R07.4",
                                reason="1a")
     issued = referrals.issue(session.store, slip)
-    session.ctx.referrals_changed.emit()
+    session.ctx.notify({Change.REFERRALS})
     return issued
 
 

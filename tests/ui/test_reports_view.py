@@ -14,6 +14,7 @@ from station_app import clock
 from station_app.domain.monthly import Month
 from station_app.store import reports
 from station_app.ui import dialogs
+from station_app.ui.context import Change
 from station_app.ui.pdf_preview import PdfPreviewDialog
 from station_app.ui.views import reports as reports_view
 from station_app.ui.views.reports import CorrectionDialog, ReasonDialog, ReportsView
@@ -63,7 +64,7 @@ def test_the_head_reviews_corrects_and_finalises_march(make_session, march_file,
     assert cell_text(view, "consultations", "Tổng số lượt khám bệnh", 2) == "2"  # February beside
     assert view.chart.per_day and view.chart.top[0][0] == "A09"
     assert view.finalise_button.isEnabled() and not view.reopen_button.isEnabled()
-    session.ctx.visits_changed.emit()  # a visit saved elsewhere: the draft says it is out of date
+    session.ctx.notify({Change.VISITS})  # a visit saved elsewhere: the draft says it is out of date
     assert "F5" in view.state_label.text()
 
     # Behind "visits of children under 5": Bình's visit of 10/03.

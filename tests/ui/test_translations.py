@@ -40,8 +40,8 @@ from station_app.resources import I18N
 from station_app.store import patients, visits
 from station_app.ui import qt_i18n
 from station_app.ui.forms.patient_form import PatientForm
-from station_app.ui.main_window import AREAS
 from station_app.ui.views.settings import LANGUAGE_NAMES
+from station_app.ui.wiring import AREAS
 
 pytestmark = pytest.mark.gui
 
@@ -139,7 +139,7 @@ def test_ui_catalogue_keeps_placeholders_and_accelerators() -> None:
 
 
 def test_the_areas_have_the_stations_own_words() -> None:
-    assert [i18n.translate(title, "vi") for _, title in AREAS] == [
+    assert [i18n.translate(title, "vi") for title in (a.title for a in AREAS)] == [
         "Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Cài đặt", "Thuốc",
     ]
 
@@ -262,7 +262,7 @@ def test_the_running_app_shows_no_english(
         qapp.processEvents()
         collected.extend((step, where, text) for where, text in visible_texts(root))
 
-    for key, _ in AREAS:
+    for key in (a.key for a in AREAS):
         window.show_area(key)
         collect(f"area {key}", window)
 
@@ -302,7 +302,7 @@ def test_the_running_app_shows_no_english(
 
     texts = {text for _, _, text in collected}
     nav = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert nav == [i18n.translate(title, "vi") for _, title in AREAS]
+    assert nav == [i18n.translate(title, "vi") for title in (a.title for a in AREAS)]
     assert any("Đăng ký bệnh nhân" in t for t in texts)  # the sweep did reach the widgets
 
     english = english_sources()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,9 +36,9 @@ from station_app.store import StoreError, patients
 from station_app.store.patients import DuplicateCandidate
 from station_app.store.station import villages
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox
+from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, shortcut
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -188,7 +188,7 @@ class PatientForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        shortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -375,6 +375,6 @@ class PatientForm(QDialog):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self.result_patient = saved
-        self.ctx.patients_changed.emit()
+        self.ctx.notify({Change.PATIENTS}, self)
         self.saved.emit(saved)
         self.accept()

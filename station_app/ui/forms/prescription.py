@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -41,7 +41,7 @@ from station_app.domain.problems import Problem
 from station_app.i18n import N_, tr
 from station_app.store import Store, formulary, prescriptions, stock, visits
 from station_app.store.followups import chronic_programme
-from station_app.ui.widgets import ProblemLabel
+from station_app.ui.widgets import ProblemLabel, shortcut
 
 SAME_AS_LAST_KEY = "F4"
 COLUMNS = ("drug", "stock", "per_dose", "times", "days", "quantity", "instructions")
@@ -209,7 +209,7 @@ class PrescriptionEditor(QGroupBox):
         return self.on_hand
 
     def install_shortcut(self, window: QWidget) -> None:
-        QShortcut(QKeySequence(SAME_AS_LAST_KEY), window, activated=self.same_as_last_time)
+        shortcut(SAME_AS_LAST_KEY, window, self.same_as_last_time)
 
     def focus_order(self) -> list[QWidget]:
         return [self.picker, self.same_button, self.table]

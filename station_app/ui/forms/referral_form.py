@@ -14,8 +14,8 @@ import dataclasses
 import datetime as dt
 import itertools
 
-from PySide6.QtCore import QDateTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -45,14 +45,14 @@ from station_app.domain.problems import Problem
 from station_app.domain.referral import EarlierTreatment, Referral, load_holidays, validate
 from station_app.domain.visit import Visit
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, referrals
+from station_app.store import StoreError, patients, referrals
 from station_app.store.station import staff
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
 from station_app.ui.qt_i18n import fmt_date
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading, py_datetime, qt_datetime, shortcut
 
 # The reasons of the form, in its order: (code, text as the form prints it).
 REASONS = (
@@ -114,9 +114,11 @@ class ReferralForm(QDialog):
         self.receiving_facility.setEditable(True)
         self.receiving_facility.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.receiving_facility.addItem("")
-        for place in self._destinations():
-            self.receiving_facility.addItem(place)
-        self.receiving_facility.lineEdit().setPlaceholderText(tr("e.g. Bệnh viện Đa khoa tỉnh"))
+        for destination in self._destinations():
+            self.receiving_facility.addItem(destination)
+        facility_text = self.receiving_facility.lineEdit()
+        assert facility_text is not None  # (editable)
+        facility_text.setPlaceholderText(tr("e.g. Bệnh viện Đa khoa tỉnh"))
         self.receiving_facility_code = QLineEdit()
         self.receiving_facility_code.setMaxLength(5)
         self.receiving_facility_code.setPlaceholderText(tr("5 digits"))
@@ -331,10 +333,10 @@ class ReferralForm(QDialog):
         for group in (to, patient, earlier, summary, transfer, signatures):
             body_layout.addWidget(group)
         body_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(body)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(body)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -344,9 +346,9 @@ class ReferralForm(QDialog):
         self.correction_reason.setPlaceholderText(tr("Reason for the correction"))
         self.correction_reason.setVisible(editing)
         layout.addWidget(self.correction_reason)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save())
+        shortcut(QKeySequence.StandardKey.Save, self, lambda: self.save())
 
         # Tab order = reading order.
         order: list[QWidget] = [
@@ -415,18 +417,20 @@ class ReferralForm(QDialog):
         super().showEvent(event)
         if not self._sized:
             self._sized = True
-            self._fit_screen(self.scroll.widget())
+            self._fit_screen(self.scroll_area.widget() or self.scroll_area)
 
     def _fit_screen(self, body: QWidget) -> None:
-        margins = self.layout().contentsMargins()
+        own = self.layout()
+        assert own is not None
+        margins = own.contentsMargins()
         width = (
             max(body.sizeHint().width(), body.minimumSizeHint().width())
             + margins.left()
             + margins.right()
-            + self.scroll.verticalScrollBar().sizeHint().width()
+            + self.scroll_area.verticalScrollBar().sizeHint().width()
             + 8
         )
-        chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
         available = self.screen().availableGeometry()
         self.resize(
             min(max(width, self.minimumWidth()), available.width()),
@@ -457,9 +461,9 @@ class ReferralForm(QDialog):
             getattr(self, name).textChanged.connect(lambda n=name: touch(n))
         for check in (self.insurance_expired, self.insurance_validity_unknown):
             check.toggled.connect(lambda _c: touch("insurance_expired"))
-        for row in self.earlier:
-            for editor in row:
-                editor.textChanged.connect(lambda _t: touch("earlier_treatments"))
+        for place, start, end in self.earlier:
+            for line in (place, start, end):
+                line.textChanged.connect(lambda _t: touch("earlier_treatments"))
         self.reason_group.buttonToggled.connect(lambda *_: touch("reason"))
         self.transfer_at.dateTimeChanged.connect(lambda _d: touch("transfer_at"))
         self.one_year.toggled.connect(lambda _c: touch("one_year"))
@@ -498,7 +502,7 @@ class ReferralForm(QDialog):
         self.reason_group.setExclusive(True)
         self.direction.setText(r.direction)
         transfer = r.transfer_at or clock.now().replace(second=0, microsecond=0)
-        self.transfer_at.setDateTime(QDateTime(transfer))
+        self.transfer_at.setDateTime(qt_datetime(transfer))
         self.one_year.setChecked(bool(r.one_year))
         self.transport.setCurrentText(r.transport)
         self.escort_name.setText(r.escort_name)
@@ -536,7 +540,7 @@ class ReferralForm(QDialog):
                 problems.append(Problem("earlier_treatments", N_("Write where the patient was treated.")))
         reason = next((code for code, b in self.reason_buttons.items() if b.isChecked()), None)
         extra = [c.strip().upper() for c in self.icd_extra.text().replace(";", ",").split(",") if c.strip()]
-        transfer = self.transfer_at.dateTime().toPython().replace(second=0, microsecond=0)
+        transfer = py_datetime(self.transfer_at.dateTime()).replace(second=0, microsecond=0)
         r = dataclasses.replace(
             self.original,
             receiving_facility=self.receiving_facility.currentText().strip(),
@@ -614,7 +618,7 @@ class ReferralForm(QDialog):
         if errors:
             field = errors[0].field
             first = self.boxes[SHOWN_IN.get(field, field)]
-            self.scroll.ensureWidgetVisible(first)
+            self.scroll_area.ensureWidgetVisible(first)
             target = getattr(self, field, None) if field in SHOWN_IN else None
             (target or first.editor.focusProxy() or first.editor).setFocus()
             return None
@@ -635,10 +639,8 @@ class ReferralForm(QDialog):
             return None
         self.result_referral = saved
         self._initial = self._snapshot()
-        self.ctx.referrals_changed.emit()
-        self.ctx.followups_changed.emit()
-        if self.visit_id is not None:
-            self.ctx.visits_changed.emit()
+        changes = {Change.REFERRALS, Change.FOLLOWUPS} | ({Change.VISITS} if self.visit_id is not None else set())
+        self.ctx.notify(changes, self)
         self.saved.emit(saved)
         self.accept()
         if self.preview_after_save and saved.id is not None:
@@ -666,6 +668,14 @@ def new_referral(
     form = ReferralForm(ctx, slip, visit.id if visit else None, parent)
     form.open()
     return form
+
+
+def refer_after_visit(ctx: AppContext, visit: Visit, window: QWidget) -> None:
+    """A visit saved with "refer" ticked: once the visit form has closed, the slip prefilled from it
+    (a child of ``window``, which keeps it)."""
+    patient = patients.get(ctx.store, visit.patient_id)
+    if patient is not None:
+        QTimer.singleShot(0, window, lambda: new_referral(ctx, patient, visit, window))
 
 
 def edit_referral(ctx: AppContext, referral_id: int, parent: QWidget | None = None) -> ReferralForm | None:
@@ -697,7 +707,7 @@ def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = Non
             before = referrals.mark_printed(ctx.store, referral_id)
         except StoreError as exc:
             return exc.text()
-        ctx.referrals_changed.emit()
+        ctx.notify({Change.REFERRALS})
         if before:
             return tr("Printed as a copy (printed {count} times before).").format(count=before)
         return tr("Printed.")

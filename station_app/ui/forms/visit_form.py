@@ -9,7 +9,7 @@ import itertools
 import re
 
 from PySide6.QtCore import QDateTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,13 +38,13 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, visits
 from station_app.store.station import staff
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.forms.prescription import PrescriptionEditor
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
-from station_app.ui.widgets import DateEdit, FieldBox, heading
+from station_app.ui.widgets import DateEdit, FieldBox, heading, py_datetime, qt_datetime, shortcut
 
 _BP = re.compile(r"^\s*(\d{2,3})\s*[/\s-]\s*(\d{2,3})\s*$")
 
@@ -88,7 +88,7 @@ class VisitForm(QDialog):
 
         self.visit_at = QDateTimeEdit(QDateTime.currentDateTime())
         self.visit_at.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.visit_at.setDateTime(QDateTime(clock.now()))
+        self.visit_at.setDateTime(qt_datetime(clock.now()))
         self.visit_at.setCalendarPopup(True)
 
         self.bp = QLineEdit()
@@ -98,7 +98,7 @@ class VisitForm(QDialog):
         self.temperature.setPlaceholderText("37,0")
         self.spo2 = QLineEdit()
         self.weight = QLineEdit()
-        self.height = QLineEdit()
+        self.height_edit = QLineEdit()  # (``height`` is QWidget's own)
         self.glucose = QLineEdit()
         self.complaint = TextBox(2)
         self.examination = TextBox(2)
@@ -130,7 +130,7 @@ class VisitForm(QDialog):
             (tr("Temperature (°C)"), "temperature", self.temperature),
             (tr("SpO2 (%)"), "spo2", self.spo2),
             (tr("Weight (kg)"), "weight", self.weight),
-            (tr("Height (cm)"), "height", self.height),
+            (tr("Height (cm)"), "height", self.height_edit),
             (tr("Blood glucose (mmol/L)"), "glucose", self.glucose),
         ]
         for i, (label, name, editor) in enumerate(cells):
@@ -200,18 +200,18 @@ class VisitForm(QDialog):
         body_layout.addWidget(clinical)
         body_layout.addWidget(self.prescription)
         body_layout.addWidget(plan)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(body)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(body)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
         self._fit_screen(body)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        shortcut(QKeySequence.StandardKey.Save, self, self.save)
         self.prescription.install_shortcut(self)
 
         # Tab order = reading order.
@@ -222,7 +222,7 @@ class VisitForm(QDialog):
             self.temperature,
             self.spo2,
             self.weight,
-            self.height,
+            self.height_edit,
             self.glucose,
             self.complaint,
             self.examination,
@@ -252,7 +252,7 @@ class VisitForm(QDialog):
             self.temperature,
             self.spo2,
             self.weight,
-            self.height,
+            self.height_edit,
             self.glucose,
             self.follow_up,
         ):
@@ -266,15 +266,17 @@ class VisitForm(QDialog):
 
     def _fit_screen(self, body: QWidget) -> None:
         """Open as large as the fields need, within the screen."""
-        margins = self.layout().contentsMargins()
+        own = self.layout()
+        assert own is not None
+        margins = own.contentsMargins()
         width = (
             body.sizeHint().width()
             + margins.left()
             + margins.right()
-            + self.scroll.verticalScrollBar().sizeHint().width()
+            + self.scroll_area.verticalScrollBar().sizeHint().width()
         )
         # The name, the buttons and the margins around the scrolled fields:
-        chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
         height = chrome + body.sizeHint().height()
         available = self.screen().availableGeometry()
         self.resize(min(max(width, self.minimumWidth()), available.width()), min(height, available.height() - 40))
@@ -290,7 +292,7 @@ class VisitForm(QDialog):
             self.diagnosis.chosen.emit(self.diagnosis.diagnosis)
 
     def _quick_follow_up(self, days: int, months: int) -> None:
-        base = self.visit_at.dateTime().toPython().date()
+        base = py_datetime(self.visit_at.dateTime()).date()
         self.follow_up.set_date(add_months(base, months) + dt.timedelta(days=days))
 
     def visit(self) -> tuple[Visit, list[Problem]]:
@@ -303,8 +305,9 @@ class VisitForm(QDialog):
                 sys_bp, dia_bp = int(match[1]), int(match[2])
             else:
                 problems.append(Problem("bp", N_("Write the blood pressure as 120/80.")))
-        for name in ("pulse", "temperature", "spo2", "weight", "height", "glucose"):
-            editor: QLineEdit = getattr(self, name)
+        editors = {"pulse": self.pulse, "temperature": self.temperature, "spo2": self.spo2, "weight": self.weight,
+                   "height": self.height_edit, "glucose": self.glucose}
+        for name, editor in editors.items():
             try:
                 values[name] = _number(editor.text())
             except ValueError:
@@ -326,7 +329,7 @@ class VisitForm(QDialog):
         extra = self.extra_diagnosis.resolve()
         v = Visit(
             patient_id=int(self.patient.id or 0),
-            visit_at=self.visit_at.dateTime().toPython().replace(second=0, microsecond=0),
+            visit_at=py_datetime(self.visit_at.dateTime()).replace(second=0, microsecond=0),
             complaint=self.complaint.text().strip(),
             examination=self.examination.text().strip(),
             bp_systolic=sys_bp,
@@ -374,7 +377,7 @@ class VisitForm(QDialog):
             if target:
                 target.editor.setFocus()
             elif errors[0].field.startswith("line"):
-                self.scroll.ensureWidgetVisible(self.prescription)
+                self.scroll_area.ensureWidgetVisible(self.prescription)
                 self.prescription.table.setFocus()
             return
         warnings = [p for p in problems if not p.is_error]
@@ -393,7 +396,6 @@ class VisitForm(QDialog):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self.result_visit = saved
-        self.ctx.visits_changed.emit()
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.VISITS, Change.FOLLOWUPS}, self)
         self.saved.emit(saved)
         self.accept()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,7 +38,7 @@ from station_app.domain.accounts import Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
-from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, second_backup_folder, settings
+from station_app.ui.context import SECOND_FOLDER_KEY, AppContext, Change, second_backup_folder, settings
 
 # In tests: functions answering the choosers instead of showing them -> a path, or "" for Cancel.
 choose_folder: Callable[[QWidget | None, str, str], str] | None = None
@@ -367,8 +368,7 @@ def swap_in(ctx: AppContext, staged: Path, source: Path, other_station: bool = F
         if actor is not None:
             new.actor = actor
         ctx.store = new
-        ctx.profile_changed.emit()
-        ctx.store_replaced.emit()
+        ctx.notify({Change.STORE})
     details: dict[str, object] = {"from": str(source), "aside": str(aside) if aside else ""}
     if other_station:
         details["other_station"] = True
@@ -610,35 +610,20 @@ class BackupsBox(QGroupBox):
 
 
 # -- the running app ----------------------------------------------------------------------------------
-def attach(session: object) -> None:
-    """Let a restore reopen the app on the restored file: the session takes the new connection and
-    every view is rebuilt on it."""
-    ctx: AppContext = session.ctx  # type: ignore[attr-defined]
-
-    def replaced() -> None:
-        session.store = ctx.store  # type: ignore[attr-defined]
-        session.window.build()  # type: ignore[attr-defined]
-        session.window.show_area("settings")  # type: ignore[attr-defined]
-
-    ctx.store_replaced.connect(replaced)
-
-
-def start(session: object) -> None:
+def start(store: Store, window: QMainWindow) -> background.Operation | None:
     """At start-up: the automatic backup, on a worker thread, when the last one is a day old."""
-    window = session.window  # type: ignore[attr-defined]
 
     def done(outcome: Outcome) -> None:
         window.statusBar().showMessage(tr("Backup made and checked: {path}").format(path=outcome.path), 15000)
 
-    session.backup_op = start_auto_backup(session.store, window, done)  # type: ignore[attr-defined]
+    return start_auto_backup(store, window, done)
 
 
-def finish(session: object) -> None:
+def finish(started: background.Operation | None, store: Store) -> None:
     """At exit: let the start-up backup end, then back up if the last backup is a day old."""
     from PySide6.QtCore import QCoreApplication, QThread
 
-    op = getattr(session, "backup_op", None)
-    while op is not None and op.running:
+    while started is not None and started.running:
         QCoreApplication.processEvents()
         QThread.msleep(10)
-    backup_on_exit(session.store)  # type: ignore[attr-defined]
+    backup_on_exit(store)

@@ -3,16 +3,18 @@
 The sections and their counts come from ``store.followups`` (``work_rows`` and
 ``section_counts``), which both use ``domain.followup.classify``: the number beside a section
 is the number of rows it holds. The nurse picks a row and records the call with one key:
-1 = agreed to come, 2 = remind later, 3 = remove from the list (with a reason), Enter opens the
-patient. A call is to a person, so an outcome applies to all of that person's items in the
-section shown. The list as shown (section and filters) prints as a call sheet or exports to
-CSV/XLSX.
+1 = agreed to come, 2 = remind later, 3 = remove from the list (with a reason), 4 = could not be
+reached (called again in a few days), Ctrl+Z takes back the last outcome recorded, Enter opens
+the patient. An outcome applies to the item chosen; "all of the person's items" (Ctrl+A) records
+it for every item of that person in the section shown (all of a child's due doses). The list as
+shown (section and filters) prints as a call sheet or exports to CSV/XLSX.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,11 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -54,6 +57,7 @@ from PySide6.QtWidgets import (
 from station_app import clock, presentation
 from station_app.domain.dates import DateFormatError
 from station_app.domain.followup import (
+    NO_ANSWER_DAYS,
     REMIND_LATER_DAYS,
     Outcome,
     OutcomeKind,
@@ -66,9 +70,9 @@ from station_app.store import StoreError, followups
 from station_app.store.followups import WorkRow
 from station_app.store.station import villages
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_int
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
 
 # The sections a nurse works through, in this order (upcoming and done items are not listed).
 SECTIONS = (
@@ -359,7 +363,6 @@ class FollowUpsView(QWidget):
         self.today = clock.today()
         self.counts: dict[Section, int] = {}
         self._stale = True
-        self._saving = False
 
         self.title = heading(tr("Follow-ups"))
         self.date_label = QLabel()
@@ -422,21 +425,31 @@ class FollowUpsView(QWidget):
         self.later_button.clicked.connect(lambda: self.remind_later())
         self.remove_button = QPushButton(tr("Remove from the list…") + " (3)")
         self.remove_button.clicked.connect(lambda: self.remove())
+        self.no_answer_button = QPushButton(tr("Could not be reached") + " (4)")
+        self.no_answer_button.clicked.connect(lambda: self.no_answer())
+        self.no_answer_button.setToolTip(tr("Back on the list to call again in {days} days.").format(
+            days=NO_ANSWER_DAYS))
         self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
         self.open_button.clicked.connect(lambda: self.open_patient())
-        tip = tr("A call is to a person: the outcome is recorded for all of the person's "
-                 "items in this list.")
-        for button in (self.agreed_button, self.later_button, self.remove_button):
-            button.setToolTip(tip)
+        self.whole_person = QCheckBox(tr("All of the person's items") + " (Ctrl+A)")
+        self.whole_person.setToolTip(tr("Record the outcome for every item of this person in the list "
+                                        "(all of a child's due doses), not only the item chosen."))
+        self.whole_person.toggled.connect(lambda _on: self._current_changed())
+        self.undo_button = QPushButton(tr("Undo the last outcome") + " (Ctrl+Z)")
+        self.undo_button.clicked.connect(lambda: self.undo())
+        self.undo_button.setEnabled(False)
+        self._last_recorded: list[int] = []  # the outcomes the last action recorded (to undo)
         self.status = QLabel()
         self.status.setWordWrap(True)
         actions = QHBoxLayout()
         actions.addWidget(QLabel(tr("After the call:")))
-        for button in (self.agreed_button, self.later_button, self.remove_button):
+        for button in self.outcome_buttons():
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.open_button)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.whole_person)
+        bottom.addWidget(self.undo_button)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.export_button)
@@ -449,8 +462,11 @@ class FollowUpsView(QWidget):
         layout.addLayout(bottom)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for key, action in (("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove)):
-            QShortcut(QKeySequence(key), self, activated=lambda a=action: a(), context=context)
+        keys: tuple[tuple[str, Callable[[], object]], ...] = (
+            ("1", self.mark_agreed), ("2", self.remind_later), ("3", self.remove), ("4", self.no_answer),
+            ("Ctrl+Z", self.undo), ("Ctrl+A", self.whole_person.toggle))
+        for key, action in keys:
+            shortcut(key, self, action, context)
 
         self._fill_villages()
         self.sections.setCurrentIndex(SECTIONS.index(Section.OVERDUE))
@@ -459,8 +475,7 @@ class FollowUpsView(QWidget):
         self.village.currentIndexChanged.connect(lambda _i: self.reload(keep_row=False))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.table.installEventFilter(self)
-        for signal in (ctx.followups_changed, ctx.visits_changed, ctx.patients_changed):
-            signal.connect(self._changed)
+        ctx.subscribe(self, {Change.FOLLOWUPS, Change.VISITS, Change.PATIENTS}, self._changed)
         self.reload()
 
     # -- what is shown ----------------------------------------------------------------------------
@@ -471,8 +486,6 @@ class FollowUpsView(QWidget):
         self.table.setFocus()
 
     def _changed(self) -> None:
-        if self._saving:
-            return
         if self.isVisible():
             self.reload()
         else:
@@ -569,11 +582,15 @@ class FollowUpsView(QWidget):
                 return True
         return False
 
+    def outcome_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.agreed_button, self.later_button, self.remove_button, self.no_answer_button)
+
     def _current_changed(self) -> None:
-        """Select the whole person: an outcome is recorded for all of the person's items."""
+        """Select the item chosen, or the whole person when the outcome is for all of the
+        person's items."""
         row = self.table.currentIndex().row()
         if row >= 0:
-            first, last = self.model.block(row)
+            first, last = self.model.block(row) if self.whole_person.isChecked() else (row, row)
             whole = QItemSelection(self.model.index(first, 0),
                                    self.model.index(last, self.model.columnCount() - 1))
             flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -582,8 +599,8 @@ class FollowUpsView(QWidget):
         self._update_buttons()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
-        """Up and Down move from person to person."""
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+        """Up and Down move from person to person when the outcome is for the whole person."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and self.whole_person.isChecked():
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not event.modifiers():  # type: ignore[attr-defined]
                 row = self.table.currentIndex().row()
@@ -600,50 +617,73 @@ class FollowUpsView(QWidget):
     def _update_buttons(self) -> None:
         row = self.current_row()
         can_record = row is not None and row.section is not Section.REMOVED
-        for button in (self.agreed_button, self.later_button, self.remove_button):
+        for button in self.outcome_buttons():
             button.setEnabled(can_record)
         self.open_button.setEnabled(row is not None)
 
     # -- recording a call -------------------------------------------------------------------------
     def _person_rows(self, row: WorkRow) -> list[WorkRow]:
-        """The selected person's items in the list shown (a call answers for all of them)."""
+        """The items an outcome is recorded for: the item chosen, or all of the selected
+        person's items in the list shown when "all of the person's items" is ticked."""
+        if not self.whole_person.isChecked():
+            return [row]
         return [r for r in self.model.rows()
                 if r.patient_id == row.patient_id and r.section is row.section]
 
     def record(self, outcome: Outcome) -> bool:
-        """Save ``outcome`` for the selected person's items in this list; the rows move section."""
+        """Save ``outcome`` for the item chosen (or the person's items); the rows move section."""
         row = self.current_row()
         if row is None or row.section is Section.REMOVED:
             return False
         items = self._person_rows(row)
+        recorded: list[int] = []
         try:
-            self._saving = True
             for item in items:
-                followups.record_outcome(self.ctx.store, int(item.item.id), outcome)  # type: ignore[arg-type]
+                recorded.append(followups.record_outcome(self.ctx.store, int(item.item.id), outcome))  # type: ignore[arg-type]
                 if outcome.records_death:
                     break  # the death closed the person's other items
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return False
         finally:
-            self._saving = False
+            if recorded:
+                self._last_recorded = recorded
+                self.undo_button.setEnabled(not outcome.records_death)
         self.reload()
+        self.select_patient(row.patient_id)  # the person's other items, when some are left here
         done = tr("Recorded for {name}: {outcome}").format(
             name=row.full_name, outcome=presentation.outcome_summary(outcome))
         self.status.setText(self._shown_text + "  ·  " + done)
-        self._saving = True  # this view is up to date: the signals are for the others
-        try:
-            self.ctx.followups_changed.emit()
-            if outcome.records_death:
-                self.ctx.patients_changed.emit()
-        finally:
-            self._saving = False
+        self.ctx.notify({Change.FOLLOWUPS, Change.PATIENTS} if outcome.records_death else {Change.FOLLOWUPS}, self)
         return True
 
     def mark_agreed(self) -> bool:
         if not self._can_record():
             return False
         return self.record(Outcome(OutcomeKind.AGREED, clock.today()))
+
+    def no_answer(self) -> bool:
+        """The call was not answered: the item comes back to be called again in a few days."""
+        if not self._can_record():
+            return False
+        return self.record(Outcome(OutcomeKind.NO_ANSWER, clock.today()))
+
+    def undo(self) -> bool:
+        """Take back the outcome recorded last in this view (for each item it was recorded for)."""
+        if not self._last_recorded:
+            return False
+        try:
+            followups.undo_outcomes(self.ctx.store, self._last_recorded)
+        except StoreError as exc:
+            dialogs.error(self, tr("Not undone"), exc.text())
+            return False
+        finally:
+            self._last_recorded = []
+            self.undo_button.setEnabled(False)
+        self.reload()
+        self.status.setText(self._shown_text + "  ·  " + tr("The last outcome was undone."))
+        self.ctx.notify({Change.FOLLOWUPS}, self)  # (this view is up to date)
+        return True
 
     def remind_later(self) -> bool:
         row = self.current_row()

@@ -39,7 +39,7 @@ from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, followups
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date, fmt_float
 from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, DateEdit
 
@@ -183,7 +183,7 @@ class FollowUpsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        ctx.followups_changed.connect(self.reload)
+        ctx.subscribe(self, {Change.FOLLOWUPS}, self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -209,7 +209,7 @@ class FollowUpsTab(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return False
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.FOLLOWUPS})  # (this tab reloads too)
         return True
 
 
@@ -407,7 +407,7 @@ class ProgrammesTab(QWidget):
         layout.addWidget(self.enrolments)
         layout.addLayout(buttons)
         layout.addWidget(self.card_box, 3)
-        ctx.followups_changed.connect(self.reload)
+        ctx.subscribe(self, {Change.FOLLOWUPS}, self.reload)
         self.reload()
 
     @property
@@ -483,7 +483,7 @@ class ProgrammesTab(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def _saved(self) -> None:
-        self.ctx.followups_changed.emit()
+        self.ctx.notify({Change.FOLLOWUPS})  # (this tab reloads too)
 
     def enrol(self) -> bool:
         today = clock.today()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -25,10 +24,11 @@ from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, audit, patients, visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
+from station_app.ui.extensions import PatientPageParts, VisitAction
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime
-from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, heading, shortcut
 
 HISTORY_COLUMNS = (
     N_("Date"),
@@ -40,21 +40,16 @@ HISTORY_COLUMNS = (
     N_("Next follow-up"),
 )
 
-# Extra tabs added by feature modules: (title, factory(ctx, patient) -> QWidget).
-EXTRA_TABS: list[tuple[str, object]] = []
-# Buttons under the visit history, acting on the selected visit: (title, action(ctx, visit_id, page)).
-VISIT_ACTIONS: list[tuple[str, object]] = []
-# Called once the visit history is filled: hook(ctx, table, visits shown, one per row).
-HISTORY_HOOKS: list[object] = []
 
 
 class PatientPage(QWidget):
     back = Signal()
     edit_requested = Signal(int)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parts: PatientPageParts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.parts = parts
         self.patient: Patient | None = None
 
         self.back_button = QPushButton("← " + tr("Back to the list") + " (Esc)")
@@ -95,12 +90,12 @@ class PatientPage(QWidget):
         history_layout.setContentsMargins(0, 0, 0, 0)
         history_layout.addWidget(self.history, 1)
         self.visit_buttons: dict[str, QPushButton] = {}
-        if VISIT_ACTIONS:
+        if parts.visit_actions:
             actions = QHBoxLayout()
-            for title, action in VISIT_ACTIONS:
-                button = QPushButton(tr(title))
+            for action in parts.visit_actions:
+                button = QPushButton(tr(action.title))
                 button.clicked.connect(lambda _checked=False, act=action: self._visit_action(act))
-                self.visit_buttons[title] = button
+                self.visit_buttons[action.title] = button
                 actions.addWidget(button)
             actions.addStretch(1)
             history_layout.addLayout(actions)
@@ -113,13 +108,10 @@ class PatientPage(QWidget):
         layout.addLayout(cards)
         layout.addWidget(self.tabs, 1)
 
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_visit)
-        QShortcut(
-            QKeySequence("F2"), self, activated=lambda: self.patient and self.edit_requested.emit(self.patient.id)
-        )
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back.emit)
-        ctx.visits_changed.connect(self.reload)
-        ctx.patients_changed.connect(self.reload)
+        shortcut("Ctrl+N", self, self._new_visit)
+        shortcut("F2", self, self._edit)
+        shortcut(Qt.Key.Key_Escape, self, self.back.emit)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS}, self.reload)
 
     def show_patient(self, patient_id: int) -> None:
         self.patient = patients.get(self.ctx.store, patient_id)
@@ -201,25 +193,30 @@ class PatientPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.id)
                 self.history.setItem(row, col, item)
-        for hook in HISTORY_HOOKS:
-            hook(self.ctx, self.history, history)  # type: ignore[operator]
+        for hook in self.parts.history_hooks:
+            hook(self.ctx, self.history, history)
         self.tabs.setTabText(0, tr("Visits ({count})").format(count=len(history)))
-        # Tabs added by feature modules (follow-ups, referrals…), rebuilt for this patient.
+        # The tabs after "Visits" (follow-ups, referrals…), rebuilt for this patient.
         while self.tabs.count() > 1:
             widget = self.tabs.widget(1)
             self.tabs.removeTab(1)
-            widget.deleteLater()
-        for title, factory in EXTRA_TABS:
-            self.tabs.addTab(factory(self.ctx, p), tr(title))  # type: ignore[operator]
+            if widget is not None:
+                widget.deleteLater()
+        for tab in self.parts.tabs:
+            self.tabs.addTab(tab.make(self.ctx, p), tr(tab.title))
 
     def selected_visit_id(self) -> int | None:
         item = self.history.item(max(self.history.currentRow(), 0), 0)
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
-    def _visit_action(self, action: object) -> None:
+    def _visit_action(self, action: VisitAction) -> None:
         visit_id = self.selected_visit_id()
         if visit_id is not None:
-            action(self.ctx, visit_id, self)  # type: ignore[operator]
+            action.run(self.ctx, visit_id, self)
+
+    def _edit(self) -> None:
+        if self.patient and self.patient.id is not None:
+            self.edit_requested.emit(self.patient.id)
 
     def _new_visit(self) -> None:
         if self.patient and self.patient.id is not None:

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -38,12 +38,12 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, referrals, visits
 from station_app.store.referrals import BookRow
 from station_app.ui import background, dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.referral_form import edit_referral, new_referral, preview_slip
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime, fmt_int
-from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, DateEdit, heading
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, DateEdit, heading, shortcut
 
 Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -402,17 +402,10 @@ class ReferralActions:
         if row is not None:
             self.ctx.open_patient.emit(row.patient_id)
 
-    _announcing = False  # this widget is up to date: the signals are for the others
-
     def _after_change(self, referral_id: int, text: str) -> None:
         self.reload()
         self.select(referral_id)
-        self._announcing = True
-        try:
-            self.ctx.referrals_changed.emit()
-            self.ctx.followups_changed.emit()
-        finally:
-            self._announcing = False
+        self.ctx.notify({Change.REFERRALS, Change.FOLLOWUPS}, self)  # (this view is up to date)
         self.status.setText(text)
 
 
@@ -488,10 +481,9 @@ class ReferralsView(QWidget, ReferralActions):
         layout.addLayout(bottom)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=lambda: self.record_outcome(), context=context)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=lambda: self.preview(), context=context)
-        for signal in (ctx.referrals_changed, ctx.patients_changed):
-            signal.connect(self._changed)
+        shortcut("Ctrl+R", self, lambda: self.record_outcome(), context)
+        shortcut(QKeySequence.StandardKey.Print, self, lambda: self.preview(), context)
+        ctx.subscribe(self, {Change.REFERRALS, Change.PATIENTS}, self._changed)
         self.show_month(reload=False)
         self.reload()
 
@@ -535,8 +527,6 @@ class ReferralsView(QWidget, ReferralActions):
         self.table.setFocus()
 
     def _changed(self) -> None:
-        if self._announcing:
-            return
         if self.isVisible():
             self.reload()
         else:
@@ -635,12 +625,8 @@ class PatientReferralsTab(QWidget, ReferralActions):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
-        ctx.referrals_changed.connect(self._changed)
+        ctx.subscribe(self, {Change.REFERRALS}, self.reload)
         self.reload()
-
-    def _changed(self) -> None:
-        if not self._announcing:
-            self.reload()
 
     def reload(self) -> None:
         if self.patient.id is None:
@@ -668,5 +654,5 @@ class PatientReferralsTab(QWidget, ReferralActions):
 
 
 def referrals_tab(ctx: AppContext, patient: Patient) -> QWidget:
-    """The tab's factory for ``patient_page.EXTRA_TABS``."""
+    """The patient page's Referrals tab (declared in ``ui/wiring.py``)."""
     return PatientReferralsTab(ctx, patient)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,19 +18,17 @@ from PySide6.QtWidgets import (
 
 from station_app.i18n import tr
 from station_app.store import patients
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
+from station_app.ui.extensions import ListAction, PatientPageParts
 from station_app.ui.models import PatientTableModel
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.views.patient_page import PatientPage
+from station_app.ui.widgets import shortcut
 
 SEARCH_LIMIT = 500
 
-# Buttons added by feature modules beside "Register a patient": (title, action(ctx, registry list)).
-LIST_ACTIONS: list[tuple[str, object]] = []
-
-
 class RegistryList(QWidget):
-    def __init__(self, ctx: AppContext, registry: RegistryView) -> None:
+    def __init__(self, ctx: AppContext, registry: RegistryView, actions: tuple[ListAction, ...] = ()) -> None:
         super().__init__()
         self.ctx = ctx
         self.registry = registry
@@ -45,10 +42,10 @@ class RegistryList(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.register_button)
         self.action_buttons: dict[str, QPushButton] = {}
-        for title, action in LIST_ACTIONS:
-            button = QPushButton(tr(title))
-            button.clicked.connect(lambda _checked=False, act=action: act(ctx, self))  # type: ignore[operator]
-            self.action_buttons[title] = button
+        for action in actions:
+            button = QPushButton(tr(action.title))
+            button.clicked.connect(lambda _checked=False, act=action: act.run(ctx, self))
+            self.action_buttons[action.title] = button
             top.addWidget(button)
 
         self.model = PatientTableModel(ctx.store, self)
@@ -79,11 +76,10 @@ class RegistryList(QWidget):
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_current)
         self.search.installEventFilter(self)
-        QShortcut(QKeySequence("Ctrl+N"), self.table, activated=self._visit_current,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        shortcut("Ctrl+N", self.table, self._visit_current, Qt.ShortcutContext.WidgetShortcut)
+        shortcut("Ctrl+F", self, self.focus_search)
         self._all_ids: list[int] | None = None
-        ctx.patients_changed.connect(self._data_changed)
+        ctx.subscribe(self, {Change.PATIENTS}, self._data_changed)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -141,12 +137,13 @@ class RegistryList(QWidget):
 class RegistryView(QWidget):
     """The Bệnh nhân area: the list, and a patient's page in its place when one is opened."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, actions: tuple[ListAction, ...] = (),
+                 page: PatientPageParts | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.stack = QStackedWidget()
-        self.list = RegistryList(ctx, self)
-        self.page = PatientPage(ctx)
+        self.list = RegistryList(ctx, self, actions)
+        self.page = PatientPage(ctx, page or PatientPageParts())
         self.page.back.connect(self.show_list)
         self.page.edit_requested.connect(self.edit)
         self.stack.addWidget(self.list)
@@ -154,7 +151,7 @@ class RegistryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.register)
+        shortcut("Ctrl+R", self, self.register)
 
     def activate(self) -> None:
         if self.list.model.rowCount() == 0 and not self.list.search.text():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -45,10 +45,11 @@ from station_app.i18n import N_, tr
 from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
 from station_app.printing.visit_book import visit_book_bytes
 from station_app.reports import monthly, monthly_export
-from station_app.store import StoreError, open_store, reports
-from station_app.ui import background, dialogs, pdf_preview
-from station_app.ui.context import AppContext
-from station_app.ui.widgets import heading
+from station_app.store import Store, StoreError, reports
+from station_app.ui import dialogs, operations, pdf_preview
+from station_app.ui.context import AppContext, Change
+from station_app.ui.operations import Progress
+from station_app.ui.widgets import heading, shortcut
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 CORRECTED_COLOUR = QColor("#fff4c2")
@@ -303,7 +304,7 @@ class ReportsView(QWidget):
         self.summary: MonthlySummary | None = None
         self.status = ""
         self.state: reports.ReportState | None = None
-        self._operation: background.Operation | None = None
+        self._operation: operations.Operation | None = None
         self._dialogs: list[QDialog] = []
 
         self.month = QDateEdit(_qdate(default_month().start))
@@ -380,10 +381,9 @@ class ReportsView(QWidget):
         layout.addLayout(actions)
         layout.addLayout(outputs)
         layout.addWidget(splitter, 1)
-        QShortcut(QKeySequence("F5"), self, activated=self.generate)
-        ctx.store_replaced.connect(self._forget)
-        for signal in (ctx.visits_changed, ctx.patients_changed, ctx.followups_changed, ctx.referrals_changed):
-            signal.connect(self._records_changed)
+        shortcut("F5", self, self.generate)
+        ctx.subscribe(self, {Change.STORE}, self._forget)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS, Change.REFERRALS}, self._records_changed)
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -401,20 +401,14 @@ class ReportsView(QWidget):
         if self._operation is not None and self._operation.running:
             return
         month = self.selected_month()
-        path = self.ctx.db_path
-        actor = self.ctx.store.actor
 
-        def work(progress: Callable[[int, int], None]) -> tuple[MonthlySummary, str, reports.ReportState]:
-            store = open_store(path, create=False, migrate=False)
-            store.actor = actor
-            try:
-                summary, status = monthly.current(store, month, progress)
-                return summary, status, reports.state(store, month)
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> tuple[MonthlySummary, str, reports.ReportState]:
+            summary, status = monthly.current(store, month, progress)
+            return summary, status, reports.state(store, month)
 
         self.generate_button.setEnabled(False)
-        self._operation = background.run(self, tr("Computing the monthly report…"), work, self._loaded, self._failed)
+        self._operation = operations.run_op(self, self.ctx, tr("Computing the monthly report…"), work, self._loaded,
+                                            on_error=self._failed)
 
     def _loaded(self, result: tuple[MonthlySummary, str, reports.ReportState]) -> None:
         self.summary, self.status, self.state = result
@@ -728,15 +722,10 @@ class ReportsView(QWidget):
             if not dialogs.run(dialog):
                 return
             start, end = dialog.range()
-        path = self.ctx.db_path
         first, last = start, end
 
-        def work(progress: Callable[[int, int], None]) -> bytes:
-            store = open_store(path, create=False, migrate=False)
-            try:
-                return visit_book_bytes(store, first, last, progress)
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> bytes:
+            return visit_book_bytes(store, first, last, progress)
 
         def done(data: bytes) -> None:
             self._operation = None
@@ -746,4 +735,5 @@ class ReportsView(QWidget):
             self._dialogs.append(preview)
             self.book_ready.emit(preview)
 
-        self._operation = background.run(self, tr("Preparing the visit book…"), work, done, self._failed)
+        self._operation = operations.run_op(self, self.ctx, tr("Preparing the visit book…"), work, done,
+                                            on_error=self._failed)

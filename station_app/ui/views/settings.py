@@ -35,12 +35,10 @@ from station_app.store.station import (
     villages,
 )
 from station_app.ui import dialogs
-from station_app.ui.context import FONT_SCALES, AppContext
+from station_app.ui.context import FONT_SCALES, AppContext, Change
+from station_app.ui.extensions import SettingsSection
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-# Sections added by feature modules under the right column: factory(ctx) -> QWidget, or None
-# when the logged-in person may not see it.
-EXTRA_SECTIONS: list[object] = []
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
 PROFILE_FIELDS = (
     ("name", N_("Station name")),
@@ -59,7 +57,8 @@ class SettingsView(QWidget):
     language_chosen = Signal(str)
     font_scale_chosen = Signal(float)
 
-    def __init__(self, ctx: AppContext, font_scale: float, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, font_scale: float, sections: tuple[SettingsSection, ...] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
 
@@ -141,8 +140,8 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
-        for factory in EXTRA_SECTIONS:
-            section = factory(ctx)  # type: ignore[operator]
+        for make in sections:
+            section = make(ctx)
             if section is not None:
                 right.addWidget(section)
         right.addStretch(1)
@@ -170,9 +169,10 @@ class SettingsView(QWidget):
         row = self.staff_table.rowCount()
         self.staff_table.insertRow(row)
         self._staff_ids.append(None)
-        self.staff_table.setItem(row, 0, QTableWidgetItem(""))
+        name = QTableWidgetItem("")
+        self.staff_table.setItem(row, 0, name)
         self.staff_table.setItem(row, 1, QTableWidgetItem(""))
-        self.staff_table.editItem(self.staff_table.item(row, 0))
+        self.staff_table.editItem(name)
 
     def save_profile(self) -> None:
         profile = StationProfile(**{name: edit.text() for name, edit in self.profile_edits.items()})
@@ -184,7 +184,7 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
         dialogs.info(self, tr("Station profile"), tr("Saved."))
 
     def save_staff(self) -> None:
@@ -202,7 +202,7 @@ class SettingsView(QWidget):
             dialogs.error(self, tr("Not saved"), exc.text())
             return
         self._load_staff()
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)
 
     def save_villages(self) -> None:
         names = [line.strip() for line in self.villages.toPlainText().splitlines() if line.strip()]
@@ -211,4 +211,4 @@ class SettingsView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.ctx.profile_changed.emit()
+        self.ctx.notify({Change.PROFILE}, self)

@@ -42,7 +42,7 @@ from station_app.domain.receipt_import import ReceiptFileError, parse_day, parse
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, formulary, stock
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.widgets import heading
 
 EXPIRED_COLOUR = QColor("#f8d7da")
@@ -130,7 +130,7 @@ class StockView(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.filter.setFocus)
-        ctx.visits_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS, Change.STOCK}, self.refresh)
         self.refresh()
 
     def activate(self) -> None:
@@ -190,6 +190,11 @@ class StockView(QWidget):
         self.summary.setText(tr("{lots} lots in stock · {low} drugs running low · {expiring} lots expiring within "
                                 "60 days (or expired)").format(lots=len(lots), low=low_count, expiring=expiring))
 
+    def _changed(self) -> None:
+        """This view shows the change at once; the others (Today's counts) when they next show."""
+        self.refresh()
+        self.ctx.notify({Change.STOCK}, self)
+
     def _selected_drug(self) -> Drug | None:
         item = self.drugs.item(self.drugs.currentRow(), 0) if self.drugs.currentRow() >= 0 else None
         return formulary.get(self.ctx.store, item.data(Qt.ItemDataRole.UserRole)) if item else None
@@ -198,7 +203,7 @@ class StockView(QWidget):
     def receive(self) -> None:
         dialog = ReceiptDialog(self.ctx, self)
         if dialogs.run(dialog):
-            self.refresh()
+            self._changed()
 
     def import_note(self) -> None:
         path = _path(self, tr("Read a delivery note…"), "", tr("Spreadsheets (*.xlsx *.csv)"), False)
@@ -215,12 +220,12 @@ class StockView(QWidget):
             return
         dialogs.info(self, tr("Received"), tr("{n} lines received into stock on {date}.").format(
             n=len(lines), date=received_on.strftime("%d/%m/%Y")))
-        self.refresh()
+        self._changed()
 
     def count(self) -> None:
         dialog = StockCountDialog(self.ctx, self)
         if dialogs.run(dialog):
-            self.refresh()
+            self._changed()
 
     # -- the monthly report ---------------------------------------------------------------------------
     def monthly_report(self) -> None:
@@ -262,7 +267,7 @@ class StockView(QWidget):
             return
         dialog = DrugDialog(self.ctx, drug, self)
         if dialogs.run(dialog):
-            self.refresh()
+            self._changed()
 
     def retire_drug(self) -> None:
         drug = self._selected_drug()
@@ -276,7 +281,7 @@ class StockView(QWidget):
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return
-        self.refresh()
+        self._changed()
 
 
 class ReceiptDialog(QDialog):
@@ -504,3 +509,25 @@ class DrugDialog(QDialog):
             self.problems.setText(exc.text())
             return
         super().accept()
+
+
+def print_prescription(ctx: AppContext, visit_id: int, page: QWidget) -> None:
+    """The selected visit's prescription slip in the preview (Print, Save PDF); audited."""
+    from station_app.printing.prescription_slip import slip_pdf
+    from station_app.store import audit, visits
+    from station_app.ui.pdf_preview import show_pdf
+
+    try:
+        data = slip_pdf(ctx.store, visit_id)
+    except LookupError:
+        dialogs.info(page, tr("Prescription"), tr("This visit has no prescription."))
+        return
+    visit = visits.get(ctx.store, visit_id)
+    patient_id = visit.patient_id if visit else None
+
+    def printed() -> str:
+        audit.record(ctx.store, audit.PRINT, ("visit", visit_id), {"document": "prescription"},
+                     patient_id=patient_id)
+        return tr("Printed.")
+
+    show_pdf(page, data, tr("Prescription"), f"don-thuoc-{visit_id}.pdf", printed)

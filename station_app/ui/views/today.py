@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,18 +17,13 @@ from PySide6.QtWidgets import (
 
 from station_app import clock
 from station_app.domain.patient import Patient
-from station_app.i18n import N_, tr
+from station_app.i18n import tr
 from station_app.store import patients, visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
+from station_app.ui.extensions import Counter
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.widgets import heading
-
-# Counts shown on the Today view: (title, function(store, today) -> int | None). Feature modules
-# (follow-ups) add theirs; None shows a dash.
-COUNTERS: list[tuple[str, Callable]] = [
-    (N_("Visits today"), lambda store, today: visits.count_on(store, today)),
-]
 
 
 def patient_line(p: Patient) -> str:
@@ -51,7 +44,7 @@ class CountCard(QFrame):
 
 
 class TodayView(QWidget):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, counters: tuple[Counter, ...] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.greeting = heading("")
@@ -64,11 +57,11 @@ class TodayView(QWidget):
         self.results.hide()
         self.results.itemActivated.connect(self._open_item)
 
-        self.cards: list[tuple[CountCard, Callable]] = []
+        self.cards: list[tuple[CountCard, Counter]] = []
         cards = QGridLayout()
-        for i, (title, fn) in enumerate(COUNTERS):
-            card = CountCard(tr(title))
-            self.cards.append((card, fn))
+        for i, counter in enumerate(counters):
+            card = CountCard(tr(counter.title))
+            self.cards.append((card, counter))
             cards.addWidget(card, 0, i)
 
         self.recent = QListWidget()
@@ -91,9 +84,7 @@ class TodayView(QWidget):
         self._timer.timeout.connect(self._search)
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_first)
-        ctx.visits_changed.connect(self.refresh)
-        ctx.patients_changed.connect(self.refresh)
-        ctx.followups_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS, Change.STOCK}, self.refresh)
 
     def activate(self) -> None:
         self.refresh()
@@ -102,8 +93,8 @@ class TodayView(QWidget):
     def refresh(self) -> None:
         today = clock.today()
         self.greeting.setText(tr("Today, {date}").format(date=today.strftime("%d/%m/%Y")))
-        for card, fn in self.cards:
-            value = fn(self.ctx.store, today)
+        for card, counter in self.cards:
+            value = counter.count(self.ctx.store, today)
             card.value.setText("—" if value is None else fmt_int(value))
         self.recent.clear()
         ids = visits.recent_patient_ids(self.ctx.store, 12)

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 from station_app import clock
 from station_app.i18n import tr
 from station_app.store import visits
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.models import VisitLogModel
 from station_app.ui.qt_i18n import fmt_int
+from station_app.ui.widgets import py_date
 
 
 def _qdate(value: dt.date) -> QDate:
@@ -97,7 +98,7 @@ class VisitLogView(QWidget):
         for signal in (self.start.dateChanged, self.end.dateChanged, self.diagnosis.textChanged,
                        self.clinician.currentIndexChanged, self.insurance.currentIndexChanged):
             signal.connect(self.refresh)
-        ctx.visits_changed.connect(self.refresh)
+        ctx.subscribe(self, {Change.VISITS}, self.refresh)
         self._fill_clinicians()
         self.refresh()  # made when first needed (the main window builds views lazily): show the data now
 
@@ -126,8 +127,8 @@ class VisitLogView(QWidget):
         self.end.setDate(_qdate(today))
 
     def current_filter(self) -> visits.LogFilter:
-        start = self.start.date().toPython()
-        end = self.end.date().toPython()
+        start = py_date(self.start.date())
+        end = py_date(self.end.date())
         if end < start:
             start, end = end, start
         return visits.LogFilter(

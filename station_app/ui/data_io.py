@@ -1,7 +1,7 @@
-"""Where importing, exporting and the patient record summary plug into the app: "Import from
-Excel…" and "Export…" beside "Register a patient" in the Bệnh nhân list and in a section of the
-settings (for the head of station and the administrator), and a "Record summary" tab on each
-patient's page that saves everything held about the person as a PDF."""
+"""Importing, exporting and the patient record summary in the app: "Import from Excel…" and
+"Export…" (beside "Register a patient" in the Bệnh nhân list, and a section of the settings for the
+head of station and the administrator), and the "Record summary" tab of a patient's page that saves
+everything held about the person as a PDF. (Where they appear: ``ui/wiring.py``.)"""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.patient import Patient
-from station_app.i18n import N_, tr
-from station_app.store import open_store
-from station_app.ui import background, dialogs
+from station_app.i18n import tr
+from station_app.store import Store
+from station_app.ui import dialogs, operations
 from station_app.ui.context import AppContext
-from station_app.ui.views import patient_page, registry, settings
+from station_app.ui.operations import Progress
 
 if TYPE_CHECKING:  # (imported when first used: see start_import and start_export)
     from station_app.ui import export_dialog, import_wizard
@@ -26,20 +27,13 @@ if TYPE_CHECKING:  # (imported when first used: see start_import and start_expor
 ask_summary_path: Callable[[QWidget, str], str] | None = None
 
 
-def _may(ctx: AppContext, permission: str) -> bool:
-    """Whether the logged-in person may import/export (everyone, before accounts exist)."""
-    actor = getattr(ctx.store, "actor", None)
-    if actor is None or not hasattr(actor, "can"):
-        return True
-    try:
-        from station_app.domain.accounts import Permission
-    except ImportError:
-        return True
-    return bool(actor.can(Permission(permission)))
+def _may(ctx: AppContext, permission: Permission) -> bool:
+    """Whether the logged-in person may import or export (the store checks it again)."""
+    return ctx.store.actor.can(permission)
 
 
 def start_import(ctx: AppContext, parent: QWidget | None = None) -> import_wizard.ImportWizard | None:
-    if not _may(ctx, "import"):
+    if not _may(ctx, Permission.IMPORT):
         dialogs.warning(parent, tr("Import a list from Excel or CSV"),
                         tr("Only the head of station or the administrator can import lists."))
         return None
@@ -49,7 +43,7 @@ def start_import(ctx: AppContext, parent: QWidget | None = None) -> import_wizar
 
 
 def start_export(ctx: AppContext, parent: QWidget | None = None) -> export_dialog.ExportDialog | None:
-    if not _may(ctx, "export"):
+    if not _may(ctx, Permission.EXPORT):
         dialogs.warning(parent, tr("Export a list"),
                         tr("Only the head of station or the administrator can export lists."))
         return None
@@ -58,14 +52,9 @@ def start_export(ctx: AppContext, parent: QWidget | None = None) -> export_dialo
     return export_dialog.open_dialog(ctx, parent)
 
 
-# -- the Bệnh nhân list and the settings -----------------------------------------------------------
-if hasattr(registry, "LIST_ACTIONS"):
-    registry.LIST_ACTIONS.append((N_("Import from Excel…"), lambda ctx, view: start_import(ctx, view)))
-    registry.LIST_ACTIONS.append((N_("Export to Excel…"), lambda ctx, view: start_export(ctx, view)))
-
-
+# -- the settings' section ---------------------------------------------------------------------------
 def data_section(ctx: AppContext) -> QWidget | None:
-    if not (_may(ctx, "import") or _may(ctx, "export")):
+    if not (_may(ctx, Permission.IMPORT) or _may(ctx, Permission.EXPORT)):
         return None
     box = QGroupBox(tr("Data in and out"))
     text = QLabel(tr("Bring in the station's Excel lists (patients, chronic-disease register) or give the "
@@ -74,10 +63,10 @@ def data_section(ctx: AppContext) -> QWidget | None:
     row = QHBoxLayout()
     importing = QPushButton(tr("Import from Excel…"))
     importing.clicked.connect(lambda: start_import(ctx, box))
-    importing.setEnabled(_may(ctx, "import"))
+    importing.setEnabled(_may(ctx, Permission.IMPORT))
     exporting = QPushButton(tr("Export to Excel…"))
     exporting.clicked.connect(lambda: start_export(ctx, box))
-    exporting.setEnabled(_may(ctx, "export"))
+    exporting.setEnabled(_may(ctx, Permission.EXPORT))
     row.addWidget(importing)
     row.addWidget(exporting)
     row.addStretch(1)
@@ -85,10 +74,6 @@ def data_section(ctx: AppContext) -> QWidget | None:
     layout.addWidget(text)
     layout.addLayout(row)
     return box
-
-
-if hasattr(settings, "EXTRA_SECTIONS"):
-    settings.EXTRA_SECTIONS.append(data_section)
 
 
 # -- the patient's page ------------------------------------------------------------------------------
@@ -112,7 +97,7 @@ class SummaryTab(QWidget):
         layout.addWidget(text)
         layout.addLayout(row)
         layout.addStretch(1)
-        self._op: background.Operation | None = None
+        self._op: operations.Operation | None = None
         self.saved: Path | None = None
 
     def _path(self, suggested: str) -> str:
@@ -133,23 +118,16 @@ class SummaryTab(QWidget):
             return
         if not chosen.lower().endswith(".pdf"):
             chosen += ".pdf"
-        db = self.ctx.db_path
-        actor = getattr(self.ctx.store, "actor", None)
         today = clock.today()
 
-        def work(_progress: Callable[[int, int], None]) -> Path:
+        def work(store: Store, _progress: Progress) -> Path:
             from station_app.printing.patient_summary import write_summary
 
-            store = open_store(db)
-            if actor is not None:
-                store.actor = actor
-            try:
-                return write_summary(store, pid, chosen, today)
-            finally:
-                store.close()
+            return write_summary(store, pid, chosen, today)
 
         # The window owns the worker: this tab is rebuilt whenever the patient's page reloads.
-        self._op = background.run(self.window(), tr("Writing the record summary…"), work, self._done, self._failed)
+        self._op = operations.run_op(self.window(), self.ctx, tr("Writing the record summary…"), work, self._done,
+                                     on_error=self._failed)
 
     def _done(self, path: Path) -> None:
         self.saved = path
@@ -159,6 +137,3 @@ class SummaryTab(QWidget):
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         dialogs.error(None, tr("Record summary (PDF)"),
                       tr("The summary was not saved: {reason}").format(reason=reason))
-
-
-patient_page.EXTRA_TABS.append((N_("Record summary (PDF)"), SummaryTab))
