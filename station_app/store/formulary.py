@@ -65,9 +65,9 @@ class FormularyRefused(errors.StoreError):
 
 def _drug(row: Any) -> Drug:
     return Drug(
-        id=int(row["id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
         code=str(row["code"]),
-        version=int(row["version"]),  # type: ignore[call-overload]
+        version=int(row["version"]),
         ingredient=str(row["ingredient"]),
         strength=str(row["strength"]),
         form=str(row["form"]),
@@ -79,10 +79,10 @@ def _drug(row: Any) -> Drug:
         tender=str(row["tender"]),
         route_code=str(row["route_code"]),
         insured=bool(row["insured"]),
-        unit_price=float(row["unit_price"]),  # type: ignore[arg-type]
-        funding=int(row["funding"]),  # type: ignore[call-overload]
+        unit_price=float(row["unit_price"]),
+        funding=int(row["funding"]),
         programme=str(row["programme"]),
-        low_stock=float(row["low_stock"]),  # type: ignore[arg-type]
+        low_stock=float(row["low_stock"]),
         valid_from=dt.date.fromisoformat(str(row["valid_from"])),
         retired_on=dt.date.fromisoformat(str(row["retired_on"])) if row["retired_on"] else None,
     )

@@ -32,7 +32,7 @@ def _patient_id(store: Store, entry: VisitEntry) -> int:
         raise VisitInputError(
             N_("No patient with {key} {value}."), entry.number, key=entry.patient_key, value=entry.patient_value
         )
-    return int(row)  # type: ignore[call-overload]
+    return int(row)
 
 
 def resolve(store: Store, entry: VisitEntry, now: dt.datetime) -> tuple[Visit, list[PrescriptionLine]]:

@@ -77,7 +77,7 @@ class DrugPicker(QLineEdit):
         self._completer = QCompleter(self._model, self)
         self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self._completer.setMaxVisibleItems(12)
-        self._completer.activated[str].connect(self._activated)
+        self._completer.activated.connect(self._activated)
         self.setCompleter(self._completer)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -108,7 +108,7 @@ class DrugPicker(QLineEdit):
 
     def _enter(self) -> None:
         popup = self._completer.popup()
-        if popup.isVisible() and popup.currentIndex().isValid():
+        if popup is not None and popup.isVisible() and popup.currentIndex().isValid():
             return  # (the popup's own Enter chooses the highlighted drug)
         found = self.lookup()
         if found:
@@ -116,7 +116,9 @@ class DrugPicker(QLineEdit):
 
     def _choose(self, drug: Drug) -> None:
         self.clear()
-        self._completer.popup().hide()
+        popup = self._completer.popup()
+        if popup is not None:
+            popup.hide()
         self.chosen.emit(drug)
 
 
@@ -294,7 +296,9 @@ class PrescriptionEditor(QGroupBox):
             if computed is not None:
                 line.quantity = computed
                 self._filling = True
-                self.table.item(row, COLUMNS.index("quantity")).setText(quantity_text(computed))
+                cell = self.table.item(row, COLUMNS.index("quantity"))
+                if cell is not None:
+                    cell.setText(quantity_text(computed))
                 self._filling = False
         self._changed()
 

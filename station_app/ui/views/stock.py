@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,7 +43,7 @@ from station_app.i18n import N_, tr
 from station_app.store import StoreError, formulary, stock
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
-from station_app.ui.widgets import heading
+from station_app.ui.widgets import heading, py_date, shortcut
 
 EXPIRED_COLOUR = QColor("#f8d7da")
 EXPIRING_COLOUR = QColor("#fff3cd")
@@ -129,7 +129,7 @@ class StockView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.filter.setFocus)
+        shortcut("Ctrl+F", self, self.filter.setFocus)
         ctx.subscribe(self, {Change.VISITS, Change.STOCK}, self.refresh)
         self.refresh()
 
@@ -294,7 +294,8 @@ class ReceiptDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(tr("Receive medicines"))
         self.resize(820, 460)
-        self.received_on = QDateEdit(QDate(clock.today()))
+        today = clock.today()
+        self.received_on = QDateEdit(QDate(today.year, today.month, today.day))
         self.received_on.setDisplayFormat("dd/MM/yyyy")
         self.supplier = QLineEdit()
         self.supplier.setPlaceholderText(tr("e.g. district health centre"))
@@ -320,8 +321,8 @@ class ReceiptDialog(QDialog):
     def receipt_lines(self) -> list[ReceiptLine]:
         found = []
         for row in range(self.lines.rowCount()):
-            cells = [self.lines.item(row, col).text().strip() if self.lines.item(row, col) else ""
-                     for col in range(len(self.COLUMNS))]
+            items = [self.lines.item(row, col) for col in range(len(self.COLUMNS))]
+            cells = [item.text().strip() if item is not None else "" for item in items]
             if not any(cells):
                 continue
             expiry = parse_day(cells[2]) or dt.date.min
@@ -331,7 +332,7 @@ class ReceiptDialog(QDialog):
         return found
 
     def accept(self) -> None:
-        day = self.received_on.date().toPython()
+        day = py_date(self.received_on.date())
         try:
             stock.receive(self.ctx.store, self.receipt_lines(), day, supplier=self.supplier.text().strip())
         except StoreError as exc:
@@ -379,7 +380,8 @@ class StockCountDialog(QDialog):
     def counted(self) -> dict[int, float] | None:
         found: dict[int, float] = {}
         for row, lot in enumerate(self.found):
-            value = parse_number(self.table.item(row, 4).text())
+            item = self.table.item(row, 4)
+            value = parse_number(item.text()) if item is not None else None
             if value is None:
                 self.problems.setText(tr("Row {row}: write the quantity counted.").format(row=row + 1))
                 return None
@@ -416,7 +418,7 @@ class MonthDialog(QDialog):
         form.addRow(buttons)
 
     def month(self) -> Month:
-        day = self.when.date().toPython()
+        day = py_date(self.when.date())
         return Month(day.year, day.month)
 
 
