@@ -260,7 +260,7 @@ def test_an_outcome_is_for_the_item_chosen_or_explicitly_for_the_whole_person(
 def test_key_4_could_not_be_reached_and_ctrl_z_undoes(app, view: FollowUpsView, ids, nurse, qtbot) -> None:
     assert view.no_answer_button.text() == "Không liên lạc được (4)"
     select(view, ids["huong"])
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         nurse.press(view.table, Qt.Key.Key_4)
     assert "Nguyễn Thị Hương" not in names(view)
     assert view.counts[Section.LATER] == 1
@@ -270,7 +270,7 @@ def test_key_4_could_not_be_reached_and_ctrl_z_undoes(app, view: FollowUpsView, 
     with clock.pinned(TODAY + dt.timedelta(days=3)):  # called again by itself
         assert followups.section_counts(app.store)[Section.LATER] == 0
     # Recorded by mistake: Ctrl+Z takes it back.
-    with qtbot.waitSignal(app.ctx.followups_changed):
+    with qtbot.waitSignal(app.ctx.changed, check_params_cb=lambda kinds, _who: Change.FOLLOWUPS in kinds):
         nurse.press(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert view.counts[Section.LATER] == 0 and view.counts[Section.OVERDUE] == 10
     assert followups.get_item(app.store, int(_item_of(app.store, ids["huong"]))).outcomes == ()
