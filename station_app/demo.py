@@ -19,6 +19,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 from station_app import clock
+from station_app.domain.accounts import ANYONE
 from station_app.domain.identifiers import make_record_no
 from station_app.domain.text import fold, name_sort_key, words
 from station_app.store import open_store
@@ -347,7 +348,7 @@ def generate(
         store.conn.execute("PRAGMA foreign_keys = OFF")
         total_visits = _fill(store, patients, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
-        with store.write():
+        with store.write(ANYONE):  # a demo file being built: invented data, no one's records
             for _name, sql in indexes:
                 store.conn.execute(sql)
         from station_app.demo_followups import add_followups
@@ -356,7 +357,7 @@ def generate(
         from station_app.demo_medicines import add_medicines
 
         store.conn.execute("PRAGMA foreign_keys = OFF")  # (every reference made by construction, as above)
-        with store.write():
+        with store.write(ANYONE):
             add_medicines(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
         store.conn.execute("PRAGMA foreign_keys = ON")
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
@@ -413,7 +414,7 @@ def _fill(
     draw = _Draw(random.Random(seed), clock.today(), clock.now(), staff_ids, visits_per_patient)
     total_visits = 0
     batch = 5000
-    with store.write():
+    with store.write(ANYONE):  # invented rows of a demo file being built (its accounts are real writes)
         for start in range(0, n_patients, batch):
             patient_rows = []
             search_rows = []

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import ANYONE
 from station_app.domain.followup import OutcomeKind, RemovalReason
 from station_app.i18n import translate
 from station_app.store.bulk import insert_rows
@@ -34,7 +35,7 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
     conn = store.conn
     vi = lambda text: translate(text, "vi")  # noqa: E731 - labels are stored in Vietnamese
     refill = vi("Medicine refill")
-    with store.write():
+    with store.write(ANYONE):  # invented rows of a demo file being built
         # Chronic programmes from the chronic visits (written with their 30 days of medicine, and
         # the antenatal visits marked, by the generator). They are a quarter of all visits: reading
         # the table through is faster than fetching each row from the diagnosis index.

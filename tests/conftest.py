@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from station_app import clock, i18n, paths
+from station_app.domain.accounts import SYSTEM
 from station_app.domain.dates import parse_partial_date
 from station_app.domain.patient import Patient
-from station_app.store import Store, open_store
+from station_app.store import Store, audit, open_store
 from station_app.store import patients as patient_store
 
 # "Today" for every test that depends on the date (demo data, ages, future-date checks).
@@ -69,6 +70,21 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def read_log() -> Callable[..., list[audit.Entry]]:
+    """The audit log (``audit.entries``) as the local operator reads it: a test's own eyes, whoever
+    the store acts for (a nurse may not read it)."""
+
+    def read(store: Store, f: audit.Filter | None = None) -> list[audit.Entry]:
+        actor, store.actor = store.actor, SYSTEM
+        try:
+            return audit.entries(store, f)
+        finally:
+            store.actor = actor
+
+    return read
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from station_app import paths
 from station_app.cli.common import EXIT_OK, CliError, out
+from station_app.domain.accounts import SYSTEM
 from station_app.i18n import N_, tr
 
 PASSPHRASE_ENV = "TRAM_BACKUP_PASSPHRASE"
@@ -101,7 +102,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             "{path} is a backup of another station ({backup_station}, facility code {backup_code}), not of this "
             "database's ({station}, facility code {code}). Nothing was restored; to replace this station's records "
             "with it, add --other-station."), path=source, **comparison.params())
-    aside = backup.commit_restore(db, staged)
+    aside = backup.commit_restore(db, staged, by=SYSTEM)  # the command line: the local operator
     store = open_store(db, create=False)  # reopened: upgraded if the backup is of an older version
     try:
         version = store.schema_version

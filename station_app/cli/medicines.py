@@ -41,6 +41,7 @@ def _read_json(path: str) -> object:
 
 # -- visit add --------------------------------------------------------------------------------------
 def cmd_visit_add(args: argparse.Namespace) -> int:
+    from station_app.domain.accounts import Permission
     from station_app.domain.visit_input import VisitInputError, parse_visits
     from station_app.store import StoreError, visits
     from station_app.store.visit_lookup import resolve
@@ -54,7 +55,7 @@ def cmd_visit_add(args: argparse.Namespace) -> int:
     saved_ids: list[int] = []
     try:
         try:
-            with store.write():
+            with store.write(Permission.RECORD_VISITS):
                 for entry in entries:
                     visit, lines = resolve(store, entry, clock.now())
                     saved = visits.insert(store, visit, prescription=lines)

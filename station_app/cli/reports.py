@@ -38,12 +38,14 @@ def _month(text: str):
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:
+    from station_app.domain.accounts import Permission
     from station_app.printing.monthly_report import render_monthly_report
     from station_app.reports import monthly, monthly_export
-    from station_app.store import reports
+    from station_app.store import audit, reports
 
     month = _month(args.month)
     store = open_existing(args.db, reading=True)
+    target = Path(args.out)
     try:
         summary, status = monthly.current(store, month)
         state = reports.state(store, month)
@@ -51,22 +53,26 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
         if status == reports.FINAL:
             latest = state.snapshots[0]
             final = (latest.version, latest.finalised_at, latest.finalised_by)
+        try:
+            if args.format == "pdf":
+                render_monthly_report(summary, target, final)
+            elif args.format == "xlsx":
+                label = tr("final") if final else tr("draft")
+                monthly_export.write(target, monthly_export.xlsx_bytes(summary, label))
+            elif args.format == "json":
+                monthly_export.write(target, monthly_export.summary_json(summary, status))
+            else:
+                complete = final[1][:10] if final else None
+                monthly_export.write(target, monthly_export.dhis2_bytes(summary, complete))
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
+        # The file leaves the program: in the audit log (the local operator holds every permission).
+        printed = args.format == "pdf"
+        audit.record_output(store, Permission.PRINT if printed else Permission.EXPORT,
+                            audit.PRINT if printed else audit.EXPORT, ("report", month.key),
+                            {"format": args.format, "file": target.name, "final": final is not None})
     finally:
         store.close()
-    target = Path(args.out)
-    try:
-        if args.format == "pdf":
-            render_monthly_report(summary, target, final)
-        elif args.format == "xlsx":
-            label = tr("final") if final else tr("draft")
-            monthly_export.write(target, monthly_export.xlsx_bytes(summary, label))
-        elif args.format == "json":
-            monthly_export.write(target, monthly_export.summary_json(summary, status))
-        else:
-            complete = final[1][:10] if final else None
-            monthly_export.write(target, monthly_export.dhis2_bytes(summary, complete))
-    except OSError as exc:
-        raise cannot_write(target, exc) from exc
     message = tr("Final monthly report {month} written to {path}.") if final else tr(
         "Draft monthly report {month} written to {path}.")
     out(message.format(month=month.display(), path=target))

@@ -92,6 +92,18 @@ class Permission(enum.StrEnum):
     RECEIVE_STOCK = "receive_stock"  # enter a delivery of medicines
     ADJUST_STOCK = "adjust_stock"  # stock adjustments and counts (head)
     MANAGE_FORMULARY = "manage_formulary"  # add, change and retire drugs (head)
+    EDIT_STATION = "edit_station"  # the station profile printed on forms, the staff list, the villages
+    MANAGE_HEADS = "manage_heads"  # give or take the head role; a head's account (create, password, deactivate)
+
+
+class Anyone(enum.Enum):
+    """What a write needs when it is bookkeeping any actor may cause (a login's counters, an entry
+    of the audit log itself, the reference tables shipped with the program): ``store.write(ANYONE)``."""
+
+    ANYONE = "anyone"
+
+
+ANYONE = Anyone.ANYONE
 
 
 _CLINICAL = frozenset(
@@ -112,6 +124,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.EXPORT,
         Permission.ADJUST_STOCK,
         Permission.MANAGE_FORMULARY,
+        Permission.EDIT_STATION,
+        Permission.MANAGE_HEADS,
     },
     Role.ADMIN: frozenset(
         {
@@ -146,6 +160,8 @@ PERMISSION_NAMES = {
     Permission.RECEIVE_STOCK: N_("receive medicines into stock"),
     Permission.ADJUST_STOCK: N_("adjust the medicine stock"),
     Permission.MANAGE_FORMULARY: N_("change the formulary"),
+    Permission.EDIT_STATION: N_("change the station profile, staff or villages"),
+    Permission.MANAGE_HEADS: N_("give the head of station role or change a head's account"),
 }
 
 

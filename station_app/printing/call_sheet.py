@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from station_app import APP_NAME, __version__
+from station_app.domain.accounts import Permission
 from station_app.domain.text import word_key, words
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
@@ -42,6 +43,7 @@ from station_app.presentation import age_text, display_date, phone_text, sex_tex
 from station_app.printing import fonts
 from station_app.printing.paged import PageCountCanvas
 from station_app.printing.pdf import markup_text
+from station_app.store import Store
 from station_app.store.followups import WorkRow
 
 PAGE = landscape(A4)
@@ -272,6 +274,7 @@ def call_sheet_bytes(
 
 
 def render_call_sheet(
+    store: Store,
     rows: Sequence[WorkRow],
     out_path: str | os.PathLike[str],
     *,
@@ -280,6 +283,13 @@ def render_call_sheet(
     list_name: str = "",
     filters: str = "",
 ) -> Path:
-    """Draw the call sheet and write it to ``out_path`` atomically."""
+    """Draw the call sheet and write it to ``out_path`` atomically: a print (PRINT, checked first,
+    and audited)."""
+    from station_app.store import audit
+
+    store.require(Permission.PRINT)
     data = call_sheet_bytes(rows, station=station, today=today, list_name=list_name, filters=filters)
-    return write_atomic(out_path, data)
+    written = write_atomic(out_path, data)
+    audit.record_output(store, Permission.PRINT, audit.PRINT, "call_sheet",
+                        {"list": list_name, "filters": filters, "rows": len(rows), "file": written.name})
+    return written

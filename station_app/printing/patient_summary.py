@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__
+from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
@@ -230,8 +231,12 @@ def summary_pdf(store: Store, patient_id: int, today: dt.date) -> bytes:
 
 
 def write_summary(store: Store, patient_id: int, path: str | os.PathLike[str], today: dt.date) -> Path:
-    """Write the summary to ``path`` (atomically) and record the print in the audit log."""
+    """Write the summary to ``path`` (atomically): a print (PRINT, audited)."""
+    from station_app.store import audit
+
+    store.require(Permission.PRINT)
     data = summary_pdf(store, patient_id, today)
     target = write_atomic(path, data)
-    audit.record(store, audit.PRINT, ("patient", patient_id), {"document": "patient_summary"})
+    audit.record_output(store, Permission.PRINT, audit.PRINT, ("patient", patient_id),
+                        {"document": "patient_summary", "file": target.name})
     return target

@@ -26,6 +26,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from station_app import APP_NAME, __version__
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.files import write_atomic
@@ -287,5 +288,12 @@ def visit_book_bytes(store: Store, start: dt.date, end: dt.date,
 
 def render_visit_book(store: Store, start: dt.date, end: dt.date, path: str | os.PathLike[str],
                       progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write the visit book of ``start``…``end`` (inclusive) to ``path`` atomically."""
-    return write_atomic(path, visit_book_bytes(store, start, end, progress))
+    """Write the visit book of ``start``…``end`` (inclusive) to ``path`` atomically: a print
+    (PRINT, checked first, and audited)."""
+    from station_app.store import audit
+
+    store.require(Permission.PRINT)
+    written = write_atomic(path, visit_book_bytes(store, start, end, progress))
+    audit.record_output(store, Permission.PRINT, audit.PRINT, "visit_book",
+                        {"from": start.isoformat(), "to": end.isoformat(), "file": written.name})
+    return written

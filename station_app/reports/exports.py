@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
 
+from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
@@ -439,7 +440,9 @@ def export(
     identifiers: bool = True,
     today: dt.date | None = None,
 ) -> ExportResult:
-    """Write one list to ``path`` as ``fmt`` ("csv" or "xlsx"); returns how many rows."""
+    """Write one list to ``path`` as ``fmt`` ("csv" or "xlsx"); returns how many rows. A list
+    leaving the program needs EXPORT (checked before anything is read) and is audited."""
+    store.require(Permission.EXPORT)
     columns, records = table_for(store, what, start=start, end=end, today=today)
     if not identifiers:
         columns = tuple(c for c in columns if c.key not in IDENTIFIER_KEYS)
@@ -449,8 +452,9 @@ def export(
         target, count = _write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    audit.record(
+    audit.record_output(
         store,
+        Permission.EXPORT,
         audit.EXPORT,
         what,
         {

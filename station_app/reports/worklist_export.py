@@ -16,9 +16,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from station_app.domain.accounts import Permission
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.presentation import age_text, display_date, outcome_summary, phone_text, sex_text
+from station_app.store import Store, audit
 from station_app.store.followups import WorkRow
 
 # (key, header): the columns of the CSV and XLSX files, in order.
@@ -79,8 +81,17 @@ def csv_bytes(rows: Sequence[WorkRow], today: dt.date) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_csv(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:
-    return write_atomic(path, csv_bytes(rows, today))
+def write_csv(store: Store, rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:
+    """The list shown, as a CSV file: an export (EXPORT, audited)."""
+    store.require(Permission.EXPORT)
+    written = write_atomic(path, csv_bytes(rows, today))
+    _audit(store, written, "csv", rows)
+    return written
+
+
+def _audit(store: Store, written: Path, fmt: str, rows: Sequence[WorkRow]) -> None:
+    audit.record_output(store, Permission.EXPORT, audit.EXPORT, "followups",
+                        {"file": written.name, "format": fmt, "rows": len(rows), "identifiers": True})
 
 
 def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> bytes:
@@ -113,5 +124,10 @@ def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> byte
     return buffer.getvalue()
 
 
-def write_xlsx(rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date, title: str = "") -> Path:
-    return write_atomic(path, xlsx_bytes(rows, today, title))
+def write_xlsx(store: Store, rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date,
+               title: str = "") -> Path:
+    """The list shown, as an Excel workbook: an export (EXPORT, audited)."""
+    store.require(Permission.EXPORT)
+    written = write_atomic(path, xlsx_bytes(rows, today, title))
+    _audit(store, written, "xlsx", rows)
+    return written

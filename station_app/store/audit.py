@@ -11,8 +11,11 @@ are the check on that (``backup.compare_chain``).
 Use from any write path, inside the transaction of the change it records::
 
     from station_app.store import audit
-    audit.record(store, audit.CREATE, ("visit", visit.id), {"diagnosis": "I10"}, patient_id=pid)
+    with store.write(Permission.RECORD_VISITS):
+        ...
+        audit.record(store, audit.CREATE, ("visit", visit.id), {"diagnosis": "I10"}, patient_id=pid)
 
+(a write under a permission that commits without its entry is rolled back, see ``Store.write``).
 ``record`` joins the open transaction (or opens its own), so the entry is written if and only if
 the change is. The entry's author is ``store.actor`` (the logged-in person; the command line's
 local operator otherwise).
@@ -26,7 +29,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station_app.domain.accounts import Actor
+from station_app.domain.accounts import ANYONE, Actor, Permission
 from station_app.i18n import N_
 from station_app.store.database import Row, Store, now_text
 
@@ -150,8 +153,24 @@ def record(
         info["os_user"] = actor.full_name
     if store.conn.in_transaction:  # the change's own transaction (no savepoint needed: all or nothing)
         return _append(store, actor, action, target_type, target_id, patient_id, info)
-    with store.write():
+    with store.write(ANYONE):  # an entry of its own (a record opened): any actor's, as a login is
         return _append(store, actor, action, target_type, target_id, patient_id, info)
+
+
+def record_output(
+    store: Store,
+    permission: Permission,
+    action: str,
+    target: Target,
+    details: dict[str, object] | None = None,
+    *,
+    patient_id: int | None = None,
+) -> int:
+    """The entry of something that leaves the program (a print, an export, a PDF or list saved),
+    written under the permission it needs (``NotPermitted`` otherwise). The caller checks the same
+    permission (``store.require``) before it builds the file, so nothing is made for a refused role."""
+    with store.write(permission):
+        return record(store, action, target, details, patient_id=patient_id)
 
 
 def _append(store: Store, actor: Actor, action: str, target_type: str, target_id: str, patient_id: int | None,
@@ -174,6 +193,7 @@ def _append(store: Store, actor: Actor, action: str, target_type: str, target_id
     names = ", ".join(row)
     marks = ", ".join(f":{k}" for k in row)
     store.conn.execute(f"INSERT INTO audit_log ({names}) VALUES ({marks})", row)
+    store.mark_audited()
     store.conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (HEAD_KEY, f"{row['id']}:{row['hash']}"),
@@ -201,7 +221,8 @@ class ChainReport:
 
 def verify(store: Store, progress: Callable[[int, int], None] | None = None) -> ChainReport:
     """Walk the log in id order; the first entry whose link or content does not fit.
-    ``progress(done, total)`` is called every few thousand entries."""
+    ``progress(done, total)`` is called every few thousand entries. Reading the log needs VIEW_AUDIT."""
+    store.require(Permission.VIEW_AUDIT)
     previous_hash = GENESIS
     previous_id = 0
     count = 0
@@ -300,8 +321,12 @@ def _entry(row: Row) -> Entry:
 
 
 def entries(store: Store, f: Filter | None = None) -> list[Entry]:
-    """Entries matching ``f``, newest first."""
-    f = f or Filter()
+    """Entries matching ``f``, newest first (VIEW_AUDIT)."""
+    store.require(Permission.VIEW_AUDIT)
+    return _select(store, f or Filter())
+
+
+def _select(store: Store, f: Filter) -> list[Entry]:
     clauses: list[str] = []
     params: list[object] = []
     if f.username:
@@ -325,9 +350,13 @@ def entries(store: Store, f: Filter | None = None) -> list[Entry]:
 
 
 def usernames(store: Store) -> list[str]:
+    """Everyone who has an entry (VIEW_AUDIT: the filter of the log)."""
+    store.require(Permission.VIEW_AUDIT)
     return [r[0] for r in store.conn.execute("SELECT DISTINCT username FROM audit_log ORDER BY 1")]
 
 
 def patient_history(store: Store, patient_id: int, limit: int = 500) -> list[Entry]:
-    """Who saw or changed this patient's record, newest first (the patient's access history)."""
-    return entries(store, Filter(patient_id=patient_id, limit=limit))
+    """Who saw or changed this patient's record, newest first (the patient's access history, shown
+    on the patient's page to whoever may see the record)."""
+    store.require(Permission.VIEW_RECORDS)
+    return _select(store, Filter(patient_id=patient_id, limit=limit))

@@ -818,21 +818,20 @@ def _quiesce(db: Path) -> None:
         conn.close()
 
 
-def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path | None:
+def commit_restore(db: Path, staged: Path, *, by: Actor) -> Path | None:
     """Swap the staged file in place of ``db`` (closed by every connection of this program).
 
     ``by`` is the person asking (the app's logged-in account): restoring replaces every record,
-    so only the head of station and the admin may (``users.NotPermitted`` otherwise). The command
-    line runs as the local operator. The current file (and its write-ahead log) is copied aside
+    so only the head of station and the admin may (``errors.NotPermitted`` otherwise, the staged
+    file removed and the database untouched). The command line runs as the local operator. The
+    current file (and its write-ahead log) is copied aside
     first; returns that copy (None when there was no current file). The swap is one atomic rename.
     """
     db = Path(db)
     aside: Path | None = None
     try:
-        if by is not None and not by.can(Permission.RESTORE):
-            from station_app.store.users import NotPermitted
-
-            raise NotPermitted(db, role=by.role, permission=Permission.RESTORE)
+        if not by.can(Permission.RESTORE):
+            raise errors.NotPermitted(db, role=by.role, permission=Permission.RESTORE)
         _quiesce(db)
         if db.exists():
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
@@ -863,16 +862,19 @@ def commit_restore(db: Path, staged: Path, *, by: Actor | None = None) -> Path |
 
 
 def restore(
-    db: Path, source: Path, passphrase: str | None = None, *, progress: Progress | None = None,
+    db: Path, source: Path, passphrase: str | None = None, *, by: Actor, progress: Progress | None = None,
     other_station: bool = False,
 ) -> Path | None:
-    """Verify ``source`` and put it in place of ``db`` (closed by this program); the copy set aside.
+    """Verify ``source`` and put it in place of ``db`` (closed by this program) for ``by`` (who
+    must hold RESTORE, checked before anything is read); the copy set aside.
 
     A backup of another station (``StationComparison.same_station``) is refused (``OtherStation``)
     unless ``other_station``: the person saw both and confirmed."""
+    if not by.can(Permission.RESTORE):
+        raise errors.NotPermitted(db, role=by.role, permission=Permission.RESTORE)
     staged = stage_restore(db, source, passphrase, progress=progress)
     comparison = compare_stations(db, staged, source)
     if not comparison.same_station and not other_station:
         discard_staged(staged)
         raise OtherStation(source, "", **comparison.params())
-    return commit_restore(db, staged)
+    return commit_restore(db, staged, by=by)

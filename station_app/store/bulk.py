@@ -9,6 +9,7 @@ from station_app.store.database import Store
 
 def insert_rows(store: Store, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Insert ``rows`` (tuples in ``columns`` order) inside the caller's transaction."""
+    store.inside_write(table)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     cursor = store.conn.executemany(sql, rows)
     return cursor.rowcount

@@ -348,7 +348,7 @@ def _save_all(store: Store, preview: Preview, rows: list[PreviewRow], matches: d
     today = clock.today()
     total = len(rows)
     people: dict[tuple[object, ...], int] = {}  # a register's rows of one person → one patient
-    with store.write():
+    with store.write(Permission.IMPORT):
         inserter = _Inserter(store)
         for index, row in enumerate(rows, start=1):
             pid = _save_row(inserter, row, matches.get(row.number), chosen.get(row.number), columns, outcome,

@@ -140,12 +140,11 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
     checked like a new visit (impossible values refused)."""
     from station_app.store import visits
 
-    store.require(Permission.AMEND_RECORDS)
     reason = _reason(reason)
     visit_id = amended.id
     if visit_id is None:
         raise ValueError("amend_visit needs a saved visit")
-    with store.write():
+    with store.write(Permission.AMEND_RECORDS):
         current = visits.get(store, visit_id)
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
@@ -195,6 +194,7 @@ def visit_versions(store: Store, visit_id: int) -> list[Version]:
 def keep_referral_version(store: Store, referral_id: int, new_data: dict[str, object], reason: str) -> int | None:
     """Inside the slip's update: keep the data it replaces. Returns the new version number, or
     None when nothing changed. (Called by ``referrals.update_slip``.)"""
+    store.inside_write("a referral's version")
     old_text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
     if old_text is None:
         raise CorrectionRefused(N_("The referral no longer exists."))
@@ -247,11 +247,10 @@ class Merge:
 
 def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -> Merge:
     """Move everything of ``duplicate_id`` to ``kept_id`` (head only), in one transaction."""
-    store.require(Permission.MERGE_PATIENTS)
     reason = _reason(reason)
     if kept_id == duplicate_id:
         raise CorrectionRefused(N_("Choose two different patients."))
-    with store.write():
+    with store.write(Permission.MERGE_PATIENTS):
         rows = {
             r["id"]: r
             for r in store.query(
@@ -296,9 +295,8 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
     """Undo a merge: move back exactly the rows it moved, and bring the duplicate back."""
     from station_app.store import patients
 
-    store.require(Permission.MERGE_PATIENTS)
     reason = _reason(reason)
-    with store.write():
+    with store.write(Permission.MERGE_PATIENTS):
         merge = get_merge(store, merge_id)
         if merge is None:
             raise CorrectionRefused(N_("There is no such merge."))

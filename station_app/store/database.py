@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from station_app import clock
-from station_app.domain.accounts import SYSTEM, Actor, Permission
+from station_app.domain.accounts import ANYONE, SYSTEM, Actor, Anyone, Permission
 from station_app.store import errors
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
@@ -122,13 +122,26 @@ class Store:
         self.migration_backup: Path | None = None
         # Who writes: the command line's local operator until someone logs in (store/users.py).
         self.actor: Actor = SYSTEM
+        # The permission of the write transaction open now (ANYONE: none, or bookkeeping), and
+        # whether it has written its audit entry yet.
+        self._operation: Permission | Anyone = ANYONE
+        self._audited = False
 
     def require(self, permission: Permission) -> None:
-        """Refuse (``users.NotPermitted``) unless the current actor holds ``permission``."""
+        """Refuse (``errors.NotPermitted``) unless the current actor holds ``permission``: the check of
+        a read of protected data (the audit log, an export); writes check it in ``write``."""
         if not self.actor.can(permission):
-            from station_app.store.users import NotPermitted
+            raise errors.NotPermitted(self.path, role=self.actor.role, permission=permission)
 
-            raise NotPermitted(self.path, role=self.actor.role, permission=permission)
+    def inside_write(self, what: str) -> None:
+        """Refuse (``RuntimeError``, a bug) a step that writes only as part of its caller's write,
+        whose permission and audit entry cover it, when no write is open."""
+        if not self.conn.in_transaction:
+            raise RuntimeError(f"{what} is written only inside a write transaction")
+
+    def mark_audited(self) -> None:
+        """Called by ``audit.record``: the open transaction has its audit entry."""
+        self._audited = True
 
     @functools.cached_property
     def db(self) -> Database:
@@ -140,25 +153,49 @@ class Store:
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[None]:
-        """One write transaction (``BEGIN IMMEDIATE``); nested calls become savepoints.
+    def write(self, permission: Permission | Anyone, /) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE``) on behalf of ``self.actor``, opened only when
+        the actor holds ``permission`` (``errors.NotPermitted`` otherwise, and nothing is written).
+
+        A write under a permission writes its audit entry (``audit.record``) inside the block: one
+        that changed something and would commit without any entry is rolled back
+        (``errors.Unaudited``, a bug). ``ANYONE`` is for bookkeeping any actor may cause (login
+        counters, the audit entry itself, reference tables).
+
+        A write opened inside another one is a savepoint of the operation that opened the
+        transaction: under a permission, that operation's check and audit entry cover it (the
+        vaccination enrolment of a baby an admin registers, the programmes of an imported
+        register); inside an ``ANYONE`` write it is checked, and needs its entry, like an outer one.
 
         Environmental failures (locked, read-only, disk full) surface as ``StoreError``.
         """
+        nested = self.conn.in_transaction
+        covered = nested and isinstance(self._operation, Permission)
+        if isinstance(permission, Permission) and not covered:
+            self.require(permission)
         try:
-            if self.conn.in_transaction:
+            if nested:
+                if isinstance(permission, Permission) and not covered:
+                    self._operation = permission  # inside bookkeeping: this change needs its own entry
                 with self.db.atomic():
                     yield
                 return
+            self._operation, self._audited = permission, False
             self.conn.execute("BEGIN IMMEDIATE")
+            changes = self.conn.total_changes
             try:
                 yield
+                changed = self.conn.total_changes != changes
+                if isinstance(self._operation, Permission) and changed and not self._audited:
+                    raise errors.Unaudited(f"a write under {self._operation} wrote no audit entry")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")
+            finally:
+                self._operation = ANYONE
         except sqlite3.DatabaseError as exc:  # locked, read-only, full, damaged: the user's to act on
             found = errors.classify(exc, self.path)
             if found is None:
@@ -191,12 +228,14 @@ class Store:
         return str(value) if value is not None else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.write():
-            self.conn.execute(
+        """Write a setting, inside a write opened by its caller (under the permission the setting
+        needs, with its audit entry): a setting is never written on its own."""
+        self.inside_write(f"the setting {key}")
+        self.conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- health -----------------------------------------------------------------------------
     @property

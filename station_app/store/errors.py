@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from station_app.domain import accounts
 from station_app.errors import UserError
-from station_app.i18n import N_
+from station_app.i18n import N_, translate
 
 
 class StoreError(UserError):
@@ -69,6 +70,24 @@ class FileMissing(StoreError):
 
 class Corrupt(StoreError):
     message = N_("The database {path} is damaged. Restore the latest backup (Settings → Backups).")
+
+
+class NotPermitted(StoreError):
+    """The current actor's role does not hold the permission an operation needs."""
+
+    message = N_("Not allowed: the role {role} may not {permission}.")
+
+    def text(self, lang: str | None = None) -> str:
+        role = accounts.Role(str(self.params["role"]))
+        permission = accounts.Permission(str(self.params["permission"]))
+        return translate(self.message, lang).format(
+            role=translate(accounts.ROLE_NAMES[role], lang),
+            permission=translate(accounts.PERMISSION_NAMES[permission], lang),
+        )
+
+
+class Unaudited(RuntimeError):
+    """A bug: a write under a permission was about to commit without its audit entry."""
 
 
 def classify(exc: sqlite3.Error, path: object = "") -> StoreError | None:

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import HIGH_RISK_BP, HYPERTENSION_THRESHOLD, BloodPressure, is_high_risk, refill_due
 from station_app.domain.followup import (
     DUE_WINDOW_DAYS,
@@ -43,6 +44,7 @@ from station_app.domain.followup import (
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import N_, translate
+from station_app.store import audit
 from station_app.store.database import Store, now_text
 from station_app.store.errors import StoreError
 
@@ -633,7 +635,7 @@ def add_item(
     visit_id: int | None = None,
     created_on: dt.date | None = None,
 ) -> int:
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         cursor = store.conn.execute(
             "INSERT INTO followups (patient_id, kind, label, due_date, source, rule, source_visit_id, created_on, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -649,6 +651,9 @@ def add_item(
                 now_text(),
             ),
         )
+        audit.record(store, audit.CREATE, ("followup", cursor.lastrowid),
+                     {"kind": str(kind), "label": label, "due": due.isoformat(), "source": source},
+                     patient_id=patient_id)
         return int(cursor.lastrowid or 0)
 
 
@@ -656,12 +661,8 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
     """Save a call outcome (agreed, remind later, no answer, removed with a reason, done) of the
     item ``item_id``; returns the outcome's id (to undo it). A death recorded here marks the
     patient deceased everywhere and closes their other open items."""
-    from station_app.domain.accounts import Permission
-    from station_app.store import audit
-
-    store.require(Permission.RECORD_VISITS)
     before = _stamp(store)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
                      patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))
         cursor = store.conn.execute(
@@ -705,12 +706,8 @@ def undo_outcome(store: Store, outcome_id: int) -> int:
     """Take back a call outcome recorded by mistake: it must be the last outcome of its item,
     and not a visit nor a death. The item is back as it was (reopened when the outcome closed it);
     the undoing is audited. Returns the item's id."""
-    from station_app.domain.accounts import Permission
-    from station_app.store import audit
-
-    store.require(Permission.RECORD_VISITS)
     before = _stamp(store)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         row = store.conn.execute(
             "SELECT o.followup_id, o.kind, o.recorded_at, o.reason, o.visit_id, f.patient_id, "
             "(SELECT max(id) FROM followup_outcomes WHERE followup_id = o.followup_id) "
@@ -732,13 +729,14 @@ def undo_outcome(store: Store, outcome_id: int) -> int:
 def undo_outcomes(store: Store, outcome_ids: Sequence[int]) -> None:
     """Undo the outcomes one action recorded (all of a child's doses), last first, in one
     transaction: all of them, or none when one can no longer be undone."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         for outcome_id in reversed(outcome_ids):
             undo_outcome(store, outcome_id)
 
 
 def mark_deceased(store: Store, patient_id: int, on: dt.date) -> None:
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
+        audit.record(store, audit.UPDATE, ("patient", patient_id), {"deceased": on.isoformat()})
         store.conn.execute(
             "UPDATE patients SET deceased = 1, deceased_date = coalesce(deceased_date, ?), updated_at = ? WHERE id = ?",
             (on.isoformat(), now_text(), patient_id),
@@ -842,7 +840,7 @@ def enrol(
     history_cvd: bool = False,
 ) -> int:
     """Enrol a patient in a programme (once: an open enrolment is reused) and schedule its items."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         existing = store.scalar(
             "SELECT id FROM enrolments WHERE patient_id = ? AND programme = ? AND closed_on IS NULL",
             (patient_id, programme),
@@ -866,6 +864,8 @@ def enrol(
                 now_text(),
             ),
         )
+        audit.record(store, audit.CREATE, ("enrolment", cursor.lastrowid),
+                     {"programme": programme, "on": on.isoformat()}, patient_id=patient_id)
         if programme == "vaccination":
             sync_vaccination(store, patient_id, on)
         elif programme == "antenatal":
@@ -875,10 +875,12 @@ def enrol(
 
 def close_enrolment(store: Store, enrolment_id: int, on: dt.date, closure: str) -> None:
     """Close a programme (delivery, loss, moved…): its open items are removed from the list."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         row = store.conn.execute(
             "SELECT patient_id, programme FROM enrolments WHERE id = ?", (enrolment_id,)
         ).fetchone()
+        audit.record(store, audit.UPDATE, ("enrolment", enrolment_id),
+                     {"closed_on": on.isoformat(), "closure": closure}, patient_id=row[0] if row else None)
         store.conn.execute(
             "UPDATE enrolments SET closed_on = ?, closure = ? WHERE id = ?", (on.isoformat(), closure, enrolment_id)
         )
@@ -911,7 +913,10 @@ def record_dose(
     visit_id: int | None = None,
 ) -> None:
     """A vaccine dose given here, elsewhere, or copied from the child's paper booklet."""
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
+        audit.record(store, audit.CREATE, ("vaccine_dose", f"{series}:{dose}"),
+                     {"given_on": given_on.isoformat(), "place": place, "from_booklet": from_booklet},
+                     patient_id=patient_id)
         store.conn.execute(
             "INSERT INTO vaccine_doses (patient_id, series, dose, given_on, place, from_booklet, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -940,7 +945,10 @@ def sync_vaccination(
     given = given_doses(store, patient_id)
     given_keys = {(g.series, g.dose): g.given_on for g in given}
     wanted = {f"vaccine:{d.series_key}:{d.number}": d for d in vaccination.next_doses(birth, given, today)}
-    with store.write():
+    alone = not store.conn.in_transaction  # else part of a visit, dose or enrolment, audited there
+    with store.write(Permission.RECORD_VISITS):
+        if alone:
+            audit.record(store, audit.UPDATE, ("patient", patient_id), {"followups": "vaccination"})
         open_items = store.conn.execute(
             "SELECT id, rule, due_date FROM followups"
             " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'vaccine:%'",
@@ -983,7 +991,10 @@ def _pregnancy(e: Enrolment) -> antenatal.Pregnancy:
 def sync_antenatal(store: Store, patient_id: int, today: dt.date, visit_id: int | None = None) -> None:
     """The pregnancy's next antenatal contact and next tetanus dose as open items."""
     open_enrolments = [e for e in enrolments(store, patient_id) if e.programme == "antenatal"]
-    with store.write():
+    alone = not store.conn.in_transaction  # else part of a visit or an enrolment, audited there
+    with store.write(Permission.RECORD_VISITS):
+        if alone:
+            audit.record(store, audit.UPDATE, ("patient", patient_id), {"followups": "antenatal"})
         items = store.conn.execute(
             "SELECT id, rule, due_date FROM followups"
             " WHERE patient_id = ? AND status = 'open' AND rule LIKE 'antenatal:%'",
@@ -1047,6 +1058,7 @@ def chronic_programme(code: str) -> str | None:
 # -- hooks called by the patient and visit stores ---------------------------------------------------
 def on_patient_registered(store: Store, patient: Patient) -> None:
     """Every child registered under 2 years is enrolled in vaccination automatically."""
+    store.inside_write("a registration's enrolment")
     if patient.id is None or patient.birth is None or patient.deceased:
         return
     today = clock.today()
@@ -1075,6 +1087,7 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
     afterwards) closes nothing of it and schedules nothing: the newer visit's item stays the one.
     A revisit, or anything else the nurse scheduled, closes when it was due within a week of the
     visit; a visit that sets a new revisit date replaces the open revisit whatever its date."""
+    store.inside_write("a visit's follow-ups")
     feeds = feeds or VisitFeeds()
     assert visit.id is not None
     day = visit.visit_at.date()

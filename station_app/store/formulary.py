@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from station_app import clock
-from station_app.domain.accounts import Permission
+from station_app.domain.accounts import ANYONE, Permission
 from station_app.domain.medicines import Drug, normalise_drug, validate_drug
 from station_app.domain.problems import Problem
 from station_app.i18n import N_, translate
@@ -113,7 +113,7 @@ def ensure_starter(store: Store) -> None:
     """Load the starter list once into a station whose formulary is empty (when the file is opened)."""
     if store.setting(SEEDED_KEY) or store.scalar("SELECT 1 FROM drugs LIMIT 1"):
         return
-    with store.write():
+    with store.write(ANYONE):
         for drug in starter_drugs():
             _insert(store, normalise_drug(drug), 1, clock.today(), "starter")
         store.set_setting(SEEDED_KEY, now_text())
@@ -173,7 +173,7 @@ def add(store: Store, drug: Drug) -> Drug:
     if problems:
         raise FormularyRefused(problems[0].message, problems)
     today = clock.today()
-    with store.write():
+    with store.write(Permission.MANAGE_FORMULARY):
         if store.scalar("SELECT 1 FROM drugs WHERE code = ?", (drug.code,)):
             raise FormularyRefused(N_("The code {code} is already in the formulary."), code=drug.code)
         new_id = _insert(store, drug, 1, today, "")
@@ -191,7 +191,7 @@ def edit(store: Store, drug: Drug, reason: str = "") -> Drug:
     if problems:
         raise FormularyRefused(problems[0].message, problems)
     today = clock.today()
-    with store.write():
+    with store.write(Permission.MANAGE_FORMULARY):
         current = get(store, drug.code)
         if current is None:
             raise FormularyRefused(N_("{code} is not in the formulary."), code=drug.code)
@@ -219,7 +219,7 @@ def retire(store: Store, code: str, reason: str) -> None:
     if not reason.strip():
         raise FormularyRefused(N_("Write why the drug is retired."))
     today = clock.today()
-    with store.write():
+    with store.write(Permission.MANAGE_FORMULARY):
         current = get(store, code)
         if current is None:
             raise FormularyRefused(N_("{code} is not in the formulary."), code=code)

@@ -156,7 +156,7 @@ def apply(store: Store, preview: HistoryPreview, source: str = "",
             rows=len(preview.invalid),
         )
     outcome = HistoryOutcome()
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):  # (and IMPORT, checked by _require)
         if preview.what == "vaccinations":
             _save_doses(store, preview.rows, patients, outcome, progress)
         else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from station_app.domain import icd10 as catalogue
+from station_app.domain.accounts import ANYONE
 from station_app.domain.text import fold, folded_words
 from station_app.resources import data_file
 from station_app.store.database import Store
@@ -29,7 +30,7 @@ def ensure_loaded(store: Store) -> None:
         (e.code, e.name_vi, e.name_en, e.chapter or "", fold(f"{e.name_vi} {e.name_en}"))
         for e in catalogue.load_catalogue()
     ]
-    with store.write():
+    with store.write(ANYONE):  # the catalogue shipped with the program, loaded at any start
         store.conn.execute("DELETE FROM icd10")
         store.conn.executemany(
             "INSERT INTO icd10 (code, name_vi, name_en, chapter, folded) VALUES (?, ?, ?, ?, ?)", rows

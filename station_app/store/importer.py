@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from station_app.domain.accounts import Permission
 from station_app.domain.patient_import import ImportRow
 from station_app.domain.problems import Problem
 from station_app.i18n import N_
@@ -83,7 +84,9 @@ def import_rows(
     # not take the number a later row of the same file carries.
     to_save.sort(key=lambda p: not p.record_no)
 
-    with store.write():
+    if not to_save:
+        return report
+    with store.write(Permission.IMPORT):  # each patient's entry is written by ``patients.insert``
         for index, p in enumerate(to_save, start=1):
             patients.insert(store, p)
             if progress and index % 200 == 0:

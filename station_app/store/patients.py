@@ -159,10 +159,9 @@ def _next_record_no(store: Store, next_id: int) -> str:
 
 def insert(store: Store, patient: Patient) -> Patient:
     """Save a new patient (normalised) in one transaction; returns it with id and record no."""
-    store.require(Permission.EDIT_PATIENTS)
     p = normalised(patient)
     stamp = now_text()
-    with store.write():
+    with store.write(Permission.EDIT_PATIENTS):
         _check_citizen_id(store, p)
         values = _values(p)
         next_id = int(store.scalar("SELECT coalesce(max(id), 0) + 1 FROM patients"))
@@ -192,10 +191,9 @@ def update(store: Store, patient: Patient) -> Patient:
     """Save changes to an existing patient in one transaction."""
     if patient.id is None:
         raise ValueError("update needs a saved patient")
-    store.require(Permission.EDIT_PATIENTS)
     p = normalised(patient)
     stamp = now_text()
-    with store.write():
+    with store.write(Permission.EDIT_PATIENTS):
         _check_citizen_id(store, p)
         values = _values(p)
         before = store.query(f"SELECT {', '.join(values)} FROM patients WHERE id = ?", (p.id,))

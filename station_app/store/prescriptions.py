@@ -109,7 +109,7 @@ def record(store: Store, visit: Visit, lines: Sequence[PrescriptionLine]) -> lis
     drugs = formulary.by_code(store)
     saved: list[PrescriptionLine] = []
     day = visit.visit_at.date()
-    with store.write():
+    with store.write(Permission.DISPENSE):
         for number, line in enumerate(lines, start=1):
             drug = drugs[line.drug_code]
             cursor = store.conn.execute(

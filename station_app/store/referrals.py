@@ -135,12 +135,11 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
     """Save a new slip with the next number of its year, in one transaction, and open the
     "did they go?" follow-up item. Two slips saved at the same moment never share a number:
     the number is taken inside the write lock (BEGIN IMMEDIATE) and is UNIQUE in the table."""
-    store.require(Permission.RECORD_VISITS)
     transfer = referral.transfer_at or clock.now()
     year = transfer.year
     for _attempt in range(5):
         try:
-            with store.write():
+            with store.write(Permission.RECORD_VISITS):
                 seq = int(store.scalar("SELECT coalesce(max(seq), 0) + 1 FROM referrals WHERE year = ?", (year,)))
                 r = dataclasses.replace(
                     referral,
@@ -232,8 +231,7 @@ def update_slip(store: Store, referral: Referral, reason: str = "") -> None:
     from station_app.store import corrections
 
     assert referral.id is not None
-    store.require(Permission.AMEND_RECORDS)
-    with store.write():
+    with store.write(Permission.AMEND_RECORDS):
         version = corrections.keep_referral_version(store, referral.id, json.loads(to_json(referral)), reason)
         if version is None:
             return
@@ -258,8 +256,7 @@ def update_slip(store: Store, referral: Referral, reason: str = "") -> None:
 
 def cancel(store: Store, referral_id: int, reason: str) -> None:
     """Cancel a slip: it stays in the book with its number, which is never given again."""
-    store.require(Permission.RECORD_VISITS)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         row = store.conn.execute("SELECT number, patient_id FROM referrals WHERE id = ?", (referral_id,)).fetchone()
         audit.record(store, audit.CANCEL, ("referral", referral_id),
                      {"number": row[0] if row else "", "reason": reason.strip()}, patient_id=row[1] if row else None)
@@ -275,8 +272,7 @@ def record_outcome(store: Store, referral_id: int, outcome: str, on: dt.date, fe
     """What came of the referral: arrived, counter-referral received (with its summary), not gone."""
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
-    store.require(Permission.RECORD_VISITS)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         patient_id = store.scalar("SELECT patient_id FROM referrals WHERE id = ?", (referral_id,))
         audit.record(store, audit.UPDATE, ("referral", referral_id), {"outcome": outcome, "on": on.isoformat()},
                      patient_id=patient_id)
@@ -325,8 +321,7 @@ def _close_followup(store: Store, referral_id: int, kind: str, reason: str | Non
 
 def mark_printed(store: Store, referral_id: int) -> int:
     """Count a print; returns how many times it was printed before (> 0: this one is a copy)."""
-    store.require(Permission.PRINT)
-    with store.write():
+    with store.write(Permission.PRINT):
         before = int(store.scalar("SELECT printed_count FROM referrals WHERE id = ?", (referral_id,)) or 0)
         row = store.conn.execute("SELECT number, patient_id FROM referrals WHERE id = ?", (referral_id,)).fetchone()
         audit.record(store, audit.PRINT, ("referral", referral_id),

@@ -86,7 +86,7 @@ def _report_id(store: Store, month: Month, create: bool = False) -> int | None:
     if found is not None or not create:
         return int(found) if found is not None else None
     stamp = now_text()
-    with store.write():
+    with store.write(Permission.FINALISE_REPORT):  # (inside a correction or a finalisation)
         cursor = store.conn.execute(
             "INSERT INTO monthly_reports (period, status, created_at, updated_at) VALUES (?, 'draft', ?, ?)",
             (month.key, stamp, stamp),
@@ -167,7 +167,6 @@ def final_summary(store: Store, month: Month, version: int | None = None) -> Mon
 
 def correct(store: Store, summary: MonthlySummary, cell: str, corrected: int | None, reason: str) -> Correction | None:
     """Correct one cell of the draft (``corrected=None`` withdraws the correction). Head only."""
-    store.require(Permission.FINALISE_REPORT)
     month = summary.month
     if state(store, month).is_final:
         raise ReportIsFinal(month=month.display())
@@ -181,7 +180,7 @@ def correct(store: Store, summary: MonthlySummary, cell: str, corrected: int | N
         raise UnknownCell(cell=cell) from exc
     by, user_id = _author(store)
     at = now_text()
-    with store.write():
+    with store.write(Permission.FINALISE_REPORT):
         report = _report_id(store, month, create=True)
         store.conn.execute(
             "INSERT INTO report_corrections (report_id, cell, computed, corrected, reason, by_name, user_id, at) "
@@ -198,11 +197,10 @@ def correct(store: Store, summary: MonthlySummary, cell: str, corrected: int | N
 
 def finalise(store: Store, summary: MonthlySummary) -> Snapshot:
     """Freeze the draft as sent. Head only; written to the audit log."""
-    store.require(Permission.FINALISE_REPORT)
     month = summary.month
     by, user_id = _author(store)
     at = now_text()
-    with store.write():
+    with store.write(Permission.FINALISE_REPORT):
         if state(store, month).is_final:
             raise ReportIsFinal(month=month.display())
         report = _report_id(store, month, create=True)
@@ -228,12 +226,11 @@ def finalise(store: Store, summary: MonthlySummary) -> Snapshot:
 
 def reopen(store: Store, month: Month, reason: str) -> None:
     """Make a finalised month a draft again (head only, with a reason); the snapshot stays."""
-    store.require(Permission.FINALISE_REPORT)
     if not reason.strip():
         raise ReasonMissing()
     by, _user_id = _author(store)
     at = now_text()
-    with store.write():
+    with store.write(Permission.FINALISE_REPORT):
         if not state(store, month).is_final:
             raise ReportNotFinal(month=month.display())
         report = _report_id(store, month)

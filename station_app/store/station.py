@@ -1,9 +1,13 @@
-"""The station profile (printed on every form) and the staff list."""
+"""The station profile (printed on every form: the head's name goes on every signature line),
+the staff list and the villages. Changing them is the head's (``Permission.EDIT_STATION``) and
+each change is in the audit log with what it replaced."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from station_app.domain.accounts import Permission
+from station_app.store import audit
 from station_app.store.database import Store
 
 
@@ -39,8 +43,12 @@ def load_profile(store: Store) -> StationProfile:
 def save_profile(store: Store, profile: StationProfile) -> None:
     values = {k: v.strip() for k, v in asdict(profile).items()}
     assignments = ", ".join(f"{k} = :{k}" for k in values)
-    with store.write():
-        store.conn.execute(f"UPDATE station SET {assignments} WHERE id = 1", values)
+    with store.write(Permission.EDIT_STATION):
+        before = asdict(load_profile(store))
+        changed = {k: before[k] for k, v in values.items() if before[k] != v}
+        if changed:
+            audit.record(store, audit.UPDATE, "station", {"fields": sorted(changed), "before": changed})
+            store.conn.execute(f"UPDATE station SET {assignments} WHERE id = 1", values)
 
 
 def staff(store: Store, active_only: bool = True) -> list[StaffMember]:
@@ -50,17 +58,24 @@ def staff(store: Store, active_only: bool = True) -> list[StaffMember]:
 
 
 def save_staff(store: Store, member: StaffMember) -> StaffMember:
-    with store.write():
+    with store.write(Permission.EDIT_STATION):
         if member.id is None:
             cursor = store.conn.execute(
                 "INSERT INTO staff (full_name, title, active) VALUES (?, ?, ?)",
                 (member.full_name.strip(), member.title.strip(), int(member.active)),
             )
+            audit.record(store, audit.CREATE, ("staff", cursor.lastrowid),
+                         {"full_name": member.full_name.strip(), "title": member.title.strip()})
             return StaffMember(member.full_name.strip(), member.title.strip(), member.active, cursor.lastrowid)
-        store.conn.execute(
-            "UPDATE staff SET full_name = ?, title = ?, active = ? WHERE id = ?",
-            (member.full_name.strip(), member.title.strip(), int(member.active), member.id),
-        )
+        rows = store.query("SELECT full_name, title, active FROM staff WHERE id = ?", (member.id,))
+        after = {"full_name": member.full_name.strip(), "title": member.title.strip(), "active": int(member.active)}
+        changed = {k: v for k, v in (rows[0] if rows else {}).items() if after[k] != v}
+        if changed:
+            audit.record(store, audit.UPDATE, ("staff", member.id), {"fields": sorted(changed), "before": changed})
+            store.conn.execute(
+                "UPDATE staff SET full_name = ?, title = ?, active = ? WHERE id = ?",
+                (member.full_name.strip(), member.title.strip(), int(member.active), member.id),
+            )
     return member
 
 
@@ -77,8 +92,11 @@ def villages(store: Store) -> list[str]:
 
 
 def save_villages(store: Store, names: list[str]) -> None:
-    with store.write():
+    with store.write(Permission.EDIT_STATION):
+        before = [r[0] for r in store.conn.execute("SELECT name FROM villages ORDER BY id")]
+        after = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        if after == before:
+            return
+        audit.record(store, audit.UPDATE, "villages", {"before": before, "after": after})
         store.conn.execute("DELETE FROM villages")
-        store.conn.executemany(
-            "INSERT OR IGNORE INTO villages (name) VALUES (?)", [(n.strip(),) for n in names if n.strip()]
-        )
+        store.conn.executemany("INSERT INTO villages (name) VALUES (?)", [(n,) for n in after])

@@ -297,7 +297,7 @@ def receive(store: Store, lines: list[ReceiptLine], received_on: dt.date, suppli
     if problems:
         raise StockRefused(N_("The delivery was not entered:"), problems)
     batch = "R-" + uuid.uuid4().hex[:10]
-    with store.write():
+    with store.write(Permission.RECEIVE_STOCK):
         for line in lines:
             lot = _lot_id(store, line)
             _move(
@@ -327,7 +327,7 @@ def dispense(store: Store, line_id: int, drug_code: str, quantity: float, on: dt
     taken = fefo(lots(store, drug_code), quantity, on)
     if not taken:
         raise NotEnoughStock(drug_code, quantity, 0.0)
-    with store.write():
+    with store.write(Permission.DISPENSE):
         for lot, part in taken:
             _move(store, lot.lot_id, Movement.DISPENSED, -part, on, unit_price=lot.unit_price, line_id=line_id)
     return [(lot.lot_id, part) for lot, part in taken]
@@ -352,7 +352,7 @@ def return_line(store: Store, line_id: int, quantity: float, on: dt.date, note: 
     if quantity <= 0 or quantity > sum(q for _l, q in out) + 1e-9:
         raise StockRefused(N_("At most {quantity} can be returned for this line."), quantity=sum(q for _l, q in out))
     left = quantity
-    with store.write():
+    with store.write(Permission.DISPENSE):
         for lot_id, part in reversed(out):
             back = min(part, left)
             if back > 0:
@@ -371,7 +371,7 @@ def adjust(
     delta = _round(delta)
     if not delta:
         raise StockRefused(N_("An adjustment changes the quantity."))
-    with store.write():
+    with store.write(Permission.ADJUST_STOCK):
         row = store.conn.execute("SELECT drug_code, lot_no, balance FROM stock_lots WHERE id = ?", (lot_id,)).fetchone()
         if row is None:
             raise StockRefused(N_("There is no such lot."))
@@ -400,7 +400,7 @@ def record_count(store: Store, counted: Mapping[int, float], on: dt.date, note: 
     batch = "C-" + uuid.uuid4().hex[:10]
     balances = {lot.lot_id: lot.balance for lot in lots(store, with_empty=True)}
     differences: dict[int, float] = {}
-    with store.write():
+    with store.write(Permission.ADJUST_STOCK):
         for lot_id, quantity in counted.items():
             if lot_id not in balances:
                 raise StockRefused(N_("There is no such lot."))

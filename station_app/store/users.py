@@ -2,7 +2,9 @@
 
 Accounts are never deleted (their entries keep their author): a person who leaves is
 deactivated. Managing accounts needs ``Permission.MANAGE_USERS`` of ``store.actor``, checked
-here, below any screen; the first head account can be created only while there is none.
+here, below any screen; a head's account, and giving or taking the head role, also needs
+``Permission.MANAGE_HEADS`` (an administrator cannot make itself, or anyone, head). The first
+head account can be created only while there is none.
 Every login, failed login, logout and account change goes to the audit log.
 """
 
@@ -14,22 +16,10 @@ from dataclasses import dataclass
 
 from station_app import clock
 from station_app.domain import accounts
-from station_app.domain.accounts import Actor, Permission, Role
-from station_app.i18n import N_, translate
+from station_app.domain.accounts import ANYONE, Actor, Permission, Role
+from station_app.i18n import N_
 from station_app.store import audit, errors
 from station_app.store.database import Row, Store, now_text
-
-
-class NotPermitted(errors.StoreError):
-    message = N_("Not allowed: the role {role} may not {permission}.")
-
-    def text(self, lang: str | None = None) -> str:
-        role = Role(str(self.params["role"]))
-        permission = Permission(str(self.params["permission"]))
-        return translate(self.message, lang).format(
-            role=translate(accounts.ROLE_NAMES[role], lang),
-            permission=translate(accounts.PERMISSION_NAMES[permission], lang),
-        )
 
 
 class AccountRefused(errors.StoreError):
@@ -142,7 +132,7 @@ def _insert(store: Store, username: str, full_name: str, password: str, role: Ro
 def create_first_head(store: Store, username: str, full_name: str, password: str) -> User:
     """The first account of a new station (a head). Refused once any account exists."""
     username = accounts.normalise_username(username)
-    with store.write():
+    with store.write(ANYONE):  # nobody is logged in yet: refused once any account exists
         if store.scalar("SELECT 1 FROM users LIMIT 1") is not None:
             raise AccountRefused(N_("The station already has accounts: ask the head of station for one."))
         _check_new_account(store, username, full_name, password, Role.HEAD)
@@ -150,14 +140,15 @@ def create_first_head(store: Store, username: str, full_name: str, password: str
 
 
 def create(store: Store, username: str, full_name: str, password: str, role: Role | str) -> User:
-    """A new account (needs MANAGE_USERS)."""
-    store.require(Permission.MANAGE_USERS)
+    """A new account (needs MANAGE_USERS; a head's needs MANAGE_HEADS too)."""
     username = accounts.normalise_username(username)
     try:
         role = Role(role)
     except ValueError as exc:
         raise AccountRefused(N_("Choose a role: nurse, head or administrator.")) from exc
-    with store.write():
+    with store.write(Permission.MANAGE_USERS):
+        if role == Role.HEAD:
+            store.require(Permission.MANAGE_HEADS)
         _check_new_account(store, username, full_name, password, role)
         return _insert(store, username, full_name, password, role)
 
@@ -191,7 +182,7 @@ def login(store: Store, username: str, password: str) -> User:
     # A hash made at an older, cheaper cost is replaced at this login (also computed outside the write).
     upgraded = accounts.hash_password(password) if ok and accounts.needs_rehash(stored) else None
     stamp = now.isoformat(sep=" ", timespec="seconds")
-    with store.write():
+    with store.write(ANYONE):  # the counters of a login: whoever types at the login window
         # The count is read and changed inside this one write transaction (other programs may be
         # checking passwords of the same account at the same moment): no attempt is lost.
         state = store.conn.execute(
@@ -271,9 +262,11 @@ def change_password(store: Store, user_id: int, old_password: str | None, new_pa
             raise AccountRefused(N_("The current password is wrong."))
     else:
         store.require(Permission.MANAGE_USERS)
+        if user.role == Role.HEAD:  # whoever sets a head's password can log in as the head
+            store.require(Permission.MANAGE_HEADS)
     if problem := accounts.password_problem(new_password, user.username):
         raise AccountRefused(problem)
-    with store.write():
+    with store.write(ANYONE if own else Permission.MANAGE_USERS):
         store.conn.execute(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_attempts = 0, last_failed_at = NULL "
             "WHERE id = ?",
@@ -284,14 +277,16 @@ def change_password(store: Store, user_id: int, old_password: str | None, new_pa
 
 
 def set_role(store: Store, user_id: int, role: Role | str) -> None:
-    store.require(Permission.MANAGE_USERS)
+    """Change an account's role (MANAGE_USERS; to or from head, MANAGE_HEADS too)."""
     role = Role(role)
     if role not in accounts.ACCOUNT_ROLES:
         raise AccountRefused(N_("Choose a role: nurse, head or administrator."))
     user = get(store, user_id)
     if user is None:
         raise AccountRefused(N_("There is no such account."))
-    with store.write():
+    with store.write(Permission.MANAGE_USERS):
+        if Role.HEAD in (user.role, role):
+            store.require(Permission.MANAGE_HEADS)
         if user.role == Role.HEAD and role != Role.HEAD:
             _keep_a_head(store, user_id)
         store.conn.execute("UPDATE users SET role = ? WHERE id = ?", (str(role), user_id))
@@ -308,14 +303,15 @@ def _keep_a_head(store: Store, leaving_id: int) -> None:
 
 
 def set_active(store: Store, user_id: int, active: bool) -> None:
-    """Deactivate (or reactivate) an account; it is never deleted."""
-    store.require(Permission.MANAGE_USERS)
+    """Deactivate (or reactivate) an account; it is never deleted. A head's needs MANAGE_HEADS."""
     user = get(store, user_id)
     if user is None:
         raise AccountRefused(N_("There is no such account."))
-    if not active and user_id == store.actor.user_id:
-        raise AccountRefused(N_("You cannot deactivate your own account."))
-    with store.write():
+    with store.write(Permission.MANAGE_USERS):
+        if user.role == Role.HEAD:
+            store.require(Permission.MANAGE_HEADS)
+        if not active and user_id == store.actor.user_id:
+            raise AccountRefused(N_("You cannot deactivate your own account."))
         if not active and user.role == Role.HEAD:
             _keep_a_head(store, user_id)
         store.conn.execute(
@@ -327,8 +323,7 @@ def set_active(store: Store, user_id: int, active: bool) -> None:
 
 
 def unlock(store: Store, user_id: int) -> None:
-    store.require(Permission.MANAGE_USERS)
-    with store.write():
+    with store.write(Permission.MANAGE_USERS):
         store.conn.execute("UPDATE users SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?", (user_id,))
         audit.record(store, audit.MANAGE_USERS, ("user", user_id), {"change": "unlocked"})
 
@@ -345,8 +340,8 @@ def idle_lock_minutes(store: Store) -> int:
 
 
 def set_idle_lock_minutes(store: Store, minutes: int) -> None:
-    store.require(Permission.MANAGE_USERS)
-    with store.write():
+    """The screen lock's quiet time (0: never) is the station's security setting: MANAGE_USERS."""
+    with store.write(Permission.MANAGE_USERS):
         store.set_setting(IDLE_KEY, str(max(0, int(minutes))))
         audit.record(store, audit.MANAGE_USERS, "settings", {"idle_lock_minutes": int(minutes)})
 

@@ -57,7 +57,6 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     part is refused."""
     from station_app.store import audit, followups, prescriptions
 
-    store.require(Permission.RECORD_VISITS)
     feeds = feeds or followups.VisitFeeds()
     refill = None
     if prescription:
@@ -78,7 +77,7 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     )
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
-    with store.write():
+    with store.write(Permission.RECORD_VISITS):
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)

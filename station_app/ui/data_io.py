@@ -63,10 +63,12 @@ def data_section(ctx: AppContext) -> QWidget | None:
     row = QHBoxLayout()
     importing = QPushButton(tr("Import from Excel…"))
     importing.clicked.connect(lambda: start_import(ctx, box))
-    importing.setEnabled(_may(ctx, Permission.IMPORT))
+    if not _may(ctx, Permission.IMPORT):
+        importing.hide()
     exporting = QPushButton(tr("Export to Excel…"))
     exporting.clicked.connect(lambda: start_export(ctx, box))
-    exporting.setEnabled(_may(ctx, Permission.EXPORT))
+    if not _may(ctx, Permission.EXPORT):
+        exporting.hide()
     row.addWidget(importing)
     row.addWidget(exporting)
     row.addStretch(1)
@@ -90,6 +92,8 @@ class SummaryTab(QWidget):
         text.setWordWrap(True)
         self.button = QPushButton(tr("Save the record summary as PDF…"))
         self.button.clicked.connect(self.save)
+        if not ctx.store.actor.can(Permission.PRINT):
+            self.button.hide()
         row = QHBoxLayout()
         row.addWidget(self.button)
         row.addStretch(1)

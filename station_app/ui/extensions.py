@@ -12,6 +12,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QTableWidget, QWidget
 
+from station_app.domain.accounts import Permission
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.store import Store
@@ -47,10 +48,12 @@ class PatientTab:
 
 @dataclass(frozen=True)
 class VisitAction:
-    """A button under a patient's visit history, acting on the selected visit."""
+    """A button under a patient's visit history, acting on the selected visit; shown only to a
+    role that holds ``permission`` (when given)."""
 
     title: str
     run: Callable[[AppContext, int, QWidget], None]
+    permission: Permission | None = None
 
 
 # Called when the visit history is filled: (ctx, table, the visits shown, one per row).
@@ -66,10 +69,12 @@ class PatientPageParts:
 
 @dataclass(frozen=True)
 class ListAction:
-    """A button beside "Register a patient" in the patient list; ``run(ctx, the list)``."""
+    """A button beside "Register a patient" in the patient list; ``run(ctx, the list)``; shown only
+    to a role that holds ``permission`` (when given)."""
 
     title: str
     run: Callable[[AppContext, QWidget], object]
+    permission: Permission | None = None
 
 
 @dataclass(frozen=True)

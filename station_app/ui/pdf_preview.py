@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter
@@ -32,8 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station_app.domain.accounts import Permission
 from station_app.files import write_atomic
 from station_app.i18n import tr
+from station_app.store import Store, StoreError, audit
 from station_app.ui import dialogs
 from station_app.ui.widgets import shortcut
 
@@ -74,14 +77,17 @@ class PdfPreviewDialog(QDialog):
         parent: QWidget | None = None,
         printed: Callable[[], str] | None = None,
         can_print: bool = True,
+        saved: Callable[[Path], str] | None = None,
     ) -> None:
         """``file_name`` is the suggested name for Save PDF…; ``printed`` runs after each print
-        and returns a line for the status (e.g. "Printed as a copy"). Without ``can_print`` (the
+        and returns a line for the status (e.g. "Printed as a copy"), ``saved`` after each PDF
+        saved (both record it in the audit log: see ``audited``). Without ``can_print`` (the
         person's role may not print) the document can be looked at only."""
         super().__init__(parent)
         self.data = data
         self.file_name = file_name
         self._printed = printed
+        self._saved = saved
         self.setWindowTitle(title)
 
         self._bytes = QByteArray(data)
@@ -225,7 +231,8 @@ class PdfPreviewDialog(QDialog):
             dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}").format(
                 error=exc.strerror or str(exc)))
             return None
-        self.status.setText(tr("Saved to {path}.").format(path=written))
+        note = self._saved(written) if self._saved else ""
+        self.status.setText(note or tr("Saved to {path}.").format(path=written))
         return written
 
 
@@ -236,9 +243,30 @@ def show_pdf(
     file_name: str,
     printed: Callable[[], str] | None = None,
     can_print: bool = True,
+    saved: Callable[[Path], str] | None = None,
 ) -> PdfPreviewDialog:
     """Open the preview (window-modal, without blocking) and return it."""
-    dialog = PdfPreviewDialog(data, title, file_name, parent, printed, can_print)
+    dialog = PdfPreviewDialog(data, title, file_name, parent, printed, can_print, saved)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+def audited(store: Callable[[], Store], target: audit.Target, details: dict[str, object],
+            patient_id: int | None = None) -> dict[str, Any]:
+    """``printed`` and ``saved`` for ``show_pdf`` that record the print, or the PDF saved, in the
+    audit log (``PRINT``) as ``target``; a refusal or a failure to record is the status line."""
+
+    def record(where: dict[str, object]) -> str:
+        try:
+            audit.record_output(store(), Permission.PRINT, audit.PRINT, target, {**details, **where},
+                                patient_id=patient_id)
+        except StoreError as exc:
+            return exc.text()
+        return ""
+
+    return {
+        "printed": lambda: record({"to": "printer"}),
+        "saved": lambda path: record({"file": path.name}),
+        "can_print": store().actor.can(Permission.PRINT),
+    }

@@ -13,6 +13,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QTableWidget, QWidget
 
+from station_app.domain.accounts import Permission
 from station_app.domain.followup import Section
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -131,7 +132,7 @@ PATIENT_PAGE = PatientPageParts(
         PatientTab(N_("Corrections"), _corrections_tab),
     ),
     visit_actions=(
-        VisitAction(N_("Amend…"), _amend),
+        VisitAction(N_("Amend…"), _amend, Permission.AMEND_RECORDS),
         VisitAction(N_("History…"), _visit_history),
         VisitAction(N_("Print the prescription…"), _print_prescription),
     ),
@@ -159,9 +160,9 @@ def _merge(ctx: AppContext, parent: QWidget) -> None:
 
 
 LIST_ACTIONS = (
-    ListAction(N_("Import from Excel…"), _import),
-    ListAction(N_("Export to Excel…"), _export),
-    ListAction(N_("Merge duplicates…"), _merge),
+    ListAction(N_("Import from Excel…"), _import, Permission.IMPORT),
+    ListAction(N_("Export to Excel…"), _export, Permission.EXPORT),
+    ListAction(N_("Merge duplicates…"), _merge, Permission.MERGE_PATIENTS),
 )
 
 

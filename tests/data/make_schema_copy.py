@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from station_app import clock  # noqa: E402
+from station_app.domain.accounts import ANYONE  # noqa: E402
 from station_app.domain.dates import PartialDate  # noqa: E402
 from station_app.domain.patient import Patient  # noqa: E402
 from station_app.domain.visit import Visit  # noqa: E402
@@ -103,7 +104,7 @@ def main() -> None:
             slip.to_facility = "Trung tâm Y tế khu vực Tân Phú"
             referrals.issue(store, slip, cough.id)
         # ICD-10 is reference data, reloaded when missing: left out to keep the file small.
-        with store.write():
+        with store.write(ANYONE):
             store.conn.execute("DELETE FROM icd10")
             store.conn.execute("DELETE FROM settings WHERE key = ?", (VERSION_KEY,))
         store.conn.execute("VACUUM")

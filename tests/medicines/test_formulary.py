@@ -11,7 +11,7 @@ from station_app.domain.accounts import Actor, Role
 from station_app.domain.medicines import Drug, dose_amount, quantity_for, quantity_text, search
 from station_app.store import Store, audit, formulary
 from station_app.store.formulary import FormularyRefused
-from station_app.store.users import NotPermitted
+from station_app.store.errors import NotPermitted
 
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from station_app.domain.accounts import Actor, Role
+from station_app.domain.accounts import Actor, Permission, Role
 from station_app.domain.medicines import AdjustReason, LotBalance, NotEnoughStock, ReceiptLine, fefo
 from station_app.store import Store, audit, open_store, stock
 from station_app.store.stock import StockRefused
-from station_app.store.users import NotPermitted
+from station_app.store.errors import NotPermitted
 
 DAY = dt.date(2025, 11, 20)
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
@@ -177,8 +177,9 @@ def test_balance_is_received_minus_dispensed_plus_returned_and_adjusted(
                         ).lastrowid
                         or 0
                     )
-                    with store.write():
+                    with store.write(Permission.DISPENSE):
                         taken = stock.dispense(store, line_id, code, qty, on)
+                        audit.record(store, audit.CREATE, ("prescription_line", line_id))
                     lines.append((line_id, code))
                     names = {lot.lot_id: lot.lot_no for lot in stock.lots(store, code, with_empty=True)}
                     for lot_id, part in taken:

@@ -184,7 +184,7 @@ def test_written_atomically_over_an_old_file(store: Store, station: dict[str, in
     folder.mkdir()
     target = folder / "goi.pdf"
     target.write_bytes(b"old")
-    written = render_call_sheet(overdue(store), target, station=STATION, today=TODAY)
+    written = render_call_sheet(store, overdue(store), target, station=STATION, today=TODAY)
     assert written == target
     assert target.read_bytes().startswith(b"%PDF")
     assert [p.name for p in folder.iterdir()] == ["goi.pdf"]
@@ -216,7 +216,7 @@ def _agreed_rows(store: Store, station: dict[str, int]) -> list[followups.WorkRo
 def test_csv_has_status_and_outcome_columns(store: Store, station: dict[str, int],
                                             tmp_path: Path) -> None:
     rows = _agreed_rows(store, station)
-    path = export.write_csv(rows, tmp_path / "list.csv", TODAY)
+    path = export.write_csv(store, rows, tmp_path / "list.csv", TODAY)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "a BOM, so Excel reads UTF-8"
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -241,7 +241,7 @@ def test_csv_has_status_and_outcome_columns(store: Store, station: dict[str, int
 def test_xlsx_has_the_same_columns_with_real_dates(store: Store, station: dict[str, int],
                                                    tmp_path: Path) -> None:
     rows = _agreed_rows(store, station)
-    path = export.write_xlsx(rows, tmp_path / "list.xlsx", TODAY, title="Nhắc hẹn")
+    path = export.write_xlsx(store, rows, tmp_path / "list.xlsx", TODAY, title="Nhắc hẹn")
     sheet_ = load_workbook(path).active
     assert [c.value for c in sheet_[1]] == HEADER_VI
     assert sheet_.max_row == len(rows) + 1

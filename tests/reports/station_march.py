@@ -31,6 +31,7 @@ import json
 from pathlib import Path
 
 from station_app import clock
+from station_app.domain.accounts import ANYONE
 from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -133,7 +134,7 @@ def build(path: Path) -> dict[str, int]:
                                       at=dt.datetime(2026, 3, 5, 8, 0))
         _dose(store, phuc, "hepb0", 1, dt.date(2026, 3, 5))
 
-        with store.write():
+        with store.write(ANYONE):
             for number, (pid, issued, status, feedback) in enumerate(
                 ((an, "2026-03-31 10:00", "issued", "2026-03-31"), (binh, "2026-03-10 09:30", "cancelled", None)),
                 start=1,

@@ -271,3 +271,38 @@ def test_visit_book_dates_are_checked(march_db: Path, tmp_path: Path, capsys) ->
 def test_pick_falls_back_to_vietnamese() -> None:
     assert pick({"vi": "Tổng", "en": ""}, "en") == "Tổng"
     assert pick({"vi": "Tổng", "en": "Total"}, "en") == "Total"
+
+
+@pytest.mark.parametrize(("fmt", "action"), [("pdf", "print"), ("xlsx", "export"), ("dhis2", "export"),
+                                             ("json", "export")])
+def test_every_file_of_the_report_is_in_the_audit_log(march_db: Path, tmp_path: Path, fmt: str,
+                                                      action: str) -> None:
+    """The command line is the local operator: each file it writes is audited, marked ``system``."""
+    from station_app.store import audit
+
+    out = tmp_path / f"m.{fmt}"
+    assert run("report", "monthly", "--db", str(march_db), "--month", "2026-03", "--format", fmt,
+               "--out", str(out)) == 0
+    store = open_store(march_db)
+    try:
+        entry = audit.entries(store)[0]
+    finally:
+        store.close()
+    assert (entry.action, entry.target, entry.username) == (action, "report 2026-03", "system")
+    assert entry.details["file"] == out.name and entry.details["format"] == fmt
+
+
+def test_the_visit_book_printed_by_the_command_line_is_in_the_audit_log(march_db: Path, tmp_path: Path) -> None:
+    from station_app.store import audit
+
+    out = tmp_path / "book.pdf"
+    assert run("print", "visit-book", "--db", str(march_db), "--from", "2026-03-01", "--to", "2026-03-31",
+               "--out", str(out)) == 0
+    store = open_store(march_db)
+    try:
+        entry = audit.entries(store)[0]
+    finally:
+        store.close()
+    assert (entry.action, entry.target_type) == ("print", "visit_book")
+    details = {k: v for k, v in entry.details.items() if k != "os_user"}
+    assert details == {"from": "2026-03-01", "to": "2026-03-31", "file": "book.pdf"}

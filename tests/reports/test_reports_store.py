@@ -13,7 +13,7 @@ from station_app.domain.monthly import Month
 from station_app.domain.visit import Visit
 from station_app.reports import monthly
 from station_app.store import audit, reports, visits
-from station_app.store.users import NotPermitted
+from station_app.store.errors import NotPermitted
 
 MARCH, FEBRUARY = Month(2026, 3), Month(2026, 2)
 HEAD = Actor(1, "thu", "Nguyễn Thị Thu", Role.HEAD)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from station_app import clock
+from station_app.domain.accounts import SYSTEM
 from station_app.store import backup, errors, open_store
 from station_app.store import patients as patient_store
 from station_app.store.schema import SCHEMA_VERSION
@@ -80,7 +81,7 @@ def test_a_backup_made_while_another_thread_writes_restores_row_for_row(station,
     # Restored: the database equals the backup row for row.
     expected = content(made)
     store.close()
-    aside = backup.restore(station, made)
+    aside = backup.restore(station, made, by=SYSTEM)
     assert aside is not None and aside.exists()
     assert content(station) == expected
     assert len(rows(aside, "visits")) == len(source_visits)  # what the writer added after is kept aside
@@ -235,16 +236,16 @@ def test_wrong_passphrase_and_edited_file_are_refused_and_the_database_untouched
     exported = backup.export_encrypted(station, tmp_path / "usb", PASS)
     before = fingerprint(station)
     with pytest.raises(backup.WrongPassphrase) as caught:
-        backup.restore(station, exported, "not the passphrase")
+        backup.restore(station, exported, "not the passphrase", by=SYSTEM)
     assert "not changed" in caught.value.text("en") and caught.value.text("vi") != caught.value.text("en")
     with pytest.raises(backup.PassphraseNeeded):
-        backup.restore(station, exported, None)
+        backup.restore(station, exported, None, by=SYSTEM)
     edited = bytearray(exported.read_bytes())
     edited[200] ^= 1
     tampered = tmp_path / "tampered.trambak"
     tampered.write_bytes(bytes(edited))
     with pytest.raises(backup.WrongPassphrase):
-        backup.restore(station, tampered, PASS)
+        backup.restore(station, tampered, PASS, by=SYSTEM)
     assert fingerprint(station) == before
     assert side_files(station.parent) == []
 
@@ -258,7 +259,7 @@ def test_newer_encryption_format_and_short_passphrase(station, tmp_path):
     data[8] = 9  # format version
     exported.write_bytes(bytes(data))
     with pytest.raises(backup.UnknownFormat):
-        backup.restore(station, exported, PASS)
+        backup.restore(station, exported, PASS, by=SYSTEM)
 
 
 # -- restoring -------------------------------------------------------------------------------------
@@ -269,7 +270,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_current_file_aside(station, 
     add_people(store, 5, start=500)  # saved after the backup: in the WAL, not yet in the main file
     after = content(station)
     store.close()
-    aside = backup.restore(station, made)
+    aside = backup.restore(station, made, by=SYSTEM)
     assert content(station) == expected
     assert aside is not None and content(aside) == after  # nothing lost: the newer state is kept aside
     assert side_files(station.parent) == []
@@ -286,14 +287,14 @@ def test_restore_of_an_encrypted_backup(station, tmp_path):
     store = open_store(station)
     add_people(store, 3, start=900)
     store.close()
-    backup.restore(station, exported, PASS)
+    backup.restore(station, exported, PASS, by=SYSTEM)
     assert content(station) == expected
 
 
 def test_restore_when_the_database_file_is_gone(station, tmp_path):
     made = backup.make_backup(station, tmp_path / "b")
     station.unlink()
-    assert backup.restore(station, made) is None
+    assert backup.restore(station, made, by=SYSTEM) is None
     assert integrity(station) == ["ok"]
 
 
@@ -336,7 +337,7 @@ def test_doubtful_backups_are_refused_and_the_database_untouched(station, tmp_pa
     before = fingerprint(station)
     listing = sorted(p.name for p in station.parent.iterdir())
     with pytest.raises(error) as caught:
-        backup.restore(station, bad)
+        backup.restore(station, bad, by=SYSTEM)
     assert str(bad) in caught.value.text("vi")
     assert fingerprint(station) == before
     assert sorted(p.name for p in station.parent.iterdir()) == listing
@@ -347,7 +348,7 @@ def test_a_corrupt_backup_is_refused(station, tmp_path):
     damage_pages(made)
     before = fingerprint(station)
     with pytest.raises(backup.BackupDamaged):
-        backup.restore(station, made)
+        backup.restore(station, made, by=SYSTEM)
     assert fingerprint(station) == before
 
 
@@ -369,7 +370,7 @@ def test_restore_refuses_while_the_database_is_open_elsewhere(station, tmp_path)
         add_people(other, 1, start=700)
         expected = content(station)
         with pytest.raises(errors.Locked):
-            backup.restore(station, made)
+            backup.restore(station, made, by=SYSTEM)
         assert content(station) == expected
         add_people(other, 1, start=701)  # the other instance goes on working
     finally:
@@ -393,7 +394,7 @@ def test_a_failure_during_the_swap_leaves_the_old_file(station, tmp_path, monkey
 
     monkeypatch.setattr(Path, "replace", refuse)
     with pytest.raises(backup.BackupFailed):
-        backup.commit_restore(station, backup.stage_restore(station, made))
+        backup.commit_restore(station, backup.stage_restore(station, made), by=SYSTEM)
     monkeypatch.undo()
     assert content(station) == expected
     assert integrity(station) == ["ok"]
@@ -402,7 +403,7 @@ def test_a_failure_during_the_swap_leaves_the_old_file(station, tmp_path, monkey
 
 def test_only_the_head_or_the_admin_may_restore_enforced_below_the_ui(station, tmp_path):
     from station_app.domain.accounts import Actor, Role
-    from station_app.store.users import NotPermitted
+    from station_app.store.errors import NotPermitted
 
     made = backup.make_backup(station, tmp_path / "b")
     store = open_store(station)

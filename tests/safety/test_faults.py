@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from station_app.domain.accounts import ANYONE
 from station_app.domain.visit import Visit
 from station_app.store import errors, open_store
 from station_app.store import visits as visit_store
@@ -227,7 +228,7 @@ def test_a_long_write_elsewhere_gives_a_busy_message_and_no_damage(station):
     two.conn.execute("PRAGMA busy_timeout = 100")
     try:
         (pid,) = add_people(one, 1, start=650)
-        with one.write():
+        with one.write(ANYONE):
             add_visit(one, pid, "giữ khóa")
             with pytest.raises(errors.Locked) as caught:
                 add_visit(two, pid, "chờ")
@@ -245,7 +246,7 @@ def test_a_long_write_elsewhere_gives_a_busy_message_and_no_damage(station):
 # -- a damaged file --------------------------------------------------------------------------------
 def test_a_damaged_station_file_is_detected_at_open_and_left_unchanged(station):
     store = open_store(station)
-    with store.write():
+    with store.write(ANYONE):
         add_people(store, 300, start=1000)  # enough pages that the damage lands inside the tables
     store.close()
     damage_pages(station, range(40, 60))
@@ -264,7 +265,7 @@ def test_damage_found_while_working_is_a_store_error(station):
     (a message, not a traceback)."""
     store = open_store(station)
     try:
-        with store.write():
+        with store.write(ANYONE):
             add_people(store, 300, start=2000)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # The patients table's own pages (other writes, e.g. the audit log, move it around the file);

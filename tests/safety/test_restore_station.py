@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from station_app.cli import EXIT_ERROR, EXIT_OK, main
+from station_app.domain.accounts import SYSTEM
 from station_app.store import audit, backup, open_store, station
 from station_app.store import patients as patient_store
 from tests.safety.conftest import add_people, fingerprint
@@ -118,10 +119,10 @@ def test_a_new_empty_station_takes_any_backup(tmp_path: Path, theirs: Path,
 def test_the_store_refuses_another_station_unless_told(ours: Path, theirs: Path) -> None:
     before = fingerprint(ours)
     with pytest.raises(backup.OtherStation) as refused:
-        backup.restore(ours, theirs)
+        backup.restore(ours, theirs, by=SYSTEM)
     assert "Trạm Y tế xã Phú Mỹ" in refused.value.text("en") and "05678" in refused.value.text("en")
     assert fingerprint(ours) == before
-    backup.restore(ours, theirs, other_station=True)
+    backup.restore(ours, theirs, by=SYSTEM, other_station=True)
     assert fingerprint(ours) != before
 
 

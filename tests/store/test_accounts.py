@@ -11,6 +11,7 @@ from station_app import clock
 from station_app.domain import accounts
 from station_app.domain.accounts import Permission, Role
 from station_app.store import Store, audit, users
+from station_app.store.errors import NotPermitted
 
 
 @pytest.fixture
@@ -47,27 +48,27 @@ def test_first_head_only_once(store: Store, head: users.User) -> None:
         users.create_first_head(store, "other", "Người khác", "password-2")
 
 
-def test_login_sets_the_actor_and_is_audited(store: Store, nurse: users.User) -> None:
+def test_login_sets_the_actor_and_is_audited(store: Store, nurse: users.User, read_log) -> None:
     users.login(store, "YTA.MAI ", "tram-yta-1")  # user names are not case-sensitive
     assert store.actor.username == "yta.mai"
     assert store.actor.role is Role.NURSE
-    last = audit.entries(store)[0]
+    last = read_log(store)[0]
     assert (last.action, last.username, last.role) == (audit.LOGIN, "yta.mai", "nurse")
 
 
-def test_wrong_password_and_unknown_user_say_the_same(store: Store, nurse: users.User) -> None:
+def test_wrong_password_and_unknown_user_say_the_same(store: Store, nurse: users.User, read_log) -> None:
     with pytest.raises(users.LoginFailed) as wrong:
         users.login(store, "yta.mai", "nope")
     with pytest.raises(users.LoginFailed) as unknown:
         users.login(store, "nobody", "nope")
     assert wrong.value.text("vi") == unknown.value.text("vi") == "Sai tên đăng nhập hoặc mật khẩu."
-    assert [e.action for e in audit.entries(store)[:2]] == [audit.FAILED_LOGIN, audit.FAILED_LOGIN]
+    assert [e.action for e in read_log(store)[:2]] == [audit.FAILED_LOGIN, audit.FAILED_LOGIN]
 
 
-def test_a_password_typed_as_the_user_name_is_not_logged(store: Store, nurse: users.User) -> None:
+def test_a_password_typed_as_the_user_name_is_not_logged(store: Store, nurse: users.User, read_log) -> None:
     with pytest.raises(users.LoginFailed):
         users.login(store, "tram-yta-1", "")
-    entry = audit.entries(store)[0]
+    entry = read_log(store)[0]
     assert entry.action == audit.FAILED_LOGIN and entry.username == "?"
     assert "tram-yta-1" not in "\n".join(store.conn.iterdump())
 
@@ -117,7 +118,7 @@ def test_change_own_password_needs_the_old_one(store: Store, nurse: users.User) 
 
 
 def test_deactivated_user_cannot_log_in_but_keeps_their_entries(store: Store, head: users.User,
-                                                                nurse: users.User) -> None:
+                                                                nurse: users.User, read_log) -> None:
     users.login(store, "yta.mai", "tram-yta-1")
     users.logout(store)
     users.login(store, "truong", "tram-truong")
@@ -125,7 +126,7 @@ def test_deactivated_user_cannot_log_in_but_keeps_their_entries(store: Store, he
     with pytest.raises(users.LoginFailed):
         users.login(store, "yta.mai", "tram-yta-1")
     assert users.get(store, nurse.id) is not None  # never deleted
-    assert any(e.username == "yta.mai" and e.action == audit.LOGIN for e in audit.entries(store))
+    assert any(e.username == "yta.mai" and e.action == audit.LOGIN for e in read_log(store))
     with pytest.raises(users.AccountRefused):
         users.set_active(store, head.id, False)  # not oneself (and not the last head)
 
@@ -140,15 +141,15 @@ def test_deactivated_user_cannot_log_in_but_keeps_their_entries(store: Store, he
         pytest.param(lambda s, u: users.set_idle_lock_minutes(s, 0), id="idle lock"),
     ],
 )
-def test_a_nurse_cannot_manage_users(store: Store, head: users.User, nurse: users.User, call) -> None:
+def test_a_nurse_cannot_manage_users(store: Store, head: users.User, nurse: users.User, call, read_log) -> None:
     users.login(store, "yta.mai", "tram-yta-1")
-    before = len(audit.entries(store))
-    with pytest.raises(users.NotPermitted) as refused:
+    before = len(read_log(store))
+    with pytest.raises(NotPermitted) as refused:
         call(store, head)
     assert refused.value.text("vi") == (
         "Không được phép: vai trò Điều dưỡng / y sĩ không được quản lý tài khoản người dùng."
     )
-    assert len(audit.entries(store)) == before  # nothing written
+    assert len(read_log(store)) == before  # nothing written
     assert users.get(store, head.id).active  # type: ignore[union-attr]
 
 
@@ -159,7 +160,7 @@ def test_a_nurse_cannot_manage_users(store: Store, head: users.User, nurse: user
 def test_nurse_actor_is_refused_what_the_head_may(store: Store, head: users.User, nurse: users.User,
                                                   permission: Permission) -> None:
     users.login(store, "yta.mai", "tram-yta-1")
-    with pytest.raises(users.NotPermitted):
+    with pytest.raises(NotPermitted):
         store.require(permission)
     users.login(store, "truong", "tram-truong")
     store.require(permission)

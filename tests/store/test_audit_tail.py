@@ -13,7 +13,7 @@ import pytest
 
 from station_app import clock, paths
 from station_app.cli import main
-from station_app.domain.accounts import Actor, Role
+from station_app.domain.accounts import SYSTEM, Actor, Role
 from station_app.store import audit, backup, open_store
 
 ENTRIES = 20
@@ -164,7 +164,7 @@ def test_every_backup_records_the_head_and_the_station(logged: Path) -> None:
 
 def test_the_record_stays_in_the_backup_not_in_the_restored_database(logged: Path) -> None:
     made = backup.make_backup(logged, paths.backups_dir())
-    backup.restore(logged, made)
+    backup.restore(logged, made, by=SYSTEM)
     for path, expected in ((made, [(backup.RECORD_TABLE,)]), (logged, [])):
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         found = conn.execute("SELECT name FROM sqlite_schema WHERE name = ?", (backup.RECORD_TABLE,)).fetchall()

@@ -13,9 +13,10 @@ from station_app.domain.followup import Kind
 from station_app.domain.patient import Patient
 from station_app.domain.referral import Referral
 from station_app.domain.visit import Visit
-from station_app.store import Store, audit, corrections, followups, referrals, users, visits
+from station_app.store import Store, audit, corrections, followups, referrals, visits
 from station_app.store import patients as patient_store
 from station_app.store.corrections import CorrectionRefused
+from station_app.store.errors import NotPermitted
 
 HEAD = Actor(1, "truong", "Nguyễn Văn Hùng", Role.HEAD)
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
@@ -31,7 +32,7 @@ def visit(store: Store, add_patient, today: dt.date) -> Visit:
     ))
 
 
-def test_amending_a_visit_keeps_the_old_version(store: Store, visit: Visit) -> None:
+def test_amending_a_visit_keeps_the_old_version(store: Store, visit: Visit, read_log) -> None:
     store.actor = HEAD
     assert visit.id is not None
     fixed = corrections.amend_visit(
@@ -49,7 +50,7 @@ def test_amending_a_visit_keeps_the_old_version(store: Store, visit: Visit) -> N
     assert (old.reason, old.replaced_by, old.author) == ("Chẩn đoán ghi nhầm mã", "truong", "Nguyễn Văn Hùng")
     assert old.replaced_at is not None and not old.current
     assert current.current and current.data["diagnosis_code"] == "I11.9"
-    entry = audit.entries(store)[0]
+    entry = read_log(store)[0]
     assert (entry.action, entry.target, entry.patient_id, entry.username) == (
         audit.AMEND, f"visit {visit.id}", visit.patient_id, "truong")
     assert set(entry.details["fields"]) == {"diagnosis_code", "diagnosis_text", "bp_systolic"}  # type: ignore[arg-type]
@@ -59,7 +60,7 @@ def test_amending_a_visit_keeps_the_old_version(store: Store, visit: Visit) -> N
 def test_amendment_needs_a_reason_a_change_and_a_head(store: Store, visit: Visit) -> None:
     changed = Visit(**{**visit.__dict__, "treatment": "Amlodipin 10mg"})
     store.actor = NURSE
-    with pytest.raises(users.NotPermitted):
+    with pytest.raises(NotPermitted):
         corrections.amend_visit(store, changed, "Sai liều")
     store.actor = HEAD
     with pytest.raises(CorrectionRefused, match="reason"):
@@ -91,7 +92,7 @@ def test_a_referral_correction_keeps_its_number_and_the_old_slip(store: Store, v
         diagnosis="Tăng huyết áp", icd_main="I10", reason="1a", transfer_at=dt.datetime(2025, 11, 20, 9, 30),
     ), visit.id)
     assert slip.id is not None
-    with pytest.raises(users.NotPermitted):
+    with pytest.raises(NotPermitted):
         referrals.update_slip(store, Referral(**{**slip.__dict__, "receiving_facility": "Bệnh viện tỉnh"}), "Sai nơi")
     store.actor = HEAD
     referrals.update_slip(store, Referral(**{**slip.__dict__, "receiving_facility": "Bệnh viện tỉnh"}),
@@ -109,7 +110,7 @@ def test_a_referral_correction_keeps_its_number_and_the_old_slip(store: Store, v
     assert ("receiving_facility", "Bệnh viện huyện", "Bệnh viện tỉnh") in listed.changes
 
 
-def test_referral_cancel_and_prints_are_audited_as_copies(store: Store, visit: Visit) -> None:
+def test_referral_cancel_and_prints_are_audited_as_copies(store: Store, visit: Visit, read_log) -> None:
     store.actor = NURSE
     slip = referrals.issue(store, Referral(
         patient_id=visit.patient_id, patient_name="Lê Văn Tám", sex="1", receiving_facility="Bệnh viện huyện",
@@ -119,9 +120,9 @@ def test_referral_cancel_and_prints_are_audited_as_copies(store: Store, visit: V
     referrals.mark_printed(store, slip.id)
     referrals.mark_printed(store, slip.id)
     referrals.cancel(store, slip.id, "Người bệnh không đồng ý")
-    prints = list(audit.entries(store, audit.Filter(action=audit.PRINT)))
+    prints = list(read_log(store, audit.Filter(action=audit.PRINT)))
     assert [e.details["copy"] for e in reversed(prints)] == [False, True]
-    cancel = audit.entries(store, audit.Filter(action=audit.CANCEL))[0]
+    cancel = read_log(store, audit.Filter(action=audit.CANCEL))[0]
     assert cancel.details["number"] == slip.number and cancel.username == "yta.mai"
 
 
@@ -146,7 +147,7 @@ def _owner(store: Store, table: str, row_id: int) -> int:
 def test_merge_moves_everything_and_is_undone_exactly(store: Store, twins) -> None:
     kept, duplicate, (v1, v2, v3), item = twins
     store.actor = NURSE
-    with pytest.raises(users.NotPermitted):
+    with pytest.raises(NotPermitted):
         corrections.merge_patients(store, kept.id, duplicate.id, "Trùng hồ sơ")
     store.actor = HEAD
     before_count = patient_store.count(store)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from station_app.domain.accounts import ANYONE
 from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
 from station_app.store import StoreError, errors, open_store
@@ -274,7 +275,7 @@ class Boom(Exception):
 
 
 def test_failing_write_leaves_nothing_half_saved(store):
-    with pytest.raises(Boom), store.write():
+    with pytest.raises(Boom), store.write(ANYONE):
         patient_store.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950)))
         patient_store.insert(store, Patient("Trần Văn Đức", "1", PartialDate(1960)))
         raise Boom
@@ -288,9 +289,9 @@ def test_failing_write_leaves_nothing_half_saved(store):
 
 
 def test_failing_inner_block_rolls_back_only_itself(store):
-    with store.write():
+    with store.write(ANYONE):
         patient_store.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950)))
-        with pytest.raises(Boom), store.write():
+        with pytest.raises(Boom), store.write(ANYONE):
             patient_store.insert(store, Patient("Trần Văn Đức", "1", PartialDate(1960)))
             raise Boom
     assert patient_store.count(store) == 1
@@ -298,7 +299,7 @@ def test_failing_inner_block_rolls_back_only_itself(store):
 
 
 def test_failing_sql_inside_a_write_rolls_back(store):
-    with pytest.raises(sqlite3.IntegrityError), store.write():
+    with pytest.raises(sqlite3.IntegrityError), store.write(ANYONE):
         patient_store.insert(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950)))
         store.conn.execute("INSERT INTO patients (id, record_no) VALUES (1, 'x')")
     assert patient_store.count(store) == 0
@@ -310,7 +311,7 @@ def test_a_locked_database_is_a_store_error(tmp_path):
     second = open_store(path)
     second.conn.execute("PRAGMA busy_timeout = 50")
     try:
-        with first.write():
+        with first.write(ANYONE):
             patient_store.insert(first, Patient("Nguyễn Thị Hương", "2", PartialDate(1950)))
             with pytest.raises(errors.Locked) as caught:
                 patient_store.insert(second, Patient("Trần Văn Đức", "1", PartialDate(1960)))

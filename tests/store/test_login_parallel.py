@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from station_app.domain import accounts
-from station_app.domain.accounts import Role
+from station_app.domain.accounts import ANYONE, Role
 from station_app.store import audit, open_store, users
 
 ATTEMPTS = 12
@@ -156,7 +156,7 @@ def test_an_old_hash_is_upgraded_at_the_next_login(station: Path) -> None:
     store = open_store(station, create=False)
     try:
         old = accounts.hash_password("tram-yta-1", n=accounts.SCRYPT_N // 2)
-        with store.write():
+        with store.write(ANYONE):
             store.conn.execute("UPDATE users SET password_hash = ? WHERE username = 'yta.mai'", (old,))
         with pytest.raises(users.LoginFailed):  # a wrong password changes nothing
             users.login(store, "yta.mai", "wrong-password")

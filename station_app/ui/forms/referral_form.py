@@ -50,7 +50,7 @@ from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.visit_form import TextBox
-from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
+from station_app.ui.pdf_preview import PdfPreviewDialog, audited, show_pdf
 from station_app.ui.qt_i18n import fmt_date
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading, py_datetime, qt_datetime, shortcut
 
@@ -713,4 +713,6 @@ def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = Non
         return tr("Printed.")
 
     title = tr("Referral slip {number} — {name}").format(number=slip.number, name=slip.patient_name)
-    return show_pdf(parent, data, title, slip_file_name(slip), printed, ctx.store.actor.can(Permission.PRINT))
+    saved = audited(lambda: ctx.store, ("referral", referral_id), {"number": slip.number}, slip.patient_id)
+    return show_pdf(parent, data, title, slip_file_name(slip), printed, ctx.store.actor.can(Permission.PRINT),
+                    saved["saved"])

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import paths
-from station_app.domain.accounts import Permission
+from station_app.domain.accounts import SYSTEM, Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
@@ -357,16 +357,15 @@ def swap_in(ctx: AppContext, staged: Path, source: Path, other_station: bool = F
     """
     old = ctx.store
     db = old.path
-    actor = getattr(old, "actor", None)
-    if actor is not None and not actor.can(Permission.RESTORE):  # checked again below, before the file
+    actor = old.actor
+    if not actor.can(Permission.RESTORE):  # checked again below, before the file
         backup.commit_restore(db, staged, by=actor)  # raises NotPermitted, removes the staged file
     old.close()
     try:
         aside = backup.commit_restore(db, staged, by=actor)
     finally:
         new = open_store(db)
-        if actor is not None:
-            new.actor = actor
+        new.actor = actor
         ctx.store = new
         ctx.notify({Change.STORE})
     details: dict[str, object] = {"from": str(source), "aside": str(aside) if aside else ""}
@@ -450,7 +449,9 @@ def offer_restore(parent: QWidget | None, db: Path, problem: StoreError) -> bool
     if not dialogs.ask(parent, tr("The database is damaged"), question):
         return False
     try:
-        aside = backup.restore(db, good.path)
+        # Before any login (the file cannot be opened to log in): whoever sits at the station's
+        # computer, as the command line's local operator, who holds the file anyway.
+        aside = backup.restore(db, good.path, by=SYSTEM)
     except StoreError as exc:
         dialogs.error(parent, tr("Not restored"), exc.text())
         return False
@@ -503,6 +504,12 @@ class BackupsBox(QGroupBox):
         self.restore = QPushButton(tr("Restore a backup…"))
         self.restore.clicked.connect(self.restore_backup)
         form.addRow("", self.restore)
+        # What the person's role may not do is not offered (the store refuses it anyway).
+        actor = ctx.store.actor
+        for button, permission in ((self.backup_now, Permission.BACKUP), (self.export, Permission.EXPORT),
+                                   (self.restore, Permission.RESTORE)):
+            if not actor.can(permission):
+                button.hide()
         self.refresh()
 
     def refresh(self) -> None:

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock, presentation
+from station_app.domain.accounts import Permission
 from station_app.domain.dates import DateFormatError
 from station_app.domain.followup import (
     NO_ANSWER_DAYS,
@@ -375,6 +376,11 @@ class FollowUpsView(QWidget):
         self.print_button.clicked.connect(lambda: self.print_call_sheet())
         self.export_button = QPushButton(tr("Export CSV/XLSX"))
         self.export_button.clicked.connect(lambda: self.export_list())
+        # A role that may not print or export does not see the buttons (the store refuses anyway).
+        if not ctx.store.actor.can(Permission.PRINT):
+            self.print_button.hide()
+        if not ctx.store.actor.can(Permission.EXPORT):
+            self.export_button.hide()
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.date_label)
@@ -616,7 +622,8 @@ class FollowUpsView(QWidget):
 
     def _update_buttons(self) -> None:
         row = self.current_row()
-        can_record = row is not None and row.section is not Section.REMOVED
+        can_record = (row is not None and row.section is not Section.REMOVED
+                      and self.ctx.store.actor.can(Permission.RECORD_VISITS))
         for button in self.outcome_buttons():
             button.setEnabled(can_record)
         self.open_button.setEnabled(row is not None)
@@ -746,7 +753,7 @@ class FollowUpsView(QWidget):
         rows = self.model.rows()
         try:
             written = render_call_sheet(
-                rows, path, station=self.ctx.profile.name, today=self.today,
+                self.ctx.store, rows, path, station=self.ctx.profile.name, today=self.today,
                 list_name=self.section().title, filters=self.filters_text(),
             )
         except OSError as exc:
@@ -774,9 +781,9 @@ class FollowUpsView(QWidget):
         rows = self.model.rows()
         try:
             if target.suffix.lower() == ".csv":
-                written = export.write_csv(rows, target, self.today)
+                written = export.write_csv(self.ctx.store, rows, target, self.today)
             else:
-                written = export.write_xlsx(rows, target, self.today, title=self.section().title)
+                written = export.write_xlsx(self.ctx.store, rows, target, self.today, title=self.section().title)
         except OSError as exc:
             dialogs.error(self, tr("Not saved"), tr("The file could not be written: {error}")
                           .format(error=exc.strerror or str(exc)))

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from station_app import clock
 from station_app.domain import antenatal, vaccination
+from station_app.domain.accounts import Permission
 from station_app.domain.chronic import Programme
 from station_app.domain.dates import DateFormatError
 from station_app.domain.followup import Kind, RemovalReason, Section, classify
@@ -177,6 +178,8 @@ class FollowUpsTab(QWidget):
         self.add_button = QPushButton(tr("Add a follow-up…"))
         self.add_button.clicked.connect(lambda: self.add_followup())
         self.add_button.setEnabled(not patient.deceased)
+        if not ctx.store.actor.can(Permission.RECORD_VISITS):
+            self.add_button.hide()
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
@@ -399,6 +402,10 @@ class ProgrammesTab(QWidget):
         card_buttons = QHBoxLayout()
         card_buttons.addStretch(1)
         card_buttons.addWidget(self.dose_button)
+        # Programmes and doses are clinical entries: not offered to a role that may not record them.
+        for button in (self.enrol_button, self.close_button, self.dose_button):
+            if not ctx.store.actor.can(Permission.RECORD_VISITS):
+                button.hide()
         card_layout = QVBoxLayout(self.card_box)
         card_layout.addWidget(self.card, 1)
         card_layout.addLayout(card_buttons)

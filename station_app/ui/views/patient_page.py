@@ -93,6 +93,8 @@ class PatientPage(QWidget):
         if parts.visit_actions:
             actions = QHBoxLayout()
             for action in parts.visit_actions:
+                if action.permission is not None and not ctx.store.actor.can(action.permission):
+                    continue
                 button = QPushButton(tr(action.title))
                 button.clicked.connect(lambda _checked=False, act=action: self._visit_action(act))
                 self.visit_buttons[action.title] = button

@@ -41,7 +41,7 @@ from station_app.ui import background, dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.referral_form import edit_referral, new_referral, preview_slip
 from station_app.ui.forms.visit_form import TextBox
-from station_app.ui.pdf_preview import PdfPreviewDialog, show_pdf
+from station_app.ui.pdf_preview import PdfPreviewDialog, audited, show_pdf
 from station_app.ui.qt_i18n import fmt_date, fmt_datetime, fmt_int
 from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, DateEdit, heading, shortcut
 
@@ -587,7 +587,9 @@ class ReferralsView(QWidget, ReferralActions):
             if end:
                 name += f"-{end:%Y%m%d}"
             self.book_preview = show_pdf(self.window(), data, tr("Referral book"), name + ".pdf",
-                                         can_print=self.ctx.store.actor.can(Permission.PRINT))
+                                         **audited(lambda: self.ctx.store, "referral_book", {
+                                             "from": start.isoformat() if start else None,
+                                             "to": end.isoformat() if end else None}))
 
         def failed(exc: BaseException) -> None:
             dialogs.error(self, tr("Not printed"), tr("The referral book could not be made: {error}").format(

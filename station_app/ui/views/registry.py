@@ -43,6 +43,8 @@ class RegistryList(QWidget):
         top.addWidget(self.register_button)
         self.action_buttons: dict[str, QPushButton] = {}
         for action in actions:
+            if action.permission is not None and not ctx.store.actor.can(action.permission):
+                continue
             button = QPushButton(tr(action.title))
             button.clicked.connect(lambda _checked=False, act=action: act.run(ctx, self))
             self.action_buttons[action.title] = button

@@ -39,13 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.accounts import Permission
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import Month, MonthlySummary, cell_key
 from station_app.i18n import N_, tr
 from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
 from station_app.printing.visit_book import visit_book_bytes
 from station_app.reports import monthly, monthly_export
-from station_app.store import Store, StoreError, reports
+from station_app.store import Store, StoreError, audit, reports
 from station_app.ui import dialogs, operations, pdf_preview
 from station_app.ui.context import AppContext, Change
 from station_app.ui.operations import Progress
@@ -350,6 +351,16 @@ class ReportsView(QWidget):
         for button in (self.pdf_button, self.xlsx_button, self.dhis2_button, self.book_button):
             outputs.addWidget(button)
         outputs.addStretch(1)
+        # What the person's role may not do is not offered (the store refuses it anyway): the
+        # head corrects, finalises and reopens; prints need PRINT, the files for the district EXPORT.
+        actor = ctx.store.actor
+        for button, permission in ((self.correct_button, Permission.FINALISE_REPORT),
+                                   (self.finalise_button, Permission.FINALISE_REPORT),
+                                   (self.reopen_button, Permission.FINALISE_REPORT),
+                                   (self.pdf_button, Permission.PRINT), (self.book_button, Permission.PRINT),
+                                   (self.xlsx_button, Permission.EXPORT), (self.dhis2_button, Permission.EXPORT)):
+            if not actor.can(permission):
+                button.hide()
         self.hint = QLabel(tr("Choose the month, then press “Compute the report” (F5)."))
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tabs.addTab(self.hint, tr("Monthly summary"))
@@ -680,8 +691,11 @@ class ReportsView(QWidget):
         if self.summary is None:
             return None
         data = monthly_report_bytes(self.summary, status_line(self.summary, self._final_info()))
-        dialog = pdf_preview.show_pdf(self, data, tr("Monthly summary {month}").format(
-            month=self.summary.month.display()), f"bao-cao-thang-{self.summary.month.key}.pdf")
+        month = self.summary.month
+        dialog = pdf_preview.show_pdf(self, data, tr("Monthly summary {month}").format(month=month.display()),
+                                      f"bao-cao-thang-{month.key}.pdf",
+                                      **pdf_preview.audited(lambda: self.ctx.store, ("report", month.key),
+                                                            {"document": "monthly_report"}))
         self._dialogs.append(dialog)
         return dialog
 
@@ -699,11 +713,17 @@ class ReportsView(QWidget):
             return None
         final = self._final_info()
         try:
+            self.ctx.store.require(Permission.EXPORT)
             if kind == "xlsx":
                 data = monthly_export.xlsx_bytes(self.summary, tr("final") if final else tr("draft"))
             else:
                 data = monthly_export.dhis2_bytes(self.summary, final[1][:10] if final else None)
             written = monthly_export.write(path, data)
+            audit.record_output(self.ctx.store, Permission.EXPORT, audit.EXPORT, ("report", month.key),
+                                {"format": kind, "file": written.name})
+        except StoreError as exc:
+            dialogs.error(self, tr("Not exported"), exc.text())
+            return None
         except monthly_export.ExportError as exc:
             dialogs.error(self, tr("Not exported"), exc.text())
             return None
@@ -731,7 +751,9 @@ class ReportsView(QWidget):
             self._operation = None
             title = tr("Visit book {start} – {end}").format(start=first.strftime("%d/%m/%Y"),
                                                              end=last.strftime("%d/%m/%Y"))
-            preview = pdf_preview.show_pdf(self, data, title, f"so-kham-benh-{first}-{last}.pdf")
+            preview = pdf_preview.show_pdf(self, data, title, f"so-kham-benh-{first}-{last}.pdf",
+                                           **pdf_preview.audited(lambda: self.ctx.store, "visit_book", {
+                                               "from": first.isoformat(), "to": last.isoformat()}))
             self._dialogs.append(preview)
             self.book_ready.emit(preview)
 

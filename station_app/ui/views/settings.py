@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import i18n
+from station_app.domain.accounts import Permission
 from station_app.i18n import N_, tr
 from station_app.store import StoreError
 from station_app.store.schema import SCHEMA_VERSION
@@ -118,6 +119,19 @@ class SettingsView(QWidget):
         save_villages_button.clicked.connect(self.save_villages)
         village_layout.addWidget(self.villages)
         village_layout.addWidget(save_villages_button)
+        # The profile (the head's name is on every signature line), staff and villages are the
+        # head's: for another role they are shown, read-only, without their buttons.
+        self.station_buttons = (save_station, add_staff, save_staff_button, save_villages_button)
+        if not ctx.store.actor.can(Permission.EDIT_STATION):
+            for button in self.station_buttons:
+                button.hide()
+            for edit in self.profile_edits.values():
+                edit.setReadOnly(True)
+            self.staff_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            self.villages.setReadOnly(True)
+            note = QLabel(tr("Only the head of station changes the station profile, staff and villages."))
+            note.setWordWrap(True)
+            sform.addRow(note)
 
         database = QGroupBox(tr("Database"))
         db_form = QFormLayout(database)

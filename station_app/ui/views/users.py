@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Permission, role_name
+from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Actor, Permission, Role, role_name
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, users
 from station_app.ui import dialogs
@@ -82,7 +82,7 @@ class NewUserDialog(QDialog):
         self.username = QLineEdit()
         self.username.setPlaceholderText(tr("for example yta.mai"))
         self.role = QComboBox()
-        for role in ACCOUNT_ROLES:
+        for role in grantable_roles(ctx.store.actor):
             self.role.addItem(tr(ROLE_NAMES[role]), str(role))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -162,7 +162,16 @@ class UsersSection(QGroupBox):
         layout.addWidget(self.table)
         layout.addLayout(row)
         layout.addLayout(idle_row)
+        self.table.itemSelectionChanged.connect(self._enable_for_selection)
         self.load()
+
+    def _enable_for_selection(self) -> None:
+        """A head's account is changed only by a head: for an administrator, the buttons that
+        would change it are disabled while it is selected."""
+        user = self.selected()
+        may = self.can_manage and (user is None or may_change_account(self.ctx.store.actor, user.role))
+        for key in ("password", "role", "active"):
+            self.buttons[key].setEnabled(may)
 
     def load(self) -> None:
         self.accounts = users.all_users(self.ctx.store)
@@ -176,6 +185,7 @@ class UsersSection(QGroupBox):
                 state = tr("active")
             rows.append([u.username, u.full_name, role_name(u.role), state, fmt_datetime(u.last_login_at)])
         fill_table(self.table, rows, [u.id for u in self.accounts])
+        self._enable_for_selection()
 
     def selected(self) -> users.User | None:
         user_id = selected_key(self.table)
@@ -206,9 +216,9 @@ class UsersSection(QGroupBox):
         dialog = QDialog(self)
         dialog.setWindowTitle(tr("Change the role"))
         combo = QComboBox()
-        for role in ACCOUNT_ROLES:
+        for role in grantable_roles(self.ctx.store.actor):
             combo.addItem(tr(ROLE_NAMES[role]), str(role))
-        combo.setCurrentIndex(combo.findData(str(user.role)))
+        combo.setCurrentIndex(max(0, combo.findData(str(user.role))))
         dialog.role = combo  # type: ignore[attr-defined]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(dialog.accept)
@@ -250,6 +260,16 @@ class UsersSection(QGroupBox):
         dialog = AuditLogDialog(self.ctx, self)
         dialog.open()
         self._audit_dialog = dialog
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    """The roles ``actor`` may give: the head's only with MANAGE_HEADS (not an administrator)."""
+    return [r for r in ACCOUNT_ROLES if r != Role.HEAD or actor.can(Permission.MANAGE_HEADS)]
+
+
+def may_change_account(actor: Actor, role: Role) -> bool:
+    """Whether ``actor`` may set the password, role or state of an account with ``role``."""
+    return actor.can(Permission.MANAGE_USERS) and (role != Role.HEAD or actor.can(Permission.MANAGE_HEADS))
 
 
 def _session_lock(widget: QWidget) -> IdleLock | None:
