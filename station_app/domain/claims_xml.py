@@ -106,10 +106,8 @@ def format_value(spec: FieldSpec, value: Value) -> str:
         return ""
     if isinstance(value, float):  # never money in floats: a bug in the caller
         raise TypeError(f"{spec.tag}: a float is not a claim value")
-    if spec.format == "decimal2" and not isinstance(value, str):
-        return _decimal(value, 2)
-    if spec.format == "decimal3" and not isinstance(value, str):
-        return _decimal(value, 3)
+    if spec.format in ("decimal2", "decimal3") and isinstance(value, int | Decimal):
+        return _decimal(value, 2 if spec.format == "decimal2" else 3)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y%m%d%H%M")
     if isinstance(value, dt.date):
