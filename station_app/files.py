@@ -12,10 +12,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
     half-written one: a temporary file in the same folder, flushed to disk, then renamed over
-    the target (an existing file is replaced, keeping its permissions)."""
+    the target (an existing file is replaced, keeping its permissions). ``private``: a file with
+    personal data, readable by its owner only (0600), whatever the old file's permissions."""
     target = Path(path)
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -23,6 +24,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o644
+    if private:
+        mode = 0o600
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:

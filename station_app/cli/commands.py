@@ -17,7 +17,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from station_app import i18n, paths
-from station_app.cli import audit, backups, check, demo, followups, io, medicines, patients, referrals, reports
+from station_app.cli import (
+    audit,
+    backups,
+    check,
+    claims,
+    demo,
+    followups,
+    io,
+    medicines,
+    patients,
+    referrals,
+    reports,
+)
 from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, err
 from station_app.errors import UserError
 from station_app.i18n import tr
@@ -25,7 +37,7 @@ from station_app.i18n import tr
 log = logging.getLogger(__name__)
 
 # The command groups, in the order ``--help`` lists them; each adds its sub-commands.
-GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, medicines)
+GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, medicines, claims)
 
 
 # -- the app ------------------------------------------------------------------------------------

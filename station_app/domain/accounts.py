@@ -94,6 +94,7 @@ class Permission(enum.StrEnum):
     MANAGE_FORMULARY = "manage_formulary"  # add, change and retire drugs (head)
     EDIT_STATION = "edit_station"  # the station profile printed on forms, the staff list, the villages
     MANAGE_HEADS = "manage_heads"  # give or take the head role; a head's account (create, password, deactivate)
+    EXPORT_CLAIMS = "export_claims"  # write the insurance claims files, record the portal's answer
 
 
 class Anyone(enum.Enum):
@@ -126,6 +127,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MANAGE_FORMULARY,
         Permission.EDIT_STATION,
         Permission.MANAGE_HEADS,
+        Permission.EXPORT_CLAIMS,
     },
     Role.ADMIN: frozenset(
         {
@@ -137,6 +139,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESTORE,
             Permission.IMPORT,
             Permission.EXPORT,
+            Permission.EXPORT_CLAIMS,
         }
     ),
     Role.SYSTEM: frozenset(Permission),
@@ -162,6 +165,7 @@ PERMISSION_NAMES = {
     Permission.MANAGE_FORMULARY: N_("change the formulary"),
     Permission.EDIT_STATION: N_("change the station profile, staff or villages"),
     Permission.MANAGE_HEADS: N_("give the head of station role or change a head's account"),
+    Permission.EXPORT_CLAIMS: N_("write the insurance claims and record the portal's answers"),
 }
 
 

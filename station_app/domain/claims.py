@@ -335,31 +335,8 @@ def _birth(p: PatientInfo) -> str:
     return f"{p.birth_year:04d}{p.birth_month or 0:02d}{p.birth_day or 0:02d}0000"
 
 
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-
-
 def _dosage_text(line: DrugLine) -> str:
     return line.dosage
-
-
-def dosage(per_dose: str, times_per_day: int | None, days: int | None) -> str:
-    """LIEU_DUNG of an outpatient line: "1 viên/lần * 2 lần/ngày * 5 ngày [2 viên/ngày]" (what is
-    not recorded is left out)."""
-    amount, _, unit = per_dose.strip().partition(" ")
-    parts = [f"{per_dose.strip()}/lần"] if per_dose.strip() else []
-    if times_per_day:
-        parts.append(f"{times_per_day} lần/ngày")
-    if days:
-        parts.append(f"{days} ngày")
-    text = " * ".join(parts)
-    try:
-        per_day = Decimal(amount.replace(",", ".")) * times_per_day if times_per_day else None
-    except ArithmeticError:
-        per_day = None
-    if per_day is not None and unit:
-        text += f" [{_number(per_day)} {unit}/ngày]"
-    return text
 
 
 def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim:

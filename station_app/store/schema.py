@@ -567,4 +567,86 @@ def m0007_medicines(db: Database) -> None:
     _version(db, 7)
 
 
+
+@migration(name="0008_claims")
+def m0008_claims(db: Database) -> None:
+    """Health-insurance claims: what a claim needs that was not recorded (the station's claims
+    codes, priced services versioned like the formulary, staff certificate and social-insurance
+    numbers, the card's group, benefit digit and area, a patient's nationality, occupation and
+    residence codes, the visit's category) and the claims register (one row per insured visit:
+    its key, held back or written, the portal's answer)."""
+    _run(
+        db,
+        """
+        CREATE TABLE claim_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            department_code TEXT NOT NULL DEFAULT '',
+            signer_bhxh_no TEXT NOT NULL DEFAULT '',
+            province_code TEXT NOT NULL DEFAULT '',
+            district_code TEXT NOT NULL DEFAULT '',
+            commune_code TEXT NOT NULL DEFAULT '',
+            payment_method TEXT NOT NULL DEFAULT '1'
+        );
+        INSERT INTO claim_settings (id) VALUES (1);
+
+        CREATE TABLE priced_services (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT 'Lần',
+            group_code TEXT NOT NULL DEFAULT '13',
+            price INTEGER NOT NULL CHECK (price >= 0),
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            superseded INTEGER NOT NULL DEFAULT 0,
+            changed_by TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL,
+            UNIQUE (code, version)
+        );
+        CREATE UNIQUE INDEX priced_services_current ON priced_services (code) WHERE superseded = 0;
+        CREATE TRIGGER priced_services_versioned BEFORE UPDATE OF code, version, name, unit, group_code, price,
+            valid_from ON priced_services
+        BEGIN SELECT RAISE(ABORT, 'a priced service is changed by a new version'); END;
+        CREATE TRIGGER priced_services_kept BEFORE DELETE ON priced_services
+        BEGIN SELECT RAISE(ABORT, 'a priced service is closed, never deleted'); END;
+
+        ALTER TABLE staff ADD COLUMN cchn TEXT NOT NULL DEFAULT '';
+        ALTER TABLE staff ADD COLUMN bhxh_no TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_group TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_benefit TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_area TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN nationality_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN occupation_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN province_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN district_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN commune_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE visits ADD COLUMN claim_category TEXT NOT NULL DEFAULT '';
+
+        CREATE TABLE claims (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL UNIQUE REFERENCES visits (id),
+            ma_lk TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL CHECK (status IN ('held', 'written')),
+            problems TEXT NOT NULL DEFAULT '[]',
+            checked_at TEXT NOT NULL,
+            written_at TEXT,
+            file TEXT NOT NULL DEFAULT '',
+            visit_version TEXT NOT NULL DEFAULT '',
+            times_written INTEGER NOT NULL DEFAULT 0,
+            resubmission INTEGER NOT NULL DEFAULT 0,
+            total_cents INTEGER NOT NULL DEFAULT 0,
+            fund_cents INTEGER NOT NULL DEFAULT 0,
+            patient_cents INTEGER NOT NULL DEFAULT 0,
+            answer TEXT NOT NULL DEFAULT '' CHECK (answer IN ('', 'accepted', 'refused')),
+            answer_reason TEXT NOT NULL DEFAULT '',
+            answered_at TEXT,
+            answered_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX claims_checked ON claims (checked_at)
+        """,
+    )
+    _version(db, 8)
+
+
 SCHEMA_VERSION = len(_STEPS)

@@ -12,6 +12,7 @@ import pytest
 
 from station_app.domain import claims, claims_xml
 from station_app.domain.claims import ClaimVisit, Clinician, DrugLine, PatientInfo, ServiceLine, StationInfo
+from station_app.domain.medicines import PrescriptionLine
 from station_app.i18n import translate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "claims" / "example_envelope.xml"
@@ -56,7 +57,7 @@ AMLODIPINE = DrugLine(
     dmdc_code="40.999",
     route_code="1.01",
     form="Viên nén",
-    dosage=claims.dosage("1 viên", 1, 30),
+    dosage=PrescriptionLine("AMLO5", 30, "1 viên", 1, 30).dosage_text("viên"),
     instructions="Uống buổi sáng sau ăn",
     registration_no="VD-00000-00",
     tender="123/QĐ-SYT;G1;N4;2025;48",
@@ -208,8 +209,3 @@ def test_ma_lk_is_made_from_the_station_and_the_visit() -> None:
     again = claims.build(dataclasses.replace(visit, complaint="Đau đầu", diagnosis_code="R51"), STATION, TABLES).ma_lk
     assert first == again == "48123_2026_03_KB0000001"
     assert claims.build(dataclasses.replace(visit, visit_id=2), STATION, TABLES).ma_lk != first
-
-
-def test_dosage_text_as_the_standard_writes_it() -> None:
-    assert claims.dosage("2 viên", 2, 5) == "2 viên/lần * 2 lần/ngày * 5 ngày [4 viên/ngày]"
-    assert claims.dosage("1 gói", None, 3) == "1 gói/lần * 3 ngày"
