@@ -21,7 +21,7 @@ from station_app.i18n import tr
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
 from station_app.store import station as station_store
-from station_app.store.claims import MonthTotals, RegisterRow
+from station_app.store.claims import MonthTotals
 from station_app.store.database import Store
 
 GRID = colors.Color(0.6, 0.6, 0.6)
@@ -55,26 +55,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         "sub": ParagraphStyle("sub", parent=base, fontSize=10, leading=13, alignment=1),
         "sign": ParagraphStyle("sign", parent=base, fontName=fonts.SANS_BOLD, fontSize=10, alignment=1),
     }
-
-
-def _status(row: RegisterRow) -> str:
-    if row.status == "held":
-        return tr("Held back")
-    if row.status == "written":
-        if row.changed_since:
-            return tr("Changed since written")
-        return tr("Resubmitted") if row.resubmission else tr("Written")
-    return tr("Not checked yet")
-
-
-def _answer(row: RegisterRow) -> str:
-    if row.status == "held":
-        return "; ".join(row.problems)
-    if row.answer == "accepted":
-        return tr("Accepted")
-    if row.answer == "refused":
-        return tr("Refused: {reason}").format(reason=row.answer_reason)
-    return ""
 
 
 def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
@@ -142,11 +122,11 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
                 p(f"{day[8:10]}/{day[5:7]}/{day[:4]}"),
                 p(row.full_name),
                 p(row.ma_lk),
-                p(_status(row)),
+                p(row.status_label()),
                 p(money(row.total), "right"),
                 p(money(row.fund), "right"),
                 p(money(row.patient), "right"),
-                p(_answer(row)),
+                p("; ".join(row.problems) if row.status == "held" else row.answer_label()),
             ]
         )
         if row.status == "held":

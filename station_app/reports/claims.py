@@ -22,7 +22,7 @@ from station_app.errors import UserError
 from station_app.files import write_atomic
 from station_app.i18n import N_
 from station_app.store import claims as store_claims
-from station_app.store.claims import Gathered, MonthTotals, RegisterRow
+from station_app.store.claims import Gathered, MonthTotals
 from station_app.store.database import Store
 
 
@@ -213,11 +213,11 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
                 r.visit_at[:10],
                 _safe_cell(r.full_name),
                 r.ma_lk,
-                status_text(r),
+                r.status_label(),
                 r.total,
                 r.fund,
                 r.patient,
-                _safe_cell(answer_text(r)),
+                _safe_cell(r.answer_label()),
                 _safe_cell("; ".join(r.problems)),
             ]
         )
@@ -226,25 +226,3 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def status_text(row: RegisterRow) -> str:
-    from station_app.i18n import tr
-
-    if row.status == "held":
-        return tr("Held back")
-    if row.status == "written":
-        if row.changed_since:
-            return tr("Changed since written")
-        return tr("Resubmitted") if row.resubmission else tr("Written")
-    return tr("Not checked yet")
-
-
-def answer_text(row: RegisterRow) -> str:
-    from station_app.i18n import tr
-
-    if row.answer == "accepted":
-        return tr("Accepted")
-    if row.answer == "refused":
-        return tr("Refused: {reason}").format(reason=row.answer_reason)
-    return ""

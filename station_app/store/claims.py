@@ -27,7 +27,7 @@ from station_app.domain.claims import (
 from station_app.domain.medicines import PrescriptionLine
 from station_app.domain.monthly import Month
 from station_app.errors import UserError
-from station_app.i18n import N_
+from station_app.i18n import N_, tr
 from station_app.store import audit
 from station_app.store.database import Store, date_text, now_text
 
@@ -541,6 +541,22 @@ class RegisterRow:
     fund: Decimal
     patient: Decimal
 
+    def status_label(self) -> str:
+        if self.status == "held":
+            return tr("Held back")
+        if self.status == "written":
+            if self.changed_since:
+                return tr("Changed since written")
+            return tr("Resubmitted") if self.resubmission else tr("Written")
+        return tr("Not checked yet")
+
+    def answer_label(self) -> str:
+        if self.answer == "accepted":
+            return tr("Accepted")
+        if self.answer == "refused":
+            return tr("Refused: {reason}").format(reason=self.answer_reason)
+        return ""
+
 
 def register(store: Store, first: dt.date, last: dt.date) -> list[RegisterRow]:
     """The insured visits of a period with what the register knows of each."""
@@ -594,8 +610,10 @@ class MonthTotals:
 
 
 def month_totals(store: Store, month: Month) -> MonthTotals:
-    """The claims register of ``month`` with its totals (money of the visits written or checked)."""
+    """The claims register of ``month`` with its totals (the money of the claims written)."""
     rows = register(store, month.start, month.end)
+
+    sent = [r for r in rows if r.status == "written"]  # the money of the claims written
 
     def count(pred: Callable[[RegisterRow], bool]) -> int:
         return sum(1 for r in rows if pred(r))
@@ -608,8 +626,8 @@ def month_totals(store: Store, month: Month) -> MonthTotals:
         unchecked=count(lambda r: r.status == ""),
         accepted=count(lambda r: r.answer == "accepted"),
         refused=count(lambda r: r.answer == "refused"),
-        total=sum((r.total for r in rows), Decimal(0)),
-        fund=sum((r.fund for r in rows), Decimal(0)),
-        patient=sum((r.patient for r in rows), Decimal(0)),
+        total=sum((r.total for r in sent), Decimal(0)),
+        fund=sum((r.fund for r in sent), Decimal(0)),
+        patient=sum((r.patient for r in sent), Decimal(0)),
         rows=rows,
     )
