@@ -10,8 +10,8 @@ import pytest
 from station_app.domain.accounts import Actor, Role
 from station_app.domain.medicines import Drug, dose_amount, quantity_for, quantity_text, search
 from station_app.store import Store, audit, formulary
-from station_app.store.formulary import FormularyRefused
 from station_app.store.errors import NotPermitted
+from station_app.store.formulary import FormularyRefused
 
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
 

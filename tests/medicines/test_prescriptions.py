@@ -13,8 +13,8 @@ from station_app.domain.medicines import PrescriptionLine, ReceiptLine, validate
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.store import Store, followups, formulary, prescriptions, stock, visits
-from station_app.store.prescriptions import PrescriptionRefused
 from station_app.store.errors import NotPermitted
+from station_app.store.prescriptions import PrescriptionRefused
 
 ADMIN = Actor(3, "quantri", "Quản trị", Role.ADMIN)
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from station_app.domain.accounts import Actor, Permission, Role
 from station_app.domain.medicines import AdjustReason, LotBalance, NotEnoughStock, ReceiptLine, fefo
 from station_app.store import Store, audit, open_store, stock
-from station_app.store.stock import StockRefused
 from station_app.store.errors import NotPermitted
+from station_app.store.stock import StockRefused
 
 DAY = dt.date(2025, 11, 20)
 NURSE = Actor(2, "yta.mai", "Trần Thị Mai", Role.NURSE)
