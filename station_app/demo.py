@@ -354,6 +354,9 @@ def generate(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
+        from station_app.demo_claims import add_claims
+
+        add_claims(store, seed, clock.today())
         from station_app.demo_medicines import add_medicines
 
         store.conn.execute("PRAGMA foreign_keys = OFF")  # (every reference made by construction, as above)

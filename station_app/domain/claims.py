@@ -140,6 +140,14 @@ class PatientInfo:
     card_digit: str = ""  # from the card's third character when not recorded
     card_area: str = ""  # MA_KHUVUC: K1, K2, K3
 
+    def card_code(self, province_code: str) -> str:
+        """MA_THE_BHYT: the 15-character code; a card printed with its 10-digit number only gets the
+        group and benefit digit recorded for it and the province's code in front."""
+        card = self.card_no.strip().upper()
+        if len(card) == 10 and card.isdigit() and self.card_group and self.card_digit and province_code:
+            return f"{self.card_group.upper()}{self.card_digit}{province_code[-2:]}{card}"
+        return card
+
     @property
     def group(self) -> str:
         return self.card_group or (self.card_no[:2].upper() if len(self.card_no) == 15 else "")
@@ -343,6 +351,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
     """The claim of ``visit``: every table's records and the problems that hold it back."""
     p = visit.patient
     day = visit.visit_at.date()
+    card = p.card_code(station.province_code)
     ma_lk = visit.ma_lk or make_ma_lk(station.facility_code, visit.visit_id, visit.visit_at)
     category = visit.category or default_category()
     problems = visit_problems(visit, station, category)
@@ -457,7 +466,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
         "MAHUYEN_CU_TRU": p.district_code or station.district_code,
         "MAXA_CU_TRU": p.commune_code or station.commune_code,
         "DIEN_THOAI": p.phone,
-        "MA_THE_BHYT": p.card_no,
+        "MA_THE_BHYT": card,
         "MA_DKBD": p.card_facility,
         "GT_THE_TU": p.card_from,
         "GT_THE_DEN": p.card_to,
@@ -507,7 +516,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
                 "MA_DANTOC": p.ethnicity_code,
                 "MA_NGHE_NGHIEP": p.occupation_code or "00000",
                 "DIA_CHI": p.address,
-                "MA_THE_BHYT": p.card_no,
+                "MA_THE_BHYT": card,
                 "GT_THE_DEN": p.card_to,
                 "NGAY_VAO": visit.visit_at,
                 "NGAY_RA": referral.issued_at,
@@ -541,7 +550,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
                 "NGAY_SINH": _birth(p),
                 "GIOI_TINH": p.sex,
                 "DIA_CHI": p.address,
-                "MA_THE_BHYT": p.card_no,
+                "MA_THE_BHYT": card,
                 "GT_THE_DEN": p.card_to,
                 "NGAY_VAO": visit.visit_at,
                 "NGAY_RA": visit.ended_at,
@@ -590,9 +599,15 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         add(FIX_STATION, N_("The station's department code (MA_KHOA) is not entered."))
     if not station.signer_bhxh_no and (visit.referral is not None or visit.follow_up is not None):
         add(FIX_STATION, N_("The head of station's social-insurance number is not entered."))
-    card = p.card_no.strip()
+    card = p.card_code(station.province_code)
     if not card:
         add(FIX_CARD, N_("The patient has no health-insurance card number."))
+    elif len(card) == 10 and card.isdigit():
+        add(
+            FIX_CARD,
+            N_("The card {card} shows only its 10-digit number: enter the group and benefit digit printed on it."),
+            card=card,
+        )
     elif len(card) != 15 or not card[:2].isalpha() or not card[2:].isdigit():
         add(FIX_CARD, N_("The insurance card number {card} is not 15 characters (2 letters, 13 digits)."), card=card)
     if p.card_to is None or p.card_from is None:
