@@ -247,6 +247,12 @@ def _medicines(host: AreaHost) -> QWidget:
     return StockView(host.ctx)
 
 
+def _claims(host: AreaHost) -> QWidget:
+    from station_app.ui.views.claims import ClaimsView
+
+    return ClaimsView(host.ctx)
+
+
 AREAS = (
     Area("today", N_("Today"), _today),
     Area("patients", N_("Patients"), _patients),
@@ -256,6 +262,7 @@ AREAS = (
     Area("reports", N_("Reports"), _reports),
     Area("settings", N_("Settings"), _settings),
     Area("medicines", N_("Medicines"), _medicines),
+    Area("claims", N_("Insurance"), _claims),
 )
 
 WIRING = Wiring(

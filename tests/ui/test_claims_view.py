@@ -1,0 +1,67 @@
+"""Hồ sơ BHYT, the claims register in the app: last month's insured visits, "Check" naming what
+holds a visit back, writing the files into a folder, the portal's answer typed in, the month's
+totals saved; a nurse sees the register but cannot write claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from station_app.reports.claims import file_name
+from station_app.store import claims as store_claims
+from station_app.ui.views.claims import ClaimsView
+
+
+@pytest.fixture
+def register(session) -> ClaimsView:
+    view = session.window.show_area("claims")
+    assert isinstance(view, ClaimsView)
+    return view
+
+
+def column(view: ClaimsView, n: int) -> list[str]:
+    return [view.table.item(row, n).text() for row in range(view.table.rowCount())]
+
+
+def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path: Path, monkeypatch) -> None:
+    view = register
+    assert view.table.rowCount() == len(view.rows) > 0
+    assert set(column(view, 3)) == {"Chưa kiểm tra"}
+    view.check_button.click()
+    statuses = column(view, 3)
+    assert "Sẵn sàng" in statuses
+    assert all(s in ("Sẵn sàng", "Giữ lại") for s in statuses)
+    for status, reason in zip(statuses, column(view, 6), strict=True):
+        assert bool(reason) == (status == "Giữ lại")  # a held-back visit says why, in Vietnamese
+    # Checking writes nothing, not even in the register.
+    assert {r.status for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())} == {""}
+
+    folder = tmp_path / "claims"
+    monkeypatch.setattr(view, "choose_folder", lambda: str(folder))
+    view.write_button.click()
+    written = [r for r in view.rows if r.status == "written"]
+    assert written and sorted(p.name for p in folder.iterdir()) == sorted(file_name(r.ma_lk) for r in written)
+    assert all(s in ("Đã xuất", "Giữ lại") for s in column(view, 3))
+
+    row = next(n for n, r in enumerate(view.rows) if r.status == "written")
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_reason", lambda: "Sai mã bệnh")
+    view.refused_button.click()
+    assert column(view, 6)[row] == "Bị từ chối: Sai mã bệnh"
+    (saved,) = [r for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())
+                if r.visit_id == view.rows[row].visit_id]
+    assert (saved.answer, saved.answer_reason) == ("refused", "Sai mã bệnh")
+
+    pdf = tmp_path / "month.pdf"
+    monkeypatch.setattr(view, "choose_file", lambda suffix: str(pdf))
+    view.pdf_button.click()
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_nurse_sees_the_register_without_the_claims_actions(make_session, demo_copy: Path) -> None:
+    session = make_session(demo_copy, role="nurse")
+    view = session.window.show_area("claims")
+    assert isinstance(view, ClaimsView)
+    assert view.table.rowCount() > 0
+    assert not view.write_button.isVisible() and not view.check_button.isVisible()
