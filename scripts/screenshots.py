@@ -118,6 +118,15 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     referrals.show_year()  # type: ignore[attr-defined]
     shot("10-referrals")
     medicine_shots(session, shot, app)
+    claims_shots(session, shot, app)
+
+
+def claims_shots(session: Session, shot, app: QApplication) -> None:
+    """The BHYT area: last month's claims register after "Check" (the held-back reasons shown)."""
+    view = session.window.show_area("claims")
+    view.check()  # type: ignore[attr-defined]
+    settle(app, 300)
+    shot("14-claims")
 
 
 def medicine_shots(session: Session, shot, app: QApplication) -> None:

@@ -8,6 +8,7 @@ signing tool puts the station's digital signature on them before they are sent."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -63,7 +64,8 @@ class ClaimsView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.rows: list[RegisterRow] = []
-        self.checked: dict[int, list[str]] = {}  # problems found by "Check", not yet in the register
+        # What "Check" found, not yet in the register: visit → (problems, MA_LK, total, fund).
+        self.checked: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
 
         self.title = heading(tr("Health-insurance claims"))
         self.start = DateEdit()
@@ -162,7 +164,9 @@ class ClaimsView(QWidget):
         self.rows = store_claims.register(self.ctx.store, *period)
         self.table.setRowCount(len(self.rows))
         for n, row in enumerate(self.rows):
-            problems = self.checked.get(row.visit_id, row.problems) if row.status != "written" else row.problems
+            found = self.checked.get(row.visit_id) if row.status != "written" else None
+            problems = found[0] if found else row.problems
+            ma_lk, total, fund = (found[1], found[2], found[3]) if found else (row.ma_lk, row.total, row.fund)
             held = row.status == "held" or (row.status == "" and bool(problems))
             status = tr("Held back") if held and row.status == "" else row.status_label()
             if row.status == "" and row.visit_id in self.checked and not problems:
@@ -175,10 +179,10 @@ class ClaimsView(QWidget):
             cells = (
                 fmt_date(dt.date.fromisoformat(row.visit_at[:10])),
                 row.full_name,
-                row.ma_lk,
+                ma_lk,
                 status,
-                _money(row.total) if row.status else "",
-                _money(row.fund) if row.status else "",
+                _money(total) if row.status or found else "",
+                _money(fund) if row.status or found else "",
                 reason,
             )
             for column, text in enumerate(cells):
@@ -188,9 +192,10 @@ class ClaimsView(QWidget):
                 self.table.setItem(n, column, item)
         written = sum(1 for r in self.rows if r.status == "written")
         held_count = sum(
-            1 for r in self.rows if r.status == "held" or (r.status == "" and self.checked.get(r.visit_id))
+            1 for r in self.rows if r.status == "held" or (r.status == "" and r.visit_id in self.checked
+                                                           and bool(self.checked[r.visit_id][0]))
         )
-        fund = sum((r.fund for r in self.rows if r.status == "written"), start=0)
+        fund = sum((r.fund for r in self.rows if r.status == "written"), Decimal(0))
         self.summary.setText(
             tr("{visits} insured visits: {written} written, {held} held back; insurance pays {fund} đồng.").format(
                 visits=len(self.rows), written=written, held=held_count, fund=_money(fund)
@@ -221,7 +226,11 @@ class ClaimsView(QWidget):
         except UserError as exc:
             dialogs.error(self, tr("Health-insurance claims"), exc.text())
             return
-        self.checked = {claim.visit_id: [p.text() for p in claim.problems if p.is_error] for _g, claim in built}
+        self.checked = {}
+        for _gathered, claim in built:
+            totals = claim.totals()
+            problems = [p.text() for p in claim.problems if p.is_error]
+            self.checked[claim.visit_id] = (problems, claim.ma_lk, totals["T_TONGCHI_BV"], totals["T_BHTT"])
         self.reload()
 
     def choose_folder(self) -> str:
