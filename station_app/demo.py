@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import errno
 import itertools
 import math
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from statistics import NormalDist
 
-from station_app import clock
+from station_app import clock, files
 from station_app.domain.accounts import ANYONE
 from station_app.domain.identifiers import make_record_no
 from station_app.domain.text import fold, name_sort_key, words
@@ -319,14 +321,45 @@ def generate(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Write a demo database at ``path`` (refusing to overwrite unless ``force``)."""
+    """Write a demo database at ``path`` (refusing to overwrite unless ``force``).
+
+    The file is built beside ``path`` under a hidden name and moved into place when it is done:
+    stopped half-way, the program leaves ``path`` as it was (no file, or the old one)."""
+    if patients < 0:
+        raise ValueError(f"patients must be 0 or more, not {patients}")
+    if not visits_per_patient >= 0:  # (NaN too)
+        raise ValueError(f"visits_per_patient must be 0 or more, not {visits_per_patient}")
     started = dt.datetime.now()
     path = Path(path)
-    if path.exists():
-        if not force:
-            raise DemoExists(str(path))
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    if path.exists() and not path.is_file():  # a folder, a device: never replaced
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR) if path.is_dir() else "not a regular file",
+                                str(path))
+    if path.exists() and not force:
+        raise DemoExists(str(path))
+    building = path.with_name(f".{path.name}.building")
+    _remove_database(building)
+    try:
+        total_visits = _build(building, patients, seed, visits_per_patient, progress)
+        _remove_database(path, keep_main=True)  # (the old file's log must not meet the new file)
+        building.replace(path)
+        files.fsync_folder(path.parent)
+    finally:
+        _remove_database(building)
+    return DemoSummary(patients, total_visits, (dt.datetime.now() - started).total_seconds())
+
+
+def _remove_database(path: Path, keep_main: bool = False) -> None:
+    for suffix in ("-wal", "-shm", "-journal") if keep_main else ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _build(
+    path: Path,
+    patients: int,
+    seed: int,
+    visits_per_patient: float,
+    progress: Callable[[int, int], None] | None,
+) -> int:
     store = open_store(path)
     # A demo file that a crash cuts short is made again, not recovered: no wait for the disk at
     # each of the generator's commits, and its pages written once, in place, rather than into the
@@ -369,7 +402,7 @@ def generate(
         store.conn.execute("PRAGMA journal_mode = WAL")
     finally:
         store.close()
-    return DemoSummary(patients, total_visits, (dt.datetime.now() - started).total_seconds())
+    return total_visits
 
 
 # The demo station's accounts (documented in the README): user name, full name, role, password.

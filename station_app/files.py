@@ -1,43 +1,121 @@
-"""Writing files: every file Trạm writes (PDFs, CSV and XLSX lists, reports) goes through here.
+"""Files the program writes: private to the person who runs it, and whole or not there at all.
 
-Below every layer that writes files (reports, printing, the UI), so none of them imports another
-for it.
+Everything Trạm writes holds personal data (the database and its side files, backups, the copies
+kept aside before a schema upgrade or a restore, exports, PDFs, the error log), so on POSIX each
+file is created ``0600`` and each folder of its own ``0700``, whatever the umask; on Windows the
+files live in the user's own profile folder, which other accounts cannot read. Files are created
+with their final mode (never readable by others for a moment), and a file replaced is written
+beside its target and renamed over it, so a reader sees the old file or the whole new one.
+
+Plain Python, no Qt and no SQL: every layer may use it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, TypeVar
+
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+POSIX = os.name == "posix"
+
+T = TypeVar("T")
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
-    half-written one: a temporary file in the same folder, flushed to disk, then renamed over
-    the target (an existing file is replaced, keeping its permissions). ``private``: a file with
-    personal data, readable by its owner only (0600), whatever the old file's permissions."""
+def make_private(path: str | os.PathLike[str]) -> None:
+    """Take the group's and others' permissions off an existing file or folder (POSIX). The
+    owner's stay as they are: a read-only file stays read-only. Quietly nothing when the file
+    system keeps no Unix permissions or the file is not this user's."""
+    if not POSIX:
+        return
     target = Path(path)
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(target.stat().st_mode)
+        if mode & 0o077:
+            target.chmod(mode & ~0o077)
+
+
+def private_folder(path: str | os.PathLike[str]) -> Path:
+    """The program's own folder (the data folder, its backups), created ``0700`` if missing and
+    made private if it was not."""
+    folder = Path(path)
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    make_private(folder)
+    return folder
+
+
+def create_private(path: str | os.PathLike[str]) -> Path:
+    """An empty file at ``path`` (emptied if it exists), ``0600``: made before another library
+    (SQLite, ``shutil``) writes into it, so the file is never readable by others, not for a moment.
+    SQLite gives the ``-wal`` and ``-shm`` files of a database the mode of the database file."""
+    target = Path(path)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+    try:
+        if POSIX:
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+    return target
+
+
+@contextlib.contextmanager
+def open_append(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """``path`` opened to add text at its end (UTF-8), created ``0600`` (the error log)."""
+    target = Path(path)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+    make_private(target)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        yield fh
+
+
+def write_atomic_stream(path: str | os.PathLike[str], write: Callable[[IO[bytes]], T]) -> tuple[Path, T]:
+    """Write a file piece by piece (``write(fh)``) so that readers see the old file or the whole
+    new one: a temporary file (``0600``) in the target's folder, flushed to disk, then renamed over
+    the target. Returns the path and what ``write`` returned. The file is ``0600`` whatever was
+    there before. A target that exists and is not a regular file (a folder, ``/dev/…``) is refused
+    (``OSError``), never replaced."""
+    target = Path(path)
+    if target.exists() and not target.is_file():  # a folder, a device, a pipe: never replaced by a file
+        raise IsADirectoryError(errno.EISDIR if target.is_dir() else errno.EEXIST,
+                                "not a regular file" if not target.is_dir() else os.strerror(errno.EISDIR),
+                                str(target))
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    if private:
-        mode = 0o600
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")  # mode 0600
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            result = write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):  # not every file system keeps Unix permissions
-            tmp.chmod(mode)
         tmp.replace(target)  # os.replace: atomic on the same file system, also on Windows
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return target
+    fsync_folder(folder)
+    return target, result
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """``data`` written to ``path`` atomically and privately (see ``write_atomic_stream``)."""
+    return write_atomic_stream(path, lambda fh: fh.write(data))[0]
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Make a rename in ``folder`` survive a power cut (POSIX; Windows has no such call)."""
+    if not POSIX:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

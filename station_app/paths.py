@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from station_app import files
+
 _override: Path | None = None
 
 
@@ -20,15 +22,14 @@ def set_data_dir(path: Path | str | None) -> None:
 
 
 def data_dir() -> Path:
-    """The user data folder (created on demand)."""
+    """The user data folder (created on demand, private to the user: ``0700``)."""
     if _override is not None:
         base = _override
     elif os.environ.get("TRAM_DATA_DIR"):
         base = Path(os.environ["TRAM_DATA_DIR"])
     else:
         base = Path(platformdirs.user_data_dir("Tram", appauthor=False))
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return files.private_folder(base)
 
 
 def default_database() -> Path:
@@ -45,17 +46,16 @@ def error_log() -> Path:
 
 
 def log_error(details: str) -> Path:
-    """Append ``details`` (a traceback) to the error log; returns its path."""
+    """Append ``details`` (a traceback) to the error log (``0600``: it may quote a patient's
+    record); returns its path."""
     path = error_log()
-    with path.open("a", encoding="utf-8") as fh:
+    with files.open_append(path) as fh:
         fh.write(details + "\n")
     return path
 
 
 def backups_dir() -> Path:
-    path = data_dir() / "backups"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return files.private_folder(data_dir() / "backups")
 
 
 def settings_file() -> Path:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from station_app import paths
-from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out
+from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out, record_id, row_limit
 from station_app.i18n import tr
 from station_app.presentation import backup_chain_texts
 
@@ -56,7 +56,7 @@ def chain_lines(store) -> tuple[bool, list[str]]:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    store = open_existing(args.db)
+    store = open_existing(args.db, only_reads=True)
     try:
         ok, lines = chain_lines(store)
     finally:
@@ -69,7 +69,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from station_app.store import audit
 
-    store = open_existing(args.db)
+    store = open_existing(args.db, only_reads=True)
     try:
         found = audit.entries(
             store, audit.Filter(username=args.user or "", action=args.action or "", patient_id=args.patient,
@@ -99,7 +99,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--db", required=True)
     log.add_argument("--user", help="only this user name")
     log.add_argument("--action", help="only this action (login, create, view_patient…)")
-    log.add_argument("--patient", type=int, help="only entries about this patient id")
-    log.add_argument("--limit", type=int, default=200)
+    log.add_argument("--patient", type=record_id, help="only entries about this patient id")
+    log.add_argument("--limit", type=row_limit, default=200)
     log.add_argument("--json", action="store_true", help="one JSON object per line")
     log.set_defaults(func=cmd_audit_log)

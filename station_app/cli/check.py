@@ -15,7 +15,7 @@ from station_app.i18n import tr
 def cmd_check(args: argparse.Namespace) -> int:
     from station_app.store.schema import SCHEMA_VERSION
 
-    store = open_existing(args.db)
+    store = open_existing(args.db, only_reads=True)
     try:
         from station_app.store import stock
 

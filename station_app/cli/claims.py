@@ -64,7 +64,7 @@ def cmd_report_claims(args: argparse.Namespace) -> int:
         else:
             data = claims.totals_json(totals)
         try:
-            write_atomic(target, data, private=True)
+            write_atomic(target, data)
         except OSError as exc:
             raise cannot_write(target, exc) from exc
         audit.record_output(

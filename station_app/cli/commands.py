@@ -30,7 +30,7 @@ from station_app.cli import (
     referrals,
     reports,
 )
-from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, err
+from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, OneLineParser, err
 from station_app.errors import UserError
 from station_app.i18n import tr
 
@@ -49,7 +49,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="main.py",
         description="Trạm — offline records for a commune health station.",
     )

@@ -8,11 +8,13 @@ import argparse
 import datetime as dt
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.errors import UserError
-from station_app.i18n import N_
+from station_app.i18n import N_, tr
 from station_app.store import Store, open_store
 
 EXIT_OK = 0
@@ -33,14 +35,35 @@ def err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def open_existing(path: str, *, reading: bool = False) -> Store:
+def open_existing(path: str, *, reading: bool = False, only_reads: bool = False) -> Store:
     """The station's file, which must exist. ``reading``: the command only reads (find, lists,
     reports), so the page-by-page check of the whole file (a second on a large station) is left to
-    ``check`` and the app; a damaged page such a command touches is still reported as damage."""
+    ``check`` and the app; a damaged page such a command touches is still reported as damage.
+
+    ``only_reads``: the command writes nothing (find, check, the audit log, the lists), so the
+    file is opened read-only, unless it needs upgrading to this version's schema and can be.
+    Other commands (export, print, report) open a file they can write normally, to record what
+    leaves the program in the audit log, and a read-only file (or medium) read-only: the output
+    is still written, and ``note_unrecorded`` says that the audit log could not record it."""
+    from station_app.store.database import writable
+    from station_app.store.errors import NeedsUpgrade
+
     db = Path(path)
     if not db.exists():
         raise CliError(N_("There is no database at {path}."), path=db)
+    if only_reads or not writable(db):
+        try:
+            return open_store(db, create=False, verify=not reading, read_only=True)
+        except NeedsUpgrade:
+            if not writable(db):
+                raise
     return open_store(db, create=False, verify=not reading)
+
+
+def note_unrecorded(store: Store) -> None:
+    """Say on stderr when a read-only database could not record the command in its audit log."""
+    if store.unrecorded:
+        err(tr("The database is read-only: this was not recorded in its audit log."))
 
 
 def cannot_write(path: object, exc: OSError) -> CliError:
@@ -48,14 +71,61 @@ def cannot_write(path: object, exc: OSError) -> CliError:
     return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc)
 
 
+# -- numbers ------------------------------------------------------------------------------------
+# Checked where they are read, so a value out of range is a one-line refusal, never a crash deep
+# down (an id past SQLite's integers, a date past year 9999 once a schedule adds to it).
+MAX_ID = 2**63 - 1
+MAX_LIMIT = 1_000_000
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def read(text: str) -> int:
+        try:
+            value: int | None = int(text.strip())
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                tr("write a whole number from {low} to {high}, not {value}").format(
+                    low=f"{low:,}", high=f"{high:,}", value=text[:40])
+            )
+        return value
+
+    return read
+
+
+record_id = whole_number(1, MAX_ID)
+row_limit = whole_number(1, MAX_LIMIT)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line, as every other error of the command line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, tr("Error: {message}").format(message=f"{self.prog}: {message}") + "\n")
+
+
 # -- dates --------------------------------------------------------------------------------------
+def day_in_range(day: dt.date, option: str) -> dt.date:
+    """``day`` if Trạm can work with it (1900 to 2199), else a one-line refusal naming ``option``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CliError(N_("{option}: {value} is outside the dates Trạm works with ({first} to {last})."),
+                       option=option, value=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return day
+
+
 def parse_day(text: str, option: str) -> dt.date:
-    """A date option's value: ``YYYY-MM-DD`` or ``dd/mm/yyyy``; else the one-line error naming it."""
+    """A date option's value: ``YYYY-MM-DD`` or ``dd/mm/yyyy`` from 1900 to 2199; else the one-line
+    error naming it."""
     try:
-        return parse_date(text)
+        day = parse_date(text)
     except DateFormatError as exc:
         raise CliError(N_('{option}: "{value}" is not a date (write YYYY-MM-DD or dd/mm/yyyy).'), option=option,
                        value=text) from exc
+    return day_in_range(day, option)
 
 
 def add_date_option(parser: argparse.ArgumentParser, option: str, dest: str, help: str, *,

@@ -20,7 +20,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
     from station_app.store import followups
 
     as_of = args.as_of or clock.today()
-    store = open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True, only_reads=True)
     try:
         with clock.pinned(as_of):
             section = Section(args.section) if args.section else None

@@ -28,9 +28,11 @@ from station_app.cli.common import (
     cannot_write,
     check_range,
     err,
+    note_unrecorded,
     open_existing,
     out,
     print_documents,
+    record_id,
 )
 from station_app.i18n import N_, tr
 
@@ -169,6 +171,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("{count} rows written to {path}.").format(count=result.rows, path=result.path))
     return EXIT_OK
 
@@ -186,6 +189,7 @@ def cmd_patient_summary(args: argparse.Namespace) -> int:
             raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Written: {path}").format(path=path))
     return EXIT_OK if path else EXIT_FINDINGS
 
@@ -210,6 +214,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     summary = print_documents(sub).add_parser("patient-summary", help="everything held about one patient (PDF)")
     summary.add_argument("--db", required=True)
-    summary.add_argument("--id", required=True, type=int)
+    summary.add_argument("--id", required=True, type=record_id)
     summary.add_argument("--out", required=True, metavar="FILE.pdf")
     summary.set_defaults(func=cmd_patient_summary)

@@ -9,7 +9,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from station_app.cli.common import EXIT_OK, err, open_existing, out
+from station_app.cli.common import EXIT_OK, err, open_existing, out, row_limit
 from station_app.i18n import tr
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     from station_app.domain.identifiers import SEX_CODES
     from station_app.store import patients
 
-    store = open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True, only_reads=True)
     try:
         found = patients.search(store, args.query, limit=args.limit)
     finally:
@@ -69,6 +69,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     find = sub.add_parser("find", help="find patients (accents optional)")
     find.add_argument("--db", required=True)
     find.add_argument("query")
-    find.add_argument("--limit", type=int, default=20)
+    find.add_argument("--limit", type=row_limit, default=20)
     find.add_argument("--json", action="store_true", help="one JSON object per line")
     find.set_defaults(func=cmd_find)

@@ -10,7 +10,18 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli.common import EXIT_OK, CliError, add_date_option, check_range, open_existing, out, print_documents
+from station_app.cli.common import (
+    EXIT_OK,
+    CliError,
+    add_date_option,
+    cannot_write,
+    check_range,
+    note_unrecorded,
+    open_existing,
+    out,
+    print_documents,
+    record_id,
+)
 from station_app.i18n import N_, tr
 
 
@@ -18,7 +29,7 @@ def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
     check_range(args.start, args.end)
-    store = open_existing(args.db, reading=True)
+    store = open_existing(args.db, reading=True, only_reads=True)
     try:
         rows = referrals.book(store, args.start, args.end)
     finally:
@@ -48,10 +59,18 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
         if referral is None:
             raise CliError(N_("There is no referral with id {id}."), id=args.id)
         profile = load_profile(store)
-        render_referral(referral, referrals.station_for_print(profile), Path(args.out))
-        copies = referrals.mark_printed(store, args.id)
+        try:
+            render_referral(referral, referrals.station_for_print(profile), Path(args.out))
+        except OSError as exc:
+            raise cannot_write(args.out, exc) from exc
+        if store.read_only:  # (a file on a read-only medium: the print cannot be counted)
+            store.unrecorded.append("print")
+            copies = 0
+        else:
+            copies = referrals.mark_printed(store, args.id)
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Referral slip {number} written to {path}.").format(number=referral.number, path=args.out)
          + (" " + tr("(copy)") if copies else ""))
     return EXIT_OK
@@ -68,6 +87,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     what = print_documents(sub)
     slip = what.add_parser("referral", help="a referral slip")
     slip.add_argument("--db", required=True)
-    slip.add_argument("--id", type=int, required=True)
+    slip.add_argument("--id", type=record_id, required=True)
     slip.add_argument("--out", required=True, help="the PDF file to write")
     slip.set_defaults(func=cmd_print_referral)

@@ -19,6 +19,7 @@ from station_app.cli.common import (
     add_date_option,
     cannot_write,
     check_range,
+    day_in_range,
     open_existing,
     out,
     print_documents,
@@ -32,9 +33,11 @@ def _month(text: str):
     from station_app.domain.monthly import Month
 
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
+    day_in_range(month.start, "--month")
+    return month
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
@@ -354,12 +354,52 @@ def looks_vietnamese(text: str) -> bool:
 
 
 def parse_csv(text: str) -> list[list[object]]:
+    """The rows of a CSV text. A cell Trạm (or a careful spreadsheet) wrote as ``'=…`` to keep it
+    from being a formula (``inert_text``) is read back as ``=…``, so an exported list imports back
+    unchanged. A cell longer than the csv module reads (131,072 characters) refuses the file."""
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[_uninert(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise ImportFormatError(
+                N_("A cell of this file has more than {limit} characters: it is not a list of patients."),
+                limit=f"{csv.field_size_limit():,}",
+            ) from exc
+        raise ImportFormatError(N_("This CSV file cannot be read: {reason}."), reason=str(exc)) from exc
+
+
+# -- text cells that stay text ------------------------------------------------------------------
+# A spreadsheet reads a cell that starts with one of these as a formula (or as the start of one):
+# "=HYPERLINK(…)", "+…", "-…", "@…", and a tab or carriage return before them. An address or a
+# note typed so, exported as it is, would run in the spreadsheet of whoever opens the list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """A text cell for a CSV file that any spreadsheet shows as text, never runs as a formula: one
+    that starts like a formula gets a leading apostrophe (``'=1+2``), as a spreadsheet shows a
+    text typed so. Only for text: numbers written as numbers (``-5``) stay numbers."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _uninert(cell: str) -> str:
+    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def no_formulas(sheet: Any) -> None:
+    """Every text cell of an openpyxl worksheet kept as text: openpyxl takes a string that starts
+    with ``=`` for a formula; such a cell is turned back into a string and marked as typed text
+    (``quotePrefix``), so the workbook holds no formula at all."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 # -- cells --------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def run(
             text = claims_xml.envelope(station.facility_code, made_on, claim.documents(tables))
             path = out_dir / file_name(claim.ma_lk)
             try:
-                write_atomic(path, text.encode("utf-8"), private=True)
+                write_atomic(path, text.encode("utf-8"))
             except OSError as exc:
                 raise UserError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc) from exc
             target = str(path)

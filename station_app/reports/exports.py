@@ -6,21 +6,20 @@ frozen header row; columns as wide as their content).
 Citizen ID, insurance card number and phone can be left out (``identifiers=False``) when a
 list leaves the station. The registry's headers are the field names the importer reads, so an
 exported registry imports back unchanged. Every export is recorded in the audit log. Files are
-written atomically.
+written atomically and privately (``0600``); a CSV text cell that would start a formula in a
+spreadsheet is written as text (``'=…``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import itertools
 import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,7 +27,8 @@ from xml.sax.saxutils import escape
 
 from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
-from station_app.files import write_atomic
+from station_app.domain.spreadsheet import inert_text
+from station_app.files import write_atomic, write_atomic_stream
 from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
 from station_app.reports import worklist_export
@@ -239,13 +239,20 @@ def cell_text(value: object, kind: str = "text") -> str:
     return str(value)
 
 
+def csv_cell(value: object, kind: str = "text") -> str:
+    """A value as a CSV cell: text that would start a formula is kept text (``inert_text``);
+    numbers and dates stay as they are written (a negative number is a number)."""
+    text = cell_text(value, kind)
+    return inert_text(text) if isinstance(value, str) else text
+
+
 def _write_csv(fh: IO[bytes], columns: Sequence[Column], records: Iterable[dict[str, object]]) -> int:
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([tr(c.header) for c in columns])
+    writer.writerow([inert_text(tr(c.header)) for c in columns])
     count = 0
     for record in records:
-        writer.writerow([cell_text(record.get(c.key), c.kind) for c in columns])
+        writer.writerow([csv_cell(record.get(c.key), c.kind) for c in columns])
         count += 1
     text.flush()
     text.detach()
@@ -393,28 +400,6 @@ def xlsx_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]], 
     return buffer.getvalue()
 
 
-def _write_atomic_stream(path: str | os.PathLike[str], write: Callable[[IO[bytes]], int]) -> tuple[Path, int]:
-    """Like ``files.write_atomic`` for a file written piece by piece: a temporary file in
-    the target folder, flushed to disk, then renamed over the target."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            count = write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            tmp.chmod(0o644)
-        tmp.replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return target, count
-
-
 def table_for(store: Store, what: str, *, start: dt.date | None = None, end: dt.date | None = None,
               today: dt.date | None = None) -> tuple[tuple[Column, ...], Iterable[dict[str, object]]]:
     today = today or dt.date.today()
@@ -447,9 +432,9 @@ def export(
     if not identifiers:
         columns = tuple(c for c in columns if c.key not in IDENTIFIER_KEYS)
     if fmt == "csv":
-        target, count = _write_atomic_stream(path, lambda fh: _write_csv(fh, columns, records))
+        target, count = write_atomic_stream(path, lambda fh: _write_csv(fh, columns, records))
     elif fmt == "xlsx":
-        target, count = _write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
+        target, count = write_atomic_stream(path, lambda fh: _write_xlsx(fh, columns, records, tr(TITLES[what])))
     else:
         raise ValueError(f"unknown format {fmt!r}")
     audit.record_output(

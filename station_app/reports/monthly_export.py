@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from station_app import paths
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import MonthlySummary
+from station_app.domain.spreadsheet import no_formulas
 from station_app.errors import UserError
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
@@ -114,6 +115,8 @@ def xlsx_bytes(summary: MonthlySummary, status: str) -> bytes:
         for index, width in enumerate([24, 44, 40, 11, 11] + [10] * (len(columns) - 1) + [50], start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.freeze_panes = "D2"
+    for sheet in book.worksheets:  # (a station name or a correction's reason is never a formula)
+        no_formulas(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -4,7 +4,8 @@ the exports and the printed call sheet share (age, due, since when, last outcome
 
 Exports take the rows the nurse sees (``store.followups.work_rows``, with her filters) and keep
 one line per follow-up item, with its section (the status) and its last call outcome, so a
-list taken on a home-visit round can be read back and compared. Files are written atomically.
+list taken on a home-visit round can be read back and compared. Files are written atomically and
+privately (``0600``); a text cell never becomes a formula in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from station_app.domain.accounts import Permission
+from station_app.domain.spreadsheet import inert_text, no_formulas
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.presentation import age_text, display_date, outcome_summary, phone_text, sex_text
@@ -75,9 +77,10 @@ def csv_bytes(rows: Sequence[WorkRow], today: dt.date) -> bytes:
     """The list as CSV, UTF-8 with a byte-order mark so Excel shows Vietnamese right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([tr(header) for _key, header in COLUMNS])
+    writer.writerow([inert_text(tr(header)) for _key, header in COLUMNS])
     for record in table(rows, today):
-        writer.writerow([_text(record[key]) for key, _header in COLUMNS])
+        cells = (record[key] for key, _header in COLUMNS)
+        writer.writerow([inert_text(v) if isinstance(v, str) else _text(v) for v in cells])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -119,6 +122,7 @@ def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> byte
         sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    no_formulas(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -143,7 +143,12 @@ def record(
     patient_id: int | None = None,
 ) -> int:
     """Append an entry for ``action`` on ``target`` (``("visit", 12)``, ``"database"``…) by the
-    store's current actor; returns its id. Joins the open transaction, if any."""
+    store's current actor; returns its id. Joins the open transaction, if any. A store opened
+    read-only (a command reading a file on a read-only medium) cannot record it: the action is
+    listed in ``store.unrecorded`` for the command to say so, and 0 returned."""
+    if store.read_only:
+        store.unrecorded.append(action)
+        return 0
     actor = store.actor
     target_type, target_id = _split_target(target)
     if patient_id is None and target_type == "patient" and target_id.isdigit():
@@ -169,6 +174,9 @@ def record_output(
     """The entry of something that leaves the program (a print, an export, a PDF or list saved),
     written under the permission it needs (``NotPermitted`` otherwise). The caller checks the same
     permission (``store.require``) before it builds the file, so nothing is made for a refused role."""
+    if store.read_only:  # nothing can be written: the entry is noted as missing (see ``record``)
+        store.require(permission)
+        return record(store, action, target, details, patient_id=patient_id)
     with store.write(permission):
         return record(store, action, target, details, patient_id=patient_id)
 

@@ -5,6 +5,9 @@
   hidden ``.part`` file, checked with ``PRAGMA integrity_check`` and only then renamed to its name
   ``<database>-YYYYMMDD-HHMMSS.sqlite3``: a file with that name is always a whole, checked copy.
 * Rotation keeps the newest backup of each of the last 7 days, 4 weeks and 12 months that have one.
+  The copies a restore keeps aside (``<database>.before-restore-YYYYMMDD-HHMMSS.sqlite3``) are
+  rotated too: the 3 newest always stay, older ones by the same days/weeks/months rule.
+* Every file written here is private to the user (``0600``, ``files.create_private``).
 * An encrypted export (``.trambak``) is for copies that leave the station: AES-256-GCM in 1 MiB
   segments, the key derived from a passphrase with scrypt and a random salt (format below).
 * Restoring verifies the backup (an SQLite file of Trạm, not newer than this program, intact, the
@@ -29,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from station_app import clock
+from station_app import clock, files
 from station_app.domain.accounts import Actor, Permission
 from station_app.i18n import N_
 from station_app.store import errors
@@ -42,6 +45,7 @@ PLAIN_SUFFIX = ".sqlite3"
 ENCRYPTED_SUFFIX = ".trambak"
 STEP_PAGES = 2048  # pages copied per backup step (8 MiB with 4 KiB pages)
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+KEEP_LAST_ASIDE = 3  # copies kept aside by a restore that stay whatever their dates
 AUTO_BACKUP_AGE = dt.timedelta(days=1)
 MIN_PASSPHRASE = 8
 
@@ -199,6 +203,36 @@ def rotate(folder: Path, db: Path) -> list[Path]:
     for b in files:
         if b.path not in keep:
             b.path.unlink(missing_ok=True)
+            removed.append(b.path)
+    return removed
+
+
+def _aside_pattern(db: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(db.stem) + r"\.before-restore-(\d{8}-\d{6})(?:-(\d+))?" + re.escape(PLAIN_SUFFIX) + "$")
+
+
+def kept_aside(db: Path) -> list[BackupFile]:
+    """The copies of ``db`` a restore kept aside beside it, newest first."""
+    pattern = _aside_pattern(db)
+    found = []
+    for path in db.parent.iterdir() if db.parent.is_dir() else ():
+        match = pattern.fullmatch(path.name)
+        if match and path.is_file():
+            made = dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+            found.append(BackupFile(path, made, False, int(match.group(2) or 1)))
+    return sorted(found, key=lambda b: (b.made, b.sequence), reverse=True)
+
+
+def rotate_aside(db: Path) -> list[Path]:
+    """Delete the copies kept aside by restores that rotation does not keep (with their log): the
+    3 newest stay whatever their dates (a restore regretted the same day is undone from them),
+    older ones as backups are kept (the newest of each of the last 7 days, 4 weeks, 12 months)."""
+    aside = kept_aside(Path(db))
+    keep = {b.path for b in aside[:KEEP_LAST_ASIDE]} | to_keep(aside)
+    removed = []
+    for b in aside:
+        if b.path not in keep:
+            _remove(b.path)
             removed.append(b.path)
     return removed
 
@@ -521,6 +555,7 @@ def _compare_one(live_conn: sqlite3.Connection, live: BackupRecord, path: Path) 
 def _online_copy(db: Path, target: Path, progress: Progress | None, made: dt.datetime | None = None) -> None:
     """Copy ``db`` into the new file ``target`` in steps, from one read snapshot, record what the
     copy holds (``backup_record``), then check it."""
+    files.create_private(target)
     source = sqlite3.connect(str(db), isolation_level=None)
     try:
         source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -591,6 +626,7 @@ def copy_backup(backup: Path, folder: Path, db: Path | None = None) -> Path:
         target = folder / backup.name
         partial = folder / f".{backup.name}.part"
         try:
+            files.create_private(partial)
             shutil.copyfile(backup, partial)
             _fsync_file(partial)
             if not backup.name.endswith(ENCRYPTED_SUFFIX):
@@ -649,6 +685,7 @@ def encrypt_file(source: Path, target: Path, passphrase: str, progress: Progress
     total = Path(source).stat().st_size
     partial = target.with_name(f".{target.name}.part")
     try:
+        files.create_private(partial)
         with Path(source).open("rb") as src, partial.open("wb") as out:
             out.write(header)
             number, done = 0, 0
@@ -692,6 +729,7 @@ def decrypt_file(source: Path, target: Path, passphrase: str | None, progress: P
         if not (10 <= log2_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16 and 1024 <= segment <= 1 << 26):
             raise BackupDamaged(source)
         aead = AESGCM(_key(passphrase, salt, log2_n, r, p))
+        files.create_private(target)
         with Path(target).open("wb") as out:
             number, done = 0, len(header)
             block = src.read(segment + TAG)
@@ -778,6 +816,7 @@ def stage_restore(
         if is_encrypted(source):
             decrypt_file(source, staged, passphrase, progress=progress)
         else:
+            files.create_private(staged)
             shutil.copyfile(source, staged)
         conn = sqlite3.connect(str(staged), isolation_level=None)
         try:  # a backup in WAL mode (copied by hand) becomes one self-contained file
@@ -843,6 +882,7 @@ def commit_restore(db: Path, staged: Path, *, by: Actor) -> Path | None:
             for src, dst in ((db, aside), (db.with_name(db.name + "-wal"), aside.with_name(aside.name + "-wal"))):
                 if src.exists():
                     part = dst.with_name(dst.name + ".part")
+                    files.create_private(part)
                     shutil.copyfile(src, part)
                     _fsync_file(part)
                     part.replace(dst)
@@ -853,6 +893,8 @@ def commit_restore(db: Path, staged: Path, *, by: Actor) -> Path | None:
             side.unlink(missing_ok=True)
         Path(staged).replace(db)
         _fsync_dir(db.parent)
+        with contextlib.suppress(OSError):
+            rotate_aside(db)
     except BaseException as exc:
         _remove(staged)
         if isinstance(exc, OSError | sqlite3.Error):

@@ -1,20 +1,26 @@
 """Opening the station's database file safely, and the ``Store`` every other layer talks to.
 
 Opening never changes a file that is not ours or is from a newer version: it is inspected
-read-only first. A file with an older schema is backed up before it is migrated.
+read-only first. A file with an older schema is backed up before it is migrated. A new database
+is built beside its name and renamed into place once its schema is in, so a file at the
+station's path is always a whole Trạm database; an existing SQLite file without a Trạm schema,
+even an empty one, is another program's and is never adopted. The file, its side files and the
+copies kept aside are private to the user (``files``). ``read_only=True`` opens a file without
+writing anything, for the commands that only read (a file on a read-only medium included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station_app import clock
+from station_app import clock, files
 from station_app.domain.accounts import ANYONE, SYSTEM, Actor, Anyone, Permission
 from station_app.store import errors
 from station_app.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
@@ -50,14 +56,9 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     # Header fields (big-endian): user_version at offset 60, application_id at 68.
     user_version = int.from_bytes(header[60:64], "big")
     application_id = int.from_bytes(header[68:72], "big")
-    # With no WAL or hot journal beside the file, read it as immutable: SQLite then leaves no
-    # -wal/-shm files next to a file that may not be ours.
-    busy = any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
-    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = snapshot_reader(path, header)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             tables = conn.execute(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchone()[0]
@@ -71,27 +72,76 @@ def inspect_file(path: Path) -> tuple[int, int, int]:
     return application_id, user_version, tables
 
 
+def snapshot_reader(path: Path, header: bytes | None = None) -> sqlite3.Connection:
+    """A connection that reads ``path`` as one consistent snapshot, with a read transaction open,
+    while other programs may write the file; it writes nothing. Close it when done.
+
+    - Another program (a second window, a command) may save and move its write-ahead log into
+      the file at any moment: the reader takes part in SQLite's locking, so what it reads is
+      the state of one instant. A file in WAL mode that this account can write is opened as
+      any connection of the app is (SQLite removes the ``-wal``/``-shm`` files when the last
+      connection closes); other files read-only.
+    - ``immutable`` (no locking at all) only for a file nothing can change while it is read:
+      this account cannot write it or its folder, and no write-ahead log or journal is beside it.
+    """
+    if header is None:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    wal_mode = len(header) >= 20 and header[18] == 2  # (read and write versions: 2 in WAL mode)
+    ours = len(header) >= 72 and int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
+    log = path.with_name(path.name + "-wal").exists()
+    journal = path.with_name(path.name + "-journal").exists()
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not writable and not (log or journal):
+        query = "mode=ro&immutable=1"
+    elif wal_mode and writable and (ours or not log):
+        query = "mode=rw"  # (a foreign file's leftover log is never moved into it)
+    else:
+        query = "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # the snapshot starts here
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _quick_check_once(path: Path) -> list[str]:
+    conn = snapshot_reader(path)
+    try:
+        return [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
+    finally:
+        conn.close()
+
+
 def quick_check(path: Path, *, shared: bool = False) -> None:
     """``Corrupt`` when SQLite's quick check finds damage; read-only, the file is not changed.
 
     ``quick_check`` reads every page but skips the index-versus-table comparison of
     ``integrity_check``: on a 100,000-patient station (500 MB) it takes about 1 s against 6 s.
-    ``shared``: this program may write the file meanwhile (the app checks it on a worker thread
-    while the person logs in), so read it through the write-ahead log like any other reader.
+    It reads one consistent snapshot (``snapshot_reader``) even while another program or this
+    one (``shared``: the app checks the file on a worker thread while the person logs in)
+    writes the file. Damage is confirmed by a second check before it is reported: a healthy
+    file is never called damaged, as the offer that follows would restore a backup over it.
     """
-    busy = shared or any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
-    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if busy else "&immutable=1")
-    try:
-        conn = sqlite3.connect(uri, uri=True)
+    del shared  # (every check is now safe beside a writer; kept for the callers)
+    found: errors.StoreError | None = None
+    for _attempt in range(2):
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            result = [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise errors.classify(exc, path) or errors.Corrupt(path, str(exc)) from exc
-    if result != ["ok"]:
-        raise errors.Corrupt(path, "; ".join(result))
+            result = _quick_check_once(path)
+        except sqlite3.DatabaseError as exc:
+            found = errors.classify(exc, path) or errors.Corrupt(path, str(exc))
+            if not isinstance(found, errors.Corrupt):
+                raise found from exc
+            continue
+        if result == ["ok"]:
+            return
+        found = errors.Corrupt(path, "; ".join(result))
+    assert found is not None
+    raise found
 
 
 def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
@@ -99,6 +149,7 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    files.create_private(partial)
     dest = sqlite3.connect(str(partial))
     try:
         conn.backup(dest)
@@ -116,9 +167,13 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
 class Store:
     """One open database file. Not shared across threads: each thread opens its own."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        # Opened read-only (``open_store(read_only=True)``): every write is refused, and what would
+        # be an audit entry is listed in ``unrecorded`` for the command to say so.
+        self.read_only = read_only
+        self.unrecorded: list[str] = []
         self.migration_backup: Path | None = None
         # Who writes: the command line's local operator until someone logs in (store/users.py).
         self.actor: Actor = SYSTEM
@@ -169,6 +224,8 @@ class Store:
 
         Environmental failures (locked, read-only, disk full) surface as ``StoreError``.
         """
+        if self.read_only:
+            raise errors.ReadOnly(self.path, "opened read-only")
         nested = self.conn.in_transaction
         covered = nested and isinstance(self._operation, Permission)
         if isinstance(permission, Permission) and not covered:
@@ -280,36 +337,119 @@ def _probe_writable(path: Path) -> None:
         raise errors.ReadOnly(path, str(exc)) from exc
 
 
-def open_file(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True) -> Store:
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _create_new(path: Path) -> None:
+    """A new, empty station database at ``path``: built under a hidden name beside it (private,
+    ``0600``) and renamed into place once its schema is in. A crash meanwhile leaves no file at
+    ``path``, and nothing half-made that a later start would take for a station."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        building = path.with_name(f".{path.name}.new")
+        for stale in (building, *_side_files(building)):
+            stale.unlink(missing_ok=True)
+        files.create_private(building)
+    except OSError as exc:
+        raise errors.ReadOnly(path, str(exc)) from exc
+    try:
+        conn = _connect(building)
+        try:
+            _configure(conn)
+            migrations().apply(Store(conn, building).db)
+        finally:
+            conn.close()  # (the last connection: the write-ahead log is folded in and removed)
+        building.replace(path)
+        files.fsync_folder(path.parent)
+    except sqlite3.Error as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    except errors.StoreError as exc:
+        raise errors.ReadOnly(path, exc.detail) from exc
+    except OSError as exc:
+        raise errors.ReadOnly(path, str(exc)) from exc
+    finally:
+        for stale in (building, *_side_files(building)):
+            stale.unlink(missing_ok=True)
+
+
+def writable(path: Path) -> bool:
+    """Whether this program could save to the database file at ``path`` (the file and its folder,
+    where SQLite keeps its write-ahead log, both writable). A guess for choosing how to open it:
+    ``open_store`` finds out for certain."""
+
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+        return False
+    try:
+        with path.open("r+b"):  # (root passes os.access on an immutable file)
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _open_read_only(path: Path) -> Store:
+    """``path`` opened for reading only: nothing is written to it, no schema change, no log. On a
+    read-only medium, where SQLite cannot make its shared-memory index beside the file, a file
+    without a write-ahead log is read as immutable (nobody can change it there)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.OperationalError as exc:
+            wal = path.with_name(path.name + "-wal")
+            if "unable to open" not in str(exc).lower() or (wal.exists() and wal.stat().st_size > 0):
+                raise
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+    except sqlite3.Error as exc:
+        raise errors.classify(exc, path) or errors.NotADatabase(path, str(exc)) from exc
+    return Store(conn, path, read_only=True)
+
+
+def open_file(path: Path | str, *, create: bool = True, migrate: bool = True, verify: bool = True,
+              read_only: bool = False) -> Store:
     """Open (or create) the database at ``path``, migrating it to the current schema (callers use
     ``station_app.store.open_store``, which also loads the ICD-10 catalogue).
 
     Raises ``StoreError`` subclasses — with the file left untouched — when the file is not an
-    SQLite database, belongs to another program, or was written by a newer Trạm.
+    SQLite database, belongs to another program (an SQLite file without Trạm's schema, even one
+    with no tables), or was written by a newer Trạm.
     ``verify=False`` leaves the page-by-page quick check to the caller (the app runs it on a
     worker thread while it starts, see ``CheckInBackground``); a file that needs migrating is
-    always checked first.
+    always checked first. ``read_only=True``: the file must exist and be of the current schema
+    (``NeedsUpgrade`` otherwise); it is read without any change (see ``Store.read_only``).
     """
     path = Path(path)
     if path.is_dir():  # (an empty path is the current folder)
         raise errors.IsAFolder(path.resolve())
     fresh = not path.exists()
-    if fresh and not create:
+    if fresh and (not create or read_only):
         raise errors.FileMissing(path)
-    if not fresh and path.stat().st_size == 0:
+    if fresh:
+        _create_new(path)
+    if path.stat().st_size == 0:
         raise errors.EmptyFile(path)  # a copy that failed, perhaps: never silently a new, empty station
-    version = 0
-    if not fresh:
-        app_id, version, tables = inspect_file(path)
-        if app_id != APPLICATION_ID and (app_id != 0 or tables > 0):
-            raise errors.NotOurDatabase(path)
-        if version > SCHEMA_VERSION:
-            raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
-        if verify or (migrate and version < SCHEMA_VERSION):
+    app_id, version, _tables = inspect_file(path)
+    if app_id != APPLICATION_ID:
+        raise errors.NotOurDatabase(path)
+    if version > SCHEMA_VERSION:
+        raise errors.TooNew(path, found=version, known=SCHEMA_VERSION)
+    if read_only:
+        if version < SCHEMA_VERSION:
+            raise errors.NeedsUpgrade(path, found=version, known=SCHEMA_VERSION)
+        if verify:
             quick_check(path)
-        _probe_writable(path)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return _open_read_only(path)
+    if not fresh and (verify or (migrate and version < SCHEMA_VERSION)):
+        quick_check(path)
+    _probe_writable(path)
+    for own in (path, *_side_files(path)):  # (a file made by an older version was 0644)
+        files.make_private(own)
     try:
         conn = _connect(path)
         _configure(conn)

@@ -6,7 +6,9 @@ dialog or one line on the command line, never as a traceback. Anything else is a
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 
 from station_app.domain import accounts
 from station_app.errors import UserError
@@ -56,8 +58,33 @@ class ReadOnly(StoreError):
     )
 
 
+class NeedsUpgrade(StoreError):
+    message = N_(
+        "{path} was written by an older version of Trạm (schema {found}, this version: {known}) and cannot be "
+        "upgraded where it is (read-only). Copy it to a folder you can write to and open it there."
+    )
+
+
 class DiskFull(StoreError):
-    message = N_("The disk is full: nothing was saved. Free some space (delete old files) and try again.")
+    message = N_(
+        "The disk is full ({free} free on the disk that holds {folder}): nothing was saved, and the database "
+        "was not changed. Free some space on that disk — empty the recycle bin, delete or move large files you "
+        "no longer need (videos, downloads, old copies of files) — then try again."
+    )
+
+    def __init__(self, path: object = "", detail: str = "", **params: object) -> None:
+        folder = _folder(path)
+        params.setdefault("folder", folder)
+        params.setdefault("free", _size_text(_free_bytes(folder)))
+        super().__init__(path, detail, **params)
+
+
+class DiskProblem(StoreError):
+    message = N_(
+        "The disk that holds {path} could not be read or written ({reason}). If it is a USB stick or a network "
+        "folder, check that it is plugged in or connected, then try again; if it keeps happening, the disk may "
+        "be failing: call the district's IT person."
+    )
 
 
 class IsAFolder(StoreError):
@@ -90,19 +117,73 @@ class Unaudited(RuntimeError):
     """A bug: a write under a permission was about to commit without its audit entry."""
 
 
+# SQLite's primary result codes (the low byte of ``sqlite_errorcode``; the high bytes say more).
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_NOTADB = 26
+SQLITE_IOERR_NOMEM = 3082  # (out of memory while reading: not the disk's fault)
+# Less than this free on the disk, and any failure to write or open is a full disk.
+NEARLY_FULL = 1 << 20
+
+
+def _folder(path: object) -> str:
+    text = str(path)
+    if not text:
+        return ""
+    folder = Path(text)
+    return str(folder if folder.is_dir() else folder.parent)
+
+
+def _free_bytes(folder: str) -> int | None:
+    try:
+        return shutil.disk_usage(folder or ".").free
+    except OSError:
+        return None
+
+
+def _size_text(size: int | None) -> str:
+    if size is None:
+        return "?"
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def _disk_is_full(path: object) -> bool:
+    free = _free_bytes(_folder(path))
+    return free is not None and free < NEARLY_FULL
+
+
 def classify(exc: sqlite3.Error, path: object = "") -> StoreError | None:
-    """The user-facing error for an sqlite3 exception caused by the environment, else None."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return Locked(path, str(exc))
-    if "readonly" in text or "read-only" in text:
-        return ReadOnly(path, str(exc))
-    if "disk is full" in text or "database or disk is full" in text:
-        return DiskFull(path, str(exc))
-    if "malformed" in text or "corrupt" in text:
-        return Corrupt(path, str(exc))
-    if "not a database" in text or "file is encrypted" in text:
-        return NotADatabase(path, str(exc))
-    if "unable to open" in text:
-        return ReadOnly(path, str(exc))
+    """The user-facing error for an sqlite3 exception caused by the environment, else None (a bug).
+
+    Told apart by SQLite's result code (``exc.sqlite_errorcode``), never by the words of the message.
+    A failure to write, open or map a file while the disk has (almost) no free space left is a full
+    disk, whatever code it came with: SQLite reports a disk full while growing its shared-memory
+    file as an input/output error.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None  # raised by Python's sqlite3 module itself (misuse): a bug
+    primary, detail = code & 0xFF, str(exc)
+    if primary == SQLITE_FULL:
+        return DiskFull(path, detail)
+    if primary in (SQLITE_IOERR, SQLITE_CANTOPEN) and code != SQLITE_IOERR_NOMEM and _disk_is_full(path):
+        return DiskFull(path, detail)
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return Locked(path, detail)
+    if primary in (SQLITE_READONLY, SQLITE_CANTOPEN):
+        return ReadOnly(path, detail)
+    if primary == SQLITE_CORRUPT:
+        return Corrupt(path, detail)
+    if primary == SQLITE_NOTADB:
+        return NotADatabase(path, detail)
+    if primary == SQLITE_IOERR and code != SQLITE_IOERR_NOMEM:
+        return DiskProblem(path, detail, reason=str(getattr(exc, "sqlite_errorname", "") or detail))
     return None

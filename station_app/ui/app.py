@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from station_app import APP_NAME, paths
 from station_app.domain.accounts import Actor
@@ -20,6 +20,7 @@ from station_app.i18n import tr
 from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
 from station_app.store.database import CheckInBackground
+from station_app.store.errors import Corrupt
 from station_app.ui import dialogs, qt_i18n
 from station_app.ui.background import Operation
 from station_app.ui.context import AppContext, Change, settings
@@ -76,6 +77,7 @@ class Session:
         from station_app.ui.views import users
         from station_app.ui.wiring import WIRING
         self.app = app
+        self.login = login
         s = settings()
         self.lang = lang or str(s.value("ui/language", "vi"))
         if self.lang not in ("vi", "en"):
@@ -91,7 +93,14 @@ class Session:
             raise
         try:
             # The GUI always has a logged-in person (the command line runs as the local operator).
-            if (login or (lambda store: login_ui.ask(store, hint)))(self.store) is None:
+            # Damage the check finds meanwhile closes the login: the start offers a backup instead.
+            watch = self._watch_login()
+            try:
+                actor = (login or (lambda store: login_ui.ask(store, hint)))(self.store)
+            finally:
+                watch.stop()
+            self.raise_damage()
+            if actor is None:
                 raise LoginCancelled
         except BaseException:
             if check is not None:
@@ -103,12 +112,45 @@ class Session:
         self.backup_op: Operation | None = None  # the automatic backup at start-up, while it runs
         # A restore reopens the app on the restored file: every view is rebuilt on the new connection.
         self.ctx.subscribe(self.window, {Change.STORE}, self._store_replaced)
-        self.idle_lock = users.attach(self.ctx, self.window)
+        self.idle_lock = users.attach(self.ctx, self.window, self.switch_user)
 
     def _store_replaced(self) -> None:
         self.store = self.ctx.store
         self.window.build()
         self.window.show_area("settings")
+
+    def found_damage(self) -> StoreError | None:
+        """The damage the start-up check has found (and confirmed), once it has ended; else None.
+        Only damage counts: a check that could not read the file (a full disk…) stops nothing."""
+        check = self.check
+        if check is None or not check.done() or not isinstance(check.error, Corrupt):
+            return None
+        return check.error
+
+    def raise_damage(self) -> None:
+        """Raise the damage the start-up check has found by now (the app then offers a backup)."""
+        found = self.found_damage()
+        if found is not None:
+            raise found
+
+    def _watch_login(self) -> QTimer:
+        """While the person logs in: damage found by the check closes the login dialog."""
+        from station_app.ui import login as login_ui
+
+        timer = QTimer()
+        timer.setInterval(100)
+
+        def poll() -> None:
+            if self.found_damage() is None:
+                return
+            timer.stop()
+            for widget in QApplication.topLevelWidgets():
+                if isinstance(widget, (login_ui.LoginDialog, login_ui.FirstAccountDialog)):
+                    widget.done(QDialog.DialogCode.Rejected)
+
+        timer.timeout.connect(poll)
+        timer.start()
+        return timer
 
     def watch_check(self, on_damage: Callable[[StoreError], None]) -> None:
         """Call ``on_damage`` (once, on the GUI thread) if the start-up check finds the file damaged."""
@@ -122,13 +164,68 @@ class Session:
             if not check.done():
                 return
             timer.stop()
-            if check.error is not None:
-                self.damage = check.error
-                on_damage(check.error)
+            found = self.found_damage()
+            if found is not None:
+                self.damage = found
+                on_damage(found)
 
         timer.timeout.connect(poll)
         timer.start()
         poll()
+
+    def stop_for_damage(self, exc: StoreError) -> None:
+        """Damage found while the app runs: every window closes and the event loop ends; ``run``
+        then offers the latest intact backup. (A quit asked for before the loop runs would be
+        lost: the loop ends through a timer, so it ends even then.)"""
+        self.damage = exc
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.done(QDialog.DialogCode.Rejected)
+        self.window.hide()
+        QTimer.singleShot(0, self.app.quit)
+
+    def damage_reported(self, exc: StoreError) -> bool:
+        """A read or a save met a damaged page (``Corrupt``) while the person worked: confirmed by a
+        check of the whole file, it stops the app as the start-up check does. False (the file is
+        whole after all): the caller reports the error as any other."""
+        from PySide6.QtGui import QGuiApplication
+
+        from station_app.store import database
+
+        if self.damage is not None:
+            return True
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            database.quick_check(Path(self.store.path))
+        except Corrupt as found:
+            self.stop_for_damage(found)
+            return True
+        except StoreError:
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        return False
+
+    def switch_user(self) -> None:
+        """Log the person out and show the login ("Switch user" on the lock, "Log out" in the status
+        bar). Their open forms close unsaved: nothing of theirs is left to the next person. Nobody
+        logs in: Trạm closes."""
+        from station_app.store import users
+        from station_app.ui import login as login_ui
+
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self.window and isinstance(widget, QDialog) and widget.isVisible():
+                widget.done(QDialog.DialogCode.Rejected)
+        store = self.ctx.store  # (a restore replaces the connection)
+        users.logout(store)
+        self.window.hide()
+        actor = (self.login or (lambda store: login_ui.ask(store)))(store)
+        if actor is None:
+            QApplication.quit()
+            return
+        self.window.build()  # what the new person's role shows
+        self.window.show()
+        self.window.activateWindow()
 
     def close(self) -> None:
         """Close the file (after the start-up check, which reads it, has finished)."""
@@ -208,32 +305,23 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     except LoginCancelled:
         return 0
     except StoreError as exc:
-        from station_app.store.errors import Corrupt
-        from station_app.ui.views import backups
-
-        if isinstance(exc, Corrupt) and backups.offer_restore(None, Path(exc.path), exc):
-            return run(Path(exc.path), lang=lang)  # the restored file
-        dialogs.error(None, tr("Cannot open the database"), exc.text())
-        sys.stderr.write(exc.text() + "\n")
-        return 2
-    session.window.show()
+        return _not_opened(exc, lang)
     from station_app.ui.views import backups
 
-    session.backup_op = backups.start(session.store, session.window)  # when the last one is a day old
-    if not session.ctx.profile.name:
-        # First run: the station's name and header are printed on every form.
-        session.window.show_area("settings")
-        dialogs.info(session.window, tr("Welcome to Trạm"), tr(
-            "Fill in the station profile (name, governing body, commune) and the staff list first: "
-            "they are printed on referral slips and reports."))
+    # The file's pages are still being checked: damage found (now or later) closes every window,
+    # and the person is offered the latest intact backup below.
+    session.watch_check(session.stop_for_damage)
+    if session.damage is None:
+        session.window.show()
+        session.backup_op = backups.start(session.store, session.window)  # when the last one is a day old
+        if not session.ctx.profile.name:
+            # First run: the station's name and header are printed on every form.
+            session.window.show_area("settings")
+            dialogs.info(session.window, tr("Welcome to Trạm"), tr(
+                "Fill in the station profile (name, governing body, commune) and the staff list first: "
+                "they are printed on referral slips and reports."))
     # An error no window handled is a message (and a line in error.log), never a traceback on screen.
-    sys.excepthook = functools.partial(_report_error, Path(session.store.path))
-    # The file's pages are still being checked: damage found stops the app and offers a backup.
-    def stop(_damage: StoreError) -> None:
-        session.window.hide()
-        app.quit()
-
-    session.watch_check(stop)
+    sys.excepthook = functools.partial(_report_error, Path(session.store.path), session.damage_reported)
     code = app.exec()
     if session.damage is not None:
         return _damaged(session, lang)
@@ -245,10 +333,46 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     return int(code)
 
 
-def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+def _damage_confirmed(path: Path) -> bool:
+    """A damaged page met by one read is confirmed by a check of the whole file before a backup is
+    offered: a healthy file is never replaced."""
+    from PySide6.QtGui import QGuiApplication
+
+    from station_app.store import database, errors
+
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        database.quick_check(path)
+    except (errors.Corrupt, errors.NotADatabase):
+        return True
+    except StoreError:
+        return False
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    return False
+
+
+def _not_opened(exc: StoreError, lang: str | None, confirmed: bool = False) -> int:
+    """The file could not be opened: a damaged one (``confirmed`` by a check of every page, or
+    checked now) is offered its latest intact backup, anything else is said in one window; then the
+    app ends (no window is left behind)."""
+    from station_app.ui.views import backups
+
+    if isinstance(exc, Corrupt) and (confirmed or _damage_confirmed(Path(exc.path))):
+        if backups.offer_restore(None, Path(exc.path), exc):
+            return run(Path(exc.path), lang=lang)  # the restored file
+    else:
+        dialogs.error(None, tr("Cannot open the database"), exc.text())
+    sys.stderr.write(exc.text() + "\n")
+    return 2
+
+
+def _report_error(db: Path, damaged: Callable[[StoreError], bool] | None,
+                  kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """What the app does with an error no window handled (the one place the app catches every
     ``UserError``): the details go to ``error.log`` in the data folder, the person gets a message
-    saying what to do (a ``UserError``'s own message), or that something went wrong."""
+    saying what to do (a ``UserError``'s own message), or that something went wrong. ``damaged``
+    takes a damaged page met while working (True: it stopped the app to offer a backup)."""
     import sqlite3
     import traceback
 
@@ -258,6 +382,8 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: T
         paths.log_error("".join(traceback.format_exception(kind, exc, tb)))
     if isinstance(exc, sqlite3.DatabaseError):
         exc = errors.classify(exc, db) or exc
+    if isinstance(exc, Corrupt) and damaged is not None and damaged(exc):
+        return
     if isinstance(exc, StoreError):
         dialogs.error(None, tr("The database reported a problem"), exc.text())
     elif isinstance(exc, UserError):
@@ -269,10 +395,9 @@ def _report_error(db: Path, kind: type[BaseException], exc: BaseException, tb: T
 
 
 def _damaged(session: Session, lang: str | None) -> int:
-    """The start-up check found the file damaged: close it, offer the latest intact backup."""
+    """Damage was found while the app ran (the start-up check, or a read confirmed by a check): close
+    the file, offer the latest intact backup."""
     from PySide6.QtCore import QCoreApplication, QThread
-
-    from station_app.ui.views import backups
 
     op = session.backup_op
     while op is not None and op.running:  # the start-up backup (refused: its copy fails the check)
@@ -281,9 +406,4 @@ def _damaged(session: Session, lang: str | None) -> int:
     exc = session.damage
     assert exc is not None
     session.close()
-    path = Path(session.store.path)
-    if backups.offer_restore(None, path, exc):
-        return run(path, lang=lang)  # the restored file
-    dialogs.error(None, tr("Cannot open the database"), exc.text())
-    sys.stderr.write(exc.text() + "\n")
-    return 2
+    return _not_opened(exc, lang, confirmed=True)

@@ -21,7 +21,8 @@ shown: list[tuple[str, str, str]] = []
 fill: Callable[[QDialog], bool] | None = None
 
 
-def _box(kind: str, parent: QWidget | None, title: str, text: str, question: bool = False) -> bool:
+def _box(kind: str, parent: QWidget | None, title: str, text: str, question: bool = False,
+         yes: str | None = None, no: str | None = None) -> bool:
     shown.append((kind, title, text))
     if answer is not None:
         return answer(kind, title, text)
@@ -33,11 +34,11 @@ def _box(kind: str, parent: QWidget | None, title: str, text: str, question: boo
     }[kind]
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
     if question:
-        yes = box.addButton(tr("Yes"), QMessageBox.ButtonRole.YesRole)
-        no = box.addButton(tr("No"), QMessageBox.ButtonRole.NoRole)
-        box.setDefaultButton(no)
+        yes_button = box.addButton(yes or tr("Yes"), QMessageBox.ButtonRole.YesRole)
+        no_button = box.addButton(no or tr("No"), QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(no_button)
         box.exec()
-        return box.clickedButton() is yes
+        return box.clickedButton() is yes_button
     box.addButton(tr("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
     return True
@@ -55,9 +56,9 @@ def error(parent: QWidget | None, title: str, text: str) -> None:
     _box("error", parent, title, text)
 
 
-def ask(parent: QWidget | None, title: str, text: str) -> bool:
-    """A yes/no question; "No" is the default."""
-    return _box("question", parent, title, text, question=True)
+def ask(parent: QWidget | None, title: str, text: str, yes: str | None = None, no: str | None = None) -> bool:
+    """A yes/no question; "No" is the default. ``yes``/``no``: the buttons' own words."""
+    return _box("question", parent, title, text, question=True, yes=yes, no=no)
 
 
 def run(dialog: QDialog) -> bool:

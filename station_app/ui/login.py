@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import APP_NAME
-from station_app.domain.accounts import Actor, Role
+from station_app.domain.accounts import ROLE_NAMES, Actor, Role
 from station_app.i18n import tr
-from station_app.store import Store, StoreError, users
+from station_app.store import Store, StoreError, errors, users
 from station_app.ui import dialogs
 from station_app.ui.widgets import ERROR_COLOUR, heading
+
+LOCK_COLOUR = "#1f4e5f"  # (the navigation's colour)
 
 Login = Callable[[Store], Actor | None]
 
@@ -55,6 +58,7 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.user: users.User | None = None
+        self.damage: errors.Corrupt | None = None
         self.setWindowTitle(tr("Log in") + " — " + APP_NAME)
         self.setMinimumWidth(420)
         title = heading(APP_NAME, 1.6)
@@ -97,6 +101,10 @@ class LoginDialog(QDialog):
             return
         try:
             self.user = users.login(self.store, self.username.text(), self.password.text())
+        except errors.Corrupt as exc:
+            self.damage = exc  # not a message in the login: the start offers the latest intact backup
+            self.done(QDialog.DialogCode.Rejected)
+            return
         except StoreError as exc:
             self.say(exc.text())
             self.password.clear()
@@ -201,41 +209,125 @@ class ChangePasswordDialog(QDialog):
         super().accept()
 
 
-class LockDialog(QDialog):
-    """The screen after a quiet while: the same person's password opens it again."""
+class LockCover(QWidget):
+    """An opaque sheet over the whole of one window while the screen is locked: nothing of the
+    window shows (its title names no one either); ``remove()`` gives the window back as it was."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window_under = window
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(LOCK_COLOUR))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("white"))
+        self.setPalette(palette)
+        label = QLabel(APP_NAME + " — " + tr("Locked"), self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: white; font-size: 22pt; font-weight: bold;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        self._title = window.windowTitle()
+        window.setWindowTitle(self.title())
+        self.setGeometry(window.rect())
+        window.installEventFilter(self)
+        self.show()
+        self.raise_()
+
+    @staticmethod
+    def title() -> str:
+        return tr("Locked") + " — " + APP_NAME
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window_under:
+            if event.type() == QEvent.Type.Resize:
+                self.setGeometry(self.window_under.rect())
+            elif event.type() == QEvent.Type.ChildAdded:
+                QTimer.singleShot(0, self.raise_)  # a view made meanwhile stays under the cover
+        return False
+
+    def remove(self) -> None:
+        self.window_under.removeEventFilter(self)
+        if self.window_under.windowTitle() == self.title():
+            self.window_under.setWindowTitle(self._title)
+        self.hide()
+        self.deleteLater()
+
+    @classmethod
+    def cover_all(cls) -> list[LockCover]:
+        """A cover on every window on screen (the main window, open forms and dialogs)."""
+        kinds = (Qt.WindowType.Window, Qt.WindowType.Dialog)
+        return [cls(w) for w in QApplication.topLevelWidgets() if w.isVisible() and w.windowType() in kinds]
+
+
+class LockDialog(QDialog):
+    """The locked screen's own window: who locked it, how (by hand, or after the quiet time) and
+    when; the same person's password opens it, "Switch user" logs them out for another person."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, by_hand: bool = True, minutes: int = 0) -> None:
         super().__init__(parent)
+        from station_app import clock
+
         self.store = store
+        self.by_hand = by_hand
+        self.minutes = minutes
+        self.when = clock.now()
+        self.switching = False
         self.setWindowTitle(tr("Locked") + " — " + APP_NAME)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        actor = store.actor
-        text = QLabel(tr("Trạm was locked after a quiet while. {name}, type your password to continue.").format(
-            name=actor.full_name or actor.username))
-        text.setWordWrap(True)
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.setMinimumWidth(520)
+        self.reason = QLabel(self.reason_text())
+        self.reason.setWordWrap(True)
+        self.reason.setObjectName("lock_reason")
+        how = QLabel(self.how_text())
+        how.setWordWrap(True)
         self.password = _password_edit()
         form = QFormLayout()
         form.addRow(tr("Password"), self.password)
         self.message = _message_label()
         buttons = QDialogButtonBox()
-        buttons.addButton(tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
-        # Someone else at the desk: close Trạm (what was not saved is lost) and log in again.
-        self.quitting = False
-        self.quit_button = buttons.addButton(tr("Close Trạm"), QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.quit_button.clicked.connect(self.quit)
+        self.unlock_button = buttons.addButton(tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.unlock_button.setDefault(True)
+        self.switch_button = buttons.addButton(tr("Switch user"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.switch_button.setObjectName("switch_user")
+        self.switch_button.clicked.connect(self.switch_user)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("Locked")))
-        layout.addWidget(text)
+        layout.addWidget(self.reason)
+        layout.addWidget(how)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self.password.setFocus()
+
+    def _who(self) -> tuple[str, str]:
+        actor = self.store.actor
+        try:
+            role = tr(ROLE_NAMES[Role(actor.role)])
+        except ValueError:
+            role = actor.role
+        return actor.full_name or actor.username, role
+
+    def reason_text(self) -> str:
+        """Who locked the screen, when, and whether by hand or after the quiet time."""
+        name, role = self._who()
+        time = self.when.strftime("%H:%M")
+        if self.by_hand:
+            return tr("Trạm was locked by {name} ({role}) at {time}.").format(name=name, role=role, time=time)
+        return tr("Trạm locked itself at {time} after {minutes} minutes without activity; {name} ({role}) "
+                  "is logged in.").format(time=time, minutes=self.minutes, name=name, role=role)
+
+    def how_text(self) -> str:
+        name, _role = self._who()
+        return tr("{name}: type your password to continue. Someone else: “Switch user” logs {name} "
+                  "out (what was not saved is lost) and opens the login.").format(name=name)
 
     def reject(self) -> None:  # Esc does not open the lock
         pass
 
-    def quit(self) -> None:
-        self.quitting = True
+    def switch_user(self) -> None:
+        self.switching = True
         super().reject()
 
     def accept(self) -> None:
@@ -256,14 +348,18 @@ class LockDialog(QDialog):
 
 
 class IdleLock(QObject):
-    """Locks the window after ``minutes`` without a key press or a mouse action (0: never)."""
+    """Locks the screen after ``minutes`` without a key press or a mouse action (0: never), or at
+    once (``lock(force=True)``): every window is covered while the lock is shown. ``on_switch``:
+    what "Switch user" does (log out, then the login); without it, Trạm closes."""
 
     ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel)
 
-    def __init__(self, store: Callable[[], Store], window: QWidget, minutes: int) -> None:
+    def __init__(self, store: Callable[[], Store], window: QWidget, minutes: int,
+                 on_switch: Callable[[], None] | None = None) -> None:
         super().__init__(window)
         self.store_of = store  # the current connection (a restore replaces it)
         self.window = window
+        self.on_switch = on_switch
         self.locked = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -297,16 +393,23 @@ class IdleLock(QObject):
         return False
 
     def lock(self, force: bool = False) -> None:
-        """Ask for the password again (``force``: now, even with the idle lock off)."""
+        """Cover every window and ask for the password again (``force``: by hand, now, even with the
+        idle lock off; else after the quiet time)."""
         if self.locked or not (self.minutes or force):
             return
         self.locked = True
+        covers = LockCover.cover_all()
         try:
-            dialog = LockDialog(self.store_of(), self.window)
+            dialog = LockDialog(self.store_of(), self.window, by_hand=force, minutes=self.minutes)
             dialogs.run(dialog)
-            if dialog.quitting:
-                QApplication.quit()
+            if dialog.switching:
+                if self.on_switch is not None:
+                    self.on_switch()  # (the windows stay covered until the next person is in)
+                else:
+                    QApplication.quit()
         finally:
+            for cover in covers:
+                cover.remove()
             self.locked = False
             self.restart()
 
@@ -323,7 +426,10 @@ def ask(store: Store, hint: str = "") -> Actor | None:
             return None
         return first.user.actor
     dialog = LoginDialog(store, hint=hint, station=load_profile(store).name)
-    if not dialogs.run(dialog) or dialog.user is None:
+    accepted = dialogs.run(dialog)
+    if dialog.damage is not None:
+        raise dialog.damage
+    if not accepted or dialog.user is None:
         return None
     return dialog.user.actor
 

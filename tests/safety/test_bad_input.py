@@ -346,3 +346,78 @@ def test_the_command_line_never_shows_a_traceback(tmp_path_factory, command: str
     assert "Traceback" not in err.getvalue(), argv
     log = folder / "error.log"
     assert not log.exists(), (argv, log.read_text()[-2000:] if log.exists() else "")
+
+
+# The same, on a real station: each command with the values its options take, drawn from the whole
+# range a keyboard can give (ids past SQLite's integers, exponents, dates of year 1 or 9999,
+# impossible dates, text where a number goes). Found: ``--limit 10**23`` and ``--id 2**63`` crashed
+# in SQLite, ``--as-of 9999-12-31`` and ``--month 9999-12`` in date arithmetic.
+NUMBER = st.one_of(
+    st.integers(-(2**70), 2**70).map(str),
+    st.sampled_from(["1e23", "0", "-0", "1.5", "nan", "inf", "0x10", " 7", "٣", "１２", "9223372036854775807",
+                     "9223372036854775808", "-9223372036854775809"]),
+    SAFE_VALUE,
+)
+DAY = st.one_of(
+    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat),
+    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(lambda d: f"{d.day:02}/{d.month:02}/{d.year:04}"),
+    st.sampled_from(["2025-02-30", "2025-13-01", "0000-00-00", "31/12/9999", "00/00/0000", "2025-11", ""]),
+    SAFE_VALUE,
+)
+MONTH = st.one_of(
+    st.tuples(st.integers(0, 10_000), st.integers(0, 13)).map(lambda t: f"{t[0]:04}-{t[1]:02}"),
+    DAY,
+)
+TEXT = st.one_of(SAFE_VALUE, st.text(CHARS, max_size=20).filter(lambda s: "\x00" not in s and not s.startswith("-")))
+VALUED_COMMANDS = [
+    (["find", "--db", "{db}", "{text}", "--limit", "{n1}"]),
+    (["audit", "log", "--db", "{db}", "--patient", "{n1}", "--limit", "{n2}", "--user", "{text}"]),
+    (["followups", "--db", "{db}", "--as-of", "{d1}"]),
+    (["referrals", "--db", "{db}", "--from", "{d1}", "--to", "{d2}"]),
+    (["export", "--db", "{db}", "--what", "visits", "--from", "{d1}", "--to", "{d2}", "--format", "csv",
+      "--out", "{out}.csv"]),
+    (["print", "referral", "--db", "{db}", "--id", "{n1}", "--out", "{out}.pdf"]),
+    (["print", "patient-summary", "--db", "{db}", "--id", "{n1}", "--out", "{out}.pdf"]),
+    (["print", "visit-book", "--db", "{db}", "--from", "{d1}", "--to", "{d2}", "--out", "{out}.pdf"]),
+    (["report", "monthly", "--db", "{db}", "--month", "{month}", "--format", "json", "--out", "{out}.json"]),
+    (["demo", "--db", "{out}.sqlite3", "--patients", "{n1}", "--seed", "{n2}"]),
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_station(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fuzz-station") / "tram.sqlite3"
+    store = open_store(path)
+    try:
+        for i in range(5):
+            p = patient_store.insert(store, Patient(f"Nguyễn Văn {i}", "1", PartialDate(1950 + i)))
+            visit_store.insert(store, Visit(patient_id=p.id, visit_at=NOW, complaint="Ho"))  # type: ignore[arg-type]
+    finally:
+        store.close()
+    return path
+
+
+@SLOW
+@given(template=st.sampled_from(VALUED_COMMANDS), n1=NUMBER, n2=NUMBER, d1=DAY, d2=DAY, month=MONTH, text=TEXT)
+def test_the_command_line_refuses_any_value_in_one_line(fuzz_station, tmp_path_factory, template, n1, n2, d1, d2,
+                                                        month, text) -> None:
+    from station_app import cli
+    from station_app.cli.demo import MAX_DEMO_PATIENTS
+
+    if template[0] == "demo":  # a valid size would build a station: only sizes out of range, or none
+        assume(not n1.strip().lstrip("+").isdigit() or int(n1) > MAX_DEMO_PATIENTS)
+    folder = tmp_path_factory.mktemp("cli-values")
+    values = {"db": str(fuzz_station), "out": str(folder / "out"), "n1": n1, "n2": n2, "d1": d1, "d2": d2,
+              "month": month, "text": text}
+    argv = ["--data-dir", str(folder), *(part.format(**values) for part in template)]
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as exc:  # argparse: a value it refuses (one line) or --help
+            code = exc.code if isinstance(exc.code, int) else 2
+    assert code in (0, 1, 2), (argv, code)
+    assert "Traceback" not in err.getvalue(), argv
+    assert err.getvalue().count("\n") <= 1 or code == 0, (argv, err.getvalue())
+    log = folder / "error.log"
+    assert not log.exists(), (argv, log.read_text()[-2000:] if log.exists() else "")

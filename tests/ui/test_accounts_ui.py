@@ -438,13 +438,15 @@ def test_a_new_diagnosis_code_brings_its_name(session, adult) -> None:
     assert saved.diagnosis_text == icd10.get(session.store, saved.diagnosis_code).name_vi  # type: ignore[union-attr]
 
 
-def test_someone_else_at_a_locked_screen_can_close_the_app(session, monkeypatch) -> None:
+def test_someone_else_at_a_locked_screen_switches_user(session, monkeypatch) -> None:
+    """(The lock itself: tests/ui/test_screen_lock.py.) Nobody logs in after "Switch user": Trạm closes."""
     quits: list[bool] = []
     monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+    session.login = lambda store: None
 
     def fill(dialog: QDialog) -> bool:
         assert isinstance(dialog, LockDialog)
-        dialog.quit_button.click()
+        dialog.switch_button.click()
         return False
 
     dialogs.fill = fill

@@ -318,16 +318,25 @@ def test_no_backup_is_left_half_written(session, qtbot, choosers, monkeypatch) -
     assert dialogs.shown[-1][0] == "error"
 
 
-def test_damage_found_by_the_start_up_check_stops_the_app(demo_copy, make_session, qtbot) -> None:
+def test_damage_found_by_the_start_up_check_stops_the_app(demo_copy, make_session, qtbot, monkeypatch) -> None:
     """The app checks every page on a worker thread while it starts and the person begins work:
-    damage found there (here in pages the start-up itself never reads) is reported, once."""
+    damage found there (here in pages the start-up itself never reads) is reported, once.
+    (tests/ui/test_damaged_start.py starts the app the real way, with damage found before and after
+    the login.)"""
+    import threading
+
+    from station_app.store import database
     from tests.safety.test_backups import damage_pages
 
     with sqlite3.connect(demo_copy) as conn:  # the ICD-10 list: read by the diagnosis picker only
         pages = [n - 1 for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'icd10'")]
     conn.close()
     damage_pages(demo_copy, pages[1:])
+    started = threading.Event()
+    real = database._quick_check_once
+    monkeypatch.setattr(database, "_quick_check_once", lambda path: (started.wait(30), real(path))[1])
     session = make_session(demo_copy)
+    started.set()  # the check of a large station ends after the window is up
     assert session.window.isVisible(), "the window does not wait for the check"
     found: list[errors.StoreError] = []
     session.watch_check(found.append)
@@ -349,10 +358,12 @@ def test_an_unhandled_database_error_is_a_message_and_a_log_line(tmp_data_dir, a
 
     from station_app.ui.app import _report_error
 
+    damaged = sql.DatabaseError("database disk image is malformed")
+    damaged.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT, as SQLite sets it
     try:
-        raise sql.DatabaseError("database disk image is malformed")
+        raise damaged
     except sql.DatabaseError as exc:
-        _report_error(tmp_data_dir / "station.sqlite3", type(exc), exc, exc.__traceback__)
+        _report_error(tmp_data_dir / "station.sqlite3", None, type(exc), exc, exc.__traceback__)
     ((kind, _title, text),) = answers.asked
     assert kind == "error" and "bị hỏng" in text and "Traceback" not in text
     assert "Traceback" in (tmp_data_dir / "error.log").read_text(encoding="utf-8")

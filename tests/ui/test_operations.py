@@ -62,7 +62,9 @@ def test_a_user_error_is_shown_by_default_and_nothing_is_announced(session, qtbo
 
     op = operations.run_op(session.window, session.ctx, "…", work, changes={Change.VISITS})
     qtbot.waitUntil(lambda: not op.running)
-    assert dialogs.shown[-1] == ("error", "Chưa thực hiện được", DiskFull("").text())
+    kind, title, text = dialogs.shown[-1]
+    assert (kind, title) == ("error", "Chưa thực hiện được")
+    assert text.startswith("Ổ đĩa đã đầy") and str(session.store.path.parent) in text  # the error's own message
     assert heard == []
 
 

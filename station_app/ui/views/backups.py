@@ -438,15 +438,18 @@ def offer_restore(parent: QWidget | None, db: Path, problem: StoreError) -> bool
             break
     finally:
         QGuiApplication.restoreOverrideCursor()
+    damaged = tr("The database {path} is damaged: some of its pages cannot be read.").format(path=db)
     if good is None:
-        dialogs.error(parent, tr("Cannot open the database"),
-                      problem.text() + "\n\n" + tr("There is no intact backup of it in {path}.").format(
-                          path=backup_folder()))
+        dialogs.error(parent, tr("The database is damaged"),
+                      damaged + "\n\n" + tr("There is no intact backup of it in {path}.").format(
+                          path=backup_folder()) + " " + tr(
+                          "Trạm closes now. Keep the file: the district's IT person may recover it."))
         return False
-    question = problem.text() + "\n\n" + tr(
+    question = damaged + "\n\n" + tr(
         "Restore the latest intact backup, made on {when}? The damaged file is kept aside, and whatever was "
         "saved after the backup will have to be entered again.").format(when=when_text(good))
-    if not dialogs.ask(parent, tr("The database is damaged"), question):
+    if not dialogs.ask(parent, tr("The database is damaged"), question,
+                       yes=tr("Restore this backup"), no=tr("Quit Trạm")):
         return False
     try:
         # Before any login (the file cannot be opened to log in): whoever sits at the station's

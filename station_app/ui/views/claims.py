@@ -299,7 +299,7 @@ class ClaimsView(QWidget):
             self.ctx.store.require(Permission.EXPORT_CLAIMS)
             totals = store_claims.month_totals(self.ctx.store, month)
             data = claims_pdf(totals, self.ctx.store) if kind == "pdf" else totals_xlsx(totals)
-            write_atomic(target, data, private=True)
+            write_atomic(target, data)
             audit.record_output(self.ctx.store, Permission.EXPORT_CLAIMS, audit.EXPORT, ("claims_report", month.key),
                                 {"format": kind, "file": target})
         except (UserError, OSError) as exc:

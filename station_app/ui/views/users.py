@@ -1,12 +1,15 @@
-"""Accounts in the app: the logged-in person in the status bar with "Change my password" and the
-idle lock (``attach``), and Settings → "Users and access" (head, admin): accounts, roles,
+"""Accounts in the app: the logged-in person in the status bar with "Change my password", "Lock",
+"Log out" and the idle lock (``attach``), and Settings → "Users and access" (head, admin): accounts, roles,
 deactivation, password reset, unlocking, the idle-lock time, and the way to the audit log.
 
 Everything is checked again in the store: hiding a button is a courtesy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -35,19 +38,34 @@ from station_app.ui.widgets import ERROR_COLOUR
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
-def attach(ctx: AppContext, window: QMainWindow) -> IdleLock:
-    """The logged-in person in the status bar; "Change my password"; the idle lock (returned)."""
+def attach(ctx: AppContext, window: QMainWindow, switch_user: Callable[[], None] | None = None) -> IdleLock:
+    """The logged-in person in the status bar; "Change my password", "Lock", "Log out"; the idle
+    lock (returned). ``switch_user``: log the person out and show the login (the session's)."""
     store = ctx.store
-    actor = store.actor
-    badge = QLabel(tr("Logged in: {name} ({role})").format(
-        name=actor.full_name or actor.username, role=role_name(actor.role)))
+    badge = QLabel()
     badge.setObjectName("user_badge")
+
+    def show_who() -> None:
+        actor = ctx.store.actor
+        badge.setText(tr("Logged in: {name} ({role})").format(
+            name=actor.full_name or actor.username, role=role_name(actor.role)))
+
+    show_who()
+
+    def switch() -> None:
+        if switch_user is None:
+            QApplication.quit()
+            return
+        switch_user()
+        show_who()  # the next person
+
     change = QPushButton(tr("Change my password"))
     change.setFlat(True)
     change.setObjectName("change_password")
 
     def change_own() -> None:
         store = ctx.store  # (a restore replaces the connection)
+        actor = store.actor
         if actor.user_id is None:
             return
         user = users.get(store, actor.user_id)
@@ -59,13 +77,18 @@ def attach(ctx: AppContext, window: QMainWindow) -> IdleLock:
     lock_now.setFlat(True)
     lock_now.setObjectName("lock_now")
     lock_now.setToolTip(tr("Leaving the desk: lock the screen (your password opens it again)"))
+    log_out = QPushButton(tr("Log out"))
+    log_out.setFlat(True)
+    log_out.setObjectName("log_out")
+    log_out.setToolTip(tr("Log out and let another person log in (what was not saved is lost)"))
+    log_out.clicked.connect(switch)
     window.statusBar().addPermanentWidget(badge)
     window.statusBar().addPermanentWidget(change)
     window.statusBar().addPermanentWidget(lock_now)
-    lock = IdleLock(lambda: ctx.store, window, users.idle_lock_minutes(store))
+    window.statusBar().addPermanentWidget(log_out)
+    lock = IdleLock(lambda: ctx.store, window, users.idle_lock_minutes(store), on_switch=switch)
     lock_now.clicked.connect(lambda: lock.lock(force=True))
     return lock
-
 
 
 # -- Settings → Users and access ---------------------------------------------------------------
