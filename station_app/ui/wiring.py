@@ -178,7 +178,13 @@ def _users_section(ctx: AppContext) -> QWidget | None:
     return users_section(ctx)
 
 
-SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (_data_section, _users_section)
+def _claims_section(ctx: AppContext) -> QWidget | None:
+    from station_app.ui.views.claims_settings import claims_section
+
+    return claims_section(ctx)
+
+
+SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (_data_section, _users_section, _claims_section)
 
 
 # -- after a visit ----------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ totals saved; a nurse sees the register but cannot write claims."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from station_app import clock
 from station_app.reports.claims import file_name
 from station_app.store import claims as store_claims
 from station_app.ui.views.claims import ClaimsView
@@ -65,3 +67,26 @@ def test_a_nurse_sees_the_register_without_the_claims_actions(make_session, demo
     assert isinstance(view, ClaimsView)
     assert view.table.rowCount() > 0
     assert not view.write_button.isVisible() and not view.check_button.isVisible()
+
+
+def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monkeypatch) -> None:
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    view = session.window.show_area("settings")
+    (section,) = view.findChildren(ClaimsSettings)
+    section.staff.setItem(0, 1, QTableWidgetItem("009999/PT-CCHN"))
+    section.save_staff()
+    assert session.store.scalar("SELECT cchn FROM staff WHERE id = ?", (section.staff.item(0, 0).data(0x0100),)) == (
+        "009999/PT-CCHN"
+    )
+    before = len(store_claims.services(session.store, with_history=True))
+    section.code.setText("MA_KHAM_TYT")
+    section.name.setText("Khám bệnh tại Trạm Y tế xã")
+    section.price.setValue(38000)
+    section.valid_from.set_date(clock.today() + dt.timedelta(days=1))
+    section.save_service()
+    history = store_claims.services(session.store, with_history=True)
+    assert len(history) == before + 1 and section.services.rowCount() == len(history)
+    assert [s.price for s in store_claims.services(session.store) if s.code == "MA_KHAM_TYT"] == [38000]
