@@ -55,6 +55,11 @@ def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path
                 if r.visit_id == view.rows[row].visit_id]
     assert (saved.answer, saved.answer_reason) == ("refused", "Sai mã bệnh")
 
+    opened: list[int] = []
+    view.ctx.open_patient.connect(opened.append)
+    view.open_button.click()  # a card to correct: the patient's page
+    assert opened == [view.rows[row].patient_id]
+
     pdf = tmp_path / "month.pdf"
     monkeypatch.setattr(view, "choose_file", lambda suffix: str(pdf))
     view.pdf_button.click()

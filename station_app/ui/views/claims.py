@@ -107,12 +107,15 @@ class ClaimsView(QWidget):
         self.accepted_button.clicked.connect(lambda: self.record_answer(True))
         self.refused_button = QPushButton(tr("Portal refused…"))
         self.refused_button.clicked.connect(lambda: self.record_answer(False))
+        self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
+        self.open_button.clicked.connect(lambda: self.open_patient())
+        self.table.activated.connect(lambda _index: self.open_patient())
         self.pdf_button = QPushButton(tr("Month's totals (PDF)…"))
         self.pdf_button.clicked.connect(lambda: self.save_month("pdf"))
         self.xlsx_button = QPushButton(tr("Month's totals (Excel)…"))
         self.xlsx_button.clicked.connect(lambda: self.save_month("xlsx"))
         actions = QHBoxLayout()
-        for button in (self.write_button, self.accepted_button, self.refused_button):
+        for button in (self.write_button, self.accepted_button, self.refused_button, self.open_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.pdf_button)
@@ -207,11 +210,18 @@ class ClaimsView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.rows[rows[0].row()] if rows else None
 
+    def open_patient(self) -> None:
+        """The patient's page, where a card's dates, registered facility and number are corrected."""
+        row = self.selected()
+        if row is not None:
+            self.ctx.open_patient.emit(row.patient_id)
+
     def _update_buttons(self) -> None:
         row = self.selected()
         answerable = row is not None and row.status == "written"
         self.accepted_button.setEnabled(answerable)
         self.refused_button.setEnabled(answerable)
+        self.open_button.setEnabled(row is not None)
 
     # -- actions --------------------------------------------------------------------------------
     def check(self) -> None:
