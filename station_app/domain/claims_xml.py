@@ -70,6 +70,7 @@ def _raw() -> dict[str, Any]:
     return loaded
 
 
+@functools.lru_cache(maxsize=64)
 def field_tables(on: dt.date) -> FieldTables:
     """The tables in force on ``on``: the first version and each later one's changes up to that day."""
     versions = _raw()["versions"]

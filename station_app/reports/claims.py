@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +19,10 @@ from station_app.domain import claims_xml
 from station_app.domain.accounts import Permission
 from station_app.domain.claims import Claim
 from station_app.errors import UserError
-from station_app.files import write_atomic
+from station_app.files import write_many
 from station_app.i18n import N_
 from station_app.store import claims as store_claims
-from station_app.store.claims import Gathered, MonthTotals
+from station_app.store.claims import Gathered, MonthTotals, RunEntry
 from station_app.store.database import Store
 
 
@@ -55,16 +55,17 @@ def file_name(ma_lk: str) -> str:
     return f"{safe}.xml"
 
 
-def build_all(store: Store, first: dt.date, last: dt.date) -> list[tuple[Gathered, Claim]]:
-    """The claims of the insured visits from ``first`` to ``last``, built and checked."""
+def build_each(store: Store, first: dt.date, last: dt.date) -> Iterator[tuple[Gathered, Claim]]:
+    """The claims of the insured visits from ``first`` to ``last``, built and checked one by one
+    (a month of a large station is never held in memory at once)."""
     station = store_claims.station_info(store)
-    tables_by_day: dict[dt.date, claims_xml.FieldTables] = {}
-    built = []
     for gathered in store_claims.gather(store, first, last):
-        day = gathered.visit.visit_at.date()
-        tables = tables_by_day.get(day) or tables_by_day.setdefault(day, claims_xml.field_tables(day))
-        built.append((gathered, domain.build(gathered.visit, station, tables)))
-    return built
+        tables = claims_xml.field_tables(gathered.visit.visit_at.date())
+        yield gathered, domain.build(gathered.visit, station, tables)
+
+
+def build_all(store: Store, first: dt.date, last: dt.date) -> list[tuple[Gathered, Claim]]:
+    return list(build_each(store, first, last))
 
 
 def run(
@@ -72,43 +73,55 @@ def run(
     first: dt.date,
     last: dt.date,
     out_dir: Path | None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Check the period's insured visits; with ``out_dir``, write each one that passes to its own
-    file (0600, in a folder made 0700) and enter the run in the register (one audited write).
-    Without ``out_dir`` (a check) nothing is written anywhere."""
+    file (0600, in a folder made 0700 when new) and enter the run in the register (one audited
+    write). Without ``out_dir`` (a check) nothing is written anywhere."""
     store.require(Permission.EXPORT_CLAIMS)
     if last < first:
         raise UserError(N_("The end of the period is before its start."))
-    built = build_all(store, first, last)
     made_on = clock.today()
     station = store_claims.station_info(store)
     if out_dir is not None:
         _make_folder(out_dir)
     outcomes: list[Outcome] = []
-    results: list[tuple[Gathered, Claim, str | None]] = []
-    for number, (gathered, claim) in enumerate(built, start=1):
+    entries: list[RunEntry] = []
+    files: list[tuple[Path, bytes]] = []
+    for number, (gathered, claim) in enumerate(build_each(store, first, last), start=1):
         problems = [p.text() for p in claim.problems if p.is_error]
         target: str | None = None
         if not problems and out_dir is not None:
             tables = claims_xml.field_tables(gathered.visit.visit_at.date())
             text = claims_xml.envelope(station.facility_code, made_on, claim.documents(tables))
             path = out_dir / file_name(claim.ma_lk)
-            try:
-                write_atomic(path, text.encode("utf-8"))
-            except OSError as exc:
-                raise UserError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc) from exc
+            files.append((path, text.encode("utf-8")))
             target = str(path)
-        results.append((gathered, claim, target))
+            if len(files) >= BATCH:
+                _write(files)
+        entries.append(store_claims.run_entry(gathered, claim, target))
         status = "held" if problems else "written"
-        outcomes.append(
-            Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems, target or "")
-        )
+        outcomes.append(Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems,
+                                target or ""))
         if progress is not None:
-            progress(number, len(built))
+            progress(number)
     if out_dir is not None:
-        store_claims.record(store, results, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
+        _write(files)
+        store_claims.record(store, entries, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
     return outcomes
+
+
+BATCH = 500  # files written together, then made durable with one flush
+
+
+def _write(files: list[tuple[Path, bytes]]) -> None:
+    try:
+        write_many(files)
+    except OSError as exc:
+        raise UserError(
+            N_("Cannot write {path}: {reason}"), path=exc.filename or "", reason=exc.strerror or exc
+        ) from exc
+    files.clear()
 
 
 def _make_folder(folder: Path) -> None:

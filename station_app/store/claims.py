@@ -448,22 +448,44 @@ def _cents(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
 
-def record(store: Store, results: Sequence[tuple[Gathered, Claim, str | None]], period: str, out_dir: str) -> None:
+@dataclass(frozen=True)
+class RunEntry:
+    """What the register keeps of one visit of a run (the claim itself is not kept in memory)."""
+
+    visit_id: int
+    ma_lk: str
+    problems: list[str]
+    total: int  # cents of a đồng
+    fund: int
+    patient: int
+    file: str | None
+    version: str
+    resubmission: bool
+
+
+def run_entry(gathered: Gathered, claim: Claim, file: str | None) -> RunEntry:
+    totals = claim.totals() if claim.records.get("XML1") else {}
+    zero = Decimal(0)
+    return RunEntry(
+        visit_id=claim.visit_id,
+        ma_lk=claim.ma_lk,
+        problems=[p.text() for p in claim.problems],
+        total=_cents(totals.get("T_TONGCHI_BV", zero)),
+        fund=_cents(totals.get("T_BHTT", zero)),
+        patient=_cents(totals.get("T_BNTT", zero) + totals.get("T_BNCCT", zero)),
+        file=file,
+        version=gathered.version,
+        resubmission=file is not None and gathered.written_before and gathered.written_version != gathered.version,
+    )
+
+
+def record(store: Store, results: Sequence[RunEntry], period: str, out_dir: str) -> None:
     """Enter a run in the register (one write, audited as an export): each visit held back with its
     problems, or written to its file (an amended visit written again is marked a resubmission)."""
     at = now_text()
     with store.write(Permission.EXPORT_CLAIMS):
-        for gathered, claim, file in results:
-            problems = json.dumps([p.text() for p in claim.problems], ensure_ascii=False)
-            totals = claim.totals() if claim.records.get("XML1") else {}
-            amounts = (
-                _cents(totals.get("T_TONGCHI_BV", Decimal(0))),
-                _cents(totals.get("T_BHTT", Decimal(0))),
-                _cents(totals.get("T_BNTT", Decimal(0)) + totals.get("T_BNCCT", Decimal(0))),
-            )
-            resubmission = int(
-                file is not None and gathered.written_before and gathered.written_version != gathered.version
-            )
+        for e in results:
+            file = e.file
             store.conn.execute(
                 "INSERT INTO claims (visit_id, ma_lk, status, problems, checked_at, written_at, file, visit_version, "
                 "times_written, resubmission, total_cents, fund_cents, patient_cents) "
@@ -482,22 +504,22 @@ def record(store: Store, results: Sequence[tuple[Gathered, Claim, str | None]], 
                 "resubmission = MAX(claims.resubmission, excluded.resubmission), "
                 "answer = CASE WHEN excluded.file <> '' THEN '' ELSE claims.answer END",
                 {
-                    "visit": claim.visit_id,
-                    "ma_lk": claim.ma_lk,
+                    "visit": e.visit_id,
+                    "ma_lk": e.ma_lk,
                     "status": "held" if file is None else "written",
-                    "problems": problems,
+                    "problems": json.dumps(e.problems, ensure_ascii=False),
                     "at": at,
                     "written_at": at if file is not None else None,
                     "file": file or "",
-                    "version": gathered.version if file is not None else "",
+                    "version": e.version if file is not None else "",
                     "written": int(file is not None),
-                    "resub": resubmission,
-                    "total": amounts[0],
-                    "fund": amounts[1],
-                    "patient": amounts[2],
+                    "resub": int(e.resubmission),
+                    "total": e.total,
+                    "fund": e.fund,
+                    "patient": e.patient,
                 },
             )
-        written = sum(1 for _g, _c, f in results if f is not None)
+        written = sum(1 for e in results if e.file is not None)
         audit.record(
             store,
             audit.EXPORT,
