@@ -286,13 +286,19 @@ class Claim:
     level: int | None
     records: dict[str, list[dict[str, Value]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    texts: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # the records as written
 
     @property
     def held(self) -> bool:
         return any(p.is_error for p in self.problems)
 
     def documents(self, tables: FieldTables) -> list[tuple[str, str]]:
-        return [(kind, claims_xml.render(tables, kind, rows)) for kind, rows in self.records.items() if rows]
+        """Each table present, as its document (from the texts checked, when they were)."""
+        return [
+            (kind, claims_xml.render(tables, kind, self.texts.get(kind) or rows))
+            for kind, rows in self.records.items()
+            if rows
+        ]
 
     def totals(self) -> dict[str, Decimal]:
         xml1 = self.records["XML1"][0]
@@ -660,8 +666,9 @@ def field_problems(claim: Claim, tables: FieldTables) -> list[Problem]:
     said in the nurse's words are not repeated field by field."""
     found: list[Problem] = []
     for kind, rows in claim.records.items():
-        for row in rows:
-            found += claims_xml.check_record(tables, kind, claims_xml.texts(tables, kind, row))
+        claim.texts[kind] = [claims_xml.texts(tables, kind, row) for row in rows]
+        for text in claim.texts[kind]:
+            found += claims_xml.check_record(tables, kind, text)
     if claim.records.get("XML1"):
         expected = totals_of(claim.records["XML2"], claim.records["XML3"])
         for key, value in expected.items():

@@ -163,11 +163,16 @@ _DATE_FORMATS = {"yyyyMMddHHmm": "%Y%m%d%H%M", "yyyyMMdd": "%Y%m%d", "yyyy": "%Y
 
 
 def _real_date(text: str, fmt: str) -> bool:
+    """Whether ``text`` (digits in ``fmt``) is a real day and time (no 31 April, no 25:00)."""
+    if fmt == "yyyy":
+        return int(text) >= 1
+    if fmt == "MM":
+        return 1 <= int(text) <= 12
     try:
-        dt.datetime.strptime(text, _DATE_FORMATS[fmt])
+        dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         return False
-    return True
+    return fmt != "yyyyMMddHHmm" or (int(text[8:10]) < 24 and int(text[10:12]) < 60)
 
 
 def check_record(
