@@ -233,6 +233,111 @@ def _details(timings: list[Timing]) -> str:
     return "\n".join(lines)
 
 
+# -- typing slips (issue 21) ------------------------------------------------------------------------
+SLIP_KINDS = ("one edit", "swap", "run together", "Telex")
+_TELEX_LETTERS = {"â": "aa", "ă": "aw", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw", "đ": "dd"}
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+
+
+def telex(word: str) -> str:
+    """The keys that type ``word`` with Telex, tone key last ("nguyễn" → "nguyeenx")."""
+    import unicodedata
+
+    keys, tone = [], ""
+    for ch in unicodedata.normalize("NFC", word.lower()):
+        parts = unicodedata.normalize("NFD", ch)
+        for mark in parts[1:]:
+            tone = _TELEX_TONES.get(mark, tone)
+        base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TELEX_TONES))
+        keys.append(_TELEX_LETTERS.get(base, base))
+    return "".join(keys) + tone
+
+
+def slip_queries(conn: sqlite3.Connection, n: int, seed: int) -> list[tuple[Query, int]]:
+    """``n`` queries with a typing slip, drawn from random patients: (query, the patient meant)."""
+    rng = random.Random(seed * 104729 + 7)
+    max_id = conn.execute("SELECT max(id) FROM patients").fetchone()[0]
+    out: list[tuple[Query, int]] = []
+    while len(out) < n:
+        kind = SLIP_KINDS[len(out) % len(SLIP_KINDS)]
+        row = conn.execute("SELECT id, full_name FROM patients WHERE id = ?", (rng.randint(1, max_id),)).fetchone()
+        if row is None:
+            continue
+        pid, name = row
+        parts = [fold(w) for w in words(name)]
+        long_words = [i for i, w in enumerate(parts) if len(w) >= 4]
+        # a letter left out must leave 4 letters: a 3-letter word is searched as typed (the rule)
+        longer_words = [i for i, w in enumerate(parts) if len(w) >= 5]
+        if kind in ("one edit", "swap") and not long_words:
+            continue
+        if kind == "one edit":
+            how = len(out) // len(SLIP_KINDS) % 3  # delete, insert, change
+            if how == 0 and not longer_words:
+                continue
+            i = rng.choice(longer_words if how == 0 else long_words)
+            w = parts[i]
+            at = rng.randrange(1, len(w))
+            parts[i] = [w[:at] + w[at + 1:], w[:at] + rng.choice("aeiounghtm") + w[at:],
+                        w[:at] + ("x" if w[at] != "x" else "q") + w[at + 1:]][how]
+            text = " ".join(parts)
+        elif kind == "swap":
+            i = rng.choice(long_words)
+            w = parts[i]
+            at = next((j for j in range(1, len(w) - 1) if w[j] != w[j + 1]), 0)
+            parts[i] = w[:at] + w[at + 1] + w[at] + w[at + 2:]
+            text = " ".join(parts)
+        elif kind == "run together":
+            text = "".join(parts)
+        else:
+            text = " ".join(telex(w) for w in words(name))
+        if text != " ".join(fold(w) for w in words(name)):
+            out.append((Query(kind, text), pid))
+    return out
+
+
+def time_slips(ctx: Context, drawn: list[tuple[Query, int]], rounds: int) -> tuple[list[Timing], float]:
+    """Each slip query timed through ``search`` (50) and ``search_ids`` (500); the share of queries
+    whose patient meant is among the registry's 500."""
+    store = ctx.store
+    results, meant_found = [], 0
+    for q, pid in drawn:
+        found = patient_store.find(store, q.text, REGISTRY_LIMIT)
+        meant_found += pid in found.ids
+        calls = {
+            "search": lambda q=q: patient_store.search(store, q.text, limit=FIND_LIMIT),
+            "search_ids": lambda q=q: patient_store.search_ids(store, q.text, limit=REGISTRY_LIMIT),
+        }
+        samples: dict[str, list[float]] = {k: [] for k in calls}
+        for _ in range(rounds):
+            for name, call in calls.items():
+                started = time.perf_counter()
+                call()
+                samples[name].append((time.perf_counter() - started) * 1000)
+        results.append(Timing(q, len(found.ids), 0, {k: statistics.median(v) for k, v in samples.items()}))
+    return results, meant_found / max(1, len(drawn))
+
+
+def _slip_details(timings: list[Timing]) -> str:
+    groups: dict[str, list[Timing]] = defaultdict(list)
+    for t in timings:
+        groups[t.query.kind].append(t)
+    lines = ["| Kind | n | hits (median, of 500) | `search` median / p95 | `search_ids` (500) median / p95 | "
+             "slowest `search` |", "|---|---:|---:|---|---|---|"]
+    for kind in SLIP_KINDS:
+        ts = groups.get(kind)
+        if not ts:
+            continue
+
+        def two(key: str, ts: list[Timing] = ts) -> str:
+            values = [t.medians[key] for t in ts]
+            return f"{_f(statistics.median(values))} / {_f(percentile(values, 95))}"
+
+        slowest = max(ts, key=lambda t: t.medians["search"])
+        lines.append(f"| {kind} | {len(ts)} | {statistics.median(t.hits for t in ts):g} | {two('search')} | "
+                     f"{two('search_ids')} | `{slowest.query.text}` {_f(slowest.medians['search'])} |")
+    return "\n".join(lines)
+
+
 @bench("search", order=20)
 def search(ctx: Context) -> list[Figure]:
     conn = sqlite3.connect(str(ctx.db))
@@ -261,4 +366,26 @@ def search(ctx: Context) -> list[Figure]:
                how="The same queries with the registry's limit; ids only (the table fetches rows as it paints)."),
         Figure("search_one_statement", "Search as one SQL statement scoring every match (for comparison)",
                col("full"), how="`patients._search_sql`, the plain way to rank: reads every matching patient."),
+        *slip_figures(ctx, rounds),
+    ]
+
+
+def slip_figures(ctx: Context, rounds: int) -> list[Figure]:
+    conn = sqlite3.connect(str(ctx.db))
+    try:
+        drawn = slip_queries(conn, ctx.reps(120, minimum=len(SLIP_KINDS)), ctx.seed)
+    finally:
+        conn.close()
+    timings, share = time_slips(ctx, drawn, rounds)
+    how = (f"{len(timings)} queries of {len(SLIP_KINDS)} kinds typed from random patients' names: one edit "
+           "(a letter left out, added or changed in a word of 4+ letters), two neighbouring letters swapped, "
+           "the words run together, the name typed in Telex with the input method off; nobody is found as "
+           f"typed, so each runs the exact search, then reads the query back; median of {rounds} runs.")
+    return [
+        Figure("search_slips", f"Search with a typing slip, `patients.search`, limit {FIND_LIMIT}",
+               [t.medians["search"] for t in timings], target=30, how=how, details=_slip_details(timings),
+               note=f"the patient meant among the first {REGISTRY_LIMIT}: {share:.0%}"),
+        Figure("search_slips_registry", f"Search with a typing slip as you type, `search_ids`, limit "
+               f"{REGISTRY_LIMIT}", [t.medians["search_ids"] for t in timings], target=30,
+               how="The same queries with the registry's limit."),
     ]

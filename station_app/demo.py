@@ -22,7 +22,7 @@ from statistics import NormalDist
 
 from station_app import clock, files
 from station_app.domain.accounts import ANYONE
-from station_app.domain.identifiers import make_record_no
+from station_app.domain.identifiers import insurance_groups, make_record_no
 from station_app.domain.text import fold, name_sort_key, words
 from station_app.store import open_store
 from station_app.store.bulk import insert_rows
@@ -600,7 +600,8 @@ class _Draw:
             else:
                 group = INSURANCE_GROUPS[int(r() * len(INSURANCE_GROUPS))]
             social = f"25{int(r() * 10**8):08d}"
-            insurance_no = social if r() < 0.5 else f"{group}{1 + int(r() * 5)}25{social}"
+            digits = insurance_groups()[group]  # the benefit digit its group carries
+            insurance_no = social if r() < 0.5 else f"{group}{digits[int(r() * len(digits))]}25{social}"
             to_ord = today - 120 + int(r() * 451)
             valid_to = dt.date.fromordinal(to_ord).isoformat()
             valid_from = dt.date.fromordinal(to_ord - 364).isoformat()

@@ -20,6 +20,7 @@ from station_app import i18n, paths
 from station_app.cli import (
     audit,
     backups,
+    books,
     check,
     claims,
     demo,
@@ -37,7 +38,7 @@ from station_app.i18n import tr
 log = logging.getLogger(__name__)
 
 # The command groups, in the order ``--help`` lists them; each adds its sub-commands.
-GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, medicines, claims)
+GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, books, medicines, claims)
 
 
 # -- the app ------------------------------------------------------------------------------------

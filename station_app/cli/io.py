@@ -5,6 +5,7 @@ list, referral book as CSV or XLSX) and ``print patient-summary``::
     main.py import --db FILE PATIENTS.(csv|xlsx) [--mapping MAP.json] [--what patients|chronic]
     main.py import --db FILE VACCINATIONS.(csv|xlsx) --what vaccinations
     main.py import --db FILE VISITS.(csv|xlsx) --what visits
+    main.py import --db FILE F.(csv|xlsx) --what births|deaths
     main.py export --db FILE --what patients|visits|followups|referrals [--from DATE --to DATE]
                    --format csv|xlsx --out FILE [--no-identifiers]
     main.py print patient-summary --db FILE --id ID --out FILE.pdf
@@ -50,6 +51,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(N_("There is no file {path}."), path=source)
     today = clock.today()
     book = open_book(source)  # (a file that is not a list: ImportFormatError, a UserError)
+    if what in ("births", "deaths"):
+        from station_app.cli.books import import_vital
+
+        return import_vital(args, source, book, what)
     table = ti.read_table(book, 0, what)
     if getattr(args, "mapping", None):
         mapping = ti.mapping_from_file(args.mapping, table.headers, what)
@@ -199,7 +204,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--db", required=True)
     imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
     imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')
-    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits"), default="patients")
+    imp.add_argument("--what", choices=("patients", "chronic", "vaccinations", "visits", "births", "deaths"),
+                     default="patients")
     imp.set_defaults(func=cmd_import)
 
     export = sub.add_parser("export", help="export a list to CSV or XLSX")

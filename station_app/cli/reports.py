@@ -1,6 +1,7 @@
 """``main.py report monthly`` and ``main.py print visit-book`` (a contract)::
 
     main.py report monthly --db FILE --month YYYY-MM --format pdf|xlsx|json|dhis2 --out FILE
+    main.py report monthly --db FILE --period YYYY --format pdf|xlsx|json|dhis2 --out FILE   (the year)
     main.py print visit-book --db FILE --from YYYY-MM-DD --to YYYY-MM-DD --out FILE.pdf
 
 A finalised month is written as it was sent (its frozen copy); any other month as a draft
@@ -36,7 +37,22 @@ def _month(text: str):
         month = Month.parse(text)
     except ValueError:
         raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
+    if month.is_year:
+        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text)
     day_in_range(month.start, "--month")
+    return month
+
+
+def _period(text: str):
+    """``--period``: a year (YYYY, the yearly report) or a month (YYYY-MM)."""
+    from station_app.domain.monthly import Month
+
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        raise CliError(N_("--period must be a year written YYYY or a month written YYYY-MM, not {value}."),
+                       value=text) from None
+    day_in_range(month.start, "--period")
     return month
 
 
@@ -46,7 +62,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     from station_app.reports import monthly, monthly_export
     from station_app.store import audit, reports
 
-    month = _month(args.month)
+    month = _period(args.period) if args.period else _month(args.month)
     store = open_existing(args.db, reading=True)
     target = Path(args.out)
     try:
@@ -105,7 +121,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
     monthly = kinds.add_parser("monthly", help="the monthly summary of one month")
     monthly.add_argument("--db", required=True)
-    monthly.add_argument("--month", required=True, help="YYYY-MM")
+    when = monthly.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", help="YYYY-MM")
+    when.add_argument("--period", help="YYYY for the yearly report (or YYYY-MM)")
     monthly.add_argument("--format", required=True, choices=FORMATS)
     monthly.add_argument("--out", required=True, help="the file to write")
     monthly.set_defaults(func=cmd_report_monthly)

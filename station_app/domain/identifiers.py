@@ -8,6 +8,7 @@ return ``None`` when the value is acceptable, else an English source message for
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -139,13 +140,41 @@ def normalise_insurance(text: str) -> str:
     return re.sub(r"[\s.\-/]", "", text).upper()
 
 
+@cache
+def insurance_groups() -> dict[str, tuple[int, ...]]:
+    """Beneficiary group code → the benefit digits its cards may carry (resources/data)."""
+    data = json.loads(data_file("insurance_groups.json").read_text(encoding="utf-8"))
+    return {code: tuple(digits) for code, digits in data["groups"].items()}
+
+
 def check_insurance(number: str) -> str | None:
-    if INSURANCE_LEGACY.match(number) or INSURANCE_SOCIAL.match(number):
+    """The first thing wrong with a card number (its form, then the 15-character card's group
+    code, benefit digit and province), or None. :func:`insurance_problem` gives its details."""
+    problem = insurance_problem(number)
+    return problem[0] if problem else None
+
+
+def insurance_problem(number: str) -> tuple[str, dict[str, object]] | None:
+    """(message, its parameters) for a card number that cannot be right, or None."""
+    if INSURANCE_SOCIAL.match(number):
         return None
-    return N_(
-        "An insurance card number is 15 characters (2 letters, a benefit digit 1–5, 2 province "
-        "digits, 10 digits) or the 10-digit social insurance number."
-    )
+    if not INSURANCE_LEGACY.match(number):
+        return N_(
+            "An insurance card number is 15 characters (2 letters, a benefit digit 1–5, 2 province "
+            "digits, 10 digits) or the 10-digit social insurance number."
+        ), {}
+    group, digit, province = number[:2], int(number[2]), number[3:5]
+    allowed = insurance_groups().get(group)
+    if allowed is None:
+        return N_("{group} is not a beneficiary group code of an insurance card (the first 2 letters)."), {
+            "group": group}
+    if digit not in allowed:
+        return N_("A {group} card carries the benefit digit {allowed}, not {digit} (the 3rd character)."), {
+            "group": group, "allowed": " / ".join(str(d) for d in allowed), "digit": digit}
+    if "0" + province not in CITIZEN_ID_PROVINCES:
+        return N_("{province} is not a province code (the 4th and 5th characters of the card)."), {
+            "province": province}
+    return None
 
 
 def normalise_citizen_id(text: str) -> str:

@@ -24,17 +24,34 @@ Progress = Callable[[int, int], None]
 # -- the month ---------------------------------------------------------------------------------
 @dataclass(frozen=True, order=True)
 class Month:
+    """A reporting period: a calendar month, or (``months=12`` from January) a calendar year —
+    the yearly report is computed from the same definitions over the twelve months."""
+
     year: int
     month: int
+    months: int = 1  # 1: a month; 12: the year starting in January
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12 or not 1900 <= self.year <= 9999:
             raise ValueError(f"not a month: {self.year}-{self.month}")
+        if self.months not in (1, 12) or (self.months == 12 and self.month != 1):
+            raise ValueError(f"not a reporting period: {self.months} months from {self.year}-{self.month}")
+
+    @classmethod
+    def year_of(cls, year: int) -> Month:
+        """The calendar year ``year`` as one period."""
+        return cls(year, 1, 12)
+
+    @property
+    def is_year(self) -> bool:
+        return self.months == 12
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """``YYYY-MM`` (also ``MM/YYYY``)."""
+        """``YYYY-MM`` (also ``MM/YYYY``); ``YYYY`` for a year."""
         text = text.strip()
+        if m := re.fullmatch(r"(\d{4})", text):
+            return cls.year_of(int(m[1]))
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
             return cls(int(m[1]), int(m[2]))
         if m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
@@ -51,7 +68,7 @@ class Month:
 
     @property
     def next_start(self) -> dt.date:
-        return add_months(self.start, 1)
+        return add_months(self.start, self.months)
 
     @property
     def end(self) -> dt.date:
@@ -59,22 +76,22 @@ class Month:
         return self.next_start - dt.timedelta(days=1)
 
     def previous(self) -> Month:
-        return Month.of(add_months(self.start, -1))
+        return Month(self.year - 1, 1, 12) if self.is_year else Month.of(add_months(self.start, -1))
 
     def following(self) -> Month:
-        return Month.of(self.next_start)
+        return Month(self.year + 1, 1, 12) if self.is_year else Month.of(self.next_start)
 
     @property
     def key(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}" if self.is_year else f"{self.year:04d}-{self.month:02d}"
 
     @property
     def period(self) -> str:
-        """The DHIS2 monthly period: ``YYYYMM``."""
-        return f"{self.year:04d}{self.month:02d}"
+        """The DHIS2 period: ``YYYYMM`` for a month, ``YYYY`` for a year."""
+        return f"{self.year:04d}" if self.is_year else f"{self.year:04d}{self.month:02d}"
 
     def display(self) -> str:
-        return f"{self.month:02d}/{self.year:04d}"
+        return f"{self.year:04d}" if self.is_year else f"{self.month:02d}/{self.year:04d}"
 
     def days(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range((self.next_start - self.start).days)]

@@ -18,10 +18,10 @@ from station_app.domain.identifiers import (
     FACILITY_CODE,
     SEX_CODES,
     check_citizen_id,
-    check_insurance,
     check_phone,
     citizen_id_facts,
     ethnic_groups,
+    insurance_problem,
     normalise_citizen_id,
     normalise_insurance,
     normalise_phone,
@@ -180,8 +180,8 @@ def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) ->
                 )
 
     # Insurance
-    if p.insurance_no and (message := check_insurance(p.insurance_no)):
-        error("insurance_no", message)
+    if p.insurance_no and (card := insurance_problem(p.insurance_no)):
+        error("insurance_no", card[0], **card[1])
     if p.insurance_valid_from and p.insurance_valid_to and p.insurance_valid_to < p.insurance_valid_from:
         error("insurance_valid_to", N_("The card's end date is before its start date."))
     if (p.insurance_valid_to or p.insurance_valid_from) and not p.insurance_no:

@@ -97,9 +97,15 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def validate(visit: Visit, now: dt.datetime, birth_earliest: dt.date | None = None) -> list[Problem]:
-    """Every problem of a visit before it is saved."""
+def validate(visit: Visit, now: dt.datetime, birth_earliest: dt.date | None = None,
+             card_valid_to: dt.date | None = None) -> list[Problem]:
+    """Every problem of a visit before it is saved (``card_valid_to``: the patient's insurance
+    card's last valid day, if known)."""
     problems: list[Problem] = []
+    if visit.insurance_paid and card_valid_to is not None and card_valid_to < visit.visit_at.date():
+        problems.append(Problem("insurance_paid",
+                                N_("Marked paid by health insurance, but the card expired on {date}."),
+                                "warning", {"date": card_valid_to.strftime("%d/%m/%Y")}))
     if visit.visit_at > now + dt.timedelta(minutes=10):
         problems.append(Problem("visit_at", N_("The visit is in the future.")))
     if birth_earliest and visit.visit_at.date() < birth_earliest:

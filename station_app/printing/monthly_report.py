@@ -45,6 +45,17 @@ BAR = colors.Color(0.18, 0.4, 0.62)
 
 TITLE = N_("MONTHLY SUMMARY REPORT")
 MONTH_LINE = N_("Month {month}")
+YEAR_TITLE = N_("YEARLY SUMMARY REPORT")
+YEAR_LINE = N_("Year {month}")
+THIS_YEAR = N_("This year")
+LAST_YEAR = N_("Last year")
+
+
+def _words(summary: MonthlySummary) -> tuple[str, str, str, str]:
+    """The title, the period line and the two value headings: a month's, or the year's."""
+    if summary.month.is_year:
+        return tr(YEAR_TITLE), tr(YEAR_LINE), tr(THIS_YEAR), tr(LAST_YEAR)
+    return tr(TITLE), tr(MONTH_LINE), tr(THIS_MONTH), tr(PREVIOUS)
 DRAFT_NOTE = N_("DRAFT — computed on {at}, not yet finalised")
 FINAL_NOTE = N_("Finalised copy (version {version}), finalised on {at} by {by}")
 FACILITY = N_("Facility code: {code}")
@@ -115,8 +126,8 @@ def _header(summary: MonthlySummary, status: str, styles: dict[str, ParagraphSty
     top.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.SANS)),
                              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [top, Spacer(1, 6 * mm), _p(tr(TITLE), styles["title"]),
-            _p(tr(MONTH_LINE).format(month=summary.month.display()), styles["centreb"]),
+    return [top, Spacer(1, 6 * mm), _p(_words(summary)[0], styles["title"]),
+            _p(_words(summary)[1].format(month=summary.month.display()), styles["centreb"]),
             _p(status, styles["status"]), Spacer(1, 3 * mm)]
 
 
@@ -207,7 +218,8 @@ def _wide_table(summary: MonthlySummary, results: list[IndicatorResult], styles:
     defs = summary.definitions
     first = 58 * mm
     rest = (CONTENT_WIDTH - first) / (len(columns) + 1)
-    header = [_p(tr(INDICATOR), styles["headl"]), _p(tr(THIS_MONTH), styles["head"]), _p(tr(PREVIOUS), styles["head"])]
+    _title, _line, now, before = _words(summary)
+    header = [_p(tr(INDICATOR), styles["headl"]), _p(now, styles["head"]), _p(before, styles["head"])]
     header += [_p(defs.column_label(c), styles["head"]) for c in columns[1:]]
     rows: list[list[Any]] = [header]
     for result in results:
@@ -221,11 +233,13 @@ def _wide_table(summary: MonthlySummary, results: list[IndicatorResult], styles:
     return _grid(rows, [first] + [rest] * (len(columns) + 1))
 
 
-def _narrow_table(results: list[IndicatorResult], styles: dict[str, ParagraphStyle]) -> Table:
+def _narrow_table(results: list[IndicatorResult], styles: dict[str, ParagraphStyle],
+                  headings: tuple[str, str] = ("", "")) -> Table:
     """Indicators with one number a line: this month, previous month."""
     number = 30 * mm
-    rows: list[list[Any]] = [[_p(tr(INDICATOR), styles["headl"]), _p(tr(THIS_MONTH), styles["head"]),
-                              _p(tr(PREVIOUS), styles["head"])]]
+    now, before = headings if headings[0] else (tr(THIS_MONTH), tr(PREVIOUS))
+    rows: list[list[Any]] = [[_p(tr(INDICATOR), styles["headl"]), _p(now, styles["head"]),
+                              _p(before, styles["head"])]]
     for result in results:
         multi = len(result.lines) > 1 or bool(result.lines and result.lines[0].key)
         if multi:
@@ -320,19 +334,19 @@ def monthly_report_bytes(summary: MonthlySummary, status: str) -> bytes:
         if wide:
             story.append(_wide_table(summary, wide, styles))
         if narrow:
-            story.append(_narrow_table(narrow, styles))
+            story.append(_narrow_table(narrow, styles, _words(summary)[2:]))
         notes = _notes(summary, results, styles)
         if notes:
             story += [Spacer(1, 1.5 * mm), *notes]
     story += [Spacer(1, 8 * mm), KeepTogether([_signatures(summary, styles)])]
     buffer = io.BytesIO()
-    title = f"{tr(TITLE)} — {summary.month.display()}"
+    title = f"{_words(summary)[0]} — {summary.month.display()}"
     doc = SimpleDocTemplate(
         buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + 2 * mm,
         title=title, author=summary.station.get("name") or APP_NAME, subject=summary.month.key,
         creator=f"{APP_NAME} {__version__}",
     )
-    footer = f"{summary.station.get('name') or ''} · {tr(MONTH_LINE).format(month=summary.month.display())}"
+    footer = f"{summary.station.get('name') or ''} · {_words(summary)[1].format(month=summary.month.display())}"
     doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
     return buffer.getvalue()
 

@@ -17,7 +17,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from station_app import clock
-from station_app.domain import antenatal, icd10, vaccination
+from station_app.domain import antenatal, births, icd10, vaccination
+from station_app.domain import notifiable as notifiable_list
 from station_app.domain.chronic import FASTING_GLUCOSE_TARGET, HYPERTENSION_THRESHOLD
 from station_app.domain.followup import (
     _KIND_TITLES,
@@ -55,6 +56,8 @@ SYSTEM_REMOVAL_NOTES = ("schedule", "closed", "delivered", "loss", "moved_away",
 NO_CODE = "-"
 NO_CODE_LABEL = N_("No ICD-10 code")
 REMOVED_LABEL = N_("Removed: {reason}")
+UNKNOWN_PLACE = "unknown"
+UNKNOWN_PLACE_LABEL = N_("Not recorded")
 
 
 def both(source: str, context: str | None = None) -> dict[str, str]:
@@ -153,6 +156,7 @@ class _Counter:
     def visits(self) -> None:
         emergency = tuple(p.upper() for p in self.defs.emergency_prefixes)
         notifiable = [(key, tuple(c.upper() for c in codes)) for key, codes, _ in self.defs.notifiable]
+        groups = notifiable_list.list_on(self.month.start)
         chapters = icd10.load_chapters()
         rows = self.rows(
             f"SELECT upper(v.diagnosis_code), v.insurance_paid, v.antenatal, v.tetanus, p.sex, "
@@ -175,6 +179,9 @@ class _Counter:
                 if code:
                     found.append(("morb.top10", category))
                     found += [("morb.notifiable", key) for key, prefixes in notifiable if code.startswith(prefixes)]
+                    disease = groups.match(code) if groups else None
+                    if disease is not None:
+                        found.append(("morb.notifiable_groups", disease.group))
             for indicator, line in found:
                 self.add(indicator, line, count, ids, sex, age)
             if insured:
@@ -215,6 +222,49 @@ class _Counter:
                 (self.start, self.next),
             ):
                 self.add(code, "", count, ids, sex, age)
+
+    # -- births and deaths (the delivery book A4, the death book A6) ----------------------------
+    def births_deaths(self) -> None:
+        chapters = icd10.load_chapters()
+        groups = notifiable_list.list_on(self.month.start)
+        for pid, sex, age, place, code in self.rows(
+            f"SELECT p.id, p.sex, {_age('p.deceased_date')}, coalesce(d.place, ''), upper(coalesce(d.cause_code, '')) "
+            "FROM patients p LEFT JOIN deaths d ON d.patient_id = p.id "
+            "WHERE p.deceased_date >= ? AND p.deceased_date < ? AND p.merged_into IS NULL",
+            (self.start, self.next),
+        ):
+            ids = str(pid)
+            self.add("consult.deaths_place", place or UNKNOWN_PLACE, 1, ids, sex, age)
+            chapter = next((c.chapter for c in chapters if c.contains(code[:3])), NO_CODE) if code else NO_CODE
+            self.add("morb.death_chapters", chapter, 1, ids, sex, age)
+            disease = groups.match(code) if groups and code else None
+            if disease is not None:
+                self.add("morb.communicable_deaths", disease.group, 1, ids, sex, age)
+        for did, place, attendant in self.rows(
+            "SELECT id, place, attendant_kind FROM deliveries WHERE delivered_at >= ? AND delivered_at < ?",
+            (self.start, self.next),
+        ):
+            self.add("mch.deliveries_place", place, 1, str(did))
+            if attendant == births.Attendant.HEALTH_STAFF.value:
+                self.add("mch.deliveries_attended", "", 1, str(did))
+        for bid, outcome, sex, weight, born_at, hepb_at in self.rows(
+            "SELECT b.id, b.outcome, b.sex, b.weight_grams, d.delivered_at, "
+            "(SELECT coalesce(v.given_at, v.given_on) FROM vaccine_doses v WHERE v.patient_id = b.child_id "
+            " AND v.series = 'hepb0' ORDER BY v.given_on LIMIT 1) "
+            "FROM births b JOIN deliveries d ON d.id = b.delivery_id "
+            "WHERE d.delivered_at >= ? AND d.delivered_at < ?",
+            (self.start, self.next),
+        ):
+            ids = str(bid)
+            if outcome != births.Outcome.LIVE.value:
+                self.add("mch.stillbirths", "", 1, ids)
+                continue
+            self.add("mch.live_births", "", 1, ids, sex)
+            if weight is not None and weight < births.LOW_BIRTH_WEIGHT:
+                self.add("mch.low_birth_weight", "", 1, ids)
+            born, hepb = dt.datetime.fromisoformat(born_at), dt.datetime.fromisoformat(hepb_at) if hepb_at else None
+            if births.hepb_within_24h(born, hepb):
+                self.add("epi.hepb_24h_births", "", 1, ids)
 
     # -- chronic disease -----------------------------------------------------------------------
     def chronic(self) -> None:
@@ -430,6 +480,14 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
         return [(key, dict(name)) for key, _, name in defs.notifiable]
     if kind == "programme":
         return [(p, both(_PROGRAMME_TITLES[p])) for p in PROGRAMMES]
+    if kind == "notifiable_group":
+        found = notifiable_list.lists()[-1]
+        return [(g, {lang: found.group_title(g, lang) for lang in ("vi", "en")}) for g in notifiable_list.GROUPS]
+    if kind == "death_place":
+        return [*((str(p), both(births.PLACE_TITLES[p])) for p in births.DEATH_PLACES),
+                (UNKNOWN_PLACE, both(UNKNOWN_PLACE_LABEL))]
+    if kind == "delivery_place":
+        return [(str(p), both(births.PLACE_TITLES[p])) for p in births.DELIVERY_PLACES]
     if kind == "antigen":
         return [(s.key, {"vi": s.name("vi"), "en": s.name("en")}) for s in vaccination.load_schedule().series]
     if kind == "followup_kind":
@@ -449,8 +507,8 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
 def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int,
            items: list | None = None, records: bool = True) -> tuple[Counts, list[tuple[str, int]]]:
     counter = _Counter(store, month, defs, items, records)
-    parts = (counter.visits, counter.people, counter.chronic, counter.maternal, counter.immunisation,
-             counter.follow_up)
+    parts = (counter.visits, counter.people, counter.births_deaths, counter.chronic, counter.maternal,
+             counter.immunisation, counter.follow_up)
     for number, part in enumerate(parts, start=1):
         part()
         if progress:
@@ -467,17 +525,21 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     if own:
         store.conn.execute("BEGIN")  # one read snapshot for both months
     try:
-        steps = 12 if previous_month else 6
+        steps = 14 if previous_month else 7
         items = load_items(store, month.end, month.previous().end if previous_month else month.end)
         current, per_day = _count(store, month, defs, progress, 0, steps, items)
         previous: Counts = {}
         if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, 6, steps, items, records=False)
+            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False)
     finally:
         if own:
             store.conn.execute("COMMIT")
     results = []
-    indicators = defs.indicators(month.start)
+    if month.is_year:  # the year: every indicator valid on some day of it
+        indicators = [ind for ind in defs.indicators()
+                      if ind.valid_from <= month.end and (ind.valid_to is None or ind.valid_to >= month.start)]
+    else:
+        indicators = defs.indicators(month.start)
     for ind in indicators:
         columns = defs.columns(ind)
         lines = []

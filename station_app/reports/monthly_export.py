@@ -1,8 +1,9 @@
 """The monthly summary as files: XLSX (one sheet per block, numbers as numbers), the summary JSON,
 and DHIS2 ``dataValueSets`` JSON for the district's aggregate system.
 
-The DHIS2 ids come from ``resources/data/dhis2_mapping.json`` (see its ``note``), or from a
-``dhis2_mapping.json`` the district gives the station, placed in the station's data folder.
+The DHIS2 file is made by ``station_app.reports.dhis2`` (its ids come from
+``resources/data/dhis2_mapping.json``, or from a ``dhis2_mapping.json`` the district gives the
+station, placed in the station's data folder).
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from station_app import paths
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import MonthlySummary
 from station_app.domain.spreadsheet import no_formulas
 from station_app.errors import UserError
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
-from station_app.resources import data_file
 
-MAPPING_FILE = "dhis2_mapping.json"
 INFO_SHEET = N_("Information")
 CODE = N_("Code")
 LINE = N_("Line")
@@ -36,8 +34,6 @@ STATUS = N_("Status")
 DEFINITIONS = N_("Indicator definitions")
 DEFINITION = N_("Definition")
 CORRECTION_NOTE = N_("computed {computed}, corrected by {by}: {reason}")
-NO_FACILITY = N_("The station's facility code is empty: enter it in Settings (station profile) before exporting "
-                 "for DHIS2.")
 
 
 class ExportError(UserError, ValueError):
@@ -124,40 +120,19 @@ def xlsx_bytes(summary: MonthlySummary, status: str) -> bytes:
 
 # -- DHIS2 -----------------------------------------------------------------------------------------
 def load_mapping() -> dict:
-    """The station's own mapping (data folder) if there is one, else the shipped one."""
-    own = paths.data_dir() / MAPPING_FILE
-    source = own if own.is_file() else data_file(MAPPING_FILE)
-    with source.open(encoding="utf-8") as fh:
-        return json.load(fh)
+    """The station's own mapping (data folder) if there is one, else the shipped one; checked
+    (``station_app.reports.dhis2``)."""
+    from station_app.reports import dhis2
+
+    return dhis2.load_mapping()
 
 
 def dhis2_payload(summary: MonthlySummary, complete_date: str | None = None,
                   mapping: dict | None = None) -> dict[str, object]:
-    """``dataValueSets`` JSON: ``{"dataSet", "period": "YYYYMM", "orgUnit", "completeDate",
-    "dataValues": [{"dataElement", "categoryOptionCombo", "value"}]}``. Cells without an id in
-    the mapping are not sent."""
-    org_unit = (summary.station.get("facility_code") or "").strip()
-    if not org_unit:
-        raise ExportError(NO_FACILITY)
-    mapping = mapping or load_mapping()
-    elements: dict[str, str] = mapping["dataElements"]
-    combos: dict[str, str] = mapping["categoryOptionCombos"]
-    values = []
-    for result in summary.indicators:
-        for line in result.lines:
-            element = elements.get(result.code if not line.key else f"{result.code}/{line.key}")
-            if not element:
-                continue
-            for column in result.columns:
-                combo = combos.get(column)
-                if combo:
-                    values.append({"dataElement": element, "categoryOptionCombo": combo,
-                                   "value": str(line.cells[column].reported)})
-    payload: dict[str, object] = {"dataSet": mapping["dataSet"], "period": summary.month.period, "orgUnit": org_unit}
-    if complete_date:
-        payload["completeDate"] = complete_date
-    payload["dataValues"] = values
-    return payload
+    """``dataValueSets`` JSON a DHIS2 server accepts (see ``station_app.reports.dhis2``)."""
+    from station_app.reports import dhis2
+
+    return dhis2.payload(summary, complete_date, mapping)
 
 
 def dhis2_bytes(summary: MonthlySummary, complete_date: str | None = None) -> bytes:

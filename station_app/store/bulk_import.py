@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from station_app import clock
+from station_app.domain import same_person
 from station_app.domain.accounts import Permission
 from station_app.domain.chronic import refill_due
 from station_app.domain.followup import Kind
@@ -117,29 +118,49 @@ def _same_person_key(p: Patient) -> tuple[object, ...]:
 class _Registry:
     by_citizen: dict[str, tuple[int, str]]
     by_record: dict[str, tuple[int, str]]
-    by_name: dict[tuple[str, int | None], list[tuple[int, str, str]]]
+    labels: dict[int, str]
 
 
 def _registry(store: Store) -> _Registry:
     reg = _Registry({}, {}, {})
-    for pid, record_no, name, citizen_id, year, village in store.conn.execute(
-        "SELECT id, record_no, full_name, citizen_id, birth_year, village FROM patients"
+    for pid, record_no, name, citizen_id in store.conn.execute(
+        "SELECT id, record_no, full_name, citizen_id FROM patients"
     ):
         label = f"{name} ({record_no})"
         if citizen_id:
             reg.by_citizen[citizen_id] = (pid, label)
         reg.by_record[record_no] = (pid, label)
-        reg.by_name.setdefault((_name_key(name), year), []).append((pid, label, fold(village or "")))
+        reg.labels[pid] = label
     return reg
 
 
+_REASON_TEXTS = {
+    "citizen_id": N_("same citizen ID as {other}"),
+    "insurance_no": N_("same insurance card number as {other}"),
+    "name": N_("same name and birth year as {other}"),
+    "phone": N_("same phone number as {other}"),
+    "guardian_phone": N_("same guardian's phone as {other}"),
+}
+_ROW_REASON_TEXTS = {
+    "citizen_id": N_("same citizen ID as row {other}"),
+    "insurance_no": N_("same insurance card number as row {other}"),
+    "name": N_("same name and birth year as row {other}"),
+    "phone": N_("same phone number as row {other}"),
+    "guardian_phone": N_("same guardian's phone as row {other}"),
+}
+
+
 def find_matches(store: Store, preview: Preview) -> dict[int, Match]:
-    """``{row number: match}`` for every valid row that may already be registered."""
+    """``{row number: match}`` for every valid row that may already be registered, or that is the
+    same person as an earlier row of the file, by the rule of ``domain.same_person`` (the one the
+    registration form uses). Rows of one person are listed, never multiplied: the default keeps
+    the first (``default_decisions``); importing them all is a choice, with a reason."""
     reg = _registry(store)
+    people = patients.registry_people(store)
     found: dict[int, Match] = {}
-    seen_ids: dict[str, int] = {}
     seen_records: dict[str, int] = {}
     chronic = preview.what == "chronic"
+    today = clock.today()
     for row in preview.valid:
         p = row.parsed.patient
         assert p is not None
@@ -151,25 +172,26 @@ def find_matches(store: Store, preview: Preview) -> dict[int, Match]:
             pid, label = reg.by_record[p.record_no]
             found[row.number] = Match(row.number, N_("record number {other} already exists"), p.record_no, pid)
             continue
-        if not chronic:  # a register lists a person once per programme: repeats are the same patient
-            if p.citizen_id and p.citizen_id in seen_ids:
-                found[row.number] = Match(row.number, N_("same citizen ID as row {other}"), str(seen_ids[p.citizen_id]))
-                continue
-            if p.record_no and p.record_no in seen_records:
-                found[row.number] = Match(
-                    row.number, N_("same record number as row {other}"), str(seen_records[p.record_no])
-                )
-                continue
-        if p.citizen_id:
-            seen_ids.setdefault(p.citizen_id, row.number)
+        if not chronic and p.record_no and p.record_no in seen_records:
+            found[row.number] = Match(
+                row.number, N_("same record number as row {other}"), str(seen_records[p.record_no]), None, False
+            )
+            continue
         if p.record_no:
             seen_records.setdefault(p.record_no, row.number)
-        village = fold(p.village)
-        key = (_name_key(p.full_name), p.birth.year if p.birth else None)
-        for pid, label, their_village in reg.by_name.get(key, []):
-            if not village or not their_village or village == their_village:
-                found[row.number] = Match(row.number, N_("same name and birth year as {other}"), label, pid)
-                break
+        me = patients.person_of(p, -row.number, today)  # rows of the file: negative keys
+        candidates = [c for c in people.candidates(me, limit=5, first_name_match=True) if same_person.one_person(c)]
+        if candidates:
+            best = candidates[0]
+            if best.key > 0:
+                found[row.number] = Match(row.number, _REASON_TEXTS[best.reason], reg.labels[best.key], best.key,
+                                          best.reason != "citizen_id")
+                continue
+            if not chronic:  # a register lists a person once per programme: repeats are the same patient
+                found[row.number] = Match(row.number, _ROW_REASON_TEXTS[best.reason], str(-best.key), None,
+                                          best.reason != "citizen_id")
+                continue
+        people.add(me)
     return found
 
 

@@ -175,6 +175,9 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         )
         audit.record(store, audit.AMEND, ("visit", amended.id),
                      {"fields": fields, "version": version + 1, "reason": reason}, patient_id=current.patient_id)
+        from station_app.store import notifications
+
+        notifications.after_visit(store, amended)  # a diagnosis corrected to a notifiable disease
     saved = visits.get(store, visit_id)
     assert saved is not None
     return saved

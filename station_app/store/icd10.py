@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from station_app.domain import icd10 as catalogue
+from station_app.domain import shortcuts
 from station_app.domain.accounts import ANYONE
 from station_app.domain.text import fold, folded_words
 from station_app.resources import data_file
@@ -53,10 +54,19 @@ _CODE_START = re.compile(r"^[A-Za-z]\d", re.ASCII)
 
 
 def search(store: Store, query: str, limit: int = 30) -> list[Diagnosis]:
-    """Codes by prefix ("I10", "e11", "E119") or names by folded words in any order."""
+    """The station's own words first ("THA" → I10, ``domain.shortcuts``), then codes by prefix
+    ("I10", "e11", "E119") or names by folded words in any order; each code once."""
     text = query.strip()
     if not text:
         return []
+    first = [d for d in (get(store, code) for code in shortcuts.codes_for(text)) if d is not None]
+    if first:
+        known = {d.code for d in first}
+        return (first + [d for d in _search(store, text, limit) if d.code not in known])[:limit]
+    return _search(store, text, limit)
+
+
+def _search(store: Store, text: str, limit: int) -> list[Diagnosis]:
     columns = "code, name_vi, name_en, chapter"
     if _CODE_START.match(text) and " " not in text:
         code = catalogue.normalise_code(text) or text.upper()

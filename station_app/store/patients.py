@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from station_app.domain import same_person, slips
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import make_record_no, normalise_phone
 from station_app.domain.patient import Patient, normalised
-from station_app.domain.text import fold, has_marks, name_parts, name_sort_key, nfc, words
+from station_app.domain.slips import tone_variants
+from station_app.domain.text import fold, has_marks, name_sort_key, nfc, words
 from station_app.i18n import N_
 from station_app.store import audit, errors
 from station_app.store.database import Row, Store, now_text
@@ -331,9 +332,13 @@ def _ranking(query: SearchQuery) -> _Ranking:
             f"OR p.insurance_no = ?) * {m_base}"
         )
         params += [number, number, number.lstrip("0"), number.upper()]
-    # Words typed with their marks: exact-diacritic matches above folded ones.
-    terms += [f"(instr(' ' || p.name_lower, ' ' || ?) > 0) * {w_base}" for _ in query.marked]
-    params += query.marked
+    # Words typed with their marks: exact-diacritic matches above folded ones; the old and the new
+    # tone placement ("hoà", "hòa") are one.
+    for word in query.marked:
+        variants = tone_variants(word)
+        terms.append("(" + " OR ".join("instr(' ' || p.name_lower, ' ' || ?) > 0" for _ in variants)
+                     + f") * {w_base}")
+        params += variants
     # Whole words above prefixes.
     terms += ["(instr(' ' || p.name_folded || ' ', ' ' || ? || ' ') > 0)" for _ in name_tokens]
     params += name_tokens
@@ -467,16 +472,41 @@ def _search(run: Callable[[str, list[object]], Rows], query: SearchQuery, limit:
     return best(list(candidates)) if candidates else []
 
 
-def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
-    """Ids of the patients matching ``text``, best first."""
+@dataclass(frozen=True)
+class Found:
+    """Patients found for a query, best first: the first ``exact`` as typed, the rest only when
+    read with a typing slip ("gần đúng": a wrong, missing or swapped letter, words run together,
+    Telex or VNI keys left in, two neighbouring digits swapped), fewer edits first."""
+
+    ids: list[int]
+    exact: int
+
+    @property
+    def approximate(self) -> bool:
+        return self.exact < len(self.ids)
+
+
+def find(store: Store, text: str, limit: int = 50) -> Found:
+    """The patients matching ``text`` as typed, then those matching it read with a slip."""
     query = prepare_query(text)
     if not query.tokens or limit <= 0:
-        return []
+        return Found([], 0)
     conn = store.conn
+
+    def run(sql: str, params: list[object]) -> Rows:
+        return conn.execute(sql, params).fetchall()
+
     try:
-        return _search(lambda sql, params: conn.execute(sql, params).fetchall(), query, limit)
+        exact = _search(run, query, limit)
+        more = _tolerant(run, query, exact, limit, lambda: vocabulary(store))
     except sqlite3.OperationalError as exc:
         raise errors.classify(exc, store.path) or exc from exc
+    return Found(exact + more, len(exact))
+
+
+def search_ids(store: Store, text: str, limit: int = 50) -> list[int]:
+    """Ids of the patients matching ``text``, best first (those found only with a slip last)."""
+    return find(store, text, limit).ids
 
 
 def search(store: Store, text: str, limit: int = 50) -> list[Patient]:
@@ -485,50 +515,197 @@ def search(store: Store, text: str, limit: int = 50) -> list[Patient]:
     return [found[i] for i in ids if i in found]
 
 
+# -- typing slips --------------------------------------------------------------------------------
+# A query that finds nobody as typed (or only a few, when a word looks like Telex or VNI keys) is
+# read again word by word against the registry's words (``name_words``, kept by triggers):
+# each word that is not the start of any registry word gets its readings (domain.slips); the
+# corrected queries, fewest edits first, run through the same ranked search as a typed one, so
+# within one correction the exact-diacritic and whole-word order holds (a Telex reading brings
+# its marks: "thuyr" ranks Thủy above Thúy).
+_FEW = 5  # exact matches below which a word that looks like Telex is also read as Telex
+_MAX_CORRECTIONS = 16
+
+
+def vocabulary(store: Store) -> slips.Vocabulary:
+    """The registry's folded name words, read again only when the file changed since."""
+    key = (store.conn.total_changes, store.scalar("PRAGMA data_version"))
+    cached: tuple[object, slips.Vocabulary] | None = getattr(store, "_name_words", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = slips.Vocabulary([r[0] for r in store.conn.execute("SELECT word FROM name_words")])
+    store._name_words = (key, found)  # type: ignore[attr-defined]
+    return found
+
+
+def corrections(query: SearchQuery, vocab: Callable[[], slips.Vocabulary], found: int
+                ) -> list[tuple[int, SearchQuery]]:
+    """The query read with slips: (edits, corrected query), fewest edits first."""
+    name_tokens = [t for t in query.tokens if not t.isdigit()]
+    if found and not any(slips.input_method_reading(t) for t in name_tokens):
+        return []
+    if not name_tokens:
+        if found or len(query.tokens) != 1:
+            return []
+        return [(1, SearchQuery((swapped,), ())) for swapped in slips.neighbour_swaps(query.tokens[0])]
+    words_ = vocab()
+    options: list[list[tuple[int, tuple[str, ...], str]]] = []  # per token: (edits, words, marked)
+    for token in query.tokens:
+        if token.isdigit():
+            options.append([(0, (token,), "")])
+            continue
+        literal = words_.has_prefix(token)
+        choices: list[tuple[int, tuple[str, ...], str]] = [(0, (token,), "")] if literal else []
+        # Nobody found as typed: each word may be the slip, even one that is a registry word
+        # ("cong" typed for "cuong"); with a few found, only Telex or VNI is read back.
+        # A word found in the registry is less likely the slip: its readings count one edit more.
+        choices += [(r.edits + literal, r.words, r.marked)
+                    for r in slips.readings(token, words_, literal_found=bool(found))]
+        if not choices:
+            return []
+        options.append(choices)
+    out: list[tuple[int, SearchQuery]] = []
+    for combo in itertools.islice(itertools.product(*options), _MAX_CORRECTIONS * 8):
+        tokens = tuple(dict.fromkeys(w for _, ws, _ in combo for w in ws))
+        if tokens == query.tokens:
+            continue
+        marked = [m for _, _, m in combo if m] + [m for m in query.marked if fold(m) in tokens]
+        out.append((sum(e for e, _, _ in combo),
+                    SearchQuery(tokens[:_MAX_QUERY_WORDS], tuple(dict.fromkeys(marked))[:_MAX_QUERY_WORDS])))
+    out.sort(key=lambda item: item[0])
+    return out[:_MAX_CORRECTIONS]
+
+
+def _tolerant(run: Callable[[str, list[object]], Rows], query: SearchQuery, exact: list[int], limit: int,
+              vocab: Callable[[], slips.Vocabulary]) -> list[int]:
+    """Ids found only by reading the query with slips, fewer edits first; none of ``exact``."""
+    if len(exact) >= limit:
+        return []
+    seen = set(exact)
+    more: list[int] = []
+    best: int | None = None  # the fewest edits that found someone: more edits are not read
+    for edits, corrected in corrections(query, vocab, len(exact)):
+        if best is not None and edits > best:
+            break
+        found = _search(run, corrected, limit - len(more) + len(seen))
+        if found and best is None:
+            best = edits
+        for pid in found:
+            if pid not in seen:
+                seen.add(pid)
+                more.append(pid)
+                if len(exact) + len(more) >= limit:
+                    return more
+    return more
+
+
 # -- possible duplicates -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class DuplicateCandidate:
     patient: Patient
-    reason: str  # "citizen_id" (blocks saving), "phone" or "name" (a warning)
+    # "citizen_id" (blocks saving); "insurance_no", "name", "phone", "guardian_phone" (warnings)
+    reason: str
+    edits: int = 0  # letters between the names as search reads them (9: the names differ)
 
     @property
     def blocks(self) -> bool:
         return self.reason == "citizen_id"
 
 
-def _similar_names(a: str, b: str) -> bool:
-    fa, fb = fold(a), fold(b)
-    if fa == fb:
-        return True
-    pa, pb = name_parts(fa), name_parts(fb)
-    if pa[0] == pb[0] and pa[2] == pb[2]:  # same family and given name, middle differs
-        return True
-    return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.88
+_PERSON_COLUMNS = ("id, name_folded, birth_year, birth_month, birth_day, birth_estimated, village, citizen_id, "
+                   "insurance_no, phone, guardian_phone")
+
+
+def _is_child(year: int | None, today: dt.date) -> bool:
+    return year is not None and today.year - year < same_person.CHILD_AGE_YEARS
+
+
+def person_of(p: Patient, key: int, today: dt.date) -> same_person.Person:
+    """What the same-person rule reads of a patient (or of a row of a file, keyed by its number)."""
+    b = p.birth
+    return same_person.Person(
+        key=key, name=same_person.name_words(p.full_name), birth_year=b.year if b else None,
+        estimated=bool(b and (b.estimated or not b.is_full)), village=fold(p.village or ""),
+        birth_month=b.month if b else None, birth_day=b.day if b else None,
+        citizen_id=p.citizen_id or "", insurance_no=(p.insurance_no or "").upper(), phone=p.phone or "",
+        guardian_phone=p.guardian_phone or "", child=_is_child(b.year if b else None, today),
+    )
+
+
+def _person_row(row: Sequence[Any], today: dt.date) -> same_person.Person:
+    pid, folded, year, month, day, estimated, village, citizen, card, phone, guardian = row
+    birth_year = int(year) if year is not None else None
+    return same_person.Person(
+        key=int(pid), name=tuple(str(folded).split()), birth_year=birth_year,
+        estimated=bool(estimated), village=fold(str(village or "")),
+        birth_month=int(month) if month is not None else None,
+        birth_day=int(day) if day is not None else None,
+        citizen_id=str(citizen or ""), insurance_no=str(card or "").upper(), phone=str(phone or ""),
+        guardian_phone=str(guardian or ""), child=_is_child(birth_year, today),
+    )
+
+
+def registry_people(store: Store) -> same_person.Registry:
+    """Every patient (not merged into another) indexed for the same-person rule."""
+    from station_app import clock
+
+    today = clock.today()
+    registry = same_person.Registry()
+    for row in store.conn.execute(f"SELECT {_PERSON_COLUMNS} FROM patients WHERE merged_into IS NULL"):
+        registry.add(_person_row(row, today))
+    return registry
 
 
 def possible_duplicates(store: Store, patient: Patient) -> list[DuplicateCandidate]:
-    """Existing patients that may be the same person as ``patient`` (not yet saved, or edited)."""
+    """Existing patients that may be the same person as ``patient`` (not yet saved, or edited):
+    the rule of ``domain.same_person``, read from the patients it can concern only."""
+    from station_app import clock
+
     p = normalised(patient)
-    found: dict[int, DuplicateCandidate] = {}
+    today = clock.today()
+    me = person_of(p, p.id if p.id is not None else -1, today)
+    conditions: list[str] = []
+    params: list[object] = []
+    if me.birth_year is not None and me.name:
+        conditions.append("birth_year BETWEEN ? AND ?")
+        params += [me.birth_year - 1, me.birth_year + 1]
+    for column, value in (("citizen_id", me.citizen_id), ("insurance_no", me.insurance_no), ("phone", me.phone),
+                          ("guardian_phone", me.guardian_phone if me.child else "")):
+        if value:
+            conditions.append(f"({column} = ? AND {column} <> '')")
+            params.append(value)
+    if not conditions:
+        return []
+    registry = same_person.Registry()
+    for row in store.conn.execute(
+        f"SELECT {_PERSON_COLUMNS} FROM patients WHERE merged_into IS NULL AND ({' OR '.join(conditions)})", params
+    ):
+        registry.add(_person_row(row, today))
+    found = registry.candidates(me)
+    loaded = get_many(store, [c.key for c in found])
+    return [DuplicateCandidate(loaded[c.key], c.reason, c.edits) for c in found if c.key in loaded]
 
-    def add(rows: list[Row], reason: str) -> None:
-        for row in rows:
-            if row["id"] != p.id and row["id"] not in found:
-                found[row["id"]] = DuplicateCandidate(from_row(row), reason)
 
-    if p.citizen_id:
-        add(
-            store.query(f"SELECT {COLUMNS} FROM patients WHERE citizen_id = ? AND citizen_id <> ''", (p.citizen_id,)),
-            "citizen_id",
-        )
-    if p.birth is not None and p.full_name:
-        rows = store.query(
-            f"SELECT {COLUMNS} FROM patients WHERE birth_year = ? AND village = ? AND merged_into IS NULL",
-            (p.birth.year, p.village),
-        )
-        add([r for r in rows if _similar_names(str(r["full_name"]), p.full_name)], "name")
-    if p.phone:
-        add(store.query(f"SELECT {COLUMNS} FROM patients WHERE phone = ? AND merged_into IS NULL LIMIT 10", (p.phone,)),
-            "phone")
-    order = {"citizen_id": 0, "name": 1, "phone": 2}
-    return sorted(found.values(), key=lambda c: order[c.reason])
+def duplicate_groups(store: Store) -> list[list[DuplicateCandidate]]:
+    """The head's "find duplicates": patients that may be one person by the same rule, in groups
+    (the first of each is the earliest registered), the likeliest groups first."""
+    registry = registry_people(store)
+    pairs: dict[int, list[same_person.Candidate]] = {}
+    for key in sorted(registry.people):
+        for candidate in registry.candidates(registry.people[key]):
+            if candidate.key > key and same_person.one_person(candidate):
+                pairs.setdefault(key, []).append(candidate)
+    groups: list[tuple[tuple[int, int, int, int], int, list[same_person.Candidate]]] = []
+    taken: set[int] = set()
+    for key, found in pairs.items():
+        if key in taken:
+            continue
+        members = [c for c in found if c.key not in taken]
+        if members:
+            taken.update([key, *(c.key for c in members)])
+            groups.append((min(c.rank() for c in members), key, members))
+    groups.sort(key=lambda g: g[0])
+    ids = [i for _, key, members in groups for i in (key, *(c.key for c in members))]
+    loaded = get_many(store, ids)
+    return [[DuplicateCandidate(loaded[key], "", 0),
+             *(DuplicateCandidate(loaded[c.key], c.reason, c.edits) for c in members)]
+            for _, key, members in groups]

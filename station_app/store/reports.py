@@ -267,6 +267,16 @@ _RECORDS = {
         "SELECT d.id, d.patient_id, p.full_name, d.given_on, d.series || ' ' || d.dose "
         "FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id WHERE d.id IN ({marks})"
     ),
+    "delivery": (
+        "SELECT d.id, d.mother_id, p.full_name, substr(d.delivered_at, 1, 16), d.place || ' ' || d.place_name "
+        "FROM deliveries d JOIN patients p ON p.id = d.mother_id WHERE d.id IN ({marks})"
+    ),
+    "birth": (
+        "SELECT b.id, d.mother_id, p.full_name, substr(d.delivered_at, 1, 16), "
+        "b.outcome || ' ' || b.sex || ' ' || coalesce(b.weight_grams, '') || ' g' "
+        "FROM births b JOIN deliveries d ON d.id = b.delivery_id JOIN patients p ON p.id = d.mother_id "
+        "WHERE b.id IN ({marks})"
+    ),
     "followup": (
         "SELECT f.id, f.patient_id, p.full_name, f.due_date, f.label "
         "FROM followups f JOIN patients p ON p.id = f.patient_id WHERE f.id IN ({marks})"

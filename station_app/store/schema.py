@@ -461,8 +461,141 @@ def m0006_registry_order_index(db: Database) -> None:
     _version(db, 6)
 
 
-@migration(name="0007_medicines")
-def m0007_medicines(db: Database) -> None:
+# The words of ``name_folded`` as a JSON array, for json_each (a trigger cannot use a recursive
+# WITH to split them). The words are letters and digits only; quotes and backslashes are dropped
+# all the same, so no name can make the array unreadable.
+_NAME_WORDS = """json_each('["' || replace(replace(replace({col}, '\\', ''), '"', ''), ' ', '","') || '"]')"""
+
+
+@migration(name="0007_name_words")
+def m0007_name_words(db: Database) -> None:
+    """The registry's distinct folded name words, with how many patients carry each, kept in step
+    with ``patients`` by triggers: search reads a name typed with a slip back against them (a
+    station has a few thousand). Indexes for the duplicate check's card number and guardian phone."""
+    new_words, old_words = _NAME_WORDS.format(col="new.name_folded"), _NAME_WORDS.format(col="old.name_folded")
+    statements = [
+        """
+        CREATE TABLE name_words (word TEXT PRIMARY KEY, patients INTEGER NOT NULL) WITHOUT ROWID""",
+        f"""
+        INSERT INTO name_words (word, patients)
+            SELECT w.value, count(DISTINCT p.id) FROM patients p, {_NAME_WORDS.format(col="p.name_folded")} w
+            WHERE p.name_folded <> '' AND w.value <> '' GROUP BY w.value""",
+        f"""
+        CREATE TRIGGER patients_name_words_insert AFTER INSERT ON patients BEGIN
+            INSERT INTO name_words (word, patients) SELECT DISTINCT value, 1 FROM {new_words}
+                WHERE value <> '' ON CONFLICT (word) DO UPDATE SET patients = patients + 1;
+        END""",
+        f"""
+        CREATE TRIGGER patients_name_words_delete AFTER DELETE ON patients BEGIN
+            UPDATE name_words SET patients = patients - 1 WHERE word IN (SELECT value FROM {old_words});
+            DELETE FROM name_words WHERE patients <= 0;
+        END""",
+        f"""
+        CREATE TRIGGER patients_name_words_update AFTER UPDATE OF name_folded ON patients
+        WHEN old.name_folded IS NOT new.name_folded BEGIN
+            UPDATE name_words SET patients = patients - 1 WHERE word IN (SELECT value FROM {old_words});
+            DELETE FROM name_words WHERE patients <= 0;
+            INSERT INTO name_words (word, patients) SELECT DISTINCT value, 1 FROM {new_words}
+                WHERE value <> '' ON CONFLICT (word) DO UPDATE SET patients = patients + 1;
+        END""",
+        "CREATE INDEX patients_insurance_no ON patients (insurance_no) WHERE insurance_no <> ''",
+        "CREATE INDEX patients_guardian_phone ON patients (guardian_phone) WHERE guardian_phone <> ''",
+    ]
+    for statement in statements:  # (a trigger's body has ";\n" inside: not for _run)
+        db.execute(statement)
+    _version(db, 7)
+
+
+@migration(name="0008_births_deaths")
+def m0008_births_deaths(db: Database) -> None:
+    """Deliveries recorded on the mother (one row per baby in ``births``; a live-born baby has its
+    own patient record), deaths with place and cause, and the time a vaccine dose was given (the
+    hepatitis B birth dose counts within 24 hours of the birth)."""
+    _run(
+        db,
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            mother_id INTEGER NOT NULL REFERENCES patients (id),
+            delivered_at TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home')),
+            place_name TEXT NOT NULL DEFAULT '',
+            attendant TEXT NOT NULL DEFAULT '',
+            attendant_kind TEXT NOT NULL DEFAULT 'health_staff',
+            enrolment_id INTEGER REFERENCES enrolments (id),
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deliveries_at ON deliveries (delivered_at);
+        CREATE INDEX deliveries_mother ON deliveries (mother_id);
+
+        CREATE TABLE births (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+            child_id INTEGER REFERENCES patients (id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('live', 'stillbirth')),
+            sex TEXT NOT NULL CHECK (sex IN ('1', '2', '3')),
+            weight_grams INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX births_delivery ON births (delivery_id);
+        CREATE INDEX births_child ON births (child_id) WHERE child_id IS NOT NULL;
+
+        CREATE TABLE deaths (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL UNIQUE REFERENCES patients (id),
+            died_on TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('station', 'facility', 'home', 'other')),
+            place_name TEXT NOT NULL DEFAULT '',
+            cause_code TEXT NOT NULL DEFAULT '',
+            cause_text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deaths_on ON deaths (died_on);
+
+        ALTER TABLE vaccine_doses ADD COLUMN given_at TEXT
+        """,
+    )
+    _version(db, 8)
+
+
+@migration(name="0009_notifications")
+def m0009_notifications(db: Database) -> None:
+    """Notifications of communicable diseases: one per visit (or death) and disease on the dated
+    list, due within the list's hours, open until marked sent."""
+    _run(
+        db,
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            source TEXT NOT NULL CHECK (source IN ('visit', 'death')),
+            source_id INTEGER NOT NULL,
+            disease TEXT NOT NULL,
+            disease_name TEXT NOT NULL,
+            disease_group TEXT NOT NULL,
+            code TEXT NOT NULL,
+            list_version TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            due_by TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'sent')),
+            sent_at TEXT,
+            sent_by TEXT NOT NULL DEFAULT '',
+            sent_note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (source, source_id, disease)
+        );
+        CREATE INDEX notifications_open ON notifications (status, due_by);
+        CREATE INDEX notifications_patient ON notifications (patient_id)
+        """,
+    )
+    _version(db, 9)
+
+
+@migration(name="0010_medicines")
+def m0010_medicines(db: Database) -> None:
     """Medicines: the formulary (every edit a new version, the old one closed, never
     overwritten), lots with their expiry, the stock ledger (movements only: a balance is their
     sum, kept on the lot by a trigger and never below 0; rows are never changed or deleted) and
@@ -564,12 +697,12 @@ def m0007_medicines(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END
         """,
     )
-    _version(db, 7)
+    _version(db, 10)
 
 
 
-@migration(name="0008_claims")
-def m0008_claims(db: Database) -> None:
+@migration(name="0011_claims")
+def m0011_claims(db: Database) -> None:
     """Health-insurance claims: what a claim needs that was not recorded (the station's claims
     codes, priced services versioned like the formulary, staff certificate and social-insurance
     numbers, the card's group, benefit digit and area, a patient's nationality, occupation and
@@ -646,7 +779,7 @@ def m0008_claims(db: Database) -> None:
         CREATE INDEX claims_checked ON claims (checked_at)
         """,
     )
-    _version(db, 8)
+    _version(db, 11)
 
 
 SCHEMA_VERSION = len(_STEPS)

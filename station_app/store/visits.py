@@ -55,7 +55,7 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     from the stock; a chronic programme's refill falls due when the medicine runs out, replacing
     the programme's open refill reminder); returns it with its id. Nothing is saved when any
     part is refused."""
-    from station_app.store import audit, followups, prescriptions
+    from station_app.store import audit, followups, notifications, prescriptions
 
     feeds = feeds or followups.VisitFeeds()
     refill = None
@@ -85,6 +85,7 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
             prescriptions.record(store, saved, prescription)
             if refill:
                 prescriptions.replace_open_refills(store, saved, refill.programme)
+        notifications.after_visit(store, saved)
         audit.record(store, audit.CREATE, ("visit", saved.id),
                      {"visit_at": values["visit_at"], "diagnosis": visit.diagnosis_code}, patient_id=visit.patient_id)
     return saved

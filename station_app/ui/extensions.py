@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from PySide6.QtWidgets import QTableWidget, QWidget
+from PySide6.QtWidgets import QFrame, QTableWidget, QWidget
 
 from station_app.domain.accounts import Permission
 from station_app.domain.patient import Patient
@@ -84,6 +84,16 @@ class Counter:
     title: str
     count: Callable[[Store, dt.date], int | None]
 
+
+class TodayPanelWidget(QFrame):
+    """A panel under the Today counts: reloads itself on ``refresh()`` (and hides while it has
+    nothing to show)."""
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+
+TodayPanel = Callable[[AppContext], TodayPanelWidget]
 
 # A section under the settings' right column, or None when the logged-in person may not see it.
 SettingsSection = Callable[[AppContext], QWidget | None]

@@ -577,8 +577,8 @@ class DuplicatesPage(QWizardPage):
 
     @staticmethod
     def _choices_for(match: Match) -> list[Choice]:
-        if match.existing_id is None:
-            return [Choice.SKIP]
+        if match.existing_id is None:  # the same person as an earlier row: keep one, or keep all
+            return [Choice.SKIP] + ([Choice.NEW] if match.new_allowed else [])
         return [Choice.SKIP, Choice.MERGE] + ([Choice.NEW] if match.new_allowed else [])
 
     def _apply_all(self) -> None:

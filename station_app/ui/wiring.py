@@ -29,6 +29,8 @@ from station_app.ui.extensions import (
     PatientPageParts,
     PatientTab,
     SettingsSection,
+    TodayPanel,
+    TodayPanelWidget,
     VisitAction,
     Wiring,
 )
@@ -59,6 +61,16 @@ TODAY_COUNTERS = (
     Counter(N_("Medicines running low"), low_stock_count),
     Counter(N_("Lots expiring within 60 days"), expiring_count),
 )
+
+
+def _notifications_panel(ctx: AppContext) -> TodayPanelWidget:
+    from station_app.ui.views.notifications import NotificationsPanel
+
+    return NotificationsPanel(ctx)
+
+
+# Communicable diseases to notify within 24 hours, until marked reported.
+TODAY_PANELS: tuple[TodayPanel, ...] = (_notifications_panel,)
 
 
 # -- the patient's page -----------------------------------------------------------------------------
@@ -110,6 +122,12 @@ def _visit_history(ctx: AppContext, visit_id: int, page: QWidget) -> None:
     visit_history_action(ctx, visit_id, page)
 
 
+def _births_tab(ctx: AppContext, patient: Patient) -> QWidget:
+    from station_app.ui.views.patient_births import BirthsDeathsTab
+
+    return BirthsDeathsTab(ctx, patient)
+
+
 def _mark_amended(ctx: AppContext, table: QTableWidget, shown: list[Visit]) -> None:
     from station_app.ui.views.amendments import mark_amended
 
@@ -130,6 +148,7 @@ PATIENT_PAGE = PatientPageParts(
         PatientTab(N_("Record summary (PDF)"), _summary_tab),
         PatientTab(N_("Access history"), _access_tab),
         PatientTab(N_("Corrections"), _corrections_tab),
+        PatientTab(N_("Births and deaths"), _births_tab),
     ),
     visit_actions=(
         VisitAction(N_("Amend…"), _amend, Permission.AMEND_RECORDS),
@@ -203,7 +222,7 @@ AFTER_VISIT: tuple[AfterVisit, ...] = (_refer_after_visit,)
 def _today(host: AreaHost) -> QWidget:
     from station_app.ui.views.today import TodayView
 
-    return TodayView(host.ctx, TODAY_COUNTERS)
+    return TodayView(host.ctx, TODAY_COUNTERS, TODAY_PANELS)
 
 
 def _patients(host: AreaHost) -> QWidget:

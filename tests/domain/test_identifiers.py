@@ -366,3 +366,36 @@ def test_check_digit_exhaustively_for_the_first_thousand_numbers():
 def test_identifier_messages_have_a_vietnamese_translation(message):
     assert message is not None
     assert has_translation(message, "vi")
+
+
+# -- the 15-character card: group code, benefit digit, province (issue 17) -------------------------
+@pytest.mark.parametrize("number", ["GD4250123456789", "TE1010123456789", "HT3790123456789", "CN2250123456789",
+                                    "CN3250123456789", "QN5010123456789", "2509876543"])
+def test_cards_with_a_known_group_its_digit_and_a_province_pass(number):
+    assert check_insurance(number) is None
+
+
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        ("ZZ4250123456789", "ZZ is not a beneficiary group code"),
+        ("TE3250123456789", "A TE card carries the benefit digit 1, not 3"),
+        ("HT1250123456789", "A HT card carries the benefit digit 3, not 1"),
+        ("GD4000123456789", "00 is not a province code"),
+        ("GD4030123456789", "03 is not a province code"),
+    ],
+)
+def test_cards_with_a_wrong_group_digit_or_province_are_refused(number, says):
+    from station_app.domain.identifiers import insurance_problem
+
+    problem = insurance_problem(number)
+    assert problem is not None
+    assert problem[0].format(**problem[1]).startswith(says)
+
+
+def test_the_group_list_is_data():
+    from station_app.domain.identifiers import insurance_groups
+
+    groups = insurance_groups()
+    assert groups["TE"] == (1,) and groups["CN"] == (2, 3) and groups["LH"] == (2, 4)
+    assert len(groups) >= 50

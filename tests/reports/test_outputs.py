@@ -128,18 +128,20 @@ def test_the_dhis2_file_is_a_data_value_set(march: object, march_db: Path, tmp_p
     assert run("report", "monthly", "--db", str(march_db), "--month", "2026-03", "--format", "dhis2",
                "--out", str(out)) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == {"dataSet", "period", "orgUnit", "dataValues"}  # no completeDate: a draft
+    assert set(data) == {"dataSet", "period", "orgUnit", "orgUnitIdScheme", "dataValues"}  # no completeDate: a draft
     assert data["period"] == "202603" and data["orgUnit"] == "72095" and UID.match(data["dataSet"])
+    assert data["orgUnitIdScheme"] == "CODE"  # the org unit is the station's facility code
     mapping = monthly_export.load_mapping()
-    visits = mapping["dataElements"]["consult.visits"]
+    visits = mapping["dataElements"]["consult.visits"]["default"]
+    by_age = mapping["dataElements"]["consult.visits"]["age"]
     for value in data["dataValues"]:
         assert set(value) == {"dataElement", "categoryOptionCombo", "value"}
         assert UID.match(value["dataElement"]) and UID.match(value["categoryOptionCombo"])
         assert value["value"].isdigit()
     by_key = {(v["dataElement"], v["categoryOptionCombo"]): v["value"] for v in data["dataValues"]}
     assert by_key[(visits, "HllvX50cXC0")] == "8"
-    assert by_key[(visits, mapping["categoryOptionCombos"]["age:lt5"])] == "1"
-    diabetes = mapping["dataElements"]["ncd.managed/diabetes"]
+    assert by_key[(by_age, mapping["categoryCombos"]["age"]["0-4"])] == "1"
+    diabetes = mapping["dataElements"]["ncd.managed/diabetes"]["default"]
     assert by_key[(diabetes, "HllvX50cXC0")] == "1"
     assert len(by_key) == len(data["dataValues"])  # each cell once
 
@@ -151,7 +153,7 @@ def test_every_fixed_line_has_a_dhis2_data_element(march) -> None:
         if result.indicator.rows == "top_diagnoses":
             continue
         for line in result.lines:
-            assert (result.code if not line.key else f"{result.code}/{line.key}") in elements
+            assert set(elements[result.code if not line.key else f"{result.code}/{line.key}"]) >= {"default"}
 
 
 def test_a_final_report_is_exported_as_sent_with_its_complete_date(march_db: Path, tmp_path: Path) -> None:
@@ -165,7 +167,7 @@ def test_a_final_report_is_exported_as_sent_with_its_complete_date(march_db: Pat
                "--out", str(out)) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["completeDate"] == "2026-04-03"
-    doses = monthly_export.load_mapping()["dataElements"]["epi.doses/measles"]
+    doses = monthly_export.load_mapping()["dataElements"]["epi.doses/measles"]["default"]
     assert {v["value"] for v in data["dataValues"] if v["dataElement"] == doses} == {"2"}
     assert summary_json(march_db, tmp_path)["status"] == "final"
 
@@ -186,7 +188,7 @@ def test_a_station_without_facility_code_cannot_export_for_dhis2(march_db: Path,
 def test_a_station_mapping_replaces_the_shipped_one(march, tmp_data_dir: Path) -> None:
     shipped = monthly_export.load_mapping()
     own = json.loads(json.dumps(shipped))
-    own["dataElements"]["consult.visits"] = "ABCDEFGHIJ1"
+    own["dataElements"]["consult.visits"]["default"] = "ABCDEFGHIJ1"
     (tmp_data_dir / "dhis2_mapping.json").write_text(json.dumps(own), encoding="utf-8")
     payload = monthly_export.dhis2_payload(monthly.draft(march, MARCH))
     assert any(v["dataElement"] == "ABCDEFGHIJ1" for v in payload["dataValues"])

@@ -32,6 +32,8 @@ from station_app.store import (
     Store,
     audit,
     backup,
+    births,
+    books,
     bulk,
     bulk_import,
     corrections,
@@ -41,6 +43,7 @@ from station_app.store import (
     history_import,
     icd10,
     importer,
+    notifications,
     open_store,
     patients,
     referrals,
@@ -49,13 +52,14 @@ from station_app.store import (
     station,
     users,
     visits,
+    vital_import,
 )
 from station_app.store.errors import NotPermitted
 
 MODULES: tuple[ModuleType, ...] = (
     audit, backup, bulk, bulk_import, corrections, database, errors, followups, history_import, icd10, importer,
     patients,
-    referrals, reports, schema, station, users, visits,
+    referrals, reports, schema, station, users, visits, births, books, notifications, vital_import,
 )
 TODAY = dt.date(2025, 11, 20)
 PASSWORDS = {"truong": "tram-truong", "quantri": "tram-quantri", "yta.mai": "tram-yta-1", "yta.lan": "tram-yta-2"}
@@ -127,6 +131,29 @@ def _history(w: World) -> Any:
                                dict(enumerate(keys)), "vaccinations", dt.datetime(2025, 11, 20, 9))
     history_import.find_patients(w.store, preview)
     return preview
+
+
+def _delivery(w: World) -> Any:
+    from station_app.domain.births import Baby, Delivery, Place
+
+    return Delivery(w["mother"], dt.datetime(2025, 11, 19, 23, 0), Place.STATION, babies=(Baby("2", 3000),))
+
+
+def _death(w: World, **changes: Any) -> Any:
+    from station_app.domain.births import Death, Place
+
+    return replace(Death(w["adult"], TODAY, Place.HOME, cause_code="I21"), **changes)
+
+
+def _vital_rows(w: World) -> tuple[list[Any], dict[int, int]]:
+    from station_app.domain import vital_import as vi
+
+    mother = patients.get(w.store, w["mother"])
+    assert mother is not None
+    rows = vi.rows([(2, [mother.record_no, "nữ", "18/11/2025 06:00", "2900"])],
+                   dict(enumerate(["mother_record_no", "sex", "born_at", "weight_grams"])), "births",
+                   dt.datetime(2025, 11, 20, 9))
+    return rows, vital_import.find_people(w.store, rows)
 
 
 def _import_rows() -> list[Any]:
@@ -213,6 +240,26 @@ CHECKED: dict[str, list[Case]] = {
     "bulk_import.apply": [case(P.IMPORT, lambda w: bulk_import.apply(w.store, _preview(w)))],
     "importer.import_rows": [case(P.IMPORT, lambda w: importer.import_rows(w.store, _import_rows()))],
     "history_import.apply": [case((P.IMPORT, P.RECORD_VISITS), lambda w: history_import.apply(w.store, _history(w)))],
+    # births, deaths, notifications
+    "births.record_delivery": [case((P.RECORD_VISITS, P.EDIT_PATIENTS), lambda w: births.record_delivery(
+        w.store, _delivery(w)))],
+    "births.correct_delivery": [case(P.AMEND_RECORDS, lambda w: births.correct_delivery(
+        w.store, replace(_delivery(w), id=w["delivery"], attendant="Trần Thị Mai"), "Thiếu người đỡ"))],
+    "births.record_death": [case(P.RECORD_VISITS, lambda w: births.record_death(w.store, _death(w)))],
+    "births.correct_death": [case(P.AMEND_RECORDS, lambda w: births.correct_death(
+        w.store, _death(w, id=w["death"], cause_code="I64"), "Giấy báo tử"))],
+    "notifications.mark_sent": [case(P.RECORD_VISITS, lambda w: notifications.mark_sent(w.store, w["notification"]))],
+    "notifications.listing": [case(P.VIEW_RECORDS, lambda w: notifications.listing(w.store))],
+    "notifications.get": [case(P.VIEW_RECORDS, lambda w: notifications.get(w.store, w["notification"]))],
+    "vital_import.apply": [case((P.IMPORT, P.RECORD_VISITS), lambda w: vital_import.apply(
+        w.store, "births", *_vital_rows(w)))],
+    "books.rows": [case(P.VIEW_RECORDS, lambda w: books.rows(w.store, "A4", TODAY, TODAY))],
+    "books.immunisation_children": [case(P.VIEW_RECORDS, lambda w: books.immunisation_children(w.store, TODAY,
+                                                                                              TODAY))],
+    "books.tetanus_women": [case(P.VIEW_RECORDS, lambda w: books.tetanus_women(w.store, TODAY, TODAY))],
+    "books.antenatal_visits": [case(P.VIEW_RECORDS, lambda w: books.antenatal_visits(w.store, TODAY, TODAY))],
+    "books.deliveries": [case(P.VIEW_RECORDS, lambda w: books.deliveries(w.store, TODAY, TODAY))],
+    "books.deaths": [case(P.VIEW_RECORDS, lambda w: books.deaths(w.store, TODAY, TODAY))],
     # the audit log and what leaves the program
     "audit.entries": [case(P.VIEW_AUDIT, lambda w: audit.entries(w.store))],
     "audit.usernames": [case(P.VIEW_AUDIT, lambda w: audit.usernames(w.store))],
@@ -226,7 +273,9 @@ CHECKED: dict[str, list[Case]] = {
     "backup.commit_restore": [case(P.RESTORE, lambda w: _restore(w, staged=True))],
 }
 # Reads of protected data: allowed calls leave no audit entry of their own.
-READS = {"audit.entries", "audit.usernames", "audit.verify", "audit.patient_history"}
+READS = {"audit.entries", "audit.usernames", "audit.verify", "audit.patient_history", "notifications.listing",
+         "notifications.get", "books.rows", "books.immunisation_children", "books.tetanus_women",
+         "books.antenatal_visits", "books.deliveries", "books.deaths"}
 # Restores replace the file: their entry is written, by whoever asked, into the restored database
 # (``ui.views.backups.swap_in``, ``main.py restore``).
 FILE_SWAPS = {"backup.restore", "backup.commit_restore"}
@@ -240,6 +289,7 @@ ANY_ACTOR = {
     "audit.record": "every actor's actions are recorded (a record opened is an entry of its own)",
     "icd10.ensure_loaded": "the diagnosis catalogue shipped with the program, at any start",
     "followups.clear_cache": "drops this program's own cache of the work list",
+    "notifications.count_open": "the count on Hôm nay (no patient named)",
 }
 # Steps of a write opened by their caller (whose permission and audit entry cover them): outside a
 # write they refuse to run at all.
@@ -250,6 +300,9 @@ INSIDE_A_WRITE: dict[str, Call] = {
     "followups.after_visit": lambda w: followups.after_visit(w.store, replace(_visit(w), id=w["visit"])),
     "followups.on_patient_registered": lambda w: followups.on_patient_registered(
         w.store, patients.get(w.store, w["child"])),  # type: ignore[arg-type]
+    "notifications.after_visit": lambda w: notifications.after_visit(w.store, replace(
+        _visit(w), id=w["visit"], diagnosis_code="A90")),
+    "notifications.after_death": lambda w: notifications.after_death(w.store, w["adult"], 1, "A15", TODAY),
 }
 # Reads of the records, which every account's role may see (VIEW_RECORDS, checked below to be in
 # every role), and of the station's settings: nothing to refuse.
@@ -262,7 +315,7 @@ RECORD_READS = {
                   "items_open_on", "section_counts", "enrolments", "given_doses"},
     "icd10": {"search", "get"},
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
-                 "possible_duplicates"},
+                 "possible_duplicates", "find", "vocabulary", "registry_people", "duplicate_groups"},
     "referrals": {"get", "book", "for_patient"},
     "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
@@ -271,6 +324,8 @@ RECORD_READS = {
     "visits": {"get", "for_patient", "log_ids", "log_totals", "log_rows", "count_on", "recent_patient_ids",
                "clinicians"},
     "bulk_import": {"find_matches"},
+    "births": {"get_delivery", "deliveries_of", "birth_of", "death_of", "get_death", "dose_place"},
+    "vital_import": {"find_people"},
 }
 
 
@@ -358,6 +413,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         slip = replace(slip, receiving_facility="Bệnh viện huyện", diagnosis="Viêm phổi", reason="Chụp phim")
         ids["referral"] = referrals.issue(store, slip, visit.id).id or 0
         reports.finalise(store, monthly.draft(store, Month(2025, 10)))
+        from station_app.domain.births import Baby, Death, Delivery, Place
+
+        born = births.record_delivery(store, Delivery(ids["mother"], dt.datetime(2025, 11, 18, 8, 0), Place.HOME,
+                                                      babies=(Baby("1", 3100),)))
+        ids["delivery"] = born.id or 0
+        ids["death"] = births.record_death(store, Death(ids["duplicate"], TODAY, Place.HOME, cause_code="A15")).id or 0
+        ids["notification"] = notifications.listing(store)[0].id
         store.close()
     yield path, ids
 

@@ -18,28 +18,6 @@ def names(store, query: str, limit: int = 50) -> list[str]:
     return [p.full_name for p in patient_store.search(store, query, limit)]
 
 
-@pytest.fixture
-def people(store, add_patient):
-    """A handful of patients with look-alike names and every kind of identifier."""
-    return {
-        "huong": add_patient(
-            "Nguyễn Thị Hương",
-            birth="1950",
-            village="Thôn Đông",
-            citizen_id="025150012345",
-            phone="0912345678",
-        ),
-        "huong2": add_patient(
-            "Nguyễn Thị Hường", birth="1962", village="Thôn Tây", insurance_no="GD4250123456789"
-        ),
-        "tran_huong": add_patient("Trần Thị Hương", birth="1971", village="Thôn Đông"),
-        "dang": add_patient("Đặng Văn Đức", sex="1", birth="15/03/1960", insurance_no="2509876543"),
-        "an": add_patient("Lê Văn An", sex="1", birth="1980", phone="0362123456"),
-        "anh": add_patient("Lê Văn Anh", sex="1", birth="1981"),
-        "hoa": add_patient("Phạm Thị Hoa", birth="1990", guardian_phone="0987654321"),
-    }
-
-
 # -- names ---------------------------------------------------------------------------------------
 def test_folded_query_finds_the_marked_name(people, store):
     assert "Nguyễn Thị Hương" in names(store, "nguyen thi huong")
@@ -188,19 +166,23 @@ def test_unrelated_patient_is_not_a_candidate(people, store):
         )
         == []
     )
-    # Same name but another birth year or another village: different people.
+    # Same name two years apart: different people (a year apart counts when a date is estimated).
     assert (
         possible_duplicates(
-            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1951), village="Thôn Đông")
+            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1952, 3, 1), village="Thôn Đông")
         )
         == []
     )
-    assert (
-        possible_duplicates(
-            store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa")
-        )
-        == []
-    )
+
+
+def test_same_name_in_another_village_or_none_is_still_a_candidate_ranked_after(people, store, add_patient):
+    # Issue 17: the village only ranks the candidates; it never hides one.
+    other_village = add_patient("Nguyễn Thị Hương", birth="1950", village="Xóm Chùa")
+    for village in ("Xóm Chùa", "", "Thôn Bắc"):
+        found = possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village=village))
+        assert {c.patient.id for c in found} == {people["huong"].id, other_village.id}, village
+    found = possible_duplicates(store, Patient("Nguyễn Thị Hương", "2", PartialDate(1950), village="Xóm Chùa"))
+    assert [c.patient.id for c in found] == [other_village.id, people["huong"].id]
 
 
 def test_a_saved_patient_is_not_its_own_duplicate(people, store):

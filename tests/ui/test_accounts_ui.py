@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
+from station_app.domain.dates import PartialDate
+from station_app.domain.patient import Patient
 from station_app.store import audit, corrections, open_store, patients, users, visits
 from station_app.ui import dialogs
 from station_app.ui.app import LoginCancelled, Session, ensure_app
@@ -304,6 +306,27 @@ def test_merging_two_records_from_the_registry_and_undoing_it(session, nurse, an
     assert patients.count(store) == count
     assert {v.id for v in visits.for_patient(store, duplicate_id)} == moved_visits
     assert corrections.recent_merges(store) == []
+    dialog.reject()
+
+
+def test_find_duplicates_lists_a_slipped_registration_and_fills_the_merge(session, nurse, answers) -> None:
+    store = session.store
+    meant = patients.search(store, "Hà Thị Thủy")[0]
+    assert meant.birth is not None
+    slipped = patients.insert(store, Patient("Ha Thi Thuyr", "2", PartialDate(meant.birth.year)))
+    registry = session.window.show_area("patients")
+    nurse.click(registry.list.action_buttons["Merge duplicates…"])
+    dialog = nurse.dialog(MergeDialog)
+    assert not dialog.found_table.isVisible()
+    nurse.click(dialog.find_button)
+    table = dialog.found_table
+    assert table.isVisible() and table.rowCount() >= 1
+    rows = [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
+    row = next(r for r, cells in enumerate(rows) if "Ha Thi Thuyr" in cells[1])
+    assert rows[row][0].startswith(meant.record_no or "") and "Hà Thị Thủy" in rows[row][0]
+    assert rows[row][2] == "Trùng họ tên (kể cả gõ sai một chữ), cùng năm sinh"
+    table.selectRow(row)
+    assert dialog.kept.text() == meant.record_no and dialog.duplicate.text() == slipped.record_no
     dialog.reject()
 
 

@@ -103,3 +103,27 @@ def test_alt_number_switches_area(session, nurse) -> None:
         nurse.press(window.nav, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.AltModifier)
         assert window.current_area() == key
         assert window.stack.currentWidget() is window.views[key]
+
+
+def test_a_name_found_only_with_a_slip_is_marked_gan_dung(session, nurse, qtbot) -> None:
+    registry = session.window.show_area("patients")
+    marker = registry.list.approx_label
+    searched = lambda: not registry.list._timer.isActive()  # noqa: E731 - the last keystroke searched
+    nurse.type(registry.list.search, "ngyuen mai thuy")  # two letters swapped
+    qtbot.waitUntil(searched)
+    assert "Nguyễn Mai Thủy" in shown_names(registry)
+    assert marker.isVisible()
+    close = len(shown_names(registry))
+    assert marker.text() == f"{close} kết quả gần đúng, không đúng như đã gõ"
+    # Found as typed: no marker.
+    registry.list.search.selectAll()
+    nurse.type(registry.list.search, "nguyen mai thuy")
+    qtbot.waitUntil(searched)
+    assert not marker.isVisible()
+    assert shown_names(registry)[0] == "Nguyễn Mai Thủy"
+    # Telex left in: found, marked again.
+    registry.list.search.selectAll()
+    nurse.type(registry.list.search, "nguyeenx mai thuyr")
+    qtbot.waitUntil(searched)
+    assert marker.isVisible()
+    assert shown_names(registry)[0] == "Nguyễn Mai Thủy"

@@ -166,3 +166,28 @@ def test_another_month_is_computed_off_the_gui_thread(make_session, march_file, 
         view.generate()
     assert view.summary is not None and view.summary.month == Month(2026, 2)
     assert cell_text(view, "consultations", "Tổng số lượt khám bệnh", 1) == "2"
+
+
+@pytest.mark.usefixtures("april")
+def test_the_books_are_chosen_beside_the_visit_book(make_session, march_file, qtbot) -> None:
+    from station_app.ui.views.reports import RangeDialog
+
+    _session, view = open_reports(make_session, march_file, qtbot)
+    seen: list[list[str]] = []
+
+    def choose(dialog) -> bool:  # type: ignore[no-untyped-def]
+        assert isinstance(dialog, RangeDialog)
+        seen.append([dialog.book.itemData(i) for i in range(dialog.book.count())])
+        dialog.book.setCurrentIndex(dialog.book.findData("A2.1"))
+        return True
+
+    dialogs.fill = choose
+    try:
+        with qtbot.waitSignal(view.book_ready, timeout=20000) as ready:
+            view.print_visit_book()
+    finally:
+        dialogs.fill = None
+    assert seen == [["A1", "A2.1", "A2.2", "A3", "A4", "A6"]]
+    preview = ready.args[0]
+    assert isinstance(preview, PdfPreviewDialog) and "A2.1" in preview.windowTitle()
+    preview.reject()

@@ -189,3 +189,36 @@ def test_empty_visit_is_refused(session, nurse, answers, visit_form: VisitForm, 
     assert form.boxes["complaint"].problem.isVisible()
     assert QApplication.focusWidget() is form.complaint
     assert len(saved_visits(session.store, adult.id)) == before
+
+
+def test_paid_by_insurance_on_an_expired_card_warns_before_saving(
+    session, nurse, qtbot, answers, adult
+) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from station_app import clock
+    from station_app.store import patients as patient_store
+
+    expired = dataclasses.replace(adult, insurance_no="GD4250123456789",
+                                  insurance_valid_to=clock.today() - dt.timedelta(days=3))
+    patient_store.update(session.store, expired)
+    session.ctx.open_patient.emit(adult.id)
+    registry = session.window.views["patients"]
+    assert registry.stack.currentWidget() is registry.page
+    nurse.ctrl(registry.page.new_visit_button, Qt.Key.Key_N)
+    form = nurse.dialog(VisitForm)
+    assert not form.insurance_paid.isChecked()  # an expired card is not ticked by itself
+    before = len(saved_visits(session.store, adult.id))
+    nurse.type(form.complaint, "Ho")
+    form.insurance_paid.setChecked(True)
+    answers.yes = False
+    nurse.ctrl(form.complaint, Qt.Key.Key_S)
+    assert answers.titles("question") == [tr("Check before saving")]
+    when = (clock.today() - dt.timedelta(days=3)).strftime("%d/%m/%Y")
+    assert f"thẻ BHYT đã hết hạn ngày {when}" in answers.asked[0][2]
+    assert len(saved_visits(session.store, adult.id)) == before
+    answers.yes = True
+    nurse.ctrl(form.complaint, Qt.Key.Key_S)
+    nurse.closed(form)
+    assert len(saved_visits(session.store, adult.id)) == before + 1

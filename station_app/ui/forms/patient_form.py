@@ -46,8 +46,10 @@ _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
 # How a duplicate candidate was found, as the form says it.
 _REASONS = {
     "citizen_id": N_("Same citizen ID"),
-    "name": N_("Similar name, same birth year and village"),
+    "insurance_no": N_("Same insurance card number"),
+    "name": N_("Same name (as search reads it), same birth year"),
     "phone": N_("Same phone number"),
+    "guardian_phone": N_("Same guardian's phone"),
 }
 
 

@@ -356,7 +356,7 @@ class VisitForm(QDialog):
         v, problems = self.visit()
         seen = {p.field for p in problems}
         birth = self.patient.birth.earliest() if self.patient.birth else None
-        for problem in validate(v, clock.now(), birth):
+        for problem in validate(v, clock.now(), birth, self.patient.insurance_valid_to):
             name = "bp" if problem.field in ("bp_systolic", "bp_diastolic") else problem.field
             if name not in seen:
                 problems.append(Problem(name, problem.message, problem.severity, problem.params))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,8 +25,16 @@ from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table, selected_key
 from station_app.ui.widgets import ERROR_COLOUR
 
-
 # -- merging duplicate patients ------------------------------------------------------------------
+DUPLICATE_REASONS = {
+    "citizen_id": N_("Same citizen ID"),
+    "insurance_no": N_("Same insurance card number"),
+    "name": N_("Same name (as search reads it), same birth year"),
+    "phone": N_("Same phone number"),
+    "guardian_phone": N_("Same guardian's phone"),
+}
+
+
 class MergeDialog(QDialog):
     """Two records of one person: everything of the duplicate moves to the kept record."""
 
@@ -68,6 +78,16 @@ class MergeDialog(QDialog):
         layout.itemAt(0).widget().setWordWrap(True)  # type: ignore[union-attr]
         layout.addLayout(form)
         layout.addWidget(self.message)
+        # The head's "find duplicates": the registry read with the registration's same-person rule.
+        self.find_button = QPushButton(tr("Find possible duplicates"))
+        self.find_button.clicked.connect(self.find_duplicates)
+        self.found_table = read_only_table([tr(c) for c in (N_("Keep this record"), N_("Merge this duplicate into it"),
+                                                            N_("Why"))], stretch=(0, 1, 2))
+        self.found_table.setMinimumHeight(160)
+        self.found_table.hide()
+        self.found_table.itemSelectionChanged.connect(self._take_found)
+        layout.addWidget(self.find_button)
+        layout.addWidget(self.found_table)
         layout.addWidget(QLabel(tr("Earlier merges")))
         layout.addWidget(self.undo_table)
         layout.addWidget(self.undo_button)
@@ -81,6 +101,37 @@ class MergeDialog(QDialog):
     def _find(self, text: str) -> Patient | None:
         text = text.strip()
         return patients.by_record_no(self.ctx.store, text) if text else None
+
+    def find_duplicates(self) -> None:
+        """List every pair the same-person rule finds (the earliest record first)."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            groups = patients.duplicate_groups(self.ctx.store)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+
+        def who(p: Patient) -> str:
+            born = p.birth.display() if p.birth else ""
+            return " · ".join(x for x in (p.record_no or "", p.full_name, born, p.village) if x)
+
+        rows: list[list[str]] = []
+        keys: list[object] = []
+        for group in groups:
+            kept = group[0].patient
+            for candidate in group[1:]:
+                rows.append([who(kept), who(candidate.patient), tr(DUPLICATE_REASONS[candidate.reason])])
+                keys.append((kept.record_no or "", candidate.patient.record_no or ""))
+        fill_table(self.found_table, rows, keys)
+        self.found_table.show()
+        self.find_button.setText(tr("{count} possible duplicates found").format(count=len(rows)) if rows
+                                 else tr("No possible duplicates found"))
+        self.resize(max(self.width(), 900), self.height() + 160)
+
+    def _take_found(self) -> None:
+        pair = selected_key(self.found_table)
+        if isinstance(pair, tuple) and len(pair) == 2:
+            self.kept.setText(str(pair[0]))
+            self.duplicate.setText(str(pair[1]))
 
     def describe(self) -> None:
         for edit, label in ((self.kept, self.kept_label), (self.duplicate, self.duplicate_label)):

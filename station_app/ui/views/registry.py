@@ -38,6 +38,15 @@ class RegistryList(QWidget):
         self.register_button = QPushButton(tr("Register a patient") + " (Ctrl+R)")
         self.register_button.clicked.connect(registry.register)
         self.count_label = QLabel()
+        # "gần đúng": shown when some of the patients listed were found only with the query read
+        # with a typing slip, so the nurse knows the name was not found as typed.
+        self.approx_label = QLabel()
+        self.approx_label.setObjectName("approximate")
+        self.approx_label.setStyleSheet("QLabel#approximate { background: #fff3cd; color: #664d03;"
+                                        " border: 1px solid #e0c36a; border-radius: 3px; padding: 1px 6px; }")
+        self.approx_label.setToolTip(tr("Not found as typed: these names differ by a letter or two, words "
+                                        "run together, or Telex/VNI keys left in. Check the name."))
+        self.approx_label.hide()
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.register_button)
@@ -69,7 +78,11 @@ class RegistryList(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label)
+        bottom.addWidget(self.approx_label)
+        bottom.addStretch(1)
+        layout.addLayout(bottom)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -103,8 +116,12 @@ class RegistryList(QWidget):
     def run_search(self) -> None:
         text = self.search.text().strip()
         if text:
-            ids = patients.search_ids(self.ctx.store, text, limit=SEARCH_LIMIT)
+            found = patients.find(self.ctx.store, text, limit=SEARCH_LIMIT)
+            ids = found.ids
             self.model.set_ids(ids)
+            close = len(ids) - found.exact
+            self.approx_label.setText(tr("{count} close matches, not as typed").format(count=fmt_int(close)))
+            self.approx_label.setVisible(close > 0)
             if len(ids) >= SEARCH_LIMIT:
                 self.count_label.setText(tr("The first {count} matches; type more to narrow down.").format(
                     count=fmt_int(len(ids))))
@@ -115,6 +132,7 @@ class RegistryList(QWidget):
                 self._all_ids = patients.all_ids(self.ctx.store)
             self.model.set_ids(self._all_ids)
             self.count_label.setText(tr("{count} patients").format(count=fmt_int(len(self._all_ids))))
+            self.approx_label.hide()
         if self.model.rowCount():
             self.table.selectRow(0)
 

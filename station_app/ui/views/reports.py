@@ -19,6 +19,7 @@ from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -218,12 +219,21 @@ class ReasonDialog(QDialog):
         super().accept()
 
 
+VISIT_BOOK = N_("Visit book")
+
+
 class RangeDialog(QDialog):
-    """The dates of the visit book to print."""
+    """The book (A1 the visit book, A2.1 … A6) and the dates to print."""
 
     def __init__(self, start: dt.date, end: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Print the visit book"))
+        from station_app.domain import books
+
+        self.book = QComboBox()
+        self.book.addItem(f"A1 — {tr(VISIT_BOOK)}", "A1")
+        for code, definition in books.definitions().items():
+            self.book.addItem(f"{code} — {pick(definition.title).capitalize()}", code)
         self.start = QDateEdit(_qdate(start))
         self.end = QDateEdit(_qdate(end))
         for edit in (self.start, self.end):
@@ -232,6 +242,7 @@ class RangeDialog(QDialog):
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #b3261e;")
         form = QFormLayout()
+        form.addRow(tr("Book"), self.book)
         form.addRow(tr("From"), self.start)
         form.addRow(tr("to"), self.end)
         form.addRow(self.problem)
@@ -341,7 +352,7 @@ class ReportsView(QWidget):
         self.xlsx_button.clicked.connect(lambda: self.export("xlsx"))
         self.dhis2_button = QPushButton(tr("DHIS2…"))
         self.dhis2_button.clicked.connect(lambda: self.export("dhis2"))
-        self.book_button = QPushButton(tr("Print the visit book…"))
+        self.book_button = QPushButton(tr("Print the books…"))
         self.book_button.clicked.connect(self.print_visit_book)
         actions = QHBoxLayout()
         for button in (self.details_button, self.correct_button, self.finalise_button, self.reopen_button):
@@ -734,25 +745,33 @@ class ReportsView(QWidget):
         dialogs.info(self, tr("Exported"), tr("Saved to {path}.").format(path=written))
         return written
 
-    def print_visit_book(self, start: dt.date | None = None, end: dt.date | None = None) -> None:
-        """Ask for the dates (unless given), render off the GUI thread, then preview."""
+    def print_visit_book(self, start: dt.date | None = None, end: dt.date | None = None, book: str = "A1") -> None:
+        """Ask for the book and the dates (unless given), render off the GUI thread, then preview."""
         if start is None or end is None:
             month = self.selected_month()
             dialog = RangeDialog(month.start, month.end, self)
             if not dialogs.run(dialog):
                 return
             start, end = dialog.range()
-        first, last = start, end
+            book = str(dialog.book.currentData())
+        first, last, code = start, end, book
 
         def work(store: Store, progress: Progress) -> bytes:
-            return visit_book_bytes(store, first, last, progress)
+            if code == "A1":
+                return visit_book_bytes(store, first, last, progress)
+            from station_app.printing.books import book_bytes
+
+            return book_bytes(store, code, first, last)
 
         def done(data: bytes) -> None:
             self._operation = None
-            title = tr("Visit book {start} – {end}").format(start=first.strftime("%d/%m/%Y"),
-                                                             end=last.strftime("%d/%m/%Y"))
-            preview = pdf_preview.show_pdf(self, data, title, f"so-kham-benh-{first}-{last}.pdf",
-                                           **pdf_preview.audited(lambda: self.ctx.store, "visit_book", {
+            dates = {"start": first.strftime("%d/%m/%Y"), "end": last.strftime("%d/%m/%Y")}
+            title = (tr("Visit book {start} – {end}").format(**dates) if code == "A1"
+                     else tr("Book {book} {start} – {end}").format(book=code, **dates))
+            name = f"so-kham-benh-{first}-{last}.pdf" if code == "A1" else f"so-{code}-{first}-{last}.pdf"
+            target = "visit_book" if code == "A1" else ("book", code)
+            preview = pdf_preview.show_pdf(self, data, title, name,
+                                           **pdf_preview.audited(lambda: self.ctx.store, target, {
                                                "from": first.isoformat(), "to": last.isoformat()}))
             self._dialogs.append(preview)
             self.book_ready.emit(preview)

@@ -20,7 +20,7 @@ from station_app.domain.patient import Patient
 from station_app.i18n import tr
 from station_app.store import patients, visits
 from station_app.ui.context import AppContext, Change
-from station_app.ui.extensions import Counter
+from station_app.ui.extensions import Counter, TodayPanel
 from station_app.ui.models import birth_text
 from station_app.ui.qt_i18n import fmt_int
 from station_app.ui.widgets import heading
@@ -44,7 +44,8 @@ class CountCard(QFrame):
 
 
 class TodayView(QWidget):
-    def __init__(self, ctx: AppContext, counters: tuple[Counter, ...] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, counters: tuple[Counter, ...] = (), panels: tuple[TodayPanel, ...] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.greeting = heading("")
@@ -72,6 +73,9 @@ class TodayView(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.results)
         layout.addLayout(cards)
+        self.panels = [make(ctx) for make in panels]
+        for panel in self.panels:
+            layout.addWidget(panel)
         recent_header = QHBoxLayout()
         recent_header.addWidget(heading(tr("Last patients seen"), 1.1))
         recent_header.addStretch(1)
@@ -96,6 +100,8 @@ class TodayView(QWidget):
         for card, counter in self.cards:
             value = counter.count(self.ctx.store, today)
             card.value.setText("—" if value is None else fmt_int(value))
+        for panel in self.panels:
+            panel.refresh()
         self.recent.clear()
         ids = visits.recent_patient_ids(self.ctx.store, 12)
         found = patients.get_many(self.ctx.store, ids)
