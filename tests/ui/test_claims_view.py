@@ -95,3 +95,26 @@ def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monk
     history = store_claims.services(session.store, with_history=True)
     assert len(history) == before + 1 and section.services.rowCount() == len(history)
     assert [s.price for s in store_claims.services(session.store) if s.code == "MA_KHAM_TYT"] == [38000]
+
+
+def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(register: ClaimsView, monkeypatch) -> None:
+    view = register
+    store = view.ctx.store
+    row = 0
+    visit_id, patient_id = view.rows[row].visit_id, view.rows[row].patient_id
+    store.conn.execute(
+        "UPDATE patients SET insurance_no = '2512345678', insurance_group = '', insurance_benefit = '' WHERE id = ?",
+        (patient_id,),
+    )
+    view.check()
+    assert "chỉ có mã số 10 chữ số" in view.table.item(row, 6).text()
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_card", lambda current: "gd4")
+    view.card_button.click()
+    assert store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (patient_id,)) == "GD4"
+    assert view.table.item(row, 3).text() == "Sẵn sàng"
+
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_category", lambda choices, current: choices[0])  # 1.1, at the card's rate
+    view.category_button.click()
+    assert store.scalar("SELECT claim_category FROM visits WHERE id = ?", (visit_id,)) == "1.1"

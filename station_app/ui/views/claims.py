@@ -110,12 +110,17 @@ class ClaimsView(QWidget):
         self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
         self.open_button.clicked.connect(lambda: self.open_patient())
         self.table.activated.connect(lambda _index: self.open_patient())
+        self.card_button = QPushButton(tr("Card group and benefit digit…"))
+        self.card_button.clicked.connect(lambda: self.edit_card())
+        self.category_button = QPushButton(tr("Visit category…"))
+        self.category_button.clicked.connect(lambda: self.edit_category())
         self.pdf_button = QPushButton(tr("Month's totals (PDF)…"))
         self.pdf_button.clicked.connect(lambda: self.save_month("pdf"))
         self.xlsx_button = QPushButton(tr("Month's totals (Excel)…"))
         self.xlsx_button.clicked.connect(lambda: self.save_month("xlsx"))
         actions = QHBoxLayout()
-        for button in (self.write_button, self.accepted_button, self.refused_button, self.open_button):
+        for button in (self.write_button, self.accepted_button, self.refused_button, self.open_button,
+                       self.card_button, self.category_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.pdf_button)
@@ -216,12 +221,77 @@ class ClaimsView(QWidget):
         if row is not None:
             self.ctx.open_patient.emit(row.patient_id)
 
+    def ask_card(self, current: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            self, tr("Card group and benefit digit…"),
+            tr("The group (2 letters) and benefit digit printed on the card, e.g. GD4:"), text=current,
+        )
+        return text if ok else None
+
+    def edit_card(self) -> None:
+        """A card printed with its 10-digit number only: the group and digit printed on it."""
+        row = self.selected()
+        if row is None:
+            return
+        rows = self.ctx.store.query(
+            "SELECT insurance_group, insurance_benefit FROM patients WHERE id = ?", (row.patient_id,)
+        )
+        answer = self.ask_card(f"{rows[0]['insurance_group']}{rows[0]['insurance_benefit']}" if rows else "")
+        if answer is None:
+            return
+        text = answer.strip().upper()
+        if len(text) != 3 or not text[:2].isalpha() or text[2] not in "12345":
+            dialogs.error(
+                self, tr("Health-insurance claims"), tr("Write two letters and a digit from 1 to 5, e.g. GD4.")
+            )
+            return
+        try:
+            store_claims.save_patient_claim_fields(
+                self.ctx.store, row.patient_id, insurance_group=text[:2], insurance_benefit=text[2]
+            )
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.ctx.notify({Change.PATIENTS}, self)
+        self.check()
+
+    def ask_category(self, choices: list[str], current: int) -> str | None:
+        text, ok = QInputDialog.getItem(self, tr("Visit category…"), tr("The visit's category (MA_DOITUONG_KCB):"),
+                                        choices, current, False)
+        return text if ok else None
+
+    def edit_category(self) -> None:
+        """The visit's category when it is not the station's default (1.2)."""
+        from station_app.domain import claims as domain
+
+        row = self.selected()
+        if row is None:
+            return
+        categories = domain.categories()
+        choices = [f"{code} – {c['name']}" for code, c in categories.items()]
+        current = str(self.ctx.store.scalar("SELECT claim_category FROM visits WHERE id = ?", (row.visit_id,)) or "")
+        codes = list(categories)
+        index = codes.index(current) if current in codes else codes.index(domain.default_category())
+        answer = self.ask_category(choices, index)
+        if answer is None:
+            return
+        code = answer.split(" ", 1)[0]
+        try:
+            store_claims.set_category(self.ctx.store, row.visit_id, "" if code == domain.default_category() else code)
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.ctx.notify({Change.VISITS}, self)
+        self.check()
+
     def _update_buttons(self) -> None:
         row = self.selected()
         answerable = row is not None and row.status == "written"
         self.accepted_button.setEnabled(answerable)
         self.refused_button.setEnabled(answerable)
         self.open_button.setEnabled(row is not None)
+        self.card_button.setEnabled(row is not None)
+        self.category_button.setEnabled(row is not None)
 
     # -- actions --------------------------------------------------------------------------------
     def check(self) -> None:
