@@ -111,7 +111,8 @@ def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(reg
     view.table.selectRow(row)
     monkeypatch.setattr(view, "ask_card", lambda current: "gd4")
     view.card_button.click()
-    assert store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (patient_id,)) == "GD4"
+    card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (patient_id,))
+    assert card == "GD4"
     assert view.table.item(row, 3).text() == "Sẵn sàng"
 
     view.table.selectRow(row)
