@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     # Importing the modules registers their measurements.
     import bench.features
     import bench.gui
+    import bench.medicines
     import bench.search  # noqa: F401
     from bench import core, data, report
     from station_app import clock, paths

@@ -121,6 +121,36 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     referrals = window.show_area("referrals")
     referrals.show_year()  # type: ignore[attr-defined]
     shot("10-referrals")
+    medicine_shots(session, shot, app)
+    claims_shots(session, shot, app)
+
+
+def claims_shots(session: Session, shot, app: QApplication) -> None:
+    """The BHYT area: last month's claims register after "Check" (the held-back reasons shown)."""
+    view = session.window.show_area("claims")
+    view.check()  # type: ignore[attr-defined]
+    settle(app, 300)
+    shot("14-claims")
+
+
+def medicine_shots(session: Session, shot, app: QApplication) -> None:
+    """The prescription of a returning hypertension patient ("Như lần trước", F4) and the Thuốc area."""
+    window = session.window
+    row = session.store.query(
+        "SELECT v.patient_id AS id FROM visits v JOIN prescription_lines l ON l.visit_id = v.id "
+        "WHERE v.diagnosis_code = 'I10' GROUP BY v.id HAVING count(*) = 2 ORDER BY v.visit_at DESC LIMIT 1"
+    )
+    window.open_patient(row[0]["id"])
+    window.start_visit(row[0]["id"])
+    form = window._visit_form
+    form.bp.setText("145/90")
+    form.prescription.same_as_last_time()
+    settle(app, 300)
+    form.scroll_area.ensureWidgetVisible(form.prescription)
+    shot("12-prescription", form)
+    form.done(0)
+    window.show_area("medicines")
+    shot("13-stock")
 
 
 if __name__ == "__main__":

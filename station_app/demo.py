@@ -396,6 +396,15 @@ def _build(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"), moved)
+        from station_app.demo_claims import add_claims
+
+        add_claims(store, seed, clock.today())
+        from station_app.demo_medicines import add_medicines
+
+        store.conn.execute("PRAGMA foreign_keys = OFF")  # (every reference made by construction, as above)
+        with store.write(ANYONE):
+            add_medicines(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
+        store.conn.execute("PRAGMA foreign_keys = ON")
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")

@@ -25,7 +25,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     store = open_existing(args.db, only_reads=True)
     try:
-        problems = store.integrity_problems()
+        from station_app.store import stock
+
+        problems = store.integrity_problems() + stock.ledger_problems(store)
         counts = {
             table: store.scalar(f"SELECT count(*) FROM {table}") for table in ("patients", "visits", "icd10", "staff")
         }

@@ -17,7 +17,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from station_app import i18n, paths
-from station_app.cli import audit, backups, books, check, demo, followups, io, patients, referrals, reports
+from station_app.cli import (
+    audit,
+    backups,
+    books,
+    check,
+    claims,
+    demo,
+    followups,
+    io,
+    medicines,
+    patients,
+    referrals,
+    reports,
+)
 from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, OneLineParser, err
 from station_app.errors import UserError
 from station_app.i18n import tr
@@ -25,7 +38,7 @@ from station_app.i18n import tr
 log = logging.getLogger(__name__)
 
 # The command groups, in the order ``--help`` lists them; each adds its sub-commands.
-GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, books)
+GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, books, medicines, claims)
 
 
 # -- the app ------------------------------------------------------------------------------------

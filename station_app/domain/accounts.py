@@ -88,8 +88,13 @@ class Permission(enum.StrEnum):
     RESTORE = "restore"
     IMPORT = "import"
     EXPORT = "export"
+    DISPENSE = "dispense"  # prescribe and give medicines from the station's stock
+    RECEIVE_STOCK = "receive_stock"  # enter a delivery of medicines
+    ADJUST_STOCK = "adjust_stock"  # stock adjustments and counts (head)
+    MANAGE_FORMULARY = "manage_formulary"  # add, change and retire drugs (head)
     EDIT_STATION = "edit_station"  # the station profile printed on forms, the staff list, the villages
     MANAGE_HEADS = "manage_heads"  # give or take the head role; a head's account (create, password, deactivate)
+    EXPORT_CLAIMS = "export_claims"  # write the insurance claims files, record the portal's answer
 
 
 class Anyone(enum.Enum):
@@ -103,7 +108,8 @@ ANYONE = Anyone.ANYONE
 
 
 _CLINICAL = frozenset(
-    {Permission.VIEW_RECORDS, Permission.EDIT_PATIENTS, Permission.RECORD_VISITS, Permission.PRINT, Permission.BACKUP}
+    {Permission.VIEW_RECORDS, Permission.EDIT_PATIENTS, Permission.RECORD_VISITS, Permission.PRINT, Permission.BACKUP,
+     Permission.DISPENSE, Permission.RECEIVE_STOCK}
 )
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NURSE: _CLINICAL,
@@ -117,8 +123,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RESTORE,
         Permission.IMPORT,
         Permission.EXPORT,
+        Permission.ADJUST_STOCK,
+        Permission.MANAGE_FORMULARY,
         Permission.EDIT_STATION,
         Permission.MANAGE_HEADS,
+        Permission.EXPORT_CLAIMS,
     },
     Role.ADMIN: frozenset(
         {
@@ -130,6 +139,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESTORE,
             Permission.IMPORT,
             Permission.EXPORT,
+            Permission.EXPORT_CLAIMS,
         }
     ),
     Role.SYSTEM: frozenset(Permission),
@@ -149,8 +159,13 @@ PERMISSION_NAMES = {
     Permission.RESTORE: N_("restore a backup"),
     Permission.IMPORT: N_("import data"),
     Permission.EXPORT: N_("export data"),
+    Permission.DISPENSE: N_("prescribe and dispense medicines"),
+    Permission.RECEIVE_STOCK: N_("receive medicines into stock"),
+    Permission.ADJUST_STOCK: N_("adjust the medicine stock"),
+    Permission.MANAGE_FORMULARY: N_("change the formulary"),
     Permission.EDIT_STATION: N_("change the station profile, staff or villages"),
     Permission.MANAGE_HEADS: N_("give the head of station role or change a head's account"),
+    Permission.EXPORT_CLAIMS: N_("write the insurance claims and record the portal's answers"),
 }
 
 

@@ -20,7 +20,8 @@ def open_store(path: Path | str, *, create: bool = True, migrate: bool = True, v
     only, nothing written (the catalogue as the file has it)."""
     store = open_file(path, create=create, migrate=migrate, verify=verify, read_only=read_only)
     if migrate and not read_only:
-        from station_app.store import icd10  # (on demand: the catalogue is read only when it changed)
+        from station_app.store import formulary, icd10  # (on demand: the catalogue is read only when it changed)
 
         icd10.ensure_loaded(store)
+        formulary.ensure_starter(store)  # a new station's starter formulary, once
     return store

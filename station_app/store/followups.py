@@ -1071,6 +1071,8 @@ class VisitFeeds:
     """What a visit brings to the programmes besides the visit itself."""
 
     refill_days: int | None = None  # medicine supplied for N days (chronic programmes)
+    refill_on: dt.date | None = None  # the refill reminder's day when a prescription sets it
+    refill_programme: str = ""  # the programme of the medicines supplied (without a diagnosis of it)
     vaccines: tuple[tuple[str, int], ...] = ()  # (series, dose) given at this visit
     antenatal: bool = False  # an antenatal visit
     tetanus: bool = False  # a tetanus dose given to a pregnant woman
@@ -1092,7 +1094,8 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
     today = clock.today()
     pid = visit.patient_id
     programme = chronic_programme(visit.diagnosis_code) if visit.diagnosis_code else None
-    refill = programme or (_only_chronic_programme(store, pid) if feeds.refill_days else None)
+    refill = programme or feeds.refill_programme or (
+        _only_chronic_programme(store, pid) if feeds.refill_days else None)
     if feeds.refill_days and refill is None:
         refill = "hypertension"
     refill_rule = f"chronic:{refill}" if refill else ""
@@ -1141,7 +1144,7 @@ def after_visit(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> 
         if any(item.id not in closing for item in refills):
             return
         days = feeds.refill_days or 30
-        due = visit.follow_up_date or refill_due(day, min(max(days, 1), 90))
+        due = visit.follow_up_date or feeds.refill_on or refill_due(day, min(max(days, 1), 90))
         label = vi("Medicine refill") + (" — " + visit.diagnosis_code if visit.diagnosis_code else "")
         add_item(store, pid, Kind.CHRONIC_REFILL, label, due, f"visit:{visit.id}", refill_rule, visit.id, day)
     elif visit.follow_up_date:

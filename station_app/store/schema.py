@@ -613,4 +613,192 @@ def m0010_accounts_are_staff(db: Database) -> None:
     _version(db, 10)
 
 
+@migration(name="0011_medicines")
+def m0011_medicines(db: Database) -> None:
+    """Medicines: the formulary (every edit a new version, the old one closed, never
+    overwritten), lots with their expiry, the stock ledger (movements only: a balance is their
+    sum, kept on the lot by a trigger and never below 0; rows are never changed or deleted) and
+    the prescription lines of a visit. The starter formulary (resources/data/formulary_starter.csv)
+    is loaded by ``store.formulary`` when a file without one is opened."""
+    _run(
+        db,
+        """
+        CREATE TABLE drugs (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            ingredient TEXT NOT NULL,
+            strength TEXT NOT NULL,
+            form TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            route TEXT NOT NULL DEFAULT '',
+            brand TEXT NOT NULL DEFAULT '',
+            dmdc_code TEXT NOT NULL DEFAULT '',
+            registration_no TEXT NOT NULL DEFAULT '',
+            tender TEXT NOT NULL DEFAULT '',
+            route_code TEXT NOT NULL DEFAULT '',
+            insured INTEGER NOT NULL DEFAULT 1,
+            unit_price REAL NOT NULL DEFAULT 0,
+            funding INTEGER NOT NULL DEFAULT 1,
+            programme TEXT NOT NULL DEFAULT '',
+            low_stock REAL NOT NULL DEFAULT 0,
+            folded TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            superseded INTEGER NOT NULL DEFAULT 0,
+            retired_on TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            changed_by TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL,
+            UNIQUE (code, version)
+        );
+        CREATE UNIQUE INDEX drugs_current ON drugs (code) WHERE superseded = 0;
+        CREATE TRIGGER drugs_versioned BEFORE UPDATE OF code, version, ingredient, strength, form, unit, route,
+            brand, dmdc_code, registration_no, tender, route_code, insured, unit_price, funding, programme,
+            low_stock, valid_from ON drugs
+        BEGIN SELECT RAISE(ABORT, 'a formulary entry is changed by a new version'); END;
+        CREATE TRIGGER drugs_kept BEFORE DELETE ON drugs
+        BEGIN SELECT RAISE(ABORT, 'a formulary entry is retired, never deleted'); END;
+
+        CREATE TABLE stock_lots (
+            id INTEGER PRIMARY KEY,
+            drug_code TEXT NOT NULL,
+            lot_no TEXT NOT NULL,
+            expiry TEXT NOT NULL,
+            unit_price REAL NOT NULL DEFAULT 0,
+            balance REAL NOT NULL DEFAULT 0 CHECK (balance > -0.0005),
+            created_at TEXT NOT NULL,
+            UNIQUE (drug_code, lot_no, expiry)
+        );
+
+        CREATE TABLE prescription_lines (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits (id),
+            line_no INTEGER NOT NULL,
+            drug_id INTEGER NOT NULL REFERENCES drugs (id),
+            drug_code TEXT NOT NULL,
+            per_dose TEXT NOT NULL DEFAULT '',
+            times_per_day INTEGER,
+            days INTEGER,
+            quantity REAL NOT NULL,
+            instructions TEXT NOT NULL DEFAULT '',
+            UNIQUE (visit_id, line_no)
+        );
+        CREATE INDEX prescription_lines_drug ON prescription_lines (drug_code, visit_id);
+
+        CREATE TABLE stock_movements (
+            id INTEGER PRIMARY KEY,
+            lot_id INTEGER NOT NULL REFERENCES stock_lots (id),
+            kind TEXT NOT NULL CHECK (kind IN ('received', 'dispensed', 'returned', 'adjusted')),
+            delta REAL NOT NULL CHECK (delta <> 0),
+            on_date TEXT NOT NULL,
+            unit_price REAL NOT NULL DEFAULT 0,
+            prescription_line_id INTEGER REFERENCES prescription_lines (id),
+            reason TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            supplier TEXT NOT NULL DEFAULT '',
+            batch TEXT NOT NULL DEFAULT '',
+            username TEXT NOT NULL,
+            at TEXT NOT NULL,
+            CHECK ((kind IN ('received', 'returned') AND delta > 0) OR (kind = 'dispensed' AND delta < 0)
+                   OR kind = 'adjusted'),
+            CHECK (kind <> 'adjusted' OR reason <> '')
+        );
+        CREATE INDEX stock_movements_lot ON stock_movements (lot_id, on_date);
+        CREATE INDEX stock_movements_date ON stock_movements (on_date, lot_id);
+        CREATE INDEX stock_movements_line ON stock_movements (prescription_line_id)
+            WHERE prescription_line_id IS NOT NULL;
+        CREATE TRIGGER stock_movements_balance AFTER INSERT ON stock_movements
+        BEGIN UPDATE stock_lots SET balance = round(balance + NEW.delta, 3) WHERE id = NEW.lot_id; END;
+        CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
+        BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END;
+        CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements
+        BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only: correct with a new movement'); END
+        """,
+    )
+    _version(db, 11)
+
+
+
+@migration(name="0012_claims")
+def m0012_claims(db: Database) -> None:
+    """Health-insurance claims: what a claim needs that was not recorded (the station's claims
+    codes, priced services versioned like the formulary, staff certificate and social-insurance
+    numbers, the card's group, benefit digit and area, a patient's nationality, occupation and
+    residence codes, the visit's category) and the claims register (one row per insured visit:
+    its key, held back or written, the portal's answer)."""
+    _run(
+        db,
+        """
+        CREATE TABLE claim_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            department_code TEXT NOT NULL DEFAULT '',
+            signer_bhxh_no TEXT NOT NULL DEFAULT '',
+            province_code TEXT NOT NULL DEFAULT '',
+            district_code TEXT NOT NULL DEFAULT '',
+            commune_code TEXT NOT NULL DEFAULT '',
+            payment_method TEXT NOT NULL DEFAULT '1'
+        );
+        INSERT INTO claim_settings (id) VALUES (1);
+
+        CREATE TABLE priced_services (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT 'Lần',
+            group_code TEXT NOT NULL DEFAULT '13',
+            price INTEGER NOT NULL CHECK (price >= 0),
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            superseded INTEGER NOT NULL DEFAULT 0,
+            changed_by TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL,
+            UNIQUE (code, version)
+        );
+        CREATE UNIQUE INDEX priced_services_current ON priced_services (code) WHERE superseded = 0;
+        CREATE TRIGGER priced_services_versioned BEFORE UPDATE OF code, version, name, unit, group_code, price,
+            valid_from ON priced_services
+        BEGIN SELECT RAISE(ABORT, 'a priced service is changed by a new version'); END;
+        CREATE TRIGGER priced_services_kept BEFORE DELETE ON priced_services
+        BEGIN SELECT RAISE(ABORT, 'a priced service is closed, never deleted'); END;
+
+        ALTER TABLE staff ADD COLUMN cchn TEXT NOT NULL DEFAULT '';
+        ALTER TABLE staff ADD COLUMN bhxh_no TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_group TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_benefit TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN insurance_area TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN nationality_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN occupation_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN province_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN district_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN commune_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE visits ADD COLUMN claim_category TEXT NOT NULL DEFAULT '';
+
+        CREATE TABLE claims (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL UNIQUE REFERENCES visits (id),
+            ma_lk TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL CHECK (status IN ('held', 'written')),
+            problems TEXT NOT NULL DEFAULT '[]',
+            checked_at TEXT NOT NULL,
+            written_at TEXT,
+            file TEXT NOT NULL DEFAULT '',
+            visit_version TEXT NOT NULL DEFAULT '',
+            times_written INTEGER NOT NULL DEFAULT 0,
+            resubmission INTEGER NOT NULL DEFAULT 0,
+            total_cents INTEGER NOT NULL DEFAULT 0,
+            fund_cents INTEGER NOT NULL DEFAULT 0,
+            patient_cents INTEGER NOT NULL DEFAULT 0,
+            answer TEXT NOT NULL DEFAULT '' CHECK (answer IN ('', 'accepted', 'refused')),
+            answer_reason TEXT NOT NULL DEFAULT '',
+            answered_at TEXT,
+            answered_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX claims_checked ON claims (checked_at)
+        """,
+    )
+    _version(db, 12)
+
+
 SCHEMA_VERSION = len(_STEPS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from station_app.store.database import Row, Store, now_text
 from station_app.store.icd10 import shipped_version
 
 if TYPE_CHECKING:
+    from station_app.domain.medicines import PrescriptionLine
     from station_app.store.followups import VisitFeeds
 
 COLUMNS = (
@@ -46,12 +48,23 @@ def to_values(v: Visit) -> dict[str, object]:
     return values
 
 
-def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit:
+def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
+           prescription: Sequence[PrescriptionLine] = ()) -> Visit:
     """Record a visit in one transaction with what it changes in the follow-ups and programmes
-    (items it closes, the next ones it schedules); returns it with its id."""
-    from station_app.store import audit, followups, notifications
+    (items it closes, the next ones it schedules) and its prescription (lines saved and dispensed
+    from the stock; a chronic programme's refill falls due when the medicine runs out, replacing
+    the programme's open refill reminder); returns it with its id. Nothing is saved when any
+    part is refused."""
+    from station_app.store import audit, followups, notifications, prescriptions
 
     feeds = feeds or followups.VisitFeeds()
+    refill = None
+    if prescription:
+        store.require(Permission.DISPENSE)
+        refill = prescriptions.refill_for(store, visit, prescription)
+        if refill:
+            feeds = replace(feeds, refill_days=min(refill.days, 90), refill_on=refill.due,
+                            refill_programme=refill.programme)
     values = to_values(visit)
     stamp = now_text()
     values.update(
@@ -68,6 +81,10 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None) -> Visit
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)
+        if prescription:
+            prescriptions.record(store, saved, prescription)
+            if refill:
+                prescriptions.replace_open_refills(store, saved, refill.programme)
         notifications.after_visit(store, saved)
         audit.record(store, audit.CREATE, ("visit", saved.id),
                      {"visit_at": values["visit_at"], "diagnosis": visit.diagnosis_code}, patient_id=visit.patient_id)

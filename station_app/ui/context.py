@@ -47,6 +47,7 @@ class Change(enum.StrEnum):
     FOLLOWUPS = "followups"  # the follow-up list
     REFERRALS = "referrals"  # a referral slip issued, printed, its outcome
     PROFILE = "profile"  # the station profile, staff, villages
+    STOCK = "stock"  # medicines received, counted or adjusted; the formulary
     STORE = "store"  # a backup was restored: ``ctx.store`` is a new connection, views rebuild
 
 

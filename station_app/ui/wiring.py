@@ -18,7 +18,7 @@ from station_app.domain.followup import Section
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import N_
-from station_app.store import Store, followups, visits
+from station_app.store import Store, followups, stock, visits
 from station_app.ui.context import AppContext
 from station_app.ui.extensions import (
     AfterVisit,
@@ -45,11 +45,21 @@ def overdue_count(store: Store, on: dt.date) -> int:
     return followups.section_counts(store, on)[Section.OVERDUE]
 
 
+def low_stock_count(store: Store, on: dt.date) -> int:
+    return len(stock.low_stock(store, on))
+
+
+def expiring_count(store: Store, on: dt.date) -> int:
+    return len(stock.expiring(store, on))
+
+
 TODAY_COUNTERS = (
     Counter(N_("Visits today"), visits.count_on),
     # The same counts as the sections of the Follow-ups view (both come from section_counts).
     Counter(N_("Follow-ups due today / this week"), due_count),
     Counter(N_("Overdue follow-ups to call"), overdue_count),
+    Counter(N_("Medicines running low"), low_stock_count),
+    Counter(N_("Lots expiring within 60 days"), expiring_count),
 )
 
 
@@ -124,6 +134,12 @@ def _mark_amended(ctx: AppContext, table: QTableWidget, shown: list[Visit]) -> N
     mark_amended(ctx, table, shown)
 
 
+def _print_prescription(ctx: AppContext, visit_id: int, page: QWidget) -> None:
+    from station_app.ui.views.stock import print_prescription
+
+    print_prescription(ctx, visit_id, page)
+
+
 PATIENT_PAGE = PatientPageParts(
     tabs=(
         PatientTab(N_("Follow-ups"), _followups_tab),
@@ -137,6 +153,7 @@ PATIENT_PAGE = PatientPageParts(
     visit_actions=(
         VisitAction(N_("Amend…"), _amend, Permission.AMEND_RECORDS),
         VisitAction(N_("History…"), _visit_history),
+        VisitAction(N_("Print the prescription…"), _print_prescription),
     ),
     history_hooks=(_mark_amended,),
 )
@@ -180,7 +197,13 @@ def _users_section(ctx: AppContext) -> QWidget | None:
     return users_section(ctx)
 
 
-SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (_data_section, _users_section)
+def _claims_section(ctx: AppContext) -> QWidget | None:
+    from station_app.ui.views.claims_settings import claims_section
+
+    return claims_section(ctx)
+
+
+SETTINGS_SECTIONS: tuple[SettingsSection, ...] = (_data_section, _users_section, _claims_section)
 
 
 # -- after a visit ----------------------------------------------------------------------------------
@@ -243,6 +266,18 @@ def _settings(host: AreaHost) -> QWidget:
     return view
 
 
+def _medicines(host: AreaHost) -> QWidget:
+    from station_app.ui.views.stock import StockView
+
+    return StockView(host.ctx)
+
+
+def _claims(host: AreaHost) -> QWidget:
+    from station_app.ui.views.claims import ClaimsView
+
+    return ClaimsView(host.ctx)
+
+
 AREAS = (
     Area("today", N_("Today"), _today),
     Area("patients", N_("Patients"), _patients),
@@ -251,6 +286,8 @@ AREAS = (
     Area("referrals", N_("Referrals"), _referrals),
     Area("reports", N_("Reports"), _reports),
     Area("settings", N_("Settings"), _settings),
+    Area("medicines", N_("Medicines"), _medicines),
+    Area("claims", N_("Insurance"), _claims),
 )
 
 WIRING = Wiring(

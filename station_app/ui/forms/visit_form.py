@@ -41,6 +41,7 @@ from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
+from station_app.ui.forms.prescription import PrescriptionEditor
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
 from station_app.ui.widgets import DateEdit, FieldBox, heading, keep_on_screen, py_datetime, qt_datetime, shortcut
@@ -162,6 +163,9 @@ class VisitForm(QDialog):
         cform.addRow(tr("Other diagnosis"), box("extra", self.extra_diagnosis))
         cform.addRow(tr("Treatment"), box("treatment", self.treatment))
 
+        self.prescription = PrescriptionEditor(ctx.store, int(patient.id or 0), today, self._diagnosis_code)
+        self.prescription.copied.connect(self._prescription_copied)
+
         plan = QGroupBox(tr("After the visit"))
         pform = QFormLayout(plan)
         pform.addRow(tr("Clinician"), box("clinician_name", self.clinician))
@@ -206,6 +210,7 @@ class VisitForm(QDialog):
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.addWidget(vitals)
         body_layout.addWidget(clinical)
+        body_layout.addWidget(self.prescription)
         body_layout.addWidget(plan)
         self.scroll_area = QScrollArea()
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame
@@ -222,6 +227,7 @@ class VisitForm(QDialog):
         shortcut(QKeySequence.StandardKey.Save, self, self.save)
         # From the blood pressure straight to the diagnosis, past the vitals not measured.
         shortcut(QKeySequence("Ctrl+D"), self, self.diagnosis.setFocus)
+        self.prescription.install_shortcut(self)
 
         # Tab order = reading order: the vitals, then the consultation from its date down.
         order = [
@@ -238,6 +244,7 @@ class VisitForm(QDialog):
             self.diagnosis,
             self.extra_diagnosis,
             self.treatment,
+            *self.prescription.focus_order(),
             self.clinician,
             self.follow_up,
             *self.quick_buttons,
@@ -292,6 +299,16 @@ class VisitForm(QDialog):
         height = chrome + body.sizeHint().height()
         available = self.screen().availableGeometry()
         self.resize(min(max(width, self.minimumWidth()), available.width()), min(height, available.height() - 40))
+
+    def _diagnosis_code(self) -> str:
+        chosen = self.diagnosis.diagnosis
+        return chosen.code if chosen else ""
+
+    def _prescription_copied(self, diagnosis_code: str) -> None:
+        """"Same as last time" brings the diagnosis it was prescribed for, when none is written yet."""
+        if diagnosis_code and not self.diagnosis.text().strip():
+            self.diagnosis.set_code(diagnosis_code)
+            self.diagnosis.chosen.emit(self.diagnosis.diagnosis)
 
     def _quick_follow_up(self, days: int, months: int) -> None:
         base = py_datetime(self.visit_at.dateTime()).date()
@@ -362,6 +379,7 @@ class VisitForm(QDialog):
             name = "bp" if problem.field in ("bp_systolic", "bp_diastolic") else problem.field
             if name not in seen:
                 problems.append(Problem(name, problem.message, problem.severity, problem.params))
+        problems += self.prescription.problems()
         for name, field_box in self.boxes.items():
             mine = [p for p in problems if p.field == name]
             if not show_all and name in ("complaint", "diagnosis_code"):
@@ -377,6 +395,9 @@ class VisitForm(QDialog):
             target = self.boxes.get(errors[0].field)
             if target:
                 target.editor.setFocus()
+            elif errors[0].field.startswith("line"):
+                self.scroll_area.ensureWidgetVisible(self.prescription)
+                self.prescription.table.setFocus()
             return
         warnings = [p for p in problems if not p.is_error]
         if warnings and not dialogs.ask(
@@ -389,7 +410,7 @@ class VisitForm(QDialog):
             return
         v, _ = self.visit()
         try:
-            saved = visits.insert(self.ctx.store, v, self.programmes.feeds())
+            saved = visits.insert(self.ctx.store, v, self.programmes.feeds(), self.prescription.lines())
         except StoreError as exc:
             dialogs.error(self, tr("Not saved"), exc.text())
             return

@@ -36,6 +36,8 @@ class CountCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.value = heading("—", 2.2)
         self.title = QLabel(title)
+        self.title.setWordWrap(True)  # (five cards side by side still fit a small window)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.value, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.title, alignment=Qt.AlignmentFlag.AlignHCenter)
@@ -86,7 +88,7 @@ class TodayView(QWidget):
         self._timer.timeout.connect(self._search)
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_first)
-        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS}, self.refresh)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.FOLLOWUPS, Change.STOCK}, self.refresh)
 
     def activate(self) -> None:
         self.refresh()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -37,7 +38,7 @@ from station_app.ui.login import ChangePasswordDialog, IdleLock
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table, selected_key
 from station_app.ui.views.audit_log import AuditLogDialog
-from station_app.ui.widgets import ERROR_COLOUR
+from station_app.ui.widgets import ERROR_COLOUR, ElidedLabel
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
@@ -45,7 +46,8 @@ def attach(ctx: AppContext, window: QMainWindow, switch_user: Callable[[], None]
     """The logged-in person in the status bar; "Change my password", "Lock", "Log out"; the idle
     lock (returned). ``switch_user``: log the person out and show the login (the session's)."""
     store = ctx.store
-    badge = QLabel()
+    badge = ElidedLabel()  # (gives up its width before the buttons beside it on a narrow window)
+    badge.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     badge.setObjectName("user_badge")
 
     def show_who() -> None:

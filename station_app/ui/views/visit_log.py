@@ -88,6 +88,7 @@ class VisitLogView(QWidget):
         self.table.activated.connect(self._open)
         self.totals = QLabel()
         self.totals.setStyleSheet("font-weight: bold;")
+        self.totals.setWordWrap(True)  # (on a narrow window the totals take two lines, never its width)
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)

@@ -1,0 +1,106 @@
+"""Health-insurance claims on the command line (a contract)::
+
+    main.py claims --db FILE --from DATE --to DATE --out DIR [--check] [--json]
+    main.py report claims --db FILE --month YYYY-MM --format pdf|xlsx|json --out FILE
+
+``claims`` writes one ``GIAMDINHHS`` file per insured visit of the period into DIR, named by its
+MA_LK, and prints one line per visit held back (``--json``: one object per insured visit); it
+exits 0 when every insured visit was written, 1 when any was held back. ``--check`` writes
+nothing (no file, no register entry). The files are not signed: the portal's signing tool puts
+the facility's digital signature on them before they are sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from station_app.cli.common import CliError, add_date_option, cannot_write, check_range, open_existing, out
+from station_app.i18n import tr
+
+EXIT_HELD = 1
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from station_app.reports import claims
+
+    check_range(args.start, args.end)
+    store = open_existing(args.db, reading=bool(args.check))
+    try:
+        outcomes = claims.run(store, args.start, args.end, None if args.check else Path(args.out))
+    finally:
+        store.close()
+    for outcome in outcomes:
+        if args.json:
+            out(json.dumps(outcome.as_json(), ensure_ascii=False))
+        elif outcome.status == "held":
+            out(f"{outcome.visit_id}\t{outcome.ma_lk}\t{outcome.full_name}\t{'; '.join(outcome.problems)}")
+    return EXIT_HELD if any(o.status == "held" for o in outcomes) else 0
+
+
+def cmd_report_claims(args: argparse.Namespace) -> int:
+    from station_app.domain.accounts import Permission
+    from station_app.domain.monthly import Month
+    from station_app.files import write_atomic
+    from station_app.printing.claims_report import claims_pdf
+    from station_app.reports import claims
+    from station_app.store import audit
+    from station_app.store import claims as store_claims
+
+    try:
+        month = Month.parse(args.month)
+    except ValueError:
+        raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=args.month)) from None
+    store = open_existing(args.db, reading=True)
+    target = Path(args.out)
+    try:
+        store.require(Permission.EXPORT_CLAIMS)
+        totals = store_claims.month_totals(store, month)
+        if args.format == "pdf":
+            data = claims_pdf(totals, store)
+        elif args.format == "xlsx":
+            data = claims.totals_xlsx(totals)
+        else:
+            data = claims.totals_json(totals)
+        try:
+            write_atomic(target, data)
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
+        audit.record_output(
+            store,
+            Permission.EXPORT_CLAIMS,
+            audit.EXPORT,
+            ("claims_report", month.key),
+            {"format": args.format, "file": str(target)},
+        )
+    finally:
+        store.close()
+    out(tr("Claims report {month} written to {path}.").format(month=month.key, path=target))
+    return 0
+
+
+def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    report = sub.choices.get("report")
+    if report is None:
+        report = sub.add_parser("report", help="reports")
+        report.add_subparsers(dest="report", metavar="REPORT", required=True)
+    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("claims", help="the health-insurance claims files of a period (one per insured visit)")
+    parser.add_argument("--db", required=True)
+    add_date_option(parser, "--from", "start", "first day of the period", required=True)
+    add_date_option(parser, "--to", "end", "last day of the period", required=True)
+    parser.add_argument("--out", required=True, help="the folder to write the files into")
+    parser.add_argument("--check", action="store_true", help="check only: write nothing")
+    parser.add_argument("--json", action="store_true", help="one JSON object per insured visit")
+    parser.set_defaults(func=cmd_claims)
+
+    report = _report_kinds(sub).add_parser("claims", help="the month's claims register and totals")
+    report.add_argument("--db", required=True)
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--format", required=True, choices=("pdf", "xlsx", "json"))
+    report.add_argument("--out", required=True, help="the file to write")
+    report.set_defaults(func=cmd_report_claims)

@@ -1,0 +1,82 @@
+"""The demo station's claims data, so that its insured visits export: the station's claims codes,
+its priced examination (an illustrative price; the code is the note's placeholder until the
+common code set's is loaded), the staff's certificate numbers, the claims codes of its drugs
+(placeholders in the common code set's form), the group and benefit digit of the cards printed
+with their 10-digit number only. And a few realistic problems to fix: cards that expired (as
+drawn), some 10-digit cards whose group is not entered yet, visits by a visiting doctor who is
+not on the staff list (no certificate number), a drug without its tender information."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+from station_app.domain.accounts import ANYONE
+from station_app.store import claims, formulary
+from station_app.store import station as station_store
+from station_app.store.database import Store
+
+EXAM = claims.PricedService("MA_KHAM_TYT", "Khám bệnh tại Trạm Y tế xã", 36500, dt.date(2025, 1, 1))
+DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="8")
+WITHOUT_TENDER = "POVI10"  # one drug whose tender line the head has not typed in yet
+GROUPS = ("GD", "HT", "HN", "TE", "CN", "DN")
+DIGITS = {"GD": "4", "HT": "3", "HN": "2", "TE": "1", "CN": "3", "DN": "4"}
+
+
+def add_claims(store: Store, seed: int, today: dt.date) -> None:
+    r = random.Random(seed * 7919 + 19).random
+    claims.save_settings(
+        store,
+        department_code="K01",
+        signer_bhxh_no="2512345678",
+        province_code="25",
+        district_code="227",
+        commune_code="08116",
+    )
+    claims.save_service(store, EXAM)
+    claims.save_service(store, DRESSING)
+    for number, member in enumerate(station_store.staff(store), start=1):
+        claims.save_staff_numbers(store, int(member.id or 0), f"{number:06d}/PT-CCHN", f"25{number:08d}")
+    for number, drug in enumerate(formulary.drugs(store), start=1):
+        tender = "" if drug.code == WITHOUT_TENDER else f"01/QĐ-SYT;G1;N{1 + number % 5};2025;25"
+        formulary.edit(
+            store,
+            dataclasses.replace(
+                drug,
+                dmdc_code=f"40.{100 + number}",
+                registration_no=f"VD-{10000 + number}-25",
+                tender=tender,
+                route_code="1.01" if drug.route == "uống" else "2.10",
+            ),
+            "claims codes",
+        )
+    with store.write(ANYONE):  # invented rows of a demo file being built
+        ten_digit = store.conn.execute("SELECT id FROM patients WHERE length(insurance_no) = 10 ORDER BY id").fetchall()
+        rows = []
+        for (pid,) in ten_digit:
+            if r() < 0.97:
+                group = GROUPS[int(r() * len(GROUPS))]
+                rows.append((group, DIGITS[group], pid))
+        store.conn.executemany("UPDATE patients SET insurance_group = ?, insurance_benefit = ? WHERE id = ?", rows)
+        # A card that had expired (or was not valid yet): the visit was not paid by insurance,
+        # except a few since last month where the nurse ticked it without looking at the date.
+        month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat()
+        outside = store.conn.execute(
+            "SELECT v.id, v.visit_at >= ? FROM visits v JOIN patients p ON p.id = v.patient_id "
+            "WHERE v.insurance_paid = 1 AND (substr(v.visit_at, 1, 10) > p.insurance_valid_to "
+            "OR substr(v.visit_at, 1, 10) < p.insurance_valid_from) ORDER BY v.id",
+            (month_start,),
+        ).fetchall()
+        store.conn.executemany(
+            "UPDATE visits SET insurance_paid = 0 WHERE id = ?",
+            [(vid,) for vid, this_month in outside if not (this_month and r() < 0.1)],
+        )
+        visiting = store.conn.execute(
+            "SELECT id FROM visits WHERE insurance_paid = 1 AND visit_at >= ? ORDER BY id", (month_start,)
+        ).fetchall()
+        chosen = [vid for (vid,) in visiting if r() < 0.01][:3]
+        store.conn.executemany(
+            "UPDATE visits SET clinician_id = NULL, clinician_name = 'BS. Vũ Quang Minh (tăng cường)' WHERE id = ?",
+            [(vid,) for vid in chosen],
+        )

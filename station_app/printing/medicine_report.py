@@ -1,0 +1,177 @@
+"""The monthly medicine report (nhập – xuất – tồn) as a PDF: A4 landscape, one line per drug with
+its lots beneath (lot, expiry, price, opening, received, dispensed, adjusted, closing, value),
+totals, and the signature lines. Noto Sans embedded; user text escaped."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from station_app import APP_NAME, __version__
+from station_app.domain.medicine_report import MedicineReport
+from station_app.files import write_atomic
+from station_app.i18n import tr
+from station_app.printing import fonts
+from station_app.printing.pdf import markup_text
+
+GRID = colors.Color(0.6, 0.6, 0.6)
+HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
+DRUG_FILL = colors.Color(0.97, 0.97, 0.97)
+
+
+def number(value: float) -> str:
+    """Vietnamese grouping: 1.234.567; decimals after a comma."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    whole, _, frac = f"{value:,.3f}".rstrip("0").partition(".")
+    return whole.replace(",", ".") + "," + frac
+
+
+class _OurFontCanvas(Canvas):
+    """A canvas whose pages start in our font (else each refers to an unembedded Helvetica)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["initialFontName"] = fonts.SANS
+        kwargs["initialFontSize"] = 8
+        super().__init__(*args, **kwargs)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    fonts.register_fonts()
+    base = ParagraphStyle("base", fontName=fonts.SANS, fontSize=8, leading=10)
+    return {
+        "base": base,
+        "bold": ParagraphStyle("bold", parent=base, fontName=fonts.SANS_BOLD),
+        "right": ParagraphStyle("right", parent=base, alignment=2),
+        "rbold": ParagraphStyle("rbold", parent=base, alignment=2, fontName=fonts.SANS_BOLD),
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.SANS_BOLD, fontSize=14, leading=18, alignment=1),
+        "sub": ParagraphStyle("sub", parent=base, fontSize=10, leading=13, alignment=1),
+        "sign": ParagraphStyle("sign", parent=base, fontName=fonts.SANS_BOLD, fontSize=10, alignment=1),
+    }
+
+
+def report_pdf(report: MedicineReport) -> bytes:
+    styles = _styles()
+    p = lambda text, style="base": Paragraph(markup_text(str(text)), styles[style])  # noqa: E731
+    story: list[Any] = [
+        p(report.station or APP_NAME, "bold"),
+        p(tr("MEDICINE STOCK REPORT"), "title"),
+        p(tr("Month {month}").format(month=f"{report.month.month:02d}/{report.month.year}"), "sub"),
+        Spacer(1, 4 * mm),
+    ]
+    head = [
+        tr("No."),
+        tr("Drug"),
+        tr("Unit"),
+        tr("Lot"),
+        tr("Expiry"),
+        tr("Unit price"),
+        tr("Opening"),
+        tr("Received"),
+        tr("Dispensed"),
+        tr("Adjusted"),
+        tr("Closing"),
+        tr("Closing value"),
+    ]
+    rows: list[list[Any]] = [[p(h, "bold") for h in head]]
+    drug_rows = []
+    for index, row in enumerate(report.rows, start=1):
+        drug_rows.append(len(rows))
+        rows.append(
+            [
+                p(index),
+                p(row.drug.name, "bold"),
+                p(row.drug.unit),
+                "",
+                "",
+                "",
+                *(
+                    p(number(row.total(k)), "rbold")
+                    for k in ("opening", "received", "dispensed", "adjusted", "closing")
+                ),
+                p(number(row.closing_value), "rbold"),
+            ]
+        )
+        for lot in row.lots:
+            rows.append(
+                [
+                    "",
+                    "",
+                    "",
+                    p(lot.lot),
+                    p(lot.expiry.strftime("%d/%m/%Y")),
+                    p(number(lot.unit_price), "right"),
+                    *(
+                        p(number(getattr(lot, k)), "right")
+                        for k in ("opening", "received", "dispensed", "adjusted", "closing")
+                    ),
+                    p(number(lot.closing_value), "right"),
+                ]
+            )
+    rows.append(
+        ["", p(tr("Total"), "bold"), "", "", "", "", "", "", "", "", "", p(number(report.closing_value), "rbold")]
+    )
+    widths = [9, 62, 14, 24, 20, 20, 20, 20, 20, 20, 20, 28]
+    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("FONTNAME", (0, 0), (-1, -1), fonts.SANS),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    style += [("BACKGROUND", (0, r), (-1, r), DRUG_FILL) for r in drug_rows]
+    table.setStyle(TableStyle(style))
+    story.append(table)
+    story.append(Spacer(1, 3 * mm))
+    story.append(
+        p(
+            tr(
+                "Dispensed: given out against prescriptions, less what patients brought back. "
+                "Values at each lot's purchase price (đồng). Dispensed value this month: {value}."
+            ).format(value=number(report.dispensed_value))
+        )
+    )
+    story.append(Spacer(1, 8 * mm))
+    sign = Table(
+        [
+            [p(tr("PREPARED BY"), "sign"), p(tr("HEAD OF STATION"), "sign")],
+            [p(tr("(signature, full name)"), "sub"), p(tr("(signature, full name)"), "sub")],
+        ],
+        colWidths=[120 * mm, 120 * mm],
+    )
+    sign.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.SANS)]))
+    story.append(sign)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=10 * mm,
+        bottomMargin=12 * mm,
+        title=tr("MEDICINE STOCK REPORT") + f" {report.month.key}",
+        author=report.station or APP_NAME,
+        creator=f"{APP_NAME} {__version__}",
+    )
+
+    def page_number(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(fonts.face(fonts.SANS), 7)
+        canvas.drawRightString(landscape(A4)[0] - 12 * mm, 6 * mm, f"{report.month.key} · {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=_OurFontCanvas)
+    return buffer.getvalue()
+
+
+def render_report(report: MedicineReport, path: str | os.PathLike[str]) -> Path:
+    return write_atomic(path, report_pdf(report))

@@ -1,0 +1,386 @@
+"""Hồ sơ BHYT: the claims register of a period. Each insured visit with its state (not checked yet,
+held back and why, written and when, to which file, changed since), its money, and the portal's
+answer typed in by hand; "Check" (F5) builds every claim without writing, "Write the files…"
+writes one GIAMDINHHS file per visit that passes into a folder (the head's and the administrator's),
+and the month's totals are saved as PDF or Excel. The files are not signed here: the portal's
+signing tool puts the station's digital signature on them before they are sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app import clock
+from station_app.domain.accounts import Permission
+from station_app.domain.dates import add_months
+from station_app.domain.monthly import Month
+from station_app.errors import UserError
+from station_app.i18n import N_, tr
+from station_app.store import audit
+from station_app.store import claims as store_claims
+from station_app.store.claims import RegisterRow
+from station_app.ui import dialogs
+from station_app.ui.context import AppContext, Change
+from station_app.ui.qt_i18n import fmt_date
+from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
+
+HELD_FILL = QColor(255, 240, 224)
+COLUMNS = (
+    N_("Date"),
+    N_("Patient"),
+    "MA_LK",
+    N_("Status"),
+    N_("Total cost (đồng)"),
+    N_("Insurance pays (đồng)"),
+    N_("Portal's answer or reasons held back"),
+)
+
+
+def _money(value: object) -> str:
+    return f"{int(str(value).split('.')[0]):,}".replace(",", ".")
+
+
+class ClaimsView(QWidget):
+    """The claims register of a period, with the checks, the export and the portal's answers."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.rows: list[RegisterRow] = []
+        # What "Check" found, not yet in the register: visit → (problems, MA_LK, total, fund).
+        self.checked: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
+
+        self.title = heading(tr("Health-insurance claims"))
+        self.start = DateEdit()
+        self.end = DateEdit()
+        for edit in (self.start, self.end):
+            edit.setMaximumWidth(120)
+            edit.returnPressed.connect(lambda: self.reload())
+        self.last_month_button = QPushButton(tr("Last month"))
+        self.last_month_button.clicked.connect(lambda: self.show_month(-1))
+        self.month_button = QPushButton(tr("This month"))
+        self.month_button.clicked.connect(lambda: self.show_month(0))
+        self.check_button = QPushButton(tr("Check") + " (F5)")
+        self.check_button.clicked.connect(lambda: self.check())
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(QLabel(tr("From")))
+        top.addWidget(self.start)
+        top.addWidget(QLabel(tr("to")))
+        top.addWidget(self.end)
+        top.addWidget(self.last_month_button)
+        top.addWidget(self.month_button)
+        top.addWidget(self.check_button)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(c) if c != "MA_LK" else c for c in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(lambda: self._update_buttons())
+
+        self.write_button = QPushButton(tr("Write the files…"))
+        self.write_button.clicked.connect(lambda: self.write_files())
+        self.accepted_button = QPushButton(tr("Portal accepted"))
+        self.accepted_button.clicked.connect(lambda: self.record_answer(True))
+        self.refused_button = QPushButton(tr("Portal refused…"))
+        self.refused_button.clicked.connect(lambda: self.record_answer(False))
+        self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
+        self.open_button.clicked.connect(lambda: self.open_patient())
+        self.table.activated.connect(lambda _index: self.open_patient())
+        self.card_button = QPushButton(tr("Card group and benefit digit…"))
+        self.card_button.clicked.connect(lambda: self.edit_card())
+        self.category_button = QPushButton(tr("Visit category…"))
+        self.category_button.clicked.connect(lambda: self.edit_category())
+        self.pdf_button = QPushButton(tr("Month's totals (PDF)…"))
+        self.pdf_button.clicked.connect(lambda: self.save_month("pdf"))
+        self.xlsx_button = QPushButton(tr("Month's totals (Excel)…"))
+        self.xlsx_button.clicked.connect(lambda: self.save_month("xlsx"))
+        actions = QHBoxLayout()
+        for button in (self.write_button, self.accepted_button, self.refused_button, self.open_button,
+                       self.card_button, self.category_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.pdf_button)
+        actions.addWidget(self.xlsx_button)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.note = QLabel(tr("The files are signed with the portal's signing tool before they are sent."))
+        self.note.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.note)
+        layout.addWidget(self.problem)
+
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        shortcut("F5", self, lambda: self.check(), context)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.PROFILE, Change.STOCK}, self.reload)
+        may = ctx.store.actor.can(Permission.EXPORT_CLAIMS)
+        for button in (self.write_button, self.accepted_button, self.refused_button, self.pdf_button,
+                       self.xlsx_button, self.check_button):
+            button.setVisible(may)
+        self.show_month(-1)
+
+    # -- the period -----------------------------------------------------------------------------
+    def show_month(self, offset: int) -> None:
+        first = add_months(clock.today().replace(day=1), offset)
+        self.start.set_date(first)
+        self.end.set_date(add_months(first, 1) - dt.timedelta(days=1))
+        self.reload()
+
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        first, last = self.start.date(), self.end.date()
+        if first is None or last is None or last < first:
+            self.problem.setText(tr("Write the period's first and last day (dd/mm/yyyy)."))
+            return None
+        self.problem.setText("")
+        return first, last
+
+    # -- the list -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        period = self.period()
+        if period is None:
+            return
+        self.rows = store_claims.register(self.ctx.store, *period)
+        self.table.setRowCount(len(self.rows))
+        for n, row in enumerate(self.rows):
+            found = self.checked.get(row.visit_id) if row.status != "written" else None
+            problems = found[0] if found else row.problems
+            ma_lk, total, fund = (found[1], found[2], found[3]) if found else (row.ma_lk, row.total, row.fund)
+            held = row.status == "held" or (row.status == "" and bool(problems))
+            status = tr("Held back") if held and row.status == "" else row.status_label()
+            if row.status == "" and row.visit_id in self.checked and not problems:
+                status = tr("Ready")
+            reason = "; ".join(problems) if held else row.answer_label()
+            if row.status == "written" and not row.answer:
+                reason = tr("Written {when} to {file}").format(
+                    when=fmt_date(dt.date.fromisoformat(row.written_at[:10])), file=Path(row.file).name
+                )
+            cells = (
+                fmt_date(dt.date.fromisoformat(row.visit_at[:10])),
+                row.full_name,
+                ma_lk,
+                status,
+                _money(total) if row.status or found else "",
+                _money(fund) if row.status or found else "",
+                reason,
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if held:
+                    item.setBackground(QBrush(HELD_FILL))
+                self.table.setItem(n, column, item)
+        written = sum(1 for r in self.rows if r.status == "written")
+        held_count = sum(
+            1 for r in self.rows if r.status == "held" or (r.status == "" and r.visit_id in self.checked
+                                                           and bool(self.checked[r.visit_id][0]))
+        )
+        fund = sum((r.fund for r in self.rows if r.status == "written"), Decimal(0))
+        self.summary.setText(
+            tr("{visits} insured visits: {written} written, {held} held back; insurance pays {fund} đồng.").format(
+                visits=len(self.rows), written=written, held=held_count, fund=_money(fund)
+            )
+        )
+        self._update_buttons()
+
+    def selected(self) -> RegisterRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows else None
+
+    def open_patient(self) -> None:
+        """The patient's page, where a card's dates, registered facility and number are corrected."""
+        row = self.selected()
+        if row is not None:
+            self.ctx.open_patient.emit(row.patient_id)
+
+    def ask_card(self, current: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            self, tr("Card group and benefit digit…"),
+            tr("The group (2 letters) and benefit digit printed on the card, e.g. GD4:"), text=current,
+        )
+        return text if ok else None
+
+    def edit_card(self) -> None:
+        """A card printed with its 10-digit number only: the group and digit printed on it."""
+        row = self.selected()
+        if row is None:
+            return
+        rows = self.ctx.store.query(
+            "SELECT insurance_group, insurance_benefit FROM patients WHERE id = ?", (row.patient_id,)
+        )
+        answer = self.ask_card(f"{rows[0]['insurance_group']}{rows[0]['insurance_benefit']}" if rows else "")
+        if answer is None:
+            return
+        text = answer.strip().upper()
+        if len(text) != 3 or not text[:2].isalpha() or text[2] not in "12345":
+            dialogs.error(
+                self, tr("Health-insurance claims"), tr("Write two letters and a digit from 1 to 5, e.g. GD4.")
+            )
+            return
+        try:
+            store_claims.save_patient_claim_fields(
+                self.ctx.store, row.patient_id, insurance_group=text[:2], insurance_benefit=text[2]
+            )
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.ctx.notify({Change.PATIENTS}, self)
+        self.check()
+
+    def ask_category(self, choices: list[str], current: int) -> str | None:
+        text, ok = QInputDialog.getItem(self, tr("Visit category…"), tr("The visit's category (MA_DOITUONG_KCB):"),
+                                        choices, current, False)
+        return text if ok else None
+
+    def edit_category(self) -> None:
+        """The visit's category when it is not the station's default (1.2)."""
+        from station_app.domain import claims as domain
+
+        row = self.selected()
+        if row is None:
+            return
+        categories = domain.categories()
+        choices = [f"{code} – {c['name']}" for code, c in categories.items()]
+        current = str(self.ctx.store.scalar("SELECT claim_category FROM visits WHERE id = ?", (row.visit_id,)) or "")
+        codes = list(categories)
+        index = codes.index(current) if current in codes else codes.index(domain.default_category())
+        answer = self.ask_category(choices, index)
+        if answer is None:
+            return
+        code = answer.split(" ", 1)[0]
+        try:
+            store_claims.set_category(self.ctx.store, row.visit_id, "" if code == domain.default_category() else code)
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.ctx.notify({Change.VISITS}, self)
+        self.check()
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        answerable = row is not None and row.status == "written"
+        self.accepted_button.setEnabled(answerable)
+        self.refused_button.setEnabled(answerable)
+        self.open_button.setEnabled(row is not None)
+        self.card_button.setEnabled(row is not None)
+        self.category_button.setEnabled(row is not None)
+
+    # -- actions --------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Build every claim of the period and show what holds each back, writing nothing."""
+        from station_app.reports import claims
+
+        period = self.period()
+        if period is None:
+            return
+        try:
+            built = claims.build_all(self.ctx.store, *period)
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.checked = {}
+        for _gathered, claim in built:
+            totals = claim.totals()
+            problems = [p.text() for p in claim.problems if p.is_error]
+            self.checked[claim.visit_id] = (problems, claim.ma_lk, totals["T_TONGCHI_BV"], totals["T_BHTT"])
+        self.reload()
+
+    def choose_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self, tr("Folder for the claims files"), str(Path.home()))
+
+    def write_files(self) -> None:
+        from station_app.reports import claims
+
+        period = self.period()
+        if period is None:
+            return
+        folder = self.choose_folder()
+        if not folder:
+            return
+        try:
+            outcomes = claims.run(self.ctx.store, *period, Path(folder))
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.checked = {}
+        self.reload()
+        written = sum(1 for o in outcomes if o.status == "written")
+        dialogs.info(
+            self,
+            tr("Health-insurance claims"),
+            tr("{written} files written to {folder}; {held} visits held back. Sign the files with the portal's "
+               "tool before sending them.").format(written=written, folder=folder, held=len(outcomes) - written),
+        )
+
+    def ask_reason(self) -> str | None:
+        text, ok = QInputDialog.getText(self, tr("Portal refused…"), tr("The portal's reason:"))
+        return text if ok else None
+
+    def record_answer(self, accepted: bool) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        reason = ""
+        if not accepted:
+            answer = self.ask_reason()
+            if answer is None:
+                return
+            reason = answer
+        try:
+            store_claims.record_answer(self.ctx.store, row.visit_id, accepted, reason)
+        except UserError as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text())
+            return
+        self.reload()
+
+    def choose_file(self, suffix: str) -> str:
+        name = f"ho-so-bhyt-{Month.of(self.start.date() or clock.today()).key}.{suffix}"
+        path, _filter = QFileDialog.getSaveFileName(self, tr("Save"), str(Path.home() / name))
+        return path
+
+    def save_month(self, kind: str) -> None:
+        from station_app.files import write_atomic
+        from station_app.printing.claims_report import claims_pdf
+        from station_app.reports.claims import totals_xlsx
+
+        month = Month.of(self.start.date() or clock.today())
+        target = self.choose_file(kind)
+        if not target:
+            return
+        try:
+            self.ctx.store.require(Permission.EXPORT_CLAIMS)
+            totals = store_claims.month_totals(self.ctx.store, month)
+            data = claims_pdf(totals, self.ctx.store) if kind == "pdf" else totals_xlsx(totals)
+            write_atomic(target, data)
+            audit.record_output(self.ctx.store, Permission.EXPORT_CLAIMS, audit.EXPORT, ("claims_report", month.key),
+                                {"format": kind, "file": target})
+        except (UserError, OSError) as exc:
+            dialogs.error(self, tr("Health-insurance claims"), exc.text() if isinstance(exc, UserError) else str(exc))

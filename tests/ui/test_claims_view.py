@@ -1,0 +1,121 @@
+"""Hồ sơ BHYT, the claims register in the app: last month's insured visits, "Check" naming what
+holds a visit back, writing the files into a folder, the portal's answer typed in, the month's
+totals saved; a nurse sees the register but cannot write claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from station_app import clock
+from station_app.reports.claims import file_name
+from station_app.store import claims as store_claims
+from station_app.ui.views.claims import ClaimsView
+
+
+@pytest.fixture
+def register(session) -> ClaimsView:
+    view = session.window.show_area("claims")
+    assert isinstance(view, ClaimsView)
+    return view
+
+
+def column(view: ClaimsView, n: int) -> list[str]:
+    return [view.table.item(row, n).text() for row in range(view.table.rowCount())]
+
+
+def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path: Path, monkeypatch) -> None:
+    view = register
+    assert view.table.rowCount() == len(view.rows) > 0
+    assert set(column(view, 3)) == {"Chưa kiểm tra"}
+    view.check_button.click()
+    statuses = column(view, 3)
+    assert "Sẵn sàng" in statuses
+    assert all(s in ("Sẵn sàng", "Giữ lại") for s in statuses)
+    for status, reason in zip(statuses, column(view, 6), strict=True):
+        assert bool(reason) == (status == "Giữ lại")  # a held-back visit says why, in Vietnamese
+    # Checking writes nothing, not even in the register.
+    assert {r.status for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())} == {""}
+
+    folder = tmp_path / "claims"
+    monkeypatch.setattr(view, "choose_folder", lambda: str(folder))
+    view.write_button.click()
+    written = [r for r in view.rows if r.status == "written"]
+    assert written and sorted(p.name for p in folder.iterdir()) == sorted(file_name(r.ma_lk) for r in written)
+    assert all(s in ("Đã xuất", "Giữ lại") for s in column(view, 3))
+
+    row = next(n for n, r in enumerate(view.rows) if r.status == "written")
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_reason", lambda: "Sai mã bệnh")
+    view.refused_button.click()
+    assert column(view, 6)[row] == "Bị từ chối: Sai mã bệnh"
+    (saved,) = [r for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())
+                if r.visit_id == view.rows[row].visit_id]
+    assert (saved.answer, saved.answer_reason) == ("refused", "Sai mã bệnh")
+
+    opened: list[int] = []
+    view.ctx.open_patient.connect(opened.append)
+    view.open_button.click()  # a card to correct: the patient's page
+    assert opened == [view.rows[row].patient_id]
+
+    pdf = tmp_path / "month.pdf"
+    monkeypatch.setattr(view, "choose_file", lambda suffix: str(pdf))
+    view.pdf_button.click()
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_nurse_sees_the_register_without_the_claims_actions(make_session, demo_copy: Path) -> None:
+    session = make_session(demo_copy, role="nurse")
+    view = session.window.show_area("claims")
+    assert isinstance(view, ClaimsView)
+    assert view.table.rowCount() > 0
+    assert not view.write_button.isVisible() and not view.check_button.isVisible()
+
+
+def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monkeypatch) -> None:
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    view = session.window.show_area("settings")
+    (section,) = view.findChildren(ClaimsSettings)
+    section.staff.setItem(0, 1, QTableWidgetItem("009999/PT-CCHN"))
+    section.save_staff()
+    assert session.store.scalar("SELECT cchn FROM staff WHERE id = ?", (section.staff.item(0, 0).data(0x0100),)) == (
+        "009999/PT-CCHN"
+    )
+    before = len(store_claims.services(session.store, with_history=True))
+    section.code.setText("MA_KHAM_TYT")
+    section.name.setText("Khám bệnh tại Trạm Y tế xã")
+    section.price.setValue(38000)
+    section.valid_from.set_date(clock.today() + dt.timedelta(days=1))
+    section.save_service()
+    history = store_claims.services(session.store, with_history=True)
+    assert len(history) == before + 1 and section.services.rowCount() == len(history)
+    assert [s.price for s in store_claims.services(session.store) if s.code == "MA_KHAM_TYT"] == [38000]
+
+
+def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(register: ClaimsView, monkeypatch) -> None:
+    view = register
+    store = view.ctx.store
+    row = 0
+    visit_id, patient_id = view.rows[row].visit_id, view.rows[row].patient_id
+    store.conn.execute(
+        "UPDATE patients SET insurance_no = '2512345678', insurance_group = '', insurance_benefit = '' WHERE id = ?",
+        (patient_id,),
+    )
+    view.check()
+    assert "chỉ có mã số 10 chữ số" in view.table.item(row, 6).text()
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_card", lambda current: "gd4")
+    view.card_button.click()
+    card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (patient_id,))
+    assert card == "GD4"
+    assert view.table.item(row, 3).text() == "Sẵn sàng"
+
+    view.table.selectRow(row)
+    monkeypatch.setattr(view, "ask_category", lambda choices, current: choices[0])  # 1.1, at the card's rate
+    view.category_button.click()
+    assert store.scalar("SELECT claim_category FROM visits WHERE id = ?", (visit_id,)) == "1.1"
