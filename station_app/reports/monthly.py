@@ -20,6 +20,7 @@ from station_app import clock
 from station_app.domain import antenatal, births, icd10, vaccination
 from station_app.domain import notifiable as notifiable_list
 from station_app.domain.chronic import FASTING_GLUCOSE_TARGET, HYPERTENSION_THRESHOLD
+from station_app.domain.coverage import TARGET_GROUPS, TARGET_TITLES, percent
 from station_app.domain.followup import (
     _KIND_TITLES,
     _OUTCOME_TITLES,
@@ -43,7 +44,7 @@ from station_app.domain.monthly import (
     Progress,
 )
 from station_app.i18n import N_, translate
-from station_app.store import followups, reports
+from station_app.store import epi_targets, followups, reports
 from station_app.store.database import Store
 from station_app.store.station import load_profile
 
@@ -379,12 +380,49 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.doses", series, count, ids)
-        # Fully immunised under 1: every required dose (its first record) given, the last of them in
-        # this month and before the first birthday.
+        complete = self._fully_immunised(self.start)
+        self.add("epi.full_u1", "", len(complete), ",".join(map(str, complete)))
+        for count, ids in self.rows(
+            "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
+            "WHERE d.series = 'hepb0' AND d.given_on >= ? AND d.given_on < ? AND p.birth_day IS NOT NULL "
+            "AND julianday(d.given_on) - julianday(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, "
+            "p.birth_day)) BETWEEN 0 AND 1",
+            (self.start, self.next),
+        ):
+            self.add("epi.hepb_24h", "", count, ids)
+        self.coverage()
+
+    def coverage(self) -> None:
+        """People vaccinated from 1 January to the period's end, and that against the year's target."""
+        year_start = f"{self.month.start.year:04d}-01-01"
+        wanted = epi_targets.targets(self.store, self.month.start.year)
+        for group in TARGET_GROUPS:
+            self.add("epi.target", group, wanted.get(group, 0), None)
+        ind = next((i for i in self.defs.indicators() if i.code == "epi.coverage_given"), None)
+        for line in _coverage_lines(ind):
+            special = line.get("special")
+            if special == "full_u1":
+                people = self._fully_immunised(year_start)
+            elif special == "tetanus_pregnant":
+                people = [r[0] for r in self.rows(
+                    "SELECT DISTINCT patient_id FROM visits WHERE tetanus = 1 AND visit_at >= ? AND visit_at < ? "
+                    "ORDER BY 1", (year_start, self.next))]
+            else:
+                people = [r[0] for r in self.rows(
+                    "SELECT DISTINCT patient_id FROM vaccine_doses WHERE series = ? AND dose = ? AND from_booklet = 0 "
+                    "AND given_on >= ? AND given_on < ? ORDER BY 1",
+                    (line["series"], int(line["dose"]), year_start, self.next))]
+            key = str(line["key"])
+            self.add("epi.coverage_given", key, len(people), ",".join(map(str, people)) if self.records else None)
+            self.add("epi.coverage", key, percent(len(people), wanted.get(str(line["target"]), 0)), None)
+
+    def _fully_immunised(self, start: str) -> list[int]:
+        """Children whose every required dose (its first record) is given, the last of them from
+        ``start`` to the period's end and before the first birthday."""
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
         wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
-        complete = [
+        return sorted(
             r[0]
             for r in self.rows(
                 "SELECT g.patient_id FROM ("
@@ -396,19 +434,10 @@ class _Counter:
                 "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
                 "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
                 "'+12 months') ORDER BY g.patient_id",
-                (self.start, self.next, *required, *[x for pair in required.items() for x in pair],
-                 sum(required.values()), self.start, self.next),
+                (start, self.next, *required, *[x for pair in required.items() for x in pair],
+                 sum(required.values()), start, self.next),
             )
-        ]
-        self.add("epi.full_u1", "", len(complete), ",".join(map(str, sorted(complete))))
-        for count, ids in self.rows(
-            "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
-            "WHERE d.series = 'hepb0' AND d.given_on >= ? AND d.given_on < ? AND p.birth_day IS NOT NULL "
-            "AND julianday(d.given_on) - julianday(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, "
-            "p.birth_day)) BETWEEN 0 AND 1",
-            (self.start, self.next),
-        ):
-            self.add("epi.hepb_24h", "", count, ids)
+        )
 
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
@@ -438,6 +467,12 @@ class _Counter:
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
         ):
             self.add("fu.outcomes", kind if kind != "removed" else f"removed:{reason or 'other'}", count, ids)
+
+
+def _coverage_lines(ind: Indicator | None) -> list[dict]:
+    """The lines of the coverage indicators, as the definitions give them (``lines``)."""
+    found = ind.options.get("lines") if ind is not None else None
+    return [line for line in found if isinstance(line, dict)] if isinstance(found, list) else []
 
 
 def load_items(store: Store, day: dt.date, since: dt.date) -> list:
@@ -488,6 +523,11 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
                 (UNKNOWN_PLACE, both(UNKNOWN_PLACE_LABEL))]
     if kind == "delivery_place":
         return [(str(p), both(births.PLACE_TITLES[p])) for p in births.DELIVERY_PLACES]
+    if kind == "epi_target":
+        return [(g, both(TARGET_TITLES[g])) for g in TARGET_GROUPS]
+    if kind == "coverage":
+        given = next((i for i in defs.indicators() if i.code == "epi.coverage_given"), ind)
+        return [(str(line["key"]), dict(line["name"])) for line in _coverage_lines(given)]
     if kind == "antigen":
         return [(s.key, {"vi": s.name("vi"), "en": s.name("en")}) for s in vaccination.load_schedule().series]
     if kind == "followup_kind":
