@@ -17,7 +17,7 @@ from station_app import clock
 from station_app.domain.accounts import SYSTEM, Actor, Role
 from station_app.domain.monthly import Month
 from station_app.reports.monthly import compute
-from station_app.store import audit, epi_targets
+from station_app.store import epi_targets
 from station_app.store.epi_targets import InvalidTarget
 from station_app.store.errors import NotPermitted
 
