@@ -38,6 +38,7 @@ from station_app.store.station import (
 from station_app.ui import dialogs
 from station_app.ui.context import FONT_SCALES, AppContext, Change
 from station_app.ui.extensions import SettingsSection
+from station_app.ui.views.epi_targets import EpiTargetsBox
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
@@ -154,6 +155,7 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
+        right.addWidget(EpiTargetsBox(ctx))
         for make in sections:
             section = make(ctx)
             if section is not None:
