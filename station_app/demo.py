@@ -387,6 +387,9 @@ def _build(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
+        from station_app.demo_births import add_births_and_deaths
+
+        add_births_and_deaths(store, seed, clock.today())
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")
