@@ -62,6 +62,7 @@ def test_the_head_enters_targets_and_computes_the_yearly_report(make_session, ma
             view.generate()
         assert view.summary is not None and view.summary.month == Month.year_of(2026)
         table = view.tables["immunisation"]
+        assert [table.horizontalHeaderItem(i).text() for i in (1, 2)] == ["Năm nay", "Năm trước"]
         assert value(table, "epi.target/u1/total") == "40"
         assert value(table, "epi.coverage_given/hepb0/total") == "2"
         assert value(table, "epi.coverage_given/measles1/total") == "2"

@@ -44,7 +44,14 @@ from station_app.domain.accounts import Permission
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import Month, MonthlySummary, cell_key
 from station_app.i18n import N_, tr
-from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
+from station_app.printing.monthly_report import (
+    LAST_YEAR,
+    THIS_YEAR,
+    monthly_report_bytes,
+    number_text,
+    status_line,
+    when_text,
+)
 from station_app.printing.visit_book import visit_book_bytes
 from station_app.reports import monthly, monthly_export
 from station_app.store import Store, StoreError, audit, reports
@@ -511,7 +518,8 @@ class ReportsView(QWidget):
         columns: list[str] = []
         for result in results:
             columns += [c for c in result.columns if c not in columns]
-        headers = [tr(INDICATOR), tr(THIS_MONTH), tr(PREVIOUS)] + [summary.definitions.column_label(c)
+        now, before = (THIS_YEAR, LAST_YEAR) if summary.month.is_year else (THIS_MONTH, PREVIOUS)
+        headers = [tr(INDICATOR), tr(now), tr(before)] + [summary.definitions.column_label(c)
                                                                     for c in columns[1:]]
         rows: list[tuple[str, str | None, dict]] = []
         for result in results:
