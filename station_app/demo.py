@@ -379,7 +379,10 @@ def _build(
         # Every visit's patient and clinician exist by construction: checking each of a million
         # references would cost a fifth of the loading (the tests check the finished file).
         store.conn.execute("PRAGMA foreign_keys = OFF")
-        total_visits = _fill(store, patients, seed, visits_per_patient, progress)
+        from station_app.demo_births import add_births_and_deaths, plan
+
+        births = plan(seed, patients, clock.now())  # (the babies are among the patients asked for)
+        total_visits = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write(ANYONE):  # a demo file being built: invented data, no one's records
             for _name, sql in indexes:
@@ -387,9 +390,7 @@ def _build(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
-        from station_app.demo_births import add_births_and_deaths
-
-        add_births_and_deaths(store, seed, clock.today())
+        add_births_and_deaths(store, seed, clock.today(), births)
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")

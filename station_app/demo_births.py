@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from station_app import clock
 from station_app.domain.births import Attendant, Baby, Death, Delivery, Outcome, Place
@@ -30,33 +31,40 @@ DEATH_CAUSES = (
 )
 
 
-def add_births_and_deaths(store: Store, seed: int, today: dt.date) -> tuple[int, int]:
-    """Record the last year's deliveries and deaths; returns (deliveries, deaths)."""
+@dataclass(frozen=True)
+class PlannedDelivery:
+    at: dt.datetime
+    lmp: dt.date
+    enrolled: dt.date
+    place: Place
+    place_name: str
+    attendant: str
+    attendant_kind: Attendant
+    babies: tuple[Baby, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The past year's deliveries, drawn before the people are made so that the babies are part
+    of the number of patients asked for (``demo --patients N`` gives N records)."""
+
+    deliveries: tuple[PlannedDelivery, ...]
+
+    @property
+    def babies(self) -> int:
+        return sum(1 for d in self.deliveries for b in d.babies if b.outcome is Outcome.LIVE)
+
+
+def plan(seed: int, people: int, now: dt.datetime) -> Plan:
+    """About 15 births per 1,000 people a year, on days spread over the past year."""
     rng = random.Random(seed * 13 + 5)
-    return _deliveries(store, rng, today), _deaths(store, rng, today)
-
-
-def _deliveries(store: Store, rng: random.Random, today: dt.date) -> int:
-    """Women of 18 to 40 not pregnant now, each followed in pregnancy from about the tenth week and
-    delivered on a day of the past year (spread evenly)."""
-    people = int(store.scalar("SELECT count(*) FROM patients") or 0)
-    wanted = round(people * BIRTHS_PER_1000 / 1000)
-    women = [r[0] for r in store.conn.execute(
-        "SELECT id FROM patients p WHERE sex = '2' AND deceased_date IS NULL AND birth_year BETWEEN ? AND ? "
-        "AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = p.id AND e.programme = 'antenatal') "
-        "ORDER BY id",
-        (today.year - 40, today.year - 19),
-    )]
-    mothers = rng.sample(women, min(wanted, len(women)))
-    now = clock.now()
-    count = 0
-    for mother_id in sorted(mothers):
+    today = now.date()
+    planned = []
+    for _ in range(round(people * BIRTHS_PER_1000 / 1000)):
         day = today - dt.timedelta(days=rng.randint(1, 365))
         at = dt.datetime.combine(day, dt.time(rng.randint(0, 23), rng.choice((0, 10, 20, 30, 40, 50))))
         lmp = day - dt.timedelta(days=rng.randint(266, 290))
         enrolled = lmp + dt.timedelta(days=rng.randint(56, 90))
-        with clock.pinned(dt.datetime.combine(enrolled, dt.time(9, 0))):
-            followups.enrol(store, mother_id, "antenatal", enrolled, lmp=lmp)
         roll = rng.random()
         if roll < 0.70:
             place, name, kind = Place.FACILITY, rng.choice(BIRTH_FACILITIES), Attendant.HEALTH_STAFF
@@ -68,11 +76,37 @@ def _deliveries(store: Store, rng: random.Random, today: dt.date) -> int:
         if rng.random() < 0.012:  # twins
             babies.append(_baby(rng, at, place, now))
         attendant = rng.choice(MIDWIVES) if kind is Attendant.HEALTH_STAFF else "Mẹ chồng"
-        entered = max([at, *(t for b in babies for t in (b.hepb_at, b.bcg_at) if t is not None)])
+        planned.append(PlannedDelivery(at, lmp, enrolled, place, name, attendant, kind, tuple(babies)))
+    if people - sum(1 for d in planned for b in d.babies if b.outcome is Outcome.LIVE) < 10 * len(planned):
+        return Plan(())  # (a tiny demo: no room for mothers)
+    return Plan(tuple(planned))
+
+
+def add_births_and_deaths(store: Store, seed: int, today: dt.date, planned: Plan) -> tuple[int, int]:
+    """Record the planned deliveries and the past year's deaths; returns (deliveries, deaths)."""
+    rng = random.Random(seed * 17 + 11)
+    return _deliveries(store, rng, today, planned), _deaths(store, rng, today)
+
+
+def _deliveries(store: Store, rng: random.Random, today: dt.date, planned: Plan) -> int:
+    """Each to a woman of 19 to 40 not pregnant now, followed in pregnancy from about the tenth week.
+    (Too few such women, in a tiny demo: fewer deliveries.)"""
+    women = [r[0] for r in store.conn.execute(
+        "SELECT id FROM patients p WHERE sex = '2' AND deceased_date IS NULL AND birth_year BETWEEN ? AND ? "
+        "AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = p.id AND e.programme = 'antenatal') "
+        "ORDER BY id",
+        (today.year - 40, today.year - 19),
+    )]
+    mothers = rng.sample(women, min(len(planned.deliveries), len(women)))
+    now = clock.now()
+    for mother_id, d in zip(mothers, planned.deliveries, strict=False):
+        with clock.pinned(dt.datetime.combine(d.enrolled, dt.time(9, 0))):
+            followups.enrol(store, mother_id, "antenatal", d.enrolled, lmp=d.lmp)
+        entered = max([d.at, *(t for b in d.babies for t in (b.hepb_at, b.bcg_at) if t is not None)])
         with clock.pinned(min(entered + dt.timedelta(hours=1), now)):
-            births.record_delivery(store, Delivery(mother_id, at, place, name, attendant, kind, tuple(babies)))
-        count += 1
-    return count
+            births.record_delivery(store, Delivery(mother_id, d.at, d.place, d.place_name, d.attendant,
+                                                   d.attendant_kind, d.babies))
+    return min(len(mothers), len(planned.deliveries))
 
 
 def _baby(rng: random.Random, at: dt.datetime, place: Place, now: dt.datetime) -> Baby:

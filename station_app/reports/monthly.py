@@ -86,8 +86,9 @@ def _age(date_sql: str, alias: str = "p") -> str:
 
 class _Counter:
     def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None,
-                 records: bool = True) -> None:
+                 records: bool = True, shared: dict | None = None) -> None:
         self.store = store
+        self.shared: dict = shared if shared is not None else {}  # what the month computed serves the month before
         self.month = month
         self.defs = defs
         self.counts: Counts = {}
@@ -393,51 +394,71 @@ class _Counter:
         self.coverage()
 
     def coverage(self) -> None:
-        """People vaccinated from 1 January to the period's end, and that against the year's target."""
-        year_start = f"{self.month.start.year:04d}-01-01"
-        wanted = epi_targets.targets(self.store, self.month.start.year)
+        """People vaccinated from 1 January to the period's end, and that against the year's target.
+        The month before, when in the same year, is read off the current month's people (each with
+        the day they first counted), not counted again."""
+        year = self.month.start.year
+        wanted = epi_targets.targets(self.store, year)
         for group in TARGET_GROUPS:
             self.add("epi.target", group, wanted.get(group, 0), None)
         ind = next((i for i in self.defs.indicators() if i.code == "epi.coverage_given"), None)
-        for line in _coverage_lines(ind):
+        lines = _coverage_lines(ind)
+        found = self.shared.get("coverage")
+        if found is not None and found[0] == year and found[1] >= self.next:
+            people = {key: {pid: day for pid, day in days.items() if day < self.next} for key, days in found[2].items()}
+        else:
+            people = self._coverage_people(lines, f"{year:04d}-01-01")
+            self.shared["coverage"] = (year, self.next, people)
+        for line in lines:
+            key = str(line["key"])
+            ids = sorted(people.get(key, {}))
+            self.add("epi.coverage_given", key, len(ids), ",".join(map(str, ids)) if self.records else None)
+            self.add("epi.coverage", key, percent(len(ids), wanted.get(str(line["target"]), 0)), None)
+
+    def _coverage_people(self, lines: list[dict], year_start: str) -> dict[str, dict[int, str]]:
+        """Per coverage line, each person counted from ``year_start`` to the period's end, with the
+        day they first counted."""
+        people: dict[str, dict[int, str]] = {}
+        for line in lines:
             special = line.get("special")
             if special == "full_u1":
-                people = self._fully_immunised(year_start)
+                rows = self._fully_immunised(year_start, with_day=True)
             elif special == "tetanus_pregnant":
-                people = [r[0] for r in self.rows(
-                    "SELECT DISTINCT patient_id FROM visits WHERE tetanus = 1 AND visit_at >= ? AND visit_at < ? "
-                    "ORDER BY 1", (year_start, self.next))]
+                rows = self.rows(
+                    "SELECT patient_id, min(substr(visit_at, 1, 10)) FROM visits WHERE tetanus = 1 AND visit_at >= ? "
+                    "AND visit_at < ? GROUP BY patient_id", (year_start, self.next))
             else:
-                people = [r[0] for r in self.rows(
-                    "SELECT DISTINCT patient_id FROM vaccine_doses WHERE series = ? AND dose = ? AND from_booklet = 0 "
-                    "AND given_on >= ? AND given_on < ? ORDER BY 1",
-                    (line["series"], int(line["dose"]), year_start, self.next))]
-            key = str(line["key"])
-            self.add("epi.coverage_given", key, len(people), ",".join(map(str, people)) if self.records else None)
-            self.add("epi.coverage", key, percent(len(people), wanted.get(str(line["target"]), 0)), None)
+                rows = self.rows(
+                    "SELECT patient_id, min(given_on) FROM vaccine_doses WHERE series = ? AND dose = ? "
+                    "AND from_booklet = 0 AND given_on >= ? AND given_on < ? GROUP BY patient_id",
+                    (line["series"], int(line["dose"]), year_start, self.next))
+            people[str(line["key"])] = {int(pid): str(day) for pid, day in rows}
+        return people
 
-    def _fully_immunised(self, start: str) -> list[int]:
+    def _fully_immunised(self, start: str, with_day: bool = False) -> list:
         """Children whose every required dose (its first record) is given, the last of them from
-        ``start`` to the period's end and before the first birthday."""
+        ``start`` to the period's end and before the first birthday (so born less than a year
+        before ``start``); with ``with_day``, (child, day of the last dose)."""
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
         wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
-        return sorted(
-            r[0]
+        found = sorted(
+            (r[0], r[1])
             for r in self.rows(
-                "SELECT g.patient_id FROM ("
+                "SELECT g.patient_id, max(g.given) FROM ("
                 " SELECT patient_id, series, dose, min(given_on) AS given FROM vaccine_doses"
                 " WHERE patient_id IN (SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ?"
                 f"  AND series IN ({marks})) AND ({wanted}) GROUP BY patient_id, series, dose"
-                ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL "
+                ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL AND p.birth_year >= ? "
                 "GROUP BY g.patient_id, p.birth_year, p.birth_month, p.birth_day "
                 "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
                 "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
                 "'+12 months') ORDER BY g.patient_id",
                 (start, self.next, *required, *[x for pair in required.items() for x in pair],
-                 sum(required.values()), start, self.next),
+                 int(start[:4]) - 1, sum(required.values()), start, self.next),
             )
         )
+        return found if with_day else [pid for pid, _day in found]
 
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
@@ -545,8 +566,9 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
 
 
 def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int,
-           items: list | None = None, records: bool = True) -> tuple[Counts, list[tuple[str, int]]]:
-    counter = _Counter(store, month, defs, items, records)
+           items: list | None = None, records: bool = True,
+           shared: dict | None = None) -> tuple[Counts, list[tuple[str, int]]]:
+    counter = _Counter(store, month, defs, items, records, shared)
     parts = (counter.visits, counter.people, counter.births_deaths, counter.chronic, counter.maternal,
              counter.immunisation, counter.follow_up)
     for number, part in enumerate(parts, start=1):
@@ -567,10 +589,12 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     try:
         steps = 14 if previous_month else 7
         items = load_items(store, month.end, month.previous().end if previous_month else month.end)
-        current, per_day = _count(store, month, defs, progress, 0, steps, items)
+        shared: dict = {}
+        current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
         previous: Counts = {}
         if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False)
+            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False,
+                                 shared=shared)
     finally:
         if own:
             store.conn.execute("COMMIT")

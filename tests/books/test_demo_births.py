@@ -49,6 +49,7 @@ def test_a_few_deliveries_a_month_with_their_babies(db) -> None:
         "LEFT JOIN patients c ON c.id = b.child_id WHERE b.outcome = 'live'"
     ).fetchall()
     assert len(babies) >= len(deliveries)
+    assert db.execute("SELECT count(*) FROM patients").fetchone()[0] == PEOPLE  # the babies among them
     for child, at, mother, guardian, born in babies:
         assert child is not None and guardian == mother and born == at[:10]
     # each delivery closed its mother's pregnancy
