@@ -419,19 +419,27 @@ class _Counter:
         """Per coverage line, each person counted from ``year_start`` to the period's end, with the
         day they first counted."""
         people: dict[str, dict[int, str]] = {}
+        doses = {(str(line["series"]), int(line["dose"])): str(line["key"])
+                 for line in lines if not line.get("special")}
+        if doses:
+            pairs = " OR ".join("(series = ? AND dose = ?)" for _ in doses)
+            for series, dose, pid, day in self.rows(
+                "SELECT series, dose, patient_id, min(given_on) FROM vaccine_doses "
+                f"WHERE given_on >= ? AND given_on < ? AND from_booklet = 0 AND ({pairs}) GROUP BY 1, 2, 3",
+                (year_start, self.next, *[x for pair in doses for x in pair]),
+            ):
+                people.setdefault(doses[(series, dose)], {})[int(pid)] = str(day)
         for line in lines:
             special = line.get("special")
+            if not special:
+                people.setdefault(str(line["key"]), {})
+                continue
             if special == "full_u1":
                 rows = self._fully_immunised(year_start, with_day=True)
-            elif special == "tetanus_pregnant":
+            else:
                 rows = self.rows(
                     "SELECT patient_id, min(substr(visit_at, 1, 10)) FROM visits WHERE tetanus = 1 AND visit_at >= ? "
                     "AND visit_at < ? GROUP BY patient_id", (year_start, self.next))
-            else:
-                rows = self.rows(
-                    "SELECT patient_id, min(given_on) FROM vaccine_doses WHERE series = ? AND dose = ? "
-                    "AND from_booklet = 0 AND given_on >= ? AND given_on < ? GROUP BY patient_id",
-                    (line["series"], int(line["dose"]), year_start, self.next))
             people[str(line["key"])] = {int(pid): str(day) for pid, day in rows}
         return people
 
@@ -442,19 +450,27 @@ class _Counter:
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
         wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
+        # The children given a required dose in the period, for a month; for a longer span, those
+        # born since the year before (fewer than the doses of a year).
+        if start == self.start and not self.month.is_year:
+            candidates = ("SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ? "
+                          f"AND series IN ({marks})")
+            among: tuple = (start, self.next, *required)
+        else:
+            candidates = "SELECT id FROM patients WHERE birth_year >= ? AND birth_day IS NOT NULL"
+            among = (int(start[:4]) - 1,)
         found = sorted(
             (r[0], r[1])
             for r in self.rows(
                 "SELECT g.patient_id, max(g.given) FROM ("
                 " SELECT patient_id, series, dose, min(given_on) AS given FROM vaccine_doses"
-                " WHERE patient_id IN (SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ?"
-                f"  AND series IN ({marks})) AND ({wanted}) GROUP BY patient_id, series, dose"
+                f" WHERE patient_id IN ({candidates}) AND ({wanted}) GROUP BY patient_id, series, dose"
                 ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL AND p.birth_year >= ? "
                 "GROUP BY g.patient_id, p.birth_year, p.birth_month, p.birth_day "
                 "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
                 "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
                 "'+12 months') ORDER BY g.patient_id",
-                (start, self.next, *required, *[x for pair in required.items() for x in pair],
+                (*among, *[x for pair in required.items() for x in pair],
                  int(start[:4]) - 1, sum(required.values()), start, self.next),
             )
         )
