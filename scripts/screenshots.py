@@ -77,7 +77,11 @@ def default_shots(session: Session, shot, app: QApplication) -> None:
     registry.list.search.setText("nguyen thi huong")
     settle(app, 400)
     shot("03-registry-search")
-    patient_id = registry.list.model.id_at(0)
+    # A returning patient: the first found with visits (their page shows a history).
+    from station_app.store import visits
+
+    found = [registry.list.model.id_at(row) for row in range(registry.list.model.rowCount())]
+    patient_id = next((pid for pid in found if pid and visits.for_patient(session.store, pid)), found[0])
     registry.open_patient(patient_id)
     shot("04-patient-page")
     window.start_visit(patient_id)

@@ -181,6 +181,13 @@ OCCUPATIONS = [
 ]
 ETHNICITIES = ["03", "06", "09", "02", "07"]  # other than Kinh ("01")
 INSURANCE_GROUPS = ["GD", "CN", "HN", "BT"]
+# What a commune station refers (an asthma attack, a wound needing surgery, a complicated urinary
+# infection, a knee for imaging; a chronic patient's uncontrolled pressure): never a cold.
+REFERRED_CODES = {"J45.9": 0.10, "T14.1": 0.05, "N39.0": 0.03, "M17.9": 0.03}
+# Deaths over the three years of records, by age (about 6.5 per 1,000 a year, the national rate);
+# people of working age moving away (about 1 % a year).
+DEATH_3Y = ((75, 0.12), (60, 0.04), (0, 0.002))
+MOVE_3Y = 0.03
 PHONE_PREFIXES = [
     "32", "33", "34", "35", "36", "37", "38", "39", "86", "96", "97", "98", "91", "94", "88",
     "81", "82", "83", "84", "85", "70", "76", "77", "78", "79", "90", "93", "89", "56", "58",
@@ -275,6 +282,8 @@ PATIENT_COLUMNS = (
     "guardian_phone",
     "created_at",
     "updated_at",
+    "deceased",
+    "deceased_date",
 )
 VISIT_COLUMNS = (
     "patient_id",
@@ -379,18 +388,18 @@ def _build(
         # Every visit's patient and clinician exist by construction: checking each of a million
         # references would cost a fifth of the loading (the tests check the finished file).
         store.conn.execute("PRAGMA foreign_keys = OFF")
-        from station_app.demo_births import add_births_and_deaths, plan
+        from station_app.demo_births import add_births, plan
 
         births = plan(seed, patients, clock.now())  # (the babies are among the patients asked for)
-        total_visits = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
+        total_visits, moved = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write(ANYONE):  # a demo file being built: invented data, no one's records
             for _name, sql in indexes:
                 store.conn.execute(sql)
         from station_app.demo_followups import add_followups
 
-        add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"))
-        add_births_and_deaths(store, seed, clock.today(), births)
+        add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"), moved)
+        add_births(store, seed, clock.today(), births)
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")
@@ -400,11 +409,13 @@ def _build(
     return total_visits
 
 
+# The person behind the administrator's account: on the staff list, not a clinician.
+DEMO_ADMINISTRATOR = ("Vũ Minh Quân", "Kế toán, quản trị máy tính")
 # The demo station's accounts (documented in the README): user name, full name, role, password.
 DEMO_ACCOUNTS = (
     ("truong", STAFF[0][0], "head", "demo-truong"),
     ("yta.mai", STAFF[1][0], "nurse", "demo-yta"),
-    ("quantri", "Quản trị hệ thống", "admin", "demo-quantri"),
+    ("quantri", DEMO_ADMINISTRATOR[0], "admin", "demo-quantri"),
 )
 
 
@@ -423,7 +434,7 @@ def _fill(
     seed: int,
     visits_per_patient: float,
     progress: Callable[[int, int], None] | None,
-) -> int:
+) -> tuple[int, dict[int, dt.date]]:
     save_profile(
         store,
         StationProfile(
@@ -439,10 +450,13 @@ def _fill(
         ),
     )
     staff_ids = [save_staff(store, StaffMember(name, title)).id for name, title in STAFF]
+    save_staff(store, StaffMember(*DEMO_ADMINISTRATOR))  # a person too, who examines nobody
     save_villages(store, VILLAGES)
     add_demo_accounts(store)
 
-    draw = _Draw(random.Random(seed), clock.today(), clock.now(), staff_ids, visits_per_patient)
+    # One code, one name: the catalogue's, as the visit form writes it.
+    catalogue = dict(store.conn.execute("SELECT code, name_vi FROM icd10").fetchall())
+    draw = _Draw(random.Random(seed), clock.today(), clock.now(), staff_ids, visits_per_patient, catalogue)
     total_visits = 0
     batch = 5000
     with store.write(ANYONE):  # invented rows of a demo file being built (its accounts are real writes)
@@ -460,7 +474,7 @@ def _fill(
             total_visits += len(visit_rows)
             if progress:
                 progress(min(start + batch, n_patients), n_patients)
-    return total_visits
+    return total_visits, draw.moved
 
 
 # What a visit of one kind always carries: (code, diagnosis text, complaint, treatment, mean
@@ -502,6 +516,7 @@ class _Draw:
         now: dt.datetime,
         staff_ids: list[int | None],
         visits_per_patient: float,
+        catalogue: dict[str, str] | None = None,
     ) -> None:
         self.random = rng.random
         self.today = today.toordinal()
@@ -526,22 +541,24 @@ class _Draw:
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
         # Acute visits per non-chronic patient, tuned so the total lands near the target.
-        self.chronic_share, self.chronic_months = 0.09, 30
+        self.chronic_share, self.chronic_months = 0.12, 36
         self.acute_mean = max(
-            0.0, (visits_per_patient - self.chronic_share * self.chronic_months * 0.9) / (1 - self.chronic_share)
+            0.0, (visits_per_patient - self.chronic_share * self.chronic_months / 2 * 0.9) / (1 - self.chronic_share)
         )
+        self.moved: dict[int, dt.date] = {}
         # One entry per unit of weight: a uniform index picks a diagnosis with its weight.
-        self.acute = [_kind(code, text) for code, text, weight in ACUTE for _ in range(weight)]
-        self.hypertension = _kind("I10", "Tăng huyết áp vô căn (nguyên phát)")
-        self.diabetes = _kind("E11.9", "Đái tháo đường typ 2 không biến chứng")
-        self.antenatal = _kind("Z34.9", "Theo dõi thai bình thường")
-        self.child_check = _kind("Z00.1", "Khám sức khỏe trẻ em định kỳ")
+        names = catalogue or {}
+        self.acute = [_kind(code, names.get(code, text)) for code, text, weight in ACUTE for _ in range(weight)]
+        self.hypertension = _kind("I10", names.get("I10", "Tăng huyết áp vô căn (nguyên phát)"))
+        self.diabetes = _kind("E11.9", names.get("E11.9", "Đái tháo đường typ 2 không biến chứng"))
+        self.antenatal = _kind("Z34.9", names.get("Z34.9", "Theo dõi thai bình thường"))
+        self.child_check = _kind("Z00.1", names.get("Z00.1", "Khám sức khỏe trẻ em định kỳ"))
 
     def _age_years(self) -> float:
         """Ages of a rural commune: many children and older adults come to the station."""
         r = self.random
         band = r()
-        if band < 0.04:
+        if band < 0.016:  # about 16 births a year for 1,000 people
             return r()
         if band < 0.10:
             return 1 + 5 * r()
@@ -587,6 +604,7 @@ class _Draw:
                     break
         insurance_no = ""
         valid_from = valid_to = None
+        insured_until = -1  # the last day of the card: visits after it are not billed to insurance
         if r() < 0.9:
             if age < 6:
                 group = "TE"
@@ -599,6 +617,7 @@ class _Draw:
             insurance_no = social if r() < 0.5 else f"{group}{digits[int(r() * len(digits))]}25{social}"
             to_ord = today - 120 + int(r() * 451)
             valid_to = dt.date.fromordinal(to_ord).isoformat()
+            insured_until = to_ord
             valid_from = dt.date.fromordinal(to_ord - 364).isoformat()
         phone = ""
         if age >= 16 and r() < 0.75:
@@ -628,9 +647,18 @@ class _Draw:
 
         first_day = max(self.history_start, birth_ord)
         span = today - first_day
+        # Some die, some move away, during the years of records: no visit after that day.
+        death = moved = None
+        risk = next(p for lowest, p in DEATH_3Y if age >= lowest)
+        if span > 0 and r() < risk:
+            death = first_day + int(r() * span)
+        elif span > 0 and 18 <= age < 60 and r() < MOVE_3Y:
+            moved = first_day + int(r() * span)
+            self.moved[pid] = dt.date.fromordinal(moved)
         first_visit = len(visits)
         if span > 0:
-            self._visits(visits, pid, age, sex, birth_ord, first_day, span, int(bool(insurance_no)))
+            last = death or moved or today
+            self._visits(visits, pid, age, sex, birth_ord, first_day, last - first_day, insured_until)
         # Registered at the first visit (or, with none, when the records start or at birth), so the
         # monthly summary's new registrations and the registry's history look like a real station's.
         if len(visits) > first_visit:
@@ -663,6 +691,8 @@ class _Draw:
             guardian_phone,
             f"{registered}:00",
             stamp,
+            int(death is not None),
+            dt.date.fromordinal(death).isoformat() if death is not None else None,
         )
         return row, search
 
@@ -675,20 +705,21 @@ class _Draw:
         birth: int,
         first_day: int,
         span: int,
-        insured: int,
+        insured_until: int,
     ) -> None:
         """Append the visits of one patient: chronic refills, antenatal care, child checks, acute illness."""
         r = self.random
-        today = self.today
+        today = first_day + span  # the last day of their records (today, or when they died or moved)
         # (day, kind, referred) of each visit, then the visits drawn in one loop.
         plan: list[tuple[int, _VisitKind, int]] = []
         chronic = None
         if age >= 40 and r() < self.chronic_share / 0.45:
             chronic = self.diabetes if r() < 0.25 else self.hypertension
         if chronic:
-            months = min(self.chronic_months - 6 + int(r() * 13), span // 30)
+            # Detected at any time of the records: new cases every month.
+            months = min(1 + int(r() * self.chronic_months), span // 30 + 1)
             lapse = r() < 0.2  # stopped coming: overdue refill
-            end = today - (35 + int(r() * 166) if lapse else int(r() * 29))
+            end = today - (35 + int(r() * 166) if lapse else int(r() * 29)) if today == self.today else today
             for m in range(months):
                 day = end - 30 * m - 2 + int(r() * 5)
                 if first_day <= day <= today:
@@ -708,7 +739,7 @@ class _Draw:
         n_acute = len(acute)
         for _ in range(int(-math.log(1.0 - r()) * self.acute_mean)):  # exponentially distributed
             kind = acute[int(r() * n_acute)]
-            plan.append((first_day + int(r() * (span + 1)), kind, int(r() < 0.003)))
+            plan.append((first_day + int(r() * (span + 1)), kind, int(r() < REFERRED_CODES.get(kind[0], 0.0))))
 
         base = self.history_start
         days, times, now_time = self.days, self.times, self.now_time
@@ -733,6 +764,8 @@ class _Draw:
             if adult and (chronic_care or r() < 0.6):
                 systolic = int(bp_mean + 14 * normal[int(r() * steps)])
                 diastolic = min(systolic - 25, int(systolic * 0.62 + 7 * normal[int(r() * steps)]))
+                if chronic_care and systolic >= 185 and r() < 0.3:
+                    referred = 1  # uncontrolled: to the district for a review of the treatment
             if diabetic:
                 glucose = glucoses[int(r() * steps)]
             if weights:
@@ -761,7 +794,7 @@ class _Draw:
                     treatment,
                     clinician_id,
                     clinician_name,
-                    insured,
+                    int(day <= insured_until),
                     follow,
                     referred,
                     30 if chronic_care else None,

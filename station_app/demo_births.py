@@ -1,11 +1,11 @@
-"""Births and deaths for the demo station, made after its patients, visits and follow-ups through
-the store's own functions (``store.births``), so the rules apply as in the app: each delivery closes
-the mother's pregnancy, registers the baby and gives it its schedule and birth doses; each death
-closes the person's follow-ups and, for a notifiable disease, raises its notification.
+"""Births for the demo station, made after its patients, visits and follow-ups through the store's
+own functions (``store.births``), so the rules apply as in the app: each delivery closes the mother's
+pregnancy, registers the baby and gives it its schedule and birth doses. (The deaths are made with
+the people's history, in ``demo`` and ``demo_followups``.)
 
-Rates of a Vietnamese commune over the past year: about 15 births per 1,000 people (each mother
-followed in pregnancy, then delivered, mostly at a facility with the birth doses given there) and
-about 6 deaths per 1,000 people, mostly of the elderly, with ICD-10 causes. Deterministic for a seed and a "today".
+The rate of a Vietnamese commune over the past year: about 15 births per 1,000 people, each mother
+followed in pregnancy, then delivered, mostly at a facility with the birth doses given there.
+Deterministic for a seed and a "today".
 """
 
 from __future__ import annotations
@@ -15,20 +15,13 @@ import random
 from dataclasses import dataclass
 
 from station_app import clock
-from station_app.domain.births import Attendant, Baby, Death, Delivery, Outcome, Place
+from station_app.domain.births import Attendant, Baby, Delivery, Outcome, Place
 from station_app.store import births, followups
 from station_app.store.database import Store
 
 BIRTHS_PER_1000 = 15.0
-DEATHS_PER_1000 = 6.0
 BIRTH_FACILITIES = ("Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Sản Nhi tỉnh Phú Thọ")
-DEATH_FACILITIES = ("Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Đa khoa tỉnh Phú Thọ")
 MIDWIVES = ("Nguyễn Thị Hằng", "Đỗ Thị Thu", "Phạm Văn Long")
-# (ICD-10 code, weight): the usual causes at a commune, the elderly first.
-DEATH_CAUSES = (
-    ("I64", 22), ("I21.9", 10), ("I50.9", 8), ("C34.9", 7), ("C22.0", 7), ("C16.9", 4), ("J44.9", 9),
-    ("E11.9", 6), ("J18.9", 7), ("N18.9", 3), ("R54", 10), ("V89.2", 4), ("A15.0", 2), ("K74.6", 3),
-)
 
 
 @dataclass(frozen=True)
@@ -82,10 +75,9 @@ def plan(seed: int, people: int, now: dt.datetime) -> Plan:
     return Plan(tuple(planned))
 
 
-def add_births_and_deaths(store: Store, seed: int, today: dt.date, planned: Plan) -> tuple[int, int]:
-    """Record the planned deliveries and the past year's deaths; returns (deliveries, deaths)."""
-    rng = random.Random(seed * 17 + 11)
-    return _deliveries(store, rng, today, planned), _deaths(store, rng, today)
+def add_births(store: Store, seed: int, today: dt.date, planned: Plan) -> int:
+    """Record the planned deliveries; returns how many."""
+    return _deliveries(store, random.Random(seed * 17 + 11), today, planned)
 
 
 def _deliveries(store: Store, rng: random.Random, today: dt.date, planned: Plan) -> int:
@@ -119,39 +111,3 @@ def _baby(rng: random.Random, at: dt.datetime, place: Place, now: dt.datetime) -
     hepb = at + dt.timedelta(minutes=rng.randint(30, 20 * 60)) if rng.random() < 0.9 else None
     bcg = at + dt.timedelta(hours=rng.randint(2, 40)) if place is Place.FACILITY and rng.random() < 0.8 else None
     return Baby(sex, weight, hepb_at=hepb if hepb and hepb < now else None, bcg_at=bcg if bcg and bcg < now else None)
-
-
-def _deaths(store: Store, rng: random.Random, today: dt.date) -> int:
-    people = int(store.scalar("SELECT count(*) FROM patients") or 0)
-    wanted = round(people * DEATHS_PER_1000 / 1000)
-    if not wanted:
-        return 0
-    # The elderly mostly (four in five), any adult otherwise; each after their last visit.
-    elderly_born = today.year - 65
-    candidates = store.conn.execute(
-        "SELECT p.id, p.birth_year, (SELECT max(substr(v.visit_at, 1, 10)) FROM visits v WHERE v.patient_id = p.id) "
-        "FROM patients p WHERE p.deceased_date IS NULL AND p.birth_year <= ? ORDER BY p.id",
-        (today.year - 30,),
-    ).fetchall()
-    old = [c for c in candidates if c[1] <= elderly_born]
-    young = [c for c in candidates if c[1] > elderly_born]
-    chosen = rng.sample(old, min(len(old), round(wanted * 0.8)))
-    chosen += rng.sample(young, min(len(young), wanted - len(chosen)))
-    codes, weights = zip(*DEATH_CAUSES, strict=True)
-    year_ago = today - dt.timedelta(days=365)
-    count = 0
-    for pid, _born, last_visit in sorted(chosen):
-        after = max(year_ago, dt.date.fromisoformat(last_visit) + dt.timedelta(days=1)) if last_visit else year_ago
-        if after >= today:
-            continue
-        died_on = after + dt.timedelta(days=rng.randint(0, (today - after).days - 1))
-        code = rng.choices(codes, weights)[0]
-        roll = rng.random()
-        place = Place.HOME if roll < 0.6 else Place.FACILITY if roll < 0.95 else Place.STATION
-        name = rng.choice(DEATH_FACILITIES) if place is Place.FACILITY else ""
-        if code.startswith("V"):
-            place, name = Place.OTHER, "Quốc lộ 32"
-        with clock.pinned(dt.datetime.combine(died_on, dt.time(16, 0))):
-            births.record_death(store, Death(pid, died_on, place, name, cause_code=code))
-        count += 1
-    return count

@@ -29,8 +29,13 @@ ITEM_COLUMNS = (
 )
 
 
-def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
-    """Fill enrolments, vaccine doses, follow-up items and outcomes; returns the item count."""
+def add_followups(
+    store: Store, seed: int, today: dt.date, stamp: str, moved: dict[int, dt.date] | None = None
+) -> int:
+    """Fill enrolments, vaccine doses, follow-up items and outcomes; returns the item count.
+
+    ``moved`` names the patients who moved away (and when): their open items are removed with
+    that reason, as the deceased patients' are with theirs."""
     rng = random.Random(seed * 7 + 3)
     conn = store.conn
     vi = lambda text: translate(text, "vi")  # noqa: E731 - labels are stored in Vietnamese
@@ -75,6 +80,8 @@ def add_followups(store: Store, seed: int, today: dt.date, stamp: str) -> int:
         # Saved through the store as the app saves them (number of the year, follow-up item, audit
         # entries), in this one transaction.
         _referrals(store, rng, today)
+        _refills_closed_by_visits(store, refill, stamp)
+        _gone(store, moved or {}, stamp)
     return int(conn.execute("SELECT count(*) FROM followups").fetchone()[0])
 
 
@@ -314,3 +321,77 @@ def _referrals(store: Store, rng: random.Random, today: dt.date) -> None:
                 referrals.record_outcome(
                     store, int(issued.id or 0), "not_gone", visit.visit_at.date() + dt.timedelta(days=3)
                 )
+
+
+def _refills_closed_by_visits(store: Store, refill: str, stamp: str) -> None:
+    """Each chronic visit after the first closed the refill item its previous visit scheduled, as a
+    visit saved in the form does (the item done on the visit's day, with the visit as its outcome)."""
+    conn = store.conn
+    conn.execute(
+        "CREATE TEMP TABLE demo_closing AS SELECT patient_id, code, previous_id, "
+        "substr(previous_at, 1, 10) AS created_on, substr(visit_at, 1, 10) AS closed_on, id AS visit_id FROM ("
+        "SELECT id, patient_id, visit_at, diagnosis_code AS code, "
+        "lag(id) OVER w AS previous_id, lag(visit_at) OVER w AS previous_at FROM visits "
+        "WHERE diagnosis_code IN ('I10', 'E11.9') "
+        "WINDOW w AS (PARTITION BY patient_id, diagnosis_code ORDER BY visit_at)"
+        ") WHERE previous_id IS NOT NULL"
+    )
+    first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM followups").fetchone()[0])
+    conn.execute(
+        "INSERT INTO followups (id, patient_id, kind, label, due_date, status, source, rule, source_visit_id, "
+        "created_on, closed_on, created_at) SELECT ? + rowid - 1, patient_id, 'chronic_refill', ? || ' — ' || code, "
+        "date(created_on, '+30 days'), 'done', 'programme', "
+        "CASE code WHEN 'I10' THEN 'chronic:hypertension' ELSE 'chronic:diabetes' END, previous_id, created_on, "
+        "closed_on, ? FROM demo_closing",
+        (first, refill, stamp),
+    )
+    conn.execute(
+        "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, visit_id, created_at) "
+        "SELECT ? + rowid - 1, 'done', closed_on, visit_id, ? FROM demo_closing",
+        (first, stamp),
+    )
+    conn.execute("DROP TABLE demo_closing")
+
+
+def _gone(store: Store, moved: dict[int, dt.date], stamp: str) -> None:
+    """The patients who died or moved away: their open items removed with that reason on that day
+    (items the schedule would have made only later are not there), their programmes closed."""
+    conn = store.conn
+    gone = [(pid, on.isoformat(), "moved_away") for pid, on in moved.items()]
+    gone += [(int(pid), str(on), "died") for pid, on in conn.execute(
+        "SELECT id, deceased_date FROM patients WHERE deceased = 1 AND deceased_date IS NOT NULL")]
+    conn.execute("CREATE TEMP TABLE demo_gone (patient_id INTEGER PRIMARY KEY, on_day TEXT, reason TEXT)")
+    conn.executemany("INSERT INTO demo_gone VALUES (?, ?, ?)", gone)
+    later = "SELECT f.id FROM followups f JOIN demo_gone g USING (patient_id) WHERE f.created_on > g.on_day"
+    conn.execute(f"DELETE FROM followup_outcomes WHERE followup_id IN ({later})")
+    conn.execute(f"DELETE FROM followups WHERE id IN ({later})")
+    conn.execute(
+        "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, reason, created_at) "
+        "SELECT f.id, 'removed', g.on_day, g.reason, ? FROM followups f JOIN demo_gone g USING (patient_id) "
+        "WHERE f.status = 'open'",
+        (stamp,),
+    )
+    conn.execute(
+        "UPDATE followups SET status = 'removed', closed_on = (SELECT on_day FROM demo_gone g "
+        "WHERE g.patient_id = followups.patient_id) "
+        "WHERE status = 'open' AND patient_id IN (SELECT patient_id FROM demo_gone)"
+    )
+    conn.execute(
+        "UPDATE enrolments SET "
+        "closed_on = (SELECT on_day FROM demo_gone g WHERE g.patient_id = enrolments.patient_id), "
+        "closure = (SELECT reason FROM demo_gone g WHERE g.patient_id = enrolments.patient_id) "
+        "WHERE closed_on IS NULL AND patient_id IN (SELECT patient_id FROM demo_gone)"
+    )
+    conn.execute("DROP TABLE demo_gone")
+    # The death book (A6): where and of what, as the head records it; a stroke for people treated
+    # for hypertension, old age from 75, otherwise not determined.
+    conn.execute(
+        "INSERT INTO deaths (patient_id, died_on, place, cause_code, cause_text, created_at, updated_at) "
+        "SELECT p.id, p.deceased_date, CASE WHEN p.id % 4 = 0 THEN 'facility' ELSE 'home' END, c.code, c.name_vi, "
+        "?, ? FROM patients p JOIN icd10 c ON c.code = CASE "
+        "WHEN EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = p.id AND e.programme = 'hypertension') "
+        "THEN 'I64' WHEN CAST(substr(p.deceased_date, 1, 4) AS INTEGER) - p.birth_year >= 75 THEN 'R54' "
+        "ELSE 'R99' END WHERE p.deceased = 1 AND p.deceased_date IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.patient_id = p.id)",
+        (stamp, stamp),
+    )

@@ -258,8 +258,10 @@ def test_check_healthy(capsys, demo_copy):
     code, out, err = run(capsys, "--lang", "en", "check", "--db", str(demo_copy))
     assert code == EXIT_OK, err
     assert "Integrity: ok" in out
-    assert "patients: 300" in out
+    assert "Patients: 300" in out
     assert err == ""
+    code, out, _err = run(capsys, "--lang", "vi", "check", "--db", str(demo_copy))
+    assert "Bệnh nhân: 300" in out and "patients" not in out, "Vietnamese, not the tables' names"
 
 
 def test_check_unhealthy(capsys, small_db):

@@ -41,3 +41,27 @@ def test_referral_book_and_printing_from_the_command_line(tmp_path, capsys) -> N
 
     assert main(["print", "referral", "--db", str(db), "--id", "999999", "--out", str(out)]) == 2
     assert "999999" in capsys.readouterr().err
+
+
+def test_the_book_prints_the_id_print_takes_and_vietnamese_states(tmp_path, capsys) -> None:
+    db = tmp_path / "demo.sqlite3"
+    with clock.pinned(dt.datetime(2026, 11, 23, 10, 0)):
+        generate(db, patients=1500, seed=2, force=True)
+    assert main(["referrals", "--db", str(db), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["referrals", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(rows)
+    for line, row in zip(lines, rows, strict=True):
+        assert line.split()[0] == str(row["id"]) and line.split()[1] == row["number"]
+    text = "\n".join(lines)
+    for english in (" sent", " arrived", " feedback", " not_gone", " cancelled"):
+        assert english not in text, "the book's states are in Vietnamese"
+    assert "Đã chuyển người bệnh" in text or "Đã đến cơ sở tiếp nhận" in text
+
+    out = tmp_path / "slip.pdf"
+    chosen = rows[0]
+    assert main(["print", "referral", "--db", str(db), "--id", chosen["number"].lower(), "--out", str(out)]) == 0
+    assert chosen["number"] in capsys.readouterr().out
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert chosen["full_name"] in text

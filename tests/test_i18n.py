@@ -173,3 +173,22 @@ def test_vietnamese_is_the_default_language():
     assert i18n.DEFAULT_LANGUAGE == "vi"
     assert translate("Full name") == "Họ và tên"
     assert translate("Full name", "en") == "Full name"
+
+
+def test_one_spelling_of_ly_do() -> None:
+    """"lý do" (reason) is spelled one way in every Vietnamese text of the program (the printed
+    referral form keeps the wording of its regulation, which is data)."""
+    texts = [message.string for message in _all_vi_messages()]
+    assert not [t for t in texts if "lí do" in t.lower()]
+    assert [t for t in texts if "lý do" in t.lower()]
+
+
+def _all_vi_messages():
+    from pathlib import Path
+
+    folder = Path(__file__).parent.parent / "resources" / "i18n" / "vi"
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and isinstance(message.string, str):
+                    yield message

@@ -9,7 +9,15 @@ import argparse
 
 from station_app.cli.audit import chain_lines
 from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
+
+# The counts' lines, in the language of the output (never the tables' English names).
+COUNT_LINES = {
+    "patients": N_("Patients: {count}"),
+    "visits": N_("Visits: {count}"),
+    "icd10": N_("ICD-10 codes: {count}"),
+    "staff": N_("Staff: {count}"),
+}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -28,7 +36,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     out(tr("Database: {path}").format(path=args.db))
     out(tr("Schema version: {version} (this program: {known})").format(version=version, known=SCHEMA_VERSION))
     for table, n in counts.items():
-        out(f"{table}: {n}")
+        out(tr(COUNT_LINES[table]).format(count=n))
     for line in chain_report:
         (out if chain_ok else err)(line)
     if problems or not chain_ok:

@@ -2,6 +2,9 @@
 
     main.py referrals --db FILE [--from DATE] [--to DATE] [--json]
     main.py print referral --db FILE --id ID --out FILE.pdf
+
+The book's lines begin with the slip's id, which ``print referral --id`` takes; ``--id`` takes the
+slip's number (``12/2025/PCCSKBCB``) as well.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from station_app.cli.common import (
     record_id,
 )
 from station_app.i18n import N_, tr
+from station_app.presentation import REFERRAL_STATES
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
@@ -43,9 +47,15 @@ def cmd_referrals(args: argparse.Namespace) -> int:
                 "valid_until": r.valid_until.isoformat() if r.valid_until else None,
             }, ensure_ascii=False))
         else:
-            out("  ".join([r.number, r.issued_at.strftime("%d/%m/%Y %H:%M"), r.full_name, r.to_facility,
-                            r.reason, tr("cancelled") if r.status == "cancelled" else r.outcome]))
+            state = REFERRAL_STATES.get("cancelled" if r.status == "cancelled" else r.outcome, r.outcome)
+            out("  ".join([f"{r.id:>5}", r.number, r.issued_at.strftime("%d/%m/%Y %H:%M"), r.full_name,
+                            r.to_facility, r.reason, tr(state)]))
     return EXIT_OK
+
+
+def id_or_number(text: str) -> int | str:
+    """``--id``: the id the book prints (a whole number), or a slip's number ("12/2025/PCCSKBCB")."""
+    return record_id(text) if text.strip().isdigit() else text.strip()
 
 
 def cmd_print_referral(args: argparse.Namespace) -> int:
@@ -55,9 +65,14 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
 
     store = open_existing(args.db)
     try:
-        referral = referrals.get(store, args.id)
-        if referral is None:
-            raise CliError(N_("There is no referral with id {id}."), id=args.id)
+        wanted = args.id
+        if isinstance(wanted, int):
+            referral = referrals.get(store, wanted)
+        else:
+            found = referrals.id_of_number(store, wanted)
+            referral = referrals.get(store, found) if found is not None else None
+        if referral is None or referral.id is None:
+            raise CliError(N_("There is no referral with id {id}."), id=wanted)
         profile = load_profile(store)
         try:
             render_referral(referral, referrals.station_for_print(profile), Path(args.out))
@@ -67,7 +82,7 @@ def cmd_print_referral(args: argparse.Namespace) -> int:
             store.unrecorded.append("print")
             copies = 0
         else:
-            copies = referrals.mark_printed(store, args.id)
+            copies = referrals.mark_printed(store, referral.id)
     finally:
         store.close()
     note_unrecorded(store)
@@ -87,6 +102,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     what = print_documents(sub)
     slip = what.add_parser("referral", help="a referral slip")
     slip.add_argument("--db", required=True)
-    slip.add_argument("--id", type=record_id, required=True)
+    slip.add_argument("--id", type=id_or_number, required=True,
+                      help="the id the referral book prints first, or the slip's number")
     slip.add_argument("--out", required=True, help="the PDF file to write")
     slip.set_defaults(func=cmd_print_referral)

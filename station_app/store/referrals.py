@@ -225,6 +225,12 @@ def get(store: Store, referral_id: int) -> Referral | None:
     )
 
 
+def id_of_number(store: Store, number: str) -> int | None:
+    """The id of the slip numbered ``number`` ("12/2025/PCCSKBCB"; case and spaces ignored)."""
+    found = store.scalar("SELECT id FROM referrals WHERE number = ?", ("".join(number.split()).upper(),))
+    return int(found) if found is not None else None
+
+
 def update_slip(store: Store, referral: Referral, reason: str = "") -> None:
     """Correct the slip's data (its number and book entry stay); the replaced version is kept
     with the reason, the author and the time (``corrections.referral_versions``)."""

@@ -594,4 +594,23 @@ def m0009_notifications(db: Database) -> None:
     _version(db, 9)
 
 
+@migration(name="0010_accounts_are_staff")
+def m0010_accounts_are_staff(db: Database) -> None:
+    """The staff list and the accounts become one list of people: every account names its person
+    in ``staff`` (a person may have no login). An account whose full name is on the staff list is
+    that person; any other account's person is added to the list."""
+    _run(
+        db,
+        """
+        ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff (id);
+        INSERT INTO staff (full_name, title, active)
+            SELECT u.full_name, '', max(u.active) FROM users u
+            WHERE NOT EXISTS (SELECT 1 FROM staff s WHERE s.full_name = u.full_name)
+            GROUP BY u.full_name;
+        UPDATE users SET staff_id = (SELECT min(s.id) FROM staff s WHERE s.full_name = users.full_name)
+        """,
+    )
+    _version(db, 10)
+
+
 SCHEMA_VERSION = len(_STEPS)

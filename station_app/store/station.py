@@ -26,10 +26,14 @@ class StationProfile:
 
 @dataclass
 class StaffMember:
+    """A person of the station; ``username`` is their login, empty for a person without one."""
+
     full_name: str
     title: str = ""
     active: bool = True
     id: int | None = None
+    username: str = ""
+    role: str = ""
 
 
 def load_profile(store: Store) -> StationProfile:
@@ -51,10 +55,32 @@ def save_profile(store: Store, profile: StationProfile) -> None:
             store.conn.execute(f"UPDATE station SET {assignments} WHERE id = 1", values)
 
 
-def staff(store: Store, active_only: bool = True) -> list[StaffMember]:
-    where = "WHERE active = 1" if active_only else ""
-    rows = store.query(f"SELECT id, full_name, title, active FROM staff {where} ORDER BY id")
-    return [StaffMember(id=r["id"], full_name=r["full_name"], title=r["title"], active=bool(r["active"])) for r in rows]
+def staff(store: Store, active_only: bool = True, clinicians: bool = False) -> list[StaffMember]:
+    """The station's people with their login if they have one. ``clinicians`` leaves out the
+    people whose only account is the administrator's (no clinical entries)."""
+    clauses = []
+    if active_only:
+        clauses.append("s.active = 1")
+    if clinicians:
+        clauses.append("coalesce(u.role, '') <> 'admin'")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = store.query(
+        "SELECT s.id, s.full_name, s.title, s.active, coalesce(u.username, '') AS username, "
+        "coalesce(u.role, '') AS role FROM staff s "
+        "LEFT JOIN users u ON u.id = (SELECT min(id) FROM users WHERE staff_id = s.id) "
+        f"{where} ORDER BY s.id"
+    )
+    return [
+        StaffMember(
+            id=r["id"],
+            full_name=str(r["full_name"]),
+            title=str(r["title"]),
+            active=bool(r["active"]),
+            username=str(r["username"]),
+            role=str(r["role"]),
+        )
+        for r in rows
+    ]
 
 
 def save_staff(store: Store, member: StaffMember) -> StaffMember:
@@ -75,6 +101,10 @@ def save_staff(store: Store, member: StaffMember) -> StaffMember:
             store.conn.execute(
                 "UPDATE staff SET full_name = ?, title = ?, active = ? WHERE id = ?",
                 (member.full_name.strip(), member.title.strip(), int(member.active), member.id),
+            )
+            # One person: the account shows the name the staff list gives them.
+            store.conn.execute(
+                "UPDATE users SET full_name = ? WHERE staff_id = ?", (member.full_name.strip(), member.id)
             )
     return member
 

@@ -115,12 +115,34 @@ def _check_new_account(store: Store, username: str, full_name: str, password: st
         raise AccountRefused(N_("The user name {username} is taken: choose another."), username=username)
 
 
+def _person(store: Store, full_name: str) -> int:
+    """The staff member an account is: the one of that name on the staff list, else a new one.
+
+    (The staff list and the accounts are one list of people: a person may have no login, an
+    account always is a person.)"""
+    found = store.scalar("SELECT id FROM staff WHERE full_name = ? ORDER BY active DESC, id LIMIT 1", (full_name,))
+    if found is not None:
+        store.conn.execute("UPDATE staff SET active = 1 WHERE id = ?", (found,))
+        return int(found)
+    cursor = store.conn.execute("INSERT INTO staff (full_name, title, active) VALUES (?, '', 1)", (full_name,))
+    return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+
+def staff_id(store: Store, user_id: int | None) -> int | None:
+    """The staff member (person) an account belongs to; None for the command line."""
+    if user_id is None:
+        return None
+    found = store.scalar("SELECT staff_id FROM users WHERE id = ?", (user_id,))
+    return int(found) if found is not None else None
+
+
 def _insert(store: Store, username: str, full_name: str, password: str, role: Role) -> User:
     stamp = now_text()
+    person = _person(store, full_name.strip())
     cursor = store.conn.execute(
-        "INSERT INTO users (username, full_name, role, password_hash, password_changed_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (username, full_name.strip(), str(role), accounts.hash_password(password), stamp, stamp),
+        "INSERT INTO users (username, full_name, role, password_hash, password_changed_at, created_at, staff_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (username, full_name.strip(), str(role), accounts.hash_password(password), stamp, stamp, person),
     )
     user = get(store, int(cursor.lastrowid))  # type: ignore[arg-type]
     assert user is not None

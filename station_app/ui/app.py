@@ -48,6 +48,9 @@ def apply_font(app: QApplication, scale: float) -> None:
     font = QFont(load_fonts())
     font.setPointSizeF(BASE_POINT_SIZE * scale)
     app.setFont(font)
+    from station_app.ui.widgets import FOCUS_STYLE
+
+    app.setStyleSheet(FOCUS_STYLE)  # every control shows when it has the keyboard
 
 
 def ensure_app() -> QApplication:
@@ -264,14 +267,17 @@ def _demo_hint() -> str:
 
 
 def _demo_database() -> Path:
-    """A fresh demo database in the data folder (2,000 patients, about 20,000 visits), made on a
-    worker thread while a progress dialog shows."""
+    """The demo station in the data folder (``tram-demo.sqlite3``), kept between starts so that what
+    was tried stays; made when missing (2,000 patients, about 20,000 visits) on a worker thread
+    while a progress dialog shows. ``main.py demo --db FILE --force`` makes it again."""
     from PySide6.QtCore import QEventLoop
 
     from station_app.demo import generate
     from station_app.ui import background
 
     path = paths.demo_database()
+    if path.exists() and path.stat().st_size:
+        return path
     loop = QEventLoop()
     failure: list[BaseException] = []
 

@@ -16,7 +16,7 @@ from station_app.store import patients
 from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.extensions import Wiring
 from station_app.ui.qt_i18n import fmt_int
-from station_app.ui.widgets import shortcut
+from station_app.ui.widgets import ElidedLabel, StatusBar, shortcut
 
 
 class MainWindow(QMainWindow):
@@ -43,7 +43,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._switch)
-        self.status_file = QLabel()
+        self.setStatusBar(StatusBar(self))  # messages shortened to fit beside the station's name
+        self.status_file = ElidedLabel()  # the first to give up room on a narrow screen
         self.status_station = QLabel()
         self.status_count = QLabel()
         self.statusBar().addWidget(self.status_file, 1)

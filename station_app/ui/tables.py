@@ -17,6 +17,7 @@ def read_only_table(headers: list[str], stretch: tuple[int, ...] = ()) -> QTable
     table.verticalHeader().hide()
     table.setWordWrap(False)
     header = table.horizontalHeader()
+    header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrow column's title keeps its start
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)

@@ -5,14 +5,38 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QDateTime, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QPainter, QPaintEvent, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.domain.problems import Problem
+from station_app.domain.text import fold, nfc
 
 ERROR_COLOUR = "#b3261e"
+FOCUS_COLOUR = "#0b57d0"
+# Where the keyboard is, visible at a glance on every control (the platform's own focus frame is a
+# faint line on buttons and check boxes): a blue frame, and a tint on the choices.
+FOCUS_STYLE = f"""
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QAbstractSpinBox:focus, QComboBox:focus {{
+    border: 2px solid {FOCUS_COLOUR}; border-radius: 3px; background: #fffdf2;
+}}
+QPushButton:focus {{
+    border: 2px solid {FOCUS_COLOUR}; border-radius: 3px; background: #e8f0fe; padding: 0px 2px;
+}}
+QCheckBox:focus, QRadioButton:focus {{ background: #d3e3fd; border: 1px solid {FOCUS_COLOUR}; border-radius: 3px; }}
+QAbstractItemView:focus {{ border: 2px solid {FOCUS_COLOUR}; }}
+"""
 WARNING_COLOUR = "#8a5a00"
 OK_COLOUR = "#1e6b35"
 
@@ -104,6 +128,131 @@ class DateEdit(QLineEdit):
 
     def set_date(self, value: dt.date | None) -> None:
         self.setText(value.strftime("%d/%m/%Y") if value else "")
+
+
+class VillageBox(QComboBox):
+    """The village: one of the station's villages, completed from what is typed without accents
+    ("thon t" offers "Thôn Tây" first); Enter takes the first match and never submits the form."""
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.names = [n for n in names if n]
+        self.addItem("")
+        self.addItems(self.names)
+        self._model = QStringListModel(self)
+        self._completer = QCompleter(self._model, self)
+        self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self._completer.activated.connect(self.setCurrentText)  # (the text chosen)
+        line = self.lineEdit()
+        assert line is not None
+        line.setCompleter(self._completer)
+        line.textEdited.connect(self._edited)
+        line.installEventFilter(self)
+
+    def matches(self, typed: str) -> list[str]:
+        """The villages whose name starts with the typed text, then those with a word that does;
+        accents and case ignored."""
+        key = fold(nfc(typed))
+        if not key:
+            return []
+        first = [n for n in self.names if fold(n).startswith(key)]
+        then = [
+            n for n in self.names
+            if n not in first and any(" ".join(fold(n).split()[i:]).startswith(key) for i in range(len(n.split())))
+        ]
+        return first + then
+
+    def _edited(self, text: str) -> None:
+        found = self.matches(text)
+        self._model.setStringList(found)
+        if found and self.hasFocus():
+            self._completer.complete()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.lineEdit()
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+        ):
+            popup = self._completer.popup()
+            if popup is not None and popup.isVisible() and popup.currentIndex().isValid():
+                return False  # the line chosen in the list
+            if popup is not None:
+                popup.hide()
+            text = self.currentText()
+            if text.strip() and text not in self.names and (found := self.matches(text)):
+                self.setCurrentText(found[0])
+            return True  # never the form's Save
+        return super().eventFilter(watched, event)
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Move a window so that all of it, title bar included, is on its screen's available area (a
+    dialog centred over a window low on a 1366×768 screen would put its buttons below the edge).
+    Its size is its own business (the forms fit themselves to the screen and scroll inside); one
+    taller or wider than the screen is put at its top left."""
+    screen = window.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    frame = window.frameGeometry()
+    x = max(min(frame.x(), available.right() + 1 - frame.width()), available.left())
+    y = max(min(frame.y(), available.bottom() + 1 - frame.height()), available.top())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
+class StatusBar(QStatusBar):
+    """A status bar whose messages never run under its permanent widgets (the station's name, the
+    patient count, the lock): a long message is shortened in the middle, whole in its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # As QMainWindow's own: the bar never makes the window wider than the screen.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._permanent: list[QWidget] = []
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch or 0)
+
+    def room(self) -> int:
+        """The width a message has, left of the first permanent widget shown."""
+        shown = [w.geometry().x() for w in self._permanent if w.isVisible()]
+        return max((min(shown) if shown else self.width()) - 16, 40)
+
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
+        self.setToolTip(text)
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.room())
+        super().showMessage(shown, timeout or 0)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up its width first: shortened in the middle ("…") when there is
+    no room, whole in its tooltip (the database's path beside the station's name)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name
+        return QSize(40, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.palette().windowText().color())
+        left_middle = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(self.rect(), left_middle, self.shown_text())
+        painter.end()
 
 
 def shortcut(keys: QKeySequence | QKeySequence.StandardKey | Qt.Key | str, parent: QWidget, slot: Callable[[], object],

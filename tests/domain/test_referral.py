@@ -253,7 +253,7 @@ def test_warnings() -> None:
 def test_messages_in_both_languages() -> None:
     problem = next(p for p in validate(complete_referral(reason="9")) if p.field == "reason")
     assert problem.text("en") == "Unknown referral reason 9: choose 1a, 1b or 2."
-    assert problem.text("vi") == "Lí do chuyển 9 không hợp lệ: chọn 1a, 1b hoặc 2."
+    assert problem.text("vi") == "Lý do chuyển 9 không hợp lệ: chọn 1a, 1b hoặc 2."
 
 
 def _placeholders(text: str) -> set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
@@ -90,7 +90,7 @@ def test_the_app_opens_after_the_login(make_session, demo_copy: Path, read_log) 
     finally:
         dialogs.fill = None
     assert session.store.actor.username == "yta.mai"
-    badge = session.window.findChild(type(session.window.status_file), "user_badge")
+    badge = session.window.findChild(QLabel, "user_badge")
     assert badge.text() == "Người dùng: Trần Thị Mai (Điều dưỡng / y sĩ)"
     assert read_log(session.store)[0].action == audit.LOGIN
 
@@ -311,9 +311,9 @@ def test_merging_two_records_from_the_registry_and_undoing_it(session, nurse, an
 
 def test_find_duplicates_lists_a_slipped_registration_and_fills_the_merge(session, nurse, answers) -> None:
     store = session.store
-    meant = patients.search(store, "Hà Thị Thủy")[0]
+    meant = patients.search(store, "Trần Thị Thủy")[0]
     assert meant.birth is not None
-    slipped = patients.insert(store, Patient("Ha Thi Thuyr", "2", PartialDate(meant.birth.year)))
+    slipped = patients.insert(store, Patient("Tran Thi Thuyr", "2", PartialDate(meant.birth.year)))
     registry = session.window.show_area("patients")
     nurse.click(registry.list.action_buttons["Merge duplicates…"])
     dialog = nurse.dialog(MergeDialog)
@@ -322,8 +322,8 @@ def test_find_duplicates_lists_a_slipped_registration_and_fills_the_merge(sessio
     table = dialog.found_table
     assert table.isVisible() and table.rowCount() >= 1
     rows = [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
-    row = next(r for r, cells in enumerate(rows) if "Ha Thi Thuyr" in cells[1])
-    assert rows[row][0].startswith(meant.record_no or "") and "Hà Thị Thủy" in rows[row][0]
+    row = next(r for r, cells in enumerate(rows) if "Tran Thi Thuyr" in cells[1])
+    assert rows[row][0].startswith(meant.record_no or "") and "Trần Thị Thủy" in rows[row][0]
     assert rows[row][2] == "Trùng họ tên (kể cả gõ sai một chữ), cùng năm sinh"
     table.selectRow(row)
     assert dialog.kept.text() == meant.record_no and dialog.duplicate.text() == slipped.record_no

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from station_app.i18n import language
@@ -32,6 +33,50 @@ class Icd10Picker(QLineEdit):
         self._timer.setInterval(120)
         self._timer.timeout.connect(self._lookup)
         self.textEdited.connect(self._edited)
+        popup = self._completer.popup()
+        assert popup is not None
+        self._popup = popup
+        popup.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Enter in the open list with nothing highlighted takes the first match.
+        if (
+            watched is self._popup
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+            and not self._popup.currentIndex().isValid()
+        ):
+            self._popup.hide()
+            self.take_first()
+            return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter before the list has opened (typed fast) takes the first match too; it never
+        # reaches the form (no accidental save).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            if self._popup.isVisible() and self._popup.currentIndex().isValid():
+                event.ignore()  # the line chosen in the list: the list takes it
+                return
+            if self.diagnosis is None and self.text().strip():
+                self.take_first()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def take_first(self) -> None:
+        """Choose the first match of what is typed (the exact code when one is typed)."""
+        self._timer.stop()
+        if self.resolve() is not None:
+            self.chosen.emit(self.diagnosis)
+            return
+        found = search(self.store, self.text(), limit=1)
+        if found:
+            self.set_diagnosis(found[0])
+            self.chosen.emit(found[0])
 
     def _edited(self, _text: str) -> None:
         self.diagnosis = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,7 @@ from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, shortcut
+from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, VillageBox, keep_on_screen, shortcut
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -91,10 +91,7 @@ class PatientForm(QDialog):
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("09xx xxx xxx")
         self.address = QLineEdit()
-        self.village = QComboBox()
-        self.village.setEditable(True)
-        self.village.addItem("")
-        self.village.addItems(villages(ctx.store))
+        self.village = VillageBox(villages(ctx.store))
         self.ethnicity = QComboBox()
         for group in ethnic_groups().values():
             self.ethnicity.addItem(f"{group.code} {group.name}", group.code)
@@ -173,6 +170,7 @@ class PatientForm(QDialog):
         content_layout.addLayout(grid)
         content_layout.addWidget(self.duplicates_box)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
 
@@ -211,6 +209,10 @@ class PatientForm(QDialog):
             self._touched = set(self.boxes)
         self.full_name.setFocus()
         self._guard = DiscardGuard(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        keep_on_screen(self)  # the Save row on the screen, wherever the window under it is
 
     def reject(self) -> None:
         if self._guard.may_close():

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import itertools
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -52,7 +52,16 @@ from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.visit_form import TextBox
 from station_app.ui.pdf_preview import PdfPreviewDialog, audited, show_pdf
 from station_app.ui.qt_i18n import fmt_date
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, FieldBox, heading, py_datetime, qt_datetime, shortcut
+from station_app.ui.widgets import (
+    ERROR_COLOUR,
+    DateEdit,
+    FieldBox,
+    heading,
+    keep_on_screen,
+    py_datetime,
+    qt_datetime,
+    shortcut,
+)
 
 # The reasons of the form, in its order: (code, text as the form prints it).
 REASONS = (
@@ -294,7 +303,7 @@ class ReferralForm(QDialog):
         self.clinician_name.setEditable(True)
         self.clinician_name.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.clinician_name.addItem("")
-        for member in staff(ctx.store):
+        for member in staff(ctx.store, clinicians=True):
             self.clinician_name.addItem(member.full_name)
         self.signer_name = QLineEdit()
         self.signer_title = QLineEdit()
@@ -334,6 +343,7 @@ class ReferralForm(QDialog):
             body_layout.addWidget(group)
         body_layout.addStretch(1)
         self.scroll_area = QScrollArea()
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setWidget(body)
@@ -418,6 +428,7 @@ class ReferralForm(QDialog):
         if not self._sized:
             self._sized = True
             self._fit_screen(self.scroll_area.widget() or self.scroll_area)
+            keep_on_screen(self)  # its Save row on the screen, wherever the window under it is
 
     def _fit_screen(self, body: QWidget) -> None:
         own = self.layout()

@@ -8,8 +8,8 @@ import datetime as dt
 import itertools
 import re
 
-from PySide6.QtCore import QDateTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +35,7 @@ from station_app.domain.patient import Patient
 from station_app.domain.problems import Problem
 from station_app.domain.visit import VITALS, ExtraDiagnosis, Visit, validate
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, visits
+from station_app.store import StoreError, users, visits
 from station_app.store.station import staff
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
@@ -43,7 +43,7 @@ from station_app.ui.forms.discard import DiscardGuard
 from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.forms.programme_feeds import ProgrammeFeeds
 from station_app.ui.models import birth_text
-from station_app.ui.widgets import DateEdit, FieldBox, heading, py_datetime, qt_datetime, shortcut
+from station_app.ui.widgets import DateEdit, FieldBox, heading, keep_on_screen, py_datetime, qt_datetime, shortcut
 
 _BP = re.compile(r"^\s*(\d{2,3})\s*[/\s-]\s*(\d{2,3})\s*$")
 
@@ -70,6 +70,14 @@ class TextBox(QPlainTextEdit):
         self.setPlainText(text)
 
 
+class DateTimeBox(QDateTimeEdit):
+    """The visit's date and time: Tab leaves it, as every other field (the arrows move between
+    day, month, year, hour and minute)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 class VisitForm(QDialog):
     saved = Signal(object)
 
@@ -85,7 +93,7 @@ class VisitForm(QDialog):
         facts = [patient.record_no or "", birth_text(patient), patient.village]
         subtitle = QLabel("  ·  ".join(x for x in facts if x))
 
-        self.visit_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.visit_at = DateTimeBox(QDateTime.currentDateTime())
         self.visit_at.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.visit_at.setDateTime(qt_datetime(clock.now()))
         self.visit_at.setCalendarPopup(True)
@@ -94,7 +102,7 @@ class VisitForm(QDialog):
         self.bp.setPlaceholderText("120/80")
         self.pulse = QLineEdit()
         self.temperature = QLineEdit()
-        self.temperature.setPlaceholderText("37,0")
+        self.temperature.setPlaceholderText(tr("37.0"))  # the decimal mark of the language
         self.spo2 = QLineEdit()
         self.weight = QLineEdit()
         self.height_edit = QLineEdit()  # (``height`` is QWidget's own)
@@ -107,8 +115,12 @@ class VisitForm(QDialog):
         self.extra_diagnosis.setPlaceholderText(tr("Another diagnosis (optional)"))
         self.treatment = TextBox(3)
         self.clinician = QComboBox()
-        for member in staff(ctx.store):
+        for member in staff(ctx.store, clinicians=True):
             self.clinician.addItem(member.full_name, member.id)
+        # The person logged in examined the patient, unless they choose another.
+        mine = self.clinician.findData(users.staff_id(ctx.store, ctx.store.actor.user_id))
+        if mine >= 0:
+            self.clinician.setCurrentIndex(mine)
         self.insurance_paid = QCheckBox(tr("Paid by health insurance"))
         today = clock.today()
         self.insurance_paid.setChecked(bool(patient.insurance_no) and not patient.insurance_expired(today))
@@ -146,7 +158,7 @@ class VisitForm(QDialog):
         cform.addRow(tr("Date and time"), box("visit_at", self.visit_at))
         cform.addRow(tr("Complaint"), box("complaint", self.complaint))
         cform.addRow(tr("Examination"), box("examination", self.examination))
-        cform.addRow(tr("Diagnosis (ICD-10)"), box("diagnosis_code", self.diagnosis))
+        cform.addRow(tr("Diagnosis (ICD-10)") + " (Ctrl+D)", box("diagnosis_code", self.diagnosis))
         cform.addRow(tr("Other diagnosis"), box("extra", self.extra_diagnosis))
         cform.addRow(tr("Treatment"), box("treatment", self.treatment))
 
@@ -196,6 +208,7 @@ class VisitForm(QDialog):
         body_layout.addWidget(clinical)
         body_layout.addWidget(plan)
         self.scroll_area = QScrollArea()
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, never to the frame
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setWidget(body)
@@ -207,10 +220,11 @@ class VisitForm(QDialog):
         layout.addLayout(buttons)
         self._fit_screen(body)
         shortcut(QKeySequence.StandardKey.Save, self, self.save)
+        # From the blood pressure straight to the diagnosis, past the vitals not measured.
+        shortcut(QKeySequence("Ctrl+D"), self, self.diagnosis.setFocus)
 
-        # Tab order = reading order.
+        # Tab order = reading order: the vitals, then the consultation from its date down.
         order = [
-            self.visit_at,
             self.bp,
             self.pulse,
             self.temperature,
@@ -218,6 +232,7 @@ class VisitForm(QDialog):
             self.weight,
             self.height_edit,
             self.glucose,
+            self.visit_at,
             self.complaint,
             self.examination,
             self.diagnosis,
@@ -252,6 +267,10 @@ class VisitForm(QDialog):
             editor.textChanged.connect(self._timer.start)
         self.bp.setFocus()
         self._guard = DiscardGuard(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        keep_on_screen(self)  # the Save row on the screen, wherever the window under it is
 
     def reject(self) -> None:
         if self._guard.may_close():

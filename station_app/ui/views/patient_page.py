@@ -88,6 +88,10 @@ class PatientPage(QWidget):
         history_tab = QWidget()
         history_layout = QVBoxLayout(history_tab)
         history_layout.setContentsMargins(0, 0, 0, 0)
+        self.no_visits = QLabel(tr("No visits recorded yet. Ctrl+N records the first."))
+        self.no_visits.setContentsMargins(6, 6, 6, 6)
+        self.no_visits.hide()
+        history_layout.addWidget(self.no_visits)
         history_layout.addWidget(self.history, 1)
         self.visit_buttons: dict[str, QPushButton] = {}
         if parts.visit_actions:
@@ -180,6 +184,7 @@ class PatientPage(QWidget):
             self.insurance_form.addRow(self.insurance_state)
 
         history = visits.for_patient(self.ctx.store, p.id)  # type: ignore[arg-type]
+        self.no_visits.setVisible(not history)
         self.history.setRowCount(len(history))
         for row, v in enumerate(history):
             cells = [

@@ -91,6 +91,7 @@ class RegistryList(QWidget):
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._open_current)
         self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
         shortcut("Ctrl+N", self.table, self._visit_current, Qt.ShortcutContext.WidgetShortcut)
         shortcut("Ctrl+F", self, self.focus_search)
         self._all_ids: list[int] | None = None
@@ -107,6 +108,14 @@ class RegistryList(QWidget):
             if self.model.rowCount():
                 self.table.selectRow(max(self.table.currentIndex().row(), 0))
             return True
+        # Typing a name in the results starts a new search: the old text is replaced, not added to.
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier  # type: ignore[attr-defined]
+            if text and text.isprintable() and not text.isspace() and modifiers == Qt.KeyboardModifier.NoModifier:
+                self.focus_search()
+                self.search.insert(text)
+                return True
         return super().eventFilter(watched, event)
 
     def _data_changed(self) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QRectF, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,6 +117,11 @@ class MonthChart(QWidget):
         self.top = summary.top_diagnoses(10) if summary else []
         self.update()
 
+    @staticmethod
+    def top_label(code: str, name: str) -> str:
+        """A top diagnosis as the chart names it: its code and the catalogue's name."""
+        return name if name.startswith(code) else f"{code} {name}".strip()
+
     def paintEvent(self, _event: Any) -> None:  # Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -153,15 +158,18 @@ class MonthChart(QWidget):
                                      Qt.AlignmentFlag.AlignHCenter, str(int(day[8:])))
         # Top diagnoses.
         if self.top:
-            label_width = metrics.horizontalAdvance("M00.0") + 12
+            # The code and the catalogue's name (cut with "…" when long), then the bar.
+            label_width = max(metrics.horizontalAdvance("M00.0") + 12, (width - half) * 0.45)
             x0, x1 = half + label_width, width - 60.0
             row = (bottom - top) / len(self.top)
             biggest = max(n for _, _, n in self.top) or 1
-            for i, (code, _label, n) in enumerate(self.top):
+            for i, (code, name, n) in enumerate(self.top):
                 y = top + i * row
                 painter.setPen(self.palette().text().color())
+                text = metrics.elidedText(self.top_label(code, name), Qt.TextElideMode.ElideRight,
+                                          int(label_width - 8))
                 painter.drawText(QRectF(half, y, label_width - 6, row), Qt.AlignmentFlag.AlignRight
-                                 | Qt.AlignmentFlag.AlignVCenter, code)
+                                 | Qt.AlignmentFlag.AlignVCenter, text)
                 length = (x1 - x0) * n / biggest
                 painter.fillRect(QRectF(x0, y + row * 0.15, length, row * 0.7), BAR_COLOUR)
                 painter.drawText(QRectF(x0 + length + 4, y, 60, row), Qt.AlignmentFlag.AlignVCenter, number_text(n))
@@ -328,6 +336,7 @@ class ReportsView(QWidget):
         self.status = ""
         self.state: reports.ReportState | None = None
         self._operation: operations.Operation | None = None
+        self._computed_month: Month | None = None
         self._dialogs: list[QDialog] = []
 
         self.month = QDateEdit(_qdate(default_month().start))
@@ -427,6 +436,15 @@ class ReportsView(QWidget):
     # -- loading ---------------------------------------------------------------------------------
     def activate(self) -> None:
         self.fill_sent()
+        # Opening Báo cáo shows the chosen month computed (with its progress), not an empty page;
+        # started a moment later, and only if the person stayed here (passing through the areas
+        # with Alt+1…7 starts no computation).
+        if self.summary is None or self._computed_month != self.selected_month():
+            QTimer.singleShot(250, self, self._compute_if_shown)  # (not after the view is gone)
+
+    def _compute_if_shown(self) -> None:
+        if self.isVisible() and (self.summary is None or self._computed_month != self.selected_month()):
+            self.generate()
 
     def selected_month(self) -> Month:
         """The chosen period: a month, or the whole calendar year."""
@@ -451,6 +469,7 @@ class ReportsView(QWidget):
             return summary, status, reports.state(store, month)
 
         self.generate_button.setEnabled(False)
+        self._computed_month = month
         self._operation = operations.run_op(self, self.ctx, tr("Computing the monthly report…"), work, self._loaded,
                                             on_error=self._failed)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -95,9 +95,12 @@ class SettingsView(QWidget):
 
         staff_box = QGroupBox(tr("Staff"))
         staff_layout = QVBoxLayout(staff_box)
-        self.staff_table = QTableWidget(0, 2)
-        self.staff_table.setHorizontalHeaderLabels([tr("Full name"), tr("Title")])
+        # One list of people: each row is a person, with their login when they have one (accounts
+        # are made under Users and access, and are always one of these people).
+        self.staff_table = QTableWidget(0, 3)
+        self.staff_table.setHorizontalHeaderLabels([tr("Full name"), tr("Title"), tr("Login")])
         self.staff_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.staff_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.staff_table.setMinimumHeight(160)
         staff_buttons = QHBoxLayout()
         add_staff = QPushButton(tr("Add a person"))
@@ -111,6 +114,7 @@ class SettingsView(QWidget):
         staff_layout.addLayout(staff_buttons)
         self._staff_ids: list[int | None] = []
         self._load_staff()
+        ctx.subscribe(self, {Change.PROFILE}, self._load_staff)  # a new login shows at once
 
         village_box = QGroupBox(tr("Villages (one per line)"))
         village_layout = QVBoxLayout(village_box)
@@ -142,7 +146,9 @@ class SettingsView(QWidget):
         db_form.addRow(tr("Schema version"), QLabel(str(SCHEMA_VERSION)))
 
         content = QWidget()
-        columns = QHBoxLayout(content)
+        outer = QVBoxLayout(content)
+        columns = QHBoxLayout()
+        outer.addLayout(columns)
         left = QVBoxLayout()
         left.addWidget(display)
         left.addWidget(station)
@@ -156,11 +162,13 @@ class SettingsView(QWidget):
         right.addWidget(staff_box)
         right.addWidget(village_box)
         right.addWidget(EpiTargetsBox(ctx))
+        right.addStretch(1)
+        # The sections of other features (import and export, users and access) take the whole
+        # width under the two columns: their tables and rows of buttons are never squeezed.
         for make in sections:
             section = make(ctx)
             if section is not None:
-                right.addWidget(section)
-        right.addStretch(1)
+                outer.addWidget(section)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
         scroll = QScrollArea()
@@ -180,6 +188,9 @@ class SettingsView(QWidget):
         for row, m in enumerate(members):
             self.staff_table.setItem(row, 0, QTableWidgetItem(m.full_name))
             self.staff_table.setItem(row, 1, QTableWidgetItem(m.title))
+            login = QTableWidgetItem(m.username or tr("no login"))
+            login.setFlags(login.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.staff_table.setItem(row, 2, login)
 
     def _add_staff_row(self) -> None:
         row = self.staff_table.rowCount()
@@ -188,6 +199,9 @@ class SettingsView(QWidget):
         name = QTableWidgetItem("")
         self.staff_table.setItem(row, 0, name)
         self.staff_table.setItem(row, 1, QTableWidgetItem(""))
+        login = QTableWidgetItem(tr("no login"))
+        login.setFlags(login.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.staff_table.setItem(row, 2, login)
         self.staff_table.editItem(name)
 
     def save_profile(self) -> None:

@@ -90,7 +90,9 @@ class TodayView(QWidget):
 
     def activate(self) -> None:
         self.refresh()
+        # Back on Hôm nay the next name typed replaces the last one searched.
         self.search.setFocus()
+        self.search.selectAll()
 
     def refresh(self) -> None:
         today = clock.today()

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,8 +30,9 @@ from PySide6.QtWidgets import (
 from station_app.domain.accounts import ACCOUNT_ROLES, ROLE_NAMES, Actor, Permission, Role, role_name
 from station_app.i18n import N_, tr
 from station_app.store import StoreError, users
+from station_app.store.station import staff
 from station_app.ui import dialogs
-from station_app.ui.context import AppContext
+from station_app.ui.context import AppContext, Change
 from station_app.ui.login import ChangePasswordDialog, IdleLock
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table, selected_key
@@ -102,6 +105,11 @@ class NewUserDialog(QDialog):
         self.user: users.User | None = None
         self.setWindowTitle(tr("New account"))
         self.full_name = QLineEdit()
+        # An account is one of the station's people: those on the staff list without a login are
+        # offered (a new name joins the staff list with the account).
+        without_login = [m.full_name for m in staff(ctx.store) if not m.username]
+        self.full_name.setCompleter(QCompleter(without_login, self))
+        self.full_name.setPlaceholderText(tr("a person of the staff list, or a new one"))
         self.username = QLineEdit()
         self.username.setPlaceholderText(tr("for example yta.mai"))
         self.role = QComboBox()
@@ -145,23 +153,24 @@ class UsersSection(QGroupBox):
         self.ctx = ctx
         store = ctx.store
         self.can_manage = store.actor.can(Permission.MANAGE_USERS)
-        self.table = read_only_table([tr(c) for c in USER_COLUMNS])
+        # The full name and the role share the width left: no column is cut off or scrolled away.
+        self.table = read_only_table([tr(c) for c in USER_COLUMNS], stretch=(1, 2))
         self.table.setMinimumHeight(170)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, title, slot in (
+        # Three buttons a row: the section stays narrow whatever the text size.
+        row = QGridLayout()
+        for index, (key, title, slot) in enumerate((
             ("add", N_("New account…"), self.add),
             ("password", N_("Set a password…"), self.set_password),
             ("role", N_("Change the role…"), self.change_role),
             ("active", N_("Deactivate / reactivate"), self.toggle_active),
             ("unlock", N_("Unlock"), self.unlock),
-        ):
+        )):
             button = QPushButton(tr(title))
             button.clicked.connect(slot)
             button.setEnabled(self.can_manage)
             self.buttons[key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, *divmod(index, 3))
         self.idle = QSpinBox()
         self.idle.setRange(0, 240)
         self.idle.setSuffix(" " + tr("min"))
@@ -180,7 +189,7 @@ class UsersSection(QGroupBox):
         self.audit_button = QPushButton(tr("Audit log…"))
         self.audit_button.setEnabled(store.actor.can(Permission.VIEW_AUDIT))
         self.audit_button.clicked.connect(self.show_audit)
-        idle_row.addWidget(self.audit_button)
+        row.addWidget(self.audit_button, 1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(row)
@@ -225,6 +234,7 @@ class UsersSection(QGroupBox):
         dialog = NewUserDialog(self.ctx, self)
         if dialogs.run(dialog):
             self.load()
+            self.ctx.notify({Change.PROFILE}, self)  # the staff list shows the person's new login
 
     def set_password(self) -> None:
         user = self.selected()
