@@ -388,7 +388,10 @@ def _build(
         # Every visit's patient and clinician exist by construction: checking each of a million
         # references would cost a fifth of the loading (the tests check the finished file).
         store.conn.execute("PRAGMA foreign_keys = OFF")
-        total_visits, moved = _fill(store, patients, seed, visits_per_patient, progress)
+        from station_app.demo_births import add_births, plan
+
+        births = plan(seed, patients, clock.now())  # (the babies are among the patients asked for)
+        total_visits, moved = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write(ANYONE):  # a demo file being built: invented data, no one's records
             for _name, sql in indexes:
@@ -396,6 +399,7 @@ def _build(
         from station_app.demo_followups import add_followups
 
         add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"), moved)
+        add_births(store, seed, clock.today(), births)
         from station_app.demo_claims import add_claims
 
         add_claims(store, seed, clock.today())

@@ -89,7 +89,7 @@ def test_family_name_nguyen_is_about_38_percent(large):
     nguyen = large.execute(
         "SELECT count(*) FROM patients WHERE full_name LIKE 'Nguyễn %'"
     ).fetchone()[0]
-    assert total == 2000
+    assert total == 2000  # the babies born this past year among them
     assert 30 <= 100 * nguyen / total <= 46
 
 

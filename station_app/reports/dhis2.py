@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from station_app import paths
 from station_app.domain import births, icd10, notifiable, vaccination
+from station_app.domain.coverage import TARGET_GROUPS
 from station_app.domain.followup import Kind, RemovalReason
 from station_app.domain.indicators import Definitions, Indicator, load
 from station_app.domain.monthly import IndicatorResult, MonthlySummary
@@ -82,6 +83,12 @@ def fixed_lines(ind: Indicator, defs: Definitions) -> list[str] | None:
         return [str(p) for p in births.DEATH_PLACES] + [monthly.UNKNOWN_PLACE]
     if rows == "delivery_place":
         return [str(p) for p in births.DELIVERY_PLACES]
+    if rows == "epi_target":
+        return list(TARGET_GROUPS)
+    if rows == "coverage":
+        given = next((i for i in defs.indicators() if i.code == "epi.coverage_given"), ind)
+        lines = given.options.get("lines")
+        return [str(line["key"]) for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
     return None
 
 

@@ -20,6 +20,7 @@ from station_app import clock
 from station_app.domain import antenatal, births, icd10, vaccination
 from station_app.domain import notifiable as notifiable_list
 from station_app.domain.chronic import FASTING_GLUCOSE_TARGET, HYPERTENSION_THRESHOLD
+from station_app.domain.coverage import TARGET_GROUPS, TARGET_TITLES, percent
 from station_app.domain.followup import (
     _KIND_TITLES,
     _OUTCOME_TITLES,
@@ -43,7 +44,7 @@ from station_app.domain.monthly import (
     Progress,
 )
 from station_app.i18n import N_, translate
-from station_app.store import followups, reports
+from station_app.store import epi_targets, followups, reports
 from station_app.store.database import Store
 from station_app.store.station import load_profile
 
@@ -85,8 +86,9 @@ def _age(date_sql: str, alias: str = "p") -> str:
 
 class _Counter:
     def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None,
-                 records: bool = True) -> None:
+                 records: bool = True, shared: dict | None = None) -> None:
         self.store = store
+        self.shared: dict = shared if shared is not None else {}  # what the month computed serves the month before
         self.month = month
         self.defs = defs
         self.counts: Counts = {}
@@ -379,28 +381,8 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.doses", series, count, ids)
-        # Fully immunised under 1: every required dose (its first record) given, the last of them in
-        # this month and before the first birthday.
-        required = self.defs.fully_immunised
-        marks = ",".join("?" * len(required))
-        wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
-        complete = [
-            r[0]
-            for r in self.rows(
-                "SELECT g.patient_id FROM ("
-                " SELECT patient_id, series, dose, min(given_on) AS given FROM vaccine_doses"
-                " WHERE patient_id IN (SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ?"
-                f"  AND series IN ({marks})) AND ({wanted}) GROUP BY patient_id, series, dose"
-                ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL "
-                "GROUP BY g.patient_id, p.birth_year, p.birth_month, p.birth_day "
-                "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
-                "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
-                "'+12 months') ORDER BY g.patient_id",
-                (self.start, self.next, *required, *[x for pair in required.items() for x in pair],
-                 sum(required.values()), self.start, self.next),
-            )
-        ]
-        self.add("epi.full_u1", "", len(complete), ",".join(map(str, sorted(complete))))
+        complete = self._fully_immunised(self.start)
+        self.add("epi.full_u1", "", len(complete), ",".join(map(str, complete)))
         for count, ids in self.rows(
             "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
             "WHERE d.series = 'hepb0' AND d.given_on >= ? AND d.given_on < ? AND p.birth_day IS NOT NULL "
@@ -409,6 +391,90 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.hepb_24h", "", count, ids)
+        self.coverage()
+
+    def coverage(self) -> None:
+        """People vaccinated from 1 January to the period's end, and that against the year's target.
+        The month before, when in the same year, is read off the current month's people (each with
+        the day they first counted), not counted again."""
+        year = self.month.start.year
+        wanted = epi_targets.targets(self.store, year)
+        for group in TARGET_GROUPS:
+            self.add("epi.target", group, wanted.get(group, 0), None)
+        ind = next((i for i in self.defs.indicators() if i.code == "epi.coverage_given"), None)
+        lines = _coverage_lines(ind)
+        found = self.shared.get("coverage")
+        if found is not None and found[0] == year and found[1] >= self.next:
+            people = {key: {pid: day for pid, day in days.items() if day < self.next} for key, days in found[2].items()}
+        else:
+            people = self._coverage_people(lines, f"{year:04d}-01-01")
+            self.shared["coverage"] = (year, self.next, people)
+        for line in lines:
+            key = str(line["key"])
+            ids = sorted(people.get(key, {}))
+            self.add("epi.coverage_given", key, len(ids), ",".join(map(str, ids)) if self.records else None)
+            self.add("epi.coverage", key, percent(len(ids), wanted.get(str(line["target"]), 0)), None)
+
+    def _coverage_people(self, lines: list[dict], year_start: str) -> dict[str, dict[int, str]]:
+        """Per coverage line, each person counted from ``year_start`` to the period's end, with the
+        day they first counted."""
+        people: dict[str, dict[int, str]] = {}
+        doses = {(str(line["series"]), int(line["dose"])): str(line["key"])
+                 for line in lines if not line.get("special")}
+        if doses:
+            pairs = " OR ".join("(series = ? AND dose = ?)" for _ in doses)
+            for series, dose, pid, day in self.rows(
+                "SELECT series, dose, patient_id, min(given_on) FROM vaccine_doses "
+                f"WHERE given_on >= ? AND given_on < ? AND from_booklet = 0 AND ({pairs}) GROUP BY 1, 2, 3",
+                (year_start, self.next, *[x for pair in doses for x in pair]),
+            ):
+                people.setdefault(doses[(series, dose)], {})[int(pid)] = str(day)
+        for line in lines:
+            special = line.get("special")
+            if not special:
+                people.setdefault(str(line["key"]), {})
+                continue
+            if special == "full_u1":
+                rows = self._fully_immunised(year_start, with_day=True)
+            else:
+                rows = self.rows(
+                    "SELECT patient_id, min(substr(visit_at, 1, 10)) FROM visits WHERE tetanus = 1 AND visit_at >= ? "
+                    "AND visit_at < ? GROUP BY patient_id", (year_start, self.next))
+            people[str(line["key"])] = {int(pid): str(day) for pid, day in rows}
+        return people
+
+    def _fully_immunised(self, start: str, with_day: bool = False) -> list:
+        """Children whose every required dose (its first record) is given, the last of them from
+        ``start`` to the period's end and before the first birthday (so born less than a year
+        before ``start``); with ``with_day``, (child, day of the last dose)."""
+        required = self.defs.fully_immunised
+        marks = ",".join("?" * len(required))
+        wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
+        # The children given a required dose in the period, for a month; for a longer span, those
+        # born since the year before (fewer than the doses of a year).
+        if start == self.start and not self.month.is_year:
+            candidates = ("SELECT patient_id FROM vaccine_doses WHERE given_on >= ? AND given_on < ? "
+                          f"AND series IN ({marks})")
+            among: tuple = (start, self.next, *required)
+        else:
+            candidates = "SELECT id FROM patients WHERE birth_year >= ? AND birth_day IS NOT NULL"
+            among = (int(start[:4]) - 1,)
+        found = sorted(
+            (r[0], r[1])
+            for r in self.rows(
+                "SELECT g.patient_id, max(g.given) FROM ("
+                " SELECT patient_id, series, dose, min(given_on) AS given FROM vaccine_doses"
+                f" WHERE patient_id IN ({candidates}) AND ({wanted}) GROUP BY patient_id, series, dose"
+                ") g JOIN patients p ON p.id = g.patient_id WHERE p.birth_day IS NOT NULL AND p.birth_year >= ? "
+                "GROUP BY g.patient_id, p.birth_year, p.birth_month, p.birth_day "
+                "HAVING count(*) = ? AND max(g.given) >= ? AND max(g.given) < ? "
+                "AND max(g.given) < date(printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day), "
+                "'+12 months') ORDER BY g.patient_id",
+                (*among, *[x for pair in required.items() for x in pair],
+                 int(start[:4]) - 1, sum(required.values()), start, self.next),
+            )
+        )
+        return found if with_day else [pid for pid, _day in found]
 
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
@@ -438,6 +504,12 @@ class _Counter:
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
         ):
             self.add("fu.outcomes", kind if kind != "removed" else f"removed:{reason or 'other'}", count, ids)
+
+
+def _coverage_lines(ind: Indicator | None) -> list[dict]:
+    """The lines of the coverage indicators, as the definitions give them (``lines``)."""
+    found = ind.options.get("lines") if ind is not None else None
+    return [line for line in found if isinstance(line, dict)] if isinstance(found, list) else []
 
 
 def load_items(store: Store, day: dt.date, since: dt.date) -> list:
@@ -488,6 +560,11 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
                 (UNKNOWN_PLACE, both(UNKNOWN_PLACE_LABEL))]
     if kind == "delivery_place":
         return [(str(p), both(births.PLACE_TITLES[p])) for p in births.DELIVERY_PLACES]
+    if kind == "epi_target":
+        return [(g, both(TARGET_TITLES[g])) for g in TARGET_GROUPS]
+    if kind == "coverage":
+        given = next((i for i in defs.indicators() if i.code == "epi.coverage_given"), ind)
+        return [(str(line["key"]), dict(line["name"])) for line in _coverage_lines(given)]
     if kind == "antigen":
         return [(s.key, {"vi": s.name("vi"), "en": s.name("en")}) for s in vaccination.load_schedule().series]
     if kind == "followup_kind":
@@ -505,8 +582,9 @@ def _fixed_lines(store: Store, ind: Indicator, defs: Definitions, current: Count
 
 
 def _count(store: Store, month: Month, defs: Definitions, progress: Progress | None, step: int, steps: int,
-           items: list | None = None, records: bool = True) -> tuple[Counts, list[tuple[str, int]]]:
-    counter = _Counter(store, month, defs, items, records)
+           items: list | None = None, records: bool = True,
+           shared: dict | None = None) -> tuple[Counts, list[tuple[str, int]]]:
+    counter = _Counter(store, month, defs, items, records, shared)
     parts = (counter.visits, counter.people, counter.births_deaths, counter.chronic, counter.maternal,
              counter.immunisation, counter.follow_up)
     for number, part in enumerate(parts, start=1):
@@ -527,10 +605,12 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     try:
         steps = 14 if previous_month else 7
         items = load_items(store, month.end, month.previous().end if previous_month else month.end)
-        current, per_day = _count(store, month, defs, progress, 0, steps, items)
+        shared: dict = {}
+        current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
         previous: Counts = {}
         if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False)
+            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False,
+                                 shared=shared)
     finally:
         if own:
             store.conn.execute("COMMIT")

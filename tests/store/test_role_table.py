@@ -38,6 +38,7 @@ from station_app.store import (
     bulk_import,
     corrections,
     database,
+    epi_targets,
     errors,
     followups,
     history_import,
@@ -59,7 +60,7 @@ from station_app.store.errors import NotPermitted
 MODULES: tuple[ModuleType, ...] = (
     audit, backup, bulk, bulk_import, corrections, database, errors, followups, history_import, icd10, importer,
     patients,
-    referrals, reports, schema, station, users, visits, births, books, notifications, vital_import,
+    referrals, reports, schema, station, users, visits, births, books, notifications, vital_import, epi_targets,
 )
 TODAY = dt.date(2025, 11, 20)
 PASSWORDS = {"truong": "tram-truong", "quantri": "tram-quantri", "yta.mai": "tram-yta-1", "yta.lan": "tram-yta-2"}
@@ -194,6 +195,8 @@ CHECKED: dict[str, list[Case]] = {
     "station.save_staff": [case(P.EDIT_STATION, lambda w: station.save_staff(
         w.store, station.StaffMember("Trần Thị Mai", "Trạm trưởng", id=w["staff"])))],
     "station.save_villages": [case(P.EDIT_STATION, lambda w: station.save_villages(w.store, ["Thôn Mới"]))],
+    "epi_targets.save_targets": [case(P.EDIT_STATION, lambda w: epi_targets.save_targets(
+        w.store, 2025, {"u1": 120, "pregnant": 130}))],
     # patients
     "patients.insert": [case(P.EDIT_PATIENTS, lambda w: patients.insert(w.store, Patient(
         full_name="Đinh Văn Mới", sex="1", birth=parse_partial_date("1971"))))],
@@ -320,6 +323,7 @@ RECORD_READS = {
     "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
     "station": {"load_profile", "staff", "villages"},
+    "epi_targets": {"targets"},
     "users": {"all_users", "get", "by_username", "has_accounts", "idle_lock_minutes", "staff_id"},
     "visits": {"get", "for_patient", "log_ids", "log_totals", "log_rows", "count_on", "recent_patient_ids",
                "clinicians"},

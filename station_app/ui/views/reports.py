@@ -44,7 +44,14 @@ from station_app.domain.accounts import Permission
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import Month, MonthlySummary, cell_key
 from station_app.i18n import N_, tr
-from station_app.printing.monthly_report import monthly_report_bytes, number_text, status_line, when_text
+from station_app.printing.monthly_report import (
+    LAST_YEAR,
+    THIS_YEAR,
+    monthly_report_bytes,
+    number_text,
+    status_line,
+    when_text,
+)
 from station_app.printing.visit_book import visit_book_bytes
 from station_app.reports import monthly, monthly_export
 from station_app.store import Store, StoreError, audit, reports
@@ -84,6 +91,10 @@ def _qdate(value: dt.date) -> QDate:
 
 def _date(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
+
+
+def _file_stem(month: Month) -> str:
+    return f"bao-cao-nam-{month.key}" if month.is_year else f"bao-cao-thang-{month.key}"
 
 
 def default_month() -> Month:
@@ -331,6 +342,11 @@ class ReportsView(QWidget):
         self.month = QDateEdit(_qdate(default_month().start))
         self.month.setDisplayFormat("MM/yyyy")
         self.month.setCalendarPopup(True)
+        # a month, or the calendar year (the yearly report, from the same definitions)
+        self.period_kind = QComboBox()
+        self.period_kind.addItem(tr("Month"), "month")
+        self.period_kind.addItem(tr("Year"), "year")
+        self.period_kind.currentIndexChanged.connect(self._period_kind_changed)
         self.generate_button = QPushButton(tr("Compute the report") + " (F5)")
         self.generate_button.clicked.connect(self.generate)
         self.state_label = QLabel()
@@ -338,7 +354,7 @@ class ReportsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(heading(tr("Monthly summary")))
         top.addSpacing(16)
-        top.addWidget(QLabel(tr("Month")))
+        top.addWidget(self.period_kind)
         top.addWidget(self.month)
         top.addWidget(self.generate_button)
         top.addStretch(1)
@@ -431,10 +447,16 @@ class ReportsView(QWidget):
             self.generate()
 
     def selected_month(self) -> Month:
-        return Month.of(_date(self.month.date()))
+        """The chosen period: a month, or the whole calendar year."""
+        day = _date(self.month.date())
+        return Month.year_of(day.year) if self.period_kind.currentData() == "year" else Month.of(day)
 
     def set_month(self, month: Month) -> None:
+        self.period_kind.setCurrentIndex(self.period_kind.findData("year" if month.is_year else "month"))
         self.month.setDate(_qdate(month.start))
+
+    def _period_kind_changed(self) -> None:
+        self.month.setDisplayFormat("yyyy" if self.period_kind.currentData() == "year" else "MM/yyyy")
 
     def generate(self) -> None:
         """Compute (or load the finalised copy of) the chosen month, off the GUI thread."""
@@ -515,7 +537,8 @@ class ReportsView(QWidget):
         columns: list[str] = []
         for result in results:
             columns += [c for c in result.columns if c not in columns]
-        headers = [tr(INDICATOR), tr(THIS_MONTH), tr(PREVIOUS)] + [summary.definitions.column_label(c)
+        now, before = (THIS_YEAR, LAST_YEAR) if summary.month.is_year else (THIS_MONTH, PREVIOUS)
+        headers = [tr(INDICATOR), tr(now), tr(before)] + [summary.definitions.column_label(c)
                                                                     for c in columns[1:]]
         rows: list[tuple[str, str | None, dict]] = []
         for result in results:
@@ -722,8 +745,9 @@ class ReportsView(QWidget):
             return None
         data = monthly_report_bytes(self.summary, status_line(self.summary, self._final_info()))
         month = self.summary.month
-        dialog = pdf_preview.show_pdf(self, data, tr("Monthly summary {month}").format(month=month.display()),
-                                      f"bao-cao-thang-{month.key}.pdf",
+        title = (tr("Yearly report {year}").format(year=month.display()) if month.is_year
+                 else tr("Monthly summary {month}").format(month=month.display()))
+        dialog = pdf_preview.show_pdf(self, data, title, f"{_file_stem(month)}.pdf",
                                       **pdf_preview.audited(lambda: self.ctx.store, ("report", month.key),
                                                             {"document": "monthly_report"}))
         self._dialogs.append(dialog)
@@ -734,7 +758,7 @@ class ReportsView(QWidget):
             return None
         month = self.summary.month
         if kind == "xlsx":
-            name, file_filter = f"bao-cao-thang-{month.key}.xlsx", tr("Excel workbooks (*.xlsx)")
+            name, file_filter = f"{_file_stem(month)}.xlsx", tr("Excel workbooks (*.xlsx)")
         else:
             name, file_filter = f"dhis2-{month.period}.json", tr("JSON files (*.json)")
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)

@@ -38,6 +38,7 @@ from station_app.store.station import (
 from station_app.ui import dialogs
 from station_app.ui.context import FONT_SCALES, AppContext, Change
 from station_app.ui.extensions import SettingsSection
+from station_app.ui.views.epi_targets import EpiTargetsBox
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 SIZE_NAMES = (N_("Normal"), N_("Large"), N_("Larger"), N_("Largest"))
@@ -160,6 +161,7 @@ class SettingsView(QWidget):
         right = QVBoxLayout()
         right.addWidget(staff_box)
         right.addWidget(village_box)
+        right.addWidget(EpiTargetsBox(ctx))
         right.addStretch(1)
         # The sections of other features (import and export, users and access) take the whole
         # width under the two columns: their tables and rows of buttons are never squeezed.
