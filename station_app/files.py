@@ -121,11 +121,12 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
-def write_many(files: Sequence[tuple[Path, bytes]]) -> None:
+def write_many(files: Sequence[tuple[Path, bytes]], *, durable: bool = True) -> None:
     """Many small files (a month of claims) written each atomically and privately (a ``0600``
     temporary file renamed over its target), then made durable together: one flush of the file
     system (POSIX ``sync``) instead of one per file, which would cost seconds per thousand files.
-    Where there is no ``sync`` each file is flushed on its own."""
+    Where there is no ``sync`` each file is flushed on its own. ``durable=False``: the flush is left
+    to the caller (``sync_all`` once after several batches)."""
     written: list[Path] = []
     for path, data in files:
         target = Path(path)
@@ -146,5 +147,12 @@ def write_many(files: Sequence[tuple[Path, bytes]]) -> None:
                 tmp.unlink()
             raise
         written.append(target)
-    if written and hasattr(os, "sync"):
+    if written and durable:
+        sync_all()
+
+
+def sync_all() -> None:
+    """Make every file written so far survive a power cut (POSIX ``sync``; where there is none,
+    ``write_many`` flushes each file as it writes it)."""
+    if hasattr(os, "sync"):
         os.sync()

@@ -105,6 +105,8 @@ def format_value(spec: FieldSpec, value: Value) -> str:
     with 3, time points as yyyyMMddHHmm, days as yyyyMMdd; text as it is. None is empty."""
     if value is None:
         return ""
+    if type(value) is str:  # most fields, and every field of texts already checked
+        return value
     if isinstance(value, float):  # never money in floats: a bug in the caller
         raise TypeError(f"{spec.tag}: a float is not a claim value")
     if spec.format in ("decimal2", "decimal3") and isinstance(value, int | Decimal):
@@ -133,7 +135,10 @@ def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value
             raise KeyError(f"{table}: no field {sorted(unknown)}")
         lines.append(f"<{record_tag}>")
         for spec in specs:
-            lines.append(f"<{spec.tag}>{escape(format_value(spec, record.get(spec.tag)))}</{spec.tag}>")
+            text = format_value(spec, record.get(spec.tag))
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
+            lines.append(f"<{spec.tag}>{text}</{spec.tag}>")
         lines.append(f"</{record_tag}>")
     lines += [f"</{tag}>" for tag in reversed(wrappers)]
     return "\n".join(lines) + "\n"
@@ -186,11 +191,12 @@ def check_record(
         if tags is not None and spec.tag not in tags:
             continue
         text = record.get(spec.tag, "")
-        name = f"{table}.{spec.tag}"
         if not text:
-            if spec.is_required(record):
+            if spec.required is not False and spec.is_required(record):
+                name = f"{table}.{spec.tag}"
                 found.append(Problem(name, N_("{field} is required and empty."), params={"field": name}))
             continue
+        name = f"{table}.{spec.tag}"
         if spec.max_len is not None and len(text) > spec.max_len:
             found.append(
                 Problem(
