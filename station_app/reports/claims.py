@@ -19,7 +19,7 @@ from station_app.domain import claims_xml
 from station_app.domain.accounts import Permission
 from station_app.domain.claims import Claim
 from station_app.errors import UserError
-from station_app.files import write_many
+from station_app.files import sync_all, write_many
 from station_app.i18n import N_
 from station_app.store import claims as store_claims
 from station_app.store.claims import Gathered, MonthTotals, RunEntry
@@ -73,11 +73,12 @@ def run(
     first: dt.date,
     last: dt.date,
     out_dir: Path | None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Outcome]:
     """Check the period's insured visits; with ``out_dir``, write each one that passes to its own
     file (0600, in a folder made 0700 when new) and enter the run in the register (one audited
-    write). Without ``out_dir`` (a check) nothing is written anywhere."""
+    write). Without ``out_dir`` (a check) nothing is written anywhere. ``progress(done, total)`` is
+    told of each visit handled."""
     store.require(Permission.EXPORT_CLAIMS)
     if last < first:
         raise UserError(N_("The end of the period is before its start."))
@@ -85,6 +86,7 @@ def run(
     station = store_claims.station_info(store)
     if out_dir is not None:
         _make_folder(out_dir)
+    total = store_claims.count_insured(store, first, last) if progress is not None else 0
     outcomes: list[Outcome] = []
     entries: list[RunEntry] = []
     files: list[tuple[Path, bytes]] = []
@@ -103,20 +105,22 @@ def run(
         status = "held" if problems else "written"
         outcomes.append(Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems,
                                 target or ""))
-        if progress is not None:
-            progress(number)
+        if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
+            progress(number, total)
     if out_dir is not None:
         _write(files)
+        sync_all()  # every file on disk before the register says it was written
         store_claims.record(store, entries, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
     return outcomes
 
 
-BATCH = 500  # files written together, then made durable with one flush
+PROGRESS_EVERY = 100  # visits between two reports of progress
+BATCH = 500  # files held in memory before they are written (made durable together at the end)
 
 
 def _write(files: list[tuple[Path, bytes]]) -> None:
     try:
-        write_many(files)
+        write_many(files, durable=False)  # one flush at the end of the run
     except OSError as exc:
         raise UserError(
             N_("Cannot write {path}: {reason}"), path=exc.filename or "", reason=exc.strerror or exc

@@ -371,6 +371,14 @@ def _referral(r: dict[str, object]) -> ReferralInfo:
     )
 
 
+def count_insured(store: Store, first: dt.date, last: dt.date) -> int:
+    """How many insured visits the period has (what a claims run will go through)."""
+    store.require(Permission.VIEW_RECORDS)
+    span = (first.isoformat(), (last + dt.timedelta(days=1)).isoformat())
+    return int(store.scalar("SELECT COUNT(*) FROM visits WHERE insurance_paid = 1 AND visit_at >= ? AND visit_at < ?",
+                            span) or 0)
+
+
 def gather(store: Store, first: dt.date, last: dt.date) -> Iterator[Gathered]:
     """The insured visits from ``first`` to ``last`` (both included) as claims need them, in order."""
     store.require(Permission.VIEW_RECORDS)

@@ -48,6 +48,7 @@ class Change(enum.StrEnum):
     REFERRALS = "referrals"  # a referral slip issued, printed, its outcome
     PROFILE = "profile"  # the station profile, staff, villages
     STOCK = "stock"  # medicines received, counted or adjusted; the formulary
+    CLAIMS = "claims"  # insurance claims written (the claims register)
     STORE = "store"  # a backup was restored: ``ctx.store`` is a new connection, views rebuild
 
 

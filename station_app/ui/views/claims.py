@@ -8,10 +8,11 @@ signing tool puts the station's digital signature on them before they are sent."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,10 +34,10 @@ from station_app.domain.dates import add_months
 from station_app.domain.monthly import Month
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
-from station_app.store import audit
+from station_app.store import Store, audit
 from station_app.store import claims as store_claims
 from station_app.store.claims import RegisterRow
-from station_app.ui import dialogs
+from station_app.ui import dialogs, operations
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
@@ -58,11 +59,20 @@ def _money(value: object) -> str:
 
 
 class ClaimsView(QWidget):
-    """The claims register of a period, with the checks, the export and the portal's answers."""
+    """The claims register of a period, with the checks, the export and the portal's answers.
+
+    "Check" and "Write the files…" run off the GUI thread (``operations.run_op``), with progress;
+    ``checked`` or ``written`` is emitted when the register shows the result, ``failed`` with the
+    message shown when one could not be done."""
+
+    checked_all = Signal()
+    written = Signal()
+    failed = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._operation: operations.Operation | None = None
         self.rows: list[RegisterRow] = []
         # What "Check" found, not yet in the register: visit → (problems, MA_LK, total, fund).
         self.checked: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
@@ -142,7 +152,7 @@ class ClaimsView(QWidget):
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         shortcut("F5", self, lambda: self.check(), context)
-        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.PROFILE, Change.STOCK}, self.reload)
+        ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.PROFILE, Change.STOCK, Change.CLAIMS}, self.reload)
         may = ctx.store.actor.can(Permission.EXPORT_CLAIMS)
         for button in (self.write_button, self.accepted_button, self.refused_button, self.pdf_button,
                        self.xlsx_button, self.check_button):
@@ -294,51 +304,92 @@ class ClaimsView(QWidget):
         self.category_button.setEnabled(row is not None)
 
     # -- actions --------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self._operation is not None and self._operation.running
+
+    def _start(self, label: str, work: Callable[[Store, operations.Progress], object],
+               on_done: Callable[[object], object], *, changes: set[Change] | None = None) -> None:
+        for button in (self.check_button, self.write_button):
+            button.setEnabled(False)
+        self._operation = operations.run_op(self, self.ctx, label, work, on_done, changes=changes or (),
+                                            on_error=self._failed)
+
+    def _finished(self) -> None:
+        self._operation = None
+        for button in (self.check_button, self.write_button):
+            button.setEnabled(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finished()
+        if not isinstance(exc, UserError):
+            operations.show_error(self, exc)
+            self.failed.emit(str(exc))
+            return
+        dialogs.error(self, tr("Health-insurance claims"), exc.text())
+        self.failed.emit(exc.text())
+
     def check(self) -> None:
-        """Build every claim of the period and show what holds each back, writing nothing."""
+        """Build every claim of the period off the GUI thread and show what holds each back,
+        writing nothing; ``checked_all`` when the register shows it."""
         from station_app.reports import claims
 
         period = self.period()
-        if period is None:
+        if period is None or self.busy():
             return
-        try:
-            built = claims.build_all(self.ctx.store, *period)
-        except UserError as exc:
-            dialogs.error(self, tr("Health-insurance claims"), exc.text())
-            return
-        self.checked = {}
-        for _gathered, claim in built:
-            totals = claim.totals()
-            problems = [p.text() for p in claim.problems if p.is_error]
-            self.checked[claim.visit_id] = (problems, claim.ma_lk, totals["T_TONGCHI_BV"], totals["T_BHTT"])
-        self.reload()
+
+        def work(store: Store, progress: operations.Progress) -> dict[int, tuple[list[str], str, Decimal, Decimal]]:
+            store.require(Permission.EXPORT_CLAIMS)
+            total = store_claims.count_insured(store, *period)
+            found: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
+            for number, (_gathered, claim) in enumerate(claims.build_each(store, *period), start=1):
+                totals = claim.totals()
+                problems = [p.text() for p in claim.problems if p.is_error]
+                found[claim.visit_id] = (problems, claim.ma_lk, totals["T_TONGCHI_BV"], totals["T_BHTT"])
+                if number % claims.PROGRESS_EVERY == 0 or number == total:
+                    progress(number, total)
+            return found
+
+        def done(found: object) -> None:
+            self._finished()
+            assert isinstance(found, dict)
+            self.checked = found
+            self.reload()
+            self.checked_all.emit()
+
+        self._start(tr("Checking the claims…"), work, done)
 
     def choose_folder(self) -> str:
         return QFileDialog.getExistingDirectory(self, tr("Folder for the claims files"), str(Path.home()))
 
     def write_files(self) -> None:
+        """Write the files of the period off the GUI thread, then show the register; ``written``."""
         from station_app.reports import claims
 
         period = self.period()
-        if period is None:
+        if period is None or self.busy():
             return
         folder = self.choose_folder()
         if not folder:
             return
-        try:
-            outcomes = claims.run(self.ctx.store, *period, Path(folder))
-        except UserError as exc:
-            dialogs.error(self, tr("Health-insurance claims"), exc.text())
-            return
-        self.checked = {}
-        self.reload()
-        written = sum(1 for o in outcomes if o.status == "written")
-        dialogs.info(
-            self,
-            tr("Health-insurance claims"),
-            tr("{written} files written to {folder}; {held} visits held back. Sign the files with the portal's "
-               "tool before sending them.").format(written=written, folder=folder, held=len(outcomes) - written),
-        )
+
+        def work(store: Store, progress: operations.Progress) -> list[claims.Outcome]:
+            return claims.run(store, *period, Path(folder), progress)
+
+        def done(result: object) -> None:
+            self._finished()
+            assert isinstance(result, list)
+            self.checked = {}
+            self.reload()
+            count = sum(1 for o in result if o.status == "written")
+            self.written.emit()
+            dialogs.info(
+                self,
+                tr("Health-insurance claims"),
+                tr("{written} files written to {folder}; {held} visits held back. Sign the files with the portal's "
+                   "tool before sending them.").format(written=count, folder=folder, held=len(result) - count),
+            )
+
+        self._start(tr("Writing the claims files…"), work, done, changes={Change.CLAIMS})
 
     def ask_reason(self) -> str | None:
         text, ok = QInputDialog.getText(self, tr("Portal refused…"), tr("The portal's reason:"))
