@@ -353,3 +353,19 @@ def test_the_month_report_in_json_xlsx_and_pdf(station: Station, tmp_path: Path,
     )
     text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "c.pdf").pages)
     assert "Trần Thị Bình" in text and "45.625" in text and "Thẻ BHYT hết hạn ngày 31/10/2025" in text
+
+
+def test_a_run_reports_its_progress_and_writes_markup_characters_as_text(station: Station, tmp_path: Path) -> None:
+    station.store.conn.execute(
+        "UPDATE patients SET address = ? WHERE id = ?", ("Tổ 3 <Khu A> & chợ", station.patient.id)
+    )
+    for hour in (8, 9, 10):
+        station.visit(hour)
+    seen: list[tuple[int, int]] = []
+    outcomes = claims_report.run(station.store, station.day, station.day, tmp_path / "claims",
+                                 lambda done, total: seen.append((done, total)))
+    assert len(outcomes) == 3 and seen[-1] == (3, 3)
+    for read in written(tmp_path / "claims").values():
+        tables = claims_xml.field_tables(station.day)
+        (xml1,) = claims_xml.read_records(tables, "XML1", dict(read.files)["XML1"])
+        assert xml1["DIA_CHI"] == "Tổ 3 <Khu A> & chợ"

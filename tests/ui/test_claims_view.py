@@ -12,6 +12,7 @@ import pytest
 from station_app import clock
 from station_app.reports.claims import file_name
 from station_app.store import claims as store_claims
+from station_app.ui.context import Change
 from station_app.ui.views.claims import ClaimsView
 
 
@@ -26,11 +27,13 @@ def column(view: ClaimsView, n: int) -> list[str]:
     return [view.table.item(row, n).text() for row in range(view.table.rowCount())]
 
 
-def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path: Path, monkeypatch) -> None:
+def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path: Path, monkeypatch, qtbot) -> None:
     view = register
     assert view.table.rowCount() == len(view.rows) > 0
     assert set(column(view, 3)) == {"Chưa kiểm tra"}
-    view.check_button.click()
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.check_button.click()
+        assert not view.check_button.isEnabled()  # off the GUI thread: the register waits for it
     statuses = column(view, 3)
     assert "Sẵn sàng" in statuses
     assert all(s in ("Sẵn sàng", "Giữ lại") for s in statuses)
@@ -41,7 +44,11 @@ def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path
 
     folder = tmp_path / "claims"
     monkeypatch.setattr(view, "choose_folder", lambda: str(folder))
-    view.write_button.click()
+    heard: list[object] = []
+    view.ctx.changed.connect(lambda kinds, who: heard.append(kinds))
+    with qtbot.waitSignal(view.written, timeout=30000):
+        view.write_button.click()
+    assert any(Change.CLAIMS in kinds for kinds in heard)  # other views hear of the register's change
     written = [r for r in view.rows if r.status == "written"]
     assert written and sorted(p.name for p in folder.iterdir()) == sorted(file_name(r.ma_lk) for r in written)
     assert all(s in ("Đã xuất", "Giữ lại") for s in column(view, 3))
@@ -97,7 +104,9 @@ def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monk
     assert [s.price for s in store_claims.services(session.store) if s.code == "MA_KHAM_TYT"] == [38000]
 
 
-def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(register: ClaimsView, monkeypatch) -> None:
+def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(
+    register: ClaimsView, monkeypatch, qtbot
+) -> None:
     view = register
     store = view.ctx.store
     row = 0
@@ -106,16 +115,36 @@ def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(reg
         "UPDATE patients SET insurance_no = '2512345678', insurance_group = '', insurance_benefit = '' WHERE id = ?",
         (patient_id,),
     )
-    view.check()
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.check()
     assert "chỉ có mã số 10 chữ số" in view.table.item(row, 6).text()
     view.table.selectRow(row)
     monkeypatch.setattr(view, "ask_card", lambda current: "gd4")
-    view.card_button.click()
+    with qtbot.waitSignal(view.checked_all, timeout=30000):  # checked again at once
+        view.card_button.click()
     card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (patient_id,))
     assert card == "GD4"
     assert view.table.item(row, 3).text() == "Sẵn sàng"
 
     view.table.selectRow(row)
     monkeypatch.setattr(view, "ask_category", lambda choices, current: choices[0])  # 1.1, at the card's rate
-    view.category_button.click()
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.category_button.click()
     assert store.scalar("SELECT claim_category FROM visits WHERE id = ?", (visit_id,)) == "1.1"
+
+
+def test_a_folder_that_cannot_be_written_is_said_and_the_register_stays_usable(
+    register: ClaimsView, tmp_path: Path, monkeypatch, qtbot
+) -> None:
+    from station_app.ui import dialogs
+
+    view = register
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(view, "choose_folder", lambda: str(blocker / "claims"))
+    with qtbot.waitSignal(view.failed, timeout=30000) as failed:
+        view.write_button.click()
+    assert "a-file" in failed.args[0]
+    assert dialogs.shown[-1][0] == "error"
+    assert view.write_button.isEnabled() and view.check_button.isEnabled()
+    assert {r.status for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())} == {""}
