@@ -135,7 +135,8 @@ def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value
             raise KeyError(f"{table}: no field {sorted(unknown)}")
         lines.append(f"<{record_tag}>")
         for spec in specs:
-            text = format_value(spec, record.get(spec.tag))
+            value = record.get(spec.tag)
+            text = value if type(value) is str else format_value(spec, value)
             if "&" in text or "<" in text or ">" in text:
                 text = escape(text)
             lines.append(f"<{spec.tag}>{text}</{spec.tag}>")
@@ -146,7 +147,11 @@ def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value
 
 def texts(tables: FieldTables, table: str, record: Mapping[str, Value]) -> dict[str, str]:
     """The record's fields as the document writes them (every field of the table)."""
-    return {spec.tag: format_value(spec, record.get(spec.tag)) for spec in tables.spec(table)}
+    found: dict[str, str] = {}
+    for spec in tables.spec(table):
+        value = record.get(spec.tag)
+        found[spec.tag] = value if type(value) is str else format_value(spec, value)  # (a text: as it is)
+    return found
 
 
 # -- checks -------------------------------------------------------------------------------------------
