@@ -71,6 +71,9 @@ UNIT_TITLES = {
     "dose": N_("Vaccine doses behind this number"),
     "followup": N_("Follow-up items behind this number"),
     "outcome": N_("Call outcomes behind this number"),
+    "prescription_line": N_("Prescription lines behind this number"),
+    "drug": N_("Drugs behind this number"),
+    "lot": N_("Lots behind this number"),
 }
 
 # In tests: (parent, title, suggested path, filter) -> the chosen path ("" = cancelled).
@@ -316,7 +319,7 @@ class RecordsDialog(QDialog):
         self.resize(760, 480)
 
     def _open(self, row: int) -> None:
-        if 0 <= row < len(self.rows):
+        if 0 <= row < len(self.rows) and self.rows[row].patient_id:  # a drug or a lot has no patient
             self.open_patient.emit(self.rows[row].patient_id)
             self.accept()
 
