@@ -355,7 +355,8 @@ class ReportsView(QWidget):
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(heading(tr("Monthly summary")))
+        self.title = heading(tr("Monthly summary"))
+        top.addWidget(self.title)
         top.addSpacing(16)
         top.addWidget(self.period_kind)
         top.addWidget(self.month)
@@ -459,7 +460,9 @@ class ReportsView(QWidget):
         self.month.setDate(_qdate(month.start))
 
     def _period_kind_changed(self) -> None:
-        self.month.setDisplayFormat("yyyy" if self.period_kind.currentData() == "year" else "MM/yyyy")
+        yearly = self.period_kind.currentData() == "year"
+        self.month.setDisplayFormat("yyyy" if yearly else "MM/yyyy")
+        self.title.setText(tr("Yearly summary") if yearly else tr("Monthly summary"))
 
     def generate(self) -> None:
         """Compute (or load the finalised copy of) the chosen month, off the GUI thread."""
