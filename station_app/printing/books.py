@@ -26,7 +26,7 @@ from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
-from station_app.printing.pdf import draw_table_row, set_metadata
+from station_app.printing.pdf import draw_book_heading, draw_table_row, set_metadata
 from station_app.store import Store, audit
 from station_app.store import books as book_rows
 from station_app.store.station import load_profile
@@ -113,16 +113,9 @@ class _Book:
         self.y -= height
 
     def _header(self) -> None:
-        width, height = PAGE
-        top = height - MARGIN
-        self.c.setFont(self.bold, 10)
-        self.c.drawString(MARGIN, top - 3 * mm, self.station)
-        self.c.setFont(self.bold, 13)
-        self.c.drawCentredString(width / 2, top - 3.5 * mm, self.book.title.get(self.lang) or self.book.title["vi"])
-        self.c.setFont(self.font, 9)
-        self.c.drawCentredString(width / 2, top - 8 * mm, self.period)
-        self.c.drawRightString(width - MARGIN, top - 3 * mm, self.book.form)
-        self.y = top - 11 * mm
+        self.y = draw_book_heading(self.c, PAGE, MARGIN, station=self.station,
+                                   title=self.book.title.get(self.lang) or self.book.title["vi"],
+                                   period=self.period, form=self.book.form, font=self.font, bold=self.bold)
         self.table_top = self.y
         self.c.setStrokeColor(GREY)
         self.c.setLineWidth(0.35)

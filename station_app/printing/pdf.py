@@ -27,6 +27,24 @@ def set_metadata(canvas: Canvas, *, title: str, author: str, subject: str = "") 
     canvas.setCreator(f"{APP_NAME} {__version__}")
 
 
+def draw_book_heading(canvas: Canvas, page: tuple[float, float], margin: float, *, station: str, title: str,
+                      period: str, form: str, font: str, bold: str) -> float:
+    """A book page's heading: the station top left, the title and the period centred, the form's
+    number top right. Returns where the table starts."""
+    from reportlab.lib.units import mm
+
+    width, height = page
+    top = height - margin
+    canvas.setFont(bold, 10)
+    canvas.drawString(margin, top - 3 * mm, station)
+    canvas.setFont(bold, 13)
+    canvas.drawCentredString(width / 2, top - 3.5 * mm, title)
+    canvas.setFont(font, 9)
+    canvas.drawCentredString(width / 2, top - 8 * mm, period)
+    canvas.drawRightString(width - margin, top - 3 * mm, form)
+    return top - 11 * mm
+
+
 def draw_table_row(canvas: Canvas, wrapped: list[list[str]], widths: list[float], *, left: float, top: float,
                    height: float, font: str, size: float, leading: float, pad: float,
                    fill: Color | None = None) -> None:

@@ -33,7 +33,7 @@ from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
-from station_app.printing.pdf import draw_table_row, set_metadata
+from station_app.printing.pdf import draw_book_heading, draw_table_row, set_metadata
 from station_app.store import visits
 from station_app.store.database import Row, Store
 from station_app.store.station import load_profile
@@ -189,16 +189,8 @@ class _Book:
         self.gaps = []
 
     def _header(self) -> None:
-        width, height = PAGE
-        top = height - MARGIN
-        self.c.setFont(self.bold, 10)
-        self.c.drawString(MARGIN, top - 3 * mm, self.station)
-        self.c.setFont(self.bold, 13)
-        self.c.drawCentredString(width / 2, top - 3.5 * mm, tr(TITLE))
-        self.c.setFont(self.font, 9)
-        self.c.drawCentredString(width / 2, top - 8 * mm, self.period)
-        self.c.drawRightString(width - MARGIN, top - 3 * mm, "A1/CSYT")
-        self.y = top - 11 * mm
+        self.y = draw_book_heading(self.c, PAGE, MARGIN, station=self.station, title=tr(TITLE), period=self.period,
+                                   form="A1/CSYT", font=self.font, bold=self.bold)
         self.table_top = self.y
         self.c.setStrokeColor(GREY)
         self.c.setLineWidth(0.35)
