@@ -59,6 +59,7 @@ NO_CODE_LABEL = N_("No ICD-10 code")
 REMOVED_LABEL = N_("Removed: {reason}")
 UNKNOWN_PLACE = "unknown"
 UNKNOWN_PLACE_LABEL = N_("Not recorded")
+PARTS = 8  # the counting steps of one month (``_count``), for the progress bar
 
 
 def both(source: str, context: str | None = None) -> dict[str, str]:
@@ -506,6 +507,51 @@ class _Counter:
             self.add("fu.outcomes", kind if kind != "removed" else f"removed:{reason or 'other'}", count, ids)
 
 
+    # -- medicines (the prescriptions of the month's visits and the stock ledger) ----------------
+    def medicines(self) -> None:
+        people: set[int] = set()
+        for vid, pid in self.rows(
+            "SELECT v.id, v.patient_id FROM visits v WHERE v.visit_at >= ? AND v.visit_at < ? "
+            "AND EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id) ORDER BY v.id",
+            (self.start, self.next),
+        ):
+            self.add("med.prescriptions", "", 1, str(vid))
+            people.add(int(pid))
+        self.add("med.patients", "", len(people), ",".join(map(str, sorted(people))))
+        # Lines and value from the ledger: given out less brought back in the month, at the lot's price.
+        value = 0.0
+        for line_id, net, worth in self.rows(
+            "SELECT m.prescription_line_id, -sum(m.delta), -sum(m.delta * l.unit_price) FROM stock_movements m "
+            "JOIN stock_lots l ON l.id = m.lot_id WHERE m.kind IN ('dispensed', 'returned') AND m.on_date >= ? "
+            "AND m.on_date < ? AND m.prescription_line_id IS NOT NULL GROUP BY 1 ORDER BY 1",
+            (self.start, self.next),
+        ):
+            value += worth
+            if net > 1e-9:
+                self.add("med.lines", "", 1, str(line_id))
+        self.add("med.value", "", round(value), None)
+        # The formulary's drugs (in it by the month's end, not retired) with nothing usable on the
+        # month's last day: each lot's balance then is its balance now less the movements after.
+        end = self.end.isoformat()
+        for did, in self.rows(
+            "SELECT d.id FROM drugs d WHERE d.superseded = 0 "
+            "AND (SELECT min(o.valid_from) FROM drugs o WHERE o.code = d.code) <= :end "
+            "AND (d.retired_on IS NULL OR d.retired_on > :end) AND NOT EXISTS ("
+            " SELECT 1 FROM stock_lots l WHERE l.drug_code = d.code AND l.expiry >= :end AND l.balance"
+            " - coalesce((SELECT sum(m.delta) FROM stock_movements m WHERE m.lot_id = l.id AND m.on_date > :end), 0)"
+            " > 0.0005) ORDER BY d.code",
+            {"end": end},
+        ):
+            self.add("med.out_of_stock", "", 1, str(did))
+        for lid, in self.rows(
+            "SELECT l.id FROM stock_lots l WHERE l.expiry >= ? AND l.expiry < ? AND l.balance - coalesce(("
+            " SELECT sum(m.delta) FROM stock_movements m WHERE m.lot_id = l.id AND m.on_date > l.expiry), 0)"
+            " > 0.0005 ORDER BY l.expiry, l.id",
+            (self.start, self.next),
+        ):
+            self.add("med.expired_lots", "", 1, str(lid))
+
+
 def _coverage_lines(ind: Indicator | None) -> list[dict]:
     """The lines of the coverage indicators, as the definitions give them (``lines``)."""
     found = ind.options.get("lines") if ind is not None else None
@@ -586,7 +632,7 @@ def _count(store: Store, month: Month, defs: Definitions, progress: Progress | N
            shared: dict | None = None) -> tuple[Counts, list[tuple[str, int]]]:
     counter = _Counter(store, month, defs, items, records, shared)
     parts = (counter.visits, counter.people, counter.births_deaths, counter.chronic, counter.maternal,
-             counter.immunisation, counter.follow_up)
+             counter.immunisation, counter.follow_up, counter.medicines)
     for number, part in enumerate(parts, start=1):
         part()
         if progress:
@@ -603,13 +649,13 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     if own:
         store.conn.execute("BEGIN")  # one read snapshot for both months
     try:
-        steps = 14 if previous_month else 7
+        steps = 2 * PARTS if previous_month else PARTS
         items = load_items(store, month.end, month.previous().end if previous_month else month.end)
         shared: dict = {}
         current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
         previous: Counts = {}
         if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, 7, steps, items, records=False,
+            previous, _ = _count(store, month.previous(), defs, progress, PARTS, steps, items, records=False,
                                  shared=shared)
     finally:
         if own:

@@ -285,6 +285,22 @@ _RECORDS = {
         "SELECT o.id, f.patient_id, p.full_name, o.recorded_at, f.label FROM followup_outcomes o "
         "JOIN followups f ON f.id = o.followup_id JOIN patients p ON p.id = f.patient_id WHERE o.id IN ({marks})"
     ),
+    "prescription_line": (
+        "SELECT l.id, v.patient_id, p.full_name, substr(v.visit_at, 1, 16), "
+        "d.ingredient || ' ' || d.strength || ' × ' || l.quantity || ' ' || d.unit "
+        "FROM prescription_lines l JOIN visits v ON v.id = l.visit_id JOIN patients p ON p.id = v.patient_id "
+        "JOIN drugs d ON d.id = l.drug_id WHERE l.id IN ({marks})"
+    ),
+    # Drugs and lots belong to no patient (0): their name stands in the name column.
+    "drug": (
+        "SELECT d.id, 0, d.ingredient || ' ' || d.strength, '', d.code || ' · ' || d.unit "
+        "FROM drugs d WHERE d.id IN ({marks})"
+    ),
+    "lot": (
+        "SELECT l.id, 0, coalesce((SELECT d.ingredient || ' ' || d.strength FROM drugs d WHERE d.code = l.drug_code "
+        "AND d.superseded = 0), l.drug_code), l.expiry, l.drug_code || ' · ' || l.lot_no "
+        "FROM stock_lots l WHERE l.id IN ({marks})"
+    ),
 }
 
 
@@ -301,7 +317,9 @@ class Record:
 
 def records(store: Store, unit: str, ids: list[int], limit: int = 5000) -> list[Record]:
     """The records of kind ``unit`` (visit, patient, enrolment…) with these ids, by date."""
-    sql = _RECORDS[unit]
+    sql = _RECORDS.get(unit)
+    if sql is None:
+        return []  # a value with no records behind it (a sum of money, a percentage)
     found: list[Record] = []
     wanted = ids[:limit]
     for start in range(0, len(wanted), 900):

@@ -154,7 +154,7 @@ def test_json_round_trip_keeps_values_and_records(summary) -> None:
 def test_every_block_of_the_issue_is_defined() -> None:
     defs = load()
     assert [b.code for b in defs.blocks] == [
-        "consultations", "morbidity", "chronic", "maternal", "immunisation", "followup",
+        "consultations", "morbidity", "chronic", "maternal", "immunisation", "followup", "medicines",
     ]
     for ind in defs.indicators():
         assert ind.name["vi"] and ind.name["en"] and ind.definition["vi"] and ind.definition["en"]

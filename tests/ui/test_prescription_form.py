@@ -150,3 +150,38 @@ def test_same_as_last_time_without_an_earlier_prescription_says_so(session, nurs
         "No earlier prescription" in visit_form.prescription.problem_label.text()
         or "Chưa có đơn" in visit_form.prescription.problem_label.text()
     )
+
+
+def test_escape_asks_before_throwing_away_prescription_lines(session, nurse, adult, returning, answers) -> None:
+    """Only the lines were touched (a drug added, a cell changed): Esc asks; all lines removed
+    again: nothing to lose, Esc closes."""
+    from station_app.i18n import tr
+
+    page = session.window.views["patients"].page
+    session.ctx.open_patient.emit(adult.id)
+    nurse.ctrl(page.new_visit_button, Qt.Key.Key_N)
+    form = nurse.dialog(VisitForm)
+    form.prescription.add_drug(form.prescription.drugs["AMLO5"])  # as picked from the list
+    assert len(form.prescription.lines()) == 1 and form.prescription.picker.text() == ""
+    nurse.press(form.bp, Qt.Key.Key_Escape)
+    assert answers.titles("question") == [tr("Discard what you typed?")]
+    assert form.isVisible(), "answered No: the line stays"
+    assert len(form.prescription.lines()) == 1
+
+    form.prescription.remove_line(0)
+    nurse.press(form.bp, Qt.Key.Key_Escape)
+    nurse.closed(form)
+    assert len(answers.titles("question")) == 1
+
+    nurse.ctrl(page.new_visit_button, Qt.Key.Key_N)
+    form = nurse.dialog(VisitForm)
+    form.prescription.set_lines([PrescriptionLine("AMLO5", 30, "1 viên", 1, 30)])
+    form._guard.mark_clean()  # as a form opened with a line already in it
+    form.prescription.table.item(0, 4).setText("60")  # days: the quantity follows
+    assert form.prescription.lines()[0].quantity == 60
+    nurse.press(form.bp, Qt.Key.Key_Escape)
+    assert len(answers.titles("question")) == 2 and form.isVisible()
+    answers.yes = True
+    nurse.press(form.bp, Qt.Key.Key_Escape)
+    nurse.closed(form)
+    assert visits.for_patient(session.store, int(adult.id or 0))[0].id == returning.id  # nothing saved

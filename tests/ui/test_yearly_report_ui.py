@@ -58,6 +58,7 @@ def test_the_head_enters_targets_and_computes_the_yearly_report(make_session, ma
         view.month.setDate(view.month.date().addYears(2026 - view.month.date().year()))
         assert view.selected_month() == Month.year_of(2026)
         assert view.month.displayFormat() == "yyyy"
+        assert view.title.text() == "Báo cáo năm"
         with qtbot.waitSignal(view.loaded, timeout=20000):
             view.generate()
         assert view.summary is not None and view.summary.month == Month.year_of(2026)

@@ -2,13 +2,16 @@
 
 A nurse who presses Esc by habit must not lose a half-typed record; a form left untouched
 closes at once. The guard compares what the editors hold now with what they held when the form
-was filled.
+was filled; an editor of lines in a table (the prescription) gives its lines (``form_value``).
 """
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
     QLineEdit,
@@ -21,10 +24,31 @@ from station_app.i18n import tr
 from station_app.ui import dialogs
 
 
+@runtime_checkable
+class HoldsValue(Protocol):
+    """An editor whose value is not in its child widgets (a table of lines): it gives it itself."""
+
+    def form_value(self) -> object: ...
+
+
+def _in_item_view(widget: QWidget, root: QWidget) -> bool:
+    """True for a cell's editor of a table or list (it comes and goes as cells are edited)."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not root:
+        if isinstance(parent, QAbstractItemView):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
 def form_state(root: QWidget) -> tuple[object, ...]:
     """What every editor under ``root`` holds, in a comparable form."""
     values: list[object] = []
     for child in root.findChildren(QWidget):
+        if isinstance(child, HoldsValue):
+            values.append(child.form_value())
+        if _in_item_view(child, root):
+            continue
         if isinstance(child, QLineEdit) and not isinstance(child.parent(), (QComboBox, QAbstractSpinBox)):
             values.append(child.text())
         elif isinstance(child, (QPlainTextEdit, QTextEdit)):

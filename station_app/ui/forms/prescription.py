@@ -313,6 +313,10 @@ class PrescriptionEditor(QGroupBox):
             for x in self._lines
         ]
 
+    def form_value(self) -> tuple[PrescriptionLine, ...]:
+        """The lines, for the form's "discard what you typed?" check."""
+        return tuple(self.lines())
+
     def problems(self) -> list[Problem]:
         if not self._lines:
             return []

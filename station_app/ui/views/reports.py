@@ -71,6 +71,9 @@ UNIT_TITLES = {
     "dose": N_("Vaccine doses behind this number"),
     "followup": N_("Follow-up items behind this number"),
     "outcome": N_("Call outcomes behind this number"),
+    "prescription_line": N_("Prescription lines behind this number"),
+    "drug": N_("Drugs behind this number"),
+    "lot": N_("Lots behind this number"),
 }
 
 # In tests: (parent, title, suggested path, filter) -> the chosen path ("" = cancelled).
@@ -316,7 +319,7 @@ class RecordsDialog(QDialog):
         self.resize(760, 480)
 
     def _open(self, row: int) -> None:
-        if 0 <= row < len(self.rows):
+        if 0 <= row < len(self.rows) and self.rows[row].patient_id:  # a drug or a lot has no patient
             self.open_patient.emit(self.rows[row].patient_id)
             self.accept()
 
@@ -352,7 +355,8 @@ class ReportsView(QWidget):
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(heading(tr("Monthly summary")))
+        self.title = heading(tr("Monthly summary"))
+        top.addWidget(self.title)
         top.addSpacing(16)
         top.addWidget(self.period_kind)
         top.addWidget(self.month)
@@ -456,7 +460,9 @@ class ReportsView(QWidget):
         self.month.setDate(_qdate(month.start))
 
     def _period_kind_changed(self) -> None:
-        self.month.setDisplayFormat("yyyy" if self.period_kind.currentData() == "year" else "MM/yyyy")
+        yearly = self.period_kind.currentData() == "year"
+        self.month.setDisplayFormat("yyyy" if yearly else "MM/yyyy")
+        self.title.setText(tr("Yearly summary") if yearly else tr("Monthly summary"))
 
     def generate(self) -> None:
         """Compute (or load the finalised copy of) the chosen month, off the GUI thread."""
