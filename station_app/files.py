@@ -109,16 +109,21 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     return write_atomic_stream(path, lambda fh: fh.write(data))[0]
 
 
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    """Make what was written to ``path`` survive a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def fsync_folder(folder: str | os.PathLike[str]) -> None:
     """Make a rename in ``folder`` survive a power cut (POSIX; Windows has no such call)."""
     if not POSIX:
         return
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(folder)
 
 
 def write_many(files: Sequence[tuple[Path, bytes]], *, durable: bool = True) -> None:

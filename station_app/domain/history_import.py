@@ -27,7 +27,7 @@ from functools import cache
 from station_app.domain import icd10, vaccination
 from station_app.domain.dates import DateFormatError, PartialDate, parse_date, parse_partial_date
 from station_app.domain.identifiers import parse_record_no
-from station_app.domain.problems import Problem
+from station_app.domain.problems import Problem, WithProblems
 from station_app.domain.spreadsheet import cell_text, is_empty, serial_date
 from station_app.domain.text import fold
 from station_app.domain.visit import ExtraDiagnosis, Visit, validate
@@ -303,7 +303,7 @@ class PatientRef:
 
 
 @dataclass
-class HistoryRow:
+class HistoryRow(WithProblems):
     """One row of the file, as it will be imported, with its problems."""
 
     number: int
@@ -315,18 +315,6 @@ class HistoryRow:
     visit: Visit | None = None  # visits: with patient_id 0 until the patient is found
     problems: list[Problem] = field(default_factory=list)
     cells: dict[str, str] = field(default_factory=dict)  # field → the cell as the file shows it
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def problems_in(self, column: str) -> list[Problem]:
         return [p for p in self.problems if problem_column(p) == column]

@@ -45,3 +45,21 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 def warnings(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if not p.is_error]
+
+
+class WithProblems:
+    """A row read from a file together with its problems: the errors refuse it, the warnings ask."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

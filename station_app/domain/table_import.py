@@ -22,7 +22,7 @@ from station_app.domain import history_import
 from station_app.domain.dates import DateFormatError, parse_partial_date
 from station_app.domain.patient import FIELD_LABELS
 from station_app.domain.patient_import import HEADERS, ImportFormatError, ImportRow, parse_row
-from station_app.domain.problems import Problem
+from station_app.domain.problems import Problem, WithProblems
 from station_app.domain.spreadsheet import HEADER_SCAN_ROWS, Book, cell_text, is_empty, serial_date
 from station_app.domain.text import fold
 from station_app.i18n import N_, translate
@@ -395,7 +395,7 @@ class ChronicFacts:
 
 
 @dataclass
-class PreviewRow:
+class PreviewRow(WithProblems):
     """One row of the file as it will be imported, with every problem found in it."""
 
     number: int
@@ -403,18 +403,6 @@ class PreviewRow:
     parsed: ImportRow
     chronic: ChronicFacts | None = None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def problems_in(self, key: str) -> list[Problem]:
         return [p for p in self.problems if problem_column(p.field) == key]

@@ -33,7 +33,7 @@ from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
 from station_app.printing.monthly_report import NumberedCanvas
-from station_app.printing.pdf import set_metadata
+from station_app.printing.pdf import draw_book_heading, draw_table_row, set_metadata
 from station_app.store import visits
 from station_app.store.database import Row, Store
 from station_app.store.station import load_profile
@@ -162,22 +162,9 @@ class _Book:
         height = max(max(len(w) for w in wrapped), 1) * LEADING + 2 * PAD
         if self.y - height < self.bottom:
             self.new_page()
-        top = self.y
-        if fill is not None:
-            self.c.setFillColor(fill)
-            self.c.rect(MARGIN, top - height, self.width, height, stroke=0, fill=1)
-            self.c.setFillColor(colors.black)
-        text = self.c.beginText()
-        text.setFont(font, SIZE, LEADING)
-        x = MARGIN
-        for lines, width in zip(wrapped, self.widths, strict=True):
-            if lines:
-                text.setTextOrigin(x + PAD, top - PAD - SIZE + 1)
-                text.textLines(lines)
-            x += width
-        self.c.drawText(text)
-        self.c.line(MARGIN, top - height, MARGIN + self.width, top - height)
-        self.y = top - height
+        draw_table_row(self.c, wrapped, self.widths, left=MARGIN, top=self.y, height=height, font=font, size=SIZE,
+                       leading=LEADING, pad=PAD, fill=fill)
+        self.y -= height
 
     def _grid(self) -> None:
         """The outline and the column lines of the page's table, drawn once per page; a day's
@@ -202,16 +189,8 @@ class _Book:
         self.gaps = []
 
     def _header(self) -> None:
-        width, height = PAGE
-        top = height - MARGIN
-        self.c.setFont(self.bold, 10)
-        self.c.drawString(MARGIN, top - 3 * mm, self.station)
-        self.c.setFont(self.bold, 13)
-        self.c.drawCentredString(width / 2, top - 3.5 * mm, tr(TITLE))
-        self.c.setFont(self.font, 9)
-        self.c.drawCentredString(width / 2, top - 8 * mm, self.period)
-        self.c.drawRightString(width - MARGIN, top - 3 * mm, "A1/CSYT")
-        self.y = top - 11 * mm
+        self.y = draw_book_heading(self.c, PAGE, MARGIN, station=self.station, title=tr(TITLE), period=self.period,
+                                   form="A1/CSYT", font=self.font, bold=self.bold)
         self.table_top = self.y
         self.c.setStrokeColor(GREY)
         self.c.setLineWidth(0.35)

@@ -238,25 +238,6 @@ def rotate_aside(db: Path) -> list[Path]:
 
 
 # -- low-level helpers --------------------------------------------------------------------------------
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _side_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
 
@@ -360,7 +341,7 @@ def _drop_record(path: Path) -> None:
             conn.execute(f"DROP TABLE {RECORD_TABLE}")
     finally:
         conn.close()
-    _fsync_file(path)
+    files.fsync_file(path)
 
 
 def _read_record(conn: sqlite3.Connection, fallback_made: dt.datetime | None) -> BackupRecord:
@@ -606,9 +587,9 @@ def make_backup(
         _remove(partial)
         try:
             _online_copy(db, partial, progress, made)
-            _fsync_file(partial)
+            files.fsync_file(partial)
             partial.replace(target)
-            _fsync_dir(folder)
+            files.fsync_folder(folder)
         finally:
             _remove(partial)
         if rotate_after:
@@ -628,11 +609,11 @@ def copy_backup(backup: Path, folder: Path, db: Path | None = None) -> Path:
         try:
             files.create_private(partial)
             shutil.copyfile(backup, partial)
-            _fsync_file(partial)
+            files.fsync_file(partial)
             if not backup.name.endswith(ENCRYPTED_SUFFIX):
                 _check_copy(partial)
             partial.replace(target)
-            _fsync_dir(folder)
+            files.fsync_folder(folder)
         finally:
             _remove(partial)
         if db is not None:
@@ -704,7 +685,7 @@ def encrypt_file(source: Path, target: Path, passphrase: str, progress: Progress
             out.flush()
             os.fsync(out.fileno())
         partial.replace(target)
-        _fsync_dir(target.parent)
+        files.fsync_folder(target.parent)
     finally:
         partial.unlink(missing_ok=True)
     return target
@@ -826,7 +807,7 @@ def stage_restore(
         finally:
             conn.close()
         verify_plain(staged, source)
-        _fsync_file(staged)
+        files.fsync_file(staged)
     except BaseException as exc:
         _remove(staged)
         if isinstance(exc, OSError | sqlite3.Error):
@@ -884,15 +865,15 @@ def commit_restore(db: Path, staged: Path, *, by: Actor) -> Path | None:
                     part = dst.with_name(dst.name + ".part")
                     files.create_private(part)
                     shutil.copyfile(src, part)
-                    _fsync_file(part)
+                    files.fsync_file(part)
                     part.replace(dst)
-            _fsync_dir(db.parent)
+            files.fsync_folder(db.parent)
         _drop_record(Path(staged))  # the copy's record describes the backup, not the database it becomes
         # The old log and shared-memory index must not be applied to the restored file.
         for side in _side_files(db):
             side.unlink(missing_ok=True)
         Path(staged).replace(db)
-        _fsync_dir(db.parent)
+        files.fsync_folder(db.parent)
         with contextlib.suppress(OSError):
             rotate_aside(db)
     except BaseException as exc:

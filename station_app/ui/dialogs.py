@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QWidget
 
 from station_app.i18n import tr
 
@@ -19,6 +19,19 @@ shown: list[tuple[str, str, str]] = []
 # In tests: a function (dialog) -> bool that sets a form dialog's fields and says whether to
 # press OK (True) or Cancel (False), instead of showing it.
 fill: Callable[[QDialog], bool] | None = None
+
+
+class DialogButtons(QDialogButtonBox):
+    """A dialog's two buttons: the one that does what the dialog is for (``accepted`` runs
+    ``on_accept``, the dialog's ``accept`` unless told) and the one that closes it (``reject``)."""
+
+    def __init__(self, dialog: QDialog, accept_text: str, reject_text: str,
+                 on_accept: Callable[[], object] | None = None) -> None:
+        super().__init__()
+        self.accept_button = self.addButton(accept_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.reject_button = self.addButton(reject_text, QDialogButtonBox.ButtonRole.RejectRole)
+        self.accepted.connect(on_accept or dialog.accept)
+        self.rejected.connect(dialog.reject)
 
 
 def _box(kind: str, parent: QWidget | None, title: str, text: str, question: bool = False,

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QLabel,
@@ -68,11 +67,8 @@ class ExportDialog(QDialog):
         form.addRow(tr("Until (inclusive)") + ":", self.end)
         form.addRow(tr("File format") + ":", self.format)
         form.addRow(self.no_identifiers)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(tr("Export to Excel…"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.export)
-        buttons.rejected.connect(self.reject)
+        buttons = dialogs.DialogButtons(self, tr("Export to Excel…"), tr("Cancel"), self.export)
+        self.save_button = buttons.accept_button
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)

@@ -50,6 +50,14 @@ def heading(text: str, scale: float = 1.35) -> QLabel:
     return label
 
 
+def error_label() -> QLabel:
+    """A dialog's message line for what went wrong: red, wrapped, empty until told."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {ERROR_COLOUR};")
+    return label
+
+
 def hline() -> QFrame:
     line = QFrame()
     line.setFrameShape(QFrame.Shape.HLine)

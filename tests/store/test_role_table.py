@@ -9,6 +9,7 @@ be listed as a read of records every role may see, or as a step of its caller's 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import shutil
@@ -441,80 +442,71 @@ CASES = [(name, n, c) for name, cases in CHECKED.items() for n, c in enumerate(c
                          ids=[f"{name}{'-' + c.label if c.label else ''}" for name, _n, c in CASES])
 def test_each_role_may_do_what_the_table_says(template, tmp_path: Path, role: Role, name: str, number: int,
                                               the_case: Case) -> None:
-    source, ids = template
-    path = tmp_path / "station.sqlite3"
-    shutil.copyfile(source, path)
-    with clock.pinned(TODAY):
-        store = open_store(path, verify=False)
-        try:
-            key, username = ROLE_ACTORS[role]
-            store.actor = Actor(ids[key], username, username, role)
-            world = World(store, ids, tmp_path)
-            allowed = the_case.needs <= PERMISSIONS[role]
-            before = _log_size(store)
-            if allowed:
-                result = the_case.call(world)
-                after = _log_size(store)
-                if name in READS:
-                    assert after == before, "a read writes nothing"
-                elif name in FILE_SWAPS:
-                    assert isinstance(result, Path) and result.exists(), "restored, the old file kept aside"
-                else:
-                    assert after > before, f"{name} by a {role} left no audit entry"
+    with _opened_as(template, tmp_path, role) as (store, ids):
+        world = World(store, ids, tmp_path)
+        allowed = the_case.needs <= PERMISSIONS[role]
+        before = _log_size(store)
+        if allowed:
+            result = the_case.call(world)
+            after = _log_size(store)
+            if name in READS:
+                assert after == before, "a read writes nothing"
+            elif name in FILE_SWAPS:
+                assert isinstance(result, Path) and result.exists(), "restored, the old file kept aside"
             else:
-                with pytest.raises(NotPermitted) as refused:
-                    the_case.call(world)
-                missing = sorted(the_case.needs - PERMISSIONS[role])
-                assert refused.value.params["permission"] in missing
-                assert _log_size(store) == before, "a refused call writes nothing"
-        finally:
-            store.close()
+                assert after > before, f"{name} by a {role} left no audit entry"
+        else:
+            with pytest.raises(NotPermitted) as refused:
+                the_case.call(world)
+            missing = sorted(the_case.needs - PERMISSIONS[role])
+            assert refused.value.params["permission"] in missing
+            assert _log_size(store) == before, "a refused call writes nothing"
 
 
 @pytest.mark.parametrize("role", ACCOUNT_ROLES, ids=str)
 def test_any_actor_functions_and_record_reads_are_open(template, tmp_path: Path, role: Role) -> None:
-    source, ids = template
-    path = tmp_path / "station.sqlite3"
-    shutil.copyfile(source, path)
-    with clock.pinned(TODAY):
-        store = open_store(path, verify=False)
-        try:
-            key, username = ROLE_ACTORS[role]
-            store.actor = Actor(ids[key], username, username, role)
-            # a few of the record reads, for every role
-            assert patients.get(store, ids["adult"]) is not None
-            assert followups.patient_items(store, ids["adult"])
-            assert referrals.book(store)
-            assert station.load_profile(store).name
-            assert audit.patient_history(store, ids["adult"])
-            with pytest.raises(users.AccountRefused):
-                users.create_first_head(store, "ai.do", "Ai Đó", "password-99")
-            users.logout(store)
-            assert store.actor is SYSTEM or store.actor.role is Role.SYSTEM
-        finally:
-            store.close()
+    with _opened_as(template, tmp_path, role) as (store, ids):
+        # a few of the record reads, for every role
+        assert patients.get(store, ids["adult"]) is not None
+        assert followups.patient_items(store, ids["adult"])
+        assert referrals.book(store)
+        assert station.load_profile(store).name
+        assert audit.patient_history(store, ids["adult"])
+        with pytest.raises(users.AccountRefused):
+            users.create_first_head(store, "ai.do", "Ai Đó", "password-99")
+        users.logout(store)
+        assert store.actor is SYSTEM or store.actor.role is Role.SYSTEM
 
 
 @pytest.mark.parametrize("name", sorted(INSIDE_A_WRITE))
 def test_steps_of_a_write_never_run_alone(template, tmp_path: Path, name: str) -> None:
-    source, ids = template
-    path = tmp_path / "station.sqlite3"
-    shutil.copyfile(source, path)
-    with clock.pinned(TODAY):
-        store = open_store(path, verify=False)
-        try:
-            store.actor = Actor(ids["head"], "truong", "truong", Role.HEAD)
-            before = _log_size(store)
-            with pytest.raises(RuntimeError, match="inside a write"):
-                INSIDE_A_WRITE[name](World(store, ids, tmp_path))
-            assert _log_size(store) == before
-        finally:
-            store.close()
+    with _opened_as(template, tmp_path, Role.HEAD) as (store, ids):
+        before = _log_size(store)
+        with pytest.raises(RuntimeError, match="inside a write"):
+            INSIDE_A_WRITE[name](World(store, ids, tmp_path))
+        assert _log_size(store) == before
 
 
 def test_the_command_line_may_do_everything() -> None:
     assert PERMISSIONS[Role.SYSTEM] == frozenset(Permission)
     assert SYSTEM.role is Role.SYSTEM
+
+
+@contextlib.contextmanager
+def _opened_as(template: tuple[Path, dict[str, int]], tmp_path: Path,
+               role: Role) -> Iterator[tuple[Store, dict[str, int]]]:
+    """A copy of the template station, open on a pinned day with one of its accounts as the actor."""
+    source, ids = template
+    path = tmp_path / "station.sqlite3"
+    shutil.copyfile(source, path)
+    with clock.pinned(TODAY):
+        store = open_store(path, verify=False)
+        try:
+            key, username = ROLE_ACTORS[role]
+            store.actor = Actor(ids[key], username, username, role)
+            yield store, ids
+        finally:
+            store.close()
 
 
 def _log_size(store: Store) -> int:

@@ -40,6 +40,15 @@ def _try(nurse, dialog: LoginDialog, username: str, password: str) -> None:
     nurse.click(dialog.ok_button)
 
 
+def new_nurse_account(dialog: QDialog) -> None:
+    """Fill the new-account dialog for Lê Thị Hồng, a nurse, as the head would."""
+    assert isinstance(dialog, NewUserDialog)
+    dialog.full_name.setText("Lê Thị Hồng")
+    dialog.username.setText("hong.nhs")
+    dialog.role.setCurrentIndex(dialog.role.findData("nurse"))
+    dialog.password.setText("hong-2025-x")
+
+
 def test_wrong_password_is_said_in_the_dialog_which_stays_open(qtbot, nurse, demo_store) -> None:
     dialog = LoginDialog(demo_store)
     qtbot.addWidget(dialog)
@@ -152,11 +161,7 @@ def test_the_head_adds_and_deactivates_an_account(session, answers, nurse) -> No
     assert names == ["quantri", "truong", "yta.mai"]
 
     def fill(dialog: QDialog) -> bool:
-        assert isinstance(dialog, NewUserDialog)
-        dialog.full_name.setText("Lê Thị Hồng")
-        dialog.username.setText("hong.nhs")
-        dialog.role.setCurrentIndex(dialog.role.findData("nurse"))
-        dialog.password.setText("hong-2025-x")
+        new_nurse_account(dialog)
         return True
 
     dialogs.fill = fill

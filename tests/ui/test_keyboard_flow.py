@@ -231,6 +231,7 @@ def test_a_new_account_is_a_person_of_the_staff_list(session, nurse) -> None:
     from station_app.store.station import staff
     from station_app.ui import dialogs
     from station_app.ui.views.users import NewUserDialog, UsersSection
+    from tests.ui.test_accounts_ui import new_nurse_account
 
     settings = session.window.show_area("settings")
     section = settings.findChild(UsersSection)
@@ -241,10 +242,7 @@ def test_a_new_account_is_a_person_of_the_staff_list(session, nurse) -> None:
         assert isinstance(dialog, NewUserDialog)
         model = dialog.full_name.completer().model()
         offered.extend(model.index(r, 0).data() for r in range(model.rowCount()))
-        dialog.full_name.setText("Lê Thị Hồng")
-        dialog.username.setText("hong.nhs")
-        dialog.role.setCurrentIndex(dialog.role.findData("nurse"))
-        dialog.password.setText("hong-2025-x")
+        new_nurse_account(dialog)
         return True
 
     dialogs.fill = fill

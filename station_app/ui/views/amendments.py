@@ -27,7 +27,7 @@ from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit
+from station_app.ui.widgets import DateEdit, error_label
 
 # -- corrections of a visit ----------------------------------------------------------------------
 _NUMBERS = (
@@ -65,14 +65,8 @@ class AmendVisitDialog(QDialog):
         self.reason = QPlainTextEdit()
         self.reason.setFixedHeight(60)
         form.addRow(tr("Reason for the correction") + " *", self.reason)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {ERROR_COLOUR};")
-        buttons = QDialogButtonBox()
-        buttons.addButton(tr("Save the correction"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        buttons = dialogs.DialogButtons(self, tr("Save the correction"), tr("Cancel"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("The visit as it is now is kept in its history, with your name and the reason.")))
         layout.addLayout(form)

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -23,7 +22,7 @@ from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table, selected_key
-from station_app.ui.widgets import ERROR_COLOUR
+from station_app.ui.widgets import error_label
 
 # -- merging duplicate patients ------------------------------------------------------------------
 DUPLICATE_REASONS = {
@@ -58,19 +57,14 @@ class MergeDialog(QDialog):
         form.addRow(tr("Merge this duplicate into it"), self.duplicate)
         form.addRow("", self.duplicate_label)
         form.addRow(tr("Reason") + " *", self.reason)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.message = error_label()
         self.undo_table = read_only_table([tr(c) for c in (N_("Merged on"), N_("By"), N_("Kept"), N_("Merged"),
                                                    N_("Reason"))])
         self.undo_table.setMaximumHeight(150)
         self.undo_button = QPushButton(tr("Undo the selected merge"))
         self.undo_button.clicked.connect(self.undo)
-        buttons = QDialogButtonBox()
-        self.merge_button = buttons.addButton(tr("Merge"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = dialogs.DialogButtons(self, tr("Merge"), tr("Close"))
+        self.merge_button = buttons.accept_button
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr(
             "Visits, follow-ups, programmes and referrals of the duplicate move to the kept record. Nothing is "

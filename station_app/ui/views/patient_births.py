@@ -38,7 +38,7 @@ from station_app.store import births as store_births
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date
-from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
+from station_app.ui.widgets import DateEdit, error_label, heading
 
 TAB_TITLE = N_("Births and deaths")
 RECORD_DELIVERY = N_("Record a delivery…")
@@ -86,9 +86,7 @@ class _EntryDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem = error_label()
         self.reason = QLineEdit()
         self.correcting = correcting
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -42,7 +41,7 @@ from station_app.store import StoreError, followups
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.qt_i18n import fmt_date, fmt_float
-from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, DateEdit
+from station_app.ui.widgets import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, DateEdit, error_label
 
 CHILD_YEARS = 6  # the vaccination card is shown below this age (or when enrolled)
 PREGNANCY_AGES = (12, 55)
@@ -114,9 +113,7 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem = error_label()
         self.problem.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)

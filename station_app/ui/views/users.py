@@ -38,7 +38,7 @@ from station_app.ui.login import ChangePasswordDialog, IdleLock
 from station_app.ui.qt_i18n import fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table, selected_key
 from station_app.ui.views.audit_log import AuditLogDialog
-from station_app.ui.widgets import ERROR_COLOUR, ElidedLabel
+from station_app.ui.widgets import ElidedLabel, error_label
 
 
 # -- the status bar and the idle lock ------------------------------------------------------------
@@ -124,14 +124,8 @@ class NewUserDialog(QDialog):
         form.addRow(tr("User name"), self.username)
         form.addRow(tr("Role"), self.role)
         form.addRow(tr("Password (at least 8 characters)"), self.password)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {ERROR_COLOUR};")
-        buttons = QDialogButtonBox()
-        buttons.addButton(tr("Create the account"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        buttons = dialogs.DialogButtons(self, tr("Create the account"), tr("Cancel"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
