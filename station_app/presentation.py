@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from station_app import i18n
 from station_app.domain.followup import Outcome, OutcomeKind
 from station_app.domain.identifiers import SEX_CODES
 from station_app.i18n import N_, tr
@@ -120,3 +121,9 @@ def backup_chain_texts(compared: list[ChainAgainstBackup]) -> tuple[int, list[tu
         elif c.outcome == backup.UNREADABLE:
             texts.append((False, tr("The backup {path} could not be read: not compared.").format(path=c.backup)))
     return extended, texts
+
+
+def grouped(value: int) -> str:
+    """A whole number with its thousands grouped: "." in Vietnamese, "," in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if i18n.language() == "vi" else text

@@ -15,6 +15,7 @@ from typing import NoReturn
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
+from station_app.presentation import grouped
 from station_app.store import Store, open_store
 
 EXIT_OK = 0
@@ -90,7 +91,7 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(
                 tr("write a whole number from {low} to {high}, not {value}").format(
-                    low=f"{low:,}", high=f"{high:,}", value=text[:40])
+                    low=grouped(low), high=grouped(high), value=text[:40])
             )
         return value
 

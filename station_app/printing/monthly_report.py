@@ -26,11 +26,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from station_app import APP_NAME, __version__, i18n
+from station_app import APP_NAME, __version__
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import Cell, IndicatorResult, MonthlySummary
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
+from station_app.presentation import grouped
 from station_app.printing import fonts
 from station_app.printing.paged import PageCountCanvas
 from station_app.printing.pdf import markup_text
@@ -72,10 +73,7 @@ MOTTO = N_("Independence – Freedom – Happiness")
 
 def number_text(value: int | None) -> str:
     """A count as printed: thousands grouped with "." in Vietnamese, "," in English."""
-    if value is None:
-        return "–"
-    text = f"{value:,}"
-    return text.replace(",", ".") if i18n.language() == "vi" else text
+    return "–" if value is None else grouped(value)
 
 
 def when_text(stamp: str) -> str:
