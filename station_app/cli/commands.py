@@ -30,6 +30,7 @@ from station_app.cli import (
     patients,
     referrals,
     reports,
+    users,
 )
 from station_app.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, OneLineParser, err
 from station_app.errors import UserError
@@ -38,7 +39,7 @@ from station_app.i18n import tr
 log = logging.getLogger(__name__)
 
 # The command groups, in the order ``--help`` lists them; each adds its sub-commands.
-GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, books, medicines, claims)
+GROUPS = (demo, io, patients, check, followups, referrals, backups, audit, reports, books, medicines, claims, users)
 
 
 # -- the app ------------------------------------------------------------------------------------
