@@ -41,7 +41,7 @@ def test_a_locked_out_head_gets_a_new_password_and_is_unlocked(capsys, monkeypat
         assert users.login(store, "truong", NEW).username == "truong"  # unlocked, new password
         with pytest.raises(StoreError):
             users.login(store, "truong", "demo-truong")  # the old one no longer opens it
-        last = [e for e in audit.entries(store) if e.action == audit.MANAGE_USERS][0]
+        last = next(e for e in audit.entries(store) if e.action == audit.MANAGE_USERS)
         assert last.role == "system"
     finally:
         store.close()
