@@ -11,15 +11,14 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__
 from station_app.i18n import tr
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
+from station_app.printing.table_report import SansCanvas, report_styles
 from station_app.store import station as station_store
 from station_app.store.claims import MonthTotals
 from station_app.store.database import Store
@@ -37,28 +36,8 @@ def money(value: Decimal) -> str:
     return text + (f",{cents:02d}" if cents else "")
 
 
-class _OurFontCanvas(Canvas):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["initialFontName"] = fonts.SANS
-        kwargs["initialFontSize"] = 8
-        super().__init__(*args, **kwargs)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    fonts.register_fonts()
-    base = ParagraphStyle("base", fontName=fonts.SANS, fontSize=8, leading=10)
-    return {
-        "base": base,
-        "bold": ParagraphStyle("bold", parent=base, fontName=fonts.SANS_BOLD),
-        "right": ParagraphStyle("right", parent=base, alignment=2),
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.SANS_BOLD, fontSize=14, leading=18, alignment=1),
-        "sub": ParagraphStyle("sub", parent=base, fontSize=10, leading=13, alignment=1),
-        "sign": ParagraphStyle("sign", parent=base, fontName=fonts.SANS_BOLD, fontSize=10, alignment=1),
-    }
-
-
 def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
-    styles = _styles()
+    styles = report_styles()
     profile = station_store.load_profile(store)
     station = profile.name or APP_NAME
     p = lambda text, style="base": Paragraph(markup_text(str(text)), styles[style])  # noqa: E731
@@ -173,5 +152,5 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
         canvas.drawRightString(landscape(A4)[0] - 12 * mm, 6 * mm, f"{totals.month} · {document.page}")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=_OurFontCanvas)
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=SansCanvas)
     return buffer.getvalue()

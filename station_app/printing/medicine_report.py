@@ -11,9 +11,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__
@@ -22,6 +20,7 @@ from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
+from station_app.printing.table_report import SansCanvas, report_styles
 
 GRID = colors.Color(0.6, 0.6, 0.6)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
@@ -36,31 +35,8 @@ def number(value: float) -> str:
     return whole.replace(",", ".") + "," + frac
 
 
-class _OurFontCanvas(Canvas):
-    """A canvas whose pages start in our font (else each refers to an unembedded Helvetica)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["initialFontName"] = fonts.SANS
-        kwargs["initialFontSize"] = 8
-        super().__init__(*args, **kwargs)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    fonts.register_fonts()
-    base = ParagraphStyle("base", fontName=fonts.SANS, fontSize=8, leading=10)
-    return {
-        "base": base,
-        "bold": ParagraphStyle("bold", parent=base, fontName=fonts.SANS_BOLD),
-        "right": ParagraphStyle("right", parent=base, alignment=2),
-        "rbold": ParagraphStyle("rbold", parent=base, alignment=2, fontName=fonts.SANS_BOLD),
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.SANS_BOLD, fontSize=14, leading=18, alignment=1),
-        "sub": ParagraphStyle("sub", parent=base, fontSize=10, leading=13, alignment=1),
-        "sign": ParagraphStyle("sign", parent=base, fontName=fonts.SANS_BOLD, fontSize=10, alignment=1),
-    }
-
-
 def report_pdf(report: MedicineReport) -> bytes:
-    styles = _styles()
+    styles = report_styles()
     p = lambda text, style="base": Paragraph(markup_text(str(text)), styles[style])  # noqa: E731
     story: list[Any] = [
         p(report.station or APP_NAME, "bold"),
@@ -169,7 +145,7 @@ def report_pdf(report: MedicineReport) -> bytes:
         canvas.drawRightString(landscape(A4)[0] - 12 * mm, 6 * mm, f"{report.month.key} · {document.page}")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=_OurFontCanvas)
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=SansCanvas)
     return buffer.getvalue()
 
 
