@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli.common import CliError, add_date_option, cannot_write, check_range, open_existing, out
+from station_app.cli.common import add_date_option, cannot_write, check_range, open_existing, out, parse_month
 from station_app.i18n import tr
 
 EXIT_HELD = 1
@@ -41,17 +41,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 def cmd_report_claims(args: argparse.Namespace) -> int:
     from station_app.domain.accounts import Permission
-    from station_app.domain.monthly import Month
     from station_app.files import write_atomic
     from station_app.printing.claims_report import claims_pdf
     from station_app.reports import claims
     from station_app.store import audit
     from station_app.store import claims as store_claims
 
-    try:
-        month = Month.parse(args.month)
-    except ValueError:
-        raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=args.month)) from None
+    month = parse_month(args.month)
     store = open_existing(args.db, reading=True)
     target = Path(args.out)
     try:

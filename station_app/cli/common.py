@@ -10,13 +10,16 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from station_app.domain.dates import DateFormatError, parse_date
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
 from station_app.presentation import grouped
 from station_app.store import Store, open_store
+
+if TYPE_CHECKING:  # (the month type is imported when a month is read)
+    from station_app.domain.monthly import Month
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the command ran but found problems (invalid rows, unhealthy database)
@@ -149,3 +152,18 @@ def print_documents(sub: argparse._SubParsersAction) -> argparse._SubParsersActi
         printer = sub.add_parser("print", help="print a document to PDF")
         printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
     return next(a for a in printer._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def parse_month(text: str) -> Month:
+    """The value of a ``--month`` option: a month written YYYY-MM within the dates Trạm works with
+    (a year alone is refused: the yearly report is asked with ``--period``)."""
+    from station_app.domain.monthly import Month
+
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
+    if month.is_year:
+        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text)
+    day_in_range(month.start, "--month")
+    return month

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli.common import CliError, cannot_write, open_existing, out, print_documents
+from station_app.cli.common import CliError, cannot_write, open_existing, out, parse_month, print_documents
 from station_app.i18n import tr
 
 
@@ -176,16 +176,12 @@ def cmd_drugs(args: argparse.Namespace) -> int:
 
 # -- report medicines / print prescription ----------------------------------------------------------
 def cmd_report_medicines(args: argparse.Namespace) -> int:
-    from station_app.domain.monthly import Month
     from station_app.files import write_atomic
     from station_app.printing.medicine_report import report_pdf
     from station_app.reports import medicines
     from station_app.store import audit
 
-    try:
-        month = Month.parse(args.month)
-    except ValueError:
-        raise CliError(tr("--month must be a month written YYYY-MM, not {value}.").format(value=args.month)) from None
+    month = parse_month(args.month)
     store = open_existing(args.db, reading=True)
     target = Path(args.out)
     try:

@@ -23,24 +23,12 @@ from station_app.cli.common import (
     day_in_range,
     open_existing,
     out,
+    parse_month,
     print_documents,
 )
 from station_app.i18n import N_, tr
 
 FORMATS = ("pdf", "xlsx", "json", "dhis2")
-
-
-def _month(text: str):
-    from station_app.domain.monthly import Month
-
-    try:
-        month = Month.parse(text)
-    except ValueError:
-        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text) from None
-    if month.is_year:
-        raise CliError(N_("--month must be a month written YYYY-MM, not {value}."), value=text)
-    day_in_range(month.start, "--month")
-    return month
 
 
 def _period(text: str):
@@ -62,7 +50,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     from station_app.reports import monthly, monthly_export
     from station_app.store import audit, reports
 
-    month = _period(args.period) if args.period else _month(args.month)
+    month = _period(args.period) if args.period else parse_month(args.month)
     store = open_existing(args.db, reading=True)
     target = Path(args.out)
     try:
