@@ -95,6 +95,7 @@ class _Counter:
         self.counts: Counts = {}
         self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
         self._open_items: list | None = items
+        self._sections: list[tuple[FollowUpItem, str, Section]] | None = None
         self.records = records  # False: counts only (the previous month, shown beside)
         self.start = month.start.isoformat()
         self.next = month.next_start.isoformat()
@@ -144,12 +145,20 @@ class _Counter:
         self._raw.clear()
         return self.counts
 
-    def open_items(self, rule: str = "") -> list:
-        """The follow-up items open at the month's end, of one programme's rule."""
-        if self._open_items is None:
-            self._open_items = load_items(self.store, self.end, self.end)
-        return [item for item, item_rule in self._open_items
-                if (not rule or item_rule == rule) and (item.created_on is None or item.created_on <= self.end)]
+    def open_items(self) -> list[tuple[FollowUpItem, str, Section]]:
+        """``(item, rule, section)`` of the follow-up items open at the month's end, each placed
+        in its section of the work list on that day (``classify``, once for every part)."""
+        if self._sections is None:
+            if self._open_items is None:
+                self._open_items = load_items(self.store, self.end, self.end)
+            end = self.end
+            self._sections = [(item, rule, classify(item, end)) for item, rule in self._open_items
+                              if item.created_on is None or item.created_on <= end]
+        return self._sections
+
+    def ids(self, column: str) -> str:
+        """SQL for the ids of a group's records, comma-separated (NULL when counting only)."""
+        return f"group_concat({column})" if self.records else "NULL"
 
     @property
     def _patients(self) -> str:
@@ -161,15 +170,18 @@ class _Counter:
         notifiable = [(key, tuple(c.upper() for c in codes)) for key, codes, _ in self.defs.notifiable]
         groups = notifiable_list.list_on(self.month.start)
         chapters = icd10.load_chapters()
+        # Grouped by age class rather than age: the ages of a class are in the same bands.
+        classes, ages = _age_classes(self.defs)
         rows = self.rows(
             f"SELECT upper(v.diagnosis_code), v.insurance_paid, v.antenatal, v.tetanus, p.sex, "
-            f"{_age('v.visit_at')}, count(*), {'group_concat(v.id)' if self.records else 'NULL'} "
+            f"{classes.format(age=_age('v.visit_at'))}, count(*), {self.ids('v.id')} "
             f"FROM visits v JOIN {self._patients} ON p.id = v.patient_id "
             "WHERE v.visit_at >= ? AND v.visit_at < ? GROUP BY 1, 2, 3, 4, 5, 6",
             (self.start, self.next),
         )
         targets: dict[str, list[tuple[str, str]]] = {}
-        for code, insured, anc, tetanus, sex, age, count, ids in rows:
+        for code, insured, anc, tetanus, sex, age_class, count, ids in rows:
+            age = ages[age_class] if age_class else None
             code = (code or "").strip()
             found = targets.get(code)
             if found is None:
@@ -313,17 +325,20 @@ class _Counter:
             )
         }
         min_days = int(str(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31)))
+        rules = {f"chronic:{programme}": programme for programme in PROGRAMMES}
+        latest_of: dict[str, dict[int, tuple[FollowUpItem, Section]]] = {programme: {} for programme in PROGRAMMES}
+        for item, rule, section in self.open_items():
+            programme = rules.get(rule)
+            if programme is None:
+                continue
+            pid = int(item.patient_id)
+            if (programme, pid) not in enrolment_of or section in (Section.DONE, Section.REMOVED):
+                continue  # (not under management, or closed by the month's end)
+            latest = latest_of[programme]
+            if pid not in latest or item.due_date > latest[pid][0].due_date:
+                latest[pid] = (item, section)
         for programme in PROGRAMMES:
-            latest: dict[int, tuple[FollowUpItem, Section]] = {}
-            for item in self.open_items(f"chronic:{programme}"):
-                pid = int(item.patient_id)
-                if (programme, pid) not in enrolment_of:
-                    continue
-                section = classify(item, self.end)
-                if section in (Section.DONE, Section.REMOVED):
-                    continue  # closed by the month's end
-                if pid not in latest or item.due_date > latest[pid][0].due_date:
-                    latest[pid] = (item, section)
+            latest = latest_of[programme]
             overdue, lost = [], []
             for pid, (item, section) in latest.items():
                 if section is Section.LOST:
@@ -332,8 +347,8 @@ class _Counter:
                     item, self.end
                 ) >= min_days:
                     overdue.append(enrolment_of[(programme, pid)])
-            self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)))
-            self.add("ncd.lost", programme, len(lost), ",".join(map(str, lost)))
+            self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)) if self.records else None)
+            self.add("ncd.lost", programme, len(lost), ",".join(map(str, lost)) if self.records else None)
 
     # -- mother and child ----------------------------------------------------------------------
     def maternal(self) -> None:
@@ -491,12 +506,11 @@ class _Counter:
         ):
             self.add("fu.done", kind, count, ids)
         sections: dict[Section, list[int]] = {s: [] for s in MONTH_END_SECTIONS}
-        for item in self.open_items():
-            section = classify(item, self.end)
+        for item, _rule, section in self.open_items():
             if section in sections:
-                sections[section].append(int(item.id))
+                sections[section].append(item.id)  # type: ignore[arg-type]
         for section, ids in sections.items():
-            self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)))
+            self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)) if self.records else None)
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
         for kind, reason, count, ids in self.rows(
             "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
@@ -509,17 +523,20 @@ class _Counter:
 
     # -- medicines (the prescriptions of the month's visits and the stock ledger) ----------------
     def medicines(self) -> None:
-        people: set[int] = set()
-        for vid, pid in self.rows(
-            "SELECT v.id, v.patient_id FROM visits v WHERE v.visit_at >= ? AND v.visit_at < ? "
-            "AND EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id) ORDER BY v.id",
+        # The month's visits with a prescription, and their patients (each once).
+        [(visits, people, visit_ids, patient_ids)] = self.rows(
+            f"SELECT count(*), count(DISTINCT v.patient_id), {self.ids('v.id')}, {self.ids('DISTINCT v.patient_id')} "
+            "FROM visits v WHERE v.visit_at >= ? AND v.visit_at < ? "
+            "AND EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id)",
             (self.start, self.next),
-        ):
-            self.add("med.prescriptions", "", 1, str(vid))
-            people.add(int(pid))
-        self.add("med.patients", "", len(people), ",".join(map(str, sorted(people))))
+        )
+        if visits:
+            self.add("med.prescriptions", "", visits, visit_ids)
+        self.add("med.patients", "", people, patient_ids)
         # Lines and value from the ledger: given out less brought back in the month, at the lot's price.
+        # (The value is added up here, line by line in the order of their ids, as it always was.)
         value = 0.0
+        kept: list[int] = []
         for line_id, net, worth in self.rows(
             "SELECT m.prescription_line_id, -sum(m.delta), -sum(m.delta * l.unit_price) FROM stock_movements m "
             "JOIN stock_lots l ON l.id = m.lot_id WHERE m.kind IN ('dispensed', 'returned') AND m.on_date >= ? "
@@ -528,7 +545,9 @@ class _Counter:
         ):
             value += worth
             if net > 1e-9:
-                self.add("med.lines", "", 1, str(line_id))
+                kept.append(line_id)
+        if kept:
+            self.add("med.lines", "", len(kept), ",".join(map(str, kept)) if self.records else None)
         self.add("med.value", "", round(value), None)
         # The formulary's drugs (in it by the month's end, not retired) with nothing usable on the
         # month's last day: each lot's balance then is its balance now less the movements after.
@@ -552,24 +571,29 @@ class _Counter:
             self.add("med.expired_lots", "", 1, str(lid))
 
 
+def _age_classes(defs: Definitions) -> tuple[str, dict[str, int]]:
+    """SQL that puts an age (``{age}``, 0 or more, NULL when unknown) in its class — the ages
+    between two neighbouring limits of the age bands, which are all in the same bands — as one
+    letter, and the youngest age of each class by its letter (the age counted for the class)."""
+    limits = {band.min for band in defs.age_bands} | {band.max for band in defs.age_bands if band.max is not None}
+    top = max(limits, default=0)
+    letters = "".join(chr(ord("A") + sum(age >= limit for limit in limits)) for age in range(top + 1))
+    youngest: dict[str, int] = {}
+    for age, letter in enumerate(letters):
+        youngest.setdefault(letter, age)
+    return f"substr('{letters}', min({{age}}, {top}) + 1, 1)", youngest
+
+
 def _coverage_lines(ind: Indicator | None) -> list[dict]:
     """The lines of the coverage indicators, as the definitions give them (``lines``)."""
     found = ind.options.get("lines") if ind is not None else None
     return [line for line in found if isinstance(line, dict)] if isinstance(found, list) else []
 
 
-def load_items(store: Store, day: dt.date, since: dt.date) -> list:
+def load_items(store: Store, day: dt.date, since: dt.date) -> list[tuple[FollowUpItem, str]]:
     """``(item, rule)`` of the follow-up items open at the end of any day from ``since`` to ``day``
     (one load serves the month and the month before)."""
-    items = followups.items_open_on(store, day, open_since=since)
-    rules: dict[int, str] = {}
-    ids = [int(item.id) for item in items]  # type: ignore[arg-type]
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rules.update(store.conn.execute(
-            f"SELECT id, rule FROM followups WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ).fetchall())
-    return [(item, rules.get(int(item.id), "")) for item in items]  # type: ignore[arg-type]
+    return followups.items_and_rules_open_on(store, day, since)
 
 
 # -- lines of each indicator -------------------------------------------------------------------
@@ -637,7 +661,7 @@ def _count(store: Store, month: Month, defs: Definitions, progress: Progress | N
         part()
         if progress:
             progress(step + number, steps)
-    return counter.finish(), counter.visits_per_day()
+    return counter.finish(), counter.visits_per_day() if records else []
 
 
 def compute(store: Store, month: Month, progress: Progress | None = None,
@@ -649,14 +673,16 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     if own:
         store.conn.execute("BEGIN")  # one read snapshot for both months
     try:
-        steps = 2 * PARTS if previous_month else PARTS
-        items = load_items(store, month.end, month.previous().end if previous_month else month.end)
-        shared: dict = {}
-        current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
-        previous: Counts = {}
-        if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, PARTS, steps, items, records=False,
-                                 shared=shared)
+        # (Tens of thousands of small objects and no cycles: the collector would walk them over and over.)
+        with followups.cycle_collection_paused():
+            steps = 2 * PARTS if previous_month else PARTS
+            items = load_items(store, month.end, month.previous().end if previous_month else month.end)
+            shared: dict = {}
+            current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
+            previous: Counts = {}
+            if previous_month:
+                previous, _ = _count(store, month.previous(), defs, progress, PARTS, steps, items, records=False,
+                                     shared=shared)
     finally:
         if own:
             store.conn.execute("COMMIT")

@@ -36,8 +36,11 @@ def assert_same(store: Store, month: Month, previous_month: bool = True) -> dict
     found = monthly.compute(store, month, previous_month=previous_month)
     want, got = flat(expected), flat(found)
     assert list(got) == list(want), f"{month.key}: other cells, or in another order"
-    differ = {key: (want[key], got[key]) for key in want if got[key] != want[key]}
-    assert not differ, f"{month.key}: {len(differ)} cells differ (expected, found): {dict(list(differ.items())[:5])}"
+    differ = [key for key in want if got[key] != want[key]]
+    assert not differ, f"{month.key}: {len(differ)} cells differ: " + "; ".join(
+        f"{key} value {want[key][0]} → {got[key][0]}, previous {want[key][1]} → {got[key][1]}, "
+        f"records missing {sorted(set(want[key][2]) - set(got[key][2]))[:5]}, "
+        f"extra {sorted(set(got[key][2]) - set(want[key][2]))[:5]}" for key in differ[:5])
     # Labels, lines, columns, blocks and the visits per day: the whole summary, ids included.
     assert found.to_dict(records=True) == expected.to_dict(records=True)
     return want
