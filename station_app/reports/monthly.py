@@ -31,8 +31,8 @@ from station_app.domain.followup import (
     OutcomeKind,
     RemovalReason,
     Section,
-    classify,
     days_overdue,
+    sections_of,
 )
 from station_app.domain.indicators import Definitions, Indicator, load
 from station_app.domain.monthly import (
@@ -152,8 +152,10 @@ class _Counter:
             if self._open_items is None:
                 self._open_items = load_items(self.store, self.end, self.end)
             end = self.end
-            self._sections = [(item, rule, classify(item, end)) for item, rule in self._open_items
-                              if item.created_on is None or item.created_on <= end]
+            chosen = [(item, rule) for item, rule in self._open_items
+                      if item.created_on is None or item.created_on <= end]
+            sections = sections_of([item for item, _rule in chosen], end)
+            self._sections = [(item, rule, section) for (item, rule), section in zip(chosen, sections, strict=True)]
         return self._sections
 
     def ids(self, column: str) -> str:
@@ -523,11 +525,12 @@ class _Counter:
 
     # -- medicines (the prescriptions of the month's visits and the stock ledger) ----------------
     def medicines(self) -> None:
-        # The month's visits with a prescription, and their patients (each once).
+        # The month's visits with a prescription, and their patients (each once). (The visits are
+        # looked up among the lines in the order of their ids: neighbouring pages, each read once.)
         [(visits, people, visit_ids, patient_ids)] = self.rows(
             f"SELECT count(*), count(DISTINCT v.patient_id), {self.ids('v.id')}, {self.ids('DISTINCT v.patient_id')} "
-            "FROM visits v WHERE v.visit_at >= ? AND v.visit_at < ? "
-            "AND EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id)",
+            "FROM (SELECT id, patient_id FROM visits WHERE visit_at >= ? AND visit_at < ? ORDER BY id) v "
+            "WHERE EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id)",
             (self.start, self.next),
         )
         if visits:
