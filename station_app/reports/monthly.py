@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from station_app import clock
 from station_app.domain import antenatal, births, icd10, vaccination
@@ -85,6 +86,11 @@ def _age(date_sql: str, alias: str = "p") -> str:
     return f"max(({when} - {alias}.birth_year * 10000 - {month} * 100 - {day}) / 10000, 0)"
 
 
+class _MonthEnd(NamedTuple):
+    counted: dict[Section, list[int]]  # the ids of the items in each of MONTH_END_SECTIONS
+    refills: dict[str, list[tuple[FollowUpItem, Section]]]  # each programme's refill items
+
+
 class _Counter:
     def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None,
                  records: bool = True, shared: dict | None = None) -> None:
@@ -95,7 +101,7 @@ class _Counter:
         self.counts: Counts = {}
         self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
         self._open_items: list | None = items
-        self._sections: list[tuple[FollowUpItem, str, Section]] | None = None
+        self._month_end: _MonthEnd | None = None
         self.records = records  # False: counts only (the previous month, shown beside)
         self.start = month.start.isoformat()
         self.next = month.next_start.isoformat()
@@ -145,18 +151,37 @@ class _Counter:
         self._raw.clear()
         return self.counts
 
-    def open_items(self) -> list[tuple[FollowUpItem, str, Section]]:
-        """``(item, rule, section)`` of the follow-up items open at the month's end, each placed
-        in its section of the work list on that day (``classify``, once for every part)."""
-        if self._sections is None:
+    def month_end(self) -> _MonthEnd:
+        """The follow-up items open at the month's end, each placed in its section of the work
+        list on that day (``classify``, once for both parts that count them): the ids in each
+        section the summary counts, and each programme's refill items with their sections."""
+        if self._month_end is None:
             if self._open_items is None:
                 self._open_items = load_items(self.store, self.end, self.end)
             end = self.end
             chosen = [(item, rule) for item, rule in self._open_items
                       if item.created_on is None or item.created_on <= end]
             sections = sections_of([item for item, _rule in chosen], end)
-            self._sections = [(item, rule, section) for (item, rule), section in zip(chosen, sections, strict=True)]
-        return self._sections
+            counted: dict[Section, list[int]] = {section: [] for section in MONTH_END_SECTIONS}
+            programme_of = {f"chronic:{programme}": programme for programme in PROGRAMMES}
+            refills: dict[str, list[tuple[FollowUpItem, Section]]] = {programme: [] for programme in PROGRAMMES}
+            for (item, rule), section in zip(chosen, sections, strict=True):
+                ids = counted.get(section)
+                if ids is not None:
+                    ids.append(item.id)  # type: ignore[arg-type]
+                programme = programme_of.get(rule)
+                if programme is not None:
+                    refills[programme].append((item, section))
+            self._month_end = _MonthEnd(counted, refills)
+        return self._month_end
+
+    def notifiable(self, diseases: notifiable_list.DiseaseList, code: str) -> notifiable_list.Disease | None:
+        """``diseases.match(code)``, looked up once per list and code for both months."""
+        found = self.shared.setdefault("notifiable", {})
+        key = (diseases.version, code)
+        if key not in found:
+            found[key] = diseases.match(code)
+        return found[key]
 
     def ids(self, column: str) -> str:
         """SQL for the ids of a group's records, comma-separated (NULL when counting only)."""
@@ -196,7 +221,7 @@ class _Counter:
                 if code:
                     found.append(("morb.top10", category))
                     found += [("morb.notifiable", key) for key, prefixes in notifiable if code.startswith(prefixes)]
-                    disease = groups.match(code) if groups else None
+                    disease = self.notifiable(groups, code) if groups else None
                     if disease is not None:
                         found.append(("morb.notifiable_groups", disease.group))
             for indicator, line in found:
@@ -254,7 +279,7 @@ class _Counter:
             self.add("consult.deaths_place", place or UNKNOWN_PLACE, 1, ids, sex, age)
             chapter = next((c.chapter for c in chapters if c.contains(code[:3])), NO_CODE) if code else NO_CODE
             self.add("morb.death_chapters", chapter, 1, ids, sex, age)
-            disease = groups.match(code) if groups and code else None
+            disease = self.notifiable(groups, code) if groups and code else None
             if disease is not None:
                 self.add("morb.communicable_deaths", disease.group, 1, ids, sex, age)
         for did, place, attendant in self.rows(
@@ -327,20 +352,15 @@ class _Counter:
             )
         }
         min_days = int(str(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31)))
-        rules = {f"chronic:{programme}": programme for programme in PROGRAMMES}
-        latest_of: dict[str, dict[int, tuple[FollowUpItem, Section]]] = {programme: {} for programme in PROGRAMMES}
-        for item, rule, section in self.open_items():
-            programme = rules.get(rule)
-            if programme is None:
-                continue
-            pid = int(item.patient_id)
-            if (programme, pid) not in enrolment_of or section in (Section.DONE, Section.REMOVED):
-                continue  # (not under management, or closed by the month's end)
-            latest = latest_of[programme]
-            if pid not in latest or item.due_date > latest[pid][0].due_date:
-                latest[pid] = (item, section)
-        for programme in PROGRAMMES:
-            latest = latest_of[programme]
+        closed = (Section.DONE, Section.REMOVED)
+        for programme, refills in self.month_end().refills.items():
+            latest: dict[int, tuple[FollowUpItem, Section]] = {}
+            for item, section in refills:
+                pid = int(item.patient_id)
+                if section in closed or (programme, pid) not in enrolment_of:
+                    continue  # (closed by the month's end, or not under management)
+                if pid not in latest or item.due_date > latest[pid][0].due_date:
+                    latest[pid] = (item, section)
             overdue, lost = [], []
             for pid, (item, section) in latest.items():
                 if section is Section.LOST:
@@ -497,25 +517,21 @@ class _Counter:
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
         for kind, count, ids in self.rows(
-            "SELECT kind, count(*), group_concat(id) FROM followups WHERE due_date >= ? AND due_date < ? GROUP BY 1",
+            f"SELECT kind, count(*), {self.ids('id')} FROM followups WHERE due_date >= ? AND due_date < ? GROUP BY 1",
             (self.start, self.next),
         ):
             self.add("fu.due", kind, count, ids)
         for kind, count, ids in self.rows(
-            "SELECT kind, count(*), group_concat(id) FROM followups WHERE status = 'done' AND closed_on >= ? "
+            f"SELECT kind, count(*), {self.ids('id')} FROM followups WHERE status = 'done' AND closed_on >= ? "
             "AND closed_on < ? GROUP BY 1",
             (self.start, self.next),
         ):
             self.add("fu.done", kind, count, ids)
-        sections: dict[Section, list[int]] = {s: [] for s in MONTH_END_SECTIONS}
-        for item, _rule, section in self.open_items():
-            if section in sections:
-                sections[section].append(item.id)  # type: ignore[arg-type]
-        for section, ids in sections.items():
+        for section, ids in self.month_end().counted.items():
             self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)) if self.records else None)
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
         for kind, reason, count, ids in self.rows(
-            "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
+            f"SELECT kind, coalesce(reason, ''), count(*), {self.ids('id')} FROM followup_outcomes "
             "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'no_answer', 'removed') "
             f"AND NOT (kind = 'removed' AND coalesce(reason, '') IN ('', 'other') AND note IN ({notes})) GROUP BY 1, 2",
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
