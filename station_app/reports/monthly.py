@@ -419,7 +419,7 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.doses", series, count, ids)
-        complete = self._fully_immunised(self.start)
+        complete = [pid for pid, day in self._fully_immunised_this_year() if day >= self.start]
         self.add("epi.full_u1", "", len(complete), ",".join(map(str, complete)))
         for count, ids in self.rows(
             "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
@@ -473,7 +473,7 @@ class _Counter:
                 people.setdefault(str(line["key"]), {})
                 continue
             if special == "full_u1":
-                rows = self._fully_immunised(year_start, with_day=True)
+                rows = self._fully_immunised_this_year()
             else:
                 rows = self.rows(
                     "SELECT patient_id, min(substr(visit_at, 1, 10)) FROM visits WHERE tetanus = 1 AND visit_at >= ? "
@@ -481,10 +481,21 @@ class _Counter:
             people[str(line["key"])] = {int(pid): str(day) for pid, day in rows}
         return people
 
-    def _fully_immunised(self, start: str, with_day: bool = False) -> list:
-        """Children whose every required dose (its first record) is given, the last of them from
-        ``start`` to the period's end and before the first birthday (so born less than a year
-        before ``start``); with ``with_day``, (child, day of the last dose)."""
+    def _fully_immunised_this_year(self) -> list[tuple[int, str]]:
+        """(child, day of the last required dose) of the children fully immunised from 1 January to
+        the period's end, by child: read once for the month and the month before in the same year
+        (the month's own children are those whose day falls in it)."""
+        year = self.month.start.year
+        found = self.shared.get("full_u1")
+        if found is None or found[0] != year or found[1] < self.next:
+            found = self.shared["full_u1"] = (
+                year, self.next, self._fully_immunised(f"{year:04d}-01-01"))
+        return [(pid, day) for pid, day in found[2] if day < self.next]
+
+    def _fully_immunised(self, start: str) -> list[tuple[int, str]]:
+        """(child, day of the last dose) of the children whose every required dose (its first
+        record) is given, the last of them from ``start`` to the period's end and before the first
+        birthday (so born less than a year before ``start``), by child."""
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
         wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
@@ -512,7 +523,7 @@ class _Counter:
                  int(start[:4]) - 1, sum(required.values()), start, self.next),
             )
         )
-        return found if with_day else [pid for pid, _day in found]
+        return found
 
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
