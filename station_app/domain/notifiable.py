@@ -10,6 +10,7 @@ A disease with ``case_report_hours`` needs a case report within that many hours 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -76,7 +77,7 @@ def _spans(start: dt.date, end: dt.date | None, items: list[dict]) -> list[tuple
         if until and until >= start and (end is None or until < end):
             cuts.add(until + dt.timedelta(days=1))
     days = sorted(cuts)
-    return [(a, b - dt.timedelta(days=1)) for a, b in zip(days, days[1:], strict=False)] + [(days[-1], end)]
+    return [(a, b - dt.timedelta(days=1)) for a, b in itertools.pairwise(days)] + [(days[-1], end)]
 
 
 def _within(d: dict, start: dt.date, end: dt.date | None) -> bool:
