@@ -92,7 +92,7 @@ def immunisation_children(store: Store, start: dt.date, end: dt.date) -> list[Ro
         given = doses.get(pid, {})
         row: Row = {"name": person["full_name"], "sex": _sex(person["sex"]), "birth": _birth(person),
                     "guardian": person["guardian_name"], "village": person["village"], "notes": "",
-                    "address": ", ".join(x for x in (person["address"], person["village"]) if x)}
+                    "address": person["village"] or person["address"]}  # the commune is the station's own
         # the paper book writes the date of birth under "Nam" or "Nữ"; sex unknown: in the notes
         column = {"1": "birth_male", "2": "birth_female"}.get(str(person["sex"]))
         if column:
