@@ -167,6 +167,8 @@ class ClaimsSettings(QGroupBox):
                 if unchecked and column == 0:
                     item.setToolTip(tr(PLACEHOLDER_HINT).format(code=s.code))
                 self.services.setItem(n, column, item)
+        self.services.resizeColumnsToContents()
+        self.staff.resizeColumnsToContents()
 
     def _run(self, action: Callable[[], object]) -> bool:
         try:
