@@ -87,3 +87,11 @@ def is_unchecked(key: str, code: str) -> bool:
     (from its social-insurance office) is its own; the placeholder is not checked against the list."""
     entry = entries()[key]
     return not entry.verified and code.strip() != "" and code.strip() == str(entry.value)
+
+
+def unchecked_in_use(department_code: str, exam_codes: list[str]) -> list[str]:
+    """The placeholder codes a station still writes in its claims (its department code, its
+    examination codes), each once, in that order."""
+    found = [department_code] if is_unchecked("department", department_code) else []
+    found += [c for c in exam_codes if is_unchecked("exam_service", c)]
+    return list(dict.fromkeys(c.strip() for c in found))

@@ -91,6 +91,11 @@ def test_only_the_placeholder_itself_is_marked_unchecked(key: str, code: str, un
     assert claims_codes.is_unchecked(key, code) is unchecked
 
 
+def test_the_placeholders_a_station_still_writes_are_named_once() -> None:
+    assert claims_codes.unchecked_in_use("K01", ["MA_KHAM_TYT", "MA_KHAM_TYT", "02.1897"]) == ["K01", "MA_KHAM_TYT"]
+    assert claims_codes.unchecked_in_use("K33", ["02.1897"]) == []
+
+
 def test_a_referral_without_its_reason_is_held_back_in_the_nurses_words() -> None:
     from tests.domain.test_claims import STATION, TABLES, VISIT
 

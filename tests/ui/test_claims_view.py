@@ -125,6 +125,15 @@ def test_unchecked_placeholder_codes_are_marked_in_the_claims_settings(session) 
     assert district.isVisibleTo(section)  # how districts are written since 2025 is still unchecked
 
 
+def test_the_register_says_which_placeholder_codes_the_files_carry(register: ClaimsView) -> None:
+    view = register
+    assert view.unchecked.isVisibleTo(view)
+    assert "K01, MA_KHAM_TYT" in view.unchecked.text() and "chưa đối chiếu" in view.unchecked.text()
+    store_claims.save_settings(view.ctx.store, department_code="K33")
+    view.reload()
+    assert "K01" not in view.unchecked.text() and "MA_KHAM_TYT" in view.unchecked.text()
+
+
 def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(
     register: ClaimsView, monkeypatch, qtbot
 ) -> None:
