@@ -4,8 +4,8 @@ in ``resources/data/notifiable_diseases.json``.
 The list valid on the day of the event (a visit, a death) applies. A code matches a disease when
 it starts with one of the disease's codes ("A90" matches A90 and A90.x); the longest match wins.
 A disease with ``case_report_hours`` needs a case report within that many hours of being found
-(24 or 48 hours by the list of the day); the others (group C before July 2026, the weekly-reported
-diseases after) are counted in the monthly report only.
+(by the list of the day: 24 or 48 hours until June 2026; 24 hours for every group A and B disease
+from July 2026, TT 15/2026 Đ10 k1); the others are counted in the monthly report only.
 """
 
 from __future__ import annotations

@@ -41,9 +41,21 @@ def test_a_disease_changes_group_or_joins_the_list_on_the_day_of_its_decision() 
     assert notifiable.match("B04", dt.date(2022, 11, 9)).group == "B"
     assert notifiable.match("B33.8", dt.date(2025, 11, 24)) is None  # Nipah
     assert notifiable.match("B33.8", dt.date(2025, 11, 25)).group == "A"
-    dengue = notifiable.match("A97", dt.date(2026, 8, 1))
-    assert (dengue.key, dengue.case_report_hours) == ("dengue", 48)
-    assert notifiable.match("J10", dt.date(2026, 8, 1)).case_report_hours is None  # influenza: weekly
+
+
+
+def test_from_july_2026_every_group_a_and_b_disease_is_notified_within_24_hours() -> None:
+    """TT 15/2026 Đ10 k1: a suspected case reaches the commune station within 24 hours, whatever
+    later time the Department's list gives for sending it on (kept beside it as 'case_report')."""
+    day = dt.date(2026, 8, 1)
+    dengue = notifiable.match("A97", day)
+    assert (dengue.key, dengue.group, dengue.case_report_hours) == ("dengue", "B", 24)
+    influenza = notifiable.match("J10", day)
+    assert (influenza.group, influenza.case_report_hours) == ("B", 24)
+    listed = notifiable.list_on(day)
+    assert listed is not None
+    every = listed.diseases
+    assert all(d.case_report_hours == 24 for d in every if d.group in ("A", "B"))
 
 
 def test_the_lists_parse_with_a_disease_dated_inside_a_list() -> None:
