@@ -87,7 +87,7 @@ def _age(date_sql: str, alias: str = "p") -> str:
 
 
 class _MonthEnd(NamedTuple):
-    counted: dict[Section, list[int]]  # the ids of the items in each of MONTH_END_SECTIONS
+    counted: dict[Section, list[int | str | None]]  # the ids of the items in each of MONTH_END_SECTIONS
     refills: dict[str, list[tuple[FollowUpItem, Section]]]  # each programme's refill items
 
 
@@ -162,13 +162,13 @@ class _Counter:
             chosen = [(item, rule) for item, rule in self._open_items
                       if item.created_on is None or item.created_on <= end]
             sections = sections_of([item for item, _rule in chosen], end)
-            counted: dict[Section, list[int]] = {section: [] for section in MONTH_END_SECTIONS}
+            counted: dict[Section, list[int | str | None]] = {section: [] for section in MONTH_END_SECTIONS}
             programme_of = {f"chronic:{programme}": programme for programme in PROGRAMMES}
             refills: dict[str, list[tuple[FollowUpItem, Section]]] = {programme: [] for programme in PROGRAMMES}
             for (item, rule), section in zip(chosen, sections, strict=True):
                 ids = counted.get(section)
                 if ids is not None:
-                    ids.append(item.id)  # type: ignore[arg-type]
+                    ids.append(item.id)
                 programme = programme_of.get(rule)
                 if programme is not None:
                     refills[programme].append((item, section))
