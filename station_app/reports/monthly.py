@@ -159,13 +159,14 @@ class _Counter:
             if self._open_items is None:
                 self._open_items = load_items(self.store, self.end, self.end)
             end = self.end
-            chosen = [(item, rule) for item, rule in self._open_items
-                      if item.created_on is None or item.created_on <= end]
-            sections = sections_of([item for item, _rule in chosen], end)
+            items = [item for item, _rule in self._open_items]
+            sections = sections_of(items, end)  # (those made after the month's end are left out below)
             counted: dict[Section, list[int | str | None]] = {section: [] for section in MONTH_END_SECTIONS}
             programme_of = {f"chronic:{programme}": programme for programme in PROGRAMMES}
             refills: dict[str, list[tuple[FollowUpItem, Section]]] = {programme: [] for programme in PROGRAMMES}
-            for (item, rule), section in zip(chosen, sections, strict=True):
+            for (item, rule), section in zip(self._open_items, sections, strict=True):
+                if item.created_on is not None and item.created_on > end:
+                    continue
                 ids = counted.get(section)
                 if ids is not None:
                     ids.append(item.id)
