@@ -222,6 +222,26 @@ def test_held_back_visits_are_named_in_the_nurses_words_and_not_written(
     assert rows[held.id].status == "held" and rows[held.id].problems
 
 
+def test_a_code_outside_its_list_is_refused_in_vietnamese_and_a_stored_one_holds_the_visit(
+    station: Station, tmp_path: Path
+) -> None:
+    patient_id = int(station.patient.id or 0)
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_patient_claim_fields(station.store, patient_id, occupation_code="12345")
+    assert refused.value.text("vi") == "Mã nghề nghiệp 12345 không có trong danh mục."
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_settings(station.store, commune_code="08116")  # the pre-2025 code of a merged commune
+    assert refused.value.text("vi") == "Mã xã 08116 không có trong danh mục xã, phường (từ 07/2025)."
+    store_claims.save_patient_claim_fields(station.store, patient_id, occupation_code="61110")
+    assert store_claims.station_info(station.store).commune_code == "20332", "nothing saved by the refusals"
+    # A code written before the lists were checked (an old file) holds the visit back.
+    station.store.conn.execute("UPDATE patients SET nationality_code = '999' WHERE id = ?", (patient_id,))
+    station.visit()
+    (outcome,) = claims_report.run(station.store, station.day, station.day, tmp_path)
+    assert outcome.status == "held"
+    assert outcome.problems == ["Mã quốc tịch 999 không có trong danh mục."]
+
+
 def test_the_json_lines_and_check_only(station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     visit = station.visit()
     day = station.day.isoformat()
