@@ -53,7 +53,6 @@ FIELD_LABELS = {
     "guardian_phone": N_("Guardian's phone"),
     "deceased_date": N_("Date of death"),
     "notes": N_("Notes"),
-    "commune": N_("Commune of residence"),
     "commune_code": N_("Commune code"),
     "occupation_code": N_("Occupation code"),
 }
@@ -251,11 +250,11 @@ def code_problems(p: Patient) -> list[Problem]:
         error("occupation", N_("The occupation code {code} is not in the list."), code=p.occupation_code)
     commune = code_lists.communes().get(p.commune_code) if p.commune_code else None
     if p.commune_code and commune is None:
-        error("commune", N_("The commune code {code} is not in the list of communes (since 07/2025)."),
+        error("commune_code", N_("The commune code {code} is not in the list of communes (since 07/2025)."),
               code=p.commune_code)
     elif p.province_code and p.province_code not in code_lists.provinces():
-        error("commune", N_("The province code {code} is not in the list of provinces."), code=p.province_code)
+        error("commune_code", N_("The province code {code} is not in the list of provinces."), code=p.province_code)
     elif commune is not None and p.province_code and commune.province_code != p.province_code:
-        error("commune", N_("{commune} is not in the province with code {code}."),
+        error("commune_code", N_("{commune} is not in the province with code {code}."),
               commune=commune.label, code=p.province_code)
     return problems

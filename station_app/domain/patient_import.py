@@ -173,7 +173,7 @@ def parse_row(number: int, values: dict[str, str], today: dt.date) -> ImportRow:
     if values.get("commune_code"):
         commune = code_lists.commune_for(values["commune_code"])
         if commune is None:
-            bad("commune", N_('"{value}" is not a commune code of the list (since 07/2025).'),
+            bad("commune_code", N_('"{value}" is not a commune code of the list (since 07/2025).'),
                 value=values["commune_code"])
     occupation_code = values.get("occupation_code", "").strip()
     if not occupation_code and (listed := code_lists.occupation_for(values.get("occupation", ""))):

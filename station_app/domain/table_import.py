@@ -61,7 +61,7 @@ FIELD_TITLES: dict[str, str] = {
 }
 
 # Problems name the patient record's fields; a few differ from the column's field.
-_PROBLEM_COLUMN = {"birth": "birth_date", "commune": "commune_code"}
+_PROBLEM_COLUMN = {"birth": "birth_date"}
 
 PROGRAMME_WORDS = {
     "hypertension": ("tha", "tang huyet ap", "cao huyet ap", "huyet ap cao", "hypertension", "htn", "i10", "i11",

@@ -75,9 +75,9 @@ def patient(**codes: str) -> Patient:
     [
         ({"nationality_code": "999"}, "nationality", "Mã quốc tịch 999 không có trong danh mục."),
         ({"occupation_code": "12345"}, "occupation", "Mã nghề nghiệp 12345 không có trong danh mục."),
-        ({"commune_code": "08116", "province_code": "25"}, "commune",
+        ({"commune_code": "08116", "province_code": "25"}, "commune_code",
          "Mã xã 08116 không có trong danh mục xã, phường (từ 07/2025)."),
-        ({"commune_code": "20332", "province_code": "25"}, "commune",
+        ({"commune_code": "20332", "province_code": "25"}, "commune_code",
          "Xã Hòa Tiến, Thành phố Đà Nẵng không thuộc tỉnh có mã 25."),
     ],
 )

@@ -75,7 +75,7 @@ def test_a_commune_not_in_the_list_is_refused_beside_its_field(session, nurse, a
     nurse.ctrl(form.full_name, Qt.Key.Key_S)
     assert form.isVisible()
     assert patients.count(session.store) == before
-    label = form.boxes["commune"].problem
+    label = form.boxes["commune_code"].problem
     assert label.isVisible()
     assert "Chọn xã/phường trong danh sách (gõ một phần tên)." in label.text()
 
@@ -98,6 +98,13 @@ def test_editing_keeps_free_words_and_codes_entered_elsewhere(session, nurse, an
     assert after is not None
     assert (after.occupation, after.occupation_code, after.district_code) == ("Tự do", "", "227")
     assert (after.commune_code, after.nationality_code) == (before.commune_code, "000")
+    # A code given to those words in the claims register stays when the words do not change.
+    store_claims.save_patient_claim_fields(store, patient_id, occupation_code="93290")
+    form = PatientForm(session.ctx, patients.get(store, patient_id), parent=session.window)
+    form.show()
+    form.save()
+    again = patients.get(store, patient_id)
+    assert again is not None and (again.occupation, again.occupation_code) == ("Tự do", "93290")
 
 
 def test_codes_entered_in_the_form_are_those_of_xml1(session, nurse, answers, tmp_path) -> None:

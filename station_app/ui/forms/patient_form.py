@@ -156,7 +156,7 @@ class PatientForm(QDialog):
         contact = QGroupBox(tr("Address and contact"))
         cform = QFormLayout(contact)
         cform.addRow(tr("Village"), box("village", self.village))
-        cform.addRow(tr("Commune of residence"), box("commune", self.commune))
+        cform.addRow(tr("Commune of residence"), box("commune_code", self.commune))
         cform.addRow(tr("Address"), box("address", self.address))
         cform.addRow(tr("Phone"), box("phone", self.phone))
         cform.addRow(tr("Guardian"), box("guardian_name", self.guardian_name))
@@ -316,11 +316,14 @@ class PatientForm(QDialog):
         base = self.original
         occupation = nfc(self.occupation.currentText())
         listed = code_lists.occupation_for(occupation)
+        occupation_code = listed.code if listed else ""
+        if listed is None and base is not None and occupation == base.occupation:
+            occupation_code = base.occupation_code  # (given in the claims register to words outside the list)
         commune_text = self.commune.currentText().strip()
         commune = self._communes.get(commune_text) or code_lists.commune_for(
             commune_text, self.station_commune.province_code if self.station_commune else "")
         if commune_text and commune is None:
-            problems.append(Problem("commune", N_("Choose the commune from the list (type a part of its name).")))
+            problems.append(Problem("commune_code", N_("Choose the commune from the list (type a part of its name).")))
         nationality_code = self.nationality.currentData() or ""
         p = Patient(
             id=base.id if base else None,
@@ -339,7 +342,7 @@ class PatientForm(QDialog):
             village=self.village.currentText(),
             ethnicity=self.ethnicity.currentData() or "01",
             occupation=occupation,
-            occupation_code=listed.code if listed else "",
+            occupation_code=occupation_code,
             nationality=self.nationality.currentText(),
             nationality_code=nationality_code,
             province_code=commune.province_code if commune else "",
@@ -353,7 +356,7 @@ class PatientForm(QDialog):
             workplace=base.workplace if base else "",
             guardian_relation=base.guardian_relation if base else "",
         )
-        if occupation and listed is None and not self._typing_occupation:
+        if occupation and not occupation_code and not self._typing_occupation:
             problems.append(Problem("occupation", N_(
                 "Not in the list of occupations: kept as written, and the claim sends 00000 (none)."), "warning"))
         return normalised(p), problems
