@@ -17,6 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from station_app.domain.problems import Problem
+from station_app.domain.text import xml_safe
 from station_app.i18n import N_
 from station_app.resources import data_file
 
@@ -100,24 +101,13 @@ def _decimal(value: Decimal | int | str, places: int) -> str:
     return str(Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-# Characters an XML 1.0 document may not hold (C0 controls but tab and line ends, the two
-# non-characters, surrogates): invisible in a form, they come from pasted text or an imported sheet,
-# and one of them makes the portal refuse the whole file. They carry nothing: left out.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """``text`` without the characters XML 1.0 forbids (as the document will hold it)."""
-    return text if text.isprintable() else _NOT_XML.sub("", text)
-
-
 def format_value(spec: FieldSpec, value: Value) -> str:
     """The text of ``value`` in the field ``spec``: money with 2 decimals, quantities and unit prices
     with 3, time points as yyyyMMddHHmm, days as yyyyMMdd; text as it is. None is empty."""
     if value is None:
         return ""
     if type(value) is str:  # most fields, and every field of texts already checked
-        return xml_text(value)
+        return xml_safe(value)
     if isinstance(value, float):  # never money in floats: a bug in the caller
         raise TypeError(f"{spec.tag}: a float is not a claim value")
     if spec.format in ("decimal2", "decimal3") and isinstance(value, int | Decimal):
@@ -147,7 +137,7 @@ def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value
         lines.append(f"<{record_tag}>")
         for spec in specs:
             value = record.get(spec.tag)
-            text = xml_text(value) if type(value) is str else format_value(spec, value)
+            text = xml_safe(value) if type(value) is str else format_value(spec, value)
             if "&" in text or "<" in text or ">" in text:
                 text = escape(text)
             lines.append(f"<{spec.tag}>{text}</{spec.tag}>")
@@ -161,7 +151,7 @@ def texts(tables: FieldTables, table: str, record: Mapping[str, Value]) -> dict[
     found: dict[str, str] = {}
     for spec in tables.spec(table):
         value = record.get(spec.tag)
-        found[spec.tag] = xml_text(value) if type(value) is str else format_value(spec, value)
+        found[spec.tag] = xml_safe(value) if type(value) is str else format_value(spec, value)
     return found
 
 

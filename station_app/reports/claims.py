@@ -103,8 +103,9 @@ def run(
                 _write(files)
         entries.append(store_claims.run_entry(gathered, claim, target))
         status = "held" if problems else "written"
-        outcomes.append(Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems,
-                                target or ""))
+        outcomes.append(
+            Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems, target or "")
+        )
         if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
             progress(number, total)
     if out_dir is not None:
@@ -177,11 +178,6 @@ def totals_json(totals: MonthTotals) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _safe_cell(text: str) -> str:
-    """A text cell never starts a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def totals_xlsx(totals: MonthTotals) -> bytes:
     """The month's claims as a workbook: the totals, then one row per insured visit."""
     import io
@@ -189,6 +185,7 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from station_app.domain.spreadsheet import no_formulas, sheet_text
     from station_app.i18n import tr
 
     book = Workbook()
@@ -226,18 +223,22 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
     for r in totals.rows:
         sheet.append(
             [
-                r.visit_id,
-                r.visit_at[:10],
-                _safe_cell(r.full_name),
-                r.ma_lk,
-                r.status_label(),
-                r.total,
-                r.fund,
-                r.patient,
-                _safe_cell(r.answer_label()),
-                _safe_cell("; ".join(r.problems)),
+                sheet_text(value)
+                for value in (
+                    r.visit_id,
+                    r.visit_at[:10],
+                    r.full_name,
+                    r.ma_lk,
+                    r.status_label(),
+                    r.total,
+                    r.fund,
+                    r.patient,
+                    r.answer_label(),
+                    "; ".join(r.problems),
+                )
             ]
         )
+    no_formulas(sheet)  # (a name or a typed reason is never a formula)
     for column, width in zip("ABCDEFGHIJ", (8, 11, 26, 26, 16, 14, 14, 14, 24, 60), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
