@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from station_app.domain.dates import DateFormatError, parse_date
-from station_app.errors import UserError
+from station_app.errors import UserError, os_reason
 from station_app.i18n import N_, tr
 from station_app.presentation import grouped
 from station_app.store import Store, open_store
@@ -72,7 +72,7 @@ def note_unrecorded(store: Store) -> None:
 
 def cannot_write(path: object, exc: OSError) -> CliError:
     """The error for a file that could not be written."""
-    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc)
+    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=os_reason(exc))
 
 
 # -- numbers ------------------------------------------------------------------------------------

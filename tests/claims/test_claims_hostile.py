@@ -5,6 +5,9 @@ nothing is left half-done in the folder or the register."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from station_app.domain import claims_xml
 from station_app.reports import claims as claims_report
 from station_app.store import claims as store_claims
 from tests.claims.conftest import Station, written
+from tests.safety.test_full_disk import small_disk
 
 # Characters XML 1.0 forbids (a pasted text, a cell of an imported sheet can carry them), beside
 # characters it allows that are easy to get wrong: right-to-left marks, emoji, markup.
@@ -84,3 +88,123 @@ def test_the_month_report_holds_any_answer_typed_in(station: Station, tmp_path: 
         text = " ".join(page.extract_text() for page in PdfReader(out).pages)
         assert "<b>Sai</b> &amp; <font>" in text or "<b>Sai</b> & <font>" in text
         assert "Thiếu chữ ký" in text
+
+
+# -- the folder the files go into --------------------------------------------------------------------
+def _claims(station: Station, out: str, *extra: str) -> list[str]:
+    day = station.day.isoformat()
+    return ["--lang", "vi", "claims", "--db", str(station.store.path), "--from", day, "--to", day, "--out", out,
+            *extra]
+
+
+@pytest.mark.parametrize("out", ["", "  "])
+def test_an_empty_folder_name_is_refused_not_taken_for_the_current_folder(
+        station: Station, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        out: str) -> None:
+    station.visit()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(_claims(station, out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err
+    assert list(here.iterdir()) == []
+    assert store_claims.register(station.store, station.day, station.day)[0].status == ""
+
+
+def test_a_folder_that_is_a_file_is_one_line_in_vietnamese(station: Station, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    station.visit()
+    blocker = tmp_path / "claims"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "sub"):
+        assert main(_claims(station, str(out))) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and str(out) in err and "Traceback" not in err
+        assert "exists" not in err and "Not a directory" not in err, err  # (the system's English words)
+    assert blocker.read_text() == "not a folder"
+    assert store_claims.register(station.store, station.day, station.day)[0].status == ""
+    assert not (paths.data_dir() / "error.log").exists()
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_full_disk_leaves_no_file_and_no_register_entry_and_says_so(station: Station, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A real small disk that holds some of the month's files but not all: the run writes none of
+    them (a folder with half a month would be sent as if whole), says the disk is full, and the
+    register is as before; with space freed, the same command writes them all."""
+    for hour in range(7, 19):
+        station.visit(hour, drugs=0)
+    with small_disk(tmp_path / "disk", "256k") as disk:
+        filler = disk / "filler.bin"
+        filler.write_bytes(b"\0" * (256 * 1024 - 6 * 4096))  # room for a few of the 12 files
+        out = disk / "claims"
+        assert main(_claims(station, str(out))) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "đầy" in err and "No space" not in err, err
+        assert _leftovers(out) == []
+        assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {""}
+        filler.unlink()
+        assert main(_claims(station, str(out))) == 0
+        assert len(written(out)) == 12
+        assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {"written"}
+    assert not (paths.data_dir() / "error.log").exists()
+
+
+KILL_AFTER = """
+import os, signal, sys, tempfile
+count = 0
+real = tempfile.mkstemp
+def mkstemp(*args, **kwargs):
+    global count
+    count += 1
+    if count > {after}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+tempfile.mkstemp = mkstemp
+from station_app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _killed_run(station: Station, out: Path, after: int) -> None:
+    """The claims command run in its own process and killed (SIGKILL) as it starts writing file
+    ``after`` + 1."""
+    done = subprocess.run([sys.executable, "-c", KILL_AFTER.format(after=after), *_claims(station, str(out))],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def test_a_run_killed_half_way_is_finished_by_the_next_and_a_changed_visit_is_a_resubmission(
+        station: Station, tmp_path: Path) -> None:
+    visits = [station.visit(hour) for hour in range(8, 14)]
+    out = tmp_path / "claims"
+    assert main(_claims(station, str(out))) == 0  # the month sent once
+    changed = int(visits[0].id or 0)
+    station.store.conn.execute("UPDATE visits SET diagnosis_code = 'I11.9', updated_at = '2099-01-01 00:00:00' "
+                               "WHERE id = ?", (changed,))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _killed_run(station, out, after=3)
+    # The files in place are the ones sent, whole and unchanged (only hidden temporaries are new).
+    assert {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")} == before
+    (row,) = [r for r in store_claims.register(station.store, station.day, station.day) if r.visit_id == changed]
+    assert row.changed_since and not row.resubmission  # the register says what was sent: not yet again
+    assert main(_claims(station, str(out))) == 0
+    rows = {r.visit_id: r for r in store_claims.register(station.store, station.day, station.day)}
+    assert rows[changed].resubmission and not rows[changed].changed_since
+    assert not any(r.resubmission for v, r in rows.items() if v != changed)
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)
+
+
+def test_a_run_killed_while_writing_leaves_no_file_under_a_final_name(station: Station, tmp_path: Path) -> None:
+    for hour in range(8, 14):
+        station.visit(hour)
+    out = tmp_path / "claims"
+    _killed_run(station, out, after=2)
+    assert [name for name in _leftovers(out) if not name.startswith(".")] == []  # no file in place yet
+    assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {""}
+    assert main(_claims(station, str(out))) == 0
+    assert _leftovers(out) == sorted(p.name for p in out.glob("*.xml")) and len(written(out)) == 6
