@@ -28,7 +28,7 @@ from station_app import APP_NAME
 from station_app.domain.accounts import ROLE_NAMES, Actor, Role
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, errors, users
-from station_app.ui import dialogs
+from station_app.ui import background, dialogs
 from station_app.ui.widgets import ERROR_COLOUR, heading
 
 LOCK_COLOUR = "#1f4e5f"  # (the navigation's colour)
@@ -388,6 +388,7 @@ class IdleLock(QObject):
         if self.locked or not (self.minutes or force):
             return
         self.locked = True
+        background.set_locked(True)  # (an operation that ends meanwhile waits to say so)
         covers = LockCover.cover_all()
         try:
             dialog = LockDialog(self.store_of(), self.window, by_hand=force, minutes=self.minutes)
@@ -401,6 +402,7 @@ class IdleLock(QObject):
             for cover in covers:
                 cover.remove()
             self.locked = False
+            background.set_locked(False)
             self.restart()
 
 

@@ -159,3 +159,34 @@ def test_nobody_logs_in_after_switching_the_app_ends(session, monkeypatch) -> No
     assert not session.window.isVisible()
     assert session.store.actor.user_id is None  # logged out
     assert users.all_users(session.store)  # (nothing else changed)
+
+
+def test_what_an_operation_says_when_it_ends_while_locked_waits_for_the_unlock(session, qtbot, answers) -> None:
+    """A background operation (a month of claims written, a backup) that ends while the screen is
+    locked opens nothing above the lock: its message (the names of what it did) waits, and shows
+    once the person who locked it has unlocked."""
+    from station_app.store import patients
+    from station_app.ui import operations
+
+    def work(store: Store, progress: Callable[[int, int], None]) -> int:
+        return patients.count(store)
+
+    def done(count: int) -> None:
+        dialogs.info(session.window, "Xong", f"Đã ghi {count} tệp của tháng")
+
+    seen_while_locked: list[tuple[str, str, str]] = []
+
+    def while_locked(dialog: LockDialog) -> bool:
+        op = operations.run_op(session.window, session.ctx, "…", work, done)
+        qtbot.waitUntil(lambda: not op.running)
+        QApplication.processEvents()
+        seen_while_locked.extend(answers.asked)
+        for window in visible_windows(but=dialog):
+            covered(window)  # (and nothing new on screen that is not covered)
+        dialog.password.setText("demo-truong")
+        return True
+
+    lock_with(session, while_locked)
+    assert seen_while_locked == []
+    qtbot.waitUntil(lambda: bool(answers.asked))
+    assert answers.asked == [("info", "Xong", f"Đã ghi {patients.count(session.store)} tệp của tháng")]
