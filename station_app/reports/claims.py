@@ -25,6 +25,7 @@ from station_app.i18n import N_
 from station_app.store import claims as store_claims
 from station_app.store.claims import Gathered, MonthTotals, RunEntry
 from station_app.store.database import Store
+from station_app.store.errors import ReadOnly
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def run(
     made_on = clock.today()
     station = store_claims.station_info(store)
     if out_dir is not None:
+        if store.read_only:  # (the register could not say which files were written: none is)
+            raise ReadOnly(store.path)
         _make_folder(out_dir)
     total = store_claims.count_insured(store, first, last) if progress is not None else 0
     outcomes: list[Outcome] = []

@@ -19,6 +19,7 @@ from station_app.cli import main
 from station_app.domain import claims_xml
 from station_app.reports import claims as claims_report
 from station_app.store import claims as store_claims
+from station_app.store import errors, open_store
 from tests.claims.conftest import Station, written
 from tests.safety.test_full_disk import small_disk
 
@@ -208,3 +209,17 @@ def test_a_run_killed_while_writing_leaves_no_file_under_a_final_name(station: S
     assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {""}
     assert main(_claims(station, str(out))) == 0
     assert _leftovers(out) == sorted(p.name for p in out.glob("*.xml")) and len(written(out)) == 6
+
+
+def test_a_database_that_cannot_record_the_run_writes_no_file(station: Station, tmp_path: Path) -> None:
+    """The files and the register go together: a station's file opened read-only (a read-only disk,
+    a copy without write permission) cannot say which claims were written, so none is."""
+    station.visit()
+    reader = open_store(station.store.path, read_only=True)
+    try:
+        with pytest.raises(errors.ReadOnly):
+            claims_report.run(reader, station.day, station.day, tmp_path / "c")
+        assert [o.status for o in claims_report.run(reader, station.day, station.day, None)] == ["written"]
+    finally:
+        reader.close()
+    assert _leftovers(tmp_path / "c") == []
