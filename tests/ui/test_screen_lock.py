@@ -190,3 +190,24 @@ def test_what_an_operation_says_when_it_ends_while_locked_waits_for_the_unlock(s
     assert seen_while_locked == []
     qtbot.waitUntil(lambda: bool(answers.asked))
     assert answers.asked == [("info", "Xong", f"Đã ghi {patients.count(session.store)} tệp của tháng")]
+
+
+def test_a_window_that_opens_while_locked_is_covered_too(session, qtbot) -> None:
+    """Whatever opens a window while the screen is locked (not only an operation that ends), the
+    window shows nothing: it is covered like the others until the lock opens."""
+    late = QDialog(session.window)
+    late.setWindowTitle("Nguyễn Văn An — 0905 000 000")
+    late.resize(400, 300)
+    QLabel("Nguyễn Văn An, 0905 000 000", late)
+
+    def while_locked(dialog: LockDialog) -> bool:
+        late.show()
+        qtbot.waitExposed(late)
+        covered(late)
+        dialog.password.setText("demo-truong")
+        return True
+
+    lock_with(session, while_locked)
+    assert late.isVisible() and late.windowTitle() == "Nguyễn Văn An — 0905 000 000"
+    assert not [c for c in late.findChildren(LockCover) if c.isVisible()]
+    late.close()
