@@ -3,6 +3,7 @@ visits named in the nurse's words, the register, MA_LK kept, the commands' contr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import stat
