@@ -25,14 +25,16 @@ _locked = False
 _waiting: list[Callable[[], None]] = []
 
 
-def set_locked(locked: bool) -> None:
-    """The screen is locked (True) or open again (False: what waited is done, in order)."""
+def set_locked(locked: bool, *, forget: bool = False) -> None:
+    """The screen is locked (True) or open again (False: what waited is done, in order; with
+    ``forget``, another person logged in meanwhile, whose views are built afresh: it was not
+    theirs, and is dropped)."""
     global _locked
     _locked = locked
     if not locked:
         waiting = list(_waiting)
         _waiting.clear()
-        for call in waiting:
+        for call in [] if forget else waiting:
             QTimer.singleShot(0, call)
 
 

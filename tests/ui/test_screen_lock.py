@@ -211,3 +211,24 @@ def test_a_window_that_opens_while_locked_is_covered_too(session, qtbot) -> None
     assert late.isVisible() and late.windowTitle() == "Nguyễn Văn An — 0905 000 000"
     assert not [c for c in late.findChildren(LockCover) if c.isVisible()]
     late.close()
+
+
+def test_what_an_operation_says_is_not_shown_to_the_next_person_after_a_switch(session, qtbot, answers) -> None:
+    """The head's operation ends while the screen is locked; a nurse then switches in: what it had
+    to say was the head's, and is not shown to the nurse (the views are built again for her)."""
+    from station_app.store import patients
+    from station_app.ui import operations
+
+    session.login = login.as_role("nurse")
+
+    def switch(dialog: LockDialog) -> bool:
+        op = operations.run_op(session.window, session.ctx, "…", lambda store, progress: patients.count(store),
+                               lambda count: dialogs.info(session.window, "Xong", f"Đã ghi {count} tệp"))
+        qtbot.waitUntil(lambda: not op.running)
+        dialog.switch_button.click()
+        return False
+
+    lock_with(session, switch)
+    assert session.store.actor.role == "nurse"
+    QApplication.processEvents()
+    assert answers.asked == []
