@@ -607,7 +607,8 @@ class _Draw:
         names = catalogue or {}
         # Per age group (under 6, 6 to 15, 16 and over), ten entries per unit of weight.
         self.acute_by_age = [
-            [_kind(code, names.get(code, text)) for code, text, *weights in ACUTE for _ in range(round(10 * weights[g]))]
+            [_kind(code, names.get(code, text))
+             for code, text, *weights in ACUTE for _ in range(round(10 * weights[g]))]
             for g in range(3)
         ]
         self.hypertension = _kind("I10", names.get("I10", "Tăng huyết áp vô căn (nguyên phát)"))
@@ -804,17 +805,18 @@ class _Draw:
             while day <= today:
                 plan.append((day, self.child_check, 0))
                 day += 55 + int(r() * 46)
-        acute = self.acute_by_age[0 if age < 6 else 1 if age < 16 else 2]
+        young = age - span / 365.25  # (the age when the records begin: a child then has a child's illnesses)
+        acute = self.acute_by_age[0 if young < 6 else 1 if young < 16 else 2]
         n_acute = len(acute)
         base = self.history_start
-        months, sundays = self.months, self.sundays
+        month_of, sundays = self.months, self.sundays
         for _ in range(int(-math.log(1.0 - r()) * self.acute_mean)):  # exponentially distributed
             kind = acute[int(r() * n_acute)]
             day = first_day + int(r() * (span + 1))
             season = SEASONS.get(kind[0])
             if season is not None:  # drawn again (a few times) until it falls in its season
                 for _try in range(8):
-                    if months[day - base] in season:
+                    if month_of[day - base] in season:
                         break
                     day = first_day + int(r() * (span + 1))
                 else:

@@ -214,8 +214,9 @@ def _mothers_visits(store: Store, rng: random.Random, made: list[_Made], draw: _
                 continue
             week = (day - d.lmp).days // 7
             systolic = int(108 + 10 * rng.gauss(0, 1))
+            diastolic = int(systolic * 0.62 + 5 * rng.gauss(0, 1))
             rows.append(_visit_row(
-                draw, rng, m.mother_id, day, "Khám thai định kỳ", (systolic, int(systolic * 0.62 + 5 * rng.gauss(0, 1))),
+                draw, rng, m.mother_id, day, "Khám thai định kỳ", (systolic, diastolic),
                 round(base_weight + max(0, week - 12) * 0.4, 1), "Z34.9", names.get("Z34.9", "Z34.9"),
                 "Viên sắt - acid folic x 30 viên", number, valid_to, antenatal=1, tetanus=int(n in tetanus_at)))
         if rng.random() < (0.85 if d.place is Place.STATION else 0.7):

@@ -21,6 +21,7 @@ import datetime as dt
 import random
 
 from station_app import clock
+from station_app.domain import notifiable
 from station_app.domain.accounts import ANYONE
 from station_app.domain.births import Place
 from station_app.domain.visit import Visit
@@ -82,7 +83,9 @@ def _place(rng: random.Random, code: str, age_days: int) -> tuple[Place, str]:
     if code[0] in "VWX":  # an injury: on the spot, or at the hospital it was taken to
         return (Place.OTHER, "") if roll < 0.55 else (Place.FACILITY, HOSPITALS[0]) if roll < 0.9 else (Place.HOME, "")
     if age_days < 28:
-        return (Place.FACILITY, HOSPITALS[2]) if roll < 0.75 else (Place.HOME, "") if roll < 0.95 else (Place.STATION, "")
+        if roll < 0.75:
+            return Place.FACILITY, HOSPITALS[2]
+        return (Place.HOME, "") if roll < 0.95 else (Place.STATION, "")
     if roll < 0.64:
         return Place.HOME, ""  # (most are brought home to die)
     if roll < 0.98:
@@ -127,9 +130,12 @@ def add_notifications(store: Store, seed: int, now: dt.datetime) -> int:
     head = load_profile(store).head_name
     made: list[int] = []
     with store.write(ANYONE):  # invented rows of a demo file being built
+        codes = [code for (code,) in conn.execute("SELECT DISTINCT diagnosis_code FROM visits").fetchall()
+                 if code and any(notifiable.match(code, day) for day in _list_days(now.date()))]
         for vid, pid, at, code in conn.execute(
-            "SELECT id, patient_id, visit_at, diagnosis_code FROM visits WHERE substr(diagnosis_code, 1, 1) IN "
-            "('A', 'B', 'U') ORDER BY visit_at"
+            f"SELECT id, patient_id, visit_at, diagnosis_code FROM visits WHERE diagnosis_code IN "
+            f"({','.join('?' * len(codes)) or 'NULL'}) ORDER BY visit_at",
+            codes,
         ).fetchall():
             visit = Visit(patient_id=pid, visit_at=dt.datetime.fromisoformat(at), id=vid, diagnosis_code=code)
             made += notifications.after_visit(store, visit)
@@ -154,6 +160,13 @@ def add_notifications(store: Store, seed: int, now: dt.datetime) -> int:
             sent,
         )
     return len(made)
+
+
+def _list_days(today: dt.date) -> list[dt.date]:
+    """A day of each list of notifiable diseases valid during the records."""
+    start = today - dt.timedelta(days=3 * 365)
+    return [max(start, found.valid_from) for found in notifiable.lists()
+            if found.valid_from <= today and (found.valid_to is None or found.valid_to >= start)]
 
 
 def add_targets(store: Store, today: dt.date, per_1000: float = 16.0) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 from station_app.domain import antenatal, vaccination
 from station_app.domain.accounts import ANYONE
@@ -174,7 +175,8 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
     _done_items(store, "vaccine_dose", done_rows, stamp)
 
 
-def _done_items(store: Store, kind: str, rows: list[tuple[object, ...]], stamp: str) -> None:
+def _done_items(store: Store, kind: str, rows: Sequence[tuple[object, object, object, object, object, object]],
+                stamp: str) -> None:
     """Reminders done: (patient, label, due, rule, created on, closed on), each with its outcome."""
     first = int(store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM followups").fetchone()[0])
     insert_rows(
