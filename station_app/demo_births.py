@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 BIRTHS_PER_1000 = 15.0
 RECORD_YEARS = 3  # (as the demo's records: the births of all of them)
 BIRTH_FACILITIES = ("Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Sản Nhi tỉnh Phú Thọ")
-MIDWIVES = ("Nguyễn Thị Hằng", "Đỗ Thị Thu", "Phạm Văn Long")
+MIDWIVES = ("Nguyễn Thị Hằng", "Đỗ Thị Thu", "Phạm Thị Lan")  # (of the birth facilities)
+STATION_MIDWIFE, STATION_DOCTOR = "Lê Thị Hồng", "Nguyễn Văn Hùng"  # (the demo station's staff)
 # Babies born alive who die before their first birthday (per 1,000), most of them in the first week.
 INFANT_DEATHS_PER_1000 = 12.0
 # A mother's age at delivery: how likely a woman of that age is to be the one (relative).
@@ -89,7 +90,10 @@ def plan(seed: int, people: int, now: dt.datetime) -> Plan:
         if rng.random() < 0.012:  # twins
             babies.append(_baby(rng, at, place, now))
         dies = tuple(_infant_death(rng, b) for b in babies)
-        attendant = rng.choice(MIDWIVES) if kind is Attendant.HEALTH_STAFF else "Mẹ chồng"
+        if place is Place.STATION:  # the station's midwife, or its doctor
+            attendant = rng.choice((STATION_MIDWIFE, STATION_MIDWIFE, STATION_DOCTOR))
+        else:
+            attendant = rng.choice(MIDWIVES) if kind is Attendant.HEALTH_STAFF else "Mẹ chồng"
         planned.append(PlannedDelivery(at, lmp, enrolled, place, name, attendant, kind, tuple(babies), dies))
     planned.sort(key=lambda d: d.at)
     if people - sum(1 for d in planned for b in d.babies if b.outcome is Outcome.LIVE) < 10 * len(planned):
@@ -113,7 +117,8 @@ def add_births(store: Store, seed: int, today: dt.date, planned: Plan, draw: _Dr
     rng = random.Random(seed * 17 + 11)
     made = _deliveries(store, rng, planned, set(draw.moved))
     with store.write(ANYONE):  # invented rows of a demo file being built
-        return _mothers_visits(store, rng, made, draw) + _babies(store, today, made, draw)
+        cards = _cards(store, rng, made)
+        return _mothers_visits(store, rng, made, draw) + _babies(store, today, made, draw, cards)
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,35 @@ def _visit_row(draw: _Draw, rng: random.Random, pid: int, day: dt.date, complain
             draw.stamp, draw.stamp, tetanus)
 
 
-def _babies(store: Store, today: dt.date, made: list[_Made], draw: _Draw) -> int:
+def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int]:
+    """Each baby's children's health insurance card (TE, valid from birth to the sixth birthday),
+    as the family brings it; returns the last day of each card (an ordinal) by child."""
+    from station_app.store.patients import index_words
+
+    ids = [child_id for m in made for child_id, _sex, _dies in m.children]
+    last: dict[int, int] = {}
+    rows, words = [], []
+    for pid, name, record_no, citizen_id, phone, guardian_phone, year, month, day in store.conn.execute(
+        f"SELECT id, full_name, record_no, citizen_id, phone, guardian_phone, birth_year, birth_month, birth_day "
+        f"FROM patients WHERE id IN ({','.join(map(str, ids)) or 'NULL'})"
+    ).fetchall():
+        born = dt.date(year, month, day)
+        until = (dt.date(year + 6, month, 28 if (month, day) == (2, 29) else day) - dt.timedelta(days=1))
+        number = f"TE125{25 * 10**8 + int(rng.random() * 10**8):010d}"
+        rows.append((number, born.isoformat(), until.isoformat(), pid))
+        words.append((pid, index_words(name, record_no, citizen_id, number, (phone, guardian_phone))))
+        last[pid] = until.toordinal()
+    store.conn.executemany(
+        "UPDATE patients SET insurance_no = ?, insurance_valid_from = ?, insurance_valid_to = ?, "
+        "insurance_facility = '25123' WHERE id = ?",
+        rows,
+    )
+    store.conn.executemany("DELETE FROM patient_search WHERE rowid = ?", [(pid,) for pid, _w in words])
+    store.conn.executemany("INSERT INTO patient_search (rowid, words) VALUES (?, ?)", words)
+    return last
+
+
+def _babies(store: Store, today: dt.date, made: list[_Made], draw: _Draw, cards: dict[int, int]) -> int:
     """The babies who die in their first year (marked deceased on that day, their death recorded
     with the others'), and every baby's visits up to today or that day."""
     from station_app.demo import VISIT_COLUMNS
@@ -259,7 +292,8 @@ def _babies(store: Store, today: dt.date, made: list[_Made], draw: _Draw) -> int
                 dead.append((dt.date.fromordinal(last).isoformat(), child_id))
             age = (today - born).days / 365.25
             if last > born.toordinal():
-                draw._visits(rows, child_id, age, sex, born.toordinal(), born.toordinal(), last - born.toordinal(), -1)
+                draw._visits(rows, child_id, age, sex, born.toordinal(), born.toordinal(), last - born.toordinal(),
+                             cards.get(child_id, -1))
     store.conn.executemany("UPDATE patients SET deceased = 1, deceased_date = ? WHERE id = ?", dead)
     insert_rows(store, "visits", VISIT_COLUMNS, rows)
     return len(rows)

@@ -308,3 +308,15 @@ def test_about_half_the_people_treated_for_hypertension_are_controlled(station: 
         "AND closed_on IS NULL AND last_bp_systolic IS NOT NULL").fetchall()
     assert rows
     assert 0.35 <= sum(r[0] for r in rows) / len(rows) <= 0.75
+
+
+def test_insured_visits_in_every_year_and_the_babies_hold_their_cards(station: Store) -> None:
+    q = station.conn.execute
+    for year in (FULL_YEAR, TODAY.year):
+        visits, insured = q("SELECT count(*), sum(insurance_paid) FROM visits WHERE visit_at >= ? AND visit_at < ?",
+                            (f"{year}-01-01", f"{year + 1}-01-01")).fetchone()
+        assert 0.4 <= insured / visits <= 0.95, year
+    babies = q("SELECT count(*), sum(substr(p.insurance_no, 1, 2) = 'TE' AND p.insurance_valid_from = "
+               "printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day)) FROM births b "
+               "JOIN patients p ON p.id = b.child_id").fetchone()
+    assert babies[0] > 0 and babies[1] == babies[0], "a child's card from birth"
