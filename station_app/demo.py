@@ -428,7 +428,7 @@ def _build(
         store.conn.execute("PRAGMA foreign_keys = OFF")
         from station_app.demo_births import add_births, plan
 
-        births = plan(seed, patients, clock.now())  # (the babies are among the patients asked for)
+        births = plan(seed, patients, clock.now(), baby_name)  # (the babies are among the patients asked for)
         total_visits, draw = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write(ANYONE):  # a demo file being built: invented data, no one's records
@@ -531,6 +531,12 @@ def _fill(
     return total_visits, draw
 
 
+def baby_name(rng: random.Random, sex: str) -> str:
+    """A baby's name as the family gives it: the father's family name, a middle and a given name."""
+    family = rng.choices(list(FAMILY_NAMES), weights=list(FAMILY_NAMES.values()))[0]
+    return f"{family} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
+
+
 # What a visit of one kind always carries: (code, diagnosis text, complaint, treatment, mean
 # systolic pressure, fever possible, glucose measured, chronic programme (30 days of medicine),
 # antenatal).
@@ -562,6 +568,7 @@ class _Draw:
     """
 
     STEPS = 4096  # entries of the tables of continuous values
+    visit_columns: tuple[str, ...] = VISIT_COLUMNS
 
     def __init__(
         self,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from station_app import clock
 from station_app.domain.accounts import ANYONE
@@ -26,8 +27,20 @@ from station_app.store import births, followups
 from station_app.store.bulk import insert_rows
 from station_app.store.database import Store
 
-if TYPE_CHECKING:
-    from station_app.demo import _Draw
+
+class _Draw(Protocol):
+    """What the births take from the demo's draw of people and visits (``demo._Draw``)."""
+
+    visit_columns: tuple[str, ...]
+    stamp: str
+    today: int
+    history_start: int
+    now_time: str
+    clinicians: list[tuple[int | None, str]]
+    moved: dict[int, dt.date]
+
+    def _visits(self, visits: list[tuple[object, ...]], pid: int, age: float, sex: str, birth: int, first_day: int,
+                span: int, insured_until: int) -> None: ...
 
 BIRTHS_PER_1000 = 15.0
 RECORD_YEARS = 3  # (as the demo's records: the births of all of them)
@@ -66,8 +79,9 @@ class Plan:
         return sum(1 for d in self.deliveries for b in d.babies if b.outcome is Outcome.LIVE)
 
 
-def plan(seed: int, people: int, now: dt.datetime) -> Plan:
-    """About 15 births per 1,000 people a year, on days spread over the years of records."""
+def plan(seed: int, people: int, now: dt.datetime, name_of: Callable[[random.Random, str], str]) -> Plan:
+    """About 15 births per 1,000 people a year, on days spread over the years of records; the
+    babies named with ``name_of(rng, sex)``, but for the last weeks' (named later)."""
     rng = random.Random(seed * 13 + 5)
     today = now.date()
     planned = []
@@ -86,9 +100,9 @@ def plan(seed: int, people: int, now: dt.datetime) -> Plan:
             place, name, kind = Place.STATION, "", Attendant.HEALTH_STAFF
         else:
             place, name, kind = Place.HOME, "", Attendant.OTHER
-        babies = [_baby(rng, at, place, now)]
+        babies = [_baby(rng, at, place, now, name_of)]
         if rng.random() < 0.012:  # twins
-            babies.append(_baby(rng, at, place, now))
+            babies.append(_baby(rng, at, place, now, name_of))
         dies = tuple(_infant_death(rng, b) for b in babies)
         if place is Place.STATION:  # the station's midwife, or its doctor
             attendant = rng.choice((STATION_MIDWIFE, STATION_MIDWIFE, STATION_DOCTOR))
@@ -189,8 +203,6 @@ def _mothers_visits(store: Store, rng: random.Random, made: list[_Made], draw: _
     trimester and more in the third, some missed; tetanus at two of them for most first-protected
     women, one for the others, none for a few already protected) and a postnatal visit in the
     first week for most mothers."""
-    from station_app.demo import VISIT_COLUMNS
-
     names = dict(store.conn.execute("SELECT code, name_vi FROM icd10 WHERE code IN ('Z34.9', 'Z39.2')").fetchall())
     cards = {
         pid: (number, valid_to)
@@ -231,7 +243,7 @@ def _mothers_visits(store: Store, rng: random.Random, made: list[_Made], draw: _
                     draw, rng, m.mother_id, day, "Khám sau sinh", (112, 72), round(base_weight + 4, 1), "Z39.2",
                     names.get("Z39.2", "Z39.2"), "Tư vấn nuôi con bằng sữa mẹ, vệ sinh sau sinh", number, valid_to))
     rows.sort(key=lambda r: str(r[1]))
-    insert_rows(store, "visits", (*VISIT_COLUMNS, "tetanus"), rows)
+    insert_rows(store, "visits", (*draw.visit_columns, "tetanus"), rows)
     return len(rows)
 
 
@@ -279,8 +291,6 @@ def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int
 def _babies(store: Store, today: dt.date, made: list[_Made], draw: _Draw, cards: dict[int, int]) -> int:
     """The babies who die in their first year (marked deceased on that day, their death recorded
     with the others'), and every baby's visits up to today or that day."""
-    from station_app.demo import VISIT_COLUMNS
-
     rows: list[tuple[object, ...]] = []
     dead: list[tuple[str, int]] = []
     for m in made:
@@ -295,25 +305,18 @@ def _babies(store: Store, today: dt.date, made: list[_Made], draw: _Draw, cards:
                 draw._visits(rows, child_id, age, sex, born.toordinal(), born.toordinal(), last - born.toordinal(),
                              cards.get(child_id, -1))
     store.conn.executemany("UPDATE patients SET deceased = 1, deceased_date = ? WHERE id = ?", dead)
-    insert_rows(store, "visits", VISIT_COLUMNS, rows)
+    insert_rows(store, "visits", draw.visit_columns, rows)
     return len(rows)
 
 
-def _name(rng: random.Random, sex: str) -> str:
-    """A name as the family gives it: the father's family name, a middle name and a given name."""
-    from station_app.demo import FAMILY_NAMES, GIVEN, MIDDLE
-
-    family = rng.choices(list(FAMILY_NAMES), weights=list(FAMILY_NAMES.values()))[0]
-    return f"{family} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
-
-
-def _baby(rng: random.Random, at: dt.datetime, place: Place, now: dt.datetime) -> Baby:
+def _baby(rng: random.Random, at: dt.datetime, place: Place, now: dt.datetime,
+          name_of: Callable[[random.Random, str], str]) -> Baby:
     weight = max(1200, min(4800, int(rng.gauss(3100, 420)) // 10 * 10))
     sex = "1" if rng.random() < 0.53 else "2"  # (the birth sex ratio of Vietnam)
     if rng.random() < 0.005:
         return Baby(sex, weight, outcome=Outcome.STILLBIRTH)
     # Named when the delivery is recorded, except the last weeks' babies (named later).
-    name = _name(rng, sex) if now - at > dt.timedelta(days=21) else ""
+    name = name_of(rng, sex) if now - at > dt.timedelta(days=21) else ""
     if place is Place.HOME:  # a home birth: the doses at the station later (the schedule lists them)
         return Baby(sex, weight, name=name)
     hepb = at + dt.timedelta(minutes=rng.randint(30, 20 * 60)) if rng.random() < 0.9 else None

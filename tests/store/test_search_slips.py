@@ -13,7 +13,6 @@ from station_app.store import open_store
 from station_app.store import patients as patient_store
 from station_app.store.patients import find, possible_duplicates, prepare_query
 
-
 # The people these tests look for, registered in the demo station when its draw of names has
 # not made them (the demo's names follow its random draw, which changes with the demo).
 LOOKED_FOR = (
