@@ -262,7 +262,8 @@ def _visit_row(draw: _Draw, rng: random.Random, pid: int, day: dt.date, complain
 
 def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int]:
     """Each baby's children's health insurance card (TE, valid from birth to the sixth birthday),
-    as the family brings it; returns the last day of each card (an ordinal) by child."""
+    as the family brings it, and its occupation as the register writes a young child's; returns
+    the last day of each card (an ordinal) by child."""
     from station_app.store.patients import index_words
 
     ids = [child_id for m in made for child_id, _sex, _dies in m.children]
@@ -280,7 +281,7 @@ def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int
         last[pid] = until.toordinal()
     store.conn.executemany(
         "UPDATE patients SET insurance_no = ?, insurance_valid_from = ?, insurance_valid_to = ?, "
-        "insurance_facility = '25123' WHERE id = ?",
+        "insurance_facility = '25123', occupation = 'Trẻ em' WHERE id = ?",
         rows,
     )
     store.conn.executemany("DELETE FROM patient_search WHERE rowid = ?", [(pid,) for pid, _w in words])
