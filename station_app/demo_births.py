@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from station_app import clock
+from station_app.domain import code_lists
 from station_app.domain.accounts import ANYONE
 from station_app.domain.births import Attendant, Baby, Delivery, Outcome, Place
 from station_app.store import births, followups
@@ -46,6 +47,7 @@ BIRTHS_PER_1000 = 15.0
 RECORD_YEARS = 3  # (as the demo's records: the births of all of them)
 BIRTH_FACILITIES = ("Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Sản Nhi tỉnh Phú Thọ")
 MIDWIVES = ("Nguyễn Thị Hằng", "Đỗ Thị Thu", "Phạm Thị Lan")  # (of the birth facilities)
+CHILD_OCCUPATION = "Trẻ em"  # (as the register writes a young child's)
 STATION_MIDWIFE, STATION_DOCTOR = "Lê Thị Hồng", "Nguyễn Văn Hùng"  # (the demo station's staff)
 # Babies born alive who die before their first birthday (per 1,000), most of them in the first week.
 INFANT_DEATHS_PER_1000 = 12.0
@@ -267,6 +269,8 @@ def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int
     from station_app.store.patients import index_words
 
     ids = [child_id for m in made for child_id, _sex, _dies in m.children]
+    listed = code_lists.occupation_for(CHILD_OCCUPATION)
+    child_code = listed.code if listed else ""
     last: dict[int, int] = {}
     rows, words = [], []
     for pid, name, record_no, citizen_id, phone, guardian_phone, year, month, day in store.conn.execute(
@@ -281,8 +285,8 @@ def _cards(store: Store, rng: random.Random, made: list[_Made]) -> dict[int, int
         last[pid] = until.toordinal()
     store.conn.executemany(
         "UPDATE patients SET insurance_no = ?, insurance_valid_from = ?, insurance_valid_to = ?, "
-        "insurance_facility = '25123', occupation = 'Trẻ em' WHERE id = ?",
-        rows,
+        "insurance_facility = '25123', occupation = ?, occupation_code = ? WHERE id = ?",
+        [(*row[:-1], CHILD_OCCUPATION, child_code, row[-1]) for row in rows],
     )
     store.conn.executemany("DELETE FROM patient_search WHERE rowid = ?", [(pid,) for pid, _w in words])
     store.conn.executemany("INSERT INTO patient_search (rowid, words) VALUES (?, ?)", words)
