@@ -166,7 +166,7 @@ VILLAGES = [
     "Thôn Đồng Lạc",
     "Bản Nà Làng",
 ]
-COMMUNE = "xã Tân Phú"
+COMMUNE = "xã Tân Sơn"
 PROVINCE = "tỉnh Phú Thọ"
 OCCUPATIONS = [
     "Làm ruộng",
@@ -498,9 +498,9 @@ def _fill(
     save_profile(
         store,
         StationProfile(
-            name="Trạm Y tế xã Tân Phú",
+            name="Trạm Y tế xã Tân Sơn",
             governing_body="UBND XÃ TÂN PHÚ",
-            commune="Xã Tân Phú",
+            commune="Xã Tân Sơn",
             province="Phú Thọ",
             facility_code="25123",
             address=f"Thôn Trung, {COMMUNE}, {PROVINCE}",
