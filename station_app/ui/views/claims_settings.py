@@ -46,6 +46,7 @@ SETTING_LABELS = (
 class ClaimsSettings(QGroupBox):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(tr("Health-insurance claims"), parent)
+        self.setObjectName("claims")  # Cài đặt → show_place("claims/…"), from the claims register
         self.ctx = ctx
         info = store_claims.station_info(ctx.store)
         form = QFormLayout()
@@ -119,6 +120,23 @@ class ClaimsSettings(QGroupBox):
                      fmt_date(s.valid_to) if s.valid_to else "")
             for column, text in enumerate(cells):
                 self.services.setItem(n, column, QTableWidgetItem(text))
+
+    def focus_part(self, part: str) -> QWidget | None:
+        """The keyboard where a held-back claim is fixed: ``staff`` (the first missing CCHN),
+        ``services`` (a new price), else the first claims code not entered."""
+        widget: QWidget
+        if part == "staff":
+            self.staff.setFocus()
+            rows = range(self.staff.rowCount())
+            empty = [n for n in rows if not (self.staff.item(n, 1) or QTableWidgetItem()).text()]
+            self.staff.setCurrentCell(empty[0] if empty else 0, 1)
+            widget = self.staff
+        elif part == "services":
+            widget = self.code
+        else:
+            widget = next((e for e in self.fields.values() if not e.text().strip()), next(iter(self.fields.values())))
+        widget.setFocus()
+        return widget
 
     def _run(self, action: Callable[[], object]) -> bool:
         try:
