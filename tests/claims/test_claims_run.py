@@ -4,8 +4,8 @@ visits named in the nurse's words, the register, MA_LK kept, the commands' contr
 from __future__ import annotations
 
 import dataclasses
-import io
 import datetime as dt
+import io
 import json
 import stat
 from collections.abc import Callable
