@@ -279,7 +279,7 @@ def notification_shots(session: Session, shot, app: QApplication) -> None:
     now = app_clock.now()
     for pid, hours in zip(ids, (2, 30), strict=False):
         store_visits.insert(store, Visit(patient_id=pid, visit_at=now - dt.timedelta(hours=hours),
-                                         complaint="Sốt cao 3 ngày", diagnosis_code="A90"))
+                                         complaint="Sốt cao 3 ngày", diagnosis_code="A97"))
     session.ctx.notify({Change.VISITS})
     view = session.window.show_area("today")
     view.refresh()
