@@ -195,12 +195,14 @@ def claims_fix_shots(session: Session, shot, app: QApplication) -> None:
     from station_app.ui import dialogs
 
     view = session.window.show_area("claims")
-    held = [n for n in range(view.table.rowCount()) if view.table.item(n, 3).text() == view.table.item(0, 3).text()
-            and view.checked.get(view.rows[n].visit_id, ([],))[0]]
+    held = [n for n, row in enumerate(view.rows) if view.checked.get(row.visit_id, ([],))[0]]
     if held:
         view.table.selectRow(held[0])
         view.table.setFocus()
         shot("15-claims-held-selected")
+        view.held_only.setChecked(True)
+        view.table.selectRow(0)
+        shot("15-claims-held-only")
         modal(app, shot, "16-claims-card-dialog", view.edit_card)
         modal(app, shot, "17-claims-category-dialog", view.edit_category)
     folder = Path(tempfile.mkdtemp(prefix="tram-claims-"))
@@ -224,7 +226,7 @@ def settings_section_shots(session: Session, shot, app: QApplication) -> None:
 
     view = session.window.show_area("settings")
     scroll = view.findChild(QScrollArea)
-    for name, title in (("20-settings-claims", "Hồ sơ BHYT"), ("21-settings-epi-targets", "Chỉ tiêu")):
+    for name, title in (("20-settings-claims", "thanh toán BHYT"), ("21-settings-epi-targets", "tiêm chủng")):
         box = next((b for b in view.findChildren(QGroupBox) if title.lower() in b.title().lower()), None)
         if box is not None:
             scroll.ensureWidgetVisible(box, 0, 0)
