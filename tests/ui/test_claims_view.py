@@ -234,3 +234,11 @@ def test_a_visit_held_in_an_earlier_run_is_checked_again_then_fixed(
     qtbot.waitUntil(lambda: bool(asked))  # the card's dialog, once the check said what to fix
     card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (target.patient_id,))
     assert card == "HN4"
+
+
+def test_a_new_price_is_typed_with_thousands_separators_in_dong(session) -> None:
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    (section,) = session.window.show_area("settings").findChildren(ClaimsSettings)
+    section.price.setValue(38000)
+    assert section.price.text() == "38.000 đồng"

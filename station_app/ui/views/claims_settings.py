@@ -85,6 +85,8 @@ class ClaimsSettings(QGroupBox):
         self.price = QSpinBox()
         self.price.setRange(0, 100_000_000)
         self.price.setSingleStep(500)
+        self.price.setGroupSeparatorShown(True)  # 38.000 đồng, as the table shows prices
+        self.price.setSuffix(" đồng")
         self.valid_from = DateEdit()
         self.valid_from.set_date(clock.today())
         add = QPushButton(tr("Add or change the price"))
