@@ -144,7 +144,7 @@ def claims_shots(session: Session, shot, app: QApplication) -> None:
     """The BHYT area: last month's claims register after "Check" (the held-back reasons shown)."""
     view = session.window.show_area("claims")
     view.check()  # type: ignore[attr-defined]
-    settle(app, 300)
+    wait_op(app, view)
     shot("14-claims")
 
 

@@ -242,3 +242,20 @@ def test_a_new_price_is_typed_with_thousands_separators_in_dong(session) -> None
     (section,) = session.window.show_area("settings").findChildren(ClaimsSettings)
     section.price.setValue(38000)
     assert section.price.text() == "38.000 đồng"
+
+
+def test_the_claims_settings_show_whole_names_codes_and_the_facility_code(session) -> None:
+    """Names, CCHN numbers and service names were cut ("Nguyễn Vă…", "000001/PT-…") beside a wide
+    empty last column; the facility code the claims need is shown with where it is changed."""
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    (section,) = session.window.show_area("settings").findChildren(ClaimsSettings)
+    session.window.resize(1366, 768)
+    for table, columns in ((section.staff, (0, 1)), (section.services, (0, 1))):
+        metrics = table.fontMetrics()
+        for row in range(table.rowCount()):
+            for column in columns:
+                text = table.item(row, column).text()
+                assert table.columnWidth(column) >= metrics.horizontalAdvance(text), text
+    code = store_claims.station_info(session.store).facility_code
+    assert section.facility.text().startswith(code) and "Thông tin trạm" in section.facility.text()

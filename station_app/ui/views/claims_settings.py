@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -50,6 +51,10 @@ class ClaimsSettings(QGroupBox):
         self.ctx = ctx
         info = store_claims.station_info(ctx.store)
         form = QFormLayout()
+        # The facility code is the station profile's (printed on every form); shown here, where the
+        # head looks for the claims' codes, with where it is changed.
+        self.facility = QLabel()
+        form.addRow(tr("Facility code (MA_CSKCB)"), self.facility)
         self.fields: dict[str, QLineEdit] = {}
         for key, label in SETTING_LABELS:
             edit = QLineEdit(str(getattr(info, key)))
@@ -62,8 +67,10 @@ class ClaimsSettings(QGroupBox):
         self.staff = QTableWidget(0, 3)
         self.staff.setHorizontalHeaderLabels([tr("Staff member"), tr("CCHN number"), tr("Social-insurance number")])
         self.staff.verticalHeader().setVisible(False)
-        self.staff.horizontalHeader().setStretchLastSection(True)
-        self.staff.setMaximumHeight(160)
+        staff_header = self.staff.horizontalHeader()
+        staff_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # whole names and numbers
+        staff_header.setStretchLastSection(True)
+        self.staff.setMinimumHeight(160)
         save_staff = QPushButton(tr("Save the staff numbers"))
         save_staff.clicked.connect(lambda: self.save_staff())
 
@@ -73,8 +80,10 @@ class ClaimsSettings(QGroupBox):
         )
         self.services.verticalHeader().setVisible(False)
         self.services.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.services.horizontalHeader().setStretchLastSection(True)
-        self.services.setMaximumHeight(160)
+        service_header = self.services.horizontalHeader()
+        service_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        service_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the service's whole name
+        self.services.setMinimumHeight(160)
         self.code = QLineEdit()
         self.code.setPlaceholderText(tr("Code"))
         self.name = QLineEdit()
@@ -92,7 +101,8 @@ class ClaimsSettings(QGroupBox):
         add = QPushButton(tr("Add or change the price"))
         add.clicked.connect(lambda: self.save_service())
         new_row = QHBoxLayout()
-        for widget in (self.code, self.name, self.group, self.price, self.valid_from, add):
+        for widget in (self.code, self.name, QLabel(tr("Cost group")), self.group, self.price,
+                       QLabel(tr("from")), self.valid_from, add):
             new_row.addWidget(widget)
 
         layout = QVBoxLayout(self)
@@ -107,6 +117,9 @@ class ClaimsSettings(QGroupBox):
         self.reload()
 
     def reload(self) -> None:
+        code = store_claims.station_info(self.ctx.store).facility_code
+        self.facility.setText(tr("{code} (changed in the station profile above)").format(code=code) if code
+                              else tr("not entered: enter it in the station profile above"))
         rows = self.ctx.store.query("SELECT id, full_name, cchn, bhxh_no FROM staff WHERE active = 1 ORDER BY id")
         self.staff.setRowCount(len(rows))
         for n, r in enumerate(rows):
