@@ -420,6 +420,10 @@ class ReportsView(QWidget):
         sent_layout = QVBoxLayout(sent_box)
         sent_layout.setContentsMargins(0, 0, 0, 0)
         sent_layout.addWidget(QLabel(tr("Finalised reports")))
+        self.sent_empty = QLabel(tr("No report finalised yet. When a month's numbers are checked, "
+                                    "“Finalise the report…” keeps that copy as the one sent to the district."))
+        self.sent_empty.setWordWrap(True)
+        sent_layout.addWidget(self.sent_empty)
         sent_layout.addWidget(self.sent)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -618,6 +622,8 @@ class ReportsView(QWidget):
                 item.setData(KEY_ROLE, snap.period)
                 self.sent.setItem(i, j, item)
         self.sent.resizeColumnsToContents()
+        self.sent_empty.setVisible(not rows)
+        self.sent.setVisible(bool(rows))
 
     def _open_sent(self, index: Any) -> None:
         item = self.sent.item(index.row(), 0)
