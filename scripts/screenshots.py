@@ -304,6 +304,9 @@ def report_shots(session: Session, shot, app: QApplication) -> None:
     from station_app.domain.monthly import Month
 
     view = session.window.show_area("reports")
+    if view.summary is None:  # (run alone, with --only)
+        view.generate()
+        wait_op(app, view)
     for index in range(1, view.tabs.count()):
         view.tabs.setCurrentIndex(index)
         shot(f"28-report-tab-{index}")

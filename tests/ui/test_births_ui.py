@@ -43,6 +43,7 @@ def test_a_nurse_records_a_delivery_and_the_baby_gets_its_record_and_schedule(ma
     tab = _tab(session, mother_id)
     assert tab.delivery_lines.text() == "Chưa ghi cuộc đẻ nào."
     assert tab.correct_delivery_button.isHidden(), "a nurse does not correct"
+    assert tab.baby_button.isHidden()
     born = now - dt.timedelta(hours=5)
 
     def fill(dialog: QDialog) -> bool:
@@ -68,6 +69,9 @@ def test_a_nurse_records_a_delivery_and_the_baby_gets_its_record_and_schedule(ma
     child = patients.get(session.store, child_id)
     assert child.full_name.startswith("Con bà ") and child.guardian_relation == "Mẹ"
     assert [d.series for d in followups.given_doses(session.store, child_id)] == ["hepb0"]
+    assert not tab.baby_button.isHidden()
+    tab.baby_button.click()  # the baby's record, where its vaccinations go, from the mother's
+    assert session.window.views["patients"].page.patient.id == child_id
     child_tab = _tab(session, child_id)
     assert child_tab.born.text().endswith("Tại trạm · 3200 g")
 

@@ -74,22 +74,3 @@ def test_recent_patient_opens_with_enter(session, nurse) -> None:
     assert window.current_area() == "patients"
     assert registry.page.patient is not None and registry.page.patient.id == patient_id
 
-
-def test_the_count_cards_keep_their_whole_titles_when_diseases_are_to_be_reported(session, adult, now, qtbot) -> None:
-    """The notifications panel takes room on Hôm nay: the cards' two-line titles ("Hẹn đến hạn hôm nay /
-    tuần này") were cut to their first line."""
-    import datetime as dt
-
-    from station_app.domain.visit import Visit
-    from station_app.ui.context import Change
-
-    view: TodayView = session.window.show_area("today")
-    visits.insert(session.store, Visit(patient_id=adult.id, visit_at=now - dt.timedelta(hours=1),
-                                       complaint="Sốt cao", diagnosis_code="A97"))
-    session.ctx.notify({Change.VISITS})
-    session.window.resize(1366, 768)
-    qtbot.waitUntil(lambda: view.panels[0].isVisible())
-    QApplication.processEvents()
-    for card, _counter in view.cards:
-        title = card.title
-        assert title.height() >= title.heightForWidth(title.width()), title.text()

@@ -45,6 +45,7 @@ TAB_TITLE = N_("Births and deaths")
 RECORD_DELIVERY = N_("Record a delivery…")
 RECORD_DEATH = N_("Record the death…")
 CORRECT = N_("Correct…")
+OPEN_BABY = N_("Open the baby's record")
 REASON = N_("Reason for the correction")
 NO_DELIVERIES = N_("No delivery recorded.")
 DELIVERY_LINE = N_("{at} · {place} · {attendant} · {babies}")
@@ -286,12 +287,15 @@ class BirthsDeathsTab(QWidget):
         self.record_delivery_button.clicked.connect(self.record_delivery)
         self.correct_delivery_button = QPushButton(tr(CORRECT))
         self.correct_delivery_button.clicked.connect(self.correct_delivery)
+        self.baby_button = QPushButton(tr(OPEN_BABY))
+        self.baby_button.clicked.connect(self.open_baby)
         if patient.sex == "2":
             layout.addWidget(heading(tr("Deliveries"), 1.1))
             layout.addWidget(self.delivery_lines)
             row = QHBoxLayout()
             row.addWidget(self.record_delivery_button)
             row.addWidget(self.correct_delivery_button)
+            row.addWidget(self.baby_button)
             row.addStretch(1)
             layout.addLayout(row)
         layout.addWidget(heading(tr(DEATH_TITLE), 1.1))
@@ -325,6 +329,7 @@ class BirthsDeathsTab(QWidget):
         self.delivery_lines.setText("\n".join(_delivery_text(d) for d in self.deliveries) or tr(NO_DELIVERIES))
         self.record_delivery_button.setEnabled(can_record and not self.patient.deceased)
         self.correct_delivery_button.setVisible(bool(self.deliveries) and can_amend)
+        self.baby_button.setVisible(self.baby_id() is not None)
         death = store_births.death_of(store, pid)
         self.death = death
         if death is not None:
@@ -352,6 +357,19 @@ class BirthsDeathsTab(QWidget):
     def correct_delivery(self) -> None:
         if self.deliveries:
             self._run(DeliveryDialog(self.ctx, self.patient, self, existing=self.deliveries[0]))
+
+    def baby_id(self) -> int | None:
+        """The record of the last baby born alive (its vaccinations are entered there)."""
+        for d in self.deliveries:
+            for baby in d.babies:
+                if baby.child_id is not None:
+                    return baby.child_id
+        return None
+
+    def open_baby(self) -> None:
+        child = self.baby_id()
+        if child is not None:
+            self.ctx.open_patient.emit(child)
 
     def record_death(self) -> None:
         self._run(DeathDialog(self.ctx, self.patient, self))
