@@ -232,6 +232,7 @@ def test_a_visit_held_in_an_earlier_run_is_checked_again_then_fixed(
     with qtbot.waitSignal(view.checked_all, timeout=30000):
         view.fix_button.click()
     qtbot.waitUntil(lambda: bool(asked))  # the card's dialog, once the check said what to fix
+    qtbot.waitUntil(lambda: not view.busy(), timeout=30000)  # and checked again once fixed
     card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (target.patient_id,))
     assert card == "HN4"
 

@@ -290,9 +290,11 @@ class ClaimsView(QWidget):
             self.ctx.open_patient.emit(row.patient_id)
 
     def ask_card(self, current: str) -> str | None:
+        row = self.selected()
         text, ok = QInputDialog.getText(
             self, tr("Card group and benefit digit…"),
-            tr("The group (2 letters) and benefit digit printed on the card, e.g. GD4:"), text=current,
+            tr("{name}'s card: the group (2 letters) and benefit digit printed on it, e.g. GD4:").format(
+                name=row.full_name if row else ""), text=current,
         )
         return text if ok else None
 
