@@ -157,7 +157,7 @@ class ClaimsView(QWidget):
         # Two rows of buttons, so the register fits a 1366-pixel screen at every text size: what is
         # done for the selected visit, then what is done for the period.
         fixes = QHBoxLayout()
-        for button in (self.fix_button, self.open_button, self.card_button, self.category_button):
+        for button in (self.open_button, self.card_button, self.category_button):
             fixes.addWidget(button)
         fixes.addStretch(1)
         actions = QHBoxLayout()
@@ -183,7 +183,11 @@ class ClaimsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.detail)
+        # The message and its fix side by side (the fix button's words change with the message).
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.detail, 1)
+        problem_row.addWidget(self.fix_button)
+        layout.addLayout(problem_row)
         layout.addLayout(fixes)
         layout.addLayout(actions)
         layout.addLayout(totals)
