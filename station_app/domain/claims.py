@@ -218,7 +218,7 @@ class ReferralInfo:
     treatment: str = ""
     direction: str = ""
     transport: str = ""
-    reason_code: str = "1"  # MA_LYDO_CT: 1 meets the rules, 2 beyond capacity, 3 the patient's wish
+    reason_code: str = "1"  # MA_LYDO_CT: 1 meets the rules, 2 beyond capacity, 3 the patient's wish ('' none)
     escort: str = ""
     escort_title: str = ""
     patient_request: bool = False
@@ -662,6 +662,12 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
             N_("The referral slip {number} has no code of the receiving facility."),
             number=visit.referral.number,
         )
+    if visit.referral is not None and not visit.referral.reason_code:
+        add(
+            FIX_VISIT,
+            N_("The referral slip {number} has no reason ticked."),
+            number=visit.referral.number,
+        )
     return found
 
 
@@ -690,7 +696,7 @@ _COVERED_BY = {
     FIX_CARD: ("MA_THE_BHYT", "GT_THE_TU", "GT_THE_DEN", "MA_DKBD"),
     FIX_STAFF: ("MA_BAC_SI", "NGUOI_THUC_HIEN"),
     FIX_STATION: ("MA_CSKCB", "MA_KHOA", "MA_TTDV", "MACSKCB"),
-    FIX_VISIT: ("MA_BENH_CHINH", "MA_BENH", "MA_BENH_KT", "MA_NOI_DEN", "MA_DOITUONG_KCB"),
+    FIX_VISIT: ("MA_BENH_CHINH", "MA_BENH", "MA_BENH_KT", "MA_NOI_DEN", "MA_DOITUONG_KCB", "MA_LYDO_CT"),
     FIX_DRUG: ("MA_THUOC", "TT_THAU", "DUONG_DUNG"),
     FIX_PATIENT: ("NGAY_SINH", "MA_DANTOC", "MA_QUOCTICH"),
 }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from station_app.domain import claims as domain
+from station_app.domain import claims_codes
 from station_app.domain.accounts import Permission
 from station_app.domain.claims import (
     Claim,
@@ -40,8 +41,6 @@ SETTING_FIELDS = (
     "commune_code",
     "payment_method",
 )
-# The referral slip's reasons (referral_form_2025.json) → MA_LYDO_CT of XML13.
-REFERRAL_REASONS = {"1a": "1", "1b": "2", "2": "3"}
 
 
 class ClaimsRefused(UserError):
@@ -115,6 +114,8 @@ def save_service(store: Store, service: PricedService) -> PricedService:
         raise ClaimsRefused(N_("A priced service needs its code and its name."))
     if service.price < 0:
         raise ClaimsRefused(N_("A price cannot be negative."))
+    if service.group.strip() not in claims_codes.cost_groups():
+        raise ClaimsRefused(N_("The cost group {group} is not in the list (MA_NHOM 1–19)."), group=service.group)
     with store.write(Permission.EDIT_STATION):
         current = store.query("SELECT * FROM priced_services WHERE code = ? AND superseded = 0", (code,))
         version = 1
@@ -137,7 +138,7 @@ def save_service(store: Store, service: PricedService) -> PricedService:
                 version,
                 name,
                 service.unit.strip() or "Lần",
-                service.group,
+                service.group.strip(),
                 int(service.price),
                 date_text(service.valid_from),
                 date_text(service.valid_to),
@@ -364,7 +365,7 @@ def _referral(r: dict[str, object]) -> ReferralInfo:
         treatment=text("treatment"),
         direction=text("direction"),
         transport=text("transport"),
-        reason_code=REFERRAL_REASONS.get(reason, "1"),
+        reason_code=claims_codes.referral_reason_code(reason),
         escort=text("escort_name"),
         escort_title=text("escort_title"),
         patient_request=reason == "2",

@@ -161,7 +161,10 @@ def test_an_insured_visit_becomes_one_checked_file_named_by_its_key(station: Sta
     assert any(e.action == audit.EXPORT and e.target_type == "claims" for e in audit.entries(station.store))
 
 
-def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("reason", "ma_lydo_ct", "ma_loai_rv"), [("1a", "1", "2"), ("1b", "2", "2"), ("2", "3", "5")])
+def test_a_referral_adds_xml13_with_the_slips_numbers(
+    station: Station, tmp_path: Path, reason: str, ma_lydo_ct: str, ma_loai_rv: str
+) -> None:
     from station_app.domain.referral import Referral
     from station_app.store import referrals
 
@@ -172,7 +175,7 @@ def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path
             patient_id=station.patient.id,
             receiving_facility="Bệnh viện đa khoa Đà Nẵng",
             receiving_facility_code="48001",
-            reason="1a",
+            reason=reason,
             clinical_signs="HA 190/110",
             direction="Điều trị tăng huyết áp",
             transport="Xe cứu thương",
@@ -188,9 +191,9 @@ def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path
     docs = dict(read.files)
     tables = claims_xml.field_tables(station.day)
     (xml13,) = claims_xml.read_records(tables, "XML13", docs["XML13"])
-    assert (xml13["GIAY_CHUYEN_TUYEN"], xml13["MA_NOI_DEN"], xml13["MA_LYDO_CT"]) == (slip.number, "48001", "1")
+    assert (xml13["GIAY_CHUYEN_TUYEN"], xml13["MA_NOI_DEN"], xml13["MA_LYDO_CT"]) == (slip.number, "48001", ma_lydo_ct)
     (xml1,) = claims_xml.read_records(tables, "XML1", docs["XML1"])
-    assert (xml1["MA_LOAI_RV"], xml1["MA_NOI_DEN"]) == ("2", "48001")
+    assert (xml1["MA_LOAI_RV"], xml1["MA_NOI_DEN"]) == (ma_loai_rv, "48001")
 
 
 def test_held_back_visits_are_named_in_the_nurses_words_and_not_written(
@@ -286,6 +289,16 @@ def test_a_nurse_may_not_write_claims_the_head_may(station: Station, tmp_path: P
     assert not (tmp_path / "n").exists()
     station.store.actor = HEAD
     assert [o.status for o in claims_report.run(station.store, station.day, station.day, tmp_path / "h")] == ["written"]
+
+
+def test_a_priced_service_needs_a_cost_group_of_the_list(station: Station) -> None:
+    dressing = store_claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, station.day, group="99")
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_service(station.store, dressing)
+    assert refused.value.text("vi") == "Nhóm chi phí 99 không có trong danh mục (MA_NHOM 1–19)."
+    assert "MA_THAYBANG" not in {s.code for s in store_claims.services(station.store)}
+    store_claims.save_service(station.store, dataclasses.replace(dressing, group="18"))  # thủ thuật
+    assert [s.group for s in store_claims.services(station.store) if s.code == "MA_THAYBANG"] == ["18"]
 
 
 def test_a_price_changes_by_a_new_version_and_old_visits_keep_theirs(station: Station, tmp_path: Path) -> None:
