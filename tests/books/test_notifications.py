@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from station_app import clock
+from station_app import clock, paths
 from station_app.cli import EXIT_OK, main
 from station_app.domain import notifiable
 from station_app.domain.births import Death, Place
@@ -172,6 +173,22 @@ def test_the_case_report_names_the_address_once_and_the_diagnosis_by_its_name(st
                     for page in PdfReader(io.BytesIO(case_report_pdf(store, found.id))).pages)
     assert text.count("Thôn Đông") == 1, text
     assert "A97 Sốt xuất huyết Dengue" in text
+
+
+def test_the_case_report_holds_long_and_hostile_texts(dengue_db: Path, tmp_path: Path, capsys) -> None:
+    """A complaint of a page and more, markup, control characters, emoji and right-to-left marks:
+    the report still prints, every word of it, on as many pages as it needs."""
+    long = "Sốt cao liên tục, đau đầu, đau hốc mắt, " * 150 + "HẾT"
+    with sqlite3.connect(dengue_db) as db:
+        db.execute("UPDATE visits SET complaint = ?, treatment = ?", (long, "<b>Bù dịch</b> & \x01theo dõi 😀 \u202e"))
+        db.execute("UPDATE patients SET address = ?", ("x" * 3000,))  # one word wider than a line, many times
+    out = tmp_path / "case.pdf"
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        code = main(["print", "case-report", "--db", str(dengue_db), "--id", "1", "--out", str(out)])
+    assert code == EXIT_OK, capsys.readouterr().err
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "HẾT" in text and "<b>Bù dịch</b> &" in text
+    assert not (paths.data_dir() / "error.log").exists()
 
 
 def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, capsys) -> None:
