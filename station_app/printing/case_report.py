@@ -25,6 +25,7 @@ from station_app import APP_NAME, __version__, clock
 from station_app.domain import notifiable
 from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
+from station_app.domain.text import fold
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.printing import fonts
@@ -47,6 +48,15 @@ def _d(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%H:%M %d/%m/%Y")
     return value.strftime("%d/%m/%Y")
+
+
+def _address(address: str, places: tuple[str, ...]) -> str:
+    """The registered address, followed by the village, commune and province it does not already name."""
+    parts = [address] if address.strip() else []
+    for place in places:
+        if place.strip() and fold(place) not in fold(", ".join(parts)):
+            parts.append(place.strip())
+    return ", ".join(parts)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -109,7 +119,7 @@ def case_report_pdf(store: Store, notification_id: int) -> bytes:
         (tr("Ethnic group"), ethnic.name if ethnic else p.ethnicity),
         (tr("Occupation"), p.occupation),
         (tr("Citizen ID"), p.citizen_id),
-        (tr("Address"), ", ".join(x for x in (p.address, p.village, profile.commune, profile.province) if x)),
+        (tr("Address"), _address(p.address, (p.village, profile.commune, profile.province))),
         (tr("Phone"), p.phone),
         (tr("Guardian"), " ".join(x for x in (p.guardian_name, p.guardian_relation, p.guardian_phone) if x)),
     ], styles))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -133,8 +134,9 @@ def test_the_notifications_command_lists_them_as_the_contract_says(dengue_db: Pa
         code = main(["notifications", "--db", str(dengue_db), "--json"])
     lines = capsys.readouterr().out.splitlines()
     assert code == EXIT_OK
-    assert json.loads(lines[0]) == {"patient_id": 1, "full_name": "Vàng A Dình", "disease": "Sốt xuất huyết Dengue",
-                                    "code": "A91", "detected_at": "2025-11-19T09:30", "due_by": "2025-11-20T09:30",
+    assert json.loads(lines[0]) == {"id": 1, "patient_id": 1, "full_name": "Vàng A Dình",
+                                    "disease": "Sốt xuất huyết Dengue", "code": "A91",
+                                    "detected_at": "2025-11-19T09:30", "due_by": "2025-11-20T09:30",
                                     "status": "overdue"}
 
 
@@ -153,6 +155,42 @@ def test_the_case_report_carries_the_administrative_epidemiological_and_clinical
     store = open_store(dengue_db)
     assert audit.entries(store)[0].action == "print"
     store.close()
+
+
+def test_the_listing_gives_the_id_that_print_case_report_takes(dengue_db: Path, tmp_path: Path, capsys) -> None:
+    """README: `notifications` lists them and `print case-report --id ID` prints one: the id is in both outputs."""
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        assert main(["notifications", "--db", str(dengue_db)]) == EXIT_OK
+        listed = capsys.readouterr().out.splitlines()[0].split()[0]
+        assert main(["notifications", "--db", str(dengue_db), "--json"]) == EXIT_OK
+        as_json = json.loads(capsys.readouterr().out.splitlines()[0])["id"]
+        out = tmp_path / "case.pdf"
+        assert main(["print", "case-report", "--db", str(dengue_db), "--id", listed, "--out", str(out)]) == EXIT_OK
+    assert listed == str(as_json)
+    assert "Vàng A Dình" in " ".join(page.extract_text() for page in PdfReader(out).pages)
+
+
+def test_the_case_report_names_the_village_and_commune_once(tmp_path: Path) -> None:
+    """A registered address already holding the village, commune and province is not followed by them again."""
+    from station_app.domain.dates import PartialDate
+    from station_app.domain.patient import Patient
+    from station_app.store import patients, station
+
+    path = tmp_path / "station.sqlite3"
+    store = open_store(path)
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        profile = station.load_profile(store)
+        station.save_profile(store, replace(profile, commune="Xã Tân Phú", province="Phú Thọ"))
+        person = patients.insert(store, Patient("Lò Văn Sáng", "1", PartialDate(1990, 1, 1), village="Thôn Đông",
+                                                address="Thôn Đông, xã Tân Phú, tỉnh Phú Thọ"))
+        visits.insert(store, Visit(patient_id=person.id, visit_at=SEEN, diagnosis_code="A91",
+                                   diagnosis_text="Sốt xuất huyết Dengue"))
+    store.close()
+    out = tmp_path / "case.pdf"
+    assert main(["print", "case-report", "--db", str(path), "--id", "1", "--out", str(out)]) == EXIT_OK
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages)
+    assert "Thôn Đông, xã Tân Phú, tỉnh Phú Thọ Điện thoại" in text
+    assert text.count("Thôn Đông") == 1 and text.count("Phú Thọ") == 1
 
 
 def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, capsys) -> None:
