@@ -80,8 +80,12 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
                             {"format": args.format, "file": target.name, "final": final is not None})
     finally:
         store.close()
-    message = tr("Final monthly report {month} written to {path}.") if final else tr(
-        "Draft monthly report {month} written to {path}.")
+    if month.is_year:
+        message = tr("Final yearly report {month} written to {path}.") if final else tr(
+            "Draft yearly report {month} written to {path}.")
+    else:
+        message = tr("Final monthly report {month} written to {path}.") if final else tr(
+            "Draft monthly report {month} written to {path}.")
     out(message.format(month=month.display(), path=target))
     return EXIT_OK
 
