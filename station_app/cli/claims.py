@@ -6,8 +6,8 @@
 ``claims`` writes one ``GIAMDINHHS`` file per insured visit of the period into DIR, named by its
 MA_LK, and prints one line per visit held back (``--json``: one object per insured visit); it
 exits 0 when every insured visit was written, 1 when any was held back. ``--check`` writes
-nothing (no file, no register entry). The files are not signed: the portal's signing tool puts
-the facility's digital signature on them before they are sent.
+nothing (no file, no register entry; a visit that passes is ``ready``). The files are not signed:
+the portal's signing tool puts the facility's digital signature on them before they are sent.
 """
 
 from __future__ import annotations
