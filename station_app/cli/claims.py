@@ -89,7 +89,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", required=True)
     add_date_option(parser, "--from", "start", "first day of the period", required=True)
     add_date_option(parser, "--to", "end", "last day of the period", required=True)
-    parser.add_argument("--out", required=True, help="the folder to write the files into")
+    parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write the files into")
     parser.add_argument("--check", action="store_true", help="check only: write nothing")
     parser.add_argument("--json", action="store_true", help="one JSON object per insured visit")
     parser.set_defaults(func=cmd_claims)
