@@ -598,7 +598,7 @@ def make_backup(
     if not db.is_file():
         raise errors.FileMissing(db)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         made = clock.now()
         target = _free_name(folder, db.stem, made, PLAIN_SUFFIX)
         partial = folder / f".{target.name}.part"
@@ -621,7 +621,7 @@ def copy_backup(backup: Path, folder: Path, db: Path | None = None) -> Path:
     """Copy a backup to a second folder (a USB stick), check the copy there, rotate there."""
     backup, folder = Path(backup), Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         target = folder / backup.name
         partial = folder / f".{backup.name}.part"
         try:
@@ -762,7 +762,7 @@ def export_encrypted(
     check_passphrase(passphrase)
     db, folder = Path(db), Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         with tempfile.TemporaryDirectory(prefix="tram-backup-") as tmp:
             half = (lambda d, t: progress(d, 2 * t)) if progress else None
             plain = make_backup(db, Path(tmp), progress=half, rotate_after=False)
