@@ -241,6 +241,7 @@ def test_visit_add_records_dispenses_and_the_slip_and_report_follow(
         ({"prescription": [{"drug": "AMLO5", "quantity": 541}]}, "only 510 viên of Amlodipin 5 mg in stock"),
         ({"bp": "150-95-3"}, "bp must be written 150/95"),
         ({"pulse": 900}, "not possible"),
+        ({"bp": "350/95"}, "Visit 2: bp: 350 mmHg is not possible"),  # the JSON key, not "bp_systolic"
         ({"diagnosis_codes": ["X99.99"]}, "not an ICD-10 code"),
         ({"visit_at": "yesterday"}, "visit_at must be"),
     ],
