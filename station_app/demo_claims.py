@@ -25,6 +25,11 @@ EXAM = claims.PricedService(
 )
 DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="18")
 WITHOUT_TENDER = "POVI10"  # one drug whose tender line the head has not typed in yet
+# The commune of residence (claims codes since 07/2025): the station's ("Xã Tân Phú" is not a
+# commune of Phú Thọ since the reform, so the demo uses a real one nearby), a few from next door.
+PROVINCE_CODE = "25"
+STATION_COMMUNE = "08566"  # Xã Tân Sơn
+NEIGHBOUR_COMMUNES = ("08560", "08545")  # Xã Lai Đồng, Xã Thu Cúc
 GROUPS = ("GD", "HT", "HN", "TE", "CN", "DN")
 DIGITS = {"GD": "4", "HT": "3", "HN": "2", "TE": "1", "CN": "3", "DN": "4"}
 
@@ -36,8 +41,8 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
         department_code=claims_codes.placeholder("department"),
         signer_bhxh_no="2512345678",
         province_code="25",
-        district_code="227",
-        commune_code="08116",
+        district_code="227",  # the former district's code: how MAHUYEN_CU_TRU is filled since 2025 is unverified
+        commune_code=STATION_COMMUNE,
     )
     claims.save_service(store, EXAM)
     claims.save_service(store, DRESSING)

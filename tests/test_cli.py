@@ -446,3 +446,21 @@ def test_audit_log_refuses_an_action_that_does_not_exist(capsys, small_db):
     assert "exprot" in err and "export" in err and out == ""
     code, out, err = run(capsys, "audit", "log", "--db", str(small_db), "--action", "export")
     assert code == EXIT_OK, err
+
+
+@pytest.mark.parametrize(("argv", "said", "english"), [
+    (["print", "book", "--db", "x", "--book", "A9", "--from", "2025-01-01", "--to", "2025-01-31", "--out", "b.pdf"],
+     "không hợp lệ", "invalid choice"),
+    (["claims", "--db", "x", "--from", "2025-01-01", "--to", "2025-01-31"], "cần có", "the following arguments"),
+    (["notifications", "--db", "x", "--jsn"], "không nhận ra", "unrecognized arguments"),
+    (["report", "monthly", "--db", "x", "--month", "2025-01", "--period", "2025", "--format", "json", "--out", "m"],
+     "không dùng cùng", "not allowed with"),
+])
+def test_a_mistyped_command_is_one_vietnamese_line(capsys, argv, said, english):
+    """argparse's own refusals (a book not in the list, a required option left out, an option that
+    does not exist) in the person's language, like every other error of the command line."""
+    with pytest.raises(SystemExit) as ended:
+        main(["--lang", "vi", *argv])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and english not in err, err

@@ -81,12 +81,13 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if month.is_year:
-        message = tr("Final yearly report {month} written to {path}.") if final else tr(
-            "Draft yearly report {month} written to {path}.")
+        message = tr("Final yearly report {year} written to {path}.") if final else tr(
+            "Draft yearly report {year} written to {path}.")
+        out(message.format(year=month.display(), path=target))
     else:
         message = tr("Final monthly report {month} written to {path}.") if final else tr(
             "Draft monthly report {month} written to {path}.")
-    out(message.format(month=month.display(), path=target))
+        out(message.format(month=month.display(), path=target))
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from station_app.domain.problems import Problem
+from station_app.domain.text import xml_safe
 from station_app.i18n import N_
 from station_app.resources import data_file
 
@@ -106,7 +107,7 @@ def format_value(spec: FieldSpec, value: Value) -> str:
     if value is None:
         return ""
     if type(value) is str:  # most fields, and every field of texts already checked
-        return value
+        return xml_safe(value)
     if isinstance(value, float):  # never money in floats: a bug in the caller
         raise TypeError(f"{spec.tag}: a float is not a claim value")
     if spec.format in ("decimal2", "decimal3") and isinstance(value, int | Decimal):
@@ -136,7 +137,7 @@ def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value
         lines.append(f"<{record_tag}>")
         for spec in specs:
             value = record.get(spec.tag)
-            text = value if type(value) is str else format_value(spec, value)
+            text = xml_safe(value) if type(value) is str else format_value(spec, value)
             if "&" in text or "<" in text or ">" in text:
                 text = escape(text)
             lines.append(f"<{spec.tag}>{text}</{spec.tag}>")
@@ -150,7 +151,7 @@ def texts(tables: FieldTables, table: str, record: Mapping[str, Value]) -> dict[
     found: dict[str, str] = {}
     for spec in tables.spec(table):
         value = record.get(spec.tag)
-        found[spec.tag] = value if type(value) is str else format_value(spec, value)  # (a text: as it is)
+        found[spec.tag] = xml_safe(value) if type(value) is str else format_value(spec, value)
     return found
 
 

@@ -27,6 +27,7 @@ from station_app.domain.claims import (
 )
 from station_app.domain.medicines import PrescriptionLine
 from station_app.domain.monthly import Month
+from station_app.domain.patient import Patient, code_problems
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
 from station_app.store import audit
@@ -62,6 +63,7 @@ def save_settings(store: Store, **values: str) -> None:
     if unknown:
         raise KeyError(sorted(unknown))
     clean = {k: v.strip() for k, v in values.items()}
+    _check_codes(clean)
     with store.write(Permission.EDIT_STATION):
         before = store.query(f"SELECT {', '.join(clean)} FROM claim_settings WHERE id = 1")[0] if clean else {}
         changed = {k: before[k] for k, v in clean.items() if before[k] != v}
@@ -70,6 +72,20 @@ def save_settings(store: Store, **values: str) -> None:
         audit.record(store, audit.UPDATE, "claim_settings", {"fields": sorted(changed), "before": changed})
         assignments = ", ".join(f"{k} = :{k}" for k in clean)
         store.conn.execute(f"UPDATE claim_settings SET {assignments} WHERE id = 1", clean)
+
+
+def _check_codes(values: dict[str, str]) -> None:
+    """A code from an official list that is not in it is refused, named as the form names it."""
+    probe = Patient(
+        "", "", None,
+        nationality_code=values.get("nationality_code", ""),
+        occupation_code=values.get("occupation_code", ""),
+        province_code=values.get("province_code", ""),
+        commune_code=values.get("commune_code", ""),
+    )
+    problems = code_problems(probe)
+    if problems:
+        raise ClaimsRefused(problems[0].message, **problems[0].params)
 
 
 # -- priced services ------------------------------------------------------------------------------------
@@ -215,6 +231,7 @@ def save_patient_claim_fields(store: Store, patient_id: int, **values: str | Non
     for k in ("insurance_valid_from", "insurance_valid_to"):
         if clean.get(k) == "":
             clean[k] = None
+    _check_codes({k: v for k, v in clean.items() if isinstance(v, str)})
     with store.write(Permission.EDIT_PATIENTS):
         rows = store.query(f"SELECT {', '.join(clean)} FROM patients WHERE id = ?", (patient_id,))
         if not rows:

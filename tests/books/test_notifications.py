@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from station_app import clock
+from station_app import clock, paths
 from station_app.cli import EXIT_OK, main
 from station_app.domain import notifiable
 from station_app.domain.births import Death, Place
@@ -191,6 +192,22 @@ def test_the_case_report_names_the_village_and_commune_once(tmp_path: Path) -> N
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages)
     assert "Thôn Đông, xã Tân Phú, tỉnh Phú Thọ Điện thoại" in text
     assert text.count("Thôn Đông") == 1 and text.count("Phú Thọ") == 1
+
+
+def test_the_case_report_holds_long_and_hostile_texts(dengue_db: Path, tmp_path: Path, capsys) -> None:
+    """A complaint of a page and more, markup, control characters, emoji and right-to-left marks:
+    the report still prints, every word of it, on as many pages as it needs."""
+    long = "Sốt cao liên tục, đau đầu, đau hốc mắt, " * 150 + "HẾT"
+    with sqlite3.connect(dengue_db) as db:
+        db.execute("UPDATE visits SET complaint = ?, treatment = ?", (long, "<b>Bù dịch</b> & \x01theo dõi 😀 \u202e"))
+        db.execute("UPDATE patients SET address = ?", ("x" * 3000,))  # one word wider than a line, many times
+    out = tmp_path / "case.pdf"
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        code = main(["print", "case-report", "--db", str(dengue_db), "--id", "1", "--out", str(out)])
+    assert code == EXIT_OK, capsys.readouterr().err
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "HẾT" in text and "<b>Bù dịch</b> &" in text
+    assert not (paths.data_dir() / "error.log").exists()
 
 
 def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, capsys) -> None:
