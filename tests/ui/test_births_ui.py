@@ -24,8 +24,8 @@ def _tab(session, patient_id: int) -> BirthsDeathsTab:
 
 def _woman(session) -> int:
     row = session.store.query(
-        "SELECT id FROM patients WHERE sex = '2' AND deceased = 0 AND birth_year BETWEEN 1990 AND 2000 "
-        "ORDER BY id LIMIT 1")
+        "SELECT id FROM patients p WHERE sex = '2' AND deceased = 0 AND birth_year BETWEEN 1990 AND 2000 "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.mother_id = p.id) ORDER BY id LIMIT 1")
     return int(row[0]["id"])
 
 
