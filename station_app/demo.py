@@ -166,7 +166,7 @@ VILLAGES = [
     "Thôn Đồng Lạc",
     "Bản Nà Làng",
 ]
-COMMUNE = "xã Tân Phú"
+COMMUNE = "xã Tân Sơn"
 PROVINCE = "tỉnh Phú Thọ"
 OCCUPATIONS = [
     "Làm ruộng",
@@ -463,10 +463,34 @@ def _build(
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")
+        send_past_reports(store, clock.today())
         store.conn.execute("PRAGMA journal_mode = WAL")
     finally:
         store.close()
     return total_visits
+
+
+def send_past_reports(store: Store, today: dt.date) -> None:
+    """The head sends each month's report to the district in the first days of the month after, as
+    a station does: every whole month of the records is finalised up to the one before last; last
+    month's report is still a draft, waiting to be checked and sent."""
+    from station_app.domain.accounts import Actor, Role
+    from station_app.domain.monthly import Month
+    from station_app.reports import monthly
+    from station_app.store import reports
+
+    first = today - dt.timedelta(days=RECORD_YEARS * 365)
+    month = Month.of(first).following()
+    last = Month.of(today).previous().previous()
+    head, store.actor = store.actor, Actor(None, DEMO_ACCOUNTS[0][0], STAFF[0][0], Role.HEAD)
+    try:
+        while month.start <= last.start:
+            sent_on = month.next_start + dt.timedelta(days=2 + month.start.month % 3)
+            with clock.pinned(dt.datetime.combine(sent_on, dt.time(15, 30))):
+                reports.finalise(store, monthly.draft(store, month))
+            month = month.following()
+    finally:
+        store.actor = head
 
 
 # The person behind the administrator's account: on the staff list, not a clinician.
@@ -498,9 +522,9 @@ def _fill(
     save_profile(
         store,
         StationProfile(
-            name="Trạm Y tế xã Tân Phú",
+            name="Trạm Y tế xã Tân Sơn",
             governing_body="UBND XÃ TÂN PHÚ",
-            commune="Xã Tân Phú",
+            commune="Xã Tân Sơn",
             province="Phú Thọ",
             facility_code="25123",
             address=f"Thôn Trung, {COMMUNE}, {PROVINCE}",

@@ -25,8 +25,7 @@ EXAM = claims.PricedService(
 )
 DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="18")
 WITHOUT_TENDER = "POVI10"  # one drug whose tender line the head has not typed in yet
-# The commune of residence (claims codes since 07/2025): the station's ("Xã Tân Phú" is not a
-# commune of Phú Thọ since the reform, so the demo uses a real one nearby), a few from next door.
+# The commune of residence (claims codes since 07/2025): the station's, a few from next door.
 PROVINCE_CODE = "25"
 STATION_COMMUNE = "08566"  # Xã Tân Sơn
 NEIGHBOUR_COMMUNES = ("08560", "08545")  # Xã Lai Đồng, Xã Thu Cúc

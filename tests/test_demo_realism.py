@@ -320,3 +320,23 @@ def test_insured_visits_in_every_year_and_the_babies_hold_their_cards(station: S
                "printf('%04d-%02d-%02d', p.birth_year, p.birth_month, p.birth_day)) FROM births b "
                "JOIN patients p ON p.id = b.child_id").fetchone()
     assert babies[0] > 0 and babies[1] == babies[0], "a child's card from birth"
+
+
+def test_the_head_sent_every_past_month_and_last_month_waits_as_a_draft(station: Store) -> None:
+    """A station sends its monthly report early in the month after: every whole month of the
+    records is final, sent by the head a few days after it ended; last month is still a draft."""
+    from station_app.domain.monthly import Month
+    from station_app.store import reports
+
+    last = Month.of(TODAY).previous()
+    final = reports.finalised(station)
+    months = sorted(s.period for s in final)
+    assert months[-1] == last.previous().key and last.key not in months
+    assert not reports.state(station, last).is_final
+    assert len(months) == len(set(months)) >= 30  # three years of records, each month once
+    head = station.scalar("SELECT full_name FROM staff ORDER BY id LIMIT 1")
+    for snapshot in final:
+        sent = dt.datetime.fromisoformat(snapshot.finalised_at).date()
+        month = Month.parse(snapshot.period)
+        assert month.next_start < sent <= month.next_start + dt.timedelta(days=7)
+        assert snapshot.finalised_by == head

@@ -4,6 +4,7 @@ death from a communicable disease too; the dated list; the CLI; the case report 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sqlite3
 from dataclasses import replace
@@ -149,7 +150,7 @@ def test_the_case_report_carries_the_administrative_epidemiological_and_clinical
     reader = PdfReader(out)
     text = " ".join(page.extract_text() for page in reader.pages)
     for expected in ("BÁO CÁO TRƯỜNG HỢP BỆNH TRUYỀN NHIỄM", "Vàng A Dình", "Bản Hồ", "Sốt xuất huyết Dengue",
-                     "Nhóm B", "A91", "09:30 19/11/2025", "09:30 20/11/2025", "39.2 °C", "Bệnh phẩm"):
+                     "Nhóm B", "A91", "19/11/2025 09:30", "20/11/2025 09:30", "39,2 °C", "Bệnh phẩm"):
         assert expected in text, expected
     fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert all("+" in name for name in fonts), "every font embedded as a subset"
@@ -171,27 +172,22 @@ def test_the_listing_gives_the_id_that_print_case_report_takes(dengue_db: Path, 
     assert "Vàng A Dình" in " ".join(page.extract_text() for page in PdfReader(out).pages)
 
 
-def test_the_case_report_names_the_village_and_commune_once(tmp_path: Path) -> None:
-    """A registered address already holding the village, commune and province is not followed by them again."""
-    from station_app.domain.dates import PartialDate
-    from station_app.domain.patient import Patient
-    from station_app.store import patients, station
+def test_the_case_report_names_the_address_once_and_the_diagnosis_by_its_name(store, add_patient, today) -> None:
+    """An address already naming its village, commune and province is not followed by them again;
+    a visit coded without words shows the catalogue's name of the code."""
+    from station_app.printing.case_report import case_report_pdf
+    from station_app.store.station import load_profile
 
-    path = tmp_path / "station.sqlite3"
-    store = open_store(path)
-    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
-        profile = station.load_profile(store)
-        station.save_profile(store, replace(profile, commune="Xã Tân Phú", province="Phú Thọ"))
-        person = patients.insert(store, Patient("Lò Văn Sáng", "1", PartialDate(1990, 1, 1), village="Thôn Đông",
-                                                address="Thôn Đông, xã Tân Phú, tỉnh Phú Thọ"))
-        visits.insert(store, Visit(patient_id=person.id, visit_at=SEEN, diagnosis_code="A91",
-                                   diagnosis_text="Sốt xuất huyết Dengue"))
-    store.close()
-    out = tmp_path / "case.pdf"
-    assert main(["print", "case-report", "--db", str(path), "--id", "1", "--out", str(out)]) == EXIT_OK
-    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages)
-    assert "Thôn Đông, xã Tân Phú, tỉnh Phú Thọ Điện thoại" in text
-    assert text.count("Thôn Đông") == 1 and text.count("Phú Thọ") == 1
+    profile = load_profile(store)
+    address = f"Thôn Đông, {profile.commune.lower()}, tỉnh {profile.province}"
+    patient = add_patient("Lò Văn Pọm", village="Thôn Đông", address=address)
+    visit_at = dt.datetime.combine(today, dt.time(8, 0))
+    visits.insert(store, Visit(patient_id=patient.id, visit_at=visit_at, diagnosis_code="A97"))
+    (found,) = notifications.listing(store, open_only=True)
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(case_report_pdf(store, found.id))).pages)
+    assert text.count("Thôn Đông") == 1, text
+    assert "A97 Sốt xuất huyết Dengue" in text
 
 
 def test_the_case_report_holds_long_and_hostile_texts(dengue_db: Path, tmp_path: Path, capsys) -> None:
@@ -217,7 +213,6 @@ def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, cap
 
 
 def test_a_visit_corrected_to_a_notifiable_diagnosis_is_notified(store, add_patient, today) -> None:
-    from dataclasses import replace
 
     from station_app.store import corrections
 
