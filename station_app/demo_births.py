@@ -46,7 +46,10 @@ class _Draw(Protocol):
 BIRTHS_PER_1000 = 15.0
 RECORD_YEARS = 3  # (as the demo's records: the births of all of them)
 BIRTH_FACILITIES = ("Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Sản Nhi tỉnh Phú Thọ")
-MIDWIVES = ("Nguyễn Thị Hằng", "Đỗ Thị Thu", "Phạm Thị Lan")  # (of the birth facilities)
+MIDWIVES = {  # (each birth facility's own)
+    BIRTH_FACILITIES[0]: ("Nguyễn Thị Hằng", "Đỗ Thị Thu"),
+    BIRTH_FACILITIES[1]: ("Phạm Thị Lan", "Hoàng Thị Bích", "Trần Thị Ngọc"),
+}
 CHILD_OCCUPATION = "Trẻ em"  # (as the register writes a young child's)
 STATION_MIDWIFE, STATION_DOCTOR = "Lê Thị Hồng", "Nguyễn Văn Hùng"  # (the demo station's staff)
 # Babies born alive who die before their first birthday (per 1,000), most of them in the first week.
@@ -109,7 +112,7 @@ def plan(seed: int, people: int, now: dt.datetime, name_of: Callable[[random.Ran
         if place is Place.STATION:  # the station's midwife, or its doctor
             attendant = rng.choice((STATION_MIDWIFE, STATION_MIDWIFE, STATION_DOCTOR))
         else:
-            attendant = rng.choice(MIDWIVES) if kind is Attendant.HEALTH_STAFF else "Mẹ chồng"
+            attendant = rng.choice(MIDWIVES[name]) if kind is Attendant.HEALTH_STAFF else "Mẹ chồng"
         planned.append(PlannedDelivery(at, lmp, enrolled, place, name, attendant, kind, tuple(babies), dies))
     planned.sort(key=lambda d: d.at)
     if people - sum(1 for d in planned for b in d.babies if b.outcome is Outcome.LIVE) < 10 * len(planned):

@@ -51,7 +51,9 @@ def test_a_few_deliveries_a_month_with_their_babies(db) -> None:
         "FROM births b JOIN deliveries d ON d.id = b.delivery_id JOIN patients m ON m.id = d.mother_id "
         "LEFT JOIN patients c ON c.id = b.child_id WHERE b.outcome = 'live'"
     ).fetchall()
-    assert len(babies) >= len(deliveries)
+    # (one baby or more per delivery; a stillbirth now and then, about 1 in 100)
+    assert db.execute("SELECT count(*) FROM births").fetchone()[0] >= len(deliveries)
+    assert len(deliveries) * 0.97 <= len(babies)
     assert db.execute("SELECT count(*) FROM patients").fetchone()[0] == PEOPLE  # the babies among them
     for child, at, mother, guardian, born in babies:
         assert child is not None and guardian == mother and born == at[:10]
