@@ -30,7 +30,8 @@ from station_app.store.errors import ReadOnly
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one insured visit: ``written`` (to ``file``) or ``held`` (its ``problems``)."""
+    """What became of one insured visit: ``written`` (to ``file``), ``ready`` (passes, but a check wrote
+    nothing) or ``held`` (its ``problems``)."""
 
     visit_id: int
     ma_lk: str
@@ -106,7 +107,7 @@ def run(
                 _writing(path, files.add, path, text.encode("utf-8"))
                 target = str(path)
             entries.append(store_claims.run_entry(gathered, claim, target))
-            status = "held" if problems else "written"
+            status = "held" if problems else "written" if out_dir is not None else "ready"
             outcomes.append(
                 Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems, target or "")
             )
