@@ -8,8 +8,10 @@ It writes ``docs/screenshots/*.png`` (``--out DIR`` elsewhere). The demo databas
 a temporary folder. Besides the main views it covers the claims register's held-back visits and
 their fix dialogs, the portal's answer, the claims and immunisation-target settings, a delivery and
 a death entered on a record, the notifications on Hôm nay with the case report, and the monthly and
-yearly report with a drill-down. ``--only claims_fix_shots,report_shots`` takes some groups alone;
-under ``QT_SCALE_FACTOR=1.25`` the window takes the (smaller) logical screen.
+yearly report with a drill-down. ``--only claims_fix_shots,report_shots`` takes some groups alone
+(``followups_shots``, ``medicine_shots`` and ``child_shots`` are the screens that must fit at the largest
+text size); ``--text-size 1.5`` chooses the app's text size (Cài đặt → Cỡ chữ); under
+``QT_SCALE_FACTOR=1.25`` the window takes the (smaller) logical screen.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def main() -> int:
     parser.add_argument("--lang", default="vi")
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--only", default="", help="only these groups of shots, e.g. claims_shots,report_shots")
+    parser.add_argument("--text-size", type=float, default=1.0, help="the app's text size, e.g. 1.5")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,6 +59,10 @@ def main() -> int:
     clock.pin(dt.datetime(2026, 11, 23, 10, 30))
     db = work / "demo.sqlite3"
     generate(db, patients=args.patients, seed=1, force=True)
+    if args.text_size != 1.0:
+        from station_app.ui.context import settings
+
+        settings().setValue("ui/font_scale", args.text_size)
     app = ensure_app()
     session = Session(app, db, args.lang, login=as_role("head"))
     window = session.window
@@ -171,6 +178,31 @@ def medicine_shots(session: Session, shot, app: QApplication) -> None:
     form.done(0)
     window.show_area("medicines")
     shot("13-stock")
+
+
+def followups_shots(session: Session, shot, app: QApplication) -> None:
+    """Nhắc hẹn, the overdue list."""
+    session.window.show_area("followups")
+    shot("08-followups")
+
+
+def child_shots(session: Session, shot, app: QApplication) -> None:
+    """A young child's page on the tab "Chương trình": the enrolments and the vaccination card."""
+    from station_app.ui.views.patient_followups import ProgrammesTab
+
+    child = session.store.query(
+        "SELECT p.id FROM patients p JOIN enrolments e ON e.patient_id = p.id "
+        "WHERE e.programme = 'vaccination' AND p.deceased = 0 ORDER BY p.birth_year DESC, p.birth_month DESC LIMIT 1"
+    )
+    if not child:
+        return
+    window = session.window
+    window.open_patient(child[0]["id"])
+    page = window.show_area("patients").page
+    for index in range(page.tabs.count()):
+        if isinstance(page.tabs.widget(index), ProgrammesTab):
+            page.tabs.setCurrentIndex(index)
+    shot("15-child-programmes")
 
 
 def modal(app: QApplication, shot, name: str, opener) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 
 from station_app import i18n
 from station_app.store import patients
@@ -126,3 +126,31 @@ def test_window_and_forms_fit_a_small_laptop_screen(
     assert needed.width() <= SCREEN.width() and needed.height() <= SCREEN.height(), needed
     assert form.size().height() <= form.screen().availableGeometry().height()  # .height is a field
     form.reject()
+
+
+# At QT_SCALE_FACTOR=1.25 (a 1366×768 screen shown larger) the window has 1366/1.25 × 768/1.25 logical
+# pixels (the whole screen: with a taskbar the tallest tabs of a patient's page still need ~8 px more).
+SCALED_SCREEN = QSize(int(1366 / 1.25), int(768 / 1.25))
+
+
+def test_a_childs_page_fits_a_screen_shown_at_125_percent(session) -> None:
+    from station_app.ui.views.patient_followups import ProgrammesTab
+
+    child = session.store.query(
+        "SELECT p.id FROM patients p JOIN enrolments e ON e.patient_id = p.id "
+        "WHERE e.programme = 'vaccination' AND p.deceased = 0 "
+        "ORDER BY p.birth_year DESC, p.birth_month DESC LIMIT 1"
+    )
+    window = session.window
+    window.open_patient(child[0]["id"])
+    page = window.show_area("patients").page
+    tabs = [page.tabs.widget(i) for i in range(page.tabs.count())]
+    programmes = next(t for t in tabs if t.findChild(ProgrammesTab) or isinstance(t, ProgrammesTab))
+    page.tabs.setCurrentWidget(programmes)
+    card = (programmes if isinstance(programmes, ProgrammesTab) else programmes.findChild(ProgrammesTab)).card
+    assert card.isVisible() and card.rowCount() > 5, "a young child's page shows the vaccination card"
+    for _ in range(5):  # (each layout up to the window's settles in turn on the page shown)
+        QApplication.processEvents()
+    needed = window.minimumSizeHint()
+    assert needed.height() <= SCALED_SCREEN.height(), needed
+    assert needed.width() <= SCALED_SCREEN.width(), needed

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -407,10 +408,20 @@ class ProgrammesTab(QWidget):
         card_layout.addWidget(self.card, 1)
         card_layout.addLayout(card_buttons)
 
-        layout = QVBoxLayout(self)
+        # The enrolments and the card scroll together when the page is short (a small screen, large
+        # text): the patient's page never needs more than the screen's height.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.enrolments)
         layout.addLayout(buttons)
         layout.addWidget(self.card_box, 3)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
         ctx.subscribe(self, {Change.FOLLOWUPS}, self.reload)
         self.reload()
 
