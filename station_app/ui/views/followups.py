@@ -447,15 +447,19 @@ class FollowUpsView(QWidget):
         self._last_recorded: list[int] = []  # the outcomes the last action recorded (to undo)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # Three short rows rather than two long ones: at the largest text size every button still
+        # fits a 1366 px screen beside the navigation.
         actions = QHBoxLayout()
         actions.addWidget(QLabel(tr("After the call:")))
         for button in self.outcome_buttons():
             actions.addWidget(button)
         actions.addStretch(1)
-        actions.addWidget(self.open_button)
+        person = QHBoxLayout()
+        person.addWidget(self.whole_person)
+        person.addWidget(self.undo_button)
+        person.addStretch(1)
+        person.addWidget(self.open_button)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.whole_person)
-        bottom.addWidget(self.undo_button)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.export_button)
@@ -465,6 +469,7 @@ class FollowUpsView(QWidget):
         layout.addWidget(self.sections)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        layout.addLayout(person)
         layout.addLayout(bottom)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut

@@ -118,12 +118,16 @@ class StockView(QWidget):
         top.addWidget(heading(tr("Medicines")))
         top.addStretch(1)
         top.addWidget(self.filter, 2)
-        buttons = QHBoxLayout()
-        for button in (self.receive_button, self.import_button, self.count_button, self.report_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        for button in (self.add_drug_button, self.edit_drug_button, self.retire_drug_button):
-            buttons.addWidget(button)
+        # The stock's work on one row, the formulary's on the next (one row of seven is wider than
+        # the screen at the largest text size).
+        buttons = QVBoxLayout()
+        for row in ((self.receive_button, self.import_button, self.count_button, self.report_button),
+                    (self.add_drug_button, self.edit_drug_button, self.retire_drug_button)):
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            line.addStretch(1)
+            buttons.addLayout(line)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
