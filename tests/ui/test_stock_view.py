@@ -153,3 +153,22 @@ def test_print_the_prescription_from_the_patients_page(session, nurse, adult) ->
     preview = nurse.dialog(PdfPreviewDialog)
     assert preview.isVisible()
     preview.done(0)
+
+
+def test_codes_lots_and_expiry_dates_show_whole_at_the_largest_text_size(make_session, demo_copy: Path) -> None:
+    from station_app.ui.context import FONT_SCALES, settings
+
+    s = settings()
+    s.setValue("ui/font_scale", max(FONT_SCALES))
+    s.sync()
+    session = make_session(demo_copy)
+    session.window.resize(1366, 688)
+    view = session.window.show_area("medicines")
+    table = view.lots
+    assert table.rowCount() > 5
+    metrics = table.fontMetrics()
+    for column in (0, 2, 3, 4):  # code, lot, expiry, in stock
+        widest = max(metrics.horizontalAdvance(table.item(r, column).text()) for r in range(table.rowCount()))
+        assert table.columnWidth(column) >= widest, table.horizontalHeaderItem(column).text()
+    long_name = max((table.item(r, 1) for r in range(table.rowCount())), key=lambda item: len(item.text()))
+    assert long_name.toolTip() == long_name.text(), "a name cut short is whole in its tooltip"

@@ -68,12 +68,16 @@ def _table(headers: list[str]) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Codes, lots, dates and counts whole at any text size; the drug's name takes the rest (cut
+    # with "…" when narrow, whole in the tooltip).
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
     return table
 
 
 def _item(text: str, right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
@@ -91,7 +95,6 @@ class StockView(QWidget):
 
         self.lots = _table([tr("Code"), tr("Drug"), tr("Lot"), tr("Expiry"), tr("In stock"), tr("Unit"),
                             tr("Status")])
-        self.lots.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.ResizeToContents)
         self.drugs = _table([tr("Code"), tr("Drug"), tr("Dosage form"), tr("Unit"), tr("Unit price"),
                              tr("Insurance"), tr("In stock"), tr("Version")])
         self.tabs = QTabWidget()
