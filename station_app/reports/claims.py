@@ -81,8 +81,9 @@ def run(
     """Check the period's insured visits; with ``out_dir``, write each one that passes to its own
     file (0600, in a folder made 0700 when new) and enter the run in the register (one audited
     write). Without ``out_dir`` (a check) nothing is written anywhere. ``progress(done, total)`` is
-    told of each visit handled."""
-    store.require(Permission.EXPORT_CLAIMS)
+    told of each visit handled. A check reads what anyone who sees the records sees (a nurse checks
+    her own visits and fixes them); writing the files is an export."""
+    store.require(Permission.EXPORT_CLAIMS if out_dir is not None else Permission.VIEW_RECORDS)
     if last < first:
         raise UserError(N_("The end of the period is before its start."))
     made_on = clock.today()
