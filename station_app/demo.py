@@ -21,6 +21,8 @@ from pathlib import Path
 from statistics import NormalDist
 
 from station_app import clock, files
+from station_app.demo_claims import NEIGHBOUR_COMMUNES, PROVINCE_CODE, STATION_COMMUNE
+from station_app.domain import code_lists
 from station_app.domain.accounts import ANYONE
 from station_app.domain.identifiers import insurance_groups, make_record_no
 from station_app.domain.text import fold, name_sort_key, words
@@ -278,6 +280,10 @@ PATIENT_COLUMNS = (
     "village",
     "ethnicity",
     "occupation",
+    "nationality_code",
+    "occupation_code",
+    "province_code",
+    "commune_code",
     "guardian_name",
     "guardian_phone",
     "created_at",
@@ -696,6 +702,10 @@ class _Draw:
             village,
             ethnicity,
             occupation,
+            code_lists.VIETNAM,
+            listed.code if (listed := code_lists.occupation_for(occupation)) else "",
+            PROVINCE_CODE,
+            NEIGHBOUR_COMMUNES[pid % 2] if pid % 23 == 0 else STATION_COMMUNE,
             guardian,
             guardian_phone,
             f"{registered}:00",

@@ -1,7 +1,9 @@
 """The demo station's claims data, so that its insured visits export: the station's claims codes,
-its priced examination (an illustrative price; the code is the note's placeholder until the
-common code set's is loaded), the staff's certificate numbers, the claims codes of its drugs
-(placeholders in the common code set's form), the group and benefit digit of the cards printed
+its priced examination (an illustrative price; the examination and department codes are the
+placeholders of ``resources/data/claims_codes.json``, shown as unchecked until the common code
+set's are loaded), a dressing priced as a procedure (MA_NHOM 18, thủ thuật), the staff's
+certificate numbers, the claims codes of its drugs (invented in the common code set's form, route
+codes from the same unverified table), the group and benefit digit of the cards printed
 with their 10-digit number only. And a few realistic problems to fix: cards that expired (as
 drawn), some 10-digit cards whose group is not entered yet, visits by a visiting doctor who is
 not on the staff list (no certificate number), a drug without its tender information."""
@@ -12,14 +14,22 @@ import dataclasses
 import datetime as dt
 import random
 
+from station_app.domain import claims_codes
 from station_app.domain.accounts import ANYONE
 from station_app.store import claims, formulary
 from station_app.store import station as station_store
 from station_app.store.database import Store
 
-EXAM = claims.PricedService("MA_KHAM_TYT", "Khám bệnh tại Trạm Y tế xã", 36500, dt.date(2025, 1, 1))
-DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="8")
+EXAM = claims.PricedService(
+    claims_codes.placeholder("exam_service"), "Khám bệnh tại Trạm Y tế xã", 36500, dt.date(2025, 1, 1)
+)
+DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="18")
 WITHOUT_TENDER = "POVI10"  # one drug whose tender line the head has not typed in yet
+# The commune of residence (claims codes since 07/2025): the station's ("Xã Tân Phú" is not a
+# commune of Phú Thọ since the reform, so the demo uses a real one nearby), a few from next door.
+PROVINCE_CODE = "25"
+STATION_COMMUNE = "08566"  # Xã Tân Sơn
+NEIGHBOUR_COMMUNES = ("08560", "08545")  # Xã Lai Đồng, Xã Thu Cúc
 GROUPS = ("GD", "HT", "HN", "TE", "CN", "DN")
 DIGITS = {"GD": "4", "HT": "3", "HN": "2", "TE": "1", "CN": "3", "DN": "4"}
 
@@ -28,11 +38,11 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
     r = random.Random(seed * 7919 + 19).random
     claims.save_settings(
         store,
-        department_code="K01",
+        department_code=claims_codes.placeholder("department"),
         signer_bhxh_no="2512345678",
         province_code="25",
-        district_code="227",
-        commune_code="08116",
+        district_code="227",  # the former district's code: how MAHUYEN_CU_TRU is filled since 2025 is unverified
+        commune_code=STATION_COMMUNE,
     )
     claims.save_service(store, EXAM)
     claims.save_service(store, DRESSING)
@@ -47,7 +57,7 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
                 dmdc_code=f"40.{100 + number}",
                 registration_no=f"VD-{10000 + number}-25",
                 tender=tender,
-                route_code="1.01" if drug.route == "uống" else "2.10",
+                route_code=claims_codes.route_code(drug.route),
             ),
             "claims codes",
         )

@@ -17,7 +17,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -126,60 +126,68 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
         fsync_file(folder)
 
 
-def write_many(files: Sequence[tuple[Path, bytes]], *, durable: bool = True) -> None:
-    """Many small files (a month of claims) written each atomically and privately (a ``0600``
-    temporary file renamed over its target), then made durable together: one flush of the file
-    system (POSIX ``sync``) instead of one per file, which would cost seconds per thousand files.
-    Where there is no ``sync`` each file is flushed on its own. ``durable=False``: the flush is left
-    to the caller (``sync_all`` once after several batches). A target that exists and is not a
-    regular file (a folder) is refused, never replaced. Tens of thousands of files: a few system
-    calls each, and each folder made once."""
-    folders: set[Path] = set()
-    flush_each = not hasattr(os, "sync")
-    suffix = f".{os.getpid()}.tmp"
-    for path, data in files:
-        target = Path(path)
-        _refuse_other_than_file(target)
-        folder = target.parent
-        if folder not in folders:
-            folder.mkdir(parents=True, exist_ok=True)
-            folders.add(folder)
-        tmp = folder / f".{target.name}{suffix}"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
-        except FileExistsError:  # left by a run that was stopped: another name
-            fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-            tmp = Path(name)
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                if flush_each:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            tmp.replace(target)  # atomic on the same file system, also on Windows
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-    if files and durable:
-        sync_all()
-
-
-def _refuse_other_than_file(target: Path) -> None:
-    """A folder, a device, a pipe where a file is to be written: refused (``IsADirectoryError``)."""
-    try:
-        mode = target.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    if not stat.S_ISREG(mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
-
-
 def sync_all() -> None:
     """Make every file written so far survive a power cut (POSIX ``sync``; where there is none,
     ``write_many`` flushes each file as it writes it)."""
     if hasattr(os, "sync"):
         os.sync()
+
+
+STAGED_SUFFIX = ".tmp"
+
+
+class StagedFiles:
+    """Many files that appear together or not at all (a month of claims): each is written beside
+    its target under a hidden temporary name (``0600``); ``commit()`` makes them all durable (one
+    flush) and only then renames each over its target. Until then no target is touched, so a
+    failure (a full disk) or a kill leaves the folder as it was, but for hidden temporary files
+    that ``discard()`` removes (on any failure) and ``remove_stale()`` of a later run removes after
+    a kill. Renames need no space: once every file is written, putting them in place succeeds."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, kind: object, *_rest: object) -> None:
+        if kind is not None:
+            self.discard()
+
+    def add(self, path: str | os.PathLike[str], data: bytes) -> None:
+        target = Path(path)
+        if target.exists() and not target.is_file():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=STAGED_SUFFIX)
+        tmp = Path(tmp_name)
+        self._staged.append((tmp, target))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if not hasattr(os, "sync"):
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def commit(self) -> list[Path]:
+        """Put every file in place (after one flush to disk); the targets, in the order added."""
+        sync_all()
+        done: list[Path] = []
+        for tmp, target in self._staged:
+            tmp.replace(target)
+            done.append(target)
+        if done:
+            fsync_folder(done[0].parent)
+        self._staged.clear()
+        return done
+
+    def discard(self) -> None:
+        for tmp, _target in self._staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self._staged.clear()
+
+    @staticmethod
+    def remove_stale(folder: str | os.PathLike[str], suffix: str) -> None:
+        """Remove the temporary files a killed run left in ``folder`` for targets ending in ``suffix``."""
+        for stale in Path(folder).glob(f".*{suffix}.*{STAGED_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                stale.unlink()

@@ -437,3 +437,21 @@ def test_every_date_option_refuses_the_same_way(capsys, small_db, tmp_path, argv
     code, _out, err = run(capsys, "--lang", "en", *args, "--db", str(small_db), option, "1 Nov")
     assert_one_line_error(code, err)
     assert err == f'Error: {option}: "1 Nov" is not a date (write YYYY-MM-DD or dd/mm/yyyy).\n'
+
+
+@pytest.mark.parametrize(("argv", "said", "english"), [
+    (["print", "book", "--db", "x", "--book", "A9", "--from", "2025-01-01", "--to", "2025-01-31", "--out", "b.pdf"],
+     "không hợp lệ", "invalid choice"),
+    (["claims", "--db", "x", "--from", "2025-01-01", "--to", "2025-01-31"], "cần có", "the following arguments"),
+    (["notifications", "--db", "x", "--jsn"], "không nhận ra", "unrecognized arguments"),
+    (["report", "monthly", "--db", "x", "--month", "2025-01", "--period", "2025", "--format", "json", "--out", "m"],
+     "không dùng cùng", "not allowed with"),
+])
+def test_a_mistyped_command_is_one_vietnamese_line(capsys, argv, said, english):
+    """argparse's own refusals (a book not in the list, a required option left out, an option that
+    does not exist) in the person's language, like every other error of the command line."""
+    with pytest.raises(SystemExit) as ended:
+        main(["--lang", "vi", *argv])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and english not in err, err

@@ -135,7 +135,7 @@ def import_vital(args: argparse.Namespace, source: Path, book: Book, what: str) 
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("notifications", help="notifiable communicable diseases to report within 24 hours")
+    parser = sub.add_parser("notifications", help="notifiable communicable diseases to report, each by its due time")
     parser.add_argument("--db", required=True)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(func=cmd_notifications)

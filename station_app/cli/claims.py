@@ -16,8 +16,16 @@ import argparse
 import json
 from pathlib import Path
 
-from station_app.cli.common import add_date_option, cannot_write, check_range, open_existing, out, parse_month
-from station_app.i18n import tr
+from station_app.cli.common import (
+    CliError,
+    add_date_option,
+    cannot_write,
+    check_range,
+    open_existing,
+    out,
+    parse_month,
+)
+from station_app.i18n import N_, tr
 
 EXIT_HELD = 1
 
@@ -26,6 +34,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from station_app.reports import claims
 
     check_range(args.start, args.end)
+    if not args.out.strip():  # (an empty name is the current folder to the system)
+        raise CliError(N_("--out: write the folder to put the claims files in."))
     store = open_existing(args.db, reading=bool(args.check))
     try:
         outcomes = claims.run(store, args.start, args.end, None if args.check else Path(args.out))

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from station_app.domain.dates import DateFormatError, parse_date
-from station_app.errors import UserError
-from station_app.i18n import N_, tr
+from station_app.errors import UserError, os_reason
+from station_app.i18n import N_, tr, translate
 from station_app.presentation import grouped
 from station_app.store import Store, open_store
 
@@ -72,7 +72,7 @@ def note_unrecorded(store: Store) -> None:
 
 def cannot_write(path: object, exc: OSError) -> CliError:
     """The error for a file that could not be written."""
-    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=exc.strerror or exc)
+    return CliError(N_("Cannot write {path}: {reason}"), path=path, reason=os_reason(exc))
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -103,6 +103,22 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 record_id = whole_number(1, MAX_ID)
 row_limit = whole_number(1, MAX_LIMIT)
+
+
+# argparse's own refusals, in the person's language like every other error (argparse looks its
+# words up through ``argparse._`` when it refuses).
+ARGPARSE_WORDS = (
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+argparse._ = translate  # type: ignore[attr-defined]
 
 
 class OneLineParser(argparse.ArgumentParser):

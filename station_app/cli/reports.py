@@ -80,9 +80,14 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
                             {"format": args.format, "file": target.name, "final": final is not None})
     finally:
         store.close()
-    message = tr("Final monthly report {month} written to {path}.") if final else tr(
-        "Draft monthly report {month} written to {path}.")
-    out(message.format(month=month.display(), path=target))
+    if month.is_year:
+        message = tr("Final yearly report {year} written to {path}.") if final else tr(
+            "Draft yearly report {year} written to {path}.")
+        out(message.format(year=month.display(), path=target))
+    else:
+        message = tr("Final monthly report {month} written to {path}.") if final else tr(
+            "Draft monthly report {month} written to {path}.")
+        out(message.format(month=month.display(), path=target))
     return EXIT_OK
 
 

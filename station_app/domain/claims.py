@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from station_app.domain import claims_xml, icd10
+from station_app.domain import claims_xml, code_lists, icd10
 from station_app.domain.claims_xml import FieldTables, Value
 from station_app.domain.problems import Problem
 from station_app.i18n import N_
@@ -210,7 +210,7 @@ class ReferralInfo:
     treatment: str = ""
     direction: str = ""
     transport: str = ""
-    reason_code: str = "1"  # MA_LYDO_CT: 1 meets the rules, 2 beyond capacity, 3 the patient's wish
+    reason_code: str = "1"  # MA_LYDO_CT: 1 meets the rules, 2 beyond capacity, 3 the patient's wish ('' none)
     escort: str = ""
     escort_title: str = ""
     patient_request: bool = False
@@ -633,6 +633,7 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         add(FIX_PATIENT, N_("The patient's date of birth is not entered."))
     if not p.ethnicity_code or not p.nationality_code:
         add(FIX_PATIENT, N_("The patient's ethnicity or nationality code is not entered."))
+    found += _code_problems(p, station)
     if not visit.clinician.cchn:
         add(FIX_STAFF, N_("The examining clinician's practising-certificate (CCHN) number is not entered."))
     if not visit.diagnosis_code:
@@ -663,6 +664,34 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
             N_("The referral slip {number} has no code of the receiving facility."),
             number=visit.referral.number,
         )
+    if visit.referral is not None and not visit.referral.reason_code:
+        add(
+            FIX_VISIT,
+            N_("The referral slip {number} has no reason ticked."),
+            number=visit.referral.number,
+        )
+    return found
+
+
+def _code_problems(p: PatientInfo, station: StationInfo) -> list[Problem]:
+    """The codes XML1 takes from their lists (nationality, occupation, residence), each named where
+    it is fixed: the patient's own on the patient, the station's defaults in its claims settings."""
+    found: list[Problem] = []
+    if p.nationality_code and p.nationality_code not in code_lists.nationalities():
+        found.append(Problem(FIX_PATIENT, N_("The nationality code {code} is not in the list."),
+                             params={"code": p.nationality_code}))
+    if p.occupation_code and p.occupation_code not in code_lists.occupation_codes():
+        found.append(Problem(FIX_PATIENT, N_("The occupation code {code} is not in the list."),
+                             params={"code": p.occupation_code}))
+    where = FIX_PATIENT if p.commune_code else FIX_STATION
+    commune = p.commune_code or station.commune_code
+    province = p.province_code if p.commune_code else station.province_code
+    if commune and commune not in code_lists.communes():
+        found.append(Problem(where, N_("The commune code {code} is not in the list of communes (since 07/2025)."),
+                             params={"code": commune}))
+    elif province and province not in code_lists.provinces():
+        found.append(Problem(where, N_("The province code {code} is not in the list of provinces."),
+                             params={"code": province}))
     return found
 
 
@@ -691,9 +720,9 @@ _COVERED_BY = {
     FIX_CARD: ("MA_THE_BHYT", "GT_THE_TU", "GT_THE_DEN", "MA_DKBD"),
     FIX_STAFF: ("MA_BAC_SI", "NGUOI_THUC_HIEN"),
     FIX_STATION: ("MA_CSKCB", "MA_KHOA", "MA_TTDV", "MACSKCB"),
-    FIX_VISIT: ("MA_BENH_CHINH", "MA_BENH", "MA_BENH_KT", "MA_NOI_DEN", "MA_DOITUONG_KCB"),
+    FIX_VISIT: ("MA_BENH_CHINH", "MA_BENH", "MA_BENH_KT", "MA_NOI_DEN", "MA_DOITUONG_KCB", "MA_LYDO_CT"),
     FIX_DRUG: ("MA_THUOC", "TT_THAU", "DUONG_DUNG"),
-    FIX_PATIENT: ("NGAY_SINH", "MA_DANTOC", "MA_QUOCTICH"),
+    FIX_PATIENT: ("NGAY_SINH", "MA_DANTOC", "MA_QUOCTICH", "MA_NGHE_NGHIEP", "MATINH_CU_TRU", "MAXA_CU_TRU"),
 }
 
 

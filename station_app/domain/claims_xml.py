@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from station_app.domain.problems import Problem
+from station_app.domain.text import xml_safe
 from station_app.i18n import N_
 from station_app.resources import data_file
 
@@ -118,7 +119,7 @@ def format_value(spec: FieldSpec, value: Value) -> str:
     if value is None:
         return ""
     if type(value) is str:  # most fields, and every field of texts already checked
-        return value
+        return xml_safe(value)
     if isinstance(value, float):  # never money in floats: a bug in the caller
         raise TypeError(f"{spec.tag}: a float is not a claim value")
     if spec.format in ("decimal2", "decimal3") and isinstance(value, int | Decimal):
@@ -163,11 +164,13 @@ def _formatter(spec: FieldSpec) -> Formatter:
 
 
 def _texts(layout: _Layout, record: Mapping[str, Value]) -> list[str]:
-    """The record's texts in the order of its table's fields."""
-    return [
+    """The record's texts in the order of its table's fields, without the characters XML 1.0
+    forbids (looked for once in the whole record: they are rare)."""
+    found = [
         value if type(value) is str else ("" if value is None else formatter(value))
         for value, formatter in zip(map(record.get, layout.tags), layout.formatters, strict=True)
     ]
+    return found if "".join(found).isprintable() else [xml_safe(text) for text in found]
 
 
 def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value]]) -> str:

@@ -4,12 +4,14 @@ in ``resources/data/notifiable_diseases.json``.
 The list valid on the day of the event (a visit, a death) applies. A code matches a disease when
 it starts with one of the disease's codes ("A90" matches A90 and A90.x); the longest match wins.
 A disease with ``case_report_hours`` needs a case report within that many hours of being found
-(TT 15/2026/TT-BYT Đ10: 24 hours); the others are counted in the monthly report only.
+(by the list of the day: 24 or 48 hours until June 2026; 24 hours for every group A and B disease
+from July 2026, TT 15/2026 Đ10 k1); the others are counted in the monthly report only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -62,30 +64,60 @@ class DiseaseList:
         return names.get(lang) or names.get("vi", group)
 
 
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _spans(start: dt.date, end: dt.date | None, items: list[dict]) -> list[tuple[dt.date, dt.date | None]]:
+    """The consecutive spans of [start, end] between the days a disease of the list enters or leaves it."""
+    cuts = {start}
+    for d in items:
+        since, until = _day(d.get("valid_from")), _day(d.get("valid_to"))
+        if since and since > start and (end is None or since <= end):
+            cuts.add(since)
+        if until and until >= start and (end is None or until < end):
+            cuts.add(until + dt.timedelta(days=1))
+    days = sorted(cuts)
+    return [(a, b - dt.timedelta(days=1)) for a, b in itertools.pairwise(days)] + [(days[-1], end)]
+
+
+def _within(d: dict, start: dt.date, end: dt.date | None) -> bool:
+    since, until = _day(d.get("valid_from")), _day(d.get("valid_to"))
+    return (since is None or since <= start) and (until is None or (end is not None and end <= until))
+
+
 def parse(data: dict) -> tuple[DiseaseList, ...]:
+    """The dated lists. A disease may carry its own valid_from / valid_to inside its list (a
+    decision that added it or moved it to another group): the list is then cut into consecutive
+    lists at those days, each holding the diseases valid throughout it."""
     lists = []
     for item in data["lists"]:
         version = str(item["version"])
-        diseases = []
-        keys: set[str] = set()
         for d in item["diseases"]:
             if d["group"] not in GROUPS:
                 raise ValueError(f"{version}: disease {d['key']} has an unknown group {d['group']!r}")
-            if d["key"] in keys:
-                raise ValueError(f"{version}: disease {d['key']} is listed twice")
-            keys.add(d["key"])
-            hours = d.get("case_report_hours")
-            diseases.append(Disease(d["key"], d["group"], tuple(d["icd10"]), dict(d["name"]),
-                                    int(hours) if hours is not None else None, version))
-        lists.append(DiseaseList(
-            version=version,
-            valid_from=dt.date.fromisoformat(item["valid_from"]),
-            valid_to=dt.date.fromisoformat(item["valid_to"]) if item.get("valid_to") else None,
-            verified=bool(item.get("verified", False)),
-            source=str(item.get("source", "")),
-            groups={k: dict(v["name"]) for k, v in item["groups"].items()},
-            diseases=tuple(diseases),
-        ))
+        start, end = dt.date.fromisoformat(item["valid_from"]), _day(item.get("valid_to"))
+        for span_start, span_end in _spans(start, end, item["diseases"]):
+            diseases = []
+            keys: set[str] = set()
+            for d in item["diseases"]:
+                if not _within(d, span_start, span_end):
+                    continue
+                if d["key"] in keys:
+                    raise ValueError(f"{version}: disease {d['key']} is listed twice on {span_start}")
+                keys.add(d["key"])
+                hours = d.get("case_report_hours")
+                diseases.append(Disease(d["key"], d["group"], tuple(d["icd10"]), dict(d["name"]),
+                                        int(hours) if hours is not None else None, version))
+            lists.append(DiseaseList(
+                version=version,
+                valid_from=span_start,
+                valid_to=span_end,
+                verified=bool(item.get("verified", False)),
+                source=str(item.get("source", "")),
+                groups={k: dict(v["name"]) for k, v in item["groups"].items()},
+                diseases=tuple(diseases),
+            ))
     return tuple(sorted(lists, key=lambda x: x.valid_from))
 
 

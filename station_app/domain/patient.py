@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+from station_app.domain import code_lists
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import (
     CITIZEN_ID_PROVINCES,
@@ -52,6 +53,8 @@ FIELD_LABELS = {
     "guardian_phone": N_("Guardian's phone"),
     "deceased_date": N_("Date of death"),
     "notes": N_("Notes"),
+    "commune_code": N_("Commune code"),
+    "occupation_code": N_("Occupation code"),
 }
 
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$", re.UNICODE)
@@ -77,6 +80,13 @@ class Patient:
     nationality: str = "Việt Nam"
     occupation: str = ""
     workplace: str = ""
+    # Claims codes (XML1): nationality (MA_QUOCTICH), occupation (MA_NGHE_NGHIEP), residence
+    # (MATINH_/MAHUYEN_/MAXA_CU_TRU); empty when not recorded (the claim then uses the defaults).
+    nationality_code: str = ""
+    occupation_code: str = ""
+    province_code: str = ""
+    district_code: str = ""
+    commune_code: str = ""
     guardian_name: str = ""
     guardian_phone: str = ""
     guardian_relation: str = ""
@@ -115,8 +125,19 @@ def normalised(patient: Patient) -> Patient:
         guardian_name=nfc(patient.guardian_name),
         guardian_relation=nfc(patient.guardian_relation),
         nationality=nfc(patient.nationality),
+        nationality_code=patient.nationality_code.strip() or _nationality_code(patient.nationality),
+        occupation_code=patient.occupation_code.strip(),
+        province_code=patient.province_code.strip(),
+        district_code=patient.district_code.strip(),
+        commune_code=patient.commune_code.strip(),
         notes=unicodedata.normalize("NFC", patient.notes).strip(),
     )
+
+
+def _nationality_code(name: str) -> str:
+    """The code of a nationality written by name ("Việt Nam" → 000), or "" if it is not in the list."""
+    found = code_lists.nationality_for(name) if name.strip() else None
+    return found.code if found else ""
 
 
 def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) -> list[Problem]:
@@ -198,6 +219,8 @@ def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) ->
     if p.ethnicity and p.ethnicity not in ethnic_groups():
         error("ethnicity", N_("Unknown ethnic group code {code}."), code=p.ethnicity)
 
+    problems += code_problems(p)
+
     if p.birth is not None and not p.deceased and p.birth.age_on(today) < GUARDIAN_AGE and not p.guardian_name:
         warn("guardian_name", N_("A child: write the name of a parent or guardian."))
 
@@ -210,4 +233,28 @@ def validate(patient: Patient, today: dt.date, *, require_birth: bool = True) ->
         elif p.birth is not None and p.deceased_date < p.birth.earliest():
             error("deceased_date", N_("The date of death is before the date of birth."))
 
+    return problems
+
+
+def code_problems(p: Patient) -> list[Problem]:
+    """The claims codes that are not in their lists (nationality, occupation, commune of residence
+    and its province), each named beside its field."""
+    problems: list[Problem] = []
+
+    def error(field_name: str, message: str, **params: object) -> None:
+        problems.append(Problem(field_name, message, "error", params))
+
+    if p.nationality_code and p.nationality_code not in code_lists.nationalities():
+        error("nationality", N_("The nationality code {code} is not in the list."), code=p.nationality_code)
+    if p.occupation_code and p.occupation_code not in code_lists.occupation_codes():
+        error("occupation", N_("The occupation code {code} is not in the list."), code=p.occupation_code)
+    commune = code_lists.communes().get(p.commune_code) if p.commune_code else None
+    if p.commune_code and commune is None:
+        error("commune_code", N_("The commune code {code} is not in the list of communes (since 07/2025)."),
+              code=p.commune_code)
+    elif p.province_code and p.province_code not in code_lists.provinces():
+        error("commune_code", N_("The province code {code} is not in the list of provinces."), code=p.province_code)
+    elif commune is not None and p.province_code and commune.province_code != p.province_code:
+        error("commune_code", N_("{commune} is not in the province with code {code}."),
+              commune=commune.label, code=p.province_code)
     return problems

@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from station_app.domain import code_lists
 from station_app.domain.dates import DateFormatError, parse_date, parse_partial_date
 from station_app.domain.identifiers import parse_ethnicity, parse_record_no, parse_sex
 from station_app.domain.patient import FIELD_LABELS, Patient, normalised, validate
@@ -35,6 +36,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "village": ("village", "thon xom", "thon", "xom", "ap", "ban", "to dan pho"),
     "ethnicity": ("ethnicity", "dan toc"),
     "occupation": ("occupation", "nghe nghiep"),
+    # Optional claims codes (a name or alias also works for the nationality; a commune by its code
+    # or its full name with the province, "Xã Tân Sơn, Phú Thọ")
+    "nationality": ("nationality", "quoc tich", "ma quoc tich"),
+    "occupation_code": ("occupation code", "ma nghe nghiep"),
+    "commune_code": ("commune code", "ma xa", "ma xa cu tru", "xa cu tru", "xa phuong cu tru"),
     "record_no": ("record no", "so ho so", "ma benh nhan", "ma bn"),
     "guardian_name": ("guardian name", "nguoi giam ho", "ho ten bo me", "cha me"),
     "notes": ("notes", "ghi chu"),
@@ -158,6 +164,20 @@ def parse_row(number: int, values: dict[str, str], today: dt.date) -> ImportRow:
         ethnicity = parse_ethnicity(values["ethnicity"]) or ""
         if not ethnicity:
             bad("ethnicity", N_('Unknown ethnic group "{value}".'), value=values["ethnicity"])
+    nation = code_lists.nationality_for("Việt Nam")
+    if values.get("nationality"):
+        nation = code_lists.nationality_for(values["nationality"])
+        if nation is None:
+            bad("nationality", N_('Unknown nationality "{value}".'), value=values["nationality"])
+    commune = None
+    if values.get("commune_code"):
+        commune = code_lists.commune_for(values["commune_code"])
+        if commune is None:
+            bad("commune_code", N_('"{value}" is not a commune code of the list (since 07/2025).'),
+                value=values["commune_code"])
+    occupation_code = values.get("occupation_code", "").strip()
+    if not occupation_code and (listed := code_lists.occupation_for(values.get("occupation", ""))):
+        occupation_code = listed.code
     record_no = None
     if values.get("record_no"):
         record_no = parse_record_no(values["record_no"])
@@ -182,6 +202,11 @@ def parse_row(number: int, values: dict[str, str], today: dt.date) -> ImportRow:
             village=values.get("village", ""),
             ethnicity=ethnicity or "01",
             occupation=values.get("occupation", ""),
+            occupation_code=occupation_code,
+            nationality=nation.name if nation else values.get("nationality", ""),
+            nationality_code=nation.code if nation else "",
+            province_code=commune.province_code if commune else "",
+            commune_code=commune.code if commune else "",
             guardian_name=values.get("guardian_name", ""),
             notes=values.get("notes", ""),
         )

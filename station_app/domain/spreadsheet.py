@@ -27,6 +27,7 @@ from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 from station_app.domain.patient_import import ImportFormatError
+from station_app.domain.text import xml_safe
 from station_app.i18n import N_
 
 HEADER_SCAN_ROWS = 30  # the header row is looked for among the first rows of a sheet
@@ -389,6 +390,12 @@ def inert_text(text: str) -> str:
 
 def _uninert(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def sheet_text(value: object) -> object:
+    """A value for an openpyxl cell: text without the characters a workbook (XML) cannot hold,
+    which openpyxl refuses; anything else as it is. (``no_formulas`` then keeps text text.)"""
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def no_formulas(sheet: Any) -> None:

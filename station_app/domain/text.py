@@ -109,5 +109,16 @@ def name_sort_key(full_name: str) -> str:
     return " ".join(keys)
 
 
+# Characters an XML 1.0 document may not hold (C0 controls but tab and line ends, surrogates, the two
+# non-characters U+FFFE and U+FFFF): invisible in a form, they come with pasted text or an imported
+# sheet, and one of them spoils a whole file (a claims table, a workbook). They carry nothing.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (for a claims table, a workbook's cell)."""
+    return text if text.isprintable() else _NOT_XML.sub("", text)
+
+
 def digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())

@@ -220,6 +220,21 @@ def death_row(number: int, values: dict[str, object], today: dt.date) -> VitalRo
     return row
 
 
+def person_problems(row: VitalRow, birth: dt.date | None, now: dt.datetime) -> list[Problem]:
+    """What is wrong with ``row`` once its person is found, born on ``birth``: a child born before
+    its mother, a death before the person's birth (the checks the forms make with the record)."""
+    if birth is None:
+        return []
+    if row.death is not None:
+        known = births.validate_death(row.death, now.date())
+        return [p for p in births.validate_death(row.death, now.date(), birth) if p.is_error and p not in known]
+    if row.born_at is None or row.baby is None:
+        return []
+    check = births.Delivery(0, row.born_at, row.place, row.place_name, row.attendant, babies=(row.baby,))
+    known = births.validate_delivery(check, now)
+    return [_as_column(p) for p in births.validate_delivery(check, now, birth) if p.is_error and p not in known]
+
+
 def rows(table: Sequence[tuple[int, Sequence[object]]], columns: dict[int, str], what: str,
          now: dt.datetime) -> list[VitalRow]:
     found = []

@@ -168,11 +168,10 @@ class _Book:
                 self.totals[col.key] += int(self.start <= day <= self.end)
 
     def finish(self) -> None:
-        if not self.number:
-            self.c.setFont(self.font, 10)
-            self.c.drawString(MARGIN, self.y - 8 * mm, tr(NOTHING))
-            self.y -= 12 * mm
         self._footer()
+        if not self.number:  # under the empty table, clear of its column lines
+            self.c.setFont(self.font, 10)
+            self.c.drawString(MARGIN, self.y - 12 * mm, tr(NOTHING))
         self.c.showPage()
 
 

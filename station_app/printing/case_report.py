@@ -67,7 +67,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 def _facts(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Any:
     data = [[Paragraph(markup_text(label), styles["head"]), Paragraph(markup_text(value or BLANK), styles["cell"])]
             for label, value in rows]
-    table = Table(data, colWidths=[55 * mm, 125 * mm])
+    table = Table(data, colWidths=[55 * mm, 125 * mm], splitInRow=1)  # (a page of complaint goes on over the next)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
                                ("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.SANS))]))
     return table

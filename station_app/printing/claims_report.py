@@ -114,6 +114,7 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
         data,
         colWidths=[10 * mm, 20 * mm, 42 * mm, 44 * mm, 26 * mm, 24 * mm, 24 * mm, 22 * mm, 61 * mm],
         repeatRows=1,
+        splitInRow=1,  # a row taller than a page (a long reason typed in) goes on over the next
     )
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),

@@ -12,18 +12,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from station_app import clock
 from station_app.domain import claims as domain
 from station_app.domain import claims_xml
 from station_app.domain.accounts import Permission
 from station_app.domain.claims import Claim
-from station_app.errors import UserError
-from station_app.files import sync_all, write_many
+from station_app.errors import UserError, os_reason
+from station_app.files import StagedFiles
 from station_app.i18n import N_
 from station_app.store import claims as store_claims
 from station_app.store.claims import Gathered, MonthTotals, RunEntry
 from station_app.store.database import Store
+from station_app.store.errors import ReadOnly
 
 
 @dataclass(frozen=True)
@@ -85,56 +87,57 @@ def run(
     made_on = clock.today()
     station = store_claims.station_info(store)
     if out_dir is not None:
+        if store.read_only:  # (the register could not say which files were written: none is)
+            raise ReadOnly(store.path)
         _make_folder(out_dir)
     total = store_claims.count_insured(store, first, last) if progress is not None else 0
     outcomes: list[Outcome] = []
     entries: list[RunEntry] = []
-    files: list[tuple[Path, bytes]] = []
-    for number, (gathered, claim) in enumerate(build_each(store, first, last), start=1):
-        problems = [p.text() for p in claim.problems if p.is_error]
-        target: str | None = None
-        if not problems and out_dir is not None:
-            tables = claims_xml.field_tables(gathered.visit.visit_at.date())
-            text = claims_xml.envelope(station.facility_code, made_on, claim.documents(tables))
-            path = out_dir / file_name(claim.ma_lk)
-            files.append((path, text.encode("utf-8")))
-            target = str(path)
-            if len(files) >= BATCH:
-                _write(files)
-        entries.append(store_claims.run_entry(gathered, claim, target))
-        status = "held" if problems else "written"
-        outcomes.append(Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems,
-                                target or ""))
-        if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
-            progress(number, total)
-    if out_dir is not None:
-        _write(files)
-        sync_all()  # every file on disk before the register says it was written
-        store_claims.record(store, entries, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
+    # The files appear together once all are written, then the register says so: a full disk or a
+    # kill half-way leaves neither half a month in the folder nor a register ahead of the files.
+    with StagedFiles() as files:
+        for number, (gathered, claim) in enumerate(build_each(store, first, last), start=1):
+            problems = [p.text() for p in claim.problems if p.is_error]
+            target: str | None = None
+            if not problems and out_dir is not None:
+                tables = claims_xml.field_tables(gathered.visit.visit_at.date())
+                text = claims_xml.envelope(station.facility_code, made_on, claim.documents(tables))
+                path = out_dir / file_name(claim.ma_lk)
+                _writing(path, files.add, path, text.encode("utf-8"))
+                target = str(path)
+            entries.append(store_claims.run_entry(gathered, claim, target))
+            status = "held" if problems else "written"
+            outcomes.append(
+                Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems, target or "")
+            )
+            if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
+                progress(number, total)
+        if out_dir is not None:
+            _writing(out_dir, files.commit)
+            store_claims.record(store, entries, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
     return outcomes
 
 
 PROGRESS_EVERY = 100  # visits between two reports of progress
-BATCH = 500  # files held in memory before they are written (made durable together at the end)
+T = TypeVar("T")
 
 
-def _write(files: list[tuple[Path, bytes]]) -> None:
+def _writing(path: Path, write: Callable[..., T], *args: object) -> T:
+    """``write(*args)``, its failure told as the file (or folder) that could not be written and why."""
     try:
-        write_many(files, durable=False)  # one flush at the end of the run
+        return write(*args)
     except OSError as exc:
-        raise UserError(
-            N_("Cannot write {path}: {reason}"), path=exc.filename or "", reason=exc.strerror or exc
-        ) from exc
-    files.clear()
+        raise UserError(N_("Cannot write {path}: {reason}"), path=exc.filename or path, reason=os_reason(exc)) from exc
 
 
 def _make_folder(folder: Path) -> None:
-    try:
-        if not folder.exists():
-            folder.mkdir(parents=True, mode=0o700)
-            folder.chmod(0o700)  # (mkdir's mode is masked by the umask)
-    except OSError as exc:
-        raise UserError(N_("Cannot write {path}: {reason}"), path=folder, reason=exc.strerror or exc) from exc
+    """The run's folder, made ``0700`` when new; temporary files a killed run left there removed."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(N_("{path} is a file, not a folder: choose a folder for the claims files."), path=folder)
+    if not folder.exists():
+        _writing(folder, folder.mkdir, 0o700, True)
+        folder.chmod(0o700)  # (mkdir's mode is masked by the umask)
+    StagedFiles.remove_stale(folder, ".xml")
 
 
 def _money(value: Decimal) -> str:
@@ -177,11 +180,6 @@ def totals_json(totals: MonthTotals) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _safe_cell(text: str) -> str:
-    """A text cell never starts a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def totals_xlsx(totals: MonthTotals) -> bytes:
     """The month's claims as a workbook: the totals, then one row per insured visit."""
     import io
@@ -189,6 +187,7 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from station_app.domain.spreadsheet import no_formulas, sheet_text
     from station_app.i18n import tr
 
     book = Workbook()
@@ -226,18 +225,22 @@ def totals_xlsx(totals: MonthTotals) -> bytes:
     for r in totals.rows:
         sheet.append(
             [
-                r.visit_id,
-                r.visit_at[:10],
-                _safe_cell(r.full_name),
-                r.ma_lk,
-                r.status_label(),
-                r.total,
-                r.fund,
-                r.patient,
-                _safe_cell(r.answer_label()),
-                _safe_cell("; ".join(r.problems)),
+                sheet_text(value)
+                for value in (
+                    r.visit_id,
+                    r.visit_at[:10],
+                    r.full_name,
+                    r.ma_lk,
+                    r.status_label(),
+                    r.total,
+                    r.fund,
+                    r.patient,
+                    r.answer_label(),
+                    "; ".join(r.problems),
+                )
             ]
         )
+    no_formulas(sheet)  # (a name or a typed reason is never a formula)
     for column, width in zip("ABCDEFGHIJ", (8, 11, 26, 26, 16, 14, 14, 14, 24, 60), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

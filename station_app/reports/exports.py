@@ -90,6 +90,9 @@ PATIENT_COLUMNS = (
     Column("village", N_("Village")),
     Column("ethnicity", N_("Ethnic group")),
     Column("occupation", N_("Occupation")),
+    Column("occupation_code", N_("Occupation code")),
+    Column("nationality", N_("Nationality")),
+    Column("commune_code", N_("Commune code")),
     Column("guardian_name", N_("Guardian")),
     Column("notes", N_("Notes")),
 )
@@ -127,6 +130,9 @@ def patient_records(store: Store) -> Iterator[dict[str, object]]:
                 "village": p.village,
                 "ethnicity": group.name if group else p.ethnicity,
                 "occupation": p.occupation,
+                "occupation_code": p.occupation_code,
+                "nationality": p.nationality_code or p.nationality,
+                "commune_code": p.commune_code,
                 "guardian_name": p.guardian_name,
                 "notes": p.notes,
             }

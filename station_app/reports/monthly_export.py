@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from station_app.domain.indicators import INDICATOR, PREVIOUS, THIS_MONTH, pick
 from station_app.domain.monthly import MonthlySummary
-from station_app.domain.spreadsheet import no_formulas
+from station_app.domain.spreadsheet import no_formulas, sheet_text
 from station_app.errors import UserError
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
@@ -70,7 +70,7 @@ def xlsx_bytes(summary: MonthlySummary, status: str) -> bytes:
     station = summary.station
     for label, value in ((STATION, station.get("name", "")), (PERIOD, summary.month.display()),
                          (STATUS, status), (CODE, station.get("facility_code", ""))):
-        info.append([tr(label), value])
+        info.append([tr(label), sheet_text(value)])
     info.append([])
     info.append([tr(DEFINITIONS)])
     info.cell(info.max_row, 1).font = bold
@@ -107,7 +107,7 @@ def xlsx_bytes(summary: MonthlySummary, status: str) -> bytes:
                         notes.append(f"{defs.column_label(column)}: " + tr(CORRECTION_NOTE).format(
                             computed=fix.computed, by=fix.by, reason=fix.reason))
                 values.append("; ".join(notes))
-                sheet.append(values)
+                sheet.append([sheet_text(v) for v in values])  # (a correction's reason is typed)
         for index, width in enumerate([24, 44, 40, 11, 11] + [10] * (len(columns) - 1) + [50], start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.freeze_panes = "D2"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from station_app.domain.accounts import Permission
-from station_app.domain.spreadsheet import inert_text, no_formulas
+from station_app.domain.spreadsheet import inert_text, no_formulas, sheet_text
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.presentation import age_text, display_date, outcome_summary, phone_text, sex_text
@@ -112,7 +112,7 @@ def xlsx_bytes(rows: Sequence[WorkRow], today: dt.date, title: str = "") -> byte
         cell.font = Font(bold=True)
     records = table(rows, today)
     for record in records:
-        sheet.append([record[key] for key, _header in COLUMNS])
+        sheet.append([sheet_text(record[key]) for key, _header in COLUMNS])
     for index, (key, header) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         if key in ("due_date", "outcome_date"):

@@ -20,7 +20,7 @@ from station_app.i18n import tr
 from station_app.store.database import Store
 
 Row = dict[str, Any]
-A21_SERIES = {"bcg", "dpt_vgb_hib", "opv", "ipv", "measles", "hepb0"}
+A21_SERIES = {"bcg", "dpt_vgb_hib", "opv", "ipv", "measles", "hepb0", "dpt_booster", "mr"}
 
 
 def _date(text: object) -> dt.date | None:
@@ -91,7 +91,14 @@ def immunisation_children(store: Store, start: dt.date, end: dt.date) -> list[Ro
     for pid, person in people.items():
         given = doses.get(pid, {})
         row: Row = {"name": person["full_name"], "sex": _sex(person["sex"]), "birth": _birth(person),
-                    "guardian": person["guardian_name"], "village": person["village"], "notes": ""}
+                    "guardian": person["guardian_name"], "village": person["village"], "notes": "",
+                    "address": person["village"] or person["address"]}  # the commune is the station's own
+        # the paper book writes the date of birth under "Nam" or "Nữ"; sex unknown: in the notes
+        column = {"1": "birth_male", "2": "birth_female"}.get(str(person["sex"]))
+        if column:
+            row[column] = row["birth"]
+        elif row["birth"]:
+            row["notes"] = row["birth"].display()
         birth = _birth_date(person)
         if ("hepb0", 1) in given:
             day, at = given[("hepb0", 1)]

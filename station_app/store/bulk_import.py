@@ -260,6 +260,14 @@ def merged(existing: Patient, incoming: Patient, columns: set[str]) -> Patient:
         changes["sex"] = incoming.sex
     if "ethnicity" in columns and not existing.ethnicity and incoming.ethnicity:
         changes["ethnicity"] = incoming.ethnicity
+    # The claims codes: filled where the record has none (a Vietnamese record's nationality is
+    # "Việt Nam" without a code until it is confirmed)
+    if "nationality" in columns and not existing.nationality_code and incoming.nationality_code:
+        changes["nationality"], changes["nationality_code"] = incoming.nationality, incoming.nationality_code
+    if "commune_code" in columns and not existing.commune_code and incoming.commune_code:
+        changes["province_code"], changes["commune_code"] = incoming.province_code, incoming.commune_code
+    if {"occupation", "occupation_code"} & columns and not existing.occupation_code and incoming.occupation_code:
+        changes["occupation_code"] = incoming.occupation_code
     return replace(existing, **changes) if changes else existing
 
 

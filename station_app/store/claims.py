@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from station_app.domain import claims as domain
+from station_app.domain import claims_codes
 from station_app.domain.accounts import Permission
 from station_app.domain.claims import (
     Claim,
@@ -26,6 +27,7 @@ from station_app.domain.claims import (
 )
 from station_app.domain.medicines import PrescriptionLine
 from station_app.domain.monthly import Month
+from station_app.domain.patient import Patient, code_problems
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
 from station_app.store import audit
@@ -40,8 +42,6 @@ SETTING_FIELDS = (
     "commune_code",
     "payment_method",
 )
-# The referral slip's reasons (referral_form_2025.json) → MA_LYDO_CT of XML13.
-REFERRAL_REASONS = {"1a": "1", "1b": "2", "2": "3"}
 
 
 class ClaimsRefused(UserError):
@@ -63,6 +63,7 @@ def save_settings(store: Store, **values: str) -> None:
     if unknown:
         raise KeyError(sorted(unknown))
     clean = {k: v.strip() for k, v in values.items()}
+    _check_codes(clean)
     with store.write(Permission.EDIT_STATION):
         before = store.query(f"SELECT {', '.join(clean)} FROM claim_settings WHERE id = 1")[0] if clean else {}
         changed = {k: before[k] for k, v in clean.items() if before[k] != v}
@@ -71,6 +72,20 @@ def save_settings(store: Store, **values: str) -> None:
         audit.record(store, audit.UPDATE, "claim_settings", {"fields": sorted(changed), "before": changed})
         assignments = ", ".join(f"{k} = :{k}" for k in clean)
         store.conn.execute(f"UPDATE claim_settings SET {assignments} WHERE id = 1", clean)
+
+
+def _check_codes(values: dict[str, str]) -> None:
+    """A code from an official list that is not in it is refused, named as the form names it."""
+    probe = Patient(
+        "", "", None,
+        nationality_code=values.get("nationality_code", ""),
+        occupation_code=values.get("occupation_code", ""),
+        province_code=values.get("province_code", ""),
+        commune_code=values.get("commune_code", ""),
+    )
+    problems = code_problems(probe)
+    if problems:
+        raise ClaimsRefused(problems[0].message, **problems[0].params)
 
 
 # -- priced services ------------------------------------------------------------------------------------
@@ -115,6 +130,8 @@ def save_service(store: Store, service: PricedService) -> PricedService:
         raise ClaimsRefused(N_("A priced service needs its code and its name."))
     if service.price < 0:
         raise ClaimsRefused(N_("A price cannot be negative."))
+    if service.group.strip() not in claims_codes.cost_groups():
+        raise ClaimsRefused(N_("The cost group {group} is not in the list (MA_NHOM 1–19)."), group=service.group)
     with store.write(Permission.EDIT_STATION):
         current = store.query("SELECT * FROM priced_services WHERE code = ? AND superseded = 0", (code,))
         version = 1
@@ -137,7 +154,7 @@ def save_service(store: Store, service: PricedService) -> PricedService:
                 version,
                 name,
                 service.unit.strip() or "Lần",
-                service.group,
+                service.group.strip(),
                 int(service.price),
                 date_text(service.valid_from),
                 date_text(service.valid_to),
@@ -214,6 +231,7 @@ def save_patient_claim_fields(store: Store, patient_id: int, **values: str | Non
     for k in ("insurance_valid_from", "insurance_valid_to"):
         if clean.get(k) == "":
             clean[k] = None
+    _check_codes({k: v for k, v in clean.items() if isinstance(v, str)})
     with store.write(Permission.EDIT_PATIENTS):
         rows = store.query(f"SELECT {', '.join(clean)} FROM patients WHERE id = ?", (patient_id,))
         if not rows:
@@ -365,7 +383,7 @@ def _referral(r: dict[str, object]) -> ReferralInfo:
         treatment=text("treatment"),
         direction=text("direction"),
         transport=text("transport"),
-        reason_code=REFERRAL_REASONS.get(reason, "1"),
+        reason_code=claims_codes.referral_reason_code(reason),
         escort=text("escort_name"),
         escort_title=text("escort_title"),
         patient_request=reason == "2",

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,10 +48,91 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+# -- the file's descriptors ---------------------------------------------------------------------
+# On POSIX, a process's locks on a file go as soon as it closes ANY descriptor of that file, even
+# one opened only to read 100 bytes. SQLite never closes its own while it holds locks, but a plain
+# open()/close() of the database by this program (the header read when a background operation
+# opens a second connection, the start-up check) would drop the locks of the connection the app
+# keeps open. Another program (a command, a second window) that then closes the file believes it
+# is the last one: it moves the write-ahead log into the file and deletes it under the app, whose
+# later saves go to the deleted log and what that program saved is lost. So while a connection of
+# this process has the file open, the file is read through one descriptor kept open meanwhile and
+# closed only after the last of those connections.
+class _HeldFiles:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[int, int], list[int]] = {}  # (device, inode) -> [descriptor, connections]
+
+    @staticmethod
+    def _key(path: Path) -> tuple[int, int]:
+        st = path.stat()
+        return st.st_dev, st.st_ino
+
+    def hold(self, path: Path) -> tuple[int, int] | None:
+        """Count a connection of this process to ``path`` (POSIX; None elsewhere or when gone)."""
+        if not files.POSIX:
+            return None
+        try:
+            key = self._key(path)
+            with self._lock:
+                entry = self._held.get(key)
+                if entry is None:
+                    entry = self._held[key] = [os.open(path, os.O_RDONLY), 0]
+                entry[1] += 1
+        except OSError:
+            return None
+        return key
+
+    def release(self, key: tuple[int, int] | None) -> None:
+        """One connection fewer (after it closed); the descriptor goes with the last."""
+        if key is None:
+            return
+        with self._lock:
+            entry = self._held.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del self._held[key]
+                os.close(entry[0])
+
+    def head(self, path: Path, size: int = 100) -> bytes:
+        """The first ``size`` bytes of ``path``, never closing a descriptor of a file this process
+        has open with SQLite."""
+        if files.POSIX:
+            with self._lock:
+                try:
+                    entry = self._held.get(self._key(path))
+                except OSError:
+                    entry = None
+                if entry is not None:
+                    return os.pread(entry[0], size, 0)
+        with path.open("rb") as fh:
+            return fh.read(size)
+
+    def writable(self, path: Path) -> None:
+        """``OSError`` unless ``path`` can be opened for writing (without opening it where this
+        process holds it: ``os.access`` asks the same question of the system)."""
+        if files.POSIX:
+            with self._lock:
+                try:
+                    entry = self._held.get(self._key(path))
+                except OSError:
+                    entry = None
+                if entry is not None:
+                    if not os.access(path, os.W_OK):
+                        raise PermissionError(13, os.strerror(13), str(path))
+                    return
+        with path.open("r+b"):
+            pass
+
+
+HELD = _HeldFiles()
+
+
 def inspect_file(path: Path) -> tuple[int, int, int]:
     """(application_id, user_version, number of user tables) read without changing the file."""
-    with path.open("rb") as fh:
-        header = fh.read(100)
+    header = HELD.head(path)
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
         raise errors.NotADatabase(path)
     # Header fields (big-endian): user_version at offset 60, application_id at 68.
@@ -85,8 +167,7 @@ def snapshot_reader(path: Path, header: bytes | None = None) -> sqlite3.Connecti
       this account cannot write it or its folder, and no write-ahead log or journal is beside it.
     """
     if header is None:
-        with path.open("rb") as fh:
-            header = fh.read(100)
+        header = HELD.head(path)
     wal_mode = len(header) >= 20 and header[18] == 2  # (read and write versions: 2 in WAL mode)
     ours = len(header) >= 72 and int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
     log = path.with_name(path.name + "-wal").exists()
@@ -170,6 +251,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self._held = HELD.hold(path)  # (the file's locks stay while this connection is open)
         # Opened read-only (``open_store(read_only=True)``): every write is refused, and what would
         # be an audit entry is listed in ``unrecorded`` for the command to say so.
         self.read_only = read_only
@@ -313,6 +395,8 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        held, self._held = self._held, None
+        HELD.release(held)
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -331,8 +415,7 @@ def _probe_writable(path: Path) -> None:
     Opening the file for writing (and writing nothing) leaves it unchanged.
     """
     try:
-        with path.open("r+b"):
-            pass
+        HELD.writable(path)
     except OSError as exc:
         raise errors.ReadOnly(path, str(exc)) from exc
 
@@ -381,8 +464,7 @@ def writable(path: Path) -> bool:
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
         return False
     try:
-        with path.open("r+b"):  # (root passes os.access on an immutable file)
-            pass
+        HELD.writable(path)  # (root passes os.access on an immutable file)
     except OSError:
         return False
     return True

@@ -26,7 +26,8 @@ COLUMNS = (
     "id, record_no, full_name, sex, birth_year, birth_month, birth_day, birth_estimated, "
     "citizen_id, insurance_no, insurance_valid_from, insurance_valid_to, insurance_facility, "
     "phone, address, village, ethnicity, nationality, occupation, workplace, guardian_name, "
-    "guardian_phone, guardian_relation, deceased, deceased_date, notes, created_at, updated_at"
+    "guardian_phone, guardian_relation, deceased, deceased_date, notes, created_at, updated_at, "
+    "nationality_code, occupation_code, province_code, district_code, commune_code"
 )
 
 
@@ -77,6 +78,11 @@ def from_row(row: Row) -> Patient:
         notes=row["notes"],
         created_at=_datetime(row["created_at"]),
         updated_at=_datetime(row["updated_at"]),
+        nationality_code=row["nationality_code"],
+        occupation_code=row["occupation_code"],
+        province_code=row["province_code"],
+        district_code=row["district_code"],
+        commune_code=row["commune_code"],
     )
 
 
@@ -132,6 +138,11 @@ def _values(p: Patient) -> dict[str, object]:
         "deceased": int(p.deceased),
         "deceased_date": p.deceased_date.isoformat() if p.deceased_date else None,
         "notes": p.notes,
+        "nationality_code": p.nationality_code,
+        "occupation_code": p.occupation_code,
+        "province_code": p.province_code,
+        "district_code": p.district_code,
+        "commune_code": p.commune_code,
     }
 
 

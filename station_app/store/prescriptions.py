@@ -101,6 +101,7 @@ def refill_for(store: Store, visit: Visit, lines: Sequence[PrescriptionLine]) ->
 
 def record(store: Store, visit: Visit, lines: Sequence[PrescriptionLine]) -> list[PrescriptionLine]:
     """Inside the visit's transaction: save the lines and dispense each from the stock."""
+    store.inside_write("a prescription")
     store.require(Permission.DISPENSE)
     assert visit.id is not None
     problems = [p for p in check(store, visit, lines) if p.is_error]
@@ -142,9 +143,11 @@ def record(store: Store, visit: Visit, lines: Sequence[PrescriptionLine]) -> lis
 
 
 def replace_open_refills(store: Store, visit: Visit, programme: str) -> int:
-    """Close the patient's other open refill reminders of ``programme``: the new one replaces them."""
+    """Close the patient's other open refill reminders of ``programme``: the new one replaces them
+    (inside the visit's transaction)."""
     from station_app.store.followups import _close
 
+    store.inside_write("a refill reminder replaced")
     assert visit.id is not None
     rows = store.conn.execute(
         "SELECT id FROM followups WHERE patient_id = ? AND kind = 'chronic_refill' AND status = 'open' "

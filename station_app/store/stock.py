@@ -323,6 +323,7 @@ def receive(store: Store, lines: list[ReceiptLine], received_on: dt.date, suppli
 def dispense(store: Store, line_id: int, drug_code: str, quantity: float, on: dt.date) -> list[tuple[int, float]]:
     """Take ``quantity`` for a prescription line, earliest-expiring usable lot first (never an
     expired one). Inside the caller's transaction; ``NotEnoughStock`` leaves nothing written."""
+    store.inside_write("a dispensing")
     store.require(Permission.DISPENSE)
     taken = fefo(lots(store, drug_code), quantity, on)
     if not taken:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from station_app import clock
 from station_app.domain import births as domain
 from station_app.domain.accounts import Permission
 from station_app.domain.history_import import PatientRef
 from station_app.domain.problems import Problem
 from station_app.domain.text import fold
-from station_app.domain.vital_import import VitalRow
+from station_app.domain.vital_import import VitalRow, person_problems
 from station_app.i18n import N_
-from station_app.store import audit, births
+from station_app.store import audit, births, patients
 from station_app.store.database import Store
 
 
@@ -57,9 +58,10 @@ def _find(store: Store, ref: PatientRef) -> tuple[int | None, Problem | None]:
 
 
 def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
-    """Row number → the patient (the mother, for a birth); a row whose person is not found, or is
-    not a woman for a birth, gets the problem."""
+    """Row number → the patient (the mother, for a birth); a row whose person is not found, is
+    not a woman for a birth, or was born after the row's date, gets the problem."""
     found: dict[int, int] = {}
+    now = clock.now()
     for row in rows:
         ref = row.mother or row.person
         if ref is None or not ref.named:
@@ -72,6 +74,9 @@ def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
                 row.errors.append(Problem("mother_record_no", N_("{value} is not recorded as a woman."),
                                           params={"value": ref.describe()}))
             else:
+                person = patients.get(store, pid)
+                birth = person.birth.earliest() if person is not None and person.birth is not None else None
+                row.errors += person_problems(row, birth, now)
                 found[row.number] = pid
     return found
 

@@ -10,12 +10,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from station_app.i18n import tr
 
 SHOW_AFTER_MS = 600
+
+# While the screen is locked nothing may open above the lock. An operation that ends meanwhile
+# keeps what it has to say (its result, its error: a message box, a form) until the lock opens;
+# its progress dialog stays hidden. ``login.IdleLock`` tells when the screen is locked.
+_locked = False
+_waiting: list[Callable[[], None]] = []
+
+
+def set_locked(locked: bool, *, forget: bool = False) -> None:
+    """The screen is locked (True) or open again (False: what waited is done, in order; with
+    ``forget``, another person logged in meanwhile, whose views are built afresh: it was not
+    theirs, and is dropped)."""
+    global _locked
+    _locked = locked
+    if not locked:
+        waiting = list(_waiting)
+        _waiting.clear()
+        for call in [] if forget else waiting:
+            QTimer.singleShot(0, call)
+
+
+def _when_unlocked(call: Callable[[], None]) -> None:
+    if _locked:
+        _waiting.append(call)
+    else:
+        call()
 
 
 class _Worker(QObject):
@@ -83,6 +110,10 @@ class Operation(QObject):
 
     def _show(self) -> None:
         if self._running:
+            _when_unlocked(self._show_if_running)
+
+    def _show_if_running(self) -> None:
+        if isValid(self) and self._running:
             self._dialog.show()
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -100,11 +131,15 @@ class Operation(QObject):
 
     def _on_finished(self, result: object) -> None:
         self._finish()
-        self.done.emit(result)
+        _when_unlocked(lambda: self._emit(self.done, result))
 
     def _on_failed(self, exc: object) -> None:
         self._finish()
-        self.error.emit(exc)
+        _when_unlocked(lambda: self._emit(self.error, exc))
+
+    def _emit(self, signal: SignalInstance, value: object) -> None:
+        if isValid(self):  # (what started it may have gone meanwhile: a form closed at a switch of user)
+            signal.emit(value)
 
 
 def run(

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from station_app import APP_NAME
 from station_app.domain.accounts import ROLE_NAMES, Actor, Role
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, errors, users
-from station_app.ui import dialogs
+from station_app.ui import background, dialogs
 from station_app.ui.widgets import ERROR_COLOUR, heading
 
 LOCK_COLOUR = "#1f4e5f"  # (the navigation's colour)
@@ -351,6 +352,7 @@ class IdleLock(QObject):
         self.window = window
         self.on_switch = on_switch
         self.locked = False
+        self._covers: list[LockCover] = []
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.lock)
@@ -380,7 +382,17 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.locked and self.minutes and event.type() in self.ACTIVITY:
             self.restart()
+        elif self.locked and event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
+            self._cover_late(watched)
         return False
+
+    def _cover_late(self, window: QWidget) -> None:
+        """A window that opens while the screen is locked is covered as the others are."""
+        kinds = (Qt.WindowType.Window, Qt.WindowType.Dialog)
+        if (not window.isWindow() or window.windowType() not in kinds or isinstance(window, LockDialog)
+                or any(c.window_under is window for c in self._covers)):
+            return
+        self._covers.append(LockCover(window))
 
     def lock(self, force: bool = False) -> None:
         """Cover every window and ask for the password again (``force``: by hand, now, even with the
@@ -388,19 +400,25 @@ class IdleLock(QObject):
         if self.locked or not (self.minutes or force):
             return
         self.locked = True
-        covers = LockCover.cover_all()
+        background.set_locked(True)  # (an operation that ends meanwhile waits to say so)
+        self._covers = LockCover.cover_all()
+        switched = False
         try:
             dialog = LockDialog(self.store_of(), self.window, by_hand=force, minutes=self.minutes)
             dialogs.run(dialog)
+            switched = dialog.switching
             if dialog.switching:
                 if self.on_switch is not None:
                     self.on_switch()  # (the windows stay covered until the next person is in)
                 else:
                     QApplication.quit()
         finally:
-            for cover in covers:
-                cover.remove()
+            for cover in self._covers:
+                if isValid(cover):  # (a window closed meanwhile took its cover with it)
+                    cover.remove()
+            self._covers = []
             self.locked = False
+            background.set_locked(False, forget=switched)  # (the next person hears nothing of the last's)
             self.restart()
 
 

@@ -196,6 +196,41 @@ class VillageBox(QComboBox):
         return super().eventFilter(watched, event)
 
 
+class ListBox(VillageBox):
+    """A choice from an official list, completed as the village is (accents and case ignored, a
+    name's start first, then a word's), that also finds a name by the other ways it is written
+    (``aliases``: "lam ruong" offers the farmer). Free text stays possible; ``exact`` tells whether
+    the text is one of the list's names."""
+
+    def __init__(
+        self, names: list[str], aliases: dict[str, tuple[str, ...]] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(names, parent)
+        self._folded = [(n, fold(nfc(n))) for n in self.names]
+        self._aliases = [
+            (name, fold(nfc(alias))) for name, several in (aliases or {}).items() for alias in several
+        ]
+        self._known = set(self.names)
+
+    def matches(self, typed: str) -> list[str]:
+        key = fold(nfc(typed)).strip()
+        if not key:
+            return []
+        first = [n for n, f in self._folded if f.startswith(key)]
+        seen = set(first)
+        then = [n for n, f in self._folded if n not in seen and f" {key}" in f" {f}"]
+        seen.update(then)
+        also: list[str] = []
+        for name, alias in self._aliases:
+            if name not in seen and (alias.startswith(key) or f" {key}" in f" {alias}"):
+                also.append(name)
+                seen.add(name)
+        return first + then + also
+
+    def exact(self) -> bool:
+        return self.currentText() in self._known
+
+
 def keep_on_screen(window: QWidget) -> None:
     """Move a window so that all of it, title bar included, is on its screen's available area (a
     dialog centred over a window low on a 1366×768 screen would put its buttons below the edge).

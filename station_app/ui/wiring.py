@@ -69,7 +69,7 @@ def _notifications_panel(ctx: AppContext) -> TodayPanelWidget:
     return NotificationsPanel(ctx)
 
 
-# Communicable diseases to notify within 24 hours, until marked reported.
+# Communicable diseases to notify by their due time (24 or 48 hours), until marked reported.
 TODAY_PANELS: tuple[TodayPanel, ...] = (_notifications_panel,)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from station_app import clock
+from station_app import clock, paths
 from station_app.cli import EXIT_OK, main
 from station_app.domain import notifiable
 from station_app.domain.births import Death, Place
@@ -25,12 +26,54 @@ def test_the_dated_list_maps_icd10_codes_to_groups() -> None:
     assert (dengue.key, dengue.group, dengue.case_report_hours) == ("dengue", "B", 24)
     assert notifiable.match("a00.1", dt.date(2025, 11, 19)).group == "A"  # cholera, a sub-code
     assert notifiable.match("A08.0", dt.date(2026, 8, 1)).key == "rotavirus"  # the longer code wins over none
-    assert notifiable.match("A09", dt.date(2026, 8, 1)).group == "C"
+    assert notifiable.match("A09", dt.date(2025, 11, 19)).group == "C"
+    assert notifiable.match("A09", dt.date(2026, 8, 1)) is None  # not on QĐ 97/QĐ-PB's list
     assert notifiable.match("I10", dt.date(2026, 8, 1)) is None
     assert notifiable.list_on(dt.date(2026, 6, 30)).version == "tt54-2015"
     assert notifiable.list_on(dt.date(2026, 7, 1)).version == "qd1965-2026"
     for disease_list in notifiable.lists():
         assert not disease_list.verified, "the lists are marked unverified until checked against QĐ 1965"
+
+
+def test_a_disease_changes_group_or_joins_the_list_on_the_day_of_its_decision() -> None:
+    assert notifiable.match("U07.1", dt.date(2023, 10, 19)).group == "A"  # COVID-19
+    assert notifiable.match("U07.1", dt.date(2023, 10, 20)).group == "B"
+    assert notifiable.match("B04", dt.date(2022, 11, 8)) is None  # Mpox
+    assert notifiable.match("B04", dt.date(2022, 11, 9)).group == "B"
+    assert notifiable.match("B33.8", dt.date(2025, 11, 24)) is None  # Nipah
+    assert notifiable.match("B33.8", dt.date(2025, 11, 25)).group == "A"
+
+
+
+def test_from_july_2026_every_group_a_and_b_disease_is_notified_within_24_hours() -> None:
+    """TT 15/2026 Đ10 k1: a suspected case reaches the commune station within 24 hours, whatever
+    later time the Department's list gives for sending it on (kept beside it as 'case_report')."""
+    day = dt.date(2026, 8, 1)
+    dengue = notifiable.match("A97", day)
+    assert (dengue.key, dengue.group, dengue.case_report_hours) == ("dengue", "B", 24)
+    influenza = notifiable.match("J10", day)
+    assert (influenza.group, influenza.case_report_hours) == ("B", 24)
+    listed = notifiable.list_on(day)
+    assert listed is not None
+    every = listed.diseases
+    assert all(d.case_report_hours == 24 for d in every if d.group in ("A", "B"))
+
+
+def test_the_lists_parse_with_a_disease_dated_inside_a_list() -> None:
+    groups = {g: {"name": {"vi": g}} for g in notifiable.GROUPS}
+    data = {"lists": [{"version": "v", "valid_from": "2020-01-01", "valid_to": "2020-12-31", "groups": groups,
+                       "diseases": [
+                           {"key": "x", "group": "A", "icd10": ["A00"], "name": {"vi": "x"}, "case_report_hours": 24,
+                            "valid_to": "2020-05-31"},
+                           {"key": "x", "group": "B", "icd10": ["A00"], "name": {"vi": "x"}, "case_report_hours": 48,
+                            "valid_from": "2020-06-01"}]}]}
+    first, second = notifiable.parse(data)
+    assert (first.valid_from, first.valid_to, second.valid_from, second.valid_to) == (
+        dt.date(2020, 1, 1), dt.date(2020, 5, 31), dt.date(2020, 6, 1), dt.date(2020, 12, 31))
+    assert (first.match("A00.1").group, second.match("A00.1").group) == ("A", "B")
+    data["lists"][0]["diseases"][1]["valid_from"] = "2020-05-01"
+    with pytest.raises(ValueError, match="listed twice"):
+        notifiable.parse(data)
 
 
 def test_a_dengue_visit_creates_a_notification_due_in_24_hours_until_marked_sent(store, add_patient, today) -> None:
@@ -111,6 +154,22 @@ def test_the_case_report_carries_the_administrative_epidemiological_and_clinical
     store = open_store(dengue_db)
     assert audit.entries(store)[0].action == "print"
     store.close()
+
+
+def test_the_case_report_holds_long_and_hostile_texts(dengue_db: Path, tmp_path: Path, capsys) -> None:
+    """A complaint of a page and more, markup, control characters, emoji and right-to-left marks:
+    the report still prints, every word of it, on as many pages as it needs."""
+    long = "Sốt cao liên tục, đau đầu, đau hốc mắt, " * 150 + "HẾT"
+    with sqlite3.connect(dengue_db) as db:
+        db.execute("UPDATE visits SET complaint = ?, treatment = ?", (long, "<b>Bù dịch</b> & \x01theo dõi 😀 \u202e"))
+        db.execute("UPDATE patients SET address = ?", ("x" * 3000,))  # one word wider than a line, many times
+    out = tmp_path / "case.pdf"
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        code = main(["print", "case-report", "--db", str(dengue_db), "--id", "1", "--out", str(out)])
+    assert code == EXIT_OK, capsys.readouterr().err
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "HẾT" in text and "<b>Bù dịch</b> &" in text
+    assert not (paths.data_dir() / "error.log").exists()
 
 
 def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, capsys) -> None:

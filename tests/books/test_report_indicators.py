@@ -124,3 +124,16 @@ def test_the_yearly_report_prints_as_a_year(station, tmp_path: Path) -> None:
                      "--out", str(out)]) == EXIT_OK
     text = " ".join(PdfReader(out).pages[0].extract_text().split())
     assert "BÁO CÁO TỔNG HỢP NĂM" in text and "Năm 2025" in text and "Năm trước" in text
+
+
+def test_the_command_says_a_year_was_written_not_a_month(station, tmp_path: Path, capsys) -> None:
+    db, out = str(station.store.path), str(tmp_path / "y.json")
+    with clock.pinned(dt.datetime(2026, 1, 5, 9, 0)):
+        assert main(["--lang", "vi", "report", "monthly", "--db", db, "--period", "2025", "--format", "json",
+                     "--out", out]) == EXIT_OK
+    said = capsys.readouterr().out
+    assert "năm 2025" in said and "tháng" not in said, said
+    with clock.pinned(dt.datetime(2026, 1, 5, 9, 0)):
+        assert main(["--lang", "vi", "report", "monthly", "--db", db, "--period", "2025-11", "--format", "json",
+                     "--out", out]) == EXIT_OK
+    assert "tháng 11/2025" in capsys.readouterr().out

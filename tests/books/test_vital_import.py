@@ -98,3 +98,24 @@ def test_deaths_close_follow_ups_and_count_once(db, tmp_path: Path, capsys) -> N
     store.close()
     code, out, _err = _run(path, tmp_path, DEATHS.format(**ids), "deaths", capsys)
     assert "Đã nhập 0 trường hợp tử vong; 2 dòng đã có từ trước." in out
+
+
+@pytest.mark.parametrize(("what", "text", "column"), [
+    ("deaths", DEATHS.splitlines(keepends=True)[0] + ",,,Lò Văn Pành,1960,15/11/2025,Bệnh viện huyện,A15\n"
+     "{tam},,,,,07/11/1945,nhà,I64\n", "Ngày tử vong"),
+    ("births", "mother_record_no,sex,born_at,weight_grams\n{hoa},nam,18/11/1990 22:40,3100\n", "Ngày giờ sinh"),
+])
+def test_a_date_before_the_persons_own_birth_is_a_row_error_and_nothing_is_saved(
+        db, tmp_path: Path, capsys, what: str, text: str, column: str) -> None:
+    """Đinh Văn Tâm was born in 1950, Lò Thị Hoa in 1998: a death in 1945, a child born in 1990 are
+    the row's mistakes, named with the row and the column like every other, not a refusal of the
+    whole file at the moment of saving. (A good row beside the wrong one is not saved either.)"""
+    path, ids = db
+    code, _out, err = _run(path, tmp_path, text.format(**ids), what, capsys)
+    assert code == EXIT_FINDINGS, err
+    row = 3 if what == "deaths" else 2
+    assert f"Dòng {row}, {column}" in err and "Lỗi:" not in err, err
+    assert err.count("Dòng ") == 1
+    store = open_store(path)
+    assert store.scalar("SELECT count(*) FROM deaths") == 0 and store.scalar("SELECT count(*) FROM deliveries") == 0
+    store.close()

@@ -18,100 +18,16 @@ from pypdf import PdfReader
 from station_app.cli import main
 from station_app.domain import claims_xml
 from station_app.domain.accounts import Actor, Role
-from station_app.domain.medicines import PrescriptionLine, ReceiptLine
 from station_app.domain.patient import Patient
-from station_app.domain.visit import Visit
 from station_app.reports import claims as claims_report
-from station_app.store import Store, audit, formulary, stock, visits
+from station_app.store import audit
 from station_app.store import claims as store_claims
 from station_app.store import station as station_store
 from station_app.store.errors import NotPermitted
+from tests.claims.conftest import Station, written
 
 NURSE = Actor(2, "yta.mai", "Y tá Mai", Role.NURSE)
 HEAD = Actor(1, "truong", "Trưởng trạm", Role.HEAD)
-
-
-@dataclasses.dataclass
-class Station:
-    store: Store
-    day: dt.date
-    patient: Patient
-    clinician_id: int
-
-    def visit(self, hour: int = 8, *, patient: Patient | None = None, drugs: int = 30, **fields: object) -> Visit:
-        visit = Visit(
-            patient_id=int((patient or self.patient).id or 0),
-            visit_at=dt.datetime.combine(self.day, dt.time(hour, 15)),
-            complaint="Khám tăng huyết áp định kỳ",
-            diagnosis_code="I10",
-            diagnosis_text="Tăng huyết áp",
-            treatment="Điều trị nội khoa",
-            weight=62.0,
-            clinician_id=self.clinician_id,
-            insurance_paid=True,
-            **fields,  # type: ignore[arg-type]
-        )
-        lines = [PrescriptionLine("AMLO5", drugs, "1 viên", 1, drugs)] if drugs else []
-        return visits.insert(self.store, visit, prescription=lines)
-
-
-@pytest.fixture
-def station(store: Store, today: dt.date, add_patient: Callable[..., Patient]) -> Station:
-    profile = station_store.load_profile(store)
-    profile.name, profile.facility_code = "Trạm Y tế xã Hòa Phước", "48123"
-    station_store.save_profile(store, profile)
-    store_claims.save_settings(
-        store,
-        department_code="K01",
-        signer_bhxh_no="4812345678",
-        province_code="48",
-        district_code="497",
-        commune_code="20332",
-    )
-    store_claims.save_service(
-        store, store_claims.PricedService("MA_KHAM_TYT", "Khám bệnh tại Trạm Y tế xã", 36500, dt.date(2025, 1, 1))
-    )
-    member = station_store.save_staff(store, station_store.StaffMember("Lê Thị Hoa", "Y sĩ"))
-    store_claims.save_staff_numbers(store, int(member.id or 0), "001234/DNA-CCHN", "4812000001")
-    amlo = formulary.get(store, "AMLO5")
-    assert amlo is not None
-    formulary.edit(
-        store,
-        dataclasses.replace(
-            amlo,
-            brand="Amlodipin",
-            dmdc_code="40.999",
-            route_code="1.01",
-            registration_no="VD-00000-00",
-            tender="123/QĐ-SYT;G1;N4;2025;48",
-        ),
-        "claims codes",
-    )
-    stock.receive(
-        store,
-        [
-            ReceiptLine("AMLO5", "A-OLD", today + dt.timedelta(days=40), 20, 300),
-            ReceiptLine("AMLO5", "A-NEW", today + dt.timedelta(days=400), 200, 312.5),
-        ],
-        today - dt.timedelta(days=5),
-    )
-    patient = add_patient(
-        "Nguyễn Văn An",
-        sex="1",
-        birth="15/06/1955",
-        citizen_id="048055001234",
-        phone="0905000000",
-        address="Thôn 2, xã Hòa Phước",
-        insurance_no="GD4481234567890",
-        insurance_valid_from=dt.date(2025, 1, 1),
-        insurance_valid_to=dt.date(2025, 12, 31),
-        insurance_facility="48123",
-    )
-    return Station(store, today, patient, int(member.id or 0))
-
-
-def written(tmp_path: Path) -> dict[str, claims_xml.ReadEnvelope]:
-    return {p.name: claims_xml.read_envelope(p.read_text(encoding="utf-8")) for p in sorted(tmp_path.glob("*.xml"))}
 
 
 def test_an_insured_visit_becomes_one_checked_file_named_by_its_key(station: Station, tmp_path: Path) -> None:
@@ -160,7 +76,10 @@ def test_an_insured_visit_becomes_one_checked_file_named_by_its_key(station: Sta
     assert any(e.action == audit.EXPORT and e.target_type == "claims" for e in audit.entries(station.store))
 
 
-def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("reason", "ma_lydo_ct", "ma_loai_rv"), [("1a", "1", "2"), ("1b", "2", "2"), ("2", "3", "5")])
+def test_a_referral_adds_xml13_with_the_slips_numbers(
+    station: Station, tmp_path: Path, reason: str, ma_lydo_ct: str, ma_loai_rv: str
+) -> None:
     from station_app.domain.referral import Referral
     from station_app.store import referrals
 
@@ -171,7 +90,7 @@ def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path
             patient_id=station.patient.id,
             receiving_facility="Bệnh viện đa khoa Đà Nẵng",
             receiving_facility_code="48001",
-            reason="1a",
+            reason=reason,
             clinical_signs="HA 190/110",
             direction="Điều trị tăng huyết áp",
             transport="Xe cứu thương",
@@ -187,9 +106,9 @@ def test_a_referral_adds_xml13_with_the_slips_numbers(station: Station, tmp_path
     docs = dict(read.files)
     tables = claims_xml.field_tables(station.day)
     (xml13,) = claims_xml.read_records(tables, "XML13", docs["XML13"])
-    assert (xml13["GIAY_CHUYEN_TUYEN"], xml13["MA_NOI_DEN"], xml13["MA_LYDO_CT"]) == (slip.number, "48001", "1")
+    assert (xml13["GIAY_CHUYEN_TUYEN"], xml13["MA_NOI_DEN"], xml13["MA_LYDO_CT"]) == (slip.number, "48001", ma_lydo_ct)
     (xml1,) = claims_xml.read_records(tables, "XML1", docs["XML1"])
-    assert (xml1["MA_LOAI_RV"], xml1["MA_NOI_DEN"]) == ("2", "48001")
+    assert (xml1["MA_LOAI_RV"], xml1["MA_NOI_DEN"]) == (ma_loai_rv, "48001")
 
 
 def test_held_back_visits_are_named_in_the_nurses_words_and_not_written(
@@ -220,6 +139,26 @@ def test_held_back_visits_are_named_in_the_nurses_words_and_not_written(
     assert len(list(out.glob("*.xml"))) == 1
     rows = {r.visit_id: r for r in store_claims.register(station.store, station.day, station.day)}
     assert rows[held.id].status == "held" and rows[held.id].problems
+
+
+def test_a_code_outside_its_list_is_refused_in_vietnamese_and_a_stored_one_holds_the_visit(
+    station: Station, tmp_path: Path
+) -> None:
+    patient_id = int(station.patient.id or 0)
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_patient_claim_fields(station.store, patient_id, occupation_code="12345")
+    assert refused.value.text("vi") == "Mã nghề nghiệp 12345 không có trong danh mục."
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_settings(station.store, commune_code="08116")  # the pre-2025 code of a merged commune
+    assert refused.value.text("vi") == "Mã xã 08116 không có trong danh mục xã, phường (từ 07/2025)."
+    store_claims.save_patient_claim_fields(station.store, patient_id, occupation_code="61110")
+    assert store_claims.station_info(station.store).commune_code == "20332", "nothing saved by the refusals"
+    # A code written before the lists were checked (an old file) holds the visit back.
+    station.store.conn.execute("UPDATE patients SET nationality_code = '999' WHERE id = ?", (patient_id,))
+    station.visit()
+    (outcome,) = claims_report.run(station.store, station.day, station.day, tmp_path)
+    assert outcome.status == "held"
+    assert outcome.problems == ["Mã quốc tịch 999 không có trong danh mục."]
 
 
 def test_the_json_lines_and_check_only(station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -285,6 +224,16 @@ def test_a_nurse_may_not_write_claims_the_head_may(station: Station, tmp_path: P
     assert not (tmp_path / "n").exists()
     station.store.actor = HEAD
     assert [o.status for o in claims_report.run(station.store, station.day, station.day, tmp_path / "h")] == ["written"]
+
+
+def test_a_priced_service_needs_a_cost_group_of_the_list(station: Station) -> None:
+    dressing = store_claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, station.day, group="99")
+    with pytest.raises(store_claims.ClaimsRefused) as refused:
+        store_claims.save_service(station.store, dressing)
+    assert refused.value.text("vi") == "Nhóm chi phí 99 không có trong danh mục (MA_NHOM 1–19)."
+    assert "MA_THAYBANG" not in {s.code for s in store_claims.services(station.store)}
+    store_claims.save_service(station.store, dataclasses.replace(dressing, group="18"))  # thủ thuật
+    assert [s.group for s in store_claims.services(station.store) if s.code == "MA_THAYBANG"] == ["18"]
 
 
 def test_a_price_changes_by_a_new_version_and_old_visits_keep_theirs(station: Station, tmp_path: Path) -> None:

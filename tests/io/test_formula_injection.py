@@ -165,3 +165,23 @@ def test_the_rejected_rows_of_an_import(tmp_path):
     rows = csv_cells(exports.write_rejected(rejected, tmp_path / "rejected.csv"))
     assert_no_formula_start(rows)
     assert rows[1] == ["-1", "address", "'=HYPERLINK(\"x\")"]  # the row number stays a number
+
+
+def test_workbooks_leave_out_characters_a_workbook_cannot_hold(demo_copy: Path, tmp_path: Path) -> None:
+    """Control characters (pasted into a form, left by an imported sheet) in a village, a
+    station name: the workbooks still come out, without them, never a failure with a log entry."""
+    store = open_store(demo_copy)
+    try:
+        with store.write(ANYONE):  # (test set-up, as a hostile import would have left it)
+            store.conn.execute("UPDATE patients SET village = ?", ("Thôn\x01 Đông\x0b",))
+            store.conn.execute("UPDATE station SET name = ?", ("Trạm\x00 Y tế\x1f",))
+        rows = work_rows(store, TODAY)
+        workbook = worklist_export.write_xlsx(store, rows, tmp_path / "list.xlsx", TODAY)
+        summary, _status = monthly.current(store, Month(2025, 10))
+    finally:
+        store.close()
+    month = monthly_export.write(tmp_path / "month.xlsx", monthly_export.xlsx_bytes(summary, "draft"))
+    values = {cell.value for row in load_workbook(workbook).active.iter_rows() for cell in row}
+    assert "Thôn Đông" in values
+    values = {cell.value for sheet in load_workbook(month).worksheets for row in sheet.iter_rows() for cell in row}
+    assert any(isinstance(v, str) and "Trạm Y tế" in v for v in values)

@@ -320,3 +320,48 @@ def test_a_locked_database_is_a_store_error(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+# -- two programs on one file -----------------------------------------------------------------------
+ANOTHER_PROGRAM = """
+import sys
+from station_app.domain.dates import PartialDate
+from station_app.domain.patient import Patient
+from station_app.store import open_store, patients
+store = open_store(sys.argv[1])
+patients.insert(store, Patient("Trần Văn Hai", "1", PartialDate(1961)))
+store.close()
+"""
+
+
+@pytest.mark.parametrize("second", ["worker", "read_only", "check"])
+def test_a_second_connection_of_the_app_never_lets_another_program_take_the_log_from_under_it(
+        tmp_path: Path, second: str) -> None:
+    """The app keeps the file open; a background operation opens it once more and closes it (as
+    every ``run_op`` does), then another program (a command, a second window) saves and closes.
+    That program must see the app still there: it may not move the write-ahead log into the file
+    and delete it, or the app's next saves go to a deleted log and what the program saved is lost."""
+    import subprocess
+    import sys
+
+    from station_app.store import database
+
+    path = tmp_path / "station.sqlite3"
+    app = open_store(path)
+    try:
+        patient_store.insert(app, Patient("Nguyễn Văn Một", "1", PartialDate(1960)))
+        if second == "worker":
+            open_store(path, create=False, migrate=False, verify=False).close()
+        elif second == "read_only":
+            open_store(path, read_only=True).close()
+        else:
+            database.quick_check(path)
+        done = subprocess.run([sys.executable, "-c", ANOTHER_PROGRAM, str(path)],
+                              cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        patient_store.insert(app, Patient("Lê Văn Ba", "1", PartialDate(1962)))
+    finally:
+        app.close()
+    with sqlite3.connect(path) as check:
+        names = sorted(r[0] for r in check.execute("SELECT full_name FROM patients"))
+    assert names == ["Lê Văn Ba", "Nguyễn Văn Một", "Trần Văn Hai"]

@@ -25,6 +25,7 @@ from station_app import clock
 from station_app.domain.accounts import ACCOUNT_ROLES, PERMISSIONS, SYSTEM, Actor, Permission, Role
 from station_app.domain.dates import parse_partial_date
 from station_app.domain.followup import Kind, Outcome, OutcomeKind
+from station_app.domain.medicines import AdjustReason, PrescriptionLine, ReceiptLine
 from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
@@ -37,22 +38,27 @@ from station_app.store import (
     books,
     bulk,
     bulk_import,
+    claims,
     corrections,
     database,
     epi_targets,
     errors,
     followups,
+    formulary,
     history_import,
     icd10,
     importer,
     notifications,
     open_store,
     patients,
+    prescriptions,
     referrals,
     reports,
     schema,
     station,
+    stock,
     users,
+    visit_lookup,
     visits,
     vital_import,
 )
@@ -62,6 +68,7 @@ MODULES: tuple[ModuleType, ...] = (
     audit, backup, bulk, bulk_import, corrections, database, errors, followups, history_import, icd10, importer,
     patients,
     referrals, reports, schema, station, users, visits, births, books, notifications, vital_import, epi_targets,
+    claims, formulary, prescriptions, stock, visit_lookup,
 )
 TODAY = dt.date(2025, 11, 20)
 PASSWORDS = {"truong": "tram-truong", "quantri": "tram-quantri", "yta.mai": "tram-yta-1", "yta.lan": "tram-yta-2"}
@@ -156,6 +163,10 @@ def _vital_rows(w: World) -> tuple[list[Any], dict[int, int]]:
                    dict(enumerate(["mother_record_no", "sex", "born_at", "weight_grams"])), "births",
                    dt.datetime(2025, 11, 20, 9))
     return rows, vital_import.find_people(w.store, rows)
+
+
+def _receipt(lot: str) -> ReceiptLine:
+    return ReceiptLine("AMLO5", lot, TODAY + dt.timedelta(days=400), 500, 300)
 
 
 def _import_rows() -> list[Any]:
@@ -264,6 +275,32 @@ CHECKED: dict[str, list[Case]] = {
     "books.antenatal_visits": [case(P.VIEW_RECORDS, lambda w: books.antenatal_visits(w.store, TODAY, TODAY))],
     "books.deliveries": [case(P.VIEW_RECORDS, lambda w: books.deliveries(w.store, TODAY, TODAY))],
     "books.deaths": [case(P.VIEW_RECORDS, lambda w: books.deaths(w.store, TODAY, TODAY))],
+    # insurance claims: the station's claims codes, priced services, staff numbers; a card's and a
+    # visit's claim fields; the register of a run and the portal's answer
+    "claims.save_settings": [case(P.EDIT_STATION, lambda w: claims.save_settings(w.store, department_code="K02"))],
+    "claims.save_service": [case(P.EDIT_STATION, lambda w: claims.save_service(w.store, claims.PricedService(
+        "MA_KHAM_TYT", "Khám bệnh tại Trạm Y tế xã", 38000, TODAY)))],
+    "claims.save_staff_numbers": [case(P.EDIT_STATION, lambda w: claims.save_staff_numbers(
+        w.store, w["staff"], "000111/HNO-CCHN", "0101234567"))],
+    "claims.save_patient_claim_fields": [case(P.EDIT_PATIENTS, lambda w: claims.save_patient_claim_fields(
+        w.store, w["adult"], insurance_facility="01001"))],
+    "claims.set_category": [case(P.RECORD_VISITS, lambda w: claims.set_category(w.store, w["visit"], "1.1"))],
+    "claims.record": [case(P.EXPORT_CLAIMS, lambda w: claims.record(w.store, [claims.RunEntry(
+        w["visit"], "01001_2025_11_KB0000001", [], 0, 0, 0, str(w.tmp / "a.xml"), "v1", False)],
+        "2025-11-19..2025-11-19", str(w.tmp)))],
+    "claims.record_answer": [case(P.EXPORT_CLAIMS, lambda w: claims.record_answer(w.store, w["rx_visit"],
+                                                                                  accepted=True))],
+    # medicines: the formulary, the stock ledger
+    "formulary.add": [case(P.MANAGE_FORMULARY, lambda w: formulary.add(w.store, replace(
+        formulary.get(w.store, "AMLO5"), code="AMLO2", strength="2.5 mg", id=None)))],  # type: ignore[type-var]
+    "formulary.edit": [case(P.MANAGE_FORMULARY, lambda w: formulary.edit(w.store, replace(
+        formulary.get(w.store, "AMLO5"), brand="Amlor"), "Tên biệt dược"))],  # type: ignore[type-var]
+    "formulary.retire": [case(P.MANAGE_FORMULARY, lambda w: formulary.retire(w.store, "AMLO5", "Ngừng cấp"))],
+    "stock.receive": [case(P.RECEIVE_STOCK, lambda w: stock.receive(w.store, [_receipt("L2")], TODAY))],
+    "stock.return_line": [case(P.DISPENSE, lambda w: stock.return_line(w.store, w["line"], 1, TODAY))],
+    "stock.adjust": [case(P.ADJUST_STOCK, lambda w: stock.adjust(w.store, w["lot"], -1, AdjustReason.DAMAGED,
+                                                                 TODAY))],
+    "stock.record_count": [case(P.ADJUST_STOCK, lambda w: stock.record_count(w.store, {w["lot"]: 480}, TODAY))],
     # the audit log and what leaves the program
     "audit.entries": [case(P.VIEW_AUDIT, lambda w: audit.entries(w.store))],
     "audit.usernames": [case(P.VIEW_AUDIT, lambda w: audit.usernames(w.store))],
@@ -294,6 +331,7 @@ ANY_ACTOR = {
     "icd10.ensure_loaded": "the diagnosis catalogue shipped with the program, at any start",
     "followups.clear_cache": "drops this program's own cache of the work list",
     "notifications.count_open": "the count on Hôm nay (no patient named)",
+    "formulary.ensure_starter": "a new station's starter formulary, shipped with the program, once",
 }
 # Steps of a write opened by their caller (whose permission and audit entry cover them): outside a
 # write they refuse to run at all.
@@ -307,6 +345,11 @@ INSIDE_A_WRITE: dict[str, Call] = {
     "notifications.after_visit": lambda w: notifications.after_visit(w.store, replace(
         _visit(w), id=w["visit"], diagnosis_code="A90")),
     "notifications.after_death": lambda w: notifications.after_death(w.store, w["adult"], 1, "A15", TODAY),
+    "prescriptions.record": lambda w: prescriptions.record(w.store, replace(_visit(w), id=w["visit"]), [
+        PrescriptionLine("AMLO5", 5, "1 viên", 1, 5)]),
+    "prescriptions.replace_open_refills": lambda w: prescriptions.replace_open_refills(
+        w.store, replace(_visit(w), id=w["visit"]), "hypertension"),
+    "stock.dispense": lambda w: stock.dispense(w.store, w["line"], "AMLO5", 1, TODAY),
 }
 # Reads of the records, which every account's role may see (VIEW_RECORDS, checked below to be in
 # every role), and of the station's settings: nothing to refuse.
@@ -331,6 +374,12 @@ RECORD_READS = {
     "bulk_import": {"find_matches"},
     "births": {"get_delivery", "deliveries_of", "birth_of", "death_of", "get_death", "dose_place"},
     "vital_import": {"find_people"},
+    "claims": {"station_info", "services", "count_insured", "gather", "register", "month_totals"},
+    "formulary": {"drugs", "by_code", "get", "version", "history"},
+    "prescriptions": {"check", "refill_for", "for_visit", "last_for_programme", "last_visit_of_patient_programmes"},
+    "stock": {"lots", "on_hand", "ledger_problems", "period", "movements", "expiring", "low_stock", "check_receipt",
+              "dispensed_lots"},
+    "visit_lookup": {"resolve"},
 }
 
 
@@ -425,6 +474,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         ids["delivery"] = born.id or 0
         ids["death"] = births.record_death(store, Death(ids["duplicate"], TODAY, Place.HOME, cause_code="A15")).id or 0
         ids["notification"] = notifications.listing(store)[0].id
+        stock.receive(store, [_receipt("L1")], TODAY - dt.timedelta(days=5))
+        ids["lot"] = stock.lots(store, "AMLO5")[0].lot_id
+        rx = visits.insert(store, Visit(patient_id=ids["adult"], visit_at=dt.datetime(2025, 11, 19, 10),
+                                        complaint="Tái khám", diagnosis_code="I10", insurance_paid=True),
+                           prescription=[PrescriptionLine("AMLO5", 10, "1 viên", 1, 10)])
+        ids["rx_visit"] = rx.id or 0
+        ids["line"] = prescriptions.for_visit(store, ids["rx_visit"])[0][0].id or 0
+        claims.record(store, [claims.RunEntry(ids["rx_visit"], "01001_2025_11_KB0000002", [], 0, 0, 0,
+                                              str(folder / "b.xml"), "v1", False)], "2025-11-19..2025-11-19",
+                      str(folder))
         store.close()
     yield path, ids
 

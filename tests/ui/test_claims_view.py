@@ -104,6 +104,36 @@ def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monk
     assert [s.price for s in store_claims.services(session.store) if s.code == "MA_KHAM_TYT"] == [38000]
 
 
+def test_unchecked_placeholder_codes_are_marked_in_the_claims_settings(session) -> None:
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    view = session.window.show_area("settings")
+    (section,) = view.findChildren(ClaimsSettings)
+    department, district = section.unchecked["department_code"], section.unchecked["district_code"]
+    assert section.fields["department_code"].text() == "K01"  # the demo station keeps the placeholder
+    assert department.text() == "mã chưa đối chiếu" and department.isVisibleTo(section)
+    assert "K01" in department.toolTip() and "BHXH" in department.toolTip()
+    assert district.isVisibleTo(section) and "01/07/2025" in district.toolTip()
+    exam = [section.services.item(n, 0) for n in range(section.services.rowCount())]
+    marked = [item.text() for item in exam if "mã chưa đối chiếu" in item.text()]
+    assert marked and all(text.startswith("MA_KHAM_TYT") for text in marked)
+    assert not [item.text() for item in exam if item.text().startswith("MA_THAYBANG") and "chưa" in item.text()]
+    section.fields["department_code"].setText("K33")  # the code the social-insurance office gave
+    assert not department.isVisibleTo(section)
+    section.save_codes()
+    assert store_claims.station_info(session.store).department_code == "K33"
+    assert district.isVisibleTo(section)  # how districts are written since 2025 is still unchecked
+
+
+def test_the_register_says_which_placeholder_codes_the_files_carry(register: ClaimsView) -> None:
+    view = register
+    assert view.unchecked.isVisibleTo(view)
+    assert "K01, MA_KHAM_TYT" in view.unchecked.text() and "chưa đối chiếu" in view.unchecked.text()
+    store_claims.save_settings(view.ctx.store, department_code="K33")
+    view.reload()
+    assert "K01" not in view.unchecked.text() and "MA_KHAM_TYT" in view.unchecked.text()
+
+
 def test_a_ten_digit_card_and_the_visit_category_are_fixed_from_the_register(
     register: ClaimsView, monkeypatch, qtbot
 ) -> None:

@@ -21,7 +21,7 @@ def test_a_dengue_visit_shows_on_today_until_marked_reported(session, nurse, adu
                                        complaint="Sốt cao", diagnosis_code="A90"))
     session.ctx.notify({Change.VISITS})
     assert not panel.isHidden()
-    assert panel.title.text() == "Bệnh truyền nhiễm phải báo cáo trong 24 giờ (1)"
+    assert panel.title.text() == "Bệnh truyền nhiễm phải báo cáo (1)"
     row = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
     assert row[0] == adult.full_name and row[1].endswith("(A90)") and row[2] == "B"
     assert row[5] == "Cần báo cáo"

@@ -159,3 +159,76 @@ def test_nobody_logs_in_after_switching_the_app_ends(session, monkeypatch) -> No
     assert not session.window.isVisible()
     assert session.store.actor.user_id is None  # logged out
     assert users.all_users(session.store)  # (nothing else changed)
+
+
+def test_what_an_operation_says_when_it_ends_while_locked_waits_for_the_unlock(session, qtbot, answers) -> None:
+    """A background operation (a month of claims written, a backup) that ends while the screen is
+    locked opens nothing above the lock: its message (the names of what it did) waits, and shows
+    once the person who locked it has unlocked."""
+    from station_app.store import patients
+    from station_app.ui import operations
+
+    def work(store: Store, progress: Callable[[int, int], None]) -> int:
+        return patients.count(store)
+
+    def done(count: int) -> None:
+        dialogs.info(session.window, "Xong", f"Đã ghi {count} tệp của tháng")
+
+    seen_while_locked: list[tuple[str, str, str]] = []
+
+    def while_locked(dialog: LockDialog) -> bool:
+        op = operations.run_op(session.window, session.ctx, "…", work, done)
+        qtbot.waitUntil(lambda: not op.running)
+        QApplication.processEvents()
+        seen_while_locked.extend(answers.asked)
+        for window in visible_windows(but=dialog):
+            covered(window)  # (and nothing new on screen that is not covered)
+        dialog.password.setText("demo-truong")
+        return True
+
+    lock_with(session, while_locked)
+    assert seen_while_locked == []
+    qtbot.waitUntil(lambda: bool(answers.asked))
+    assert answers.asked == [("info", "Xong", f"Đã ghi {patients.count(session.store)} tệp của tháng")]
+
+
+def test_a_window_that_opens_while_locked_is_covered_too(session, qtbot) -> None:
+    """Whatever opens a window while the screen is locked (not only an operation that ends), the
+    window shows nothing: it is covered like the others until the lock opens."""
+    late = QDialog(session.window)
+    late.setWindowTitle("Nguyễn Văn An — 0905 000 000")
+    late.resize(400, 300)
+    QLabel("Nguyễn Văn An, 0905 000 000", late)
+
+    def while_locked(dialog: LockDialog) -> bool:
+        late.show()
+        qtbot.waitExposed(late)
+        covered(late)
+        dialog.password.setText("demo-truong")
+        return True
+
+    lock_with(session, while_locked)
+    assert late.isVisible() and late.windowTitle() == "Nguyễn Văn An — 0905 000 000"
+    assert not [c for c in late.findChildren(LockCover) if c.isVisible()]
+    late.close()
+
+
+def test_what_an_operation_says_is_not_shown_to_the_next_person_after_a_switch(session, qtbot, answers) -> None:
+    """The head's operation ends while the screen is locked; a nurse then switches in: what it had
+    to say was the head's, and is not shown to the nurse (the views are built again for her)."""
+    from station_app.store import patients
+    from station_app.ui import operations
+
+    session.login = login.as_role("nurse")
+
+    def switch(dialog: LockDialog) -> bool:
+        op = operations.run_op(session.window, session.ctx, "…", lambda store, progress: patients.count(store),
+                               lambda count: dialogs.info(session.window, "Xong", f"Đã ghi {count} tệp"))
+        qtbot.waitUntil(lambda: not op.running)
+        dialog.switch_button.click()
+        return False
+
+    lock_with(session, switch)
+    assert session.store.actor.role == "nurse"
+    QApplication.processEvents()
+    assert answers.asked == []

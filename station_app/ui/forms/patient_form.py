@@ -27,18 +27,28 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import code_lists
 from station_app.domain.dates import DateFormatError, parse_partial_date
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient, normalised, validate
 from station_app.domain.problems import Problem
+from station_app.domain.text import nfc
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, patients
+from station_app.store import StoreError, claims, patients
 from station_app.store.patients import DuplicateCandidate
 from station_app.store.station import villages
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.forms.discard import DiscardGuard
-from station_app.ui.widgets import WARNING_COLOUR, DateEdit, FieldBox, VillageBox, keep_on_screen, shortcut
+from station_app.ui.widgets import (
+    WARNING_COLOUR,
+    DateEdit,
+    FieldBox,
+    ListBox,
+    VillageBox,
+    keep_on_screen,
+    shortcut,
+)
 
 # What a phone number may contain besides its digits: separators and the +84 prefix.
 _PHONE_TYPO = re.compile(r"[^\d\s.\-+()]")
@@ -95,7 +105,25 @@ class PatientForm(QDialog):
         self.ethnicity = QComboBox()
         for group in ethnic_groups().values():
             self.ethnicity.addItem(f"{group.code} {group.name}", group.code)
-        self.occupation = QLineEdit()
+        self.nationality = QComboBox()
+        for nation in code_lists.nationalities().values():
+            self.nationality.addItem(nation.name, nation.code)
+        occupations = code_lists.occupations()
+        self.occupation = ListBox([o.name for o in occupations], {o.name: o.aliases for o in occupations})
+        self.occupation.setToolTip(tr("The list of occupations (QĐ 34/2020/QĐ-TTg) gives the claim its code; "
+                                      "other words are kept as written."))
+        # The commune of residence: the station's own province first, its commune by default.
+        self.station_commune = code_lists.communes().get(claims.station_info(ctx.store).commune_code)
+        home = self.station_commune.province_code if self.station_commune else ""
+        ordered = sorted(code_lists.communes().values(), key=lambda c: (c.province_code != home, c.province_code))
+        self._communes = {c.label: c for c in ordered}
+        self.commune = ListBox(list(self._communes))
+        for long_list in (self.occupation, self.commune):  # as wide as the column, not as the longest name
+            long_list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            long_list.setMinimumContentsLength(16)
+        line = self.commune.lineEdit()
+        if self.station_commune and line is not None:
+            line.setPlaceholderText(tr("Station's commune: {commune}").format(commune=self.station_commune.label))
         self.guardian_name = QLineEdit()
         self.guardian_phone = QLineEdit()
         self.deceased = QCheckBox(tr("Deceased"))
@@ -122,11 +150,13 @@ class PatientForm(QDialog):
         form.addRow(tr("Date of birth") + " *", box("birth", birth_row))
         form.addRow(tr("Citizen ID"), box("citizen_id", self.citizen_id))
         form.addRow(tr("Ethnic group"), box("ethnicity", self.ethnicity))
+        form.addRow(tr("Nationality"), box("nationality", self.nationality))
         form.addRow(tr("Occupation"), box("occupation", self.occupation))
 
         contact = QGroupBox(tr("Address and contact"))
         cform = QFormLayout(contact)
         cform.addRow(tr("Village"), box("village", self.village))
+        cform.addRow(tr("Commune of residence"), box("commune_code", self.commune))
         cform.addRow(tr("Address"), box("address", self.address))
         cform.addRow(tr("Phone"), box("phone", self.phone))
         cform.addRow(tr("Guardian"), box("guardian_name", self.guardian_name))
@@ -195,20 +225,33 @@ class PatientForm(QDialog):
         self._timer.setInterval(200)
         self._timer.timeout.connect(self.refresh)
         for editor in (self.full_name, self.birth, self.citizen_id, self.insurance_no, self.insurance_facility,
-                       self.phone, self.address, self.occupation, self.guardian_name, self.guardian_phone,
+                       self.phone, self.address, self.guardian_name, self.guardian_phone,
                        self.notes, self.insurance_valid_from, self.insurance_valid_to, self.deceased_date):
             editor.textChanged.connect(self._timer.start)
-        for combo in (self.sex, self.ethnicity):
+        for combo in (self.sex, self.ethnicity, self.nationality):
             combo.currentIndexChanged.connect(self._timer.start)
-        self.village.currentTextChanged.connect(self._timer.start)
+        for box_with_text in (self.village, self.occupation, self.commune):
+            box_with_text.currentTextChanged.connect(self._timer.start)
+        # The occupation's hint waits until the nurse has left the field (not at every letter typed).
+        self._typing_occupation = False
+        occupation_line = self.occupation.lineEdit()
+        if occupation_line is not None:
+            occupation_line.textEdited.connect(lambda _text: setattr(self, "_typing_occupation", True))
+            occupation_line.editingFinished.connect(self._occupation_left)
         for check in (self.birth_estimated, self.deceased):
             check.toggled.connect(self._timer.start)
         self._touched: set[str] = set()
         if patient:
             self._fill(patient)
             self._touched = set(self.boxes)
+        elif self.station_commune:
+            self.commune.setCurrentText(self.station_commune.label)
         self.full_name.setFocus()
         self._guard = DiscardGuard(self)
+
+    def _occupation_left(self) -> None:
+        self._typing_occupation = False
+        self._timer.start()
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)
@@ -234,7 +277,15 @@ class PatientForm(QDialog):
         self.address.setText(p.address)
         self.village.setCurrentText(p.village)
         self.ethnicity.setCurrentIndex(max(0, self.ethnicity.findData(p.ethnicity)))
-        self.occupation.setText(p.occupation)
+        self.occupation.setCurrentText(p.occupation)
+        nation = code_lists.nationalities().get(p.nationality_code) or code_lists.nationality_for(p.nationality)
+        if nation is not None:
+            self.nationality.setCurrentIndex(self.nationality.findData(nation.code))
+        elif p.nationality:  # written before the list: kept as it is, without a code
+            self.nationality.addItem(p.nationality, "")
+            self.nationality.setCurrentIndex(self.nationality.count() - 1)
+        commune = code_lists.communes().get(p.commune_code)
+        self.commune.setCurrentText(commune.label if commune else p.commune_code)
         self.guardian_name.setText(p.guardian_name)
         self.guardian_phone.setText(p.guardian_phone)
         self.deceased.setChecked(p.deceased)
@@ -263,6 +314,17 @@ class PatientForm(QDialog):
             if _PHONE_TYPO.search(getattr(self, name).text()):
                 problems.append(Problem(name, N_("A phone number has only digits (and spaces, dots or dashes).")))
         base = self.original
+        occupation = nfc(self.occupation.currentText())
+        listed = code_lists.occupation_for(occupation)
+        occupation_code = listed.code if listed else ""
+        if listed is None and base is not None and occupation == base.occupation:
+            occupation_code = base.occupation_code  # (given in the claims register to words outside the list)
+        commune_text = self.commune.currentText().strip()
+        commune = self._communes.get(commune_text) or code_lists.commune_for(
+            commune_text, self.station_commune.province_code if self.station_commune else "")
+        if commune_text and commune is None:
+            problems.append(Problem("commune_code", N_("Choose the commune from the list (type a part of its name).")))
+        nationality_code = self.nationality.currentData() or ""
         p = Patient(
             id=base.id if base else None,
             record_no=base.record_no if base else None,
@@ -279,13 +341,24 @@ class PatientForm(QDialog):
             address=self.address.text(),
             village=self.village.currentText(),
             ethnicity=self.ethnicity.currentData() or "01",
-            occupation=self.occupation.text(),
+            occupation=occupation,
+            occupation_code=occupation_code,
+            nationality=self.nationality.currentText(),
+            nationality_code=nationality_code,
+            province_code=commune.province_code if commune else "",
+            district_code=base.district_code if base else "",
+            commune_code=commune.code if commune else "",
             guardian_name=self.guardian_name.text(),
             guardian_phone=self.guardian_phone.text(),
             deceased=self.deceased.isChecked(),
             deceased_date=dates["deceased_date"],
             notes=self.notes.text(),
+            workplace=base.workplace if base else "",
+            guardian_relation=base.guardian_relation if base else "",
         )
+        if occupation and not occupation_code and not self._typing_occupation:
+            problems.append(Problem("occupation", N_(
+                "Not in the list of occupations: kept as written, and the claim sends 00000 (none)."), "warning"))
         return normalised(p), problems
 
     # -- live validation -------------------------------------------------------------------
@@ -314,6 +387,8 @@ class PatientForm(QDialog):
         editor = self.boxes[name].editor
         if isinstance(editor, QLineEdit):
             return bool(editor.text().strip())
+        if isinstance(editor, ListBox):
+            return bool(editor.currentText().strip())
         if name == "birth":
             return bool(self.birth.text().strip())
         if name == "deceased_date":
@@ -345,6 +420,7 @@ class PatientForm(QDialog):
     # -- saving ----------------------------------------------------------------------------
     def save(self) -> None:
         self._timer.stop()
+        self._typing_occupation = False
         problems = self.refresh(show_all=True)
         errors = [pr for pr in problems if pr.is_error]
         if errors:
@@ -367,7 +443,8 @@ class PatientForm(QDialog):
                 count=len(self._candidates)),
         ):
             return
-        warnings = [pr for pr in problems if not pr.is_error and pr.field not in ("guardian_name",)]
+        # (a child without a guardian's name, an occupation outside the list: said beside the field, not asked)
+        warnings = [pr for pr in problems if not pr.is_error and pr.field not in ("guardian_name", "occupation")]
         if warnings and not dialogs.ask(
             self, tr("Check before saving"),
             "\n".join(pr.text() for pr in warnings) + "\n\n" + tr("Save anyway?"),

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import claims_codes
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import add_months
 from station_app.domain.monthly import Month
@@ -43,6 +44,10 @@ from station_app.ui.qt_i18n import fmt_date
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading, shortcut
 
 HELD_FILL = QColor(255, 240, 224)
+UNCHECKED_CODES = N_(
+    "The files carry codes not yet checked against their official lists ({codes}): replace them under "
+    "Settings → Health-insurance claims with the codes your social-insurance office gives."
+)
 COLUMNS = (
     N_("Date"),
     N_("Patient"),
@@ -139,6 +144,9 @@ class ClaimsView(QWidget):
         self.summary.setWordWrap(True)
         self.note = QLabel(tr("The files are signed with the portal's signing tool before they are sent."))
         self.note.setWordWrap(True)
+        self.unchecked = QLabel()
+        self.unchecked.setWordWrap(True)
+        self.unchecked.setStyleSheet("color: #a15c00;")
         self.problem = QLabel()
         self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
 
@@ -148,6 +156,7 @@ class ClaimsView(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.summary)
         layout.addWidget(self.note)
+        layout.addWidget(self.unchecked)
         layout.addWidget(self.problem)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -175,11 +184,20 @@ class ClaimsView(QWidget):
         return first, last
 
     # -- the list -------------------------------------------------------------------------------
+    def show_unchecked_codes(self) -> None:
+        """Say which placeholder codes (not checked against their official list) the files carry."""
+        info = store_claims.station_info(self.ctx.store)
+        exams = [s.code for s in store_claims.services(self.ctx.store) if s.group == "13"]
+        codes = claims_codes.unchecked_in_use(info.department_code, exams)
+        self.unchecked.setVisible(bool(codes))
+        self.unchecked.setText(tr(UNCHECKED_CODES).format(codes=", ".join(codes)) if codes else "")
+
     def reload(self) -> None:
         period = self.period()
         if period is None:
             return
         self.rows = store_claims.register(self.ctx.store, *period)
+        self.show_unchecked_codes()
         self.table.setRowCount(len(self.rows))
         for n, row in enumerate(self.rows):
             found = self.checked.get(row.visit_id) if row.status != "written" else None

@@ -1,7 +1,9 @@
 """Cài đặt → Hồ sơ BHYT (head of station): what the claims need that a visit does not record — the
 station's claims codes, each clinician's practising-certificate and social-insurance numbers, the
 priced services (a price change is a new version from its day; the old one stays for earlier
-visits)."""
+visits). A code that is still the unverified placeholder of ``resources/data/claims_codes.json``
+(the examination and department codes), and the district of residence whose filling since the
+districts were abolished is unverified, carry "mã chưa đối chiếu" beside them."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import claims_codes
 from station_app.domain.accounts import Permission
 from station_app.errors import UserError
 from station_app.i18n import N_, tr
@@ -41,6 +44,24 @@ SETTING_LABELS = (
     ("district_code", N_("District code")),
     ("commune_code", N_("Commune code")),
 )
+GROUP_HINT = N_("Cost group (MA_NHOM): 13 examination, 18 minor procedure, 8 surgery, 1 laboratory test")
+# The settings whose code is the placeholder of an entry of claims_codes.json until replaced.
+PLACEHOLDER_OF = {"department_code": "department"}
+UNCHECKED = N_("code not checked")
+PLACEHOLDER_HINT = N_(
+    "The code {code} is a placeholder not yet checked against its official list: replace it with the code "
+    "your social-insurance office gives."
+)
+DISTRICT_HINT = N_(
+    "How the district of residence is written since districts were abolished (01/07/2025) is not checked: "
+    "ask your social-insurance office."
+)
+
+
+def unchecked_label() -> QLabel:
+    label = QLabel(tr(UNCHECKED))
+    label.setStyleSheet("color: #a15c00;")
+    return label
 
 
 class ClaimsSettings(QGroupBox):
@@ -50,11 +71,23 @@ class ClaimsSettings(QGroupBox):
         info = store_claims.station_info(ctx.store)
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
+        self.unchecked: dict[str, QLabel] = {}
         for key, label in SETTING_LABELS:
             edit = QLineEdit(str(getattr(info, key)))
             edit.setMaximumWidth(200)
             self.fields[key] = edit
-            form.addRow(tr(label), edit)
+            if key in PLACEHOLDER_OF or key == "district_code":
+                mark = unchecked_label()
+                self.unchecked[key] = mark
+                row = QHBoxLayout()
+                row.addWidget(edit)
+                row.addWidget(mark)
+                row.addStretch(1)
+                form.addRow(tr(label), row)
+                edit.textChanged.connect(lambda _text, k=key: self._mark(k))
+                self._mark(key)
+            else:
+                form.addRow(tr(label), edit)
         save_codes = QPushButton(tr("Save the claims codes"))
         save_codes.clicked.connect(lambda: self.save_codes())
 
@@ -80,7 +113,7 @@ class ClaimsSettings(QGroupBox):
         self.name.setPlaceholderText(tr("Service"))
         self.group = QLineEdit("13")
         self.group.setMaximumWidth(50)
-        self.group.setToolTip(tr("Cost group (MA_NHOM): 13 examination, 8 procedure, 1 laboratory test"))
+        self.group.setToolTip(tr(GROUP_HINT))
         self.price = QSpinBox()
         self.price.setRange(0, 100_000_000)
         self.price.setSingleStep(500)
@@ -103,6 +136,16 @@ class ClaimsSettings(QGroupBox):
         ctx.subscribe(self, {Change.PROFILE}, self.reload)
         self.reload()
 
+    def _mark(self, key: str) -> None:
+        """Show "mã chưa đối chiếu" beside a placeholder code (and always beside the district)."""
+        mark, code = self.unchecked[key], self.fields[key].text()
+        if key == "district_code":
+            mark.setToolTip(tr(DISTRICT_HINT))
+            return
+        placeholder = claims_codes.is_unchecked(PLACEHOLDER_OF[key], code)
+        mark.setVisible(placeholder)
+        mark.setToolTip(tr(PLACEHOLDER_HINT).format(code=code.strip()) if placeholder else "")
+
     def reload(self) -> None:
         rows = self.ctx.store.query("SELECT id, full_name, cchn, bhxh_no FROM staff WHERE active = 1 ORDER BY id")
         self.staff.setRowCount(len(rows))
@@ -115,10 +158,17 @@ class ClaimsSettings(QGroupBox):
         services = store_claims.services(self.ctx.store, with_history=True)
         self.services.setRowCount(len(services))
         for n, s in enumerate(services):
-            cells = (s.code, s.name, f"{s.price:,}".replace(",", "."), fmt_date(s.valid_from),
+            unchecked = s.group == "13" and claims_codes.is_unchecked("exam_service", s.code)
+            code = f"{s.code} — {tr(UNCHECKED)}" if unchecked else s.code
+            cells = (code, s.name, f"{s.price:,}".replace(",", "."), fmt_date(s.valid_from),
                      fmt_date(s.valid_to) if s.valid_to else "")
             for column, text in enumerate(cells):
-                self.services.setItem(n, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if unchecked and column == 0:
+                    item.setToolTip(tr(PLACEHOLDER_HINT).format(code=s.code))
+                self.services.setItem(n, column, item)
+        self.services.resizeColumnsToContents()
+        self.staff.resizeColumnsToContents()
 
     def _run(self, action: Callable[[], object]) -> bool:
         try:

@@ -25,7 +25,7 @@ from station_app.ui.context import AppContext, Change
 from station_app.ui.extensions import TodayPanelWidget
 from station_app.ui.widgets import ERROR_COLOUR, heading
 
-TITLE = N_("Communicable diseases to report within 24 hours ({count})")
+TITLE = N_("Communicable diseases to report ({count})")
 COLUMNS = (N_("Patient"), N_("Disease"), N_("Group"), N_("Detected at"), N_("Report due by"), N_("Status"))
 MARK_SENT = N_("Mark as reported")
 CASE_REPORT = N_("Case report (PDF)…")

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import code_lists
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
-from station_app.store import StoreError, audit, patients, visits
+from station_app.store import StoreError, audit, claims, patients, visits
 from station_app.ui.context import AppContext, Change
 from station_app.ui.extensions import PatientPageParts, VisitAction
 from station_app.ui.models import birth_text
@@ -128,6 +129,9 @@ class PatientPage(QWidget):
                 audit.record(self.ctx.store, audit.VIEW_PATIENT, ("patient", patient_id))
         self.reload()
 
+    def station_commune(self) -> str:
+        return claims.station_info(self.ctx.store).commune_code
+
     def reload(self) -> None:
         if self.patient is None or self.patient.id is None:
             return
@@ -148,8 +152,10 @@ class PatientPage(QWidget):
             (tr("Phone"), p.phone),
             (tr("Village"), p.village),
             (tr("Address"), p.address),
+            (tr("Commune of residence"), residence_text(p, self.station_commune())),
             (tr("Ethnic group"), group.name if group else p.ethnicity),
-            (tr("Occupation"), p.occupation),
+            (tr("Nationality"), nationality_text(p)),
+            (tr("Occupation"), occupation_text(p)),
             (tr("Guardian"), " ".join(x for x in (p.guardian_name, p.guardian_phone) if x)),
             (tr("Notes"), p.notes),
         ]
@@ -233,3 +239,23 @@ class PatientPage(QWidget):
 def _clear(form: QFormLayout) -> None:
     while form.rowCount():
         form.removeRow(0)
+
+
+def residence_text(p: Patient, station_commune: str) -> str:
+    """The commune of residence as the claim will send it: the patient's, else the station's."""
+    commune = code_lists.communes().get(p.commune_code or station_commune)
+    if commune is None:
+        return p.commune_code
+    text = f"{commune.label} ({commune.code})"
+    return text if p.commune_code else tr("{commune} — the station's").format(commune=text)
+
+
+def nationality_text(p: Patient) -> str:
+    nation = code_lists.nationalities().get(p.nationality_code)
+    return f"{nation.name} ({nation.code})" if nation else p.nationality
+
+
+def occupation_text(p: Patient) -> str:
+    if p.occupation_code and p.occupation:
+        return f"{p.occupation} ({p.occupation_code})"
+    return p.occupation
