@@ -162,7 +162,8 @@ def claims_month(ctx: Context) -> list[Figure]:
     run_claims(ctx, db, first, first, ctx.work_dir / "claims-out", True)
     how = (f"`main.py claims --db COPY --from {first} --to {last} --out DIR` in a new process each time (Python "
            "start, imports, opening the file with its page check, every insured visit gathered, built, checked "
-           "and written as its own `GIAMDINHHS` file, one flush of the file system, the register entries), into "
+           "and written as its own `GIAMDINHHS` file under a temporary name, one flush of the file system, the "
+           "files put in place together, the register entries), into "
            "an empty folder, the month's register entries removed before each run (every run is the month's "
            "first export). CPU: the process's user + system time.")
     title = f"Claims of the busiest month ({first:%m/%Y})"
