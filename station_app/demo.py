@@ -166,7 +166,7 @@ VILLAGES = [
     "Thôn Đồng Lạc",
     "Bản Nà Làng",
 ]
-COMMUNE = "xã Tân Phú"
+COMMUNE = "xã Tân Sơn"
 PROVINCE = "tỉnh Phú Thọ"
 OCCUPATIONS = [
     "Làm ruộng",
@@ -186,9 +186,12 @@ INSURANCE_GROUPS = ["GD", "CN", "HN", "BT"]
 # What a commune station refers (an asthma attack, a wound needing surgery, a complicated urinary
 # infection, a knee for imaging; a chronic patient's uncontrolled pressure): never a cold.
 REFERRED_CODES = {"J45.9": 0.10, "T14.1": 0.05, "N39.0": 0.03, "M17.9": 0.03}
-# Deaths over the three years of records, by age (about 6.5 per 1,000 a year, the national rate);
-# people of working age moving away (about 1 % a year).
-DEATH_3Y = ((75, 0.12), (60, 0.04), (0, 0.002))
+# Deaths a year per 1,000 people of an age (from that age up to the next line), near the rates of
+# rural Vietnam; men die more often than women (about 1.2 to 0.83). With the commune's ages this
+# makes about 6.5 deaths per 1,000 people a year. People of working age move away (about 1 % a year).
+DEATHS_PER_1000 = ((80, 66.0), (70, 23.0), (60, 10.0), (50, 5.2), (40, 2.7), (15, 1.1), (0, 0.3))
+DEATH_SEX_FACTOR = {"1": 1.2, "2": 0.83}
+RECORD_YEARS = 3
 MOVE_3Y = 0.03
 PHONE_PREFIXES = [
     "32", "33", "34", "35", "36", "37", "38", "39", "86", "96", "97", "98", "91", "94", "88",
@@ -201,29 +204,49 @@ STAFF = [
     ("Phạm Đức Long", "Điều dưỡng"),
 ]
 
-# Common primary-care diagnoses (code, Vietnamese text, relative weight).
+# Common primary-care diagnoses: (code, Vietnamese text, relative weight for children under 6,
+# for children of 6 to 15, for people of 16 and over). A weight of 1 is about 1 % of the
+# consultations for acute illness of that age. The notifiable communicable diseases (dengue,
+# hand-foot-mouth disease, chickenpox, influenza, mumps, viral conjunctivitis, diarrhoea) are a
+# handful a year for a commune of a few thousand people, in their season (SEASONS).
 ACUTE = [
-    ("J00", "Viêm mũi họng cấp", 18),
-    ("J06.9", "Nhiễm trùng đường hô hấp trên cấp", 14),
-    ("J20.9", "Viêm phế quản cấp", 7),
-    ("J02.9", "Viêm họng cấp", 9),
-    ("K29.7", "Viêm dạ dày", 6),
-    ("A09", "Tiêu chảy, viêm dạ dày ruột do nhiễm trùng", 5),
-    ("M54.5", "Đau lưng vùng thắt lưng", 6),
-    ("R50.9", "Sốt, không xác định", 5),
-    ("L30.9", "Viêm da", 3),
-    ("H10.9", "Viêm kết mạc", 3),
-    ("K02.9", "Sâu răng", 2),
-    ("N39.0", "Nhiễm trùng đường tiết niệu", 3),
-    ("M17.9", "Thoái hóa khớp gối", 3),
-    ("R51", "Đau đầu", 4),
-    ("T14.1", "Vết thương hở", 3),
-    ("B86", "Ghẻ", 1),
-    ("J45.9", "Hen phế quản", 2),
-    ("E78.5", "Rối loạn lipid máu", 2),
-    ("K59.0", "Táo bón", 2),
-    ("R42", "Chóng mặt", 2),
+    ("J00", "Viêm mũi họng cấp", 22, 20, 17),
+    ("J06.9", "Nhiễm trùng đường hô hấp trên cấp", 18, 15, 13),
+    ("J20.9", "Viêm phế quản cấp", 8, 7, 7),
+    ("J02.9", "Viêm họng cấp", 9, 11, 9),
+    ("K29.7", "Viêm dạ dày", 0, 2, 7),
+    ("A09", "Tiêu chảy, viêm dạ dày ruột do nhiễm trùng", 1.5, 0.3, 0.15),
+    ("K30", "Khó tiêu chức năng", 2, 3, 3),
+    ("M54.5", "Đau lưng vùng thắt lưng", 0, 0, 7),
+    ("R50.9", "Sốt, không xác định", 10, 6, 4),
+    ("L30.9", "Viêm da", 6, 4, 3),
+    ("H10.9", "Viêm kết mạc", 3, 3, 3),
+    ("K02.9", "Sâu răng", 2, 5, 2),
+    ("N39.0", "Nhiễm trùng đường tiết niệu", 0, 1, 3),
+    ("M17.9", "Thoái hóa khớp gối", 0, 0, 4),
+    ("R51", "Đau đầu", 0, 4, 5),
+    ("T14.1", "Vết thương hở", 1, 3, 3),
+    ("B86", "Ghẻ", 1, 1, 1),
+    ("J45.9", "Hen phế quản", 1, 2, 2),
+    ("E78.5", "Rối loạn lipid máu", 0, 0, 2),
+    ("K59.0", "Táo bón", 3, 2, 2),
+    ("R42", "Chóng mặt", 0, 0, 3),
+    ("A97.0", "Sốt xuất huyết Dengue", 0.05, 0.08, 0.05),
+    ("B08.4", "Tay chân miệng", 0.25, 0.03, 0),
+    ("B01.9", "Thủy đậu", 0.1, 0.15, 0.01),
+    ("J11.1", "Cúm", 0.06, 0.06, 0.06),
+    ("B26.9", "Quai bị", 0.03, 0.05, 0),
+    ("B30.9", "Viêm kết mạc do vi rút", 0.2, 0.3, 0.2),
 ]
+# The months of the year when a seasonal disease is seen (others: all year).
+SEASONS = {
+    "A97.0": frozenset({7, 8, 9, 10, 11}),
+    "B08.4": frozenset({3, 4, 5, 9, 10, 11}),
+    "B01.9": frozenset({1, 2, 3, 4, 5}),
+    "J11.1": frozenset({12, 1, 2, 3, 4}),
+    "B26.9": frozenset({1, 2, 3, 4, 5, 6}),
+    "B30.9": frozenset({7, 8, 9, 10}),
+}
 COMPLAINTS = {
     "J00": "Sổ mũi, hắt hơi, đau họng",
     "J06.9": "Ho, sốt nhẹ, đau họng",
@@ -240,6 +263,14 @@ COMPLAINTS = {
     "M17.9": "Đau khớp gối hai bên",
     "R51": "Đau đầu âm ỉ",
     "T14.1": "Đứt tay do liềm",
+    "K30": "Đầy bụng, ăn không tiêu",
+    "A97.0": "Sốt cao 3 ngày, đau mỏi người, chấm xuất huyết dưới da",
+    "B08.4": "Sốt, loét miệng, bọng nước ở lòng bàn tay, bàn chân",
+    "B01.9": "Sốt nhẹ, nổi mụn nước khắp người",
+    "J11.1": "Sốt cao, đau đầu, đau mỏi cơ, ho",
+    "B26.9": "Sưng đau vùng mang tai",
+    "B30.9": "Đỏ mắt, cộm, chảy nước mắt",
+    "Z39.2": "Khám sau sinh",
     "B86": "Ngứa nhiều về đêm",
     "J45.9": "Khó thở, khò khè",
     "E78.5": "Khám định kỳ",
@@ -255,6 +286,13 @@ TREATMENTS = {
     "E11.9": "Metformin 500mg x 60 viên, uống 2 viên/ngày sau ăn",
     "Z34.9": "Viên sắt - acid folic x 30 viên",
     "Z00.1": "Tư vấn dinh dưỡng",
+    "A97.0": "Hạ sốt paracetamol, bù nước; theo dõi dấu hiệu cảnh báo; báo cáo ca bệnh",
+    "B08.4": "Hạ sốt, vệ sinh răng miệng; cách ly, theo dõi tại nhà; báo cáo ca bệnh",
+    "B01.9": "Cách ly tại nhà, giữ vệ sinh da, hạ sốt",
+    "J11.1": "Hạ sốt, nghỉ ngơi, uống nhiều nước; theo dõi khó thở; báo cáo ca bệnh",
+    "B26.9": "Hạ sốt, giảm đau, cách ly tại nhà; báo cáo ca bệnh",
+    "B30.9": "Nhỏ mắt natri clorid 0,9%, không dùng chung khăn",
+    "Z39.2": "Tư vấn nuôi con bằng sữa mẹ, vệ sinh sau sinh",
 }
 REFERRAL_DESTINATIONS = ["Trung tâm Y tế khu vực Tân Sơn", "Bệnh viện Đa khoa tỉnh Phú Thọ"]
 
@@ -396,16 +434,23 @@ def _build(
         store.conn.execute("PRAGMA foreign_keys = OFF")
         from station_app.demo_births import add_births, plan
 
-        births = plan(seed, patients, clock.now())  # (the babies are among the patients asked for)
-        total_visits, moved = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
+        births = plan(seed, patients, clock.now(), baby_name)  # (the babies are among the patients asked for)
+        total_visits, draw = _fill(store, patients - births.babies, seed, visits_per_patient, progress)
         store.conn.execute("PRAGMA foreign_keys = ON")
         with store.write(ANYONE):  # a demo file being built: invented data, no one's records
             for _name, sql in indexes:
                 store.conn.execute(sql)
         from station_app.demo_followups import add_followups
 
-        add_followups(store, seed, clock.today(), clock.now().isoformat(sep=" ", timespec="seconds"), moved)
-        add_births(store, seed, clock.today(), births)
+        # The deliveries first (the mothers' antenatal care, the babies and their visits), then
+        # the follow-up work of everyone, the babies' vaccinations included.
+        stamp = clock.now().isoformat(sep=" ", timespec="seconds")
+        total_visits += add_births(store, seed, clock.today(), births, draw)
+        add_followups(store, seed, clock.today(), stamp, draw.moved)
+        from station_app.demo_deaths import add_notifications, add_targets
+
+        add_notifications(store, seed, clock.now())
+        add_targets(store, clock.today())
         from station_app.demo_claims import add_claims
 
         add_claims(store, seed, clock.today())
@@ -418,10 +463,34 @@ def _build(
         # The query planner's statistics, of every table and index (PRAGMA optimize would only
         # redo part of what this does).
         store.conn.execute("ANALYZE")
+        send_past_reports(store, clock.today())
         store.conn.execute("PRAGMA journal_mode = WAL")
     finally:
         store.close()
     return total_visits
+
+
+def send_past_reports(store: Store, today: dt.date) -> None:
+    """The head sends each month's report to the district in the first days of the month after, as
+    a station does: every whole month of the records is finalised up to the one before last; last
+    month's report is still a draft, waiting to be checked and sent."""
+    from station_app.domain.accounts import Actor, Role
+    from station_app.domain.monthly import Month
+    from station_app.reports import monthly
+    from station_app.store import reports
+
+    first = today - dt.timedelta(days=RECORD_YEARS * 365)
+    month = Month.of(first).following()
+    last = Month.of(today).previous().previous()
+    head, store.actor = store.actor, Actor(None, DEMO_ACCOUNTS[0][0], STAFF[0][0], Role.HEAD)
+    try:
+        while month.start <= last.start:
+            sent_on = month.next_start + dt.timedelta(days=2 + month.start.month % 3)
+            with clock.pinned(dt.datetime.combine(sent_on, dt.time(15, 30))):
+                reports.finalise(store, monthly.draft(store, month))
+            month = month.following()
+    finally:
+        store.actor = head
 
 
 # The person behind the administrator's account: on the staff list, not a clinician.
@@ -449,13 +518,13 @@ def _fill(
     seed: int,
     visits_per_patient: float,
     progress: Callable[[int, int], None] | None,
-) -> tuple[int, dict[int, dt.date]]:
+) -> tuple[int, _Draw]:
     save_profile(
         store,
         StationProfile(
-            name="Trạm Y tế xã Tân Phú",
+            name="Trạm Y tế xã Tân Sơn",
             governing_body="UBND XÃ TÂN PHÚ",
-            commune="Xã Tân Phú",
+            commune="Xã Tân Sơn",
             province="Phú Thọ",
             facility_code="25123",
             address=f"Thôn Trung, {COMMUNE}, {PROVINCE}",
@@ -489,7 +558,13 @@ def _fill(
             total_visits += len(visit_rows)
             if progress:
                 progress(min(start + batch, n_patients), n_patients)
-    return total_visits, draw.moved
+    return total_visits, draw
+
+
+def baby_name(rng: random.Random, sex: str) -> str:
+    """A baby's name as the family gives it: the father's family name, a middle and a given name."""
+    family = rng.choices(list(FAMILY_NAMES), weights=list(FAMILY_NAMES.values()))[0]
+    return f"{family} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
 
 
 # What a visit of one kind always carries: (code, diagnosis text, complaint, treatment, mean
@@ -504,8 +579,8 @@ def _kind(code: str, text: str) -> _VisitKind:
         text,
         COMPLAINTS.get(code, ""),
         TREATMENTS.get(code, "Điều trị triệu chứng, hẹn khám lại nếu không đỡ"),
-        150 if code == "I10" else 122,
-        code in ("R50.9", "J06.9"),
+        136 if code == "I10" else 122,  # (treated hypertension: about half controlled)
+        code in ("R50.9", "J06.9", "A97.0", "B08.4", "B01.9", "J11.1"),
         code == "E11.9",
         code in ("I10", "E11.9"),
         int(code == "Z34.9"),
@@ -523,6 +598,7 @@ class _Draw:
     """
 
     STEPS = 4096  # entries of the tables of continuous values
+    visit_columns: tuple[str, ...] = VISIT_COLUMNS
 
     def __init__(
         self,
@@ -549,7 +625,10 @@ class _Draw:
         self.temperatures = [round(36.2 + q, 1) for q in quantiles]  # 36.2 to 37.2 °C
         self.fever_temperatures = [round(36.2 + 2.4 * q, 1) for q in quantiles]  # up to 38.6 °C
         self.adult_weights = [round(max(3.0, 55 + 7 * z), 1) for z in self.normal_table]
-        self.glucoses = [round(8.2 + 2.0 * z, 1) for z in self.normal_table]
+        self.glucoses = [round(7.6 + 1.8 * z, 1) for z in self.normal_table]  # (about 4 in 10 on target)
+        # Month and day of the week of each day of the records (Sundays see fewer patients).
+        self.months = [dt.date.fromordinal(d).month for d in range(self.history_start, self.today + 31)]
+        self.sundays = [dt.date.fromordinal(d).weekday() == 6 for d in range(self.history_start, self.today + 31)]
         self.family_names = list(FAMILY_NAMES)
         self.family_cumulative = list(itertools.accumulate(FAMILY_NAMES.values()))
         self.names: dict[str, tuple[str, str, str]] = {}
@@ -563,27 +642,39 @@ class _Draw:
         self.moved: dict[int, dt.date] = {}
         # One entry per unit of weight: a uniform index picks a diagnosis with its weight.
         names = catalogue or {}
-        self.acute = [_kind(code, names.get(code, text)) for code, text, weight in ACUTE for _ in range(weight)]
+        # Per age group (under 6, 6 to 15, 16 and over), ten entries per unit of weight.
+        self.acute_by_age = [
+            [_kind(code, names.get(code, text))
+             for code, text, *weights in ACUTE for _ in range(round(10 * weights[g]))]
+            for g in range(3)
+        ]
         self.hypertension = _kind("I10", names.get("I10", "Tăng huyết áp vô căn (nguyên phát)"))
         self.diabetes = _kind("E11.9", names.get("E11.9", "Đái tháo đường typ 2 không biến chứng"))
         self.antenatal = _kind("Z34.9", names.get("Z34.9", "Theo dõi thai bình thường"))
         self.child_check = _kind("Z00.1", names.get("Z00.1", "Khám sức khỏe trẻ em định kỳ"))
 
     def _age_years(self) -> float:
-        """Ages of a rural commune: many children and older adults come to the station."""
+        """Ages of a rural commune from 3 years up (the younger children are the babies of the
+        deliveries recorded in these years, added by ``demo_births``): about 1.5 % of the people
+        in each year of age under 16, fewer in each year from 50, a few past 75."""
         r = self.random
         band = r()
-        if band < 0.016:  # about 16 births a year for 1,000 people
-            return r()
-        if band < 0.10:
-            return 1 + 5 * r()
-        if band < 0.22:
+        if band < 0.045:
+            return RECORD_YEARS + 3 * r()
+        if band < 0.195:
             return 6 + 10 * r()
-        if band < 0.62:
+        if band < 0.70:
             return 16 + 34 * r()
-        if band < 0.90:
+        if band < 0.94:
             return 50 + 25 * r()
-        return 75 + 20 * r()
+        x = r()
+        return 75 + 20 * x * x
+
+    @staticmethod
+    def death_risk(age: float, sex: str) -> float:
+        """The chance of dying during the years of records, at ``age`` (today's) and sex."""
+        per_1000 = next(rate for lowest, rate in DEATHS_PER_1000 if age >= lowest)
+        return 1 - (1 - per_1000 * DEATH_SEX_FACTOR[sex] / 1000) ** RECORD_YEARS
 
     def _name_columns(self, full_name: str) -> tuple[str, str, str]:
         """(name_lower, name_folded, sort_key): a few thousand names are shared by the whole station."""
@@ -664,8 +755,7 @@ class _Draw:
         span = today - first_day
         # Some die, some move away, during the years of records: no visit after that day.
         death = moved = None
-        risk = next(p for lowest, p in DEATH_3Y if age >= lowest)
-        if span > 0 and r() < risk:
+        if span > 0 and r() < self.death_risk(age, sex):
             death = first_day + int(r() * span)
         elif span > 0 and 18 <= age < 60 and r() < MOVE_3Y:
             moved = first_day + int(r() * span)
@@ -741,6 +831,8 @@ class _Draw:
             end = today - (35 + int(r() * 166) if lapse else int(r() * 29)) if today == self.today else today
             for m in range(months):
                 day = end - 30 * m - 2 + int(r() * 5)
+                if self.sundays[day - self.history_start] and day < today:
+                    day += 1  # (the refill on the Monday)
                 if first_day <= day <= today:
                     plan.append((day, chronic, 0))
         elif sex == "2" and 18 <= age <= 40 and r() < 0.05:
@@ -754,13 +846,26 @@ class _Draw:
             while day <= today:
                 plan.append((day, self.child_check, 0))
                 day += 55 + int(r() * 46)
-        acute = self.acute
+        young = age - span / 365.25  # (the age when the records begin: a child then has a child's illnesses)
+        acute = self.acute_by_age[0 if young < 6 else 1 if young < 16 else 2]
         n_acute = len(acute)
+        base = self.history_start
+        month_of, sundays = self.months, self.sundays
         for _ in range(int(-math.log(1.0 - r()) * self.acute_mean)):  # exponentially distributed
             kind = acute[int(r() * n_acute)]
-            plan.append((first_day + int(r() * (span + 1)), kind, int(r() < REFERRED_CODES.get(kind[0], 0.0))))
+            day = first_day + int(r() * (span + 1))
+            season = SEASONS.get(kind[0])
+            if season is not None:  # drawn again (a few times) until it falls in its season
+                for _try in range(8):
+                    if month_of[day - base] in season:
+                        break
+                    day = first_day + int(r() * (span + 1))
+                else:
+                    continue
+            elif sundays[day - base] and r() < 0.6:  # about half as many on Sundays
+                day = first_day + int(r() * (span + 1))
+            plan.append((day, kind, int(r() < REFERRED_CODES.get(kind[0], 0.0))))
 
-        base = self.history_start
         days, times, now_time = self.days, self.times, self.now_time
         n_times = len(times)
         clinicians = self.clinicians

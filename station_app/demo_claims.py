@@ -25,8 +25,7 @@ EXAM = claims.PricedService(
 )
 DRESSING = claims.PricedService("MA_THAYBANG", "Thay băng vết thương", 57000, dt.date(2025, 1, 1), group="18")
 WITHOUT_TENDER = "POVI10"  # one drug whose tender line the head has not typed in yet
-# The commune of residence (claims codes since 07/2025): the station's ("Xã Tân Phú" is not a
-# commune of Phú Thọ since the reform, so the demo uses a real one nearby), a few from next door.
+# The commune of residence (claims codes since 07/2025): the station's, a few from next door.
 PROVINCE_CODE = "25"
 STATION_COMMUNE = "08566"  # Xã Tân Sơn
 NEIGHBOUR_COMMUNES = ("08560", "08545")  # Xã Lai Đồng, Xã Thu Cúc
@@ -69,14 +68,16 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
                 group = GROUPS[int(r() * len(GROUPS))]
                 rows.append((group, DIGITS[group], pid))
         store.conn.executemany("UPDATE patients SET insurance_group = ?, insurance_benefit = ? WHERE id = ?", rows)
-        # A card that had expired (or was not valid yet): the visit was not paid by insurance,
-        # except a few since last month where the nurse ticked it without looking at the date.
+        # A card that had expired (or, in the months still to claim, was not valid yet): the visit
+        # was not paid by insurance, except a few since last month where the nurse ticked it
+        # without looking at the date. (An older visit before the card's first day was paid on
+        # the card it renewed: the record keeps only the current card.)
         month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat()
         outside = store.conn.execute(
             "SELECT v.id, v.visit_at >= ? FROM visits v JOIN patients p ON p.id = v.patient_id "
             "WHERE v.insurance_paid = 1 AND (substr(v.visit_at, 1, 10) > p.insurance_valid_to "
-            "OR substr(v.visit_at, 1, 10) < p.insurance_valid_from) ORDER BY v.id",
-            (month_start,),
+            "OR (substr(v.visit_at, 1, 10) < p.insurance_valid_from AND v.visit_at >= ?)) ORDER BY v.id",
+            (month_start, month_start),
         ).fetchall()
         store.conn.executemany(
             "UPDATE visits SET insurance_paid = 0 WHERE id = ?",

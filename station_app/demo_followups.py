@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 from station_app.domain import antenatal, vaccination
 from station_app.domain.accounts import ANYONE
@@ -86,43 +87,67 @@ def add_followups(
 
 
 def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
-    """Children under 2 at every stage of the schedule: some on time, some late, some behind."""
+    """The children born since a year before the records began, at every stage of the schedule:
+    most on time, some late, a few who stopped coming (about 9 in 10 complete their first
+    year's doses). The babies of the recorded deliveries go on from their birth doses; the doses
+    of the older ones given before the records began are copied from the paper book; each dose
+    given closes the reminder the previous visit left; the doses still to come are reminders."""
     schedule = vaccination.load_schedule()
-    limit = today - dt.timedelta(days=730)
-    children = store.conn.execute(
-        "SELECT id, birth_year, birth_month, birth_day FROM patients WHERE birth_day IS NOT NULL "
-        "AND printf('%04d-%02d-%02d', birth_year, birth_month, birth_day) > ?",
+    records_start = today - dt.timedelta(days=3 * 365)
+    limit = records_start - dt.timedelta(days=365)
+    conn = store.conn
+    children = conn.execute(
+        "SELECT id, birth_year, birth_month, birth_day, deceased_date FROM patients WHERE birth_day IS NOT NULL "
+        "AND printf('%04d-%02d-%02d', birth_year, birth_month, birth_day) > ? ORDER BY id",
         (limit.isoformat(),),
     ).fetchall()
-    enrol_rows, dose_rows, item_rows = [], [], []
+    recorded: dict[int, list[vaccination.GivenDose]] = {}
+    for pid, series, dose, given_on, place in conn.execute(
+        "SELECT patient_id, series, dose, given_on, place FROM vaccine_doses ORDER BY given_on"
+    ):
+        recorded.setdefault(pid, []).append(vaccination.GivenDose(series, dose, dt.date.fromisoformat(given_on), place))
+    enrolled = {r[0] for r in conn.execute("SELECT patient_id FROM enrolments WHERE programme = 'vaccination'")}
+    # The reminders the deliveries left are made again here, with the doses that followed.
+    conn.execute("DELETE FROM followups WHERE kind = 'vaccine_dose' AND status = 'open' AND rule LIKE 'vaccine:%' "
+                 "AND NOT EXISTS (SELECT 1 FROM followup_outcomes o WHERE o.followup_id = followups.id)")
+    enrol_rows, dose_rows, item_rows, done_rows = [], [], [], []
     place = translate("this station", "vi")
-    for pid, year, month, day in children:
+    for pid, year, month, day, died in children:
         birth = dt.date(year, month, day)
-        enrol_rows.append((pid, "vaccination", birth.isoformat(), birth.isoformat(), stamp))
-        behaviour = rng.random()  # < 0.6 on time; < 0.85 late; else stopped coming at some point
-        stop_after = today if behaviour < 0.85 else birth + dt.timedelta(days=rng.randint(30, 400))
-        given: list[vaccination.GivenDose] = []
-        # Dose by dose as the child comes; the loop ends when nothing more is given, so the last
-        # ``pending`` worked out is already the child's next doses (no card to work out again).
-        for _round in range(30):
-            pending = vaccination.next_doses(birth, given, today, schedule)
-            due = [d for d in pending if d.earliest <= min(today, stop_after)]
+        if pid not in enrolled:
+            enrol_rows.append((pid, "vaccination", max(birth, records_start).isoformat(), birth.isoformat(), stamp))
+        behaviour = rng.random()  # < 0.72 on time; < 0.90 late; else stopped coming at some point
+        last_day = min(today, dt.date.fromisoformat(died) - dt.timedelta(days=1)) if died else today
+        stop_after = last_day if behaviour < 0.90 else min(last_day, birth + dt.timedelta(days=rng.randint(45, 420)))
+        given: list[vaccination.GivenDose] = list(recorded.get(pid, []))
+        came = max((g.given_on for g in given), default=birth)
+        # Visit by visit as the child comes, each time given the doses due by then (the schedule
+        # as it stood that day: a birth dose or BCG missed in its time is not given later).
+        cursor = came
+        for _round in range(40):
+            due = [d for d in vaccination.next_doses(birth, given, cursor, schedule) if d.earliest <= stop_after]
             if not due:
                 break
-            progressed = False
-            for d in due:
-                delay = rng.randint(0, 10) if behaviour < 0.6 else rng.randint(5, 60)
-                when = max(d.earliest, d.due_date) + dt.timedelta(days=delay)
-                if when > min(today, stop_after) or (d.last_date and when > d.last_date):
-                    continue
-                given.append(vaccination.GivenDose(d.series_key, d.number, when, place, rng.random() < 0.1))
-                progressed = True
-            if not progressed:
+            delay = rng.randint(0, 10) if behaviour < 0.72 else rng.randint(5, 60)
+            visit_day = max(cursor, min(max(d.earliest, d.due_date) for d in due)) + dt.timedelta(days=delay)
+            if visit_day > stop_after:
                 break
-        else:
-            pending = vaccination.next_doses(birth, given, today, schedule)
-        for g in given:
-            dose_rows.append((pid, g.series, g.dose, g.given_on.isoformat(), g.place, int(g.from_booklet), stamp))
+            for d in due:
+                if not d.earliest <= visit_day or (d.last_date and visit_day > d.last_date):
+                    continue
+                booklet = visit_day < records_start
+                given.append(vaccination.GivenDose(d.series_key, d.number, visit_day, place, booklet))
+                dose_rows.append((pid, d.series_key, d.number, visit_day.isoformat(), place, int(booklet), stamp))
+                if not booklet:
+                    done_rows.append((pid, d.series.label(d.number, "vi"), d.due_date.isoformat(),
+                                      f"vaccine:{d.series_key}:{d.number}", max(came, records_start).isoformat(),
+                                      visit_day.isoformat()))
+            if given and given[-1].given_on == visit_day:
+                came = visit_day
+            cursor = visit_day + dt.timedelta(days=1)
+        pending = vaccination.next_doses(birth, given, today, schedule)
+        if died:
+            continue  # (no reminder for a child who died)
         for d in pending:
             item_rows.append(
                 (
@@ -133,7 +158,7 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
                     "programme",
                     f"vaccine:{d.series_key}:{d.number}",
                     None,
-                    today.isoformat(),
+                    max(came, records_start).isoformat(),
                     stamp,
                 )
             )
@@ -147,12 +172,34 @@ def _children(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
         dose_rows,
     )
     insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
+    _done_items(store, "vaccine_dose", done_rows, stamp)
+
+
+def _done_items(store: Store, kind: str, rows: Sequence[tuple[object, object, object, object, object, object]],
+                stamp: str) -> None:
+    """Reminders done: (patient, label, due, rule, created on, closed on), each with its outcome."""
+    first = int(store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM followups").fetchone()[0])
+    insert_rows(
+        store,
+        "followups",
+        ("id", "patient_id", "kind", "label", "due_date", "status", "source", "rule", "created_on", "closed_on",
+         "created_at"),
+        [(first + i, pid, kind, label, due, "done", "programme", rule, created, closed, stamp)
+         for i, (pid, label, due, rule, created, closed) in enumerate(rows)],
+    )
+    insert_rows(
+        store,
+        "followup_outcomes",
+        ("followup_id", "kind", "recorded_at", "created_at"),
+        [(first + i, "done", closed, stamp) for i, (*_rest, closed) in enumerate(rows)],
+    )
 
 
 def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
     rows = store.conn.execute(
-        "SELECT patient_id, min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)) FROM visits "
-        "WHERE diagnosis_code = 'Z34.9' GROUP BY patient_id"
+        "SELECT patient_id, min(substr(visit_at, 1, 10)), max(substr(visit_at, 1, 10)) FROM visits v "
+        "WHERE diagnosis_code = 'Z34.9' AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = v.patient_id "
+        "AND e.programme = 'antenatal') GROUP BY patient_id"
     ).fetchall()
     item_rows = []
     for pid, first, _last in rows:
@@ -189,7 +236,15 @@ def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -
                     stamp,
                 )
             )
-        tetanus = antenatal.tetanus_next(pregnancy, [first_visit] if rng.random() < 0.6 else [])
+        # Tetanus at the first two visits for most, at the first for some, none for a few already
+        # protected (the visits marked as the form marks them).
+        roll = rng.random()
+        tetanus_days = sorted(visit_days)[: 2 if roll < 0.55 else 1 if roll < 0.9 else 0]
+        store.conn.executemany(
+            "UPDATE visits SET tetanus = 1 WHERE patient_id = ? AND antenatal = 1 AND substr(visit_at, 1, 10) = ?",
+            [(pid, day.isoformat()) for day in tetanus_days],
+        )
+        tetanus = antenatal.tetanus_next(pregnancy, tetanus_days) if roll < 0.9 else None
         if tetanus:
             label = translate("Tetanus dose {dose} (pregnancy)", "vi").format(dose=tetanus.dose)
             item_rows.append(
@@ -206,6 +261,37 @@ def _pregnancies(store: Store, rng: random.Random, today: dt.date, stamp: str) -
                 )
             )
     insert_rows(store, "followups", ITEM_COLUMNS, item_rows)
+    _antenatal_visits_closed(store, stamp)
+
+
+def _antenatal_visits_closed(store: Store, stamp: str) -> None:
+    """Each antenatal visit after the first closed the contact the previous one scheduled, as a
+    visit saved in the form does."""
+    pregnancies: dict[int, list[antenatal.Pregnancy]] = {}
+    for pid, enrolled_on, edd in store.conn.execute(
+        "SELECT patient_id, enrolled_on, edd FROM enrolments WHERE programme = 'antenatal' AND edd IS NOT NULL"
+    ):
+        pregnancies.setdefault(pid, []).append(
+            antenatal.Pregnancy(dt.date.fromisoformat(enrolled_on), dt.date.fromisoformat(edd)))
+    seen: dict[tuple[int, dt.date], list[dt.date]] = {}
+    done = []
+    label = translate("Antenatal visit {number} (week {week})", "vi")
+    for pid, at in store.conn.execute(
+        "SELECT patient_id, substr(visit_at, 1, 10) FROM visits WHERE antenatal = 1 ORDER BY patient_id, visit_at"
+    ):
+        day = dt.date.fromisoformat(at)
+        pregnancy = next((p for p in pregnancies.get(pid, ()) if p.enrolled_on <= day <= p.edd + dt.timedelta(days=21)),
+                         None)
+        if pregnancy is None:
+            continue
+        before = seen.setdefault((pid, pregnancy.enrolled_on), [])
+        if before:
+            contact = antenatal.next_visit(pregnancy, before)
+            if contact is not None:
+                done.append((pid, label.format(number=contact.number, week=contact.week), contact.due_date.isoformat(),
+                             f"antenatal:contact:{contact.number}", before[-1].isoformat(), day.isoformat()))
+        before.append(day)
+    _done_items(store, "antenatal_visit", done, stamp)
 
 
 def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
@@ -383,15 +469,7 @@ def _gone(store: Store, moved: dict[int, dt.date], stamp: str) -> None:
         "WHERE closed_on IS NULL AND patient_id IN (SELECT patient_id FROM demo_gone)"
     )
     conn.execute("DROP TABLE demo_gone")
-    # The death book (A6): where and of what, as the head records it; a stroke for people treated
-    # for hypertension, old age from 75, otherwise not determined.
-    conn.execute(
-        "INSERT INTO deaths (patient_id, died_on, place, cause_code, cause_text, created_at, updated_at) "
-        "SELECT p.id, p.deceased_date, CASE WHEN p.id % 4 = 0 THEN 'facility' ELSE 'home' END, c.code, c.name_vi, "
-        "?, ? FROM patients p JOIN icd10 c ON c.code = CASE "
-        "WHEN EXISTS (SELECT 1 FROM enrolments e WHERE e.patient_id = p.id AND e.programme = 'hypertension') "
-        "THEN 'I64' WHEN CAST(substr(p.deceased_date, 1, 4) AS INTEGER) - p.birth_year >= 75 THEN 'R54' "
-        "ELSE 'R99' END WHERE p.deceased = 1 AND p.deceased_date IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.patient_id = p.id)",
-        (stamp, stamp),
-    )
+    # The death book (A6): where and of what, as the head records it.
+    from station_app.demo_deaths import add_death_records
+
+    add_death_records(store, stamp)

@@ -35,6 +35,14 @@ FIX_STATION = "station"
 FIX_SERVICES = "services"
 FIX_DRUG = "drug"
 FIX_VISIT = "visit"
+# Problems whose fix is not the usual one of their place (the claims register's "Fix…" knows them):
+# the card's group and digit are asked for at once; the facility code is in the station profile; the
+# visit's category has its own dialog.
+CARD_DIGITS_ONLY = N_(
+    "The card {card} shows only its 10-digit number: enter the group and benefit digit printed on it."
+)
+FACILITY_MISSING = N_("The station's facility code (5 characters) is not entered.")
+CATEGORY_UNKNOWN = N_("The visit category {code} is not in the list.")
 
 
 def money(value: Decimal | int) -> Decimal:
@@ -605,7 +613,7 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         found.append(Problem(where, message, params=params))
 
     if len(station.facility_code) != 5:
-        add(FIX_STATION, N_("The station's facility code (5 characters) is not entered."))
+        add(FIX_STATION, FACILITY_MISSING)
     if not station.department_code:
         add(FIX_STATION, N_("The station's department code (MA_KHOA) is not entered."))
     if not station.signer_bhxh_no and (visit.referral is not None or visit.follow_up is not None):
@@ -614,11 +622,7 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
     if not card:
         add(FIX_CARD, N_("The patient has no health-insurance card number."))
     elif len(card) == 10 and card.isdigit():
-        add(
-            FIX_CARD,
-            N_("The card {card} shows only its 10-digit number: enter the group and benefit digit printed on it."),
-            card=card,
-        )
+        add(FIX_CARD, CARD_DIGITS_ONLY, card=card)
     elif len(card) != 15 or not card[:2].isalpha() or not card[2:].isdigit():
         add(FIX_CARD, N_("The insurance card number {card} is not 15 characters (2 letters, 13 digits)."), card=card)
     if p.card_to is None or p.card_from is None:
@@ -644,7 +648,7 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         if icd10.lookup(code) is None:
             add(FIX_VISIT, N_("The ICD-10 code {code} is not in the list."), code=code)
     if category not in categories():
-        add(FIX_VISIT, N_("The visit category {code} is not in the list."), code=category)
+        add(FIX_VISIT, CATEGORY_UNKNOWN, code=category)
     if not any(s.group == EXAM_GROUP for s in visit.services):
         add(
             FIX_SERVICES,

@@ -377,9 +377,22 @@ def sectioned_work_list(
 
 
 def sections_of(items: Iterable[FollowUpItem], today: dt.date | None = None) -> list[Section]:
-    """The section :func:`classify` puts each item in on ``today``, in the same order."""
+    """The section :func:`classify` puts each item in on ``today``, in the same order. (An item
+    with no history is placed by its status and due date alone: items sharing those are
+    classified once for all of them.)"""
     today = _today(today)
-    return [classify(item, today) for item in items]
+    plain: dict[tuple[Status, dt.date], Section] = {}
+    found = []
+    for item in items:
+        if item.outcomes:
+            found.append(classify(item, today))
+            continue
+        key = (item.status, item.due_date)
+        where = plain.get(key)
+        if where is None:
+            where = plain[key] = classify(item, today)
+        found.append(where)
+    return found
 
 
 def work_order(

@@ -192,6 +192,16 @@ class MonthlySummary:
             except KeyError:
                 continue  # a cell of an indicator that no longer exists
 
+    def visit_bars(self) -> list[tuple[int, int]]:
+        """The visits chart's bars: ``(day, visits)`` of a month, ``(month, visits)`` of a year (a
+        year's 365 days are too many bars to read, and their labels run into each other)."""
+        if not self.month.is_year:
+            return [(int(day[8:10]), n) for day, n in self.visits_per_day]
+        months = [0] * 12
+        for day, n in self.visits_per_day:
+            months[int(day[5:7]) - 1] += n
+        return [(number, n) for number, n in enumerate(months, start=1)]
+
     def top_diagnoses(self, limit: int = 10) -> list[tuple[str, str, int]]:
         """(code, label, visits) of the top diagnoses, for the chart."""
         found = []

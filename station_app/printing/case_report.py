@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station_app import APP_NAME, __version__, clock
-from station_app.domain import notifiable
+from station_app.domain import icd10, notifiable
 from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.files import write_atomic
@@ -45,8 +45,25 @@ def _d(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%H:%M %d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")  # as Hôm nay shows it
     return value.strftime("%d/%m/%Y")
+
+
+def _address(parts: tuple[str, ...]) -> str:
+    """The patient's address, then the village, commune and province it does not already name
+    ("Thôn Đông, xã Tân Phú, tỉnh Phú Thọ" is not followed by "Thôn Đông, Xã Tân Phú, Phú Thọ")."""
+    written: list[str] = []
+    for part in (x.strip() for x in parts):
+        if part and part.casefold() not in ", ".join(written).casefold():
+            written.append(part)
+    return ", ".join(written)
+
+
+def _diagnosis(code: str, text: str) -> str:
+    """The code and its name: the visit's words, else the catalogue's."""
+    entry = icd10.lookup(code) if code and not text else None
+    name = text or (entry.name_vi if entry else "")
+    return " ".join(x for x in (code, name) if x)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -109,7 +126,7 @@ def case_report_pdf(store: Store, notification_id: int) -> bytes:
         (tr("Ethnic group"), ethnic.name if ethnic else p.ethnicity),
         (tr("Occupation"), p.occupation),
         (tr("Citizen ID"), p.citizen_id),
-        (tr("Address"), ", ".join(x for x in (p.address, p.village, profile.commune, profile.province) if x)),
+        (tr("Address"), _address((p.address, p.village, profile.commune, profile.province))),
         (tr("Phone"), p.phone),
         (tr("Guardian"), " ".join(x for x in (p.guardian_name, p.guardian_relation, p.guardian_phone) if x)),
     ], styles))
@@ -127,8 +144,8 @@ def case_report_pdf(store: Store, notification_id: int) -> bytes:
         clinical += [
             (tr("Complaint"), visit.complaint),
             (tr("Examination"), visit.examination),
-            (tr("Temperature"), f"{visit.temperature:g} °C" if visit.temperature else ""),
-            (tr("Diagnosis"), visit.diagnosis_display),
+            (tr("Temperature"), f"{visit.temperature:g} °C".replace(".", ",") if visit.temperature else ""),
+            (tr("Diagnosis"), _diagnosis(visit.diagnosis_code, visit.diagnosis_text)),
             (tr("Treatment"), visit.treatment),
             (tr("Referred"), tr("yes") if visit.referred else tr("no")),
             (tr("Clinician"), visit.clinician_name),

@@ -16,9 +16,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from station_app import APP_NAME, __version__
 from station_app.i18n import tr
-from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
-from station_app.printing.table_report import SansCanvas, report_styles
+from station_app.printing.table_report import footer_canvas, report_styles
 from station_app.store import station as station_store
 from station_app.store.claims import MonthTotals
 from station_app.store.database import Store
@@ -95,6 +94,7 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
     held_rows = []
     for number, row in enumerate(totals.rows, start=1):
         day = row.visit_at[:10]
+        checked = bool(row.status)  # a visit not checked yet has no money to show (not 0 đồng)
         data.append(
             [
                 p(str(number), "right"),
@@ -102,9 +102,9 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
                 p(row.full_name),
                 p(row.ma_lk),
                 p(row.status_label()),
-                p(money(row.total), "right"),
-                p(money(row.fund), "right"),
-                p(money(row.patient), "right"),
+                p(money(row.total) if checked else "", "right"),
+                p(money(row.fund) if checked else "", "right"),
+                p(money(row.patient) if checked else "", "right"),
                 p("; ".join(row.problems) if row.status == "held" else row.answer_label()),
             ]
         )
@@ -147,11 +147,5 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
         creator=f"{APP_NAME} {__version__}",
     )
 
-    def page_number(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(fonts.face(fonts.SANS), 7)
-        canvas.drawRightString(landscape(A4)[0] - 12 * mm, 6 * mm, f"{totals.month} · {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=SansCanvas)
+    doc.build(story, canvasmaker=footer_canvas(tr("Health-insurance claims") + " " + f"{month}/{year}"))
     return buffer.getvalue()

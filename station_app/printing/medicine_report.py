@@ -20,7 +20,7 @@ from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
-from station_app.printing.table_report import SansCanvas, report_styles
+from station_app.printing.table_report import footer_canvas, report_styles
 
 GRID = colors.Color(0.6, 0.6, 0.6)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
@@ -139,13 +139,7 @@ def report_pdf(report: MedicineReport) -> bytes:
         creator=f"{APP_NAME} {__version__}",
     )
 
-    def page_number(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(fonts.face(fonts.SANS), 7)
-        canvas.drawRightString(landscape(A4)[0] - 12 * mm, 6 * mm, f"{report.month.key} · {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number, canvasmaker=SansCanvas)
+    doc.build(story, canvasmaker=footer_canvas(tr("Medicine stock report") + " " + report.month.display()))
     return buffer.getvalue()
 
 

@@ -61,6 +61,7 @@ DRAFT_NOTE = N_("DRAFT — computed on {at}, not yet finalised")
 FINAL_NOTE = N_("Finalised copy (version {version}), finalised on {at} by {by}")
 FACILITY = N_("Facility code: {code}")
 CHART_VISITS = N_("Visits per day")
+CHART_VISITS_YEAR = N_("Visits per month")
 CHART_TOP = N_("Top diagnoses (visits)")
 CORRECTED = N_("* {indicator} — {column}: computed {computed}, corrected to {corrected} by {by} ({at}): {reason}")
 PREPARED_BY = N_("Prepared by")
@@ -152,18 +153,21 @@ def visits_chart(summary: MonthlySummary, width: float, height: float) -> Drawin
     chart = VerticalBarChart()
     chart.x, chart.y = 22, 16
     chart.width, chart.height = width - 28, height - 32
-    values = [n for _, n in summary.visits_per_day]
+    bars = summary.visit_bars()
+    values = [n for _, n in bars]
     chart.data = [values or [0]]
-    chart.categoryAxis.categoryNames = [
-        str(int(day[8:])) if int(day[8:]) in (1, 5, 10, 15, 20, 25) or i == len(values) - 1 else ""
-        for i, (day, _) in enumerate(summary.visits_per_day)
+    yearly = summary.month.is_year
+    chart.categoryAxis.categoryNames = [  # a year: every month; a month: days 1, 5, 10… and the last
+        str(at) if yearly or at in (1, 5, 10, 15, 20, 25) or i == len(values) - 1 else ""
+        for i, (at, _) in enumerate(bars)
     ]
     chart.barSpacing = 0.5
     _bar_style(chart)
     top = max(values or [0])
     chart.valueAxis.valueMax = max(top, 4)
     drawing.add(chart)
-    drawing.add(String(width / 2, height - 9, tr(CHART_VISITS), fontName=fonts.face(fonts.SANS, bold=True),
+    title = tr(CHART_VISITS_YEAR if yearly else CHART_VISITS)
+    drawing.add(String(width / 2, height - 9, title, fontName=fonts.face(fonts.SANS, bold=True),
                        fontSize=8, textAnchor="middle"))
     return drawing
 

@@ -1,23 +1,29 @@
 """What the tabular monthly reports (the medicine report, the claims month) share: a canvas whose
-pages start in our font, and their paragraph styles."""
+pages start in our font with the footer naming the report and "Trang k/n", and their paragraph styles."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.lib.units import mm
 
 from station_app.printing import fonts
+from station_app.printing.paged import PageCountCanvas
 
 
-class SansCanvas(Canvas):
-    """A canvas whose pages start in our font (else each refers to an unembedded Helvetica)."""
+def footer_canvas(label: str) -> type[PageCountCanvas]:
+    """A canvas writing ``label · Trang k/n`` at the foot of each page (the report and its month, as
+    a person reads them: "Hồ sơ thanh toán BHYT 10/2026 · Trang 2/28")."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["initialFontName"] = fonts.SANS
-        kwargs["initialFontSize"] = 8
-        super().__init__(*args, **kwargs)
+    class FooterCanvas(PageCountCanvas):
+        text_size = 8
+
+        def decorate(self, total: int) -> None:
+            self.saveState()
+            self.setFont(fonts.face(fonts.SANS), 7)
+            self.drawRightString(self._pagesize[0] - 12 * mm, 6 * mm, f"{label} · {self.page_label(total)}")
+            self.restoreState()
+
+    return FooterCanvas
 
 
 def report_styles() -> dict[str, ParagraphStyle]:

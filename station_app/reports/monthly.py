@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from station_app import clock
 from station_app.domain import antenatal, births, icd10, vaccination
@@ -31,8 +32,8 @@ from station_app.domain.followup import (
     OutcomeKind,
     RemovalReason,
     Section,
-    classify,
     days_overdue,
+    sections_of,
 )
 from station_app.domain.indicators import Definitions, Indicator, load
 from station_app.domain.monthly import (
@@ -85,6 +86,11 @@ def _age(date_sql: str, alias: str = "p") -> str:
     return f"max(({when} - {alias}.birth_year * 10000 - {month} * 100 - {day}) / 10000, 0)"
 
 
+class _MonthEnd(NamedTuple):
+    counted: dict[Section, list[int | str | None]]  # the ids of the items in each of MONTH_END_SECTIONS
+    refills: dict[str, list[tuple[FollowUpItem, Section]]]  # each programme's refill items
+
+
 class _Counter:
     def __init__(self, store: Store, month: Month, defs: Definitions, items: list | None = None,
                  records: bool = True, shared: dict | None = None) -> None:
@@ -95,6 +101,7 @@ class _Counter:
         self.counts: Counts = {}
         self._raw: dict[tuple[str, str, str | None, int | None], list] = {}
         self._open_items: list | None = items
+        self._month_end: _MonthEnd | None = None
         self.records = records  # False: counts only (the previous month, shown beside)
         self.start = month.start.isoformat()
         self.next = month.next_start.isoformat()
@@ -144,12 +151,42 @@ class _Counter:
         self._raw.clear()
         return self.counts
 
-    def open_items(self, rule: str = "") -> list:
-        """The follow-up items open at the month's end, of one programme's rule."""
-        if self._open_items is None:
-            self._open_items = load_items(self.store, self.end, self.end)
-        return [item for item, item_rule in self._open_items
-                if (not rule or item_rule == rule) and (item.created_on is None or item.created_on <= self.end)]
+    def month_end(self) -> _MonthEnd:
+        """The follow-up items open at the month's end, each placed in its section of the work
+        list on that day (``classify``, once for both parts that count them): the ids in each
+        section the summary counts, and each programme's refill items with their sections."""
+        if self._month_end is None:
+            if self._open_items is None:
+                self._open_items = load_items(self.store, self.end, self.end)
+            end = self.end
+            items = [item for item, _rule in self._open_items]
+            sections = sections_of(items, end)  # (those made after the month's end are left out below)
+            counted: dict[Section, list[int | str | None]] = {section: [] for section in MONTH_END_SECTIONS}
+            programme_of = {f"chronic:{programme}": programme for programme in PROGRAMMES}
+            refills: dict[str, list[tuple[FollowUpItem, Section]]] = {programme: [] for programme in PROGRAMMES}
+            for (item, rule), section in zip(self._open_items, sections, strict=True):
+                if item.created_on is not None and item.created_on > end:
+                    continue
+                ids = counted.get(section)
+                if ids is not None:
+                    ids.append(item.id)
+                programme = programme_of.get(rule)
+                if programme is not None:
+                    refills[programme].append((item, section))
+            self._month_end = _MonthEnd(counted, refills)
+        return self._month_end
+
+    def notifiable(self, diseases: notifiable_list.DiseaseList, code: str) -> notifiable_list.Disease | None:
+        """``diseases.match(code)``, looked up once per list and code for both months."""
+        found = self.shared.setdefault("notifiable", {})
+        key = (diseases.version, code)
+        if key not in found:
+            found[key] = diseases.match(code)
+        return found[key]
+
+    def ids(self, column: str) -> str:
+        """SQL for the ids of a group's records, comma-separated (NULL when counting only)."""
+        return f"group_concat({column})" if self.records else "NULL"
 
     @property
     def _patients(self) -> str:
@@ -161,15 +198,18 @@ class _Counter:
         notifiable = [(key, tuple(c.upper() for c in codes)) for key, codes, _ in self.defs.notifiable]
         groups = notifiable_list.list_on(self.month.start)
         chapters = icd10.load_chapters()
+        # Grouped by age class rather than age: the ages of a class are in the same bands.
+        classes, ages = _age_classes(self.defs)
         rows = self.rows(
             f"SELECT upper(v.diagnosis_code), v.insurance_paid, v.antenatal, v.tetanus, p.sex, "
-            f"{_age('v.visit_at')}, count(*), {'group_concat(v.id)' if self.records else 'NULL'} "
+            f"{classes.format(age=_age('v.visit_at'))}, count(*), {self.ids('v.id')} "
             f"FROM visits v JOIN {self._patients} ON p.id = v.patient_id "
             "WHERE v.visit_at >= ? AND v.visit_at < ? GROUP BY 1, 2, 3, 4, 5, 6",
             (self.start, self.next),
         )
         targets: dict[str, list[tuple[str, str]]] = {}
-        for code, insured, anc, tetanus, sex, age, count, ids in rows:
+        for code, insured, anc, tetanus, sex, age_class, count, ids in rows:
+            age = ages[age_class] if age_class else None
             code = (code or "").strip()
             found = targets.get(code)
             if found is None:
@@ -182,7 +222,7 @@ class _Counter:
                 if code:
                     found.append(("morb.top10", category))
                     found += [("morb.notifiable", key) for key, prefixes in notifiable if code.startswith(prefixes)]
-                    disease = groups.match(code) if groups else None
+                    disease = self.notifiable(groups, code) if groups else None
                     if disease is not None:
                         found.append(("morb.notifiable_groups", disease.group))
             for indicator, line in found:
@@ -240,7 +280,7 @@ class _Counter:
             self.add("consult.deaths_place", place or UNKNOWN_PLACE, 1, ids, sex, age)
             chapter = next((c.chapter for c in chapters if c.contains(code[:3])), NO_CODE) if code else NO_CODE
             self.add("morb.death_chapters", chapter, 1, ids, sex, age)
-            disease = groups.match(code) if groups and code else None
+            disease = self.notifiable(groups, code) if groups and code else None
             if disease is not None:
                 self.add("morb.communicable_deaths", disease.group, 1, ids, sex, age)
         for did, place, attendant in self.rows(
@@ -313,15 +353,13 @@ class _Counter:
             )
         }
         min_days = int(str(self.defs.indicator("ncd.overdue").options.get("min_days_overdue", 31)))
-        for programme in PROGRAMMES:
+        closed = (Section.DONE, Section.REMOVED)
+        for programme, refills in self.month_end().refills.items():
             latest: dict[int, tuple[FollowUpItem, Section]] = {}
-            for item in self.open_items(f"chronic:{programme}"):
+            for item, section in refills:
                 pid = int(item.patient_id)
-                if (programme, pid) not in enrolment_of:
-                    continue
-                section = classify(item, self.end)
-                if section in (Section.DONE, Section.REMOVED):
-                    continue  # closed by the month's end
+                if section in closed or (programme, pid) not in enrolment_of:
+                    continue  # (closed by the month's end, or not under management)
                 if pid not in latest or item.due_date > latest[pid][0].due_date:
                     latest[pid] = (item, section)
             overdue, lost = [], []
@@ -332,8 +370,8 @@ class _Counter:
                     item, self.end
                 ) >= min_days:
                     overdue.append(enrolment_of[(programme, pid)])
-            self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)))
-            self.add("ncd.lost", programme, len(lost), ",".join(map(str, lost)))
+            self.add("ncd.overdue", programme, len(overdue), ",".join(map(str, overdue)) if self.records else None)
+            self.add("ncd.lost", programme, len(lost), ",".join(map(str, lost)) if self.records else None)
 
     # -- mother and child ----------------------------------------------------------------------
     def maternal(self) -> None:
@@ -382,7 +420,7 @@ class _Counter:
             (self.start, self.next),
         ):
             self.add("epi.doses", series, count, ids)
-        complete = self._fully_immunised(self.start)
+        complete = [pid for pid, day in self._fully_immunised_this_year() if day >= self.start]
         self.add("epi.full_u1", "", len(complete), ",".join(map(str, complete)))
         for count, ids in self.rows(
             "SELECT count(*), group_concat(d.id) FROM vaccine_doses d JOIN patients p ON p.id = d.patient_id "
@@ -436,7 +474,7 @@ class _Counter:
                 people.setdefault(str(line["key"]), {})
                 continue
             if special == "full_u1":
-                rows = self._fully_immunised(year_start, with_day=True)
+                rows = self._fully_immunised_this_year()
             else:
                 rows = self.rows(
                     "SELECT patient_id, min(substr(visit_at, 1, 10)) FROM visits WHERE tetanus = 1 AND visit_at >= ? "
@@ -444,10 +482,21 @@ class _Counter:
             people[str(line["key"])] = {int(pid): str(day) for pid, day in rows}
         return people
 
-    def _fully_immunised(self, start: str, with_day: bool = False) -> list:
-        """Children whose every required dose (its first record) is given, the last of them from
-        ``start`` to the period's end and before the first birthday (so born less than a year
-        before ``start``); with ``with_day``, (child, day of the last dose)."""
+    def _fully_immunised_this_year(self) -> list[tuple[int, str]]:
+        """(child, day of the last required dose) of the children fully immunised from 1 January to
+        the period's end, by child: read once for the month and the month before in the same year
+        (the month's own children are those whose day falls in it)."""
+        year = self.month.start.year
+        found = self.shared.get("full_u1")
+        if found is None or found[0] != year or found[1] < self.next:
+            found = self.shared["full_u1"] = (
+                year, self.next, self._fully_immunised(f"{year:04d}-01-01"))
+        return [(pid, day) for pid, day in found[2] if day < self.next]
+
+    def _fully_immunised(self, start: str) -> list[tuple[int, str]]:
+        """(child, day of the last dose) of the children whose every required dose (its first
+        record) is given, the last of them from ``start`` to the period's end and before the first
+        birthday (so born less than a year before ``start``), by child."""
         required = self.defs.fully_immunised
         marks = ",".join("?" * len(required))
         wanted = " OR ".join("(series = ? AND dose BETWEEN 1 AND ?)" for _ in required)
@@ -475,31 +524,26 @@ class _Counter:
                  int(start[:4]) - 1, sum(required.values()), start, self.next),
             )
         )
-        return found if with_day else [pid for pid, _day in found]
+        return found
 
     # -- follow-up work ------------------------------------------------------------------------
     def follow_up(self) -> None:
         for kind, count, ids in self.rows(
-            "SELECT kind, count(*), group_concat(id) FROM followups WHERE due_date >= ? AND due_date < ? GROUP BY 1",
+            f"SELECT kind, count(*), {self.ids('id')} FROM followups WHERE due_date >= ? AND due_date < ? GROUP BY 1",
             (self.start, self.next),
         ):
             self.add("fu.due", kind, count, ids)
         for kind, count, ids in self.rows(
-            "SELECT kind, count(*), group_concat(id) FROM followups WHERE status = 'done' AND closed_on >= ? "
+            f"SELECT kind, count(*), {self.ids('id')} FROM followups WHERE status = 'done' AND closed_on >= ? "
             "AND closed_on < ? GROUP BY 1",
             (self.start, self.next),
         ):
             self.add("fu.done", kind, count, ids)
-        sections: dict[Section, list[int]] = {s: [] for s in MONTH_END_SECTIONS}
-        for item in self.open_items():
-            section = classify(item, self.end)
-            if section in sections:
-                sections[section].append(int(item.id))
-        for section, ids in sections.items():
-            self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)))
+        for section, ids in self.month_end().counted.items():
+            self.add("fu.month_end", section.value, len(ids), ",".join(map(str, ids)) if self.records else None)
         notes = ",".join("?" * len(SYSTEM_REMOVAL_NOTES))
         for kind, reason, count, ids in self.rows(
-            "SELECT kind, coalesce(reason, ''), count(*), group_concat(id) FROM followup_outcomes "
+            f"SELECT kind, coalesce(reason, ''), count(*), {self.ids('id')} FROM followup_outcomes "
             "WHERE recorded_at >= ? AND recorded_at < ? AND kind IN ('agreed', 'remind_later', 'no_answer', 'removed') "
             f"AND NOT (kind = 'removed' AND coalesce(reason, '') IN ('', 'other') AND note IN ({notes})) GROUP BY 1, 2",
             (self.start, self.next, *SYSTEM_REMOVAL_NOTES),
@@ -509,17 +553,21 @@ class _Counter:
 
     # -- medicines (the prescriptions of the month's visits and the stock ledger) ----------------
     def medicines(self) -> None:
-        people: set[int] = set()
-        for vid, pid in self.rows(
-            "SELECT v.id, v.patient_id FROM visits v WHERE v.visit_at >= ? AND v.visit_at < ? "
-            "AND EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id) ORDER BY v.id",
+        # The month's visits with a prescription, and their patients (each once). (The visits are
+        # looked up among the lines in the order of their ids: neighbouring pages, each read once.)
+        [(visits, people, visit_ids, patient_ids)] = self.rows(
+            f"SELECT count(*), count(DISTINCT v.patient_id), {self.ids('v.id')}, {self.ids('DISTINCT v.patient_id')} "
+            "FROM (SELECT id, patient_id FROM visits WHERE visit_at >= ? AND visit_at < ? ORDER BY id) v "
+            "WHERE EXISTS (SELECT 1 FROM prescription_lines l WHERE l.visit_id = v.id)",
             (self.start, self.next),
-        ):
-            self.add("med.prescriptions", "", 1, str(vid))
-            people.add(int(pid))
-        self.add("med.patients", "", len(people), ",".join(map(str, sorted(people))))
+        )
+        if visits:
+            self.add("med.prescriptions", "", visits, visit_ids)
+        self.add("med.patients", "", people, patient_ids)
         # Lines and value from the ledger: given out less brought back in the month, at the lot's price.
+        # (The value is added up here, line by line in the order of their ids, as it always was.)
         value = 0.0
+        kept: list[int] = []
         for line_id, net, worth in self.rows(
             "SELECT m.prescription_line_id, -sum(m.delta), -sum(m.delta * l.unit_price) FROM stock_movements m "
             "JOIN stock_lots l ON l.id = m.lot_id WHERE m.kind IN ('dispensed', 'returned') AND m.on_date >= ? "
@@ -528,7 +576,9 @@ class _Counter:
         ):
             value += worth
             if net > 1e-9:
-                self.add("med.lines", "", 1, str(line_id))
+                kept.append(line_id)
+        if kept:
+            self.add("med.lines", "", len(kept), ",".join(map(str, kept)) if self.records else None)
         self.add("med.value", "", round(value), None)
         # The formulary's drugs (in it by the month's end, not retired) with nothing usable on the
         # month's last day: each lot's balance then is its balance now less the movements after.
@@ -552,24 +602,29 @@ class _Counter:
             self.add("med.expired_lots", "", 1, str(lid))
 
 
+def _age_classes(defs: Definitions) -> tuple[str, dict[str, int]]:
+    """SQL that puts an age (``{age}``, 0 or more, NULL when unknown) in its class — the ages
+    between two neighbouring limits of the age bands, which are all in the same bands — as one
+    letter, and the youngest age of each class by its letter (the age counted for the class)."""
+    limits = {band.min for band in defs.age_bands} | {band.max for band in defs.age_bands if band.max is not None}
+    top = max(limits, default=0)
+    letters = "".join(chr(ord("A") + sum(age >= limit for limit in limits)) for age in range(top + 1))
+    youngest: dict[str, int] = {}
+    for age, letter in enumerate(letters):
+        youngest.setdefault(letter, age)
+    return f"substr('{letters}', min({{age}}, {top}) + 1, 1)", youngest
+
+
 def _coverage_lines(ind: Indicator | None) -> list[dict]:
     """The lines of the coverage indicators, as the definitions give them (``lines``)."""
     found = ind.options.get("lines") if ind is not None else None
     return [line for line in found if isinstance(line, dict)] if isinstance(found, list) else []
 
 
-def load_items(store: Store, day: dt.date, since: dt.date) -> list:
+def load_items(store: Store, day: dt.date, since: dt.date) -> list[tuple[FollowUpItem, str]]:
     """``(item, rule)`` of the follow-up items open at the end of any day from ``since`` to ``day``
     (one load serves the month and the month before)."""
-    items = followups.items_open_on(store, day, open_since=since)
-    rules: dict[int, str] = {}
-    ids = [int(item.id) for item in items]  # type: ignore[arg-type]
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rules.update(store.conn.execute(
-            f"SELECT id, rule FROM followups WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ).fetchall())
-    return [(item, rules.get(int(item.id), "")) for item in items]  # type: ignore[arg-type]
+    return followups.items_and_rules_open_on(store, day, since)
 
 
 # -- lines of each indicator -------------------------------------------------------------------
@@ -637,7 +692,7 @@ def _count(store: Store, month: Month, defs: Definitions, progress: Progress | N
         part()
         if progress:
             progress(step + number, steps)
-    return counter.finish(), counter.visits_per_day()
+    return counter.finish(), counter.visits_per_day() if records else []
 
 
 def compute(store: Store, month: Month, progress: Progress | None = None,
@@ -649,14 +704,16 @@ def compute(store: Store, month: Month, progress: Progress | None = None,
     if own:
         store.conn.execute("BEGIN")  # one read snapshot for both months
     try:
-        steps = 2 * PARTS if previous_month else PARTS
-        items = load_items(store, month.end, month.previous().end if previous_month else month.end)
-        shared: dict = {}
-        current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
-        previous: Counts = {}
-        if previous_month:
-            previous, _ = _count(store, month.previous(), defs, progress, PARTS, steps, items, records=False,
-                                 shared=shared)
+        # (Tens of thousands of small objects and no cycles: the collector would walk them over and over.)
+        with followups.cycle_collection_paused():
+            steps = 2 * PARTS if previous_month else PARTS
+            items = load_items(store, month.end, month.previous().end if previous_month else month.end)
+            shared: dict = {}
+            current, per_day = _count(store, month, defs, progress, 0, steps, items, shared=shared)
+            previous: Counts = {}
+            if previous_month:
+                previous, _ = _count(store, month.previous(), defs, progress, PARTS, steps, items, records=False,
+                                     shared=shared)
     finally:
         if own:
             store.conn.execute("COMMIT")

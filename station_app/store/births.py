@@ -172,9 +172,9 @@ def record_delivery(store: Store, delivery: Delivery) -> Delivery:
                 for series, at in (("hepb0", baby.hepb_at), ("bcg", baby.bcg_at)):
                     if at is not None:
                         _record_birth_dose(store, child_id, series, at, place)
-                if baby.hepb_at or baby.bcg_at:
-                    followups.enrol(store, child_id, "vaccination", day)
-                    followups.sync_vaccination(store, child_id, clock.today(), closed_on=day)
+                # every live-born baby joins the schedule: birth doses not given show as due
+                followups.enrol(store, child_id, "vaccination", day)
+                followups.sync_vaccination(store, child_id, clock.today(), closed_on=day)
             row = store.conn.execute(
                 "INSERT INTO births (delivery_id, child_id, outcome, sex, weight_grams, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

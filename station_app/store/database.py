@@ -96,33 +96,35 @@ class _HeldFiles:
                 del self._held[key]
                 os.close(entry[0])
 
+    def _entry(self, path: Path) -> list[int] | None:
+        """The held descriptor of ``path`` and its count, if this process holds it (POSIX only;
+        call with ``self._lock`` held, so that the descriptor stays open while it is used)."""
+        if not files.POSIX:
+            return None
+        try:
+            return self._held.get(self._key(path))
+        except OSError:
+            return None
+
     def head(self, path: Path, size: int = 100) -> bytes:
         """The first ``size`` bytes of ``path``, never closing a descriptor of a file this process
         has open with SQLite."""
-        if files.POSIX:
-            with self._lock:
-                try:
-                    entry = self._held.get(self._key(path))
-                except OSError:
-                    entry = None
-                if entry is not None:
-                    return os.pread(entry[0], size, 0)
+        with self._lock:
+            entry = self._entry(path)
+            if entry is not None:
+                return os.pread(entry[0], size, 0)
         with path.open("rb") as fh:
             return fh.read(size)
 
     def writable(self, path: Path) -> None:
         """``OSError`` unless ``path`` can be opened for writing (without opening it where this
         process holds it: ``os.access`` asks the same question of the system)."""
-        if files.POSIX:
-            with self._lock:
-                try:
-                    entry = self._held.get(self._key(path))
-                except OSError:
-                    entry = None
-                if entry is not None:
-                    if not os.access(path, os.W_OK):
-                        raise PermissionError(13, os.strerror(13), str(path))
-                    return
+        with self._lock:
+            held = self._entry(path) is not None
+        if held:
+            if not os.access(path, os.W_OK):
+                raise PermissionError(13, os.strerror(13), str(path))
+            return
         with path.open("r+b"):
             pass
 

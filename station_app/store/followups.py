@@ -605,12 +605,22 @@ def items_open_on(
     ``rule_prefix`` keeps one programme's items ("chronic:"). With ``open_since`` (an earlier
     day), the items open at the end of any day from ``open_since`` to ``day`` (one load for
     several days: keep those with ``created_on`` on or before the day you classify for)."""
-    where = "f.created_on <= ? AND (f.status = 'open' OR f.closed_on > ?)"
+    where = _OPEN_ON
     params: list[object] = [day.isoformat(), (open_since or day).isoformat()]
     if rule_prefix:
         where += " AND f.rule LIKE ?"
         params.append(rule_prefix.replace("%", "") + "%")
     return _items(store, where, params)
+
+
+_OPEN_ON = "f.created_on <= ? AND (f.status = 'open' OR f.closed_on > ?)"
+
+
+def items_and_rules_open_on(store: Store, day: dt.date, open_since: dt.date) -> list[tuple[FollowUpItem, str]]:
+    """``(item, rule)`` of ``items_open_on(store, day, open_since=open_since)``, in one read: the
+    monthly summary counts the programmes' items by their rule."""
+    items, rows = _read(store, _OPEN_ON, (day.isoformat(), open_since.isoformat()))
+    return list(zip(items, [row[_RULE] for row in rows], strict=True))
 
 
 @_without_cycle_collection

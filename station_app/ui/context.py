@@ -72,6 +72,8 @@ class AppContext(QObject):
     changed = Signal(object, object)  # (frozenset of Change, who made the change or None)
     open_patient = Signal(int)  # show a patient's page
     new_visit = Signal(int)  # start a visit for a patient
+    edit_patient = Signal(int)  # the patient's form (their card, their identity), over their page
+    show_place = Signal(str, str)  # an area, and the place in it to show ("settings", "claims")
 
     def __init__(self, store: Store) -> None:
         super().__init__()

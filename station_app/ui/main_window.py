@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         ctx.subscribe(self, {Change.PATIENTS, Change.PROFILE}, self.update_status)
         ctx.open_patient.connect(self.open_patient)
         ctx.new_visit.connect(self.start_visit)
+        ctx.edit_patient.connect(self.edit_patient)
+        ctx.show_place.connect(self.show_place)
         for index in range(len(self.areas)):
             shortcut(f"Alt+{index + 1}", self, functools.partial(self.nav.setCurrentRow, index))
         self._restore()
@@ -121,6 +123,19 @@ class MainWindow(QMainWindow):
     def open_patient(self, patient_id: int) -> None:
         registry = self.show_area("patients")
         registry.open_patient(patient_id)  # type: ignore[attr-defined]
+
+    def edit_patient(self, patient_id: int) -> None:
+        self.open_patient(patient_id)
+        edit = getattr(self.views["patients"], "edit", None)
+        if edit is not None:
+            edit(patient_id)
+
+    def show_place(self, key: str, place: str) -> None:
+        """An area with one of its places shown and given the keyboard (``view.show_place``)."""
+        view = self.show_area(key)
+        show = getattr(view, "show_place", None)
+        if place and show is not None:
+            show(place)
 
     def start_visit(self, patient_id: int) -> None:
         from station_app.ui.forms.visit_form import VisitForm

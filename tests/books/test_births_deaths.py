@@ -63,6 +63,16 @@ def test_a_delivery_registers_the_baby_with_its_mother_as_guardian_and_its_birth
     assert (entry.action, entry.target_type, entry.patient_id) == ("create", "delivery", mother.id)
 
 
+def test_a_baby_born_at_home_without_birth_doses_joins_the_schedule_with_them_due(store: Store, mother) -> None:
+    home = _delivery(mother.id, place=Place.HOME, place_name="", attendant_kind=Attendant.OTHER,
+                     attendant="Bà ngoại", baby=Baby(sex="2", weight_grams=2900))
+    child_id = births.record_delivery(store, home).babies[0].child_id
+    assert [e.programme for e in followups.enrolments(store, child_id)] == ["vaccination"]
+    open_rules = {store.scalar("SELECT rule FROM followups WHERE id = ?", (i.id,))
+                  for i in followups.patient_items(store, child_id, open_only=True)}
+    assert {"vaccine:hepb0:1", "vaccine:bcg:1"} <= open_rules
+
+
 def test_the_baby_is_named_later_and_a_stillbirth_registers_no_one(store: Store, mother) -> None:
     twins = _delivery(mother.id, babies=(Baby(sex="2", weight_grams=2300, name="Lò Thị Mai"),
                                          Baby(sex="1", weight_grams=1900, outcome=Outcome.STILLBIRTH)))

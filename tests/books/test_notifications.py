@@ -4,6 +4,7 @@ death from a communicable disease too; the dated list; the CLI; the case report 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -147,13 +148,31 @@ def test_the_case_report_carries_the_administrative_epidemiological_and_clinical
     reader = PdfReader(out)
     text = " ".join(page.extract_text() for page in reader.pages)
     for expected in ("BÁO CÁO TRƯỜNG HỢP BỆNH TRUYỀN NHIỄM", "Vàng A Dình", "Bản Hồ", "Sốt xuất huyết Dengue",
-                     "Nhóm B", "A91", "09:30 19/11/2025", "09:30 20/11/2025", "39.2 °C", "Bệnh phẩm"):
+                     "Nhóm B", "A91", "19/11/2025 09:30", "20/11/2025 09:30", "39,2 °C", "Bệnh phẩm"):
         assert expected in text, expected
     fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert all("+" in name for name in fonts), "every font embedded as a subset"
     store = open_store(dengue_db)
     assert audit.entries(store)[0].action == "print"
     store.close()
+
+
+def test_the_case_report_names_the_address_once_and_the_diagnosis_by_its_name(store, add_patient, today) -> None:
+    """An address already naming its village, commune and province is not followed by them again;
+    a visit coded without words shows the catalogue's name of the code."""
+    from station_app.printing.case_report import case_report_pdf
+    from station_app.store.station import load_profile
+
+    profile = load_profile(store)
+    address = f"Thôn Đông, {profile.commune.lower()}, tỉnh {profile.province}"
+    patient = add_patient("Lò Văn Pọm", village="Thôn Đông", address=address)
+    visit_at = dt.datetime.combine(today, dt.time(8, 0))
+    visits.insert(store, Visit(patient_id=patient.id, visit_at=visit_at, diagnosis_code="A97"))
+    (found,) = notifications.listing(store, open_only=True)
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(case_report_pdf(store, found.id))).pages)
+    assert text.count("Thôn Đông") == 1, text
+    assert "A97 Sốt xuất huyết Dengue" in text
 
 
 def test_the_case_report_holds_long_and_hostile_texts(dengue_db: Path, tmp_path: Path, capsys) -> None:

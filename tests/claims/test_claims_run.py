@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import stat
 from collections.abc import Callable
@@ -318,3 +319,19 @@ def test_a_run_reports_its_progress_and_writes_markup_characters_as_text(station
         tables = claims_xml.field_tables(station.day)
         (xml1,) = claims_xml.read_records(tables, "XML1", dict(read.files)["XML1"])
         assert xml1["DIA_CHI"] == "Tổ 3 <Khu A> & chợ"
+
+
+def test_the_month_pdf_leaves_unchecked_visits_without_money_and_names_its_pages(station: Station) -> None:
+    """A visit not checked yet has no cost (a "0" would read as a free visit); each page's foot says
+    which report and month it belongs to, and "Trang k/n"."""
+    from station_app.domain.monthly import Month
+    from station_app.printing.claims_report import claims_pdf
+    from station_app.store.claims import month_totals
+
+    station.visit(8)
+    month = Month.of(station.day)
+    reader = PdfReader(io.BytesIO(claims_pdf(month_totals(station.store, month), station.store)))
+    text = reader.pages[0].extract_text()
+    row = text[text.index(station.patient.full_name):text.index("Các tệp")]  # the visit's line, to the note
+    assert "Chưa kiểm tra" in row and "0" not in row.split(), row
+    assert f"Hồ sơ thanh toán BHYT {month.display()} · Trang 1/{len(reader.pages)}" in text

@@ -309,3 +309,23 @@ def test_the_visit_book_printed_by_the_command_line_is_in_the_audit_log(march_db
     assert (entry.action, entry.target_type) == ("print", "visit_book")
     details = {k: v for k, v in entry.details.items() if k != "os_user"}
     assert details == {"from": "2026-03-01", "to": "2026-03-31", "file": "book.pdf"}
+
+
+def test_the_yearly_pdf_charts_visits_per_month(march_db: Path, tmp_path: Path, capsys) -> None:
+    """A year's 365 day-bars ran their labels into a black smear: the yearly report has 12 month-bars."""
+    out = tmp_path / "y.pdf"
+    assert run("report", "monthly", "--db", str(march_db), "--period", "2026", "--format", "pdf",
+               "--out", str(out)) == 0
+    assert "báo cáo năm 2026 (bản nháp)" in capsys.readouterr().out
+    pages, _text = pdf_text(out)
+    assert "Lượt khám theo tháng" in pages[0] and "Lượt khám theo ngày" not in pages[0]
+    with clock.pinned(REPORT_DAY):
+        store = open_store(march_db)
+        store.actor = Actor(1, "thu", "Nguyễn Thị Thu", Role.HEAD)
+        year = monthly.draft(store, Month.year_of(2026))
+        month = monthly.draft(store, MARCH)
+        store.close()
+    bars = year.visit_bars()
+    assert [m for m, _ in bars] == list(range(1, 13))
+    assert bars[2][1] == sum(n for _, n in month.visit_bars()) > 0  # March's bar: March's days
+    assert [d for d, _ in month.visit_bars()] == list(range(1, 32))

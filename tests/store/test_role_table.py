@@ -359,7 +359,7 @@ RECORD_READS = {
                     "merges_of", "recent_merges", "for_patient"},
     "history_import": {"find_patients"},
     "followups": {"rule_of", "patient_items", "get_item", "list_items", "high_risk_patients", "work_rows",
-                  "items_open_on", "section_counts", "enrolments", "given_doses"},
+                  "items_open_on", "items_and_rules_open_on", "section_counts", "enrolments", "given_doses"},
     "icd10": {"search", "get"},
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
                  "possible_duplicates", "find", "vocabulary", "registry_people", "duplicate_groups"},

@@ -13,10 +13,21 @@ from station_app.store import open_store
 from station_app.store import patients as patient_store
 from station_app.store.patients import find, possible_duplicates, prepare_query
 
+# The people these tests look for, registered in the demo station when its draw of names has
+# not made them (the demo's names follow its random draw, which changes with the demo).
+LOOKED_FOR = (
+    ("Nguyễn Thanh Thủy", "2", 1984), ("Trần Thị Thủy", "2", 1975), ("Nguyễn Ngọc Liên", "2", 1990),
+    ("Trần Phương Nhung", "2", 1979), ("Nguyễn Văn Hoà", "1", 1965),
+    ("Phan Ngọc Hoà", "2", 1970),
+)
+
 
 @pytest.fixture
 def demo(demo_copy):
     store = open_store(demo_copy)
+    for name, sex, year in LOOKED_FOR:
+        if not store.query("SELECT 1 FROM patients WHERE full_name = ?", (name,)):
+            patient_store.insert(store, Patient(name, sex, PartialDate(year)))
     try:
         yield store
     finally:

@@ -24,8 +24,8 @@ def _tab(session, patient_id: int) -> BirthsDeathsTab:
 
 def _woman(session) -> int:
     row = session.store.query(
-        "SELECT id FROM patients WHERE sex = '2' AND deceased = 0 AND birth_year BETWEEN 1990 AND 2000 "
-        "ORDER BY id LIMIT 1")
+        "SELECT id FROM patients p WHERE sex = '2' AND deceased = 0 AND birth_year BETWEEN 1990 AND 2000 "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.mother_id = p.id) ORDER BY id LIMIT 1")
     return int(row[0]["id"])
 
 
@@ -43,6 +43,7 @@ def test_a_nurse_records_a_delivery_and_the_baby_gets_its_record_and_schedule(ma
     tab = _tab(session, mother_id)
     assert tab.delivery_lines.text() == "Chưa ghi cuộc đẻ nào."
     assert tab.correct_delivery_button.isHidden(), "a nurse does not correct"
+    assert tab.baby_button.isHidden()
     born = now - dt.timedelta(hours=5)
 
     def fill(dialog: QDialog) -> bool:
@@ -68,6 +69,9 @@ def test_a_nurse_records_a_delivery_and_the_baby_gets_its_record_and_schedule(ma
     child = patients.get(session.store, child_id)
     assert child.full_name.startswith("Con bà ") and child.guardian_relation == "Mẹ"
     assert [d.series for d in followups.given_doses(session.store, child_id)] == ["hepb0"]
+    assert not tab.baby_button.isHidden()
+    tab.baby_button.click()  # the baby's record, where its vaccinations go, from the mother's
+    assert session.window.views["patients"].page.patient.id == child_id
     child_tab = _tab(session, child_id)
     assert child_tab.born.text().endswith("Tại trạm · 3200 g")
 
@@ -112,3 +116,38 @@ def test_a_refused_death_stays_open_naming_the_field_then_the_head_corrects_it(m
     finally:
         dialogs.fill = None
     assert births.death_of(session.store, pid).cause_code == "I64"
+
+
+def test_the_death_cause_is_chosen_from_the_icd10_list_and_an_unknown_code_is_refused(
+    make_session, demo_copy, now, nurse, qtbot
+) -> None:
+    """A code the catalogue does not have (A90, retired for A97) was saved as typed and counted nowhere;
+    the nurse's words find the code as in a visit; the facility's name is asked only for a facility."""
+    from PySide6.QtCore import Qt
+
+    from station_app.domain.births import Place
+
+    session = make_session(demo_copy, role="head")
+    man = session.store.query("SELECT id FROM patients WHERE sex = '1' AND deceased = 0 ORDER BY id LIMIT 1")
+    pid = int(man[0]["id"])
+    tab = _tab(session, pid)
+    dialog = DeathDialog(session.ctx, tab.patient, tab)
+    dialog.open()
+    dialog.place.setCurrentIndex(dialog.place.findData(str(Place.HOME)))
+    assert not dialog.place_name.isEnabled()
+    dialog.place.setCurrentIndex(dialog.place.findData(str(Place.FACILITY)))
+    assert dialog.place_name.isEnabled()
+    dialog.place.setCurrentIndex(dialog.place.findData(str(Place.HOME)))
+    dialog.cause_code.setText("A90")
+    dialog.accept()
+    assert dialog.isVisible() and "A90" in dialog.problem.text() and "ICD-10" in dialog.problem.text()
+    assert births.death_of(session.store, pid) is None
+    dialog.cause_code.clear()
+    dialog.cause_code.setFocus()
+    nurse.type(dialog.cause_code, "A97")
+    nurse.press(dialog.cause_code, Qt.Key.Key_Return)  # Enter takes the match, it does not save
+    assert dialog.isVisible() and dialog.cause_code.text().startswith("A97")
+    dialog.accept()
+    assert not dialog.isVisible()
+    death = births.death_of(session.store, pid)
+    assert death is not None and death.cause_code == "A97" and death.place_name == ""

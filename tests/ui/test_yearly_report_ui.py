@@ -80,3 +80,18 @@ def test_the_head_enters_targets_and_computes_the_yearly_report(make_session, ma
         assert view.export("xlsx") == target and target.stat().st_size > 0
         assert view.export("dhis2") == target
         assert '"period": "2026"' in target.read_text(encoding="utf-8")
+
+
+def test_enter_in_a_target_saves_the_targets(make_session, march_file, nurse, answers) -> None:
+    from PySide6.QtCore import Qt
+
+    session = make_session(march_file, role="head")
+    box = session.window.show_area("settings").findChild(EpiTargetsBox)
+    box.year.setValue(2027)
+    spin = box.counts["u1"]
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    nurse.type(spin.lineEdit(), "1234")
+    nurse.press(spin.lineEdit(), Qt.Key.Key_Return)
+    assert epi_targets.targets(session.store, 2027)["u1"] == 1234
+    assert spin.text() == "1.234"  # thousands grouped the Vietnamese way

@@ -33,6 +33,7 @@ class Icd10Picker(QLineEdit):
         self._timer.setInterval(120)
         self._timer.timeout.connect(self._lookup)
         self.textEdited.connect(self._edited)
+        self.textChanged.connect(self._changed)
         popup = self._completer.popup()
         assert popup is not None
         self._popup = popup
@@ -81,6 +82,11 @@ class Icd10Picker(QLineEdit):
     def _edited(self, _text: str) -> None:
         self.diagnosis = None
         self._timer.start()
+
+    def _changed(self, text: str) -> None:
+        # Text put in by the program (a correction form filled in) is no longer the chosen diagnosis.
+        if self.diagnosis is not None and text != self._label(self.diagnosis):
+            self.diagnosis = None
 
     def _label(self, d: Diagnosis) -> str:
         return f"{d.code}  {d.name(language())}"

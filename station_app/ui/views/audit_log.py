@@ -88,6 +88,8 @@ def _value(entry: audit.Entry, key: str, value: object) -> str:
         return tr("yes") if value else tr("no")
     if isinstance(value, list):
         return ", ".join(tr(corrections.field_label(str(v))) for v in value)
+    if isinstance(value, dict):  # (values by name, e.g. the yearly targets entered)
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
     if (key, value) in VALUE_NAMES:
         return tr(VALUE_NAMES[(key, value)])  # type: ignore[index]
     if key in ("role", "from", "to"):

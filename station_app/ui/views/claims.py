@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain import claims as domain_claims
 from station_app.domain import claims_codes
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import add_months
@@ -58,6 +60,23 @@ COLUMNS = (
     N_("Portal's answer or reasons held back"),
 )
 
+# The fix button says where it leads, by where the selected visit's first problem is fixed
+# (``domain.claims.FIX_…``; "": not known until checked).
+FIX_TITLES = {
+    "": N_("Fix…"),
+    "card-digits": N_("Enter the card's group and benefit digit…"),
+    "card": N_("Correct the patient's card…"),
+    "patient": N_("Correct the patient's record…"),
+    "staff": N_("Enter the CCHN number in Settings…"),
+    "station": N_("Enter the station's codes in Settings…"),
+    "services": N_("Enter the priced services in Settings…"),
+    "drug": N_("Correct the drug in Medicines…"),
+    "category": N_("Change the visit category…"),
+    "visit": N_("Open the visit to amend it…"),
+    "refused": N_("Open the patient to correct the visit…"),
+}
+HEAD_ONLY = N_("Only the head of station enters this, in Settings → Health-insurance claims: {problem}")
+
 
 def _money(value: object) -> str:
     return f"{int(str(value).split('.')[0]):,}".replace(",", ".")
@@ -81,6 +100,9 @@ class ClaimsView(QWidget):
         self.rows: list[RegisterRow] = []
         # What "Check" found, not yet in the register: visit → (problems, MA_LK, total, fund).
         self.checked: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
+        # Where each checked visit's problems are fixed: visit → [(field, message source)].
+        self.fix_fields: dict[int, list[tuple[str, str]]] = {}
+        self._fix_after_check: int | None = None
 
         self.title = heading(tr("Health-insurance claims"))
         self.start = DateEdit()
@@ -125,6 +147,8 @@ class ClaimsView(QWidget):
         self.open_button = QPushButton(tr("Open the patient") + " (Enter)")
         self.open_button.clicked.connect(lambda: self.open_patient())
         self.table.activated.connect(lambda _index: self.open_patient())
+        self.fix_button = QPushButton(tr(FIX_TITLES[""]) + " (F2)")
+        self.fix_button.clicked.connect(lambda: self.fix())
         self.card_button = QPushButton(tr("Card group and benefit digit…"))
         self.card_button.clicked.connect(lambda: self.edit_card())
         self.category_button = QPushButton(tr("Visit category…"))
@@ -133,13 +157,24 @@ class ClaimsView(QWidget):
         self.pdf_button.clicked.connect(lambda: self.save_month("pdf"))
         self.xlsx_button = QPushButton(tr("Month's totals (Excel)…"))
         self.xlsx_button.clicked.connect(lambda: self.save_month("xlsx"))
+        self.held_only = QCheckBox(tr("Only the visits held back"))
+        self.held_only.toggled.connect(lambda _on: self.reload())
+        # Two rows of buttons, so the register fits a 1366-pixel screen at every text size: what is
+        # done for the selected visit, then what is done for the period.
+        fixes = QHBoxLayout()
+        for button in (self.open_button, self.card_button, self.category_button):
+            fixes.addWidget(button)
+        fixes.addStretch(1)
         actions = QHBoxLayout()
-        for button in (self.write_button, self.accepted_button, self.refused_button, self.open_button,
-                       self.card_button, self.category_button):
+        for button in (self.write_button, self.accepted_button, self.refused_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.pdf_button)
         actions.addWidget(self.xlsx_button)
+        # The selected visit's whole message (the column shows its start only).
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.note = QLabel(tr("The files are signed with the portal's signing tool before they are sent."))
@@ -149,18 +184,28 @@ class ClaimsView(QWidget):
         self.unchecked.setStyleSheet("color: #a15c00;")
         self.problem = QLabel()
         self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        totals = QHBoxLayout()
+        totals.addWidget(self.summary, 1)
+        totals.addWidget(self.held_only)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        # The message and its fix side by side (the fix button's words change with the message).
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.detail, 1)
+        problem_row.addWidget(self.fix_button)
+        layout.addLayout(problem_row)
+        layout.addLayout(fixes)
         layout.addLayout(actions)
-        layout.addWidget(self.summary)
+        layout.addLayout(totals)
         layout.addWidget(self.note)
         layout.addWidget(self.unchecked)
         layout.addWidget(self.problem)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         shortcut("F5", self, lambda: self.check(), context)
+        shortcut("F2", self, lambda: self.fix(), context)
         ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.PROFILE, Change.STOCK, Change.CLAIMS}, self.reload)
         may = ctx.store.actor.can(Permission.EXPORT_CLAIMS)
         for button in (self.write_button, self.accepted_button, self.refused_button, self.pdf_button,
@@ -184,6 +229,10 @@ class ClaimsView(QWidget):
         return first, last
 
     # -- the list -------------------------------------------------------------------------------
+    def _held(self, row: RegisterRow) -> bool:
+        found = self.checked.get(row.visit_id) if row.status != "written" else None
+        return row.status == "held" or (row.status == "" and bool(found and found[0]))
+
     def show_unchecked_codes(self) -> None:
         """Say which placeholder codes (not checked against their official list) the files carry."""
         info = store_claims.station_info(self.ctx.store)
@@ -196,14 +245,16 @@ class ClaimsView(QWidget):
         period = self.period()
         if period is None:
             return
-        self.rows = store_claims.register(self.ctx.store, *period)
+        selected = self.selected()
+        every = store_claims.register(self.ctx.store, *period)
+        self.rows = [r for r in every if self._held(r)] if self.held_only.isChecked() else every
         self.show_unchecked_codes()
         self.table.setRowCount(len(self.rows))
         for n, row in enumerate(self.rows):
             found = self.checked.get(row.visit_id) if row.status != "written" else None
             problems = found[0] if found else row.problems
             ma_lk, total, fund = (found[1], found[2], found[3]) if found else (row.ma_lk, row.total, row.fund)
-            held = row.status == "held" or (row.status == "" and bool(problems))
+            held = self._held(row)
             status = tr("Held back") if held and row.status == "" else row.status_label()
             if row.status == "" and row.visit_id in self.checked and not problems:
                 status = tr("Ready")
@@ -225,18 +276,29 @@ class ClaimsView(QWidget):
                 item = QTableWidgetItem(text)
                 if held:
                     item.setBackground(QBrush(HELD_FILL))
+                if column >= 4:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                                          if column < 6 else Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                if column == 6 and text:
+                    item.setToolTip(text)
                 self.table.setItem(n, column, item)
-        written = sum(1 for r in self.rows if r.status == "written")
-        held_count = sum(
-            1 for r in self.rows if r.status == "held" or (r.status == "" and r.visit_id in self.checked
-                                                           and bool(self.checked[r.visit_id][0]))
-        )
-        fund = sum((r.fund for r in self.rows if r.status == "written"), Decimal(0))
-        self.summary.setText(
-            tr("{visits} insured visits: {written} written, {held} held back; insurance pays {fund} đồng.").format(
-                visits=len(self.rows), written=written, held=held_count, fund=_money(fund)
+        written = sum(1 for r in every if r.status == "written")
+        held_count = sum(1 for r in every if self._held(r))
+        fund = sum((r.fund for r in every if r.status == "written"), Decimal(0))
+        if not every:
+            self.summary.setText(tr("No insured visit from {first} to {last}: choose another period (Last month, "
+                                    "This month or the dates).").format(first=fmt_date(period[0]),
+                                                                        last=fmt_date(period[1])))
+        else:
+            self.summary.setText(
+                tr("{visits} insured visits: {written} written, {held} held back; insurance pays {fund} đồng.").format(
+                    visits=len(every), written=written, held=held_count, fund=_money(fund)
+                )
             )
-        )
+        if selected is not None:
+            again = next((n for n, r in enumerate(self.rows) if r.visit_id == selected.visit_id), None)
+            if again is not None:
+                self.table.selectRow(again)
         self._update_buttons()
 
     def selected(self) -> RegisterRow | None:
@@ -250,9 +312,11 @@ class ClaimsView(QWidget):
             self.ctx.open_patient.emit(row.patient_id)
 
     def ask_card(self, current: str) -> str | None:
+        row = self.selected()
         text, ok = QInputDialog.getText(
             self, tr("Card group and benefit digit…"),
-            tr("The group (2 letters) and benefit digit printed on the card, e.g. GD4:"), text=current,
+            tr("{name}'s card: the group (2 letters) and benefit digit printed on it, e.g. GD4:").format(
+                name=row.full_name if row else ""), text=current,
         )
         return text if ok else None
 
@@ -320,6 +384,68 @@ class ClaimsView(QWidget):
         self.open_button.setEnabled(row is not None)
         self.card_button.setEnabled(row is not None)
         self.category_button.setEnabled(row is not None)
+        kind = self.fix_kind(row) if row is not None else None
+        self.fix_button.setEnabled(kind is not None)
+        self.fix_button.setText(tr(FIX_TITLES[kind or ""]) + " (F2)")
+        text = ""
+        if row is not None:
+            item = self.table.item(self.table.currentRow(), 6)
+            message = item.text() if item is not None else ""
+            if message and self._held(row):
+                text = tr("Held back: {reasons}").format(reasons=message)
+            elif message:
+                text = message
+        self.detail.setText(text)
+        self.detail.setVisible(bool(text))
+
+    # -- fixing a held-back visit -----------------------------------------------------------------
+    def fix_kind(self, row: RegisterRow) -> str | None:
+        """Where the selected visit's first problem is fixed (a key of FIX_TITLES), None: nothing to fix."""
+        if row.status == "written":
+            return "refused" if row.answer == "refused" else None
+        if not self._held(row):
+            return None
+        fields = self.fix_fields.get(row.visit_id)
+        if not fields:
+            return ""  # held in an earlier run: checked again first
+        where, message = fields[0]
+        kind = where.split(".", 1)[0]
+        if kind == domain_claims.FIX_CARD and message == domain_claims.CARD_DIGITS_ONLY:
+            return "card-digits"
+        if kind == domain_claims.FIX_VISIT and message == domain_claims.CATEGORY_UNKNOWN:
+            return "category"
+        return kind if kind in FIX_TITLES else "visit"
+
+    def fix(self) -> None:
+        """The fix of the selected visit's first problem, in one step: the dialog, the patient's
+        form, or the place in Settings or Medicines where it is entered."""
+        row = self.selected()
+        kind = self.fix_kind(row) if row is not None else None
+        if row is None or kind is None:
+            return
+        if kind == "":
+            self._fix_after_check = row.visit_id
+            self.check()
+            return
+        first = self.fix_fields.get(row.visit_id, [("", "")])[0]
+        places = {"staff": "claims/staff", "services": "claims/services", "station": "claims/station"}
+        if kind in places:
+            if not self.ctx.store.actor.can(Permission.EDIT_STATION):
+                message = self.checked[row.visit_id][0][0] if row.visit_id in self.checked else ""
+                dialogs.info(self, tr("Health-insurance claims"), tr(HEAD_ONLY).format(problem=message))
+                return
+            place = "profile/facility_code" if first[1] == domain_claims.FACILITY_MISSING else places[kind]
+            self.ctx.show_place.emit("settings", place)
+        elif kind == "card-digits":
+            self.edit_card()
+        elif kind == "category":
+            self.edit_category()
+        elif kind in ("card", "patient"):
+            self.ctx.edit_patient.emit(row.patient_id)
+        elif kind == "drug":
+            self.ctx.show_place.emit("medicines", "")
+        else:
+            self.ctx.open_patient.emit(row.patient_id)
 
     # -- actions --------------------------------------------------------------------------------
     def busy(self) -> bool:
@@ -355,13 +481,18 @@ class ClaimsView(QWidget):
         if period is None or self.busy():
             return
 
+        fields: dict[int, list[tuple[str, str]]] = {}
+
         def work(store: Store, progress: operations.Progress) -> dict[int, tuple[list[str], str, Decimal, Decimal]]:
             total = store_claims.count_insured(store, *period)
             found: dict[int, tuple[list[str], str, Decimal, Decimal]] = {}
+            fields.clear()
             for number, (_gathered, claim) in enumerate(claims.build_each(store, *period), start=1):
                 totals = claim.totals()
-                problems = [p.text() for p in claim.problems if p.is_error]
+                errors = [p for p in claim.problems if p.is_error]
+                problems = [p.text() for p in errors]
                 found[claim.visit_id] = (problems, claim.ma_lk, totals["T_TONGCHI_BV"], totals["T_BHTT"])
+                fields[claim.visit_id] = [(p.field, p.message) for p in errors]
                 if number % claims.PROGRESS_EVERY == 0 or number == total:
                     progress(number, total)
             return found
@@ -370,8 +501,15 @@ class ClaimsView(QWidget):
             self._finished()
             assert isinstance(found, dict)
             self.checked = found
+            self.fix_fields = fields
             self.reload()
             self.checked_all.emit()
+            pending, self._fix_after_check = self._fix_after_check, None
+            if pending is not None:
+                again = next((n for n, r in enumerate(self.rows) if r.visit_id == pending), None)
+                if again is not None:
+                    self.table.selectRow(again)
+                    self.fix()
 
         self._start(tr("Checking the claims…"), work, done)
 

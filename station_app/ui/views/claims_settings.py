@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -67,9 +68,14 @@ def unchecked_label() -> QLabel:
 class ClaimsSettings(QGroupBox):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(tr("Health-insurance claims"), parent)
+        self.setObjectName("claims")  # Cài đặt → show_place("claims/…"), from the claims register
         self.ctx = ctx
         info = store_claims.station_info(ctx.store)
         form = QFormLayout()
+        # The facility code is the station profile's (printed on every form); shown here, where the
+        # head looks for the claims' codes, with where it is changed.
+        self.facility = QLabel()
+        form.addRow(tr("Facility code (MA_CSKCB)"), self.facility)
         self.fields: dict[str, QLineEdit] = {}
         self.unchecked: dict[str, QLabel] = {}
         for key, label in SETTING_LABELS:
@@ -94,8 +100,10 @@ class ClaimsSettings(QGroupBox):
         self.staff = QTableWidget(0, 3)
         self.staff.setHorizontalHeaderLabels([tr("Staff member"), tr("CCHN number"), tr("Social-insurance number")])
         self.staff.verticalHeader().setVisible(False)
-        self.staff.horizontalHeader().setStretchLastSection(True)
-        self.staff.setMaximumHeight(160)
+        staff_header = self.staff.horizontalHeader()
+        staff_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # whole names and numbers
+        staff_header.setStretchLastSection(True)
+        self.staff.setMinimumHeight(160)
         save_staff = QPushButton(tr("Save the staff numbers"))
         save_staff.clicked.connect(lambda: self.save_staff())
 
@@ -105,8 +113,10 @@ class ClaimsSettings(QGroupBox):
         )
         self.services.verticalHeader().setVisible(False)
         self.services.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.services.horizontalHeader().setStretchLastSection(True)
-        self.services.setMaximumHeight(160)
+        service_header = self.services.horizontalHeader()
+        service_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        service_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the service's whole name
+        self.services.setMinimumHeight(160)
         self.code = QLineEdit()
         self.code.setPlaceholderText(tr("Code"))
         self.name = QLineEdit()
@@ -117,12 +127,15 @@ class ClaimsSettings(QGroupBox):
         self.price = QSpinBox()
         self.price.setRange(0, 100_000_000)
         self.price.setSingleStep(500)
+        self.price.setGroupSeparatorShown(True)  # 38.000 đồng, as the table shows prices
+        self.price.setSuffix(" đồng")
         self.valid_from = DateEdit()
         self.valid_from.set_date(clock.today())
         add = QPushButton(tr("Add or change the price"))
         add.clicked.connect(lambda: self.save_service())
         new_row = QHBoxLayout()
-        for widget in (self.code, self.name, self.group, self.price, self.valid_from, add):
+        for widget in (self.code, self.name, QLabel(tr("Cost group")), self.group, self.price,
+                       QLabel(tr("from")), self.valid_from, add):
             new_row.addWidget(widget)
 
         layout = QVBoxLayout(self)
@@ -147,6 +160,9 @@ class ClaimsSettings(QGroupBox):
         mark.setToolTip(tr(PLACEHOLDER_HINT).format(code=code.strip()) if placeholder else "")
 
     def reload(self) -> None:
+        code = store_claims.station_info(self.ctx.store).facility_code
+        self.facility.setText(tr("{code} (changed in the station profile above)").format(code=code) if code
+                              else tr("not entered: enter it in the station profile above"))
         rows = self.ctx.store.query("SELECT id, full_name, cchn, bhxh_no FROM staff WHERE active = 1 ORDER BY id")
         self.staff.setRowCount(len(rows))
         for n, r in enumerate(rows):
@@ -169,6 +185,23 @@ class ClaimsSettings(QGroupBox):
                 self.services.setItem(n, column, item)
         self.services.resizeColumnsToContents()
         self.staff.resizeColumnsToContents()
+
+    def focus_part(self, part: str) -> QWidget | None:
+        """The keyboard where a held-back claim is fixed: ``staff`` (the first missing CCHN),
+        ``services`` (a new price), else the first claims code not entered."""
+        widget: QWidget
+        if part == "staff":
+            self.staff.setFocus()
+            rows = range(self.staff.rowCount())
+            empty = [n for n in rows if not (self.staff.item(n, 1) or QTableWidgetItem()).text()]
+            self.staff.setCurrentCell(empty[0] if empty else 0, 1)
+            widget = self.staff
+        elif part == "services":
+            widget = self.code
+        else:
+            widget = next((e for e in self.fields.values() if not e.text().strip()), next(iter(self.fields.values())))
+        widget.setFocus()
+        return widget
 
     def _run(self, action: Callable[[], object]) -> bool:
         try:

@@ -30,6 +30,8 @@ class EpiTargetsBox(QGroupBox):
             spin = QSpinBox()
             spin.setRange(0, MAX_TARGET)
             spin.setGroupSeparatorShown(True)
+            if ctx.store.actor.can(Permission.EDIT_STATION):
+                spin.lineEdit().returnPressed.connect(self.save)  # Enter saves, as the button does
             self.counts[group] = spin
             form.addRow(tr(TARGET_TITLES[group]), spin)
         self.save_button = QPushButton(tr("Save the targets"))

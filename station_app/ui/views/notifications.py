@@ -29,6 +29,7 @@ TITLE = N_("Communicable diseases to report ({count})")
 COLUMNS = (N_("Patient"), N_("Disease"), N_("Group"), N_("Detected at"), N_("Report due by"), N_("Status"))
 MARK_SENT = N_("Mark as reported")
 CASE_REPORT = N_("Case report (PDF)…")
+MARK_SENT_QUESTION = N_("Has the case of {disease} of {name} been reported to the district health centre?")
 
 
 class NotificationsPanel(TodayPanelWidget):
@@ -100,6 +101,10 @@ class NotificationsPanel(TodayPanelWidget):
     def mark_sent(self) -> None:
         found = self.current()
         if found is None:
+            return
+        # Marked sent, the case leaves Hôm nay for good: a slip of the key must not do it.
+        if not dialogs.ask(self, tr(MARK_SENT), tr(MARK_SENT_QUESTION).format(
+                disease=found.disease_name, name=found.full_name), yes=tr(MARK_SENT)):
             return
         try:
             notifications.mark_sent(self.ctx.store, found.id)

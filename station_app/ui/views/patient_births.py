@@ -37,6 +37,7 @@ from station_app.store import StoreError, patients
 from station_app.store import births as store_births
 from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
+from station_app.ui.forms.icd_picker import Icd10Picker
 from station_app.ui.qt_i18n import fmt_date
 from station_app.ui.widgets import DateEdit, error_label, heading
 
@@ -44,6 +45,7 @@ TAB_TITLE = N_("Births and deaths")
 RECORD_DELIVERY = N_("Record a delivery…")
 RECORD_DEATH = N_("Record the death…")
 CORRECT = N_("Correct…")
+OPEN_BABY = N_("Open the baby's record")
 REASON = N_("Reason for the correction")
 NO_DELIVERIES = N_("No delivery recorded.")
 DELIVERY_LINE = N_("{at} · {place} · {attendant} · {babies}")
@@ -54,6 +56,8 @@ DELIVERY_TITLE = N_("Delivery")
 DEATH_TITLE = N_("Death")
 BABY_NAME = N_("Baby's name (may be left empty)")
 GIVEN_AT = N_("Given at")
+CAUSE_HINT = N_("A code or words, e.g. I21 or nhồi máu, then Enter")
+CAUSE_UNKNOWN = N_("“{text}” is not in the ICD-10 list: choose the cause from the list, or write it in words below.")
 
 
 def _datetime_edit(value: dt.datetime) -> QDateTimeEdit:
@@ -67,6 +71,16 @@ def _value(edit: QDateTimeEdit) -> dt.datetime:
     q = edit.dateTime()
     d, t = q.date(), q.time()
     return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+
+
+def _name_place_when(place: QComboBox, name: QLineEdit, places: tuple[Place, ...]) -> None:
+    """The facility's name is asked only for the places that have one (not "this station", not home)."""
+
+    def update() -> None:
+        name.setEnabled(place.currentData() in {str(p) for p in places})
+
+    place.currentIndexChanged.connect(lambda _i: update())
+    update()
 
 
 def _combo(choices: list[tuple[str, str]], current: str = "") -> QComboBox:
@@ -142,6 +156,7 @@ class DeliveryDialog(_EntryDialog):
         self.form.addRow(tr("Date and time of birth"), self.delivered_at)
         self.form.addRow(tr("Place of birth"), self.place)
         self.form.addRow(tr("Health facility"), self.place_name)
+        _name_place_when(self.place, self.place_name, (Place.FACILITY,))
         self.form.addRow(tr("Attendant"), self.attendant)
         self.form.addRow(tr("Attendant's training"), self.attendant_kind)
         self.form.addRow(tr("Outcome"), self.outcome)
@@ -180,7 +195,7 @@ class DeliveryDialog(_EntryDialog):
             mother_id=self.mother.id or 0,
             delivered_at=_value(self.delivered_at),
             place=Place(self.place.currentData()),
-            place_name=self.place_name.text().strip(),
+            place_name=self.place_name.text().strip() if self.place_name.isEnabled() else "",
             attendant=self.attendant.text().strip(),
             attendant_kind=Attendant(self.attendant_kind.currentData()),
             babies=(baby, *(self.existing.babies[1:] if self.existing else ())),
@@ -204,23 +219,37 @@ class DeathDialog(_EntryDialog):
         self.died_on.set_date(d.died_on)
         self.place = _combo([(str(p), domain.PLACE_TITLES[p]) for p in domain.DEATH_PLACES], str(d.place))
         self.place_name = QLineEdit(d.place_name)
-        self.cause_code = QLineEdit(d.cause_code)
-        self.cause_code.setPlaceholderText("I21, A90…")
+        # The cause chosen from the catalogue as in a visit: a code or the nurse's words, then Enter.
+        self.cause_code = Icd10Picker(ctx.store)
+        self.cause_code.set_code(d.cause_code)
+        if d.cause_code and self.cause_code.diagnosis is None:
+            self.cause_code.setText(d.cause_code)  # an old code the catalogue no longer has
+        self.cause_code.setPlaceholderText(tr(CAUSE_HINT))
         self.cause_text = QLineEdit(d.cause_text)
         self.form.addRow(tr("Date of death"), self.died_on)
         self.form.addRow(tr("Place of death"), self.place)
         self.form.addRow(tr("Health facility"), self.place_name)
+        _name_place_when(self.place, self.place_name, (Place.FACILITY, Place.OTHER))
         self.form.addRow(tr("Cause of death") + " (ICD-10)", self.cause_code)
         self.form.addRow(tr("Cause of death"), self.cause_text)
         self.add_reason()
 
+    def accept(self) -> None:
+        typed = self.cause_code.text().strip()
+        if typed and self.cause_code.resolve() is None and typed != (self.existing and self.existing.cause_code):
+            self.problem.setText(tr(CAUSE_UNKNOWN).format(text=typed))
+            self.cause_code.setFocus()
+            return
+        super().accept()
+
     def death(self) -> Death:
+        chosen = self.cause_code.resolve()
         return Death(
             patient_id=self.patient.id or 0,
             died_on=self.died_on.date() or clock.today(),
             place=Place(self.place.currentData()),
-            place_name=self.place_name.text().strip(),
-            cause_code=self.cause_code.text().strip(),
+            place_name=self.place_name.text().strip() if self.place_name.isEnabled() else "",
+            cause_code=chosen.code if chosen else self.cause_code.text().strip(),
             cause_text=self.cause_text.text().strip(),
             id=self.existing.id if self.existing else None,
         )
@@ -258,12 +287,15 @@ class BirthsDeathsTab(QWidget):
         self.record_delivery_button.clicked.connect(self.record_delivery)
         self.correct_delivery_button = QPushButton(tr(CORRECT))
         self.correct_delivery_button.clicked.connect(self.correct_delivery)
+        self.baby_button = QPushButton(tr(OPEN_BABY))
+        self.baby_button.clicked.connect(self.open_baby)
         if patient.sex == "2":
             layout.addWidget(heading(tr("Deliveries"), 1.1))
             layout.addWidget(self.delivery_lines)
             row = QHBoxLayout()
             row.addWidget(self.record_delivery_button)
             row.addWidget(self.correct_delivery_button)
+            row.addWidget(self.baby_button)
             row.addStretch(1)
             layout.addLayout(row)
         layout.addWidget(heading(tr(DEATH_TITLE), 1.1))
@@ -297,6 +329,7 @@ class BirthsDeathsTab(QWidget):
         self.delivery_lines.setText("\n".join(_delivery_text(d) for d in self.deliveries) or tr(NO_DELIVERIES))
         self.record_delivery_button.setEnabled(can_record and not self.patient.deceased)
         self.correct_delivery_button.setVisible(bool(self.deliveries) and can_amend)
+        self.baby_button.setVisible(self.baby_id() is not None)
         death = store_births.death_of(store, pid)
         self.death = death
         if death is not None:
@@ -324,6 +357,19 @@ class BirthsDeathsTab(QWidget):
     def correct_delivery(self) -> None:
         if self.deliveries:
             self._run(DeliveryDialog(self.ctx, self.patient, self, existing=self.deliveries[0]))
+
+    def baby_id(self) -> int | None:
+        """The record of the last baby born alive (its vaccinations are entered there)."""
+        for d in self.deliveries:
+            for baby in d.babies:
+                if baby.child_id is not None:
+                    return baby.child_id
+        return None
+
+    def open_baby(self) -> None:
+        child = self.baby_id()
+        if child is not None:
+            self.ctx.open_patient.emit(child)
 
     def record_death(self) -> None:
         self._run(DeathDialog(self.ctx, self.patient, self))

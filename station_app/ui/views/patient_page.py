@@ -24,6 +24,7 @@ from station_app.domain import code_lists
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
+from station_app.presentation import CHILD_MONTHS, months_between
 from station_app.store import StoreError, audit, claims, patients, visits
 from station_app.ui.context import AppContext, Change
 from station_app.ui.extensions import PatientPageParts, VisitAction
@@ -141,7 +142,10 @@ class PatientPage(QWidget):
         self.title.setText(p.full_name + ("  †" if p.deceased else ""))
         age = p.age_on(today)
         bits = [p.record_no or "", tr(SEX_CODES.get(p.sex, "")), birth_text(p)]
-        if age is not None:
+        months = months_between(p.birth.earliest(), today) if p.birth is not None and p.birth.is_full else None
+        if months is not None and 0 <= months < CHILD_MONTHS:
+            bits.append(tr("{months} months old").format(months=months))  # a baby is "4 tháng tuổi", not "0 tuổi"
+        elif age is not None:
             bits.append(tr("{age} years old").format(age=age))
         self.subtitle.setText("  ·  ".join(b for b in bits if b))
 

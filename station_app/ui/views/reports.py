@@ -107,16 +107,18 @@ def default_month() -> Month:
 
 # -- the chart ---------------------------------------------------------------------------------------
 class MonthChart(QWidget):
-    """Visits per day (bars) and the top diagnoses (horizontal bars), drawn with QPainter."""
+    """Visits per day, or per month for a year (bars), and the top diagnoses (horizontal bars), drawn with QPainter."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.per_day: list[tuple[str, int]] = []
+        self.per_day: list[tuple[int, int]] = []  # (day, visits), or (month, visits) for a year
+        self.yearly = False
         self.top: list[tuple[str, str, int]] = []
         self.setMinimumHeight(260)
 
     def show_summary(self, summary: MonthlySummary | None) -> None:
-        self.per_day = list(summary.visits_per_day) if summary else []
+        self.per_day = summary.visit_bars() if summary else []
+        self.yearly = bool(summary and summary.month.is_year)
         self.top = summary.top_diagnoses(10) if summary else []
         self.update()
 
@@ -135,7 +137,8 @@ class MonthChart(QWidget):
         bold = QFont(painter.font())
         bold.setBold(True)
         painter.setFont(bold)
-        painter.drawText(QRectF(0, 0, half, line + 4), Qt.AlignmentFlag.AlignCenter, tr("Visits per day"))
+        painter.drawText(QRectF(0, 0, half, line + 4), Qt.AlignmentFlag.AlignCenter,
+                         tr("Visits per month") if self.yearly else tr("Visits per day"))
         painter.drawText(QRectF(half, 0, half, line + 4), Qt.AlignmentFlag.AlignCenter,
                          tr("Top diagnoses (visits)"))
         painter.setFont(self.font())
@@ -155,10 +158,10 @@ class MonthChart(QWidget):
                 h = (bottom - top) * n / peak
                 painter.drawRect(QRectF(left + i * step + 1, bottom - h, max(step - 2, 1), h))
             painter.setPen(self.palette().text().color())
-            for i, (day, _) in enumerate(self.per_day):
-                if int(day[8:]) in (1, 10, 20) or i == len(values) - 1:
+            for i, (at, _) in enumerate(self.per_day):
+                if self.yearly or at in (1, 10, 20) or i == len(values) - 1:
                     painter.drawText(QRectF(left + i * step - 10, bottom + 2, step + 20, line),
-                                     Qt.AlignmentFlag.AlignHCenter, str(int(day[8:])))
+                                     Qt.AlignmentFlag.AlignHCenter, str(at))
         # Top diagnoses.
         if self.top:
             # The code and the catalogue's name (cut with "…" when long), then the bar.
@@ -417,6 +420,10 @@ class ReportsView(QWidget):
         sent_layout = QVBoxLayout(sent_box)
         sent_layout.setContentsMargins(0, 0, 0, 0)
         sent_layout.addWidget(QLabel(tr("Finalised reports")))
+        self.sent_empty = QLabel(tr("No report finalised yet. When a month's numbers are checked, "
+                                    "“Finalise the report…” keeps that copy as the one sent to the district."))
+        self.sent_empty.setWordWrap(True)
+        sent_layout.addWidget(self.sent_empty)
         sent_layout.addWidget(self.sent)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -615,6 +622,8 @@ class ReportsView(QWidget):
                 item.setData(KEY_ROLE, snap.period)
                 self.sent.setItem(i, j, item)
         self.sent.resizeColumnsToContents()
+        self.sent_empty.setVisible(not rows)
+        self.sent.setVisible(bool(rows))
 
     def _open_sent(self, index: Any) -> None:
         item = self.sent.item(index.row(), 0)

@@ -174,9 +174,29 @@ class SettingsView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
+        self.scroll_area = scroll
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
+
+    def show_place(self, place: str) -> None:
+        """A section brought into sight with the keyboard in it: ``claims/staff`` is the section
+        named ``claims`` (its objectName), told to focus its part ``staff``; ``profile/facility_code``
+        a field of the station profile."""
+        name, _slash, part = place.partition("/")
+        if name == "profile" and part in self.profile_edits:  # the station profile's own field
+            self.scroll_area.ensureWidgetVisible(self.profile_edits[part])
+            self.profile_edits[part].setFocus()
+            return
+        section = self.findChild(QWidget, name)
+        if section is None:
+            return
+        self.scroll_area.ensureWidgetVisible(section, 0, 0)
+        focus = getattr(section, "focus_part", None)
+        if focus is not None:
+            widget = focus(part)
+            if widget is not None:
+                self.scroll_area.ensureWidgetVisible(widget)
 
     def activate(self) -> None:
         pass
