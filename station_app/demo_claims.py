@@ -87,6 +87,11 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
             "SELECT id FROM visits WHERE insurance_paid = 1 AND visit_at >= ? ORDER BY id", (month_start,)
         ).fetchall()
         chosen = [vid for (vid,) in visiting if r() < 0.01][:3]
+        last_month = [vid for (vid,) in store.conn.execute(
+            "SELECT id FROM visits WHERE insurance_paid = 1 AND visit_at >= ? AND visit_at < ? ORDER BY id",
+            (month_start, today.replace(day=1).isoformat()))]
+        if last_month and not set(chosen) & set(last_month):  # (one at least in the month to claim)
+            chosen.append(last_month[len(last_month) // 2])
         store.conn.executemany(
             "UPDATE visits SET clinician_id = NULL, clinician_name = 'BS. Vũ Quang Minh (tăng cường)' WHERE id = ?",
             [(vid,) for vid in chosen],

@@ -50,6 +50,21 @@ def private_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def chosen_folder(path: str | os.PathLike[str]) -> Path:
+    """A folder the person chose (a backup's destination, a USB stick): an existing one is left as it
+    is; the folders made for it here are ``0700``, as the program's own are."""
+    folder = Path(path)
+    missing = []
+    parent = folder
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for made in reversed(missing):
+        made.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+        make_private(made)
+    return folder
+
+
 def create_private(path: str | os.PathLike[str]) -> Path:
     """An empty file at ``path`` (emptied if it exists), ``0600``: made before another library
     (SQLite, ``shutil``) writes into it, so the file is never readable by others, not for a moment.

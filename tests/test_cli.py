@@ -439,6 +439,15 @@ def test_every_date_option_refuses_the_same_way(capsys, small_db, tmp_path, argv
     assert err == f'Error: {option}: "1 Nov" is not a date (write YYYY-MM-DD or dd/mm/yyyy).\n'
 
 
+def test_audit_log_refuses_an_action_that_does_not_exist(capsys, small_db):
+    """`--action exprot` (a slip) is said, not answered with an empty log that looks like "nothing exported"."""
+    code, out, err = run(capsys, "--lang", "en", "audit", "log", "--db", str(small_db), "--action", "exprot")
+    assert_one_line_error(code, err)
+    assert "exprot" in err and "export" in err and out == ""
+    code, out, err = run(capsys, "audit", "log", "--db", str(small_db), "--action", "export")
+    assert code == EXIT_OK, err
+
+
 @pytest.mark.parametrize(("argv", "said", "english"), [
     (["print", "book", "--db", "x", "--book", "A9", "--from", "2025-01-01", "--to", "2025-01-31", "--out", "b.pdf"],
      "không hợp lệ", "invalid choice"),

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 from station_app import paths
-from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, err, open_existing, out, record_id, row_limit
-from station_app.i18n import tr
+from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, CliError, err, open_existing, out, record_id, row_limit
+from station_app.i18n import N_, tr
 from station_app.presentation import backup_chain_texts
 
 
@@ -69,6 +69,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from station_app.store import audit
 
+    if args.action and args.action not in audit.ACTION_NAMES:
+        raise CliError(N_("--action {value} is not an action of the log: {actions}."), value=args.action,
+                       actions=", ".join(sorted(audit.ACTION_NAMES)))
     store = open_existing(args.db, only_reads=True)
     try:
         found = audit.entries(

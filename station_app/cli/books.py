@@ -47,6 +47,7 @@ def cmd_notifications(args: argparse.Namespace) -> int:
         status = n.status(now)
         if args.json:
             out(json.dumps({
+                "id": n.id,
                 "patient_id": n.patient_id,
                 "full_name": n.full_name,
                 "disease": n.disease_name,
@@ -57,7 +58,7 @@ def cmd_notifications(args: argparse.Namespace) -> int:
             }, ensure_ascii=False))
         else:
             out("  ".join([
-                tr(notifications.STATUS_TITLES[status]), n.full_name, f"{n.disease_name} ({n.code})",
+                str(n.id), tr(notifications.STATUS_TITLES[status]), n.full_name, f"{n.disease_name} ({n.code})",
                 n.detected_at.strftime("%d/%m/%Y %H:%M"), "→ " + n.due_by.strftime("%d/%m/%Y %H:%M"),
             ]))
     return EXIT_OK

@@ -6,8 +6,8 @@
 ``claims`` writes one ``GIAMDINHHS`` file per insured visit of the period into DIR, named by its
 MA_LK, and prints one line per visit held back (``--json``: one object per insured visit); it
 exits 0 when every insured visit was written, 1 when any was held back. ``--check`` writes
-nothing (no file, no register entry). The files are not signed: the portal's signing tool puts
-the facility's digital signature on them before they are sent.
+nothing (no file, no register entry; a visit that passes is ``ready``). The files are not signed:
+the portal's signing tool puts the facility's digital signature on them before they are sent.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", required=True)
     add_date_option(parser, "--from", "start", "first day of the period", required=True)
     add_date_option(parser, "--to", "end", "last day of the period", required=True)
-    parser.add_argument("--out", required=True, help="the folder to write the files into")
+    parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write the files into")
     parser.add_argument("--check", action="store_true", help="check only: write nothing")
     parser.add_argument("--json", action="store_true", help="one JSON object per insured visit")
     parser.set_defaults(func=cmd_claims)

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Trạm — offline records for a commune health station.",
     )
     parser.add_argument("--db", help="database file (default: the user data folder)")
-    parser.add_argument("--demo", action="store_true", help="open a fresh demo database")
+    parser.add_argument("--demo", action="store_true", help="open the demo station (made on first use, then kept)")
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the interface (vi, en)")
     parser.add_argument("--data-dir", help="use this folder instead of the user data folder")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

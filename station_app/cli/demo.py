@@ -42,8 +42,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="write a demo database")
     demo.add_argument("--db", required=True, help="file to write")
-    demo.add_argument("--patients", type=whole_number(0, MAX_DEMO_PATIENTS), default=2000)
-    demo.add_argument("--seed", type=whole_number(0, MAX_ID), default=1)
+    demo.add_argument("--patients", type=whole_number(0, MAX_DEMO_PATIENTS), default=2000, metavar="N",
+                      help="people in the commune (default 2000)")
+    demo.add_argument("--seed", type=whole_number(0, MAX_ID), default=1, metavar="S",
+                      help="another seed makes another commune (default 1)")
     demo.add_argument("--visits-per-patient", type=float, default=10.0, help=argparse.SUPPRESS)
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.set_defaults(func=cmd_demo)

@@ -200,7 +200,7 @@ def cmd_patient_summary(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    imp = sub.add_parser("import", help="import patients from a CSV file")
+    imp = sub.add_parser("import", help="import patients, registers or visits from CSV or XLSX")
     imp.add_argument("--db", required=True)
     imp.add_argument("file", metavar="PATIENTS.(csv|xlsx)")
     imp.add_argument("--mapping", metavar="MAP.json", help='columns to fields: {"Header": "field", ...}')

@@ -68,7 +68,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     find = sub.add_parser("find", help="find patients (accents optional)")
     find.add_argument("--db", required=True)
-    find.add_argument("query")
+    find.add_argument("query", metavar="QUERY")
     find.add_argument("--limit", type=row_limit, default=20)
     find.add_argument("--json", action="store_true", help="one JSON object per line")
     find.set_defaults(func=cmd_find)

@@ -22,6 +22,9 @@ from station_app.i18n import N_, tr
 WEIGHT_POSSIBLE = (300, 7000)
 WEIGHT_USUAL = (1500, 4500)
 LOW_BIRTH_WEIGHT = 2500  # grams: < 2,500 g is low birth weight (WHO)
+# Two deliveries of one woman closer than this are one delivery entered twice (or a twin entered as a
+# delivery of its own): a birth is counted from 22 weeks of pregnancy, so the next one is months away.
+MIN_DELIVERY_INTERVAL = dt.timedelta(days=140)
 HEPB_WINDOW = dt.timedelta(hours=24)
 
 

@@ -30,7 +30,8 @@ from station_app.store.errors import ReadOnly
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one insured visit: ``written`` (to ``file``) or ``held`` (its ``problems``)."""
+    """What became of one insured visit: ``written`` (to ``file``), ``ready`` (passes, but a check wrote
+    nothing) or ``held`` (its ``problems``)."""
 
     visit_id: int
     ma_lk: str
@@ -80,8 +81,9 @@ def run(
     """Check the period's insured visits; with ``out_dir``, write each one that passes to its own
     file (0600, in a folder made 0700 when new) and enter the run in the register (one audited
     write). Without ``out_dir`` (a check) nothing is written anywhere. ``progress(done, total)`` is
-    told of each visit handled."""
-    store.require(Permission.EXPORT_CLAIMS)
+    told of each visit handled. A check reads what anyone who sees the records sees (a nurse checks
+    her own visits and fixes them); writing the files is an export."""
+    store.require(Permission.EXPORT_CLAIMS if out_dir is not None else Permission.VIEW_RECORDS)
     if last < first:
         raise UserError(N_("The end of the period is before its start."))
     made_on = clock.today()
@@ -106,7 +108,7 @@ def run(
                 _writing(path, files.add, path, text.encode("utf-8"))
                 target = str(path)
             entries.append(store_claims.run_entry(gathered, claim, target))
-            status = "held" if problems else "written"
+            status = "held" if problems else "written" if out_dir is not None else "ready"
             outcomes.append(
                 Outcome(claim.visit_id, claim.ma_lk, claim.patient_id, claim.full_name, status, problems, target or "")
             )

@@ -20,6 +20,7 @@ Everything here opens its own connections, so it can run on a worker thread.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -429,9 +430,26 @@ class StationComparison:
         }
 
 
+def restore_record(staged: Path, source: Path | None = None) -> BackupRecord:
+    """What the verified backup ``staged`` (made from ``source``) would put in place: its record's date,
+    with the station and patient count of its own tables, which are what a restore brings back (the
+    record could have been left in a copy changed afterwards, or written by hand)."""
+    record = read_record(staged, source)
+    try:
+        conn = _open_readonly(Path(staged))
+        try:
+            held = _facts(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupDamaged(Path(staged), str(exc)) from exc
+    return dataclasses.replace(record, station=held.station, facility_code=held.facility_code,
+                               patients=held.patients)
+
+
 def compare_stations(db: Path, staged: Path, source: Path | None = None) -> StationComparison:
     """The station of the database ``db`` and of the verified backup ``staged`` (made from ``source``)."""
-    return StationComparison(database_record(db), read_record(staged, source))
+    return StationComparison(database_record(db), restore_record(staged, source))
 
 
 def discard_staged(staged: Path) -> None:
@@ -580,7 +598,7 @@ def make_backup(
     if not db.is_file():
         raise errors.FileMissing(db)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         made = clock.now()
         target = _free_name(folder, db.stem, made, PLAIN_SUFFIX)
         partial = folder / f".{target.name}.part"
@@ -603,7 +621,7 @@ def copy_backup(backup: Path, folder: Path, db: Path | None = None) -> Path:
     """Copy a backup to a second folder (a USB stick), check the copy there, rotate there."""
     backup, folder = Path(backup), Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         target = folder / backup.name
         partial = folder / f".{backup.name}.part"
         try:
@@ -744,7 +762,7 @@ def export_encrypted(
     check_passphrase(passphrase)
     db, folder = Path(db), Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        files.chosen_folder(folder)
         with tempfile.TemporaryDirectory(prefix="tram-backup-") as tmp:
             half = (lambda d, t: progress(d, 2 * t)) if progress else None
             plain = make_backup(db, Path(tmp), progress=half, rotate_after=False)

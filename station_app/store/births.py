@@ -69,6 +69,11 @@ class NotAWoman(EntryRefused):
     message = N_("A delivery is recorded on the mother's record: {name} is not recorded as a woman.")
 
 
+class DeliveryTooClose(EntryRefused):
+    message = N_("A delivery of {name} is already recorded on {date}: twins are one delivery with every baby "
+                 "in it. Check the date, or correct the delivery already recorded.")
+
+
 class DeathAlreadyRecorded(EntryRefused):
     message = N_("The death of {name} is already recorded: correct it instead.")
 
@@ -128,6 +133,17 @@ def _record_birth_dose(store: Store, child_id: int, series: str, at: dt.datetime
 
 
 # -- deliveries ---------------------------------------------------------------------------------
+def delivery_near(store: Store, mother_id: int, at: dt.datetime) -> dt.datetime | None:
+    """When the mother's recorded delivery closest to ``at`` took place, if it is closer than
+    ``MIN_DELIVERY_INTERVAL`` (the same birth, or a twin)."""
+    found = store.scalar(
+        "SELECT delivered_at FROM deliveries WHERE mother_id = ? AND delivered_at > ? AND delivered_at < ? "
+        "ORDER BY abs(julianday(delivered_at) - julianday(?)) LIMIT 1",
+        (mother_id, _minutes(at - births.MIN_DELIVERY_INTERVAL), _minutes(at + births.MIN_DELIVERY_INTERVAL),
+         _minutes(at)))
+    return dt.datetime.fromisoformat(str(found)) if found else None
+
+
 def record_delivery(store: Store, delivery: Delivery) -> Delivery:
     """Save a delivery on the mother's record, register each live-born baby and give it its
     schedule and birth doses; returns the delivery with its ids (and the babies' record ids)."""
@@ -137,6 +153,9 @@ def record_delivery(store: Store, delivery: Delivery) -> Delivery:
     if mother.sex != "2":
         raise NotAWoman(name=mother.full_name)
     _refuse_errors(births.validate_delivery(delivery, clock.now(), _birth_day(mother)))
+    close = delivery_near(store, mother.id or 0, delivery.delivered_at)
+    if close is not None:
+        raise DeliveryTooClose(name=mother.full_name, date=close.strftime("%d/%m/%Y %H:%M"))
     stamp = now_text()
     day = delivery.delivered_at.date()
     with store.write(Permission.RECORD_VISITS):

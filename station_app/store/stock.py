@@ -286,6 +286,23 @@ def check_receipt(store: Store, lines: Iterable[ReceiptLine], received_on: dt.da
     return found
 
 
+def _entered_before(store: Store, lines: list[ReceiptLine], received_on: dt.date) -> bool:
+    """Whether a delivery of the same day holds exactly these lines (drug, lot, expiry, quantity,
+    price): the same note entered a second time."""
+    def key(drug: str, lot: str, expiry: str, quantity: float, price: float) -> tuple[str, str, str, float, float]:
+        return (drug, lot, expiry, round(quantity, 3), round(price, 3))
+
+    wanted = sorted(key(x.drug_code, x.lot_no, x.expiry.isoformat(), x.quantity, x.unit_price) for x in lines)
+    earlier: dict[str, list[tuple[str, str, str, float, float]]] = {}
+    for row in store.conn.execute(
+        "SELECT m.batch, l.drug_code, l.lot_no, l.expiry, m.delta, m.unit_price FROM stock_movements m "
+        "JOIN stock_lots l ON l.id = m.lot_id WHERE m.kind = 'received' AND m.on_date = ? AND m.batch <> ''",
+        (received_on.isoformat(),),
+    ):
+        earlier.setdefault(str(row[0]), []).append(key(row[1], row[2], row[3], float(row[4]), float(row[5])))
+    return any(sorted(found) == wanted for found in earlier.values())
+
+
 def receive(store: Store, lines: list[ReceiptLine], received_on: dt.date, supplier: str = "", note: str = "") -> str:
     """Enter a delivery: all its lines or none. Returns the receipt's batch id."""
     from station_app.store import audit
@@ -296,6 +313,10 @@ def receive(store: Store, lines: list[ReceiptLine], received_on: dt.date, suppli
     problems = check_receipt(store, lines, received_on)
     if problems:
         raise StockRefused(N_("The delivery was not entered:"), problems)
+    if _entered_before(store, lines, received_on):
+        raise StockRefused(
+            N_("This delivery was already entered on {date}: the same lots and quantities. It was not entered again."),
+            date=received_on.strftime("%d/%m/%Y"))
     batch = "R-" + uuid.uuid4().hex[:10]
     with store.write(Permission.RECEIVE_STOCK):
         for line in lines:

@@ -13,6 +13,10 @@ from station_app.i18n import N_
 from station_app.store import icd10, patients
 from station_app.store.database import Store
 
+# A visit field named by the key of `visit add`'s JSON that carries it (the others have one name).
+JSON_KEYS = {"bp_systolic": "bp", "bp_diastolic": "bp", "diagnosis_code": "diagnosis_codes",
+             "clinician_name": "clinician"}
+
 
 def _patient_id(store: Store, entry: VisitEntry) -> int:
     if entry.patient_key == "id":
@@ -71,5 +75,6 @@ def resolve(store: Store, entry: VisitEntry, now: dt.datetime) -> tuple[Visit, l
     birth = patient.birth.earliest() if patient and patient.birth else None
     errors = [p for p in validate(visit, now, birth) if p.is_error]
     if errors:
-        raise VisitInputError(N_("{field}: {problem}"), entry.number, field=errors[0].field, problem=errors[0].text())
+        field = JSON_KEYS.get(errors[0].field, errors[0].field)
+        raise VisitInputError(N_("{field}: {problem}"), entry.number, field=field, problem=errors[0].text())
     return visit, entry.prescription

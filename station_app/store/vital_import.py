@@ -78,7 +78,35 @@ def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
                 birth = person.birth.earliest() if person is not None and person.birth is not None else None
                 row.errors += person_problems(row, birth, now)
                 found[row.number] = pid
+    _check_deliveries(store, rows, found)
     return found
+
+
+def _check_deliveries(store: Store, rows: list[VitalRow], mothers: dict[int, int]) -> None:
+    """Rows of one mother at one time are one delivery (twins); one at another time within
+    ``MIN_DELIVERY_INTERVAL`` of a delivery recorded, or of an earlier row's, is a mistake (a twin
+    given its own time, a wrong date) and gets the problem."""
+    times: dict[int, list[dt.datetime]] = {}
+    for row in rows:
+        mother = mothers.get(row.number)
+        if row.mother is None or mother is None or row.born_at is None:
+            continue
+        at = row.born_at.replace(second=0, microsecond=0)
+        if store.scalar("SELECT 1 FROM deliveries WHERE mother_id = ? AND delivered_at = ?",
+                        (mother, at.isoformat(sep=" ", timespec="minutes"))):
+            continue  # recorded already: skipped when saved
+        seen = times.setdefault(mother, [])
+        near = [t for t in seen if t != at and abs(t - at) < domain.MIN_DELIVERY_INTERVAL]
+        recorded = births.delivery_near(store, mother, at)
+        if recorded is not None:
+            near.append(recorded)
+        if near:
+            row.errors.append(Problem("born_at", N_(
+                "The mother has a delivery on {date}: twins are one delivery at one time (the same date and time "
+                "on each baby's row)."), params={"date": min(near, key=lambda t: abs(t - at)).strftime(
+                    "%d/%m/%Y %H:%M")}))
+        elif at not in seen:
+            seen.append(at)
 
 
 def apply(store: Store, what: str, rows: list[VitalRow], people: dict[int, int], source: str = "") -> VitalOutcome:

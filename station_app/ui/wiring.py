@@ -285,9 +285,9 @@ AREAS = (
     Area("followups", N_("Follow-ups"), _followups),
     Area("referrals", N_("Referrals"), _referrals),
     Area("reports", N_("Reports"), _reports),
-    Area("settings", N_("Settings"), _settings),
     Area("medicines", N_("Medicines"), _medicines),
     Area("claims", N_("Insurance"), _claims),
+    Area("settings", N_("Settings"), _settings),
 )
 
 WIRING = Wiring(

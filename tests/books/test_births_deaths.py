@@ -97,6 +97,21 @@ def test_a_delivery_with_wrong_fields_is_refused_and_names_them(store: Store, mo
         births.record_delivery(store, _delivery(patients.insert(store, patients.Patient("Lò Văn Sáng", "1", None)).id))
 
 
+def test_a_second_delivery_of_one_mother_weeks_apart_is_refused_twins_are_one_delivery(store: Store, mother) -> None:
+    """Saved twice (the form, then a late entry of the same birth), or a twin entered as a delivery of
+    its own: the book and the report would count two deliveries."""
+    births.record_delivery(store, _delivery(mother.id))
+    before = (patients.count(store), store.scalar("SELECT count(*) FROM deliveries"))
+    for later in (-dt.timedelta(minutes=15), -dt.timedelta(days=30), dt.timedelta(0)):
+        with pytest.raises(births.DeliveryTooClose) as refused:
+            births.record_delivery(store, _delivery(mother.id, delivered_at=BORN + later, baby=Baby(sex="2")))
+        assert "18/11/2025" in refused.value.text("vi")
+    assert (patients.count(store), store.scalar("SELECT count(*) FROM deliveries")) == before
+    # an earlier pregnancy is recorded
+    births.record_delivery(store, _delivery(mother.id, delivered_at=BORN - dt.timedelta(days=400), baby=Baby(sex="2")))
+    assert store.scalar("SELECT count(*) FROM deliveries") == 2
+
+
 def test_a_correction_of_a_delivery_needs_the_head_and_a_reason_and_keeps_both_versions(store: Store, mother) -> None:
     saved = births.record_delivery(store, _delivery(mother.id))
     fixed = _delivery(mother.id, id=saved.id, delivered_at=dt.datetime(2025, 11, 17, 23, 50),

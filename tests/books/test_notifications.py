@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,8 +136,9 @@ def test_the_notifications_command_lists_them_as_the_contract_says(dengue_db: Pa
         code = main(["notifications", "--db", str(dengue_db), "--json"])
     lines = capsys.readouterr().out.splitlines()
     assert code == EXIT_OK
-    assert json.loads(lines[0]) == {"patient_id": 1, "full_name": "Vàng A Dình", "disease": "Sốt xuất huyết Dengue",
-                                    "code": "A91", "detected_at": "2025-11-19T09:30", "due_by": "2025-11-20T09:30",
+    assert json.loads(lines[0]) == {"id": 1, "patient_id": 1, "full_name": "Vàng A Dình",
+                                    "disease": "Sốt xuất huyết Dengue", "code": "A91",
+                                    "detected_at": "2025-11-19T09:30", "due_by": "2025-11-20T09:30",
                                     "status": "overdue"}
 
 
@@ -155,6 +157,19 @@ def test_the_case_report_carries_the_administrative_epidemiological_and_clinical
     store = open_store(dengue_db)
     assert audit.entries(store)[0].action == "print"
     store.close()
+
+
+def test_the_listing_gives_the_id_that_print_case_report_takes(dengue_db: Path, tmp_path: Path, capsys) -> None:
+    """README: `notifications` lists them and `print case-report --id ID` prints one: the id is in both outputs."""
+    with clock.pinned(dt.datetime(2025, 11, 19, 12, 0)):
+        assert main(["notifications", "--db", str(dengue_db)]) == EXIT_OK
+        listed = capsys.readouterr().out.splitlines()[0].split()[0]
+        assert main(["notifications", "--db", str(dengue_db), "--json"]) == EXIT_OK
+        as_json = json.loads(capsys.readouterr().out.splitlines()[0])["id"]
+        out = tmp_path / "case.pdf"
+        assert main(["print", "case-report", "--db", str(dengue_db), "--id", listed, "--out", str(out)]) == EXIT_OK
+    assert listed == str(as_json)
+    assert "Vàng A Dình" in " ".join(page.extract_text() for page in PdfReader(out).pages)
 
 
 def test_the_case_report_names_the_address_once_and_the_diagnosis_by_its_name(store, add_patient, today) -> None:
@@ -198,7 +213,6 @@ def test_a_missing_notification_is_one_line(dengue_db: Path, tmp_path: Path, cap
 
 
 def test_a_visit_corrected_to_a_notifiable_diagnosis_is_notified(store, add_patient, today) -> None:
-    from dataclasses import replace
 
     from station_app.store import corrections
 

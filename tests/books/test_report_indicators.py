@@ -105,6 +105,14 @@ def test_the_yearly_report_from_the_same_definitions(station, tmp_path: Path) ->
     assert json.loads((tmp_path / "y.json").read_text(encoding="utf-8"))["period"] == "2025"
 
 
+def test_the_yearly_report_says_year_not_month_when_written(station, tmp_path: Path, capsys) -> None:
+    with clock.pinned(dt.datetime(2026, 1, 5, 9, 0)):
+        assert main(["report", "monthly", "--db", str(station.store.path), "--period", "2025", "--format", "json",
+                     "--out", str(tmp_path / "y.json")]) == EXIT_OK
+    said = capsys.readouterr().out
+    assert "báo cáo năm 2025" in said and "tháng" not in said
+
+
 def test_month_and_period_options(station, tmp_path: Path, capsys) -> None:
     out = str(tmp_path / "x.json")
     db = str(station.store.path)

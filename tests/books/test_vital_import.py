@@ -84,6 +84,18 @@ def test_a_wrong_row_imports_nothing_and_names_its_row_and_field(db, tmp_path: P
     store.close()
 
 
+def test_a_twin_born_minutes_later_is_not_a_second_delivery(db, tmp_path: Path, capsys) -> None:
+    """Rows of one mother at one time are twins; the same mother at another time within months is a
+    mistake (a twin's own time, a wrong date), named by its row, and nothing is imported."""
+    path, ids = db
+    text = BIRTHS.replace("Mùa A Sử,1,02/11/2025 05:00", "Mùa A Sử,1,02/11/2025 05:20").format(**ids)
+    code, _out, err = _run(path, tmp_path, text, "births", capsys)
+    assert code == EXIT_FINDINGS and "Dòng 4, Ngày giờ sinh" in err and "02/11/2025" in err
+    store = open_store(path)
+    assert store.scalar("SELECT count(*) FROM deliveries") == 0
+    store.close()
+
+
 def test_deaths_close_follow_ups_and_count_once(db, tmp_path: Path, capsys) -> None:
     path, ids = db
     code, out, _err = _run(path, tmp_path, DEATHS.format(**ids), "deaths", capsys)

@@ -174,7 +174,7 @@ def test_the_json_lines_and_check_only(station: Station, tmp_path: Path, capsys:
         "ma_lk": f"48123_{station.day:%Y_%m}_KB{visit.id:07d}",
         "patient_id": station.patient.id,
         "full_name": "Nguyễn Văn An",
-        "status": "written",
+        "status": "ready",  # passes, but --check wrote nothing: not "written"
         "problems": [],
     }
     assert not out.exists()  # --check writes nothing: no folder, no file, no register entry

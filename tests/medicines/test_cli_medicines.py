@@ -92,6 +92,23 @@ def test_stock_receive_then_stock_and_drugs_as_json(capsys, db: Path, receipt_cs
     assert drugs["PARA250G"]["name"] == "Paracetamol 250 mg"
 
 
+def test_the_same_delivery_note_entered_twice_is_refused_the_second_time(
+        capsys, db: Path, receipt_csv: Path, tmp_path: Path) -> None:
+    """A nurse unsure whether the note went in runs it again: the stock is not counted twice."""
+    assert run(capsys, "stock", "receive", "--db", str(db), str(receipt_csv))[0] == EXIT_OK
+    before = run(capsys, "stock", "--db", str(db), "--json")[1]
+    line = one_line_error(*run(capsys, "--lang", "en", "stock", "receive", "--db", str(db), str(receipt_csv))[::2])
+    assert "already entered" in line and "02/11/2025" in line
+    assert run(capsys, "stock", "--db", str(db), "--json")[1] == before
+    # the same lot again in another delivery (another day, or another quantity) is received
+    again = tmp_path / "again.csv"
+    again.write_text("Mã thuốc,Số lô,Hạn dùng,Số lượng,Đơn giá,Ngày nhập,Đơn vị cấp\n"
+                     "AMLO5,AM2501,31/12/2026,500,300,2025-11-03,TTYT huyện\n", encoding="utf-8")
+    assert run(capsys, "stock", "receive", "--db", str(db), str(again))[0] == EXIT_OK
+    rows = [json.loads(x) for x in run(capsys, "stock", "--db", str(db), "--json")[1].splitlines()]
+    assert [r["quantity"] for r in rows if r["lot"] == "AM2501"] == [1000]
+
+
 def test_a_bad_delivery_note_is_refused_whole_with_row_numbers(capsys, db: Path, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(
@@ -241,6 +258,7 @@ def test_visit_add_records_dispenses_and_the_slip_and_report_follow(
         ({"prescription": [{"drug": "AMLO5", "quantity": 541}]}, "only 510 viên of Amlodipin 5 mg in stock"),
         ({"bp": "150-95-3"}, "bp must be written 150/95"),
         ({"pulse": 900}, "not possible"),
+        ({"bp": "350/95"}, "Visit 2: bp: 350 mmHg is not possible"),  # the JSON key, not "bp_systolic"
         ({"diagnosis_codes": ["X99.99"]}, "not an ICD-10 code"),
         ({"visit_at": "yesterday"}, "visit_at must be"),
     ],

@@ -110,6 +110,23 @@ def test_backups_copies_kept_aside_and_restored_files_are_private(station, tmp_p
         assert_private(path)
 
 
+def test_a_backup_folder_the_program_makes_is_private_one_chosen_is_left_as_it_is(station, tmp_path, monkeypatch):
+    """`backup --to DIR`, the second folder and an encrypted copy: a folder Trạm makes for them is 0700 (as
+    the claims folder is), an existing folder chosen by the person keeps its mode."""
+    monkeypatch.setenv("TRAM_BACKUP_PASSPHRASE", "mật khẩu dài đủ")
+    run("backup", "--db", str(station), "--to", str(tmp_path / "new" / "plain"))
+    run("backup", "--db", str(station), "--to", str(tmp_path / "new" / "locked"), "--encrypt")
+    made = backup.make_backup(station, paths.backups_dir())
+    backup.copy_backup(made, tmp_path / "new" / "usb", station)
+    for name in ("plain", "locked", "usb"):
+        assert mode(tmp_path / "new" / name) == 0o700, name
+    chosen = tmp_path / "chosen"
+    chosen.mkdir(mode=0o755)
+    chosen.chmod(0o755)
+    run("backup", "--db", str(station), "--to", str(chosen))
+    assert mode(chosen) == 0o755
+
+
 def test_the_copy_kept_before_a_schema_upgrade_is_private(tmp_path):
     old = tmp_path / "old.sqlite3"
     shutil.copyfile(DATA / "schema-1.sqlite3", old)

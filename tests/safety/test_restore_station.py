@@ -135,3 +135,24 @@ def test_same_station_is_decided_by_facility_code_then_name() -> None:
     assert rec("Trạm  y tế A", "").same_station(rec("trạm y tế a", "01"))
     assert not rec("Trạm A", "").same_station(rec("Trạm B", ""))
     assert rec("", "").same_station(rec("Trạm B", "02"))
+
+
+def test_what_is_shown_and_compared_is_what_the_file_holds_not_its_record(
+        ours: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A backup whose record says this station while its tables are another's (the record left in a
+    copy that was changed afterwards, or written by hand) is the other station: refused, and shown
+    with the name, code and patients that would be restored."""
+    import sqlite3
+
+    made = backup.make_backup(ours, tmp_path / "backups")
+    conn = sqlite3.connect(made)
+    with conn:
+        conn.execute("UPDATE station SET name = 'Trạm Y tế xã Phú Mỹ', facility_code = '05678'")
+        conn.execute("DELETE FROM patients WHERE id > 3")
+    conn.close()
+    before = fingerprint(ours)
+    code, out, err = run(capsys, "restore", "--db", str(ours), "--from", str(made))
+    assert code == EXIT_ERROR and "another station" in err and "05678" in err
+    restored = next(line for line in out.splitlines() if line.startswith("The backup"))
+    assert "Trạm Y tế xã Phú Mỹ" in restored and "3 patients" in restored
+    assert fingerprint(ours) == before

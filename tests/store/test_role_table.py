@@ -145,7 +145,8 @@ def _history(w: World) -> Any:
 def _delivery(w: World) -> Any:
     from station_app.domain.births import Baby, Delivery, Place
 
-    return Delivery(w["mother"], dt.datetime(2025, 11, 19, 23, 0), Place.STATION, babies=(Baby("2", 3000),))
+    # (an earlier pregnancy: the mother's delivery of 18/11/2025 is months away)
+    return Delivery(w["mother"], dt.datetime(2025, 6, 20, 23, 0), Place.STATION, babies=(Baby("2", 3000),))
 
 
 def _death(w: World, **changes: Any) -> Any:
@@ -159,7 +160,7 @@ def _vital_rows(w: World) -> tuple[list[Any], dict[int, int]]:
 
     mother = patients.get(w.store, w["mother"])
     assert mother is not None
-    rows = vi.rows([(2, [mother.record_no, "nữ", "18/11/2025 06:00", "2900"])],
+    rows = vi.rows([(2, [mother.record_no, "nữ", "10/01/2025 06:00", "2900"])],
                    dict(enumerate(["mother_record_no", "sex", "born_at", "weight_grams"])), "births",
                    dt.datetime(2025, 11, 20, 9))
     return rows, vital_import.find_people(w.store, rows)
@@ -372,7 +373,7 @@ RECORD_READS = {
     "visits": {"get", "for_patient", "log_ids", "log_totals", "log_rows", "count_on", "recent_patient_ids",
                "clinicians"},
     "bulk_import": {"find_matches"},
-    "births": {"get_delivery", "deliveries_of", "birth_of", "death_of", "get_death", "dose_place"},
+    "births": {"get_delivery", "deliveries_of", "birth_of", "death_of", "get_death", "dose_place", "delivery_near"},
     "vital_import": {"find_people"},
     "claims": {"station_info", "services", "count_insured", "gather", "register", "month_totals"},
     "formulary": {"drugs", "by_code", "get", "version", "history"},

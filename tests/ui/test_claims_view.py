@@ -1,6 +1,6 @@
 """Hồ sơ BHYT, the claims register in the app: last month's insured visits, "Check" naming what
 holds a visit back, writing the files into a folder, the portal's answer typed in, the month's
-totals saved; a nurse sees the register but cannot write claims."""
+totals saved; a nurse sees the register and checks it but cannot write claims."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from station_app import clock
+from station_app.reports import claims as claims_report
 from station_app.reports.claims import file_name
 from station_app.store import claims as store_claims
+from station_app.store.errors import NotPermitted
 from station_app.ui.context import Change
 from station_app.ui.views.claims import ClaimsView
 
@@ -73,12 +76,22 @@ def test_check_write_answer_and_the_months_totals(register: ClaimsView, tmp_path
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_a_nurse_sees_the_register_without_the_claims_actions(make_session, demo_copy: Path) -> None:
+def test_a_nurse_checks_the_claims_and_sees_why_one_is_held_but_writes_no_file(
+        make_session, demo_copy: Path, qtbot) -> None:
     session = make_session(demo_copy, role="nurse")
     view = session.window.show_area("claims")
     assert isinstance(view, ClaimsView)
     assert view.table.rowCount() > 0
-    assert not view.write_button.isVisible() and not view.check_button.isVisible()
+    assert not view.write_button.isVisible() and view.check_button.isVisible()
+    qtbot.keyClick(view, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: bool(view.checked), timeout=20000)
+    held = [problems for problems, *_rest in view.checked.values() if problems]
+    assert held and all("XML" not in p for problems in held for p in problems)
+    checked = claims_report.run(session.store, *view.period(), None)  # the command's --check, as the nurse
+    assert {o.status for o in checked} == {"ready", "held"}
+    with pytest.raises(NotPermitted):  # the files stay the head's and the administrator's
+        claims_report.run(session.store, *view.period(), demo_copy.parent / "claims-out")
+    assert not (demo_copy.parent / "claims-out").exists()
 
 
 def test_the_head_enters_staff_numbers_and_a_new_price_in_settings(session, monkeypatch) -> None:

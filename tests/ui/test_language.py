@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from station_app import i18n
 from station_app.ui.context import settings
 
-NAV_EN = ["Today", "Patients", "Visits", "Follow-ups", "Referrals", "Reports", "Settings", "Medicines", "Insurance"]
-NAV_VI = ["Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Cài đặt", "Thuốc", "BHYT"]
+NAV_EN = ["Today", "Patients", "Visits", "Follow-ups", "Referrals", "Reports", "Medicines", "Insurance", "Settings"]
+NAV_VI = ["Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Thuốc", "BHYT", "Cài đặt"]
 
 
 def nav_texts(window) -> list[str]:

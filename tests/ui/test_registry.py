@@ -116,7 +116,7 @@ def test_keyboard_flow_search_down_enter_escape(session, nurse, qtbot) -> None:
 def test_alt_number_switches_area(session, nurse) -> None:
     window = session.window
     for number, key in enumerate(
-        ("today", "patients", "visits", "followups", "referrals", "reports", "settings"), start=1
+        ("today", "patients", "visits", "followups", "referrals", "reports", "medicines", "claims", "settings"), start=1
     ):
         nurse.press(window.nav, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.AltModifier)
         assert window.current_area() == key

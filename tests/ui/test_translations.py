@@ -140,8 +140,8 @@ def test_ui_catalogue_keeps_placeholders_and_accelerators() -> None:
 
 def test_the_areas_have_the_stations_own_words() -> None:
     assert [i18n.translate(title, "vi") for title in (a.title for a in AREAS)] == [
-        "Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Cài đặt", "Thuốc",
-        "BHYT",
+        "Hôm nay", "Bệnh nhân", "Lượt khám", "Nhắc hẹn", "Chuyển tuyến", "Báo cáo", "Thuốc", "BHYT",
+        "Cài đặt",
     ]
 
 

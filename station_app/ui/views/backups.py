@@ -387,7 +387,7 @@ def restore_with_progress(parent: QWidget | None, ctx: AppContext, source: Path,
             on_end()
         try:
             current = backup.live_record(ctx.store.conn)
-            comparison = backup.StationComparison(current, backup.read_record(staged, source))
+            comparison = backup.StationComparison(current, backup.restore_record(staged, source))
         except StoreError as exc:
             backup.discard_staged(staged)
             dialogs.error(window, tr("Not restored"), exc.text())

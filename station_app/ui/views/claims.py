@@ -209,8 +209,8 @@ class ClaimsView(QWidget):
         ctx.subscribe(self, {Change.VISITS, Change.PATIENTS, Change.PROFILE, Change.STOCK, Change.CLAIMS}, self.reload)
         may = ctx.store.actor.can(Permission.EXPORT_CLAIMS)
         for button in (self.write_button, self.accepted_button, self.refused_button, self.pdf_button,
-                       self.xlsx_button, self.check_button):
-            button.setVisible(may)
+                       self.xlsx_button):
+            button.setVisible(may)  # (the check, F5, is everyone's: it writes nothing)
         self.show_month(-1)
 
     # -- the period -----------------------------------------------------------------------------
