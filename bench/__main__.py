@@ -47,6 +47,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     # Importing the modules registers their measurements.
+    import bench.claims
     import bench.features
     import bench.gui
     import bench.medicines

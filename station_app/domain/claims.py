@@ -326,11 +326,16 @@ TOTALS = (
 )
 
 
+def _exact(value: Value) -> Decimal:
+    """A line's amount as an exact decimal (as it is when it is one already)."""
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
 def totals_of(xml2: Sequence[Mapping[str, Value]], xml3: Sequence[Mapping[str, Value]]) -> dict[str, Decimal]:
     """XML1's totals rebuilt from the lines of XML2 and XML3 (T_BHTT = T_TONGCHI_BH − T_BNCCT)."""
 
     def total(rows: Sequence[Mapping[str, Value]], key: str) -> Decimal:
-        return sum((Decimal(str(r[key])) for r in rows), ZERO)
+        return sum((_exact(r[key]) for r in rows), ZERO)
 
     rows = [*xml2, *xml3]
     supplies = [r for r in xml3 if str(r["MA_NHOM"]) in SUPPLY_GROUPS]
@@ -705,7 +710,7 @@ def field_problems(claim: Claim, tables: FieldTables) -> list[Problem]:
     if claim.records.get("XML1"):
         expected = totals_of(claim.records["XML2"], claim.records["XML3"])
         for key, value in expected.items():
-            if Decimal(str(claim.records["XML1"][0][key])) != value:
+            if _exact(claim.records["XML1"][0][key]) != value:
                 found.append(
                     Problem(f"XML1.{key}", N_("{field} is not the sum of the lines."), params={"field": f"XML1.{key}"})
                 )

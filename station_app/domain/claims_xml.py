@@ -10,10 +10,10 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from station_app.domain.problems import Problem
@@ -59,9 +59,17 @@ class FieldTables:
     version: str
     tables: Mapping[str, tuple[FieldSpec, ...]]
     roots: Mapping[str, tuple[str, ...]]
+    _layouts: dict[str, _Layout] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def spec(self, table: str) -> tuple[FieldSpec, ...]:
         return self.tables[table]
+
+    def layout(self, table: str) -> _Layout:
+        """The table's fields prepared once for writing and checking many records."""
+        found = self._layouts.get(table)
+        if found is None:
+            found = self._layouts[table] = _Layout.of(self.tables[table])
+        return found
 
 
 @functools.cache
@@ -96,9 +104,13 @@ def field_tables(on: dt.date) -> FieldTables:
 
 
 # -- values -------------------------------------------------------------------------------------------
+_QUANTUM = {2: Decimal("0.01"), 3: Decimal("0.001")}
+
+
 def _decimal(value: Decimal | int | str, places: int) -> str:
-    quantum = Decimal(1).scaleb(-places)
-    return str(Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP))
+    quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
+    number = value if type(value) is Decimal else Decimal(value)
+    return str(number.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def format_value(spec: FieldSpec, value: Value) -> str:
@@ -121,38 +133,74 @@ def format_value(spec: FieldSpec, value: Value) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=4096)  # (a visit's time comes back in most of its records)
+def _stamp(value: dt.datetime) -> str:
+    return value.strftime("%Y%m%d%H%M")
+
+
+Formatter = Callable[[Value], str]
+
+
+def _formatter(spec: FieldSpec) -> Formatter:
+    """``format_value`` for one field, quicker for the values it mostly gets (the same texts)."""
+    if spec.format in ("decimal2", "decimal3"):
+        quantum = _QUANTUM[2 if spec.format == "decimal2" else 3]
+
+        def number(value: Value) -> str:
+            if type(value) is Decimal:
+                return str(value.quantize(quantum, rounding=ROUND_HALF_UP))
+            return format_value(spec, value)
+
+        return number
+
+    def other(value: Value) -> str:
+        if type(value) is int:
+            return str(value)
+        if type(value) is dt.datetime:
+            return _stamp(value)
+        return format_value(spec, value)
+
+    return other
+
+
+def _texts(layout: _Layout, record: Mapping[str, Value]) -> list[str]:
+    """The record's texts in the order of its table's fields, without the characters XML 1.0
+    forbids (looked for once in the whole record: they are rare)."""
+    found = [
+        value if type(value) is str else ("" if value is None else formatter(value))
+        for value, formatter in zip(map(record.get, layout.tags), layout.formatters, strict=True)
+    ]
+    return found if "".join(found).isprintable() else [xml_safe(text) for text in found]
+
+
 def render(tables: FieldTables, table: str, records: Sequence[Mapping[str, Value]]) -> str:
     """The document of ``table`` holding ``records`` (every field of the table, in its order, empty
     when not given), as the note's example writes it: one element per line, LF line ends."""
-    specs = tables.spec(table)
+    layout = tables.layout(table)
     roots = tables.roots[table]
-    known = {spec.tag for spec in specs}
     lines = [XML_HEAD.rstrip("\n")]
     *wrappers, record_tag = roots
     lines += [f"<{tag}>" for tag in wrappers]
     for record in records:
-        unknown = set(record) - known
-        if unknown:
-            raise KeyError(f"{table}: no field {sorted(unknown)}")
+        if not layout.known.issuperset(record):
+            raise KeyError(f"{table}: no field {sorted(set(record) - layout.known)}")
+        found = _texts(layout, record)
+        every = "".join(found)
+        if "&" in every or "<" in every or ">" in every:
+            found = [escape(text) for text in found]
         lines.append(f"<{record_tag}>")
-        for spec in specs:
-            value = record.get(spec.tag)
-            text = xml_safe(value) if type(value) is str else format_value(spec, value)
-            if "&" in text or "<" in text or ">" in text:
-                text = escape(text)
-            lines.append(f"<{spec.tag}>{text}</{spec.tag}>")
+        lines += [
+            opening + text + closing for opening, text, closing in zip(layout.opens, found, layout.closes, strict=True)
+        ]
         lines.append(f"</{record_tag}>")
     lines += [f"</{tag}>" for tag in reversed(wrappers)]
     return "\n".join(lines) + "\n"
 
 
 def texts(tables: FieldTables, table: str, record: Mapping[str, Value]) -> dict[str, str]:
-    """The record's fields as the document writes them (every field of the table)."""
-    found: dict[str, str] = {}
-    for spec in tables.spec(table):
-        value = record.get(spec.tag)
-        found[spec.tag] = xml_safe(value) if type(value) is str else format_value(spec, value)
-    return found
+    """The record's fields as the document writes them (every field of the table; a text as it is)."""
+    layout = tables.layout(table)
+    return dict(zip(layout.tags, _texts(layout, record), strict=True))
 
 
 # -- checks -------------------------------------------------------------------------------------------
@@ -173,6 +221,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _DATE_FORMATS = {"yyyyMMddHHmm": "%Y%m%d%H%M", "yyyyMMdd": "%Y%m%d", "yyyy": "%Y", "MM": "%m"}
 
 
+@functools.lru_cache(maxsize=4096)  # (the same days and times come back in every record of a visit)
 def _real_date(text: str, fmt: str) -> bool:
     """Whether ``text`` (digits in ``fmt``) is a real day and time (no 31 April, no 25:00)."""
     if fmt == "yyyy":
@@ -186,6 +235,60 @@ def _real_date(text: str, fmt: str) -> bool:
     return fmt != "yyyyMMddHHmm" or (int(text[8:10]) < 24 and int(text[10:12]) < 60)
 
 
+# Formats whose texts are all numbers: a field of one of them needs no separate check that it is one.
+_NUMBER_FORMATS = frozenset(
+    {"yyyyMMddHHmm", "yyyyMMdd", "yyyyMMdd|yyyyMMddHHmm", "birth", "decimal2", "decimal3", "integer", "yyyy", "MM"}
+)
+
+
+class _Check(NamedTuple):
+    """What the field table says of one field, ready for many records."""
+
+    tag: str
+    spec: FieldSpec
+    optional: bool  # never required (else: required, or required on a condition)
+    max_len: int | None
+    pattern: re.Pattern[str] | None
+    date_format: str  # '' when the texts are not days or times
+    day_list: bool  # yyyyMMdd;…: each day real
+    number: bool  # a number whose format does not already say so
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A table's fields prepared once: the elements each record is written as, the checks."""
+
+    known: frozenset[str]
+    tags: tuple[str, ...]
+    formatters: tuple[Formatter, ...]  # each field's format_value
+    opens: tuple[str, ...]  # "<TAG>"
+    closes: tuple[str, ...]  # "</TAG>"
+    checks: tuple[_Check, ...]
+
+    @classmethod
+    def of(cls, specs: tuple[FieldSpec, ...]) -> _Layout:
+        return cls(
+            frozenset(spec.tag for spec in specs),
+            tuple(spec.tag for spec in specs),
+            tuple(_formatter(spec) for spec in specs),
+            tuple(f"<{spec.tag}>" for spec in specs),
+            tuple(f"</{spec.tag}>" for spec in specs),
+            tuple(
+                _Check(
+                    spec.tag,
+                    spec,
+                    spec.required is False,
+                    spec.max_len,
+                    _FORMATS.get(spec.format),
+                    spec.format if spec.format in _DATE_FORMATS else "",
+                    spec.format == "yyyyMMdd;",
+                    spec.type == "number" and spec.format not in _NUMBER_FORMATS,
+                )
+                for spec in specs
+            ),
+        )
+
+
 def check_record(
     tables: FieldTables, table: str, record: Mapping[str, str], tags: Sequence[str] | None = None
 ) -> list[Problem]:
@@ -193,33 +296,33 @@ def check_record(
     a text too long, a number or a date not in its format (one problem per field, naming
     ``TABLE.TAG``). ``tags``: only those fields (a part of the envelope)."""
     found: list[Problem] = []
-    for spec in tables.spec(table):
-        if tags is not None and spec.tag not in tags:
+    for tag, spec, optional, max_len, pattern, date_format, day_list, number in tables.layout(table).checks:
+        if tags is not None and tag not in tags:
             continue
-        text = record.get(spec.tag, "")
+        text = record.get(tag, "")
         if not text:
-            if spec.required is not False and spec.is_required(record):
-                name = f"{table}.{spec.tag}"
+            if not optional and spec.is_required(record):
+                name = f"{table}.{tag}"
                 found.append(Problem(name, N_("{field} is required and empty."), params={"field": name}))
             continue
-        name = f"{table}.{spec.tag}"
-        if spec.max_len is not None and len(text) > spec.max_len:
+        if max_len is not None and len(text) > max_len:
+            name = f"{table}.{tag}"
             found.append(
                 Problem(
                     name,
                     N_("{field} is longer than {length} characters."),
-                    params={"field": name, "length": spec.max_len},
+                    params={"field": name, "length": max_len},
                 )
             )
             continue
-        pattern = _FORMATS.get(spec.format)
         if pattern is not None:
-            ok = bool(pattern.fullmatch(text))
-            if ok and spec.format in _DATE_FORMATS:
-                ok = _real_date(text, spec.format)
-            if ok and spec.format == "yyyyMMdd;":
+            ok = pattern.fullmatch(text) is not None
+            if ok and date_format:
+                ok = _real_date(text, date_format)
+            if ok and day_list:
                 ok = all(_real_date(part, "yyyyMMdd") for part in text.split(";"))
             if not ok:
+                name = f"{table}.{tag}"
                 found.append(
                     Problem(
                         name,
@@ -228,7 +331,8 @@ def check_record(
                     )
                 )
                 continue
-        if spec.type == "number" and not _NUMBER.fullmatch(text):
+        if number and not _NUMBER.fullmatch(text):
+            name = f"{table}.{tag}"
             found.append(Problem(name, N_("{field} is not a number: {value}"), params={"field": name, "value": text}))
     return found
 

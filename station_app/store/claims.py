@@ -296,8 +296,10 @@ LEFT JOIN staff s ON s.id = v.clinician_id
 LEFT JOIN staff s2 ON v.clinician_id IS NULL AND s2.id = (
     SELECT id FROM staff WHERE full_name = v.clinician_name AND v.clinician_name <> '' ORDER BY active DESC, id LIMIT 1)
 LEFT JOIN claims c ON c.visit_id = v.id
-WHERE v.insurance_paid = 1 AND v.visit_at >= ? AND v.visit_at < ?
+WHERE v.insurance_paid = 1 AND v.visit_at >= :start AND v.visit_at < :end
+  AND (v.visit_at, v.id) > (:after_at, :after_id)
 ORDER BY v.visit_at, v.id
+LIMIT :size
 """
 
 _DRUGS_SQL = """
@@ -306,10 +308,9 @@ SELECT l.id AS line_id, l.visit_id, l.drug_code, l.per_dose, l.times_per_day, l.
        d.route_code, d.insured, d.funding,
        m.unit_price, -SUM(m.delta) AS quantity
 FROM prescription_lines l
-JOIN visits v ON v.id = l.visit_id
 JOIN drugs d ON d.id = l.drug_id
 JOIN stock_movements m ON m.prescription_line_id = l.id AND m.kind IN ('dispensed', 'returned')
-WHERE v.insurance_paid = 1 AND v.visit_at >= ? AND v.visit_at < ?
+WHERE l.visit_id IN (SELECT value FROM json_each(?))
 GROUP BY l.id, m.lot_id, m.unit_price
 HAVING -SUM(m.delta) > 0.0005
 ORDER BY l.visit_id, l.line_no, m.lot_id
@@ -393,8 +394,10 @@ def count_insured(store: Store, first: dt.date, last: dt.date) -> int:
     """How many insured visits the period has (what a claims run will go through)."""
     store.require(Permission.VIEW_RECORDS)
     span = (first.isoformat(), (last + dt.timedelta(days=1)).isoformat())
-    return int(store.scalar("SELECT COUNT(*) FROM visits WHERE insurance_paid = 1 AND visit_at >= ? AND visit_at < ?",
-                            span) or 0)
+    return int(
+        store.scalar("SELECT COUNT(*) FROM visits WHERE insurance_paid = 1 AND visit_at >= ? AND visit_at < ?", span)
+        or 0
+    )
 
 
 def gather(store: Store, first: dt.date, last: dt.date) -> Iterator[Gathered]:
@@ -402,13 +405,40 @@ def gather(store: Store, first: dt.date, last: dt.date) -> Iterator[Gathered]:
     store.require(Permission.VIEW_RECORDS)
     span = (first.isoformat(), (last + dt.timedelta(days=1)).isoformat())
     price_list = services(store, with_history=True)
-    drugs: dict[int, list[DrugLine]] = defaultdict(list)
-    for r in store.query(_DRUGS_SQL, span):
-        drugs[int(str(r["visit_id"]))].append(_drug_line(r))
-    referrals: dict[int, ReferralInfo] = {}
+    referrals: dict[int, ReferralInfo] = {}  # (a few in a month)
     for r in store.query(_REFERRALS_SQL, span):
         referrals.setdefault(int(str(r["visit_id"])), _referral(r))
-    for r in store.query(_VISITS_SQL, span):
+    after: tuple[str, int] = ("", 0)
+    while True:  # the visits a chunk at a time: a month of a large station is never held at once
+        chunk = store.query(
+            _VISITS_SQL,
+            {
+                "start": max(span[0], after[0]),
+                "end": span[1],
+                "after_at": after[0],
+                "after_id": after[1],
+                "size": GATHER_CHUNK,
+            },
+        )
+        if not chunk:
+            return
+        after = (str(chunk[-1]["visit_at"]), int(str(chunk[-1]["id"])))
+        drugs: dict[int, list[DrugLine]] = defaultdict(list)
+        for r in store.query(_DRUGS_SQL, (json.dumps([row["id"] for row in chunk]),)):
+            drugs[int(str(r["visit_id"]))].append(_drug_line(r))
+        yield from _gathered(chunk, drugs, referrals, price_list)
+
+
+GATHER_CHUNK = 500  # visits read from the file at a time
+
+
+def _gathered(
+    chunk: list[dict[str, object]],
+    drugs: dict[int, list[DrugLine]],
+    referrals: dict[int, ReferralInfo],
+    price_list: list[PricedService],
+) -> Iterator[Gathered]:
+    for r in chunk:
         visit_id = int(str(r["id"]))
         visit_at = dt.datetime.fromisoformat(str(r["visit_at"]))
         exam = _exam_on(price_list, visit_at.date())
@@ -510,41 +540,42 @@ def record(store: Store, results: Sequence[RunEntry], period: str, out_dir: str)
     problems, or written to its file (an amended visit written again is marked a resubmission)."""
     at = now_text()
     with store.write(Permission.EXPORT_CLAIMS):
-        for e in results:
-            file = e.file
-            store.conn.execute(
-                "INSERT INTO claims (visit_id, ma_lk, status, problems, checked_at, written_at, file, visit_version, "
-                "times_written, resubmission, total_cents, fund_cents, patient_cents) "
-                "VALUES (:visit, :ma_lk, :status, :problems, :at, :written_at, :file, :version, :written, "
-                ":resub, :total, :fund, :patient) "
-                "ON CONFLICT (visit_id) DO UPDATE SET status = excluded.status, "
-                "ma_lk = CASE WHEN claims.times_written = 0 THEN excluded.ma_lk ELSE claims.ma_lk END, "
-                "problems = excluded.problems, "
-                "checked_at = excluded.checked_at, total_cents = excluded.total_cents, "
-                "fund_cents = excluded.fund_cents, patient_cents = excluded.patient_cents, "
-                "written_at = COALESCE(excluded.written_at, claims.written_at), "
-                "file = CASE WHEN excluded.file <> '' THEN excluded.file ELSE claims.file END, "
-                "visit_version = CASE WHEN excluded.file <> '' THEN excluded.visit_version "
-                "ELSE claims.visit_version END, "
-                "times_written = claims.times_written + excluded.times_written, "
-                "resubmission = MAX(claims.resubmission, excluded.resubmission), "
-                "answer = CASE WHEN excluded.file <> '' THEN '' ELSE claims.answer END",
+        store.conn.executemany(
+            "INSERT INTO claims (visit_id, ma_lk, status, problems, checked_at, written_at, file, visit_version, "
+            "times_written, resubmission, total_cents, fund_cents, patient_cents) "
+            "VALUES (:visit, :ma_lk, :status, :problems, :at, :written_at, :file, :version, :written, "
+            ":resub, :total, :fund, :patient) "
+            "ON CONFLICT (visit_id) DO UPDATE SET status = excluded.status, "
+            "ma_lk = CASE WHEN claims.times_written = 0 THEN excluded.ma_lk ELSE claims.ma_lk END, "
+            "problems = excluded.problems, "
+            "checked_at = excluded.checked_at, total_cents = excluded.total_cents, "
+            "fund_cents = excluded.fund_cents, patient_cents = excluded.patient_cents, "
+            "written_at = COALESCE(excluded.written_at, claims.written_at), "
+            "file = CASE WHEN excluded.file <> '' THEN excluded.file ELSE claims.file END, "
+            "visit_version = CASE WHEN excluded.file <> '' THEN excluded.visit_version "
+            "ELSE claims.visit_version END, "
+            "times_written = claims.times_written + excluded.times_written, "
+            "resubmission = MAX(claims.resubmission, excluded.resubmission), "
+            "answer = CASE WHEN excluded.file <> '' THEN '' ELSE claims.answer END",
+            (
                 {
                     "visit": e.visit_id,
                     "ma_lk": e.ma_lk,
-                    "status": "held" if file is None else "written",
+                    "status": "held" if e.file is None else "written",
                     "problems": json.dumps(e.problems, ensure_ascii=False),
                     "at": at,
-                    "written_at": at if file is not None else None,
-                    "file": file or "",
-                    "version": e.version if file is not None else "",
-                    "written": int(file is not None),
+                    "written_at": at if e.file is not None else None,
+                    "file": e.file or "",
+                    "version": e.version if e.file is not None else "",
+                    "written": int(e.file is not None),
                     "resub": int(e.resubmission),
                     "total": e.total,
                     "fund": e.fund,
                     "patient": e.patient,
-                },
-            )
+                }
+                for e in results
+            ),
+        )
         written = sum(1 for e in results if e.file is not None)
         audit.record(
             store,
