@@ -24,6 +24,7 @@ from station_app.cli.common import (
     open_existing,
     out,
     parse_month,
+    report_kinds,
 )
 from station_app.i18n import N_, tr
 
@@ -86,14 +87,6 @@ def cmd_report_claims(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    report = sub.choices.get("report")
-    if report is None:
-        report = sub.add_parser("report", help="reports")
-        report.add_subparsers(dest="report", metavar="REPORT", required=True)
-    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
-
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("claims", help="the health-insurance claims files of a period (one per insured visit)")
     parser.add_argument("--db", required=True)
@@ -104,7 +97,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per insured visit")
     parser.set_defaults(func=cmd_claims)
 
-    report = _report_kinds(sub).add_parser("claims", help="the month's claims register and totals")
+    report = report_kinds(sub).add_parser("claims", help="the month's claims register and totals")
     report.add_argument("--db", required=True)
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--format", required=True, choices=("pdf", "xlsx", "json"))

@@ -170,6 +170,15 @@ def print_documents(sub: argparse._SubParsersAction) -> argparse._SubParsersActi
     return next(a for a in printer._actions if isinstance(a, argparse._SubParsersAction))
 
 
+def report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The sub-commands of ``main.py report`` (created once; each group adds its reports)."""
+    report = sub.choices.get("report")
+    if report is None:
+        report = sub.add_parser("report", help="reports (monthly summary, medicines, claims)")
+        report.add_subparsers(dest="report", metavar="REPORT", required=True)
+    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def parse_month(text: str) -> Month:
     """The value of a ``--month`` option: a month written YYYY-MM within the dates Trạm works with
     (a year alone is refused: the yearly report is asked with ``--period``)."""

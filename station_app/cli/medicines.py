@@ -20,7 +20,15 @@ import json
 from pathlib import Path
 
 from station_app import clock
-from station_app.cli.common import CliError, cannot_write, open_existing, out, parse_month, print_documents
+from station_app.cli.common import (
+    CliError,
+    cannot_write,
+    open_existing,
+    out,
+    parse_month,
+    print_documents,
+    report_kinds,
+)
 from station_app.i18n import tr
 
 
@@ -221,15 +229,6 @@ def cmd_print_prescription(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The sub-commands of ``main.py report`` (made here when the monthly report's module has not)."""
-    report = sub.choices.get("report")
-    if report is None:
-        report = sub.add_parser("report", help="reports")
-        report.add_subparsers(dest="report", metavar="REPORT", required=True)
-    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
-
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     visit = sub.add_parser("visit", help="record visits")
     visit_kinds = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
@@ -253,7 +252,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     drugs.add_argument("--json", action="store_true", help="one JSON object per line")
     drugs.set_defaults(func=cmd_drugs)
 
-    report = _report_kinds(sub).add_parser("medicines", help="the monthly medicine report")
+    report = report_kinds(sub).add_parser("medicines", help="the monthly medicine report")
     report.add_argument("--db", required=True)
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--format", required=True, choices=("pdf", "xlsx", "json"))

@@ -25,6 +25,7 @@ from station_app.cli.common import (
     out,
     parse_month,
     print_documents,
+    report_kinds,
 )
 from station_app.i18n import N_, tr
 
@@ -110,9 +111,7 @@ def cmd_print_visit_book(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="reports (the monthly summary)")
-    kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
-    monthly = kinds.add_parser("monthly", help="the monthly summary of one month")
+    monthly = report_kinds(sub).add_parser("monthly", help="the monthly summary of one month")
     monthly.add_argument("--db", required=True)
     when = monthly.add_mutually_exclusive_group(required=True)
     when.add_argument("--month", help="YYYY-MM")
