@@ -5,19 +5,17 @@ Noto Sans embedded; user text escaped."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from station_app import APP_NAME, __version__
+from station_app import APP_NAME
 from station_app.i18n import tr
 from station_app.printing.pdf import markup_text
-from station_app.printing.table_report import footer_canvas, report_styles
+from station_app.printing.table_report import landscape_pdf, report_styles, signatures
 from station_app.store import station as station_store
 from station_app.store.claims import MonthTotals
 from station_app.store.database import Store
@@ -125,27 +123,6 @@ def claims_pdf(totals: MonthTotals, store: Store) -> bytes:
     table.setStyle(TableStyle(style))
     story += [table, Spacer(1, 4 * mm)]
     story.append(p(tr("The files are signed with the portal's signing tool before they are sent.")))
-    story.append(Spacer(1, 8 * mm))
-    sign = Table(
-        [
-            [p(tr("PREPARED BY"), "sign"), p(tr("HEAD OF STATION"), "sign")],
-            [p(tr("(signature, full name)"), "sub"), p(tr("(signature, full name)"), "sub")],
-        ],
-        colWidths=[120 * mm, 120 * mm],
-    )
-    story.append(sign)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=10 * mm,
-        bottomMargin=12 * mm,
-        title=tr("HEALTH-INSURANCE CLAIMS") + f" {totals.month}",
-        author=station,
-        creator=f"{APP_NAME} {__version__}",
-    )
-
-    doc.build(story, canvasmaker=footer_canvas(tr("Health-insurance claims") + " " + f"{month}/{year}"))
-    return buffer.getvalue()
+    story += [Spacer(1, 8 * mm), signatures(styles)]
+    return landscape_pdf(story, tr("HEALTH-INSURANCE CLAIMS") + f" {totals.month}", station,
+                         tr("Health-insurance claims") + " " + f"{month}/{year}")

@@ -4,23 +4,21 @@ totals, and the signature lines. Noto Sans embedded; user text escaped."""
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from station_app import APP_NAME, __version__
+from station_app import APP_NAME
 from station_app.domain.medicine_report import MedicineReport
 from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
 from station_app.printing.pdf import markup_text
-from station_app.printing.table_report import footer_canvas, report_styles
+from station_app.printing.table_report import landscape_pdf, report_styles, signatures
 
 GRID = colors.Color(0.6, 0.6, 0.6)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
@@ -116,31 +114,9 @@ def report_pdf(report: MedicineReport) -> bytes:
             ).format(value=number(report.dispensed_value))
         )
     )
-    story.append(Spacer(1, 8 * mm))
-    sign = Table(
-        [
-            [p(tr("PREPARED BY"), "sign"), p(tr("HEAD OF STATION"), "sign")],
-            [p(tr("(signature, full name)"), "sub"), p(tr("(signature, full name)"), "sub")],
-        ],
-        colWidths=[120 * mm, 120 * mm],
-    )
-    sign.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.SANS)]))
-    story.append(sign)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=10 * mm,
-        bottomMargin=12 * mm,
-        title=tr("MEDICINE STOCK REPORT") + f" {report.month.key}",
-        author=report.station or APP_NAME,
-        creator=f"{APP_NAME} {__version__}",
-    )
-
-    doc.build(story, canvasmaker=footer_canvas(tr("Medicine stock report") + " " + report.month.display()))
-    return buffer.getvalue()
+    story += [Spacer(1, 8 * mm), signatures(styles)]
+    return landscape_pdf(story, tr("MEDICINE STOCK REPORT") + f" {report.month.key}", report.station or APP_NAME,
+                         tr("Medicine stock report") + " " + report.month.display())
 
 
 def render_report(report: MedicineReport, path: str | os.PathLike[str]) -> Path:
