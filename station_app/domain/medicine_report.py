@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 
 from station_app.domain.medicines import Drug
 from station_app.domain.monthly import Month
+from station_app.i18n import N_
 
 ROW_KEYS = ("drug", "name", "unit", "opening", "received", "dispensed", "adjusted", "closing")
+# The report's columns after the first (the row's number on paper, the drug's code in the sheet).
+COLUMNS = (N_("Drug"), N_("Unit"), N_("Lot"), N_("Expiry"), N_("Unit price"), N_("Opening"), N_("Received"),
+           N_("Dispensed"), N_("Adjusted"), N_("Closing"), N_("Closing value"))
 
 
 @dataclass

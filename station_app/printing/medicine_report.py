@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from station_app import APP_NAME
-from station_app.domain.medicine_report import MedicineReport
+from station_app.domain.medicine_report import COLUMNS, MedicineReport
 from station_app.files import write_atomic
 from station_app.i18n import tr
 from station_app.printing import fonts
@@ -42,20 +42,7 @@ def report_pdf(report: MedicineReport) -> bytes:
         p(tr("Month {month}").format(month=f"{report.month.month:02d}/{report.month.year}"), "sub"),
         Spacer(1, 4 * mm),
     ]
-    head = [
-        tr("No."),
-        tr("Drug"),
-        tr("Unit"),
-        tr("Lot"),
-        tr("Expiry"),
-        tr("Unit price"),
-        tr("Opening"),
-        tr("Received"),
-        tr("Dispensed"),
-        tr("Adjusted"),
-        tr("Closing"),
-        tr("Closing value"),
-    ]
+    head = [tr("No."), *map(tr, COLUMNS)]
     rows: list[list[Any]] = [[p(h, "bold") for h in head]]
     drug_rows = []
     for index, row in enumerate(report.rows, start=1):

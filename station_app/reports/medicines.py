@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from station_app.domain.medicine_report import ROW_KEYS, DrugRow, LotRow, MedicineReport
+from station_app.domain.medicine_report import COLUMNS, ROW_KEYS, DrugRow, LotRow, MedicineReport
 from station_app.domain.monthly import Month
 from station_app.store import Store, formulary, stock
 
@@ -54,20 +54,7 @@ def xlsx_bytes(report: MedicineReport) -> bytes:
     sheet = book.active
     sheet.title = tr("Medicines")[:31]
     sheet.append([report.station, tr("Month {month}").format(month=f"{report.month.month:02d}/{report.month.year}")])
-    header = [
-        tr("Code"),
-        tr("Drug"),
-        tr("Unit"),
-        tr("Lot"),
-        tr("Expiry"),
-        tr("Unit price"),
-        tr("Opening"),
-        tr("Received"),
-        tr("Dispensed"),
-        tr("Adjusted"),
-        tr("Closing"),
-        tr("Closing value"),
-    ]
+    header = [tr("Code"), *map(tr, COLUMNS)]
     sheet.append(header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
