@@ -421,13 +421,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
                 "TYLE_TT_BH": 100 if d.insured else 0,
                 "SO_LUONG": d.quantity,
                 "DON_GIA": d.unit_price,
-                "THANH_TIEN_BV": s.total,
-                "THANH_TIEN_BH": s.in_scope,
-                **_no_other_sources(),
-                "MUC_HUONG": muc,
-                "T_BNTT": s.patient_out,
-                "T_BNCCT": s.copay,
-                "T_BHTT": s.fund,
+                **_amounts(s, muc),
                 "NGAY_YL": ordered,
                 "NGAY_TH_YL": visit.ended_at,
                 "MA_PTTT": station.payment_method,
@@ -451,13 +445,7 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
                 "DON_GIA_BH": Decimal(sv.price),
                 "TYLE_TT_DV": sv.ratio,
                 "TYLE_TT_BH": 100 if sv.in_scope else 0,
-                "THANH_TIEN_BV": s.total,
-                "THANH_TIEN_BH": s.in_scope,
-                "MUC_HUONG": muc,
-                **_no_other_sources(),
-                "T_BNTT": s.patient_out,
-                "T_BNCCT": s.copay,
-                "T_BHTT": s.fund,
+                **_amounts(s, muc),
                 "NGUOI_THUC_HIEN": doctor if sv.group != EXAM_GROUP else "",
                 "MA_BENH": main_code,
                 "NGAY_YL": ordered,
@@ -586,6 +574,20 @@ def build(visit: ClaimVisit, station: StationInfo, tables: FieldTables) -> Claim
     claim = Claim(visit.visit_id, ma_lk, p.id, p.full_name, level, records, problems)
     claim.problems += field_problems(claim, tables)
     return claim
+
+
+def _amounts(s: Split, muc: int) -> dict[str, Value]:
+    """A drug's or service's money fields (XML2, XML3): its cost, the part in insurance scope, the
+    benefit level, what the fund, the co-payment and the patient outside scope pay, no other source."""
+    return {
+        "THANH_TIEN_BV": s.total,
+        "THANH_TIEN_BH": s.in_scope,
+        "MUC_HUONG": muc,
+        "T_BNTT": s.patient_out,
+        "T_BNCCT": s.copay,
+        "T_BHTT": s.fund,
+        **_no_other_sources(),
+    }
 
 
 def _no_other_sources() -> dict[str, Value]:
