@@ -163,15 +163,21 @@ def history(store: Store, code: str) -> list[Drug]:
     return [_drug(r) for r in rows]
 
 
-def add(store: Store, drug: Drug) -> Drug:
-    """A new drug (head of station)."""
-    from station_app.store import audit
-
+def _checked(store: Store, drug: Drug) -> Drug:
+    """``drug`` as it is saved (the head's to add or change), or ``FormularyRefused`` with its first error."""
     store.require(Permission.MANAGE_FORMULARY)
     drug = normalise_drug(drug)
     problems = [p for p in validate_drug(drug) if p.is_error]
     if problems:
         raise FormularyRefused(problems[0].message, problems)
+    return drug
+
+
+def add(store: Store, drug: Drug) -> Drug:
+    """A new drug (head of station)."""
+    from station_app.store import audit
+
+    drug = _checked(store, drug)
     today = clock.today()
     with store.write(Permission.MANAGE_FORMULARY):
         if store.scalar("SELECT 1 FROM drugs WHERE code = ?", (drug.code,)):
@@ -185,11 +191,7 @@ def edit(store: Store, drug: Drug, reason: str = "") -> Drug:
     """A new version of ``drug.code`` from today; the old version stays, closed."""
     from station_app.store import audit
 
-    store.require(Permission.MANAGE_FORMULARY)
-    drug = normalise_drug(drug)
-    problems = [p for p in validate_drug(drug) if p.is_error]
-    if problems:
-        raise FormularyRefused(problems[0].message, problems)
+    drug = _checked(store, drug)
     today = clock.today()
     with store.write(Permission.MANAGE_FORMULARY):
         current = get(store, drug.code)
