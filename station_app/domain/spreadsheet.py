@@ -18,7 +18,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -386,6 +386,23 @@ def inert_text(text: str) -> str:
     that starts like a formula gets a leading apostrophe (``'=1+2``), as a spreadsheet shows a
     text typed so. Only for text: numbers written as numbers (``-5``) stay numbers."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_rows(fh: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[object]],
+              cell: Callable[[object], str]) -> int:
+    """Every CSV Trạm writes: UTF-8 with a byte-order mark (so a spreadsheet shows Vietnamese right),
+    lines ended CRLF, ``header`` then ``rows``; text cells ``inert_text``, the others written by
+    ``cell`` (a date, a number: a negative number stays a number). The number of rows."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([inert_text(h) for h in header])
+    count = 0
+    for values in rows:
+        writer.writerow([inert_text(v) if isinstance(v, str) else cell(v) for v in values])
+        count += 1
+    text.flush()
+    text.detach()
+    return count
 
 
 def _uninert(cell: str) -> str:

@@ -12,7 +12,6 @@ spreadsheet is written as text (``'=…``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import itertools
@@ -27,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
-from station_app.domain.spreadsheet import inert_text
+from station_app.domain.spreadsheet import csv_rows
 from station_app.files import write_atomic, write_atomic_stream
 from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
@@ -245,24 +244,9 @@ def cell_text(value: object, kind: str = "text") -> str:
     return str(value)
 
 
-def csv_cell(value: object, kind: str = "text") -> str:
-    """A value as a CSV cell: text that would start a formula is kept text (``inert_text``);
-    numbers and dates stay as they are written (a negative number is a number)."""
-    text = cell_text(value, kind)
-    return inert_text(text) if isinstance(value, str) else text
-
-
 def _write_csv(fh: IO[bytes], columns: Sequence[Column], records: Iterable[dict[str, object]]) -> int:
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([inert_text(tr(c.header)) for c in columns])
-    count = 0
-    for record in records:
-        writer.writerow([csv_cell(record.get(c.key), c.kind) for c in columns])
-        count += 1
-    text.flush()
-    text.detach()
-    return count
+    return csv_rows(fh, [tr(c.header) for c in columns], ([record.get(c.key) for c in columns] for record in records),
+                     cell_text)
 
 
 def csv_bytes(columns: Sequence[Column], records: Iterable[dict[str, object]]) -> bytes:

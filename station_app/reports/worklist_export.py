@@ -10,7 +10,6 @@ privately (``0600``); a text cell never becomes a formula in a spreadsheet.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -18,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from station_app.domain.accounts import Permission
-from station_app.domain.spreadsheet import inert_text, no_formulas, sheet_text
+from station_app.domain.spreadsheet import csv_rows, no_formulas, sheet_text
 from station_app.files import write_atomic
 from station_app.i18n import N_, tr
 from station_app.presentation import age_text, display_date, outcome_summary, phone_text, sex_text
@@ -75,13 +74,10 @@ def _text(value: object) -> str:
 
 def csv_bytes(rows: Sequence[WorkRow], today: dt.date) -> bytes:
     """The list as CSV, UTF-8 with a byte-order mark so Excel shows Vietnamese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([inert_text(tr(header)) for _key, header in COLUMNS])
-    for record in table(rows, today):
-        cells = (record[key] for key, _header in COLUMNS)
-        writer.writerow([inert_text(v) if isinstance(v, str) else _text(v) for v in cells])
-    return buffer.getvalue().encode("utf-8-sig")
+    buffer = io.BytesIO()
+    records = ([record[key] for key, _header in COLUMNS] for record in table(rows, today))
+    csv_rows(buffer, [tr(header) for _key, header in COLUMNS], records, _text)
+    return buffer.getvalue()
 
 
 def write_csv(store: Store, rows: Sequence[WorkRow], path: str | os.PathLike[str], today: dt.date) -> Path:

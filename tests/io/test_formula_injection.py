@@ -17,7 +17,7 @@ from station_app.cli import main
 from station_app.domain import table_import as ti
 from station_app.domain.accounts import ANYONE
 from station_app.domain.monthly import Month
-from station_app.domain.spreadsheet import FORMULA_STARTS, inert_text, open_book
+from station_app.domain.spreadsheet import FORMULA_STARTS, csv_rows, inert_text, open_book
 from station_app.reports import exports, monthly, monthly_export, worklist_export
 from station_app.store import open_store
 from station_app.store.bulk_import import Rejected, apply
@@ -75,8 +75,11 @@ def test_inert_text_quotes_only_what_starts_a_formula():
         assert inert_text(text) == "'" + text
     for text in ("Nguyễn Thị Hương", "0912345678", "'=already quoted", "a=b", "", "1-2"):
         assert inert_text(text) == text
-    assert exports.csv_cell(-5, "int") == "-5"  # a number stays a number
-    assert exports.csv_cell("-5") == "'-5"  # text that looks like one is text
+    written = io.BytesIO()
+    csv_rows(written, ["n", "t"], [[-5, "-5"]], exports.cell_text)
+    number, text = written.getvalue().decode("utf-8-sig").splitlines()[1].split(",")
+    assert number == "-5"  # a number stays a number
+    assert text == "'-5"  # text that looks like one is text
 
 
 @pytest.mark.parametrize("what", ["patients", "visits", "followups", "referrals"])
