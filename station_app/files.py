@@ -171,19 +171,21 @@ class StagedFiles:
 
     def add(self, path: str | os.PathLike[str], data: bytes) -> None:
         target = Path(path)
-        if target.exists() and not target.is_file():
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=STAGED_SUFFIX)
-        tmp = Path(tmp_name)
-        self._staged.append((tmp, target))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        self._staged.append((Path(tmp_name), target))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
             if not hasattr(os, "sync"):
-                fh.flush()
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def commit(self) -> list[Path]:
-        """Put every file in place (after one flush to disk); the targets, in the order added."""
+        """Put every file in place (after one flush to disk); the targets, in the order added. A
+        target that is a folder (or anything but a file) is refused before any file is moved."""
+        self._refuse_non_files()
         sync_all()
         done: list[Path] = []
         for tmp, target in self._staged:
@@ -193,6 +195,18 @@ class StagedFiles:
             fsync_folder(done[0].parent)
         self._staged.clear()
         return done
+
+    def _refuse_non_files(self) -> None:
+        """Each folder's entries read once (a month is tens of thousands of files in one folder)."""
+        wanted: dict[Path, set[str]] = {}
+        for _tmp, target in self._staged:
+            wanted.setdefault(target.parent, set()).add(target.name)
+        for folder, names in wanted.items():
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name in names and not entry.is_file():
+                        path = folder / entry.name
+                        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
 
     def discard(self) -> None:
         for tmp, _target in self._staged:

@@ -33,13 +33,19 @@ EXIT_HELD = 1
 
 def cmd_claims(args: argparse.Namespace) -> int:
     from station_app.reports import claims
+    from station_app.store.database import CheckInBackground
 
     check_range(args.start, args.end)
     if not args.out.strip():  # (an empty name is the current folder to the system)
         raise CliError(N_("--out: write the folder to put the claims files in."))
-    store = open_existing(args.db, reading=bool(args.check))
+    # Writing files is a write: the whole file's page check runs, on a second thread beside the
+    # building (SQLite checks without Python's lock), and its verdict comes before any file is put
+    # in place or the register is written. A check (--check) reads only and skips it.
+    store = open_existing(args.db, reading=True)
+    pages = None if args.check else CheckInBackground(Path(args.db))
     try:
-        outcomes = claims.run(store, args.start, args.end, None if args.check else Path(args.out))
+        outcomes = claims.run(store, args.start, args.end, None if args.check else Path(args.out),
+                              before_writing=pages.passed if pages is not None else None)
     finally:
         store.close()
     for outcome in outcomes:

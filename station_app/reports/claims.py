@@ -77,12 +77,16 @@ def run(
     last: dt.date,
     out_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
+    before_writing: Callable[[], None] | None = None,
 ) -> list[Outcome]:
     """Check the period's insured visits; with ``out_dir``, write each one that passes to its own
     file (0600, in a folder made 0700 when new) and enter the run in the register (one audited
     write). Without ``out_dir`` (a check) nothing is written anywhere. ``progress(done, total)`` is
-    told of each visit handled. A check reads what anyone who sees the records sees (a nurse checks
-    her own visits and fixes them); writing the files is an export."""
+    told of each visit handled. ``before_writing()``, when given, runs once every file is staged and
+    before any is put in place or the register is written: the page check of the file, run beside
+    the building, can still stop the run there (its files discarded). A check reads what anyone who
+    sees the records sees (a nurse checks her own visits and fixes them); writing the files is an
+    export."""
     store.require(Permission.EXPORT_CLAIMS if out_dir is not None else Permission.VIEW_RECORDS)
     if last < first:
         raise UserError(N_("The end of the period is before its start."))
@@ -115,6 +119,8 @@ def run(
             if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
                 progress(number, total)
         if out_dir is not None:
+            if before_writing is not None:
+                before_writing()
             _writing(out_dir, files.commit)
             store_claims.record(store, entries, f"{first.isoformat()}..{last.isoformat()}", str(out_dir))
     return outcomes

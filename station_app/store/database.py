@@ -581,6 +581,12 @@ class CheckInBackground:
     def wait(self) -> None:
         self._thread.join()
 
+    def passed(self) -> None:
+        """Wait for the check; raise the damage it found (a command that wrote nothing yet stops)."""
+        self.wait()
+        if self.error is not None:
+            raise self.error
+
 
 def now_text() -> str:
     return clock.now().isoformat(sep=" ", timespec="seconds")

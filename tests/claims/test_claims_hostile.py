@@ -223,3 +223,45 @@ def test_a_database_that_cannot_record_the_run_writes_no_file(station: Station, 
     finally:
         reader.close()
     assert _leftovers(tmp_path / "c") == []
+
+
+def test_a_damaged_file_writes_no_claim_and_no_register_entry(station: Station, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The page check of the whole file runs beside the building of the claims; damage it finds in
+    a part the claims never read still stops the run before any file is put in place or entered in
+    the register, and says so in one line."""
+    import sqlite3
+
+    from tests.safety.test_backups import damage_pages
+
+    for hour in range(8, 12):
+        station.visit(hour)
+    path = station.store.path
+    station.store.close()
+    with sqlite3.connect(path) as conn:  # (a table the claims do not read: the deaths book)
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'deaths'").fetchone()
+    conn.close()
+    damage_pages(path, [root - 1])
+    out = tmp_path / "claims"
+    assert main(_claims(station, str(out))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert _leftovers(out) == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM claims").fetchone() == (0,)
+    conn.close()
+
+
+def test_a_folder_under_a_claims_file_name_stops_the_run_before_any_file_is_put_in_place(
+        station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    visits = [station.visit(hour) for hour in (8, 9, 10)]
+    ready = claims_report.run(station.store, station.day, station.day, None)
+    out = tmp_path / "claims"
+    out.mkdir()
+    (out / claims_report.file_name(ready[1].ma_lk)).mkdir()  # (someone's folder of that name)
+    assert main(_claims(station, str(out))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and claims_report.file_name(ready[1].ma_lk) in err and "Traceback" not in err
+    assert _leftovers(out) == [claims_report.file_name(ready[1].ma_lk)]
+    assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {""}
+    assert len(visits) == len(ready) == 3
