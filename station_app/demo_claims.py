@@ -68,16 +68,14 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
                 group = GROUPS[int(r() * len(GROUPS))]
                 rows.append((group, DIGITS[group], pid))
         store.conn.executemany("UPDATE patients SET insurance_group = ?, insurance_benefit = ? WHERE id = ?", rows)
-        # A card that had expired (or, in the months still to claim, was not valid yet): the visit
-        # was not paid by insurance, except a few since last month where the nurse ticked it
-        # without looking at the date. (An older visit before the card's first day was paid on
-        # the card it renewed: the record keeps only the current card.)
+        _earlier_cards(store)
+        # A card that had expired: the visit was not paid by insurance, except a few since last
+        # month where the nurse ticked it without looking at the date.
         month_start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat()
         outside = store.conn.execute(
             "SELECT v.id, v.visit_at >= ? FROM visits v JOIN patients p ON p.id = v.patient_id "
-            "WHERE v.insurance_paid = 1 AND (substr(v.visit_at, 1, 10) > p.insurance_valid_to "
-            "OR (substr(v.visit_at, 1, 10) < p.insurance_valid_from AND v.visit_at >= ?)) ORDER BY v.id",
-            (month_start, month_start),
+            "WHERE v.insurance_paid = 1 AND substr(v.visit_at, 1, 10) > p.insurance_valid_to ORDER BY v.id",
+            (month_start,),
         ).fetchall()
         store.conn.executemany(
             "UPDATE visits SET insurance_paid = 0 WHERE id = ?",
@@ -96,3 +94,32 @@ def add_claims(store: Store, seed: int, today: dt.date) -> None:
             "UPDATE visits SET clinician_id = NULL, clinician_name = 'BS. Vũ Quang Minh (tăng cường)' WHERE id = ?",
             [(vid,) for vid in chosen],
         )
+
+
+def _earlier_cards(store: Store) -> None:
+    """The cards each insured patient had before the current one: a year each, renewed on the day
+    the next began (same number, group and facility), back to the first insured visit, as the
+    station's file keeps them when a nurse enters each renewal."""
+    rows = store.conn.execute(
+        "SELECT p.id, p.insurance_no, p.insurance_valid_from, p.insurance_facility, p.insurance_group, "
+        "p.insurance_benefit, p.insurance_area, MIN(substr(v.visit_at, 1, 10)) FROM patients p "
+        "JOIN visits v ON v.patient_id = p.id WHERE v.insurance_paid = 1 AND p.insurance_no <> '' "
+        "AND substr(v.visit_at, 1, 10) < p.insurance_valid_from GROUP BY p.id ORDER BY p.id"
+    ).fetchall()
+    cards = []
+    for pid, number, valid_from, facility, group, benefit, area, first_visit in rows:
+        start = dt.date.fromisoformat(valid_from)
+        earliest = dt.date.fromisoformat(first_visit)
+        found = []
+        while earliest < start:
+            end = start - dt.timedelta(days=1)
+            begin = end - dt.timedelta(days=364)
+            found.append((pid, number, begin.isoformat(), end.isoformat(), facility, group, benefit, area,
+                          f"{start.isoformat()} 08:00:00"))
+            start = begin
+        cards += reversed(found)  # (the oldest first, as they were replaced)
+    store.conn.executemany(
+        "INSERT INTO insurance_cards (patient_id, card_no, valid_from, valid_to, facility, card_group, benefit, "
+        "area, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        cards,
+    )

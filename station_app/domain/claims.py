@@ -637,6 +637,8 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         add(FIX_CARD, N_("The card's registered facility (MA_DKBD) is not entered."))
     if p.birth_year is None:
         add(FIX_PATIENT, N_("The patient's date of birth is not entered."))
+    if not p.address.strip():
+        add(FIX_PATIENT, N_("The patient's address is not entered."))
     if not p.ethnicity_code or not p.nationality_code:
         add(FIX_PATIENT, N_("The patient's ethnicity or nationality code is not entered."))
     found += _code_problems(p, station)
@@ -728,7 +730,7 @@ _COVERED_BY = {
     FIX_STATION: ("MA_CSKCB", "MA_KHOA", "MA_TTDV", "MACSKCB"),
     FIX_VISIT: ("MA_BENH_CHINH", "MA_BENH", "MA_BENH_KT", "MA_NOI_DEN", "MA_DOITUONG_KCB", "MA_LYDO_CT"),
     FIX_DRUG: ("MA_THUOC", "TT_THAU", "DUONG_DUNG"),
-    FIX_PATIENT: ("NGAY_SINH", "MA_DANTOC", "MA_QUOCTICH", "MA_NGHE_NGHIEP", "MATINH_CU_TRU", "MAXA_CU_TRU"),
+    FIX_PATIENT: ("NGAY_SINH", "DIA_CHI", "MA_DANTOC", "MA_QUOCTICH", "MA_NGHE_NGHIEP", "MATINH_CU_TRU", "MAXA_CU_TRU"),
 }
 
 

@@ -287,11 +287,25 @@ SELECT v.id, v.patient_id, v.visit_at, v.created_at, v.updated_at, v.complaint, 
        COALESCE(s.full_name, v.clinician_name) AS clinician, COALESCE(s.cchn, s2.cchn, '') AS cchn,
        p.record_no, p.full_name, p.sex, p.birth_year, p.birth_month, p.birth_day, p.citizen_id, p.phone,
        p.address, p.ethnicity, p.nationality, p.nationality_code, p.occupation_code, p.province_code,
-       p.district_code, p.commune_code, p.insurance_no, p.insurance_valid_from, p.insurance_valid_to,
-       p.insurance_facility, p.insurance_group, p.insurance_benefit, p.insurance_area,
+       p.district_code, p.commune_code,
+       CASE WHEN h.id IS NULL THEN p.insurance_no ELSE h.card_no END AS insurance_no,
+       CASE WHEN h.id IS NULL THEN p.insurance_valid_from ELSE h.valid_from END AS insurance_valid_from,
+       CASE WHEN h.id IS NULL THEN p.insurance_valid_to ELSE h.valid_to END AS insurance_valid_to,
+       CASE WHEN h.id IS NULL THEN p.insurance_facility ELSE h.facility END AS insurance_facility,
+       CASE WHEN h.id IS NULL THEN p.insurance_group ELSE h.card_group END AS insurance_group,
+       CASE WHEN h.id IS NULL THEN p.insurance_benefit ELSE h.benefit END AS insurance_benefit,
+       CASE WHEN h.id IS NULL THEN p.insurance_area ELSE h.area END AS insurance_area,
        c.ma_lk, c.status AS claim_status, c.visit_version, c.times_written
 FROM visits v
 JOIN patients p ON p.id = v.patient_id
+-- The card valid on the visit's day: the current one, or else the card it replaced that was.
+LEFT JOIN insurance_cards h
+  ON (p.insurance_no = '' OR p.insurance_valid_from > substr(v.visit_at, 1, 10)
+      OR p.insurance_valid_to < substr(v.visit_at, 1, 10))
+ AND h.id = (SELECT id FROM insurance_cards
+             WHERE patient_id = v.patient_id AND valid_from <= substr(v.visit_at, 1, 10)
+               AND (valid_to IS NULL OR valid_to >= substr(v.visit_at, 1, 10))
+             ORDER BY id DESC LIMIT 1)
 LEFT JOIN staff s ON s.id = v.clinician_id
 LEFT JOIN staff s2 ON v.clinician_id IS NULL AND s2.id = (
     SELECT id FROM staff WHERE full_name = v.clinician_name AND v.clinician_name <> '' ORDER BY active DESC, id LIMIT 1)

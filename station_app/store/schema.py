@@ -821,4 +821,49 @@ def m0013_summary_indexes(db: Database) -> None:
     _version(db, 13)
 
 
+
+@migration(name="0014_insurance_cards")
+def m0014_insurance_cards(db: Database) -> None:
+    """The cards a patient had before the current one. A card is renewed every year (or changes
+    with the person's group), while a visit is claimed on the card valid on its day, perhaps after
+    the renewal: whenever a card's number or validity changes, by any path (the patient form, the
+    claims fields, an import), the card it replaces is kept here with its facility, group, benefit
+    digit and area. Rows are never changed or deleted, only moved with their patient by a merge."""
+    _run(
+        db,
+        """
+        CREATE TABLE insurance_cards (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients (id),
+            card_no TEXT NOT NULL,
+            valid_from TEXT,
+            valid_to TEXT,
+            facility TEXT NOT NULL DEFAULT '',
+            card_group TEXT NOT NULL DEFAULT '',
+            benefit TEXT NOT NULL DEFAULT '',
+            area TEXT NOT NULL DEFAULT '',
+            replaced_at TEXT NOT NULL
+        );
+        CREATE INDEX insurance_cards_patient ON insurance_cards (patient_id, valid_from);
+        CREATE TRIGGER insurance_card_replaced AFTER UPDATE OF insurance_no, insurance_valid_from, insurance_valid_to
+            ON patients
+            WHEN OLD.insurance_no <> '' AND (OLD.insurance_no IS NOT NEW.insurance_no
+                OR OLD.insurance_valid_from IS NOT NEW.insurance_valid_from
+                OR OLD.insurance_valid_to IS NOT NEW.insurance_valid_to)
+        BEGIN
+            INSERT INTO insurance_cards (patient_id, card_no, valid_from, valid_to, facility, card_group, benefit,
+                                         area, replaced_at)
+            VALUES (OLD.id, OLD.insurance_no, OLD.insurance_valid_from, OLD.insurance_valid_to,
+                    OLD.insurance_facility, OLD.insurance_group, OLD.insurance_benefit, OLD.insurance_area,
+                    datetime('now', 'localtime')); END;
+        CREATE TRIGGER insurance_cards_kept BEFORE UPDATE OF card_no, valid_from, valid_to, facility, card_group,
+            benefit, area, replaced_at ON insurance_cards
+        BEGIN SELECT RAISE(ABORT, 'a card that was replaced is kept as it was'); END;
+        CREATE TRIGGER insurance_cards_not_deleted BEFORE DELETE ON insurance_cards
+        BEGIN SELECT RAISE(ABORT, 'a card that was replaced is kept as it was'); END
+        """,
+    )
+    _version(db, 14)
+
+
 SCHEMA_VERSION = len(_STEPS)

@@ -265,3 +265,11 @@ def test_a_folder_under_a_claims_file_name_stops_the_run_before_any_file_is_put_
     assert _leftovers(out) == [claims_report.file_name(ready[1].ma_lk)]
     assert {r.status for r in store_claims.register(station.store, station.day, station.day)} == {""}
     assert len(visits) == len(ready) == 3
+
+
+def test_a_patient_without_an_address_is_held_back_in_a_nurses_words(station: Station) -> None:
+    station.visit()
+    station.store.conn.execute("UPDATE patients SET address = '  ' WHERE id = ?", (station.patient.id,))
+    (outcome,) = claims_report.run(station.store, station.day, station.day, None)
+    assert outcome.status == "held"
+    assert outcome.problems == ["Chưa có địa chỉ của người bệnh"]  # (not XML1.DIA_CHI: a nurse's words)

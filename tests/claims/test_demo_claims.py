@@ -28,3 +28,19 @@ def test_the_demo_stations_last_month_mostly_exports_and_its_problems_are_a_nurs
     # Every reason is one a nurse acts on (the card, the clinician's number…), never a field of the
     # standard that the program itself filled wrongly.
     assert all("XML" not in problem for o in held for problem in o.problems)
+
+
+def test_the_demo_stations_older_months_export_on_the_cards_their_visits_were_made_on(demo_copy: Path) -> None:
+    """Cards are renewed every year: a month from before many renewals is claimed on the cards
+    valid then, not held back for the current cards' dates."""
+    store = open_store(demo_copy)
+    try:
+        with clock.pinned(TODAY):
+            first = (TODAY - dt.timedelta(days=300)).replace(day=1)
+            last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            outcomes = claims_report.run(store, first, last, None)
+    finally:
+        store.close()
+    held = [o for o in outcomes if o.status == "held"]
+    assert len(outcomes) > 50
+    assert len(held) * 20 < len(outcomes), [o.problems for o in held][:5]
