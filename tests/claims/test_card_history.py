@@ -25,7 +25,7 @@ def _xml1(folder: Path) -> dict[str, str]:
     return record
 
 
-def _renew(station: Station, number: str, start: dt.date, end: dt.date) -> None:
+def _renew(station: Station, number: str, start: dt.date | None, end: dt.date | None) -> None:
     current = patients.get(station.store, int(station.patient.id or 0))
     assert current is not None
     patients.update(station.store, dataclasses.replace(current, insurance_no=number, insurance_valid_from=start,
@@ -73,6 +73,24 @@ def test_a_visit_no_card_was_valid_on_is_still_held_back_naming_the_current_card
     station.store.conn.execute("UPDATE visits SET visit_at = '2023-06-02 08:15:00'")
     (outcome,) = claims_report.run(station.store, dt.date(2023, 6, 2), dt.date(2023, 6, 2), None)
     assert outcome.status == "held" and any("31/12/2024" in p or "01/01/2024" in p for p in outcome.problems)
+
+
+def test_a_corrected_card_is_not_a_card_of_its_own(station: Station) -> None:
+    """The card's end mistyped and corrected, a digit of its number corrected: the visit after the
+    true end is held back (the wrong dates were never a card), and nothing is kept."""
+    station.visit()
+    _renew(station, "GD4481234567809", dt.date(2025, 1, 1), dt.date(2025, 10, 31))
+    (outcome,) = claims_report.run(station.store, station.day, station.day, None)
+    assert outcome.status == "held" and outcome.problems == ["Thẻ BHYT hết hạn ngày 31/10/2025"]
+    assert station.store.conn.execute("SELECT count(*) FROM insurance_cards").fetchone()[0] == 0
+
+
+def test_a_card_removed_is_kept_for_the_visits_made_on_it(station: Station, tmp_path: Path) -> None:
+    station.visit()
+    _renew(station, "", None, None)  # (the person is no longer insured)
+    (outcome,) = claims_report.run(station.store, station.day, station.day, tmp_path / "c")
+    assert outcome.status == "written", outcome.problems
+    assert _xml1(tmp_path / "c")["MA_THE_BHYT"] == "GD4481234567890"
 
 
 def test_the_cards_replaced_are_kept_as_they_were(station: Station) -> None:
