@@ -13,8 +13,8 @@ import pytest
 
 from station_app.domain import claims_xml
 from station_app.reports import claims as claims_report
-from station_app.store import corrections, patients
 from station_app.store import claims as store_claims
+from station_app.store import corrections, patients
 from tests.claims.conftest import Station, written
 
 
