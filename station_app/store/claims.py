@@ -247,6 +247,29 @@ def save_patient_claim_fields(store: Store, patient_id: int, **values: str | Non
         )
 
 
+@dataclass(frozen=True)
+class EarlierCard:
+    """A card the patient had before the current one (kept when it was replaced or removed)."""
+
+    card_no: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    facility: str
+
+
+def earlier_cards(store: Store, patient_id: int) -> list[EarlierCard]:
+    """The patient's earlier cards, the latest first: the visits made on them are claimed on them."""
+    store.require(Permission.VIEW_RECORDS)
+    return [
+        EarlierCard(str(r["card_no"]), _date(r["valid_from"]), _date(r["valid_to"]), str(r["facility"]))
+        for r in store.query(
+            "SELECT card_no, valid_from, valid_to, facility FROM insurance_cards WHERE patient_id = ? "
+            "ORDER BY valid_from DESC, id DESC",
+            (patient_id,),
+        )
+    ]
+
+
 def set_category(store: Store, visit_id: int, category: str) -> None:
     """The visit's category (MA_DOITUONG_KCB); '' for the default (1.2, the station)."""
     if category and category not in domain.categories():

@@ -375,7 +375,7 @@ RECORD_READS = {
     "bulk_import": {"find_matches"},
     "births": {"get_delivery", "deliveries_of", "birth_of", "death_of", "get_death", "dose_place", "delivery_near"},
     "vital_import": {"find_people"},
-    "claims": {"station_info", "services", "count_insured", "gather", "register", "month_totals"},
+    "claims": {"station_info", "services", "count_insured", "gather", "register", "month_totals", "earlier_cards"},
     "formulary": {"drugs", "by_code", "get", "version", "history"},
     "prescriptions": {"check", "refill_for", "for_visit", "last_for_programme", "last_visit_of_patient_programmes"},
     "stock": {"lots", "on_hand", "ledger_problems", "period", "movements", "expiring", "low_stock", "check_receipt",

@@ -75,6 +75,7 @@ class PatientPage(QWidget):
         self.insurance = QGroupBox(tr("Health insurance"))
         self.insurance_form = QFormLayout(self.insurance)
         self.insurance_state = QLabel()
+        self.earlier_cards: QLabel | None = None  # the cards kept from before the current one
         cards = QHBoxLayout()
         cards.addWidget(self.identity, 3)
         cards.addWidget(self.insurance, 2)
@@ -192,6 +193,15 @@ class PatientPage(QWidget):
         else:
             self.insurance_state = QLabel(tr("No insurance card recorded"))
             self.insurance_form.addRow(self.insurance_state)
+        earlier = claims.earlier_cards(self.ctx.store, p.id)  # type: ignore[arg-type]
+        self.earlier_cards = None
+        if earlier:
+            # (kept when a card was renewed or removed: the visits made on them are claimed on them)
+            self.earlier_cards = QLabel("\n".join(
+                f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})" for c in earlier[:3]
+            ) + (f"\n… {len(earlier) - 3}" if len(earlier) > 3 else ""))
+            self.earlier_cards.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.insurance_form.addRow(tr("Earlier cards") + ":", self.earlier_cards)
 
         history = visits.for_patient(self.ctx.store, p.id)  # type: ignore[arg-type]
         self.no_visits.setVisible(not history)
