@@ -89,11 +89,13 @@ class Operation(QObject):
 
     ``done``/``error`` fire only while the session that started it is on the screen, and only
     while ``parent`` (the view or form that started it) still exists. ``settled`` fires after every
-    success, even one nobody is told of (the changes it made are announced to the views)."""
+    success, even one nobody is told of (the changes it made are announced to the views);
+    ``dropped`` with a result nobody is told of (a staged copy is deleted)."""
 
     done = Signal(object)
     error = Signal(object)
     settled = Signal()
+    dropped = Signal(object)
 
     def __init__(
         self,
@@ -184,7 +186,9 @@ class Operation(QObject):
         if signal is self.done:
             self.settled.emit()
         if self.unseen:  # the last person's, not the next one's to see
-            if isinstance(value, BaseException):
+            if signal is self.done:
+                self.dropped.emit(value)
+            elif isinstance(value, BaseException):
                 _log_unseen(self._label, value)
             return
         if self._owner is None or isValid(self._owner):  # (a form closed meanwhile hears nothing)
@@ -207,13 +211,17 @@ def run(
     quiet: bool = False,
     *,
     on_settled: Callable[[], None] | None = None,
+    on_dropped: Callable[[Any], None] | None = None,
 ) -> Operation:
     """Run ``fn(progress)`` on a worker thread: ``on_done(result)`` or ``on_error(exc)`` on the GUI
     thread, told to the person who started it (after the lock opens; never to the next person);
-    ``on_settled()`` after every success, told to anyone or not."""
+    ``on_settled()`` after every success, told to anyone or not; ``on_dropped(result)`` when the
+    person logged out before it ended (nobody is told)."""
     op = Operation(parent, label, fn, quiet)
     op.done.connect(on_done)
     op.error.connect(on_error)
     if on_settled is not None:
         op.settled.connect(on_settled)
+    if on_dropped is not None:
+        op.dropped.connect(on_dropped)
     return op.start()

@@ -260,3 +260,35 @@ def test_the_same_person_unlocking_still_hears_of_their_operation(session, qtbot
     qtbot.waitUntil(lambda: not op.running, timeout=20_000)
     qtbot.waitUntil(lambda: bool(answers.asked))
     assert answers.asked == [("info", "Xong", f"Đã ghi {patients.count(session.store)} tệp")]
+
+
+def test_a_restore_checked_after_a_switch_asks_the_nurse_nothing_and_its_staged_copy_is_deleted(
+        session, qtbot, monkeypatch, answers, gate) -> None:
+    """The head chose a backup to restore; while it is checked the head logs out and a nurse logs
+    in: the nurse is not asked to replace the station's records with it, nothing is replaced, and
+    the checked copy of the backup (every patient's record) does not stay on the disk."""
+    from station_app.store import backup
+
+    made = backups.run_backup(session.ctx.db_path, None).path
+    staged: list[Path] = []
+    real_stage = backup.stage_restore
+
+    def stage(*args: object, **kwargs: object) -> Path:
+        assert gate.wait(WAIT)
+        path = real_stage(*args, **kwargs)  # type: ignore[arg-type]
+        staged.append(path)
+        return path
+
+    monkeypatch.setattr(backup, "stage_restore", stage)
+    asked: list[QDialog] = []
+    monkeypatch.setattr(dialogs, "fill", lambda dialog: bool(asked.append(dialog)))
+    store_before = session.ctx.store
+    op = backups.restore_with_progress(session.window, session.ctx, made, None)
+
+    log_out_for_nurse(session)
+    gate.set()
+    qtbot.waitUntil(lambda: not op.running, timeout=20_000)
+    QApplication.processEvents()
+    assert asked == [] and answers.asked == []
+    assert session.ctx.store is store_before  # nothing restored
+    assert staged and not staged[0].exists()

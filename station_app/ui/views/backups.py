@@ -431,7 +431,7 @@ def restore_with_progress(parent: QWidget | None, ctx: AppContext, source: Path,
 
     return background.run(parent, tr("Checking the backup…"),
                           lambda progress: backup.stage_restore(db, source, passphrase, progress=progress),
-                          done, failed)
+                          done, failed, on_dropped=backup.discard_staged)  # (its person logged out)
 
 
 def offer_restore(parent: QWidget | None, db: Path, problem: StoreError) -> bool:
