@@ -247,10 +247,30 @@ def test_find_nothing(capsys, small_db):
     assert code == EXIT_OK and out == "" and "zzz" in err
 
 
-def test_find_does_not_change_the_database(capsys, small_db):
-    before = sha(small_db)
+def records(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows but the audit log's (and its head, kept in the settings)."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+        return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"' + (
+            " WHERE key <> 'audit_head'" if t == "settings" else "")))) for t in tables if t != "audit_log"}
+    finally:
+        conn.close()
+
+
+def test_find_changes_nothing_but_its_audit_entry(capsys, small_db):
+    before, entries = records(small_db), audit_count(small_db)
     run(capsys, "find", "--db", str(small_db), "nguyen")
-    assert sha(small_db) == before
+    assert records(small_db) == before
+    assert audit_count(small_db) == entries + 1
+
+
+def audit_count(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    finally:
+        conn.close()
 
 
 # -- check -----------------------------------------------------------------------------------------

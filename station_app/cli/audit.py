@@ -6,7 +6,8 @@
 
 Commands run as the local system operator (``accounts.SYSTEM``): whoever can run them on the
 station's computer already holds the database file. Their entries in the audit log name the
-operating-system account in ``details.os_user``.
+operating-system account in ``details.os_user``. Each ``audit log`` is itself in the log (its
+filters, how many entries it listed), after the entries it lists.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ import json
 from pathlib import Path
 
 from station_app import paths
-from station_app.cli.common import EXIT_FINDINGS, EXIT_OK, CliError, err, open_existing, out, record_id, row_limit
+from station_app.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    CliError,
+    err,
+    note_unrecorded,
+    open_existing,
+    out,
+    record_id,
+    record_listing,
+    row_limit,
+)
 from station_app.i18n import N_, tr
 from station_app.presentation import backup_chain_texts
 
@@ -72,14 +84,17 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
     if args.action and args.action not in audit.ACTION_NAMES:
         raise CliError(N_("--action {value} is not an action of the log: {actions}."), value=args.action,
                        actions=", ".join(sorted(audit.ACTION_NAMES)))
-    store = open_existing(args.db, only_reads=True)
+    store = open_existing(args.db)
     try:
         found = audit.entries(
             store, audit.Filter(username=args.user or "", action=args.action or "", patient_id=args.patient,
                                 limit=args.limit)
         )
+        record_listing(store, "audit log", len(found), json_lines=args.json, user=args.user, action=args.action,
+                       patient=args.patient, limit=args.limit)
     finally:
         store.close()
+    note_unrecorded(store)
     for e in reversed(found):
         if args.json:
             out(json.dumps({

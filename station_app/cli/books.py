@@ -1,6 +1,6 @@
 """Notifiable diseases and the station's books on the command line (contracts)::
 
-    main.py notifications --db FILE [--json]
+    main.py notifications --db FILE [--json]                 (each listing audited, as each print is)
     main.py print case-report --db FILE --id ID --out FILE.pdf
     main.py print book --db FILE --book A1|A2.1|A2.2|A3|A4|A6 --from DATE --to DATE --out FILE.pdf
     main.py import --db FILE F.(csv|xlsx) --what births|deaths    (read here, called by cli/io.py)
@@ -23,9 +23,11 @@ from station_app.cli.common import (
     cannot_write,
     check_range,
     err,
+    note_unrecorded,
     open_existing,
     out,
     print_documents,
+    record_listing,
 )
 from station_app.domain.books import BOOKS
 
@@ -37,11 +39,13 @@ from station_app.i18n import tr
 def cmd_notifications(args: argparse.Namespace) -> int:
     from station_app.store import notifications
 
-    store = open_existing(args.db, reading=True, only_reads=True)
+    store = open_existing(args.db, reading=True)
     try:
         found = notifications.listing(store)
+        record_listing(store, "notifications", len(found), json_lines=args.json)
     finally:
         store.close()
+    note_unrecorded(store)
     now = clock.now()
     for n in found:
         status = n.status(now)
@@ -75,6 +79,7 @@ def cmd_print_case_report(args: argparse.Namespace) -> int:
             raise cannot_write(args.out, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(str(path))
     return EXIT_OK
 
@@ -91,6 +96,7 @@ def cmd_print_book(args: argparse.Namespace) -> int:
         raise cannot_write(target, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Book {book} {start} – {end} written to {path}.").format(
         book=args.book, start=args.start.strftime("%d/%m/%Y"), end=args.end.strftime("%d/%m/%Y"), path=target))
     return EXIT_OK

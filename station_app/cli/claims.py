@@ -6,8 +6,9 @@
 ``claims`` writes one ``GIAMDINHHS`` file per insured visit of the period into DIR, named by its
 MA_LK, and prints one line per visit held back (``--json``: one object per insured visit); it
 exits 0 when every insured visit was written, 1 when any was held back. ``--check`` writes
-nothing (no file, no register entry; a visit that passes is ``ready``). The files are not signed:
-the portal's signing tool puts the facility's digital signature on them before they are sent.
+no file and no register entry (a visit that passes is ``ready``); what it prints is in the audit
+log (the period, how many lines). The files are not signed: the portal's signing tool puts the
+facility's digital signature on them before they are sent.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from station_app.cli.common import (
     add_date_option,
     cannot_write,
     check_range,
+    note_unrecorded,
     open_existing,
     out,
     parse_month,
+    record_listing,
     report_kinds,
 )
 from station_app.i18n import N_, tr
@@ -46,8 +49,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
     try:
         outcomes = claims.run(store, args.start, args.end, None if args.check else Path(args.out),
                               before_writing=pages.passed if pages is not None else None)
+        if args.check:  # (a run that writes is in the log already, with what it wrote and held back)
+            shown = len(outcomes) if args.json else sum(1 for o in outcomes if o.status == "held")
+            record_listing(store, "claims --check", shown, json_lines=args.json,
+                           **{"from": args.start, "to": args.end})
     finally:
         store.close()
+    note_unrecorded(store)
     for outcome in outcomes:
         if args.json:
             out(json.dumps(outcome.as_json(), ensure_ascii=False))
@@ -89,6 +97,7 @@ def cmd_report_claims(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Claims report {month} written to {path}.").format(month=month.key, path=target))
     return 0
 

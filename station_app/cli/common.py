@@ -44,11 +44,11 @@ def open_existing(path: str, *, reading: bool = False, only_reads: bool = False)
     reports), so the page-by-page check of the whole file (a second on a large station) is left to
     ``check`` and the app; a damaged page such a command touches is still reported as damage.
 
-    ``only_reads``: the command writes nothing (find, check, the audit log, the lists), so the
-    file is opened read-only, unless it needs upgrading to this version's schema and can be.
-    Other commands (export, print, report) open a file they can write normally, to record what
-    leaves the program in the audit log, and a read-only file (or medium) read-only: the output
-    is still written, and ``note_unrecorded`` says that the audit log could not record it."""
+    ``only_reads``: the command writes nothing (``check``, ``audit verify``), so the file is opened
+    read-only, unless it needs upgrading to this version's schema and can be. Other commands
+    (the lists, export, print, report) open a file they can write normally, to record what leaves
+    the program in the audit log, and a read-only file (or medium) read-only: the output is still
+    written, and ``note_unrecorded`` says that the audit log could not record it."""
     from station_app.store.database import writable
     from station_app.store.errors import NeedsUpgrade
 
@@ -68,6 +68,22 @@ def note_unrecorded(store: Store) -> None:
     """Say on stderr when a read-only database could not record the command in its audit log."""
     if store.unrecorded:
         err(tr("The database is read-only: this was not recorded in its audit log."))
+
+
+def record_listing(store: Store, command: str, rows: int, *, json_lines: bool, **filters: object) -> None:
+    """The audit entry of a list a command prints (``find``, ``followups``, ``audit log``…): what
+    it prints leaves the program as an export does, so it is recorded as one, under the person
+    the command runs as — the command, the filters that chose the rows (those given), how many
+    rows and in which format, never the rows. Called once the rows are read, before they are
+    printed; a read-only database cannot record it (``note_unrecorded`` says so after closing)."""
+    from station_app.domain.accounts import Permission
+    from station_app.store import audit
+
+    details: dict[str, object] = {"format": "json" if json_lines else "text", "rows": rows}
+    for name, value in filters.items():
+        if value is not None and value != "":
+            details[name] = value.isoformat() if isinstance(value, dt.date) else value
+    audit.record_output(store, Permission.EXPORT, audit.EXPORT, ("command_line", command), details)
 
 
 def cannot_write(path: object, exc: OSError) -> CliError:

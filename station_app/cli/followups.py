@@ -1,6 +1,8 @@
 """``main.py followups``: the follow-up work list on the command line (a contract)::
 
     main.py followups --db FILE [--as-of YYYY-MM-DD] [--section due|overdue|agreed|later|removed|lost] [--json]
+
+Each listing is in the audit log (the date, the section, how many items were listed).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import argparse
 import json
 
 from station_app import clock
-from station_app.cli.common import EXIT_OK, add_date_option, open_existing, out
+from station_app.cli.common import EXIT_OK, add_date_option, note_unrecorded, open_existing, out, record_listing
 from station_app.domain.followup import Section
 from station_app.i18n import tr
 
@@ -20,16 +22,16 @@ def cmd_followups(args: argparse.Namespace) -> int:
     from station_app.store import followups
 
     as_of = args.as_of or clock.today()
-    store = open_existing(args.db, reading=True, only_reads=True)
+    store = open_existing(args.db, reading=True)
     try:
         with clock.pinned(as_of):
             section = Section(args.section) if args.section else None
-            rows = followups.work_rows(store, as_of, section)
+            rows = [row for row in followups.work_rows(store, as_of, section) if row.section.value in SECTIONS]
+        record_listing(store, "followups", len(rows), json_lines=args.json, as_of=as_of, section=args.section)
     finally:
         store.close()
+    note_unrecorded(store)
     for row in rows:
-        if row.section.value not in SECTIONS:
-            continue
         if args.json:
             out(json.dumps({
                 "id": row.item.id,

@@ -23,6 +23,7 @@ from station_app import clock
 from station_app.cli.common import (
     CliError,
     cannot_write,
+    note_unrecorded,
     open_existing,
     out,
     parse_month,
@@ -207,6 +208,7 @@ def cmd_report_medicines(args: argparse.Namespace) -> int:
         audit.record(store, audit.EXPORT, ("medicine_report", month.key), {"format": args.format})
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Medicine report {month} written to {path}.").format(month=month.key, path=target))
     return 0
 
@@ -225,6 +227,7 @@ def cmd_print_prescription(args: argparse.Namespace) -> int:
             raise cannot_write(target, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Prescription of visit {id} written to {path}.").format(id=args.visit, path=target))
     return 0
 

@@ -1,6 +1,8 @@
 """``main.py find`` (a contract)::
 
     main.py find --db FILE QUERY [--limit N] [--json]
+
+Each search is in the audit log (the query, the limit, how many patients were listed).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from station_app.cli.common import EXIT_OK, err, open_existing, out, row_limit
+from station_app.cli.common import EXIT_OK, err, note_unrecorded, open_existing, out, record_listing, row_limit
 from station_app.i18n import tr
 
 if TYPE_CHECKING:
@@ -39,11 +41,13 @@ def cmd_find(args: argparse.Namespace) -> int:
     from station_app.domain.identifiers import SEX_CODES
     from station_app.store import patients
 
-    store = open_existing(args.db, reading=True, only_reads=True)
+    store = open_existing(args.db, reading=True)
     try:
         found = patients.search(store, args.query, limit=args.limit)
+        record_listing(store, "find", len(found), json_lines=args.json, query=args.query, limit=args.limit)
     finally:
         store.close()
+    note_unrecorded(store)
     for p in found:
         if args.json:
             out(json.dumps(patient_json(p), ensure_ascii=False))

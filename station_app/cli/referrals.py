@@ -4,7 +4,8 @@
     main.py print referral --db FILE --id ID --out FILE.pdf
 
 The book's lines begin with the slip's id, which ``print referral --id`` takes; ``--id`` takes the
-slip's number (``12/2025/PCCSKBCB``) as well.
+slip's number (``12/2025/PCCSKBCB``) as well. Each listing of the book is in the audit log (the
+period, how many slips were listed), as each print is.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from station_app.cli.common import (
     out,
     print_documents,
     record_id,
+    record_listing,
 )
 from station_app.i18n import N_, tr
 from station_app.presentation import REFERRAL_STATES
@@ -33,11 +35,13 @@ def cmd_referrals(args: argparse.Namespace) -> int:
     from station_app.store import referrals
 
     check_range(args.start, args.end)
-    store = open_existing(args.db, reading=True, only_reads=True)
+    store = open_existing(args.db, reading=True)
     try:
         rows = referrals.book(store, args.start, args.end)
+        record_listing(store, "referrals", len(rows), json_lines=args.json, **{"from": args.start, "to": args.end})
     finally:
         store.close()
+    note_unrecorded(store)
     for r in rows:
         if args.json:
             out(json.dumps({

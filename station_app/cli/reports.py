@@ -21,6 +21,7 @@ from station_app.cli.common import (
     cannot_write,
     check_range,
     day_in_range,
+    note_unrecorded,
     open_existing,
     out,
     parse_month,
@@ -81,6 +82,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
                             {"format": args.format, "file": target.name, "final": final is not None})
     finally:
         store.close()
+    note_unrecorded(store)
     if month.is_year:
         message = tr("Final yearly report {year} written to {path}.") if final else tr(
             "Draft yearly report {year} written to {path}.")
@@ -105,6 +107,7 @@ def cmd_print_visit_book(args: argparse.Namespace) -> int:
         raise cannot_write(target, exc) from exc
     finally:
         store.close()
+    note_unrecorded(store)
     out(tr("Visit book {start} – {end} written to {path}.").format(
         start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y"), path=target))
     return EXIT_OK

@@ -3,7 +3,9 @@
 ``TramSerif`` (Liberation Serif, metric-compatible with Times New Roman) is for official forms;
 ``TramSans`` (Noto Sans) for lists and reports. Both cover the whole Vietnamese alphabet and
 are embedded (as subsets) in every PDF that uses them; reportlab's built-in fonts are never used
-for Vietnamese text because they lack glyphs such as ơ, ư, ấ, ệ.
+for Vietnamese text because they lack glyphs such as ơ, ư, ấ, ệ. Once they are registered, our sans
+face is also reportlab's default wherever a document names no font (see ``_our_defaults``), so no
+PDF lists a font it does not embed.
 """
 
 from __future__ import annotations
@@ -58,7 +60,23 @@ def register_fonts() -> tuple[str, ...]:
             pdfmetrics.registerFontFamily(
                 family, normal=normal, bold=bold, italic=italic, boldItalic=bold_italic
             )
+        _our_defaults()
     return tuple(_FILES)
+
+
+def _our_defaults() -> None:
+    """Our sans face as reportlab's default font in this process. Where a document names no font,
+    reportlab takes Helvetica: a canvas's starting font (set before anything is drawn), a table cell
+    holding plain text (an empty one too), a paragraph style without ``fontName``. The PDF then lists
+    Helvetica, not embedded: a viewer or printer stands in another font for it, without ơ, ư, ấ…
+    Every PDF Trạm makes registers the fonts first, so every one gets these defaults."""
+    from reportlab import rl_config
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus.tables import CellStyle
+
+    rl_config.canvas_basefontname = SANS  # (read by each new canvas)
+    CellStyle.fontname = SANS
+    ParagraphStyle.defaults.update(fontName=SANS, bulletFontName=SANS)
 
 
 def face(family: str = SERIF, *, bold: bool = False, italic: bool = False) -> str:

@@ -1,7 +1,8 @@
 """The smaller holes an outside attack found (issue 15, point 10), each as it was found:
 
 * a read-only file, or a file on a read-only medium, can still be checked, searched, listed,
-  exported and printed (the commands that only read open it read-only) and is left unchanged;
+  exported and printed (opened read-only) and is left unchanged; what is listed, exported or
+  printed from it cannot be recorded in its audit log, and each command says so;
 * an SQLite file of another program with no tables is never adopted (only a new file gets the
   schema, built beside its name and moved into place);
 * the copies a restore keeps aside are rotated;
@@ -92,10 +93,13 @@ def test_a_read_only_station_can_still_be_checked_searched_and_exported(capsys, 
     listing = sorted(p.name for p in db.parent.iterdir())
     with clock.pinned(dt.date(2025, 11, 20)), read_only(db if what == "file" else db.parent):
         for argv in reading_commands(db, out, referral_id):
-            code, _stdout, err = run(capsys, *argv)
+            code, stdout, err = run(capsys, *argv)
             assert code == 0, (argv, err)
-            if argv[0] == "export" or argv[1] in ("referral", "patient-summary"):  # audited: here it cannot be
-                assert "audit log" in err or "nhật ký" in err, (argv, err)
+            if argv[0] == "check" or argv[:2] == ["audit", "verify"]:
+                assert err == "", (argv, err)  # (nothing leaves the program: nothing to record)
+            else:  # a list, an export or a print, audited: here it cannot be, and says so once
+                assert err.count("nhật ký truy cập") == 1, (argv, err)
+                assert stdout, argv
     assert fingerprint(db) == before
     if what == "medium":
         assert sorted(p.name for p in db.parent.iterdir()) == listing  # not even a log file beside it
@@ -103,12 +107,27 @@ def test_a_read_only_station_can_still_be_checked_searched_and_exported(capsys, 
     assert not paths.error_log().exists()
 
 
-def test_the_commands_that_only_read_change_nothing_in_a_writable_file(capsys, demo_station, tmp_path):
+def test_the_checks_change_nothing_in_a_writable_file_and_a_list_only_adds_its_audit_entry(
+        capsys, demo_station, tmp_path):
     db, referral_id = demo_station
+    commands = reading_commands(db, tmp_path, referral_id)[:6]
+    checks = [argv for argv in commands if argv[0] == "check" or argv[:2] == ["audit", "verify"]]
     before = fingerprint(db)
-    for argv in reading_commands(db, tmp_path, referral_id)[:6]:
+    for argv in checks:
         assert run(capsys, *argv)[0] == 0, argv
     assert fingerprint(db) == before
+    for argv in (argv for argv in commands if argv not in checks):  # find, audit log, followups, referrals
+        entries = audit_entries(db)
+        assert run(capsys, *argv)[0] == 0, argv
+        assert audit_entries(db) == entries + 1, argv
+
+
+def audit_entries(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_an_older_file_on_a_read_only_medium_is_a_clear_refusal(capsys, tmp_path):

@@ -210,6 +210,20 @@ def test_the_audit_log_view_filters_and_finds_an_edit(session, nurse, adult, qtb
     assert view.status.text() == "Nhật ký truy cập đã bị sửa tại mục 3: nội dung đã bị sửa sau khi ghi."
 
 
+def test_a_list_the_command_line_printed_is_in_the_audit_log_view(session, nurse, capsys) -> None:
+    from station_app.cli import main
+
+    assert main(["referrals", "--db", str(session.store.path), "--from", "2025-01-01", "--to", "2025-11-20"]) == 0
+    rows = len(capsys.readouterr().out.splitlines())
+    section = session.window.show_area("settings").findChild(UsersSection)
+    nurse.click(section.audit_button)
+    view = nurse.dialog(AuditLogDialog).view
+    view.action.setCurrentIndex(view.action.findData(audit.EXPORT))
+    latest = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
+    assert latest[1:5] == ["system", "Người vận hành tại máy (dòng lệnh)", "Xuất dữ liệu", "dòng lệnh referrals"]
+    assert {"từ ngày: 2025-01-01", "đến: 2025-11-20", f"số dòng: {rows}"} <= set(latest[6].split("; "))  # not roles
+
+
 def test_the_patient_sees_who_opened_their_record(session, adult) -> None:
     session.ctx.open_patient.emit(adult.id)
     page = session.window.views["patients"].page

@@ -49,13 +49,19 @@ DETAIL_LABELS = {
     "to": N_("new role"),
     "note": N_("note"),
     "idle_lock_minutes": N_("lock after (minutes)"),
+    "format": N_("format"),
+    "rows": N_("rows"),
+    "query": N_("search"),
 }
+# ``from`` and ``to`` are a role changed on an account, and the first and last day of anything else.
+PERIOD_LABELS = {"from": N_("from"), "to": N_("to")}
 TARGET_NAMES = {
     "patient": N_("patient"),
     "visit": N_("visit"),
     "referral": N_("referral"),
     "followup": N_("follow-up"),
     "user": N_("account"),
+    "command_line": N_("command line"),
 }
 
 
@@ -107,7 +113,10 @@ def details_text(entry: audit.Entry) -> str:
         if key in ("before", "os_user", "method", "moved", "moved_back", "merge", "on", "visit_at"):
             continue
         value = _value(entry, key, value)
-        label = tr(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+        if key in PERIOD_LABELS and entry.target_type != "user":
+            label = tr(PERIOD_LABELS[key])
+        else:
+            label = tr(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
         parts.append(f"{label}: {value}")
     return "; ".join(parts)
 
