@@ -21,7 +21,7 @@ from station_app import clock
 from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
-from station_app.store import audit, errors
+from station_app.store import audit, errors, lifespan
 from station_app.store.database import Row, Store, now_text
 
 
@@ -149,6 +149,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
         errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
+        errors_found += lifespan.after_death(store, current.patient_id, amended.visit_at.date(), "visit_at", "visit")
         if errors_found:
             first = errors_found[0]
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from station_app.domain.accounts import Permission
-from station_app.domain.visit import ExtraDiagnosis, Visit
+from station_app.domain.visit import FIELD_LABELS, ExtraDiagnosis, Visit
 from station_app.store.database import Row, Store, now_text
 from station_app.store.icd10 import shipped_version
 
@@ -54,8 +54,8 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     (items it closes, the next ones it schedules) and its prescription (lines saved and dispensed
     from the stock; a chronic programme's refill falls due when the medicine runs out, replacing
     the programme's open refill reminder); returns it with its id. Nothing is saved when any
-    part is refused."""
-    from station_app.store import audit, followups, notifications, prescriptions
+    part is refused (a visit dated after the patient's recorded death is)."""
+    from station_app.store import audit, followups, lifespan, notifications, prescriptions
 
     feeds = feeds or followups.VisitFeeds()
     refill = None
@@ -78,6 +78,8 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with store.write(Permission.RECORD_VISITS):
+        lifespan.refuse(lifespan.after_death(store, visit.patient_id, visit.visit_at.date(), "visit_at", "visit"),
+                        FIELD_LABELS)
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)
