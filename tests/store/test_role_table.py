@@ -365,7 +365,7 @@ RECORD_READS = {
     "icd10": {"search", "get"},
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
                  "possible_duplicates", "find", "vocabulary", "registry_people", "duplicate_groups"},
-    "referrals": {"get", "book", "for_patient", "id_of_number"},
+    "referrals": {"get", "for_book", "book", "for_patient", "id_of_number"},
     "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
     "station": {"load_profile", "staff", "villages"},
