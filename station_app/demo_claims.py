@@ -113,7 +113,7 @@ def _earlier_cards(store: Store) -> None:
         found = []
         while earliest < start:
             end = start - dt.timedelta(days=1)
-            begin = end - dt.timedelta(days=364)
+            begin = start.replace(year=start.year - 1, day=28 if (start.month, start.day) == (2, 29) else start.day)
             found.append((pid, number, begin.isoformat(), end.isoformat(), facility, group, benefit, area,
                           f"{start.isoformat()} 08:00:00"))
             start = begin

@@ -21,7 +21,7 @@ from station_app.resources import FONTS
 from station_app.store import Store, StoreError, open_store
 from station_app.store.database import CheckInBackground
 from station_app.store.errors import Corrupt
-from station_app.ui import dialogs, qt_i18n
+from station_app.ui import background, dialogs, qt_i18n
 from station_app.ui.background import Operation
 from station_app.ui.context import AppContext, Change, settings
 from station_app.ui.main_window import MainWindow
@@ -211,11 +211,12 @@ class Session:
 
     def switch_user(self) -> None:
         """Log the person out and show the login ("Switch user" on the lock, "Log out" in the status
-        bar). Their open forms close unsaved: nothing of theirs is left to the next person. Nobody
-        logs in: Trạm closes."""
+        bar). Their open forms close unsaved, and their operations still running end unseen: nothing
+        of theirs is left to the next person. Nobody logs in: Trạm closes."""
         from station_app.store import users
         from station_app.ui import login as login_ui
 
+        background.end_session()  # what their operations still have to say is not the next person's
         for widget in QApplication.topLevelWidgets():
             if widget is not self.window and isinstance(widget, QDialog) and widget.isVisible():
                 widget.done(QDialog.DialogCode.Rejected)

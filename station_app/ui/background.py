@@ -7,6 +7,8 @@ work is slow (after ~600 ms), so quick operations never flash a window.
 
 from __future__ import annotations
 
+import contextlib
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
+from station_app import paths
 from station_app.i18n import tr
 
 SHOW_AFTER_MS = 600
@@ -21,21 +24,39 @@ SHOW_AFTER_MS = 600
 # While the screen is locked nothing may open above the lock. An operation that ends meanwhile
 # keeps what it has to say (its result, its error: a message box, a form) until the lock opens;
 # its progress dialog stays hidden. ``login.IdleLock`` tells when the screen is locked.
+#
+# An operation belongs to the session (the person logged in) that started it. When that person
+# logs out ("Switch user" on the lock, "Log out"), ``end_session`` is called: nothing their
+# operations say (at once, or when they end later) is shown to the next person at the screen. Its
+# progress hides, its result is dropped (what it wrote is in the audit log, under the name of the
+# person who started it), its failure goes to error.log only.
 _locked = False
+_session = 0  # the session on the screen now; each log-out starts the next
 _waiting: list[Callable[[], None]] = []
+_running: set[Operation] = set()  # (kept until their thread has ended, whatever became of their owner)
 
 
-def set_locked(locked: bool, *, forget: bool = False) -> None:
-    """The screen is locked (True) or open again (False: what waited is done, in order; with
-    ``forget``, another person logged in meanwhile, whose views are built afresh: it was not
-    theirs, and is dropped)."""
+def set_locked(locked: bool) -> None:
+    """The screen is locked (True) or open again (False: what waited is done, in order)."""
     global _locked
     _locked = locked
     if not locked:
         waiting = list(_waiting)
         _waiting.clear()
-        for call in [] if forget else waiting:
+        for call in waiting:
             QTimer.singleShot(0, call)
+
+
+def end_session() -> None:
+    """The person logged out: nothing their operations say reaches the screen from now on."""
+    global _session
+    _session += 1
+    for op in list(_running):
+        op.hide_progress()
+    waiting = list(_waiting)
+    _waiting.clear()
+    for call in waiting:  # (each finds its session ended: only what is kept of it is done)
+        call()
 
 
 def _when_unlocked(call: Callable[[], None]) -> None:
@@ -64,10 +85,17 @@ class _Worker(QObject):
 
 
 class Operation(QObject):
-    """A running background operation; keep a reference until ``done`` or ``error`` fires."""
+    """A running background operation; keep a reference until ``done`` or ``error`` fires.
+
+    ``done``/``error`` fire only while the session that started it is on the screen, and only
+    while ``parent`` (the view or form that started it) still exists. ``settled`` fires after every
+    success, even one nobody is told of (the changes it made are announced to the views);
+    ``dropped`` with a result nobody is told of (a staged copy is deleted)."""
 
     done = Signal(object)
     error = Signal(object)
+    settled = Signal()
+    dropped = Signal(object)
 
     def __init__(
         self,
@@ -76,7 +104,12 @@ class Operation(QObject):
         fn: Callable[[Callable[[int, int], None]], Any],
         quiet: bool = False,
     ) -> None:
-        super().__init__(parent)
+        # Not a child of ``parent``: a view deleted while its work runs (at a switch of user the
+        # views are built again for the next person) must not take the running thread with it.
+        super().__init__()
+        self._owner = parent
+        self._label = label
+        self._session = _session
         self._quiet = quiet  # no progress dialog at all (a backup the nurse did not ask for)
         self._thread = QThread()
         self._worker = _Worker(fn)
@@ -99,6 +132,7 @@ class Operation(QObject):
 
     def start(self) -> Operation:
         self._running = True
+        _running.add(self)
         self._thread.start()
         if not self._quiet:
             self._timer.start(SHOW_AFTER_MS)
@@ -108,16 +142,26 @@ class Operation(QObject):
     def running(self) -> bool:
         return self._running
 
+    @property
+    def unseen(self) -> bool:
+        """The person who started it has logged out: nothing of it shows any more."""
+        return self._session != _session
+
+    def hide_progress(self) -> None:
+        if isValid(self._dialog):  # (deleted with its view)
+            self._dialog.reset()  # (and its own timer to show itself stops)
+            self._dialog.hide()
+
     def _show(self) -> None:
         if self._running:
             _when_unlocked(self._show_if_running)
 
     def _show_if_running(self) -> None:
-        if isValid(self) and self._running:
+        if self._running and not self.unseen and isValid(self._dialog):
             self._dialog.show()
 
     def _on_progress(self, done: int, total: int) -> None:
-        if self._quiet:
+        if self._quiet or self.unseen or not isValid(self._dialog):
             return
         self._dialog.setMaximum(max(total, 1))
         self._dialog.setValue(min(done, total))
@@ -125,21 +169,37 @@ class Operation(QObject):
     def _finish(self) -> None:
         self._running = False
         self._timer.stop()
-        self._dialog.hide()
+        self.hide_progress()
         self._thread.quit()
         self._thread.wait()
+        _running.discard(self)
 
     def _on_finished(self, result: object) -> None:
         self._finish()
-        _when_unlocked(lambda: self._emit(self.done, result))
+        _when_unlocked(lambda: self._deliver(self.done, result))
 
     def _on_failed(self, exc: object) -> None:
         self._finish()
-        _when_unlocked(lambda: self._emit(self.error, exc))
+        _when_unlocked(lambda: self._deliver(self.error, exc))
 
-    def _emit(self, signal: SignalInstance, value: object) -> None:
-        if isValid(self):  # (what started it may have gone meanwhile: a form closed at a switch of user)
+    def _deliver(self, signal: SignalInstance, value: object) -> None:
+        if signal is self.done:
+            self.settled.emit()
+        if self.unseen:  # the last person's, not the next one's to see
+            if signal is self.done:
+                self.dropped.emit(value)
+            elif isinstance(value, BaseException):
+                _log_unseen(self._label, value)
+            return
+        if self._owner is None or isValid(self._owner):  # (a form closed meanwhile hears nothing)
             signal.emit(value)
+
+
+def _log_unseen(label: str, exc: BaseException) -> None:
+    """The failure of an operation whose person has logged out: in error.log, not on the screen."""
+    with contextlib.suppress(OSError):
+        paths.log_error(f"{label} ended after the person who started it logged out (not shown):\n"
+                        + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 
 def run(
@@ -149,8 +209,19 @@ def run(
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
     quiet: bool = False,
+    *,
+    on_settled: Callable[[], None] | None = None,
+    on_dropped: Callable[[Any], None] | None = None,
 ) -> Operation:
+    """Run ``fn(progress)`` on a worker thread: ``on_done(result)`` or ``on_error(exc)`` on the GUI
+    thread, told to the person who started it (after the lock opens; never to the next person);
+    ``on_settled()`` after every success, told to anyone or not; ``on_dropped(result)`` when the
+    person logged out before it ended (nobody is told)."""
     op = Operation(parent, label, fn, quiet)
     op.done.connect(on_done)
     op.error.connect(on_error)
+    if on_settled is not None:
+        op.settled.connect(on_settled)
+    if on_dropped is not None:
+        op.dropped.connect(on_dropped)
     return op.start()

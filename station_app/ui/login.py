@@ -402,11 +402,9 @@ class IdleLock(QObject):
         self.locked = True
         background.set_locked(True)  # (an operation that ends meanwhile waits to say so)
         self._covers = LockCover.cover_all()
-        switched = False
         try:
             dialog = LockDialog(self.store_of(), self.window, by_hand=force, minutes=self.minutes)
             dialogs.run(dialog)
-            switched = dialog.switching
             if dialog.switching:
                 if self.on_switch is not None:
                     self.on_switch()  # (the windows stay covered until the next person is in)
@@ -418,7 +416,7 @@ class IdleLock(QObject):
                     cover.remove()
             self._covers = []
             self.locked = False
-            background.set_locked(False, forget=switched)  # (the next person hears nothing of the last's)
+            background.set_locked(False)  # (after a switch, the next person hears nothing of the last's)
             self.restart()
 
 

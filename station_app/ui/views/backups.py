@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import paths
-from station_app.domain.accounts import SYSTEM, Permission
+from station_app.domain.accounts import SYSTEM, Actor, Permission
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, backup, open_store
 from station_app.ui import background, dialogs
@@ -113,16 +113,35 @@ def record(store: Store, action: str, details: dict[str, object]) -> None:
         sys.stderr.write(exc.text() + "\n")
 
 
+def record_as(db: Path, actor: Actor, action: str, details: dict[str, object]) -> None:
+    """``record`` from a worker thread, on a connection of its own, as ``actor``: the person who
+    started the work, even when another person has logged in by the time it ends."""
+    try:
+        store = open_store(db, create=False, migrate=False, verify=False)
+    except StoreError as exc:
+        sys.stderr.write(exc.text() + "\n")
+        return
+    store.actor = actor
+    try:
+        record(store, action, details)
+    finally:
+        store.close()
+
+
 def start_auto_backup(store: Store, parent: QWidget | None,
                       on_done: Callable[[Outcome], None] | None = None) -> background.Operation | None:
     """At start-up: a quiet backup on a worker thread when the last one is older than a day."""
     db = store.path
     if not backup.is_due(backup_folder(), db):
         return None
-    second = second_folder()
+    second, actor = second_folder(), store.actor
+
+    def work(progress: Callable[[int, int], None]) -> Outcome:
+        outcome = run_backup(db, second, progress)
+        record_as(db, actor, "backup", {"file": str(outcome.path), "automatic": True})
+        return outcome
 
     def done(outcome: Outcome) -> None:
-        record(store, "backup", {"file": str(outcome.path), "automatic": True})
         if on_done is not None:
             on_done(outcome)
 
@@ -131,8 +150,7 @@ def start_auto_backup(store: Store, parent: QWidget | None,
         sys.stderr.write(text + "\n")
         dialogs.warning(parent, tr("Automatic backup"), text)
 
-    return background.run(parent, tr("Backing up the database…"), lambda progress: run_backup(db, second, progress),
-                          done, failed, quiet=True)
+    return background.run(parent, tr("Backing up the database…"), work, done, failed, quiet=True)
 
 
 def backup_on_exit(store: Store) -> Path | None:
@@ -413,7 +431,7 @@ def restore_with_progress(parent: QWidget | None, ctx: AppContext, source: Path,
 
     return background.run(parent, tr("Checking the backup…"),
                           lambda progress: backup.stage_restore(db, source, passphrase, progress=progress),
-                          done, failed)
+                          done, failed, on_dropped=backup.discard_staged)  # (its person logged out)
 
 
 def offer_restore(parent: QWidget | None, db: Path, problem: StoreError) -> bool:
@@ -549,11 +567,15 @@ class BackupsBox(QGroupBox):
     def make_backup(self) -> None:
         if not self._allowed("backup"):
             return
-        db, second = self.ctx.db_path, second_folder()
+        db, second, actor = self.ctx.db_path, second_folder(), self.ctx.store.actor
+
+        def work(progress: Callable[[int, int], None]) -> Outcome:
+            outcome = run_backup(db, second, progress)
+            record_as(db, actor, "backup", {"file": str(outcome.path)})  # (as the person who asked)
+            return outcome
 
         def done(outcome: Outcome) -> None:
             self._op = None
-            record(self.ctx.store, "backup", {"file": str(outcome.path)})
             self.refresh()
             message = tr("Backup made and checked: {path}").format(path=outcome.path)
             if outcome.copy is not None:
@@ -563,8 +585,7 @@ class BackupsBox(QGroupBox):
             else:
                 dialogs.info(self, tr("Backups"), message)
 
-        self._op = background.run(self, tr("Backing up the database…"),
-                                  lambda progress: run_backup(db, second, progress), done, self._failed(tr("Backups")))
+        self._op = background.run(self, tr("Backing up the database…"), work, done, self._failed(tr("Backups")))
 
     def choose_second(self) -> None:
         start = str(second_folder() or Path.home())
@@ -586,17 +607,18 @@ class BackupsBox(QGroupBox):
         ask = PassphraseDialog(self, confirm=True)
         if not dialogs.run(ask):
             return
-        db, passphrase = self.ctx.db_path, ask.passphrase()
+        db, passphrase, actor = self.ctx.db_path, ask.passphrase(), self.ctx.store.actor
+
+        def work(progress: Callable[[int, int], None]) -> Path:
+            path = backup.export_encrypted(db, Path(target), passphrase, progress=progress)
+            record_as(db, actor, "export", {"file": str(path), "encrypted": True})
+            return path
 
         def done(path: Path) -> None:
             self._op = None
-            record(self.ctx.store, "export", {"file": str(path), "encrypted": True})
             dialogs.info(self, tr("Backups"), tr("Encrypted copy written: {path}").format(path=path))
 
-        self._op = background.run(
-            self, tr("Writing the encrypted copy…"),
-            lambda progress: backup.export_encrypted(db, Path(target), passphrase, progress=progress),
-            done, self._failed(tr("Backups")))
+        self._op = background.run(self, tr("Writing the encrypted copy…"), work, done, self._failed(tr("Backups")))
 
     def restore_backup(self) -> None:
         if not self._allowed("restore"):
