@@ -295,9 +295,11 @@ def _antenatal_visits_closed(store: Store, stamp: str) -> None:
 
 
 def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> None:
-    """Calls already made on some overdue items: agreed, remind later, removed with a reason."""
+    """Calls already made on some overdue items: agreed, remind later, removed with a reason (none
+    after the patient's death: their items are removed then, with that reason)."""
     overdue = store.conn.execute(
-        "SELECT id, due_date FROM followups WHERE status = 'open' AND due_date < ? ORDER BY id", (today.isoformat(),)
+        "SELECT f.id, f.due_date, p.deceased_date FROM followups f JOIN patients p ON p.id = f.patient_id "
+        "WHERE f.status = 'open' AND f.due_date < ? ORDER BY f.id", (today.isoformat(),)
     ).fetchall()
     # (followup id, outcome, recorded on, note, until, reason, recorded at)
     rows: list[tuple[object, str, str, str, str | None, str | None, str]] = []
@@ -309,28 +311,24 @@ def _outcomes(store: Store, rng: random.Random, today: dt.date, stamp: str) -> N
         RemovalReason.REFUSED,
         RemovalReason.OTHER,
     ]
-    for item_id, due in overdue:
+    for item_id, due, died in overdue:
         roll = rng.random()
         called = max(dt.date.fromisoformat(due), today - dt.timedelta(days=rng.randint(0, 20)))
+        note, reason = "", None
         if roll < 0.10:
-            rows.append(
-                (
-                    item_id,
-                    str(OutcomeKind.AGREED),
-                    (today - dt.timedelta(days=rng.randint(0, 9))).isoformat(),
-                    "",
-                    None,
-                    None,
-                    stamp,
-                )
-            )
+            kind, on = OutcomeKind.AGREED, today - dt.timedelta(days=rng.randint(0, 9))
         elif roll < 0.17:
-            rows.append((item_id, str(OutcomeKind.REMIND_LATER), called.isoformat(), "", None, None, stamp))
+            kind, on = OutcomeKind.REMIND_LATER, called
         elif roll < 0.21:
-            reason = rng.choice(reasons)
-            note = "Đi làm xa" if reason is RemovalReason.OTHER else ""
-            rows.append((item_id, str(OutcomeKind.REMOVED), called.isoformat(), note, None, str(reason), stamp))
-            removed.append((called.isoformat(), item_id))
+            kind, on, chosen = OutcomeKind.REMOVED, called, rng.choice(reasons)
+            note, reason = "Đi làm xa" if chosen is RemovalReason.OTHER else "", str(chosen)
+        else:
+            continue
+        if died and on.isoformat() > died:
+            continue  # no call after the patient's death
+        rows.append((item_id, str(kind), on.isoformat(), note, None, reason, stamp))
+        if kind is OutcomeKind.REMOVED:
+            removed.append((on.isoformat(), item_id))
     insert_rows(
         store,
         "followup_outcomes",

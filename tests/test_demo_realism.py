@@ -92,6 +92,26 @@ def test_deaths_births_and_moves_at_plausible_rates(station: Store) -> None:
     assert moved > 0
 
 
+def test_nothing_of_a_persons_care_is_dated_after_their_death(station: Store) -> None:
+    q = station.conn.execute
+    after_death = {
+        "visits": "SELECT count(*) FROM visits v JOIN patients p ON p.id = v.patient_id "
+                  "WHERE substr(v.visit_at, 1, 10) > p.deceased_date",
+        "deliveries": "SELECT count(*) FROM deliveries d JOIN patients p ON p.id = d.mother_id "
+                      "WHERE substr(d.delivered_at, 1, 10) > p.deceased_date",
+        "vaccine doses": "SELECT count(*) FROM vaccine_doses v JOIN patients p ON p.id = v.patient_id "
+                         "WHERE v.given_on > p.deceased_date",
+        "call outcomes": "SELECT count(*) FROM followup_outcomes o JOIN followups f ON f.id = o.followup_id "
+                         "JOIN patients p ON p.id = f.patient_id WHERE o.recorded_at > p.deceased_date",
+        "deaths before the death book's date": "SELECT count(*) FROM deaths d JOIN patients p ON p.id = d.patient_id "
+                                                "WHERE d.died_on <> p.deceased_date",
+    }
+    assert q("SELECT count(*) FROM patients WHERE deceased_date IS NOT NULL").fetchone()[0] > 0
+    assert q("SELECT count(*) FROM deliveries").fetchone()[0] > 0
+    found = {what: q(sql).fetchone()[0] for what, sql in after_death.items()}
+    assert found == dict.fromkeys(after_death, 0)
+
+
 def test_new_chronic_cases_every_month(station: Store) -> None:
     months = {r[0] for r in station.conn.execute(
         "SELECT substr(detected_on, 1, 7) FROM enrolments WHERE programme IN ('hypertension', 'diabetes')")}

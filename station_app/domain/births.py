@@ -170,6 +170,38 @@ def validate_death(d: Death, today: dt.date, birth: dt.date | None = None) -> li
     return problems
 
 
+# A person's recorded death closes their records: nothing of their care is dated after it, and a
+# death is not dated before the last record of their care. (record → the refusal, naming the date)
+AFTER_DEATH = {
+    "visit": N_("The visit is after the patient's death ({date})."),
+    "delivery": N_("The delivery is after the mother's death ({date})."),
+    "dose": N_("The dose is after the patient's death ({date})."),
+    "outcome": N_("The call outcome is after the patient's death ({date})."),
+}
+DEATH_BEFORE = {
+    "visit": N_("The date of death is before the visit of {date}."),
+    "delivery": N_("The date of death is before the delivery of {date}."),
+    "dose": N_("The date of death is before the vaccine dose of {date}."),
+}
+
+
+def after_death(field_name: str, record: str, day: dt.date, died_on: dt.date | None) -> list[Problem]:
+    """The problem of a ``record`` (a key of ``AFTER_DEATH``) dated ``day``, of a person who died on
+    ``died_on`` (None: not recorded as dead, or the date unknown): refused when it is later."""
+    if died_on is None or day <= died_on:
+        return []
+    return [Problem(field_name, AFTER_DEATH[record], params={"date": died_on.strftime("%d/%m/%Y")})]
+
+
+def death_before(field_name: str, died_on: dt.date, last_care: tuple[dt.date, str] | None) -> list[Problem]:
+    """The problem of a death dated ``died_on`` when the person's last record of care
+    (``(day, record)``, a key of ``DEATH_BEFORE``) is later."""
+    if last_care is None or last_care[0] <= died_on:
+        return []
+    day, record = last_care
+    return [Problem(field_name, DEATH_BEFORE[record], params={"date": day.strftime("%d/%m/%Y")})]
+
+
 def hepb_within_24h(born_at: dt.datetime, given_at: dt.datetime | None) -> bool:
     """Whether a hepatitis B birth dose given at ``given_at`` counts as "within 24 hours"."""
     return given_at is not None and dt.timedelta(0) <= given_at - born_at <= HEPB_WINDOW

@@ -222,6 +222,7 @@ class ReferralInfo:
     escort: str = ""
     escort_title: str = ""
     patient_request: bool = False
+    unreadable: bool = False  # the slip's kept data is damaged in the database file
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class ClaimVisit:
     follow_up: dt.date | None = None
     paid_at: dt.datetime | None = None
     ma_lk: str = ""  # kept in the register once written; '' → made from the visit
+    extra_unreadable: bool = False  # the other diagnoses' cell is damaged in the database file
 
 
 def make_ma_lk(facility_code: str, visit_id: int, visit_at: dt.datetime) -> str:
@@ -651,6 +653,9 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
     for code in visit.extra_codes:
         if icd10.lookup(code) is None:
             add(FIX_VISIT, N_("The ICD-10 code {code} is not in the list."), code=code)
+    if visit.extra_unreadable:
+        add(FIX_VISIT, N_("The visit's other diagnoses cannot be read (damaged in the database file): correct the "
+                          "visit."))
     if category not in categories():
         add(FIX_VISIT, CATEGORY_UNKNOWN, code=category)
     if not any(s.group == EXAM_GROUP for s in visit.services):
@@ -666,6 +671,13 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
             add(FIX_DRUG, N_("The drug {name} has no tender information (TT_THAU)."), name=d.name)
         if not d.route_code:
             add(FIX_DRUG, N_("The drug {name} has no route code (DUONG_DUNG)."), name=d.name)
+    if visit.referral is not None and visit.referral.unreadable:
+        add(
+            FIX_VISIT,
+            N_("The referral slip {number} cannot be read (damaged in the database file): restore a backup that "
+               "has it whole."),
+            number=visit.referral.number,
+        )
     if visit.referral is not None and not visit.referral.to_facility_code:
         add(
             FIX_VISIT,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from station_app.domain.accounts import ANYONE, Actor, Permission
 from station_app.i18n import N_
+from station_app.store import json_cells
 from station_app.store.database import Row, Store, now_text
 
 # The actions (stored as these codes; shown translated).
@@ -308,9 +309,8 @@ class Filter:
 
 
 def _entry(row: Row) -> Entry:
-    try:
-        details = json.loads(str(row["details"] or "{}"))
-    except ValueError:
+    details = json_cells.read(row["details"], dict)  # (the chain is checked on the text as written)
+    if details is None:
         details = {"text": row["details"]}
     return Entry(
         id=int(row["id"]),

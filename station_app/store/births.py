@@ -6,8 +6,9 @@ name may come later), the baby's enrolment in the vaccination schedule, the birt
 the birth facility (with their time and place: they count wherever they were given), and the
 closing of the mother's open pregnancy. ``record_death`` saves a death (date, place, ICD-10
 cause): the patient is marked deceased everywhere, their follow-ups and programmes are closed, the
-record is kept. Both are audited; the head corrects either with a reason (the audit entry keeps
-the values before and after).
+record is kept. Neither is dated across a death: no delivery after the mother's, no death before
+the person's last visit, delivery or dose (``lifespan``). Both are audited; the head corrects
+either with a reason (the audit entry keeps the values before and after).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from station_app.domain.dates import PartialDate
 from station_app.domain.patient import Patient
 from station_app.domain.problems import Problem, errors
 from station_app.i18n import N_, translate
-from station_app.store import audit, followups
+from station_app.store import audit, followups, lifespan
 from station_app.store import patients as patient_store
 from station_app.store.database import Store, now_text
 from station_app.store.errors import StoreError
@@ -159,6 +160,7 @@ def record_delivery(store: Store, delivery: Delivery) -> Delivery:
     stamp = now_text()
     day = delivery.delivered_at.date()
     with store.write(Permission.RECORD_VISITS):
+        _refuse_errors(lifespan.after_death(store, mother.id or 0, day, "delivered_at", "delivery"))
         pregnancy = next((e for e in followups.enrolments(store, mother.id or 0) if e.programme == "antenatal"), None)
         cursor = store.conn.execute(
             "INSERT INTO deliveries (mother_id, delivered_at, place, place_name, attendant, attendant_kind, "
@@ -288,6 +290,7 @@ def correct_delivery(store: Store, delivery: Delivery, reason: str) -> Delivery:
     _refuse_errors(births.validate_delivery(check, clock.now(), _birth_day(mother)))
     day = delivery.delivered_at.date()
     with store.write(Permission.AMEND_RECORDS):
+        _refuse_errors(lifespan.after_death(store, before.mother_id, day, "delivered_at", "delivery"))
         store.conn.execute(
             "UPDATE deliveries SET delivered_at = ?, place = ?, place_name = ?, attendant = ?, attendant_kind = ?, "
             "notes = ?, updated_at = ? WHERE id = ?",
@@ -355,6 +358,7 @@ def record_death(store: Store, death: Death) -> Death:
     with store.write(Permission.RECORD_VISITS):
         if death_of(store, death.patient_id) is not None:
             raise DeathAlreadyRecorded(name=person.full_name)
+        _refuse_errors(lifespan.death_before_care(store, death.patient_id, death.died_on))
         cursor = store.conn.execute(
             "INSERT INTO deaths (patient_id, died_on, place, place_name, cause_code, cause_text, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -393,6 +397,7 @@ def correct_death(store: Store, death: Death, reason: str) -> Death:
     death = _cause(store, replace(death, patient_id=before.patient_id))
     _refuse_errors(births.validate_death(death, clock.today(), _birth_day(person)))
     with store.write(Permission.AMEND_RECORDS):
+        _refuse_errors(lifespan.death_before_care(store, before.patient_id, death.died_on))
         store.conn.execute(
             "UPDATE deaths SET died_on = ?, place = ?, place_name = ?, cause_code = ?, cause_text = ?, updated_at = ? "
             "WHERE id = ?",

@@ -29,8 +29,8 @@ from station_app.domain.medicines import PrescriptionLine
 from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient, code_problems
 from station_app.errors import UserError
-from station_app.i18n import N_, tr
-from station_app.store import audit
+from station_app.i18n import N_, tr, translate
+from station_app.store import audit, json_cells
 from station_app.store.database import Store, date_text, now_text
 
 VIETNAM_CODE = "000"  # MA_QUOCTICH written for Vietnamese citizens in the note's complete example
@@ -399,11 +399,8 @@ def _int(value: object) -> int | None:
 
 
 def _referral(r: dict[str, object]) -> ReferralInfo:
-    data: dict[str, object] = {}
-    try:
-        data = json.loads(str(r["data"] or "{}"))
-    except ValueError:
-        data = {}
+    read = json_cells.read(r["data"], dict)
+    data: dict[str, object] = read if read is not None else {}
     reason = str(data.get("reason") or "")
 
     def text(key: str) -> str:
@@ -424,6 +421,7 @@ def _referral(r: dict[str, object]) -> ReferralInfo:
         escort=text("escort_name"),
         escort_title=text("escort_title"),
         patient_request=reason == "2",
+        unreadable=read is None,
     )
 
 
@@ -479,11 +477,9 @@ def _gathered(
         visit_id = int(str(r["id"]))
         visit_at = dt.datetime.fromisoformat(str(r["visit_at"]))
         exam = _exam_on(price_list, visit_at.date())
-        extra: list[str] = []
-        try:
-            extra = [str(e.get("code", "")) for e in json.loads(str(r["extra_diagnoses"] or "[]")) if e.get("code")]
-        except (ValueError, AttributeError):
-            extra = []
+        kept = json_cells.read(r["extra_diagnoses"], list)
+        extra_unreadable = kept is None or not all(isinstance(e, dict) for e in kept)
+        extra = [] if extra_unreadable else [str(e.get("code") or "") for e in kept or () if e.get("code")]
         nationality = str(r["nationality_code"] or "")
         if not nationality and str(r["nationality"] or "").strip().lower() in ("việt nam", "viet nam", ""):
             nationality = VIETNAM_CODE
@@ -532,6 +528,7 @@ def _gathered(
             referral=referrals.get(visit_id),
             follow_up=_date(r["follow_up_date"]),
             ma_lk=str(r["ma_lk"] or "") if r["times_written"] else "",  # kept once written
+            extra_unreadable=extra_unreadable,
         )
         yield Gathered(visit, str(r["updated_at"]), bool(r["times_written"]), str(r["visit_version"] or ""))
 
@@ -674,6 +671,14 @@ class RegisterRow:
         return ""
 
 
+def _problems(cell: object) -> list[str]:
+    """A claim's problems as the last check wrote them (a damaged cell: check again)."""
+    found = json_cells.read(cell, list)
+    if found is None:
+        return [translate(N_("The result of the last check cannot be read: check again (F5)."))]
+    return [str(p) for p in found]
+
+
 def register(store: Store, first: dt.date, last: dt.date) -> list[RegisterRow]:
     """The insured visits of a period with what the register knows of each."""
     store.require(Permission.VIEW_RECORDS)
@@ -694,7 +699,7 @@ def register(store: Store, first: dt.date, last: dt.date) -> list[RegisterRow]:
             full_name=str(r["full_name"]),
             ma_lk=str(r["ma_lk"] or ""),
             status=str(r["status"] or ""),
-            problems=list(json.loads(str(r["problems"] or "[]"))),
+            problems=_problems(r["problems"]),
             written_at=str(r["written_at"] or ""),
             file=str(r["file"] or ""),
             resubmission=bool(r["resubmission"]),

@@ -21,7 +21,7 @@ from station_app import clock
 from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
-from station_app.store import audit, errors
+from station_app.store import audit, errors, json_cells, lifespan
 from station_app.store.database import Row, Store, now_text
 
 
@@ -93,7 +93,7 @@ def versions(store: Store, entity: str, entity_id: int, current: dict[str, objec
     found = [
         Version(
             number=int(r["version"]),
-            data=json.loads(str(r["old_data"])),
+            data=json_cells.read(r["old_data"], dict) or {},  # (a damaged version: its fields unknown)
             replaced_at=dt.datetime.fromisoformat(str(r["amended_at"])),
             replaced_by=str(r["username"]),
             author=str(r["author"]),
@@ -149,6 +149,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
         errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
+        errors_found += lifespan.after_death(store, current.patient_id, amended.visit_at.date(), "visit_at", "visit")
         if errors_found:
             first = errors_found[0]
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),
@@ -201,7 +202,7 @@ def keep_referral_version(store: Store, referral_id: int, new_data: dict[str, ob
     old_text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
     if old_text is None:
         raise CorrectionRefused(N_("The referral no longer exists."))
-    old = json.loads(str(old_text))
+    old = json_cells.read(old_text, dict) or {}
     if not changed_fields(old, new_data):
         return None
     return _save_version(store, "referral", referral_id, old, new_data, reason.strip()[:500]) + 1
@@ -211,7 +212,7 @@ def referral_versions(store: Store, referral_id: int) -> list[Version]:
     text = store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,))
     if text is None:
         return []
-    return versions(store, "referral", referral_id, json.loads(str(text)))
+    return versions(store, "referral", referral_id, json_cells.read(text, dict) or {})
 
 
 # -- merging duplicate patients -----------------------------------------------------------------
@@ -241,7 +242,7 @@ class Merge:
     id: int
     kept_id: int
     merged_id: int
-    moved: dict[str, list[int]]
+    moved: dict[str, list[int]] | None  # None: the list kept is damaged in the database file
     reason: str
     username: str
     merged_at: dt.datetime
@@ -305,6 +306,8 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
             raise CorrectionRefused(N_("There is no such merge."))
         if merge.undone_at is not None:
             raise CorrectionRefused(N_("This merge was already undone."))
+        if merge.moved is None:  # what moved is not known: nothing can be moved back exactly
+            raise json_cells.Damaged(N_("The list of the records this merge moved"))
         for table, ids in merge.moved.items():
             store.conn.execute(
                 f'UPDATE "{table}" SET patient_id = ? WHERE patient_id = ? AND id IN (SELECT value FROM json_each(?))',
@@ -332,7 +335,7 @@ def _merge(row: Row) -> Merge:
         id=int(row["id"]),
         kept_id=int(row["kept_id"]),
         merged_id=int(row["merged_id"]),
-        moved=json.loads(str(row["moved"])),
+        moved=json_cells.read(row["moved"], dict),
         reason=str(row["reason"]),
         username=str(row["username"]),
         merged_at=dt.datetime.fromisoformat(str(row["merged_at"])),
@@ -391,7 +394,7 @@ def for_patient(store: Store, patient_id: int) -> list[Amendment]:
     )
     found = []
     for r in rows:
-        old, new = json.loads(str(r["old_data"])), json.loads(str(r["new_data"]))
+        old, new = json_cells.read(r["old_data"], dict) or {}, json_cells.read(r["new_data"], dict) or {}
         found.append(Amendment(
             entity=str(r["entity"]),
             entity_id=int(r["entity_id"]),

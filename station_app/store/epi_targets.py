@@ -10,7 +10,7 @@ from station_app.domain.accounts import Permission
 from station_app.domain.coverage import MAX_TARGET, TARGET_GROUPS
 from station_app.errors import UserError
 from station_app.i18n import N_
-from station_app.store import audit
+from station_app.store import audit, json_cells
 from station_app.store.database import Store
 
 KEY = "epi_targets"
@@ -22,11 +22,7 @@ class InvalidTarget(UserError):
 
 def _all(store: Store) -> dict[str, dict[str, int]]:
     raw = store.setting(KEY)
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_cells.read(raw, dict) or {}
 
 
 def targets(store: Store, year: int) -> dict[str, int]:

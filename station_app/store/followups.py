@@ -44,7 +44,7 @@ from station_app.domain.followup import (
 from station_app.domain.patient import Patient
 from station_app.domain.visit import Visit
 from station_app.i18n import N_, translate
-from station_app.store import audit
+from station_app.store import audit, lifespan
 from station_app.store.database import Store, now_text
 from station_app.store.errors import StoreError
 
@@ -54,6 +54,9 @@ R = TypeVar("R")
 CHRONIC_CODES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E10", "E11", "E12", "E13", "E14")}
 VACCINATION_AGE_LIMIT_DAYS = 2 * 365
 REMOVED_SHOWN_DAYS = 90  # removed items stay visible in their section this long
+# The fields a refused dose or call outcome names.
+DOSE_LABELS = {"given_on": N_("Date given")}
+OUTCOME_LABELS = {"recorded_at": N_("Date")}
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -670,11 +673,20 @@ def add_item(
 def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
     """Save a call outcome (agreed, remind later, no answer, removed with a reason, done) of the
     item ``item_id``; returns the outcome's id (to undo it). A death recorded here marks the
-    patient deceased everywhere and closes their other open items."""
+    patient deceased everywhere and closes their other open items. An outcome dated after the
+    patient's recorded death is refused, as is a death dated before their last visit, delivery or
+    dose."""
     before = _stamp(store)
     with store.write(Permission.RECORD_VISITS):
+        patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
+        if patient_id is not None:
+            died_on = lifespan.death_day(store, int(patient_id))
+            found = lifespan.after_death(store, int(patient_id), outcome.recorded_at, "recorded_at", "outcome")
+            if outcome.records_death and died_on is None:
+                found += lifespan.death_before_care(store, int(patient_id), outcome.recorded_at, "recorded_at")
+            lifespan.refuse(found, OUTCOME_LABELS)
         audit.record(store, audit.UPDATE, ("followup", item_id), {"outcome": str(outcome.kind), "note": outcome.note},
-                     patient_id=store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,)))
+                     patient_id=patient_id)
         cursor = store.conn.execute(
             "INSERT INTO followup_outcomes (followup_id, kind, recorded_at, note, until, reason, visit_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -696,7 +708,6 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
                 (status, outcome.recorded_at.isoformat(), item_id),
             )
         if outcome.records_death:
-            patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
             mark_deceased(store, int(patient_id), outcome.recorded_at)
     if outcome.records_death:
         clear_cache(store)  # the patient's other items and facts changed too
@@ -922,8 +933,10 @@ def record_dose(
     from_booklet: bool = False,
     visit_id: int | None = None,
 ) -> None:
-    """A vaccine dose given here, elsewhere, or copied from the child's paper booklet."""
+    """A vaccine dose given here, elsewhere, or copied from the child's paper booklet (never dated
+    after the child's recorded death)."""
     with store.write(Permission.RECORD_VISITS):
+        lifespan.refuse(lifespan.after_death(store, patient_id, given_on, "given_on", "dose"), DOSE_LABELS)
         audit.record(store, audit.CREATE, ("vaccine_dose", f"{series}:{dose}"),
                      {"given_on": given_on.isoformat(), "place": place, "from_booklet": from_booklet},
                      patient_id=patient_id)

@@ -25,7 +25,7 @@ from station_app.domain.history_import import HistoryPreview, HistoryRow, Patien
 from station_app.domain.problems import Problem
 from station_app.domain.text import fold
 from station_app.i18n import N_
-from station_app.store import audit, followups, visits
+from station_app.store import audit, followups, lifespan, visits
 from station_app.store.bulk_import import ImportRefused
 from station_app.store.database import Store, now_text
 
@@ -119,7 +119,7 @@ def _same_birth(held: PartialDate | None, written: PartialDate | None) -> bool:
 def find_patients(store: Store, preview: HistoryPreview) -> dict[int, int]:
     """``{row number: patient id}`` for the rows whose patient is found; a row that names no
     patient or several gets the problem (an error naming its row), as does a dose or a visit
-    dated before the patient's birth."""
+    dated before the patient's birth or after their recorded death."""
     registry = _Registry(store)
     found: dict[int, int] = {}
     for row in preview.rows:
@@ -136,6 +136,9 @@ def find_patients(store: Store, preview: HistoryPreview) -> dict[int, int]:
             row.problems.append(Problem("date" if row.given_on else "visit_at",
                                         N_("The date is before the patient's date of birth ({birth})."),
                                         params={"birth": person.birth.display()}))
+        if day:
+            row.problems += lifespan.after_death(store, person.id, day, "date" if row.given_on else "visit_at",
+                                                 "dose" if row.given_on else "visit")
     return found
 
 

@@ -15,11 +15,11 @@ from station_app.domain import same_person, slips
 from station_app.domain.accounts import Permission
 from station_app.domain.dates import PartialDate
 from station_app.domain.identifiers import make_record_no, normalise_phone
-from station_app.domain.patient import Patient, normalised
+from station_app.domain.patient import FIELD_LABELS, Patient, normalised
 from station_app.domain.slips import tone_variants
 from station_app.domain.text import fold, has_marks, name_sort_key, nfc, words
 from station_app.i18n import N_
-from station_app.store import audit, errors
+from station_app.store import audit, errors, lifespan
 from station_app.store.database import Row, Store, now_text
 
 COLUMNS = (
@@ -210,6 +210,9 @@ def update(store: Store, patient: Patient) -> Patient:
         values = _values(p)
         before = store.query(f"SELECT {', '.join(values)} FROM patients WHERE id = ?", (p.id,))
         changed = {k: v for k, v in (before[0] if before else {}).items() if values[k] != v}
+        if "deceased_date" in changed and p.deceased_date is not None:  # not before their last visit
+            found = lifespan.death_before_care(store, patient.id, p.deceased_date, "deceased_date")
+            lifespan.refuse(found, FIELD_LABELS)
         values["updated_at"] = stamp
         assignments = ", ".join(f"{k} = :{k}" for k in values)
         store.conn.execute(f"UPDATE patients SET {assignments} WHERE id = :id", {**values, "id": p.id})

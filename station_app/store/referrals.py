@@ -19,12 +19,13 @@ from station_app.domain.identifiers import ethnic_groups
 from station_app.domain.patient import Patient
 from station_app.domain.referral import EarlierTreatment, Referral, load_holidays
 from station_app.domain.visit import Visit
-from station_app.i18n import translate
-from station_app.store import audit, errors
+from station_app.i18n import N_, translate
+from station_app.store import audit, errors, json_cells
 from station_app.store.database import Store, now_text
 from station_app.store.station import StationProfile
 
 OUTCOMES = ("sent", "arrived", "feedback", "not_gone")
+SLIP = N_("The referral slip {number}")
 POST_REFERRAL_DAYS = 7
 
 
@@ -40,8 +41,18 @@ def to_json(r: Referral) -> str:
     return json.dumps(dataclasses.asdict(r), default=_json_default, ensure_ascii=False)
 
 
-def from_json(text: str) -> Referral:
-    data: dict[str, Any] = json.loads(text)
+def from_json(text: object) -> Referral | None:
+    """A slip from its kept data; None when the data is damaged (not JSON, or not a slip's)."""
+    data: dict[str, Any] | None = json_cells.read(text, dict)
+    if not data:
+        return None
+    try:
+        return _slip(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _slip(data: dict[str, Any]) -> Referral:
     hints = {f.name: f.type for f in dataclasses.fields(Referral)}
     for name, value in list(data.items()):
         if name not in hints:
@@ -205,6 +216,8 @@ def issue(store: Store, referral: Referral, visit_id: int | None = None) -> Refe
 
 
 def get(store: Store, referral_id: int) -> Referral | None:
+    """The slip as issued (and corrected), with what came of it; ``json_cells.Damaged`` naming the
+    slip when its kept data cannot be read (it cannot be opened or printed then)."""
     row = store.conn.execute(
         "SELECT data, status, cancel_reason, cancelled_at, outcome, arrived_on, feedback_on, feedback "
         "FROM referrals WHERE id = ?",
@@ -213,6 +226,9 @@ def get(store: Store, referral_id: int) -> Referral | None:
     if not row:
         return None
     r = from_json(row[0])
+    if r is None:
+        raise json_cells.Damaged(SLIP, number=store.scalar("SELECT number FROM referrals WHERE id = ?",
+                                                            (referral_id,)))
     return dataclasses.replace(
         r,
         status=row[1],
@@ -222,6 +238,33 @@ def get(store: Store, referral_id: int) -> Referral | None:
         arrived_on=dt.date.fromisoformat(row[5]) if row[5] else None,
         feedback_on=dt.date.fromisoformat(row[6]) if row[6] else None,
         feedback=row[7],
+    )
+
+
+def for_book(store: Store, referral_id: int) -> Referral | None:
+    """The slip as the printed book shows it: :func:`get`, or, when the slip's data is damaged,
+    what the book's own columns keep (number, facility, diagnosis, reason, validity, what came of
+    it) with the patient as registered now and the clinical signs marked unreadable."""
+    try:
+        return get(store, referral_id)
+    except json_cells.Damaged as damaged:
+        unreadable = damaged.text()
+    row = store.query(
+        "SELECT r.*, p.record_no, p.full_name, p.sex, p.birth_year, p.address, p.insurance_no "
+        "FROM referrals r JOIN patients p ON p.id = r.patient_id WHERE r.id = ?", (referral_id,))[0]
+    issued = dt.datetime.fromisoformat(str(row["issued_at"]))
+    return Referral(
+        id=referral_id, patient_id=row["patient_id"], year=row["year"], seq=row["seq"], book_no=str(row["book_no"]),
+        record_no=str(row["record_no"]), patient_name=str(row["full_name"]), sex=str(row["sex"]),
+        birth_year=row["birth_year"], address=str(row["address"]), insurance_no=str(row["insurance_no"]),
+        receiving_facility=str(row["to_facility"]), receiving_facility_code=str(row["to_facility_code"] or ""),
+        diagnosis=str(row["diagnosis"]), icd_main=str(row["icd_main"] or ""), reason=row["reason"] or None,
+        one_year=bool(row["one_year"]), transfer_at=issued, signed_on=issued.date(), clinical_signs=unreadable,
+        status=str(row["status"]), cancel_reason=str(row["cancel_reason"] or ""),
+        cancelled_at=dt.datetime.fromisoformat(row["cancelled_at"]) if row["cancelled_at"] else None,
+        outcome=str(row["outcome"]), arrived_on=dt.date.fromisoformat(row["arrived_on"]) if row["arrived_on"] else None,
+        feedback_on=dt.date.fromisoformat(row["feedback_on"]) if row["feedback_on"] else None,
+        feedback=str(row["feedback"] or ""),
     )
 
 

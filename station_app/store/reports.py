@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from station_app.domain.accounts import Permission
 from station_app.domain.monthly import Correction, Month, MonthlySummary
 from station_app.i18n import N_
-from station_app.store import audit
+from station_app.store import audit, json_cells
 from station_app.store.database import Store, now_text
 from station_app.store.errors import StoreError
 
@@ -149,7 +149,9 @@ def latest_data(store: Store, month: Month) -> dict | None:
         "WHERE r.period = ? AND r.status = 'final' ORDER BY s.version DESC LIMIT 1",
         (month.key,),
     )
-    return json.loads(str(text)) if text else None
+    if not text:
+        return None
+    return json_cells.read(text, dict) or None  # a damaged copy: the draft's "previous" is computed
 
 
 def final_summary(store: Store, month: Month, version: int | None = None) -> MonthlySummary:
@@ -162,7 +164,11 @@ def final_summary(store: Store, month: Month, version: int | None = None) -> Mon
     text = store.scalar(sql, (month.key, version) if version else (month.key,))
     if not text:
         raise ReportNotFinal(month=month.display())
-    return MonthlySummary.from_dict(json.loads(str(text)))
+    data = json_cells.read(text, dict)
+    try:
+        return MonthlySummary.from_dict(data or {})
+    except (KeyError, TypeError, ValueError, AttributeError):  # a damaged cell, or not a report's data
+        raise json_cells.Damaged(N_("The report of {month} as it was sent"), month=month.display()) from None
 
 
 def correct(store: Store, summary: MonthlySummary, cell: str, corrected: int | None, reason: str) -> Correction | None:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from station_app.domain.accounts import Permission
-from station_app.domain.visit import ExtraDiagnosis, Visit
+from station_app.domain.visit import FIELD_LABELS, ExtraDiagnosis, Visit
+from station_app.i18n import N_, translate
+from station_app.store import json_cells
 from station_app.store.database import Row, Store, now_text
 from station_app.store.icd10 import shipped_version
 
@@ -22,6 +24,7 @@ COLUMNS = (
     "temperature, weight, height, spo2, glucose, diagnosis_code, diagnosis_text, extra_diagnoses, "
     "treatment, clinician_id, clinician_name, insurance_paid, follow_up_date, referred, notes, created_at"
 )
+UNREADABLE = N_("unreadable (damaged in the database file): {text}")
 _VALUE_FIELDS = [c.strip() for c in COLUMNS.split(",") if c.strip() not in ("id", "created_at")]
 
 
@@ -30,10 +33,19 @@ def from_row(row: Row) -> Visit:
     values["visit_at"] = dt.datetime.fromisoformat(str(row["visit_at"]))
     values["created_at"] = dt.datetime.fromisoformat(str(row["created_at"])) if row["created_at"] else None
     values["follow_up_date"] = dt.date.fromisoformat(str(row["follow_up_date"])) if row["follow_up_date"] else None
-    values["extra_diagnoses"] = [ExtraDiagnosis(**d) for d in json.loads(str(row["extra_diagnoses"] or "[]"))]
+    values["extra_diagnoses"] = extra_diagnoses(row["extra_diagnoses"])
     values["insurance_paid"] = bool(row["insurance_paid"])
     values["referred"] = bool(row["referred"])
     return Visit(**values)
+
+
+def extra_diagnoses(cell: object) -> list[ExtraDiagnosis]:
+    """A visit's other diagnoses as kept; a damaged cell is one diagnosis without a code that shows
+    the cell's text (the rest of the visit reads; a correction of the visit writes it anew)."""
+    found = json_cells.read(cell, list)
+    if found is not None and all(isinstance(d, dict) for d in found):
+        return [ExtraDiagnosis(str(d.get("code") or ""), str(d.get("text") or "")) for d in found]
+    return [ExtraDiagnosis("", translate(UNREADABLE).format(text=str(cell)[:200]))]
 
 
 def to_values(v: Visit) -> dict[str, object]:
@@ -54,8 +66,8 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     (items it closes, the next ones it schedules) and its prescription (lines saved and dispensed
     from the stock; a chronic programme's refill falls due when the medicine runs out, replacing
     the programme's open refill reminder); returns it with its id. Nothing is saved when any
-    part is refused."""
-    from station_app.store import audit, followups, notifications, prescriptions
+    part is refused (a visit dated after the patient's recorded death is)."""
+    from station_app.store import audit, followups, lifespan, notifications, prescriptions
 
     feeds = feeds or followups.VisitFeeds()
     refill = None
@@ -78,6 +90,8 @@ def insert(store: Store, visit: Visit, feeds: VisitFeeds | None = None,
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with store.write(Permission.RECORD_VISITS):
+        lifespan.refuse(lifespan.after_death(store, visit.patient_id, visit.visit_at.date(), "visit_at", "visit"),
+                        FIELD_LABELS)
         cursor = store.conn.execute(f"INSERT INTO visits ({names}) VALUES ({marks})", values)
         saved = replace(visit, id=cursor.lastrowid, created_at=dt.datetime.fromisoformat(stamp))
         followups.after_visit(store, saved, feeds)

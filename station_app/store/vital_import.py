@@ -21,7 +21,7 @@ from station_app.domain.problems import Problem
 from station_app.domain.text import fold
 from station_app.domain.vital_import import VitalRow, person_problems
 from station_app.i18n import N_
-from station_app.store import audit, births, patients
+from station_app.store import audit, births, lifespan, patients
 from station_app.store.database import Store
 
 
@@ -59,7 +59,9 @@ def _find(store: Store, ref: PatientRef) -> tuple[int | None, Problem | None]:
 
 def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
     """Row number → the patient (the mother, for a birth); a row whose person is not found, is
-    not a woman for a birth, or was born after the row's date, gets the problem."""
+    not a woman for a birth, was born after the row's date, or whose date is on the wrong side of
+    a death (a birth after the mother's, a death before the person's last visit), gets the
+    problem."""
     found: dict[int, int] = {}
     now = clock.now()
     for row in rows:
@@ -77,6 +79,10 @@ def find_people(store: Store, rows: list[VitalRow]) -> dict[int, int]:
                 person = patients.get(store, pid)
                 birth = person.birth.earliest() if person is not None and person.birth is not None else None
                 row.errors += person_problems(row, birth, now)
+                if row.born_at is not None:
+                    row.errors += lifespan.after_death(store, pid, row.born_at.date(), "born_at", "delivery")
+                if row.death is not None and births.death_of(store, pid) is None:
+                    row.errors += lifespan.death_before_care(store, pid, row.death.died_on)
                 found[row.number] = pid
     _check_deliveries(store, rows, found)
     return found

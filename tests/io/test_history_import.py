@@ -15,10 +15,11 @@ from openpyxl import Workbook
 
 from station_app import clock
 from station_app.cli import EXIT_FINDINGS, EXIT_OK, main
+from station_app.domain.births import Death, Place
 from station_app.domain.dates import PartialDate
 from station_app.domain.followup import Kind, Status
 from station_app.domain.patient import Patient
-from station_app.store import audit, followups, open_store, patients, visits
+from station_app.store import audit, births, followups, open_store, patients, visits
 
 NOW = dt.datetime(2026, 12, 5, 10, 0)
 
@@ -268,3 +269,33 @@ def test_a_file_without_a_patient_column_is_refused_in_one_line(capsys, tmp_path
     code, _out, err = run(capsys, "import", "--db", str(db), str(path), "--what", "vaccinations")
     assert code != EXIT_OK and err.count("\n") == 1 and "Traceback" not in err
     assert "the file needs a record number, citizen ID, insurance number, or full name and date of birth" in err
+
+
+def test_a_visit_or_a_dose_dated_after_the_patients_death_is_refused_by_row(capsys, tmp_path, station) -> None:
+    db, people = station
+    store = open_store(db)
+    try:
+        for who in ("loi", "bao"):
+            births.record_death(store, Death(people[who].id, dt.date(2026, 10, 1), Place.HOME, cause_code="I64"))
+    finally:
+        store.close()
+    blank = [""] * (len(VISIT_KEYS) - 7)
+    seen = write_csv(tmp_path / "luot-kham.csv", VISIT_KEYS, [
+        [people["loi"].record_no, "", "", "", "", "01/10/2026 08:00", "Đau đầu", "I10", *blank],  # the day: kept
+        [people["loi"].record_no, "", "", "", "", "05/11/2026 08:30", "Tái khám", "I10", *blank],
+    ])
+    given = write_csv(tmp_path / "tiem-chung.csv", VACCINATION_KEYS, [
+        [people["bao"].record_no, "", "", "", "", "MR", "02/11/2026", ""],
+    ])
+    code, _out, err = run(capsys, "import", "--db", str(db), str(seen), "--what", "visits")
+    assert code == EXIT_FINDINGS
+    assert err.splitlines()[0] == "Row 3, Date and time: The visit is after the patient's death (01/10/2026)."
+    code, _out, err = run(capsys, "import", "--db", str(db), str(given), "--what", "vaccinations")
+    assert code == EXIT_FINDINGS
+    assert err.splitlines()[0] == "Row 2, Date given: The dose is after the patient's death (01/10/2026)."
+    store = open_store(db)
+    try:
+        assert visits.for_patient(store, people["loi"].id) == []
+        assert followups.given_doses(store, people["bao"].id) == []
+    finally:
+        store.close()

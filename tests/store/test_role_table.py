@@ -48,6 +48,7 @@ from station_app.store import (
     history_import,
     icd10,
     importer,
+    lifespan,
     notifications,
     open_store,
     patients,
@@ -68,7 +69,7 @@ MODULES: tuple[ModuleType, ...] = (
     audit, backup, bulk, bulk_import, corrections, database, errors, followups, history_import, icd10, importer,
     patients,
     referrals, reports, schema, station, users, visits, births, books, notifications, vital_import, epi_targets,
-    claims, formulary, prescriptions, stock, visit_lookup,
+    claims, formulary, prescriptions, stock, visit_lookup, lifespan,
 )
 TODAY = dt.date(2025, 11, 20)
 PASSWORDS = {"truong": "tram-truong", "quantri": "tram-quantri", "yta.mai": "tram-yta-1", "yta.lan": "tram-yta-2"}
@@ -364,7 +365,7 @@ RECORD_READS = {
     "icd10": {"search", "get"},
     "patients": {"get", "get_many", "by_record_no", "count", "all_ids", "search_ids", "search",
                  "possible_duplicates", "find", "vocabulary", "registry_people", "duplicate_groups"},
-    "referrals": {"get", "book", "for_patient", "id_of_number"},
+    "referrals": {"get", "for_book", "book", "for_patient", "id_of_number"},
     "reports": {"state", "finalised", "corrections", "correction_history", "final_summary", "latest_data",
                 "records"},
     "station": {"load_profile", "staff", "villages"},
@@ -381,6 +382,7 @@ RECORD_READS = {
     "stock": {"lots", "on_hand", "ledger_problems", "period", "movements", "expiring", "low_stock", "check_receipt",
               "dispensed_lots"},
     "visit_lookup": {"resolve"},
+    "lifespan": {"death_day", "last_care", "after_death", "death_before_care"},
 }
 
 

@@ -222,3 +222,23 @@ def test_paid_by_insurance_on_an_expired_card_warns_before_saving(
     nurse.ctrl(form.complaint, Qt.Key.Key_S)
     nurse.closed(form)
     assert len(saved_visits(session.store, adult.id)) == before + 1
+
+
+def test_a_visit_of_a_patient_who_died_is_refused_beside_its_date(session, nurse) -> None:
+    store = session.store
+    row = store.query("SELECT id, deceased_date FROM patients WHERE deceased_date IS NOT NULL "
+                      "AND deceased_date < ? ORDER BY id LIMIT 1", (clock.today().isoformat(),))
+    assert row, "the demo has people who died"
+    patient_id, died = int(row[0]["id"]), str(row[0]["deceased_date"])
+    before = len(saved_visits(store, patient_id))
+    session.ctx.new_visit.emit(patient_id)
+    form = nurse.dialog(VisitForm)  # today: after the death
+    nurse.type(form.complaint, "Ho")
+    nurse.ctrl(form.complaint, Qt.Key.Key_S)
+    assert form.isVisible(), "not saved"
+    assert len(saved_visits(store, patient_id)) == before
+    label = form.boxes["visit_at"].problem
+    assert label.isVisible()
+    day, month, year = died[8:10], died[5:7], died[:4]
+    assert f"Lần khám sau ngày mất của người bệnh ({day}/{month}/{year})." in label.text()
+    form.reject()

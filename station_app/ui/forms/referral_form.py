@@ -689,9 +689,18 @@ def refer_after_visit(ctx: AppContext, visit: Visit, window: QWidget) -> None:
         QTimer.singleShot(0, window, lambda: new_referral(ctx, patient, visit, window))
 
 
+def _slip(ctx: AppContext, referral_id: int, parent: QWidget | None) -> Referral | None:
+    """The slip, or None after saying why it cannot be opened (its data damaged in the file)."""
+    try:
+        return referrals.get(ctx.store, referral_id)
+    except StoreError as exc:
+        dialogs.error(parent, tr("Not done"), exc.text())
+        return None
+
+
 def edit_referral(ctx: AppContext, referral_id: int, parent: QWidget | None = None) -> ReferralForm | None:
     """Open the form to correct an issued slip (its number stays)."""
-    slip = referrals.get(ctx.store, referral_id)
+    slip = _slip(ctx, referral_id, parent)
     if slip is None:
         return None
     form = ReferralForm(ctx, slip, None, parent)
@@ -706,7 +715,7 @@ def slip_file_name(r: Referral) -> str:
 
 def preview_slip(ctx: AppContext, referral_id: int, parent: QWidget | None = None) -> PdfPreviewDialog | None:
     """The slip in the preview dialog; each print is counted (the second and later are copies)."""
-    slip = referrals.get(ctx.store, referral_id)
+    slip = _slip(ctx, referral_id, parent)
     if slip is None:
         return None
     from station_app.printing.referral_slip import render_referral_bytes  # reportlab: loaded when first printed

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app import clock
+from station_app.domain.births import after_death
 from station_app.domain.dates import add_months
 from station_app.domain.patient import Patient
 from station_app.domain.problems import Problem
@@ -375,7 +376,9 @@ class VisitForm(QDialog):
         v, problems = self.visit()
         seen = {p.field for p in problems}
         birth = self.patient.birth.earliest() if self.patient.birth else None
-        for problem in validate(v, clock.now(), birth, self.patient.insurance_valid_to):
+        found = validate(v, clock.now(), birth, self.patient.insurance_valid_to)
+        found += after_death("visit_at", "visit", v.visit_at.date(), self.patient.deceased_date)
+        for problem in found:
             name = "bp" if problem.field in ("bp_systolic", "bp_diastolic") else problem.field
             if name not in seen:
                 problems.append(Problem(name, problem.message, problem.severity, problem.params))

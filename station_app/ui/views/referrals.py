@@ -570,7 +570,7 @@ class ReferralsView(QWidget, ReferralActions):
             return None
         start, end = period
         rows = referrals.book(self.ctx.store, start, end)
-        slips = [s for r in rows if (s := referrals.get(self.ctx.store, r.id)) is not None]
+        slips = [s for r in rows if (s := referrals.for_book(self.ctx.store, r.id)) is not None]
         station = referrals.station_for_print(self.ctx.profile)
         today = clock.today()
 
