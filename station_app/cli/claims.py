@@ -43,7 +43,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
         raise CliError(N_("--out: write the folder to put the claims files in."))
     # Writing files is a write: the whole file's page check runs, on a second thread beside the
     # building (SQLite checks without Python's lock), and its verdict comes before any file is put
-    # in place or the register is written. A check (--check) reads only and skips it.
+    # in place or the register is written. A check (--check) skips it: it writes only its audit entry.
     store = open_existing(args.db, reading=True)
     pages = None if args.check else CheckInBackground(Path(args.db))
     try:
