@@ -239,3 +239,18 @@ def visit_form(session, nurse: Nurse, adult: Patient):
     form = nurse.dialog(VisitForm)
     assert form.patient.id == adult.id
     return form
+
+
+def summary_tab(session):  # type: ignore[no-untyped-def]
+    """The record summary tab ("Tóm tắt hồ sơ (PDF)") of the first patient with follow-up items,
+    opened in the registry: (patient id, the tab)."""
+    from station_app.store import followups, patients
+
+    store = session.ctx.store
+    pid = next(i for i in patients.all_ids(store) if followups.patient_items(store, i))
+    registry = session.window.show_area("patients")
+    registry.open_patient(pid)
+    tabs = registry.page.tabs
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Tóm tắt hồ sơ (PDF)")
+    tabs.setCurrentIndex(index)
+    return pid, tabs.widget(index)

@@ -18,6 +18,7 @@ from station_app.store import followups, patients
 from station_app.ui import data_io, export_dialog, import_wizard
 from station_app.ui.export_dialog import ExportDialog
 from station_app.ui.import_wizard import ERROR_FILL, ImportWizard
+from tests.ui.conftest import summary_tab
 
 
 @pytest.fixture(autouse=True)
@@ -209,13 +210,7 @@ def test_export_dialog_writes_the_list(session, nurse, qtbot, tmp_path, answers)
 
 def test_record_summary_tab_saves_the_pdf(session, nurse, qtbot, tmp_path):
     store = session.ctx.store
-    pid = next(i for i in patients.all_ids(store) if followups.patient_items(store, i))
-    registry = session.window.show_area("patients")
-    registry.open_patient(pid)
-    tabs = registry.page.tabs
-    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Tóm tắt hồ sơ (PDF)")
-    tabs.setCurrentIndex(index)
-    tab = tabs.widget(index)
+    pid, tab = summary_tab(session)
     target = tmp_path / "tom-tat.pdf"
     data_io.ask_summary_path = lambda parent, suggested: str(target)
     nurse.click(tab.button)

@@ -18,13 +18,14 @@ from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog, QPushButto
 
 from station_app import paths
 from station_app.domain.accounts import Actor
-from station_app.store import audit, followups, open_store, patients
+from station_app.store import audit, open_store, patients
 from station_app.store.database import Store
 from station_app.ui import background, data_io, dialogs, export_dialog, login, operations
 from station_app.ui.app import Session
 from station_app.ui.context import Change
 from station_app.ui.login import LockDialog
 from station_app.ui.views import backups
+from tests.ui.conftest import summary_tab
 
 WAIT = 30  # seconds a gate waits at most (a test that fails must not hang)
 
@@ -61,20 +62,24 @@ def log_out_for_nurse(session: Session) -> Actor:
     return session.store.actor
 
 
-def switch_on_the_lock_for_nurse(session: Session) -> Actor:
-    """The head locks the screen; a nurse comes, "Switch user", logs in."""
-    session.login = login.as_role("nurse")
+def lock_and(session: Session, answer: Callable[[LockDialog], bool]) -> None:
+    """"Khóa màn hình" clicked; ``answer`` does what the person at the lock does (True: accept)."""
 
     def fill(dialog: QDialog) -> bool:
         assert isinstance(dialog, LockDialog), dialog
-        dialog.switch_button.click()
-        return False
+        return answer(dialog)
 
     dialogs.fill = fill
     try:
         session.window.findChild(QPushButton, "lock_now").click()
     finally:
         dialogs.fill = None
+
+
+def switch_on_the_lock_for_nurse(session: Session) -> Actor:
+    """The head locks the screen; a nurse comes, "Switch user", logs in."""
+    session.login = login.as_role("nurse")
+    lock_and(session, lambda dialog: dialog.switch_button.click() or False)
     assert session.store.actor.role == "nurse"
     return session.store.actor
 
@@ -101,14 +106,7 @@ def test_the_record_summary_saved_after_the_head_logged_out_is_not_announced_to_
     from station_app.printing import patient_summary
 
     head = session.store.actor
-    store = session.ctx.store
-    pid = next(i for i in patients.all_ids(store) if followups.patient_items(store, i))
-    registry = session.window.show_area("patients")
-    registry.open_patient(pid)
-    tabs = registry.page.tabs
-    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Tóm tắt hồ sơ (PDF)")
-    tabs.setCurrentIndex(index)
-    tab = tabs.widget(index)
+    pid, tab = summary_tab(session)
     target = tmp_path / "ho-so.pdf"
     data_io.ask_summary_path = lambda parent, suggested: str(target)
     monkeypatch.setattr(patient_summary, "write_summary", held(patient_summary.write_summary, gate))
@@ -246,16 +244,7 @@ def test_the_same_person_unlocking_still_hears_of_their_operation(session, qtbot
     op = operations.run_op(session.window, session.ctx, "…", work,
                            lambda count: dialogs.info(session.window, "Xong", f"Đã ghi {count} tệp"))
 
-    def unlock(dialog: QDialog) -> bool:
-        assert isinstance(dialog, LockDialog)
-        dialog.password.setText("demo-truong")
-        return True
-
-    dialogs.fill = unlock
-    try:
-        session.window.findChild(QPushButton, "lock_now").click()
-    finally:
-        dialogs.fill = None
+    lock_and(session, lambda dialog: dialog.password.setText("demo-truong") or True)  # (the head unlocks)
     gate.set()
     qtbot.waitUntil(lambda: not op.running, timeout=20_000)
     qtbot.waitUntil(lambda: bool(answers.asked))
