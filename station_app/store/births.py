@@ -397,7 +397,8 @@ def correct_death(store: Store, death: Death, reason: str) -> Death:
     death = _cause(store, replace(death, patient_id=before.patient_id))
     _refuse_errors(births.validate_death(death, clock.today(), _birth_day(person)))
     with store.write(Permission.AMEND_RECORDS):
-        _refuse_errors(lifespan.death_before_care(store, before.patient_id, death.died_on))
+        if death.died_on != before.died_on:  # (a cause corrected keeps its date: nothing to bound)
+            _refuse_errors(lifespan.death_before_care(store, before.patient_id, death.died_on))
         store.conn.execute(
             "UPDATE deaths SET died_on = ?, place = ?, place_name = ?, cause_code = ?, cause_text = ?, updated_at = ? "
             "WHERE id = ?",

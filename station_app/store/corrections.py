@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, replace
 
 from station_app import clock
+from station_app.domain import births as births_domain
 from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
@@ -149,11 +150,19 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
         if current is None:
             raise CorrectionRefused(N_("The visit no longer exists."))
         errors_found = [p for p in validate(amended, clock.now()) if p.severity == "error"]
-        errors_found += lifespan.after_death(store, current.patient_id, amended.visit_at.date(), "visit_at", "visit")
+        if amended.visit_at.date() != current.visit_at.date():  # (its date unchanged: nothing to bound)
+            errors_found += lifespan.after_death(store, current.patient_id, amended.visit_at.date(), "visit_at",
+                                                 "visit")
         if errors_found:
             first = errors_found[0]
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),
                                     problem=first.text())
+        cell = store.scalar("SELECT extra_diagnoses FROM visits WHERE id = ?", (visit_id,))
+        if visits.extra_diagnoses_damaged(cell) and amended.extra_diagnoses == current.extra_diagnoses:
+            # (saving the text shown for a damaged cell would make it a diagnosis, and lift the claim's hold)
+            raise CorrectionRefused(N_("Not corrected. {field}: {problem}"),
+                                    field=translate(field_label("extra_diagnoses")),
+                                    problem=translate(N_("they could not be read from the file: enter them again.")))
         if amended.diagnosis_code and amended.diagnosis_code != current.diagnosis_code:
             from station_app.store import icd10
 
@@ -265,6 +274,15 @@ def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -
             raise CorrectionRefused(N_("One of the two patients does not exist."))
         if rows[kept_id]["merged_into"] is not None or rows[duplicate_id]["merged_into"] is not None:
             raise CorrectionRefused(N_("This patient was already merged into another record."))
+        _deaths_agree(store, kept_id, duplicate_id)
+        # The duplicate's current card goes with its visits (they may have been made on it): kept as
+        # an earlier card of its record, it moves with the rest and back on an undo.
+        store.conn.execute(
+            "INSERT INTO insurance_cards (patient_id, card_no, valid_from, valid_to, facility, card_group, benefit, "
+            "area, replaced_at) SELECT id, insurance_no, insurance_valid_from, insurance_valid_to, insurance_facility, "
+            "insurance_group, insurance_benefit, insurance_area, ? FROM patients WHERE id = ? AND insurance_no <> ''",
+            (now_text(), duplicate_id),
+        )
         moved: dict[str, list[int]] = {}
         for table in _patient_tables(store):
             ids = [r[0] for r in store.conn.execute(f'SELECT id FROM "{table}" WHERE patient_id = ?', (duplicate_id,))]
@@ -293,6 +311,22 @@ def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -
     found = get_merge(store, merge_id)
     assert found is not None
     return found
+
+
+def _deaths_agree(store: Store, kept_id: int, duplicate_id: int) -> None:
+    """Refuse a merge that would leave a record of care after the person's death, or two deaths:
+    the record kept is the one with the death, and none of the duplicate's care is after it."""
+    kept_died = lifespan.death_day(store, kept_id)
+    duplicate_died = lifespan.death_day(store, duplicate_id)
+    if kept_died is not None and duplicate_died is not None:
+        raise CorrectionRefused(N_("Both records have a recorded death: correct one of them before merging."))
+    if duplicate_died is not None:
+        raise CorrectionRefused(N_("The duplicate has a recorded death ({date}): keep that record and merge the "
+                                   "other into it."), date=duplicate_died.strftime("%d/%m/%Y"))
+    if kept_died is not None:
+        problems = births_domain.death_before("died_on", kept_died, lifespan.last_care(store, duplicate_id))
+        if problems:
+            raise CorrectionRefused(N_("Not merged: {problem}"), problem=problems[0].text())
 
 
 def unmerge(store: Store, merge_id: int, reason: str) -> Merge:

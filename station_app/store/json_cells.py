@@ -42,6 +42,6 @@ def read(text: object, kind: type[T]) -> T | None:
         return kind()
     try:
         value = json.loads(str(text))
-    except ValueError:  # (json.JSONDecodeError, and a lone surrogate)
+    except (ValueError, RecursionError):  # (json.JSONDecodeError, a lone surrogate; nesting too deep)
         return None
     return value if isinstance(value, kind) else None

@@ -827,10 +827,11 @@ def m0014_insurance_cards(db: Database) -> None:
     """The cards a patient had before the current one. A card is renewed every year (or changes
     with the person's group), while a visit is claimed on the card valid on its day, perhaps after
     the renewal. A card is kept here, with its facility, group, benefit digit and area, when a new
-    card replaces it — one that starts and ends later, or starts later under a new number — or
-    when it is removed, by any path (the patient form, the claims fields, an import). Correcting
-    the current card (a date, a digit of its number) keeps nothing: the wrong card was never one.
-    Rows are never changed or deleted, only moved with their patient by a merge."""
+    card replaces it — one that starts and ends later, or starts later under a new number, group,
+    benefit digit or registered facility — by any path (the patient form, the claims fields, an
+    import), and a duplicate's card when it is merged. Correcting the current card (a date, a digit
+    of its number) or removing it keeps nothing: the wrong card was never one. Rows are never
+    changed or deleted, only moved with their patient by a merge."""
     _run(
         db,
         """
@@ -847,13 +848,14 @@ def m0014_insurance_cards(db: Database) -> None:
             replaced_at TEXT NOT NULL
         );
         CREATE INDEX insurance_cards_patient ON insurance_cards (patient_id, valid_from);
-        CREATE TRIGGER insurance_card_replaced AFTER UPDATE OF insurance_no, insurance_valid_from, insurance_valid_to
-            ON patients
-            WHEN OLD.insurance_no <> '' AND (NEW.insurance_no = ''
-                OR (NEW.insurance_valid_from > OLD.insurance_valid_from
-                    AND (NEW.insurance_valid_to > OLD.insurance_valid_to
-                         OR OLD.insurance_valid_to < NEW.insurance_valid_from
-                         OR NEW.insurance_no <> OLD.insurance_no)))
+        CREATE TRIGGER insurance_card_replaced AFTER UPDATE OF insurance_no, insurance_valid_from, insurance_valid_to,
+            insurance_group, insurance_benefit, insurance_facility ON patients
+            WHEN OLD.insurance_no <> '' AND NEW.insurance_valid_from > OLD.insurance_valid_from
+                AND (NEW.insurance_valid_to > OLD.insurance_valid_to
+                     OR OLD.insurance_valid_to < NEW.insurance_valid_from
+                     OR NEW.insurance_no <> OLD.insurance_no OR NEW.insurance_group <> OLD.insurance_group
+                     OR NEW.insurance_benefit <> OLD.insurance_benefit
+                     OR NEW.insurance_facility <> OLD.insurance_facility)
         BEGIN
             INSERT INTO insurance_cards (patient_id, card_no, valid_from, valid_to, facility, card_group, benefit,
                                          area, replaced_at)

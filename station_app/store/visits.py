@@ -39,13 +39,19 @@ def from_row(row: Row) -> Visit:
     return Visit(**values)
 
 
+def extra_diagnoses_damaged(cell: object) -> bool:
+    """Whether a visit's other diagnoses cannot be read (``extra_diagnoses`` shows the cell's text)."""
+    found = json_cells.read(cell, list)
+    return found is None or not all(isinstance(d, dict) for d in found)
+
+
 def extra_diagnoses(cell: object) -> list[ExtraDiagnosis]:
     """A visit's other diagnoses as kept; a damaged cell is one diagnosis without a code that shows
     the cell's text (the rest of the visit reads; a correction of the visit writes it anew)."""
-    found = json_cells.read(cell, list)
-    if found is not None and all(isinstance(d, dict) for d in found):
-        return [ExtraDiagnosis(str(d.get("code") or ""), str(d.get("text") or "")) for d in found]
-    return [ExtraDiagnosis("", translate(UNREADABLE).format(text=str(cell)[:200]))]
+    if extra_diagnoses_damaged(cell):
+        return [ExtraDiagnosis("", translate(UNREADABLE).format(text=str(cell)[:200]))]
+    found = json_cells.read(cell, list) or []
+    return [ExtraDiagnosis(str(d.get("code") or ""), str(d.get("text") or "")) for d in found]
 
 
 def to_values(v: Visit) -> dict[str, object]:

@@ -211,3 +211,50 @@ def test_imported_births_and_deaths_across_a_death_are_refused_by_row(store: Sto
         assert _count(again, "deliveries") == 0 and births.death_of(again, tam.id) is None
     finally:
         again.close()
+
+
+# -- merging duplicates and correcting without changing the date (outside review) --------------------
+def test_a_merge_keeps_the_record_with_the_death_and_refuses_care_after_it(store: Store, dead: Patient) -> None:
+    with clock.pinned(NOW):
+        twin = patients.insert(store, Patient("Lò Thị Hoa", "2", PartialDate(1998)))
+        visits.insert(store, _visit(twin.id, dt.datetime(2025, 11, 15, 9, 0)))  # after the death
+        before = _snapshot(store)
+        with pytest.raises(corrections.CorrectionRefused) as refused:
+            corrections.merge_patients(store, dead.id, twin.id, "trùng")
+        assert refused.value.text().startswith("Chưa gộp") and "15/11/2025" in refused.value.text()
+        with pytest.raises(corrections.CorrectionRefused) as other_way:  # the death goes with the record kept
+            corrections.merge_patients(store, twin.id, dead.id, "trùng")
+        assert "giữ hồ sơ đó" in other_way.value.text() and "10/11/2025" in other_way.value.text()
+        assert _snapshot(store) == before
+        earlier = patients.insert(store, Patient("Lò Thị Hoa", "2", PartialDate(1998)))
+        visits.insert(store, _visit(earlier.id, dt.datetime(2025, 10, 1, 9, 0)))
+        corrections.merge_patients(store, dead.id, earlier.id, "trùng")  # care before the death: merged
+    assert visits.for_patient(store, dead.id)
+
+
+def test_two_records_each_with_a_death_are_not_merged_with_an_internal_error(store: Store, dead: Patient) -> None:
+    with clock.pinned(NOW):
+        twin = patients.insert(store, Patient("Lò Thị Hoa", "2", PartialDate(1998)))
+        births.record_death(store, _death(twin.id, DIED))
+        with pytest.raises(corrections.CorrectionRefused) as refused:
+            corrections.merge_patients(store, dead.id, twin.id, "trùng")
+        assert refused.value.text().startswith("Cả hai hồ sơ đều đã ghi tử vong")
+
+
+def test_the_cause_of_death_is_corrected_though_care_was_dated_after_it_before_the_rule(store: Store,
+                                                                                        dead: Patient) -> None:
+    """Data saved before the rule may hold a visit after the death: the cause and a diagnosis are
+    still corrected when their dates do not change."""
+    with clock.pinned(NOW):
+        store.conn.execute("INSERT INTO visits (patient_id, visit_at, created_at, updated_at, complaint, "
+                           "diagnosis_code, diagnosis_text) VALUES (?, '2025-11-15 09:00', '2025-11-15 09:00', "
+                           "'2025-11-15 09:00', 'Ho', 'J02', 'Viêm họng')", (dead.id,))
+        (death,) = [births.death_of(store, dead.id)]
+        assert death is not None
+        fixed = births.correct_death(store, replace(death, cause_code="I21"), "sai nguyên nhân")
+        assert fixed.cause_code == "I21"
+        (visit,) = visits.for_patient(store, dead.id)
+        amended = corrections.amend_visit(store, replace(visit, diagnosis_code="J20"), "sai chẩn đoán")
+        assert amended.diagnosis_code == "J20"
+        with pytest.raises(StoreError):
+            births.correct_death(store, replace(death, died_on=dt.date(2025, 11, 1)), "sai ngày")

@@ -85,12 +85,27 @@ def test_a_corrected_card_is_not_a_card_of_its_own(station: Station) -> None:
     assert station.store.conn.execute("SELECT count(*) FROM insurance_cards").fetchone()[0] == 0
 
 
-def test_a_card_removed_is_kept_for_the_visits_made_on_it(station: Station, tmp_path: Path) -> None:
+def test_a_card_removed_keeps_nothing(station: Station) -> None:
+    """A card removed (entered on the wrong person, say) is a correction: no visit is claimed on it."""
     station.visit()
-    _renew(station, "", None, None)  # (the person is no longer insured)
+    _renew(station, "", None, None)
+    (outcome,) = claims_report.run(station.store, station.day, station.day, None)
+    assert outcome.status == "held"
+    assert station.store.conn.execute("SELECT count(*) FROM insurance_cards").fetchone()[0] == 0
+
+
+def test_a_ten_digit_card_changing_group_keeps_the_card_before(station: Station, tmp_path: Path) -> None:
+    """A person turns 60: the same 10-digit number, a new group and digit from a later day. The
+    earlier visit is claimed on the group it was made under."""
+    pid = int(station.patient.id or 0)
+    _renew(station, "4812345678", dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    store_claims.save_patient_claim_fields(station.store, pid, insurance_group="GD", insurance_benefit="4")
+    station.visit()
+    store_claims.save_patient_claim_fields(station.store, pid, insurance_valid_from=str(station.day
+                                           + dt.timedelta(days=1)), insurance_group="HT", insurance_benefit="3")
     (outcome,) = claims_report.run(station.store, station.day, station.day, tmp_path / "c")
     assert outcome.status == "written", outcome.problems
-    assert _xml1(tmp_path / "c")["MA_THE_BHYT"] == "GD4481234567890"
+    assert _xml1(tmp_path / "c")["MA_THE_BHYT"] == "GD4484812345678"
 
 
 def test_the_cards_replaced_are_kept_as_they_were(station: Station) -> None:
@@ -121,3 +136,24 @@ def test_merging_a_duplicate_moves_its_earlier_cards_with_its_visits(station: St
     assert outcome.status == "written", outcome.problems
     xml1 = _xml1(tmp_path / "c")
     assert (xml1["MA_THE_BHYT"], xml1["GT_THE_DEN"]) == ("GD4489999999999", "20251231")
+
+
+def test_merging_keeps_the_duplicates_current_card_for_its_visits(station: Station, tmp_path: Path,
+                                                                   add_patient) -> None:
+    """The record kept has a newer card; the duplicate's visit was made on the duplicate's own card,
+    which was never replaced: after the merge the visit is still claimed on it, and an undo takes
+    the card back."""
+    kept = add_patient("Trần Thị Bình", sex="2", birth="02/03/1960", address="Thôn 1", insurance_no="GD4481111111111",
+                       insurance_valid_from=dt.date(2026, 1, 1), insurance_valid_to=dt.date(2026, 12, 31),
+                       insurance_facility="48123")
+    duplicate = add_patient("Trần Thị Bình", sex="2", birth="02/03/1960", insurance_no="GD4482222222222",
+                            insurance_valid_from=dt.date(2025, 1, 1), insurance_valid_to=dt.date(2025, 12, 31),
+                            insurance_facility="48123")
+    station.visit(patient=duplicate)
+    merge = corrections.merge_patients(station.store, int(kept.id or 0), int(duplicate.id or 0), "hai hồ sơ")
+    (outcome,) = claims_report.run(station.store, station.day, station.day, tmp_path / "c")
+    assert outcome.status == "written", outcome.problems
+    assert _xml1(tmp_path / "c")["MA_THE_BHYT"] == "GD4482222222222"
+    assert [c.card_no for c in store_claims.earlier_cards(station.store, int(kept.id or 0))] == ["GD4482222222222"]
+    corrections.unmerge(station.store, merge.id, "nhầm")
+    assert store_claims.earlier_cards(station.store, int(kept.id or 0)) == []

@@ -99,6 +99,40 @@ def test_a_visit_with_damaged_other_diagnoses_still_reads_with_the_cell_shown(de
         store.close()
 
 
+def test_correcting_a_visit_does_not_save_the_damaged_text_as_a_diagnosis(demo_copy, station) -> None:
+    """A correction that leaves the unreadable diagnoses as shown is refused (saved, the shown text
+    would become a diagnosis without a code and the claim would go out without the lost codes);
+    with the diagnoses entered again, it is saved."""
+    from dataclasses import replace
+
+    from station_app.domain.visit import ExtraDiagnosis
+
+    store = open_store(demo_copy)
+    try:
+        visit = visits.get(store, station["visit"])
+        assert visit is not None
+        with clock.pinned(TODAY), pytest.raises(corrections.CorrectionRefused) as refused:
+            corrections.amend_visit(store, replace(visit, treatment="Nghỉ ngơi"), "bổ sung")
+        assert "nhập lại" in refused.value.text()
+        assert store.scalar("SELECT extra_diagnoses FROM visits WHERE id = ?", (station["visit"],)) == BAD
+        with clock.pinned(TODAY):
+            fixed = corrections.amend_visit(store, replace(visit, extra_diagnoses=[ExtraDiagnosis("J02", "Viêm họng")]),
+                                            "nhập lại chẩn đoán")
+        assert [d.code for d in fixed.extra_diagnoses] == ["J02"]
+    finally:
+        store.close()
+
+
+def test_a_cell_nested_too_deep_is_damaged_not_an_error(demo_copy, station, capsys) -> None:
+    damage(demo_copy, "UPDATE visits SET extra_diagnoses = ? WHERE id = ?", ("[" * 100_000, station["visit"]))
+    store = open_store(demo_copy)
+    try:
+        visit = visits.get(store, station["visit"])
+        assert visit is not None and visit.extra_diagnoses[0].code == ""
+    finally:
+        store.close()
+
+
 def test_the_claims_register_shows_a_damaged_check_as_a_problem_to_check_again(demo_copy, station) -> None:
     store = open_store(demo_copy)
     try:

@@ -246,7 +246,7 @@ CHECKED: dict[str, list[Case]] = {
     "corrections.amend_visit": [case(P.AMEND_RECORDS, lambda w: corrections.amend_visit(w.store, replace(
         visits.get(w.store, w["visit"]), complaint="Ho khan"), "Ghi nhầm"))],  # type: ignore[type-var]
     "corrections.merge_patients": [case(P.MERGE_PATIENTS, lambda w: corrections.merge_patients(
-        w.store, w["adult"], w["duplicate"], "Trùng hồ sơ"))],
+        w.store, w["duplicate"], w["adult"], "Trùng hồ sơ"))],  # (the record with the death is kept)
     "corrections.unmerge": [case(P.MERGE_PATIENTS, lambda w: corrections.unmerge(w.store, w["merge"], "Nhầm"))],
     # the monthly report
     "reports.correct": [case(P.FINALISE_REPORT, lambda w: reports.correct(
