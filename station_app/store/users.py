@@ -258,9 +258,13 @@ def check_password(store: Store, user_id: int, password: str) -> bool:
 
 
 def logout(store: Store) -> None:
-    if store.actor.user_id is not None:
-        audit.record(store, audit.LOGOUT, ("user", store.actor.user_id))
-    store.actor = accounts.SYSTEM
+    """End the person's session. They are logged out even when the log-out entry cannot be written
+    (the file busy with a long import, a full disk): the error is raised after, never before."""
+    try:
+        if store.actor.user_id is not None:
+            audit.record(store, audit.LOGOUT, ("user", store.actor.user_id))
+    finally:
+        store.actor = accounts.SYSTEM
 
 
 def _audit_as(store: Store, actor: Actor, action: str, target: audit.Target, details: dict[str, object]) -> None:

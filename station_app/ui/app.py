@@ -221,7 +221,11 @@ class Session:
             if widget is not self.window and isinstance(widget, QDialog) and widget.isVisible():
                 widget.done(QDialog.DialogCode.Rejected)
         store = self.ctx.store  # (a restore replaces the connection)
-        users.logout(store)
+        try:
+            users.logout(store)
+        except StoreError as exc:  # (the file busy or full: logged out all the same, the entry missing)
+            with contextlib.suppress(OSError):
+                paths.log_error(f"The log-out entry of a switch of user could not be written: {exc}")
         self.window.hide()
         actor = (self.login or (lambda store: login_ui.ask(store)))(store)
         if actor is None:

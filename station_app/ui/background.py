@@ -193,12 +193,14 @@ class Operation(QObject):
             return
         if self._owner is None or isValid(self._owner):  # (a form closed meanwhile hears nothing)
             signal.emit(value)
+        elif isinstance(value, BaseException):  # (but its failure is kept for the IT person)
+            _log_unseen(self._label, value, "after the view that started it closed")
 
 
-def _log_unseen(label: str, exc: BaseException) -> None:
-    """The failure of an operation whose person has logged out: in error.log, not on the screen."""
+def _log_unseen(label: str, exc: BaseException, why: str = "after the person who started it logged out") -> None:
+    """The failure of an operation no one is left to be told of: in error.log, not on the screen."""
     with contextlib.suppress(OSError):
-        paths.log_error(f"{label} ended after the person who started it logged out (not shown):\n"
+        paths.log_error(f"{label} ended {why} (not shown):\n"
                         + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 

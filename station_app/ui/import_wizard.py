@@ -13,6 +13,7 @@ be registered, all or nothing); nothing here runs SQL.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -650,7 +651,8 @@ class RunPage(QWizardPage):
         def work(progress: Callable[[int, int], None]) -> Outcome | history_store.HistoryOutcome:
             def moved(done: int, total: int) -> None:
                 progress(done, total)
-                bridge.moved.emit(done, total)
+                with contextlib.suppress(RuntimeError):  # (the page closed meanwhile: the import goes on)
+                    bridge.moved.emit(done, total)
 
             store = open_store(db)  # this thread's own connection
             if actor is not None:
@@ -667,6 +669,10 @@ class RunPage(QWizardPage):
         self._op = background.Operation(self, tr("Importing the rows…"), work, quiet=True)
         self._op.done.connect(self._finished)
         self._op.error.connect(self._failed)
+        # The views hear of the rows saved even when the wizard was closed meanwhile (a switch of user).
+        changes = {Change.PATIENTS, Change.FOLLOWUPS} | ({Change.VISITS} if self.w.what == "visits" else set())
+        ctx = self.w.ctx
+        self._op.settled.connect(lambda: ctx.notify(changes, None))
         self._op.start()
         self.completeChanged.emit()
 
@@ -680,8 +686,6 @@ class RunPage(QWizardPage):
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.status.setText(tr("All rows saved."))
-        changes = {Change.PATIENTS, Change.FOLLOWUPS} | ({Change.VISITS} if self.w.what == "visits" else set())
-        self.w.ctx.notify(changes, self)
         self.completeChanged.emit()
         self.w.next()
 

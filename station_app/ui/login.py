@@ -8,6 +8,7 @@ only ask. ``Session`` (``ui/app.py``) takes a ``login`` callable: :func:`ask` in
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from station_app import APP_NAME
+from station_app import APP_NAME, paths
 from station_app.domain.accounts import ROLE_NAMES, Actor, Role
 from station_app.i18n import tr
 from station_app.store import Store, StoreError, errors, users
@@ -407,7 +408,12 @@ class IdleLock(QObject):
             dialogs.run(dialog)
             if dialog.switching:
                 if self.on_switch is not None:
-                    self.on_switch()  # (the windows stay covered until the next person is in)
+                    try:
+                        self.on_switch()  # (the windows stay covered until the next person is in)
+                    except Exception as exc:
+                        with contextlib.suppress(OSError):
+                            paths.log_error(f"A switch of user failed; Trạm closes: {exc!r}")
+                        QApplication.quit()
                 else:
                     QApplication.quit()
         finally:

@@ -28,3 +28,20 @@ def test_a_renewed_card_shows_the_card_it_replaced(session, qtbot) -> None:
     assert page.earlier_cards.text() == f"{person.insurance_no} ({old_from:%d/%m/%Y} – {old_to:%d/%m/%Y})"
     label = page.insurance_form.labelForField(page.earlier_cards)
     assert label is not None and label.text() == "Thẻ trước đây:"
+
+
+def test_many_earlier_cards_show_the_latest_three_and_all_in_the_tooltip(session, qtbot) -> None:
+    pid = int(session.store.query(
+        "SELECT id FROM patients WHERE insurance_no <> '' AND insurance_valid_from IS NOT NULL ORDER BY id LIMIT 1"
+    )[0]["id"])
+    for _ in range(5):  # five renewals a year apart
+        person = patients.get(session.store, pid)
+        assert person is not None and person.insurance_valid_from and person.insurance_valid_to
+        patients.update(session.store, dataclasses.replace(
+            person, insurance_valid_from=person.insurance_valid_to + dt.timedelta(days=1),
+            insurance_valid_to=person.insurance_valid_to + dt.timedelta(days=365)))
+    session.ctx.open_patient.emit(pid)
+    label = session.window.views["patients"].page.earlier_cards
+    assert label is not None and label.wordWrap()
+    kept = label.toolTip().splitlines()
+    assert len(kept) >= 5 and label.text().splitlines() == [*kept[:3], f"… và {len(kept) - 3} thẻ nữa"]

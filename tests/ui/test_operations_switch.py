@@ -281,3 +281,67 @@ def test_a_restore_checked_after_a_switch_asks_the_nurse_nothing_and_its_staged_
     assert asked == [] and answers.asked == []
     assert session.ctx.store is store_before  # nothing restored
     assert staged and not staged[0].exists()
+
+
+def test_a_switch_of_user_while_the_file_is_busy_still_logs_the_last_person_out(session, monkeypatch) -> None:
+    """The log-out entry cannot be written (the file busy with a long import past the wait): the
+    head is logged out all the same and the nurse logs in; the screen is never left open as the head."""
+    from station_app.store import errors
+    from station_app.store import users as users_store
+
+    real = users_store.audit.record
+
+    def busy(store, action, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if action == audit.LOGOUT:
+            raise errors.Locked(store.path)
+        return real(store, action, *args, **kwargs)
+
+    monkeypatch.setattr(users_store.audit, "record", busy)
+    nurse = switch_on_the_lock_for_nurse(session)
+    assert nurse.role == "nurse" and session.window.isVisible()
+    assert "log-out entry" in paths.error_log().read_text(encoding="utf-8")
+
+
+def test_an_import_running_at_a_switch_of_user_is_saved_whole(session, nurse, qtbot, tmp_path, monkeypatch,
+                                                               gate) -> None:
+    """The wizard closes at the switch; the import it started (one write for the whole list) goes
+    on and is saved whole, not rolled back by its closed page, and the nurse's views hear of it."""
+    from openpyxl import load_workbook
+    from PySide6.QtWidgets import QWizard
+
+    from station_app.ui import import_wizard
+    from station_app.ui.import_wizard import ImportWizard
+    from tests.ui.test_import_wizard import next_page, station_list
+
+    store = session.ctx.store
+    registered = next(p for p in patients.get_many(store, patients.all_ids(store)).values() if p.citizen_id and p.birth)
+    before = patients.count(store)
+    source = station_list(tmp_path / "danh-sach.xlsx", registered)
+    book = load_workbook(source)
+    for n in range(450):  # (more than one chunk of progress inside the write)
+        name = "Nguyễn Văn Thử " + "".join("abcdefghik"[int(d)] for d in f"{n:03d}")
+        book["DS 2025"].append([10 + n, name, "Nam", "01/01/1990", "", "", "Thôn Mới", ""])
+    book.save(source)
+    monkeypatch.setattr(import_wizard, "ask_open_path", lambda parent: str(source))
+    real_apply = import_wizard.apply
+    monkeypatch.setattr(import_wizard, "apply", lambda *a, **k: gate.wait(WAIT) and real_apply(*a, **k))
+    data_io.start_import(session.ctx, session.window)
+    wizard = nurse.dialog(ImportWizard)
+    wizard.file_page._browse()
+    for page in (ImportWizard.SHEET, ImportWizard.ROWS, ImportWizard.MAPPING, ImportWizard.DATES,
+                 ImportWizard.PREVIEW):
+        next_page(nurse, qtbot, wizard, page)
+    qtbot.waitUntil(lambda: wizard.preview is not None)
+    wizard.preview_page.leave_out.setChecked(True)
+    next_page(nurse, qtbot, wizard, ImportWizard.DUPLICATES)
+    nurse.click(wizard.button(QWizard.WizardButton.NextButton))
+    op = wizard.run_page._op
+    assert op is not None and op.running
+    switch_on_the_lock_for_nurse(session)
+    heard: list[object] = []
+    session.ctx.changed.connect(lambda kinds, initiator: heard.append(kinds))
+    gate.set()
+    qtbot.waitUntil(lambda: not op.running, timeout=20_000)
+    qtbot.waitUntil(lambda: bool(heard))
+    assert patients.count(session.store) > before + 400  # (saved, not rolled back; a few rows are held as look-alikes)
+    assert not paths.error_log().exists()

@@ -197,9 +197,11 @@ class PatientPage(QWidget):
         self.earlier_cards = None
         if earlier:
             # (kept when a card was renewed or removed: the visits made on them are claimed on them)
-            self.earlier_cards = QLabel("\n".join(
-                f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})" for c in earlier[:3]
-            ) + (f"\n… {len(earlier) - 3}" if len(earlier) > 3 else ""))
+            lines = [f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})" for c in earlier]
+            shown = lines[:3] + ([tr("… and {count} more").format(count=len(lines) - 3)] if len(lines) > 3 else [])
+            self.earlier_cards = QLabel("\n".join(shown))
+            self.earlier_cards.setWordWrap(True)  # (a large text size wraps the dates, never cuts them)
+            self.earlier_cards.setToolTip("\n".join(lines))
             self.earlier_cards.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.insurance_form.addRow(tr("Earlier cards") + ":", self.earlier_cards)
 
