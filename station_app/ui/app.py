@@ -334,6 +334,10 @@ def run(db: Path | None = None, demo: bool = False, lang: str | None = None) -> 
     # An error no window handled is a message (and a line in error.log), never a traceback on screen.
     sys.excepthook = functools.partial(_report_error, Path(session.store.path), session.damage_reported)
     code = app.exec()
+    # Work still running (Trạm closed after a log-out with nobody logging in, or by the lock): it
+    # ends before the file closes, its thread is not destroyed under it; nobody is told of it now.
+    background.end_session()
+    background.wait_all()
     if session.damage is not None:
         return _damaged(session, lang)
     backups.finish(session.backup_op, session.store)  # and again at exit, if the app ran past a day

@@ -59,6 +59,41 @@ def end_session() -> None:
         call()
 
 
+def busy() -> bool:
+    """Some operation's thread is still running."""
+    return bool(_running)
+
+
+def wait_all(parent: QWidget | None = None) -> None:
+    """Let every running operation end before Trạm closes (its thread must not be destroyed while
+    it runs, and what it writes must not be cut off): events are processed meanwhile, so each ends
+    as usual — told to the person who started it if they are still at the screen, dropped after a
+    log-out (``end_session``). When this takes a while a small window says why Trạm has not closed
+    yet; it names none of the work (the next person at the screen may not see it)."""
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+    if not _running:
+        return
+    clock = QElapsedTimer()
+    clock.start()
+    note: QProgressDialog | None = None
+    try:
+        while _running:
+            QCoreApplication.processEvents()
+            QThread.msleep(10)
+            if note is None and _running and clock.elapsed() >= SHOW_AFTER_MS:
+                note = QProgressDialog(tr("Finishing the work under way; Trạm closes when it is done…"), "", 0, 0,
+                                       parent if parent is not None and isValid(parent) else None)
+                note.setCancelButton(None)
+                note.setWindowTitle(tr("Please wait"))
+                note.setWindowModality(Qt.WindowModality.ApplicationModal)
+                note.show()
+    finally:
+        if note is not None:
+            note.close()
+            note.deleteLater()
+
+
 def _when_unlocked(call: Callable[[], None]) -> None:
     if _locked:
         _waiting.append(call)

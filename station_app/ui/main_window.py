@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
@@ -33,6 +33,7 @@ class MainWindow(QMainWindow):
         self._on_language = on_language
         self._on_font_scale = on_font_scale
         self.views = _Views(self)
+        self._close_when_idle: QTimer | None = None  # (closed while work ran: it closes once the work ends)
         self.nav = QListWidget()
         self.stack = QStackedWidget()
         central = QWidget()
@@ -182,8 +183,36 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from station_app.ui import background
+
+        if background.busy():
+            # An export, a claims run, a backup… still running: cut off, it would leave its work half
+            # done (and its thread destroyed while it runs aborts Trạm). The window stays until it has
+            # ended and been told as usual, then closes by itself; the status bar says why.
+            event.ignore()
+            self.statusBar().showMessage(tr("Finishing the work under way; Trạm closes when it is done…"))
+            if self._close_when_idle is None:
+                timer = QTimer(self)
+                timer.setInterval(100)
+                timer.timeout.connect(self._close_if_idle)
+                timer.start()
+                self._close_when_idle = timer
+            return
         self.save_state()
         super().closeEvent(event)
+
+    def _close_if_idle(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from station_app.ui import background
+
+        if background.busy() or QApplication.activeModalWidget() is not None:  # (its result still being read)
+            return
+        assert self._close_when_idle is not None
+        self._close_when_idle.stop()
+        self._close_when_idle = None
+        if self.isVisible():  # (unless it was hidden meanwhile: a log-out)
+            self.close()
 
 
 class _Views(Mapping[str, QWidget]):
