@@ -266,7 +266,7 @@ def audited(store: Callable[[], Store], target: audit.Target, details: dict[str,
         return ""
 
     return {
-        "printed": lambda: record({"to": "printer"}),
+        "printed": lambda: record({"output": "printer"}),
         "saved": lambda path: record({"file": path.name}),
         "can_print": store().actor.can(Permission.PRINT),
     }

@@ -221,7 +221,7 @@ def test_a_list_the_command_line_printed_is_in_the_audit_log_view(session, nurse
     view.action.setCurrentIndex(view.action.findData(audit.EXPORT))
     latest = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
     assert latest[1:5] == ["system", "Người vận hành tại máy (dòng lệnh)", "Xuất dữ liệu", "dòng lệnh referrals"]
-    assert {"từ ngày: 2025-01-01", "đến: 2025-11-20", f"số dòng: {rows}"} <= set(latest[6].split("; "))  # not roles
+    assert {"từ ngày: 01/01/2025", "đến ngày: 20/11/2025", f"số dòng: {rows}"} <= set(latest[6].split("; "))
 
 
 def test_the_patient_sees_who_opened_their_record(session, adult) -> None:

@@ -3,6 +3,9 @@ dates or patient; "Check the chain"), and a patient's "Access history" tab."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,6 +33,8 @@ ChainResult = tuple[audit.ChainReport, list[backup.ChainAgainstBackup]]
 
 
 # -- what an audit entry says --------------------------------------------------------------------
+# Every key an entry's details hold, as the log names it (tests/ui/test_audit_details.py finds the
+# keys the code writes and fails on one missing here). ``from`` and ``to`` depend on the entry.
 DETAIL_LABELS = {
     "reason": N_("reason"),
     "fields": N_("fields"),
@@ -38,6 +43,7 @@ DETAIL_LABELS = {
     "outcome": N_("outcome"),
     "record_no": N_("record no."),
     "username": N_("user"),
+    "user": N_("user"),
     "role": N_("role"),
     "change": N_("change"),
     "version": N_("version"),
@@ -45,16 +51,92 @@ DETAIL_LABELS = {
     "diagnosis": N_("diagnosis"),
     "merged": N_("merged record"),
     "kept": N_("kept record"),
-    "from": N_("previous role"),
-    "to": N_("new role"),
     "note": N_("note"),
     "idle_lock_minutes": N_("lock after (minutes)"),
     "format": N_("format"),
     "rows": N_("rows"),
     "query": N_("search"),
+    "output": N_("sent to"),
+    "file": N_("file"),
+    "folder": N_("folder"),
+    "aside": N_("file in use kept aside as"),
+    "automatic": N_("automatic backup"),
+    "encrypted": N_("encrypted"),
+    "damaged": N_("the file was damaged"),
+    "other_station": N_("another station's backup"),
+    "document": N_("document"),
+    "start": N_("first day"),
+    "end": N_("last day"),
+    "as_of": N_("as of"),
+    "section": N_("section"),
+    "limit": N_("at most (rows)"),
+    "action": N_("action"),
+    "patient": N_("patient id"),
+    "identifiers": N_("with identifiers"),
+    "final": N_("finalised version"),
+    "list": N_("list"),
+    "filters": N_("filters"),
+    "what": N_("data imported"),
+    "imported": N_("imported (count)"),
+    "added": N_("added (count)"),
+    "skipped": N_("skipped (count)"),
+    "patients": N_("patients (count)"),
+    "first_id": N_("first new record id"),
+    "last_id": N_("last new record id"),
+    "written": N_("claims written"),
+    "held": N_("claims held back"),
+    "answer": N_("portal's answer"),
+    "year": N_("year"),
+    "after": N_("now"),
+    "cell": N_("report cell"),
+    "computed": N_("computed value"),
+    "corrected": N_("corrected value"),
+    "corrections": N_("cells corrected"),
+    "reopened": N_("reopened"),
+    "changed": N_("fields changed"),
+    "name": N_("name"),
+    "retired": N_("retired"),
+    "price": N_("price"),
+    "valid_from": N_("valid from"),
+    "full_name": N_("full name"),
+    "title": N_("title"),
+    "disease": N_("disease"),
+    "status": N_("status"),
+    "lines": N_("lines received"),
+    "supplier": N_("supplier"),
+    "returned": N_("quantity returned"),
+    "drug": N_("drug"),
+    "lot": N_("lot"),
+    "delta": N_("quantity change"),
+    "lots": N_("lots counted"),
+    "differences": N_("differences found"),
+    "kind": N_("kind"),
+    "label": N_("item"),
+    "due": N_("due on"),
+    "source": N_("source"),
+    "deceased": N_("died on"),
+    "died_on": N_("died on"),
+    "programme": N_("programme"),
+    "closed_on": N_("closed on"),
+    "closure": N_("closure"),
+    "given_on": N_("given on"),
+    "from_booklet": N_("from the vaccination booklet"),
+    "followups": N_("follow-ups renewed"),
+    "delivered_at": N_("delivered at"),
+    "place": N_("place"),
+    "babies": N_("babies"),
+    "children": N_("children's record ids"),
+    "cause": N_("cause (ICD-10)"),
+    "text": N_("details as written"),
 }
-# ``from`` and ``to`` are a role changed on an account, and the first and last day of anything else.
-PERIOD_LABELS = {"from": N_("from"), "to": N_("to")}
+# Details the log keeps but does not show (the values before a change, internal ids, the time of
+# the visit the Record column already names…).
+HIDDEN_DETAILS = frozenset({"before", "os_user", "method", "moved", "moved_back", "merge", "on", "visit_at"})
+# ``from`` and ``to``: a role changed on an account; the backup a restore put in place; else a day
+# (the first and last of a period: a book printed, a list exported or listed).
+PERIOD_LABELS = {"from": N_("first day"), "to": N_("last day")}
+ROLE_LABELS = {"from": N_("previous role"), "to": N_("new role")}
+EMPTY = "—"
 TARGET_NAMES = {
     "patient": N_("patient"),
     "visit": N_("visit"),
@@ -62,12 +144,43 @@ TARGET_NAMES = {
     "followup": N_("follow-up"),
     "user": N_("account"),
     "command_line": N_("command line"),
+    "database": N_("database"),
+    "book": N_("book"),
+    "visit_book": N_("visit book (A1)"),
+    "referral_book": N_("referral book"),
+    "report": N_("monthly report"),
+    "claims_report": N_("claims report"),
+    "claims": N_("claims"),
+    "claim": N_("claim of visit"),
+    "medicine_report": N_("medicine report"),
+    "notification": N_("case report"),
+    "call_sheet": N_("call sheet"),
+    "settings": N_("settings"),
+    "station": N_("station profile"),
+    "staff": N_("staff member"),
+    "villages": N_("villages"),
+    "epi_targets": N_("vaccination targets"),
+    "drug": N_("drug"),
+    "stock_receipt": N_("stock receipt"),
+    "priced_service": N_("priced service"),
+    "claim_settings": N_("claims settings"),
+    "stock_lot": N_("stock lot"),
+    "stock_count": N_("stock count"),
+    "prescription_line": N_("prescription line"),
+    "delivery": N_("delivery"),
+    "death": N_("death"),
+    "enrolment": N_("programme enrolment"),
+    "vaccine_dose": N_("vaccine dose"),
+    "followups": N_("follow-up list"),
 }
 
 
 def target_text(entry: audit.Entry) -> str:
     kind = tr(TARGET_NAMES[entry.target_type]) if entry.target_type in TARGET_NAMES else entry.target_type
-    return f"{kind} {entry.target_id}".strip()
+    ident = entry.target_id
+    if re.fullmatch(r"\d{4}-\d{2}", ident):  # a month (a report): as the report names it
+        ident = f"{ident[5:]}/{ident[:4]}"
+    return f"{kind} {ident}".strip()
 
 
 # Codes stored in the details, and what they say.
@@ -83,41 +196,143 @@ VALUE_NAMES = {
     ("change", "reactivated"): N_("account reactivated"),
     ("change", "unlocked"): N_("account unlocked"),
     ("change", "outcome undone"): N_("call outcome undone"),
+    ("output", "printer"): N_("the printer"),
+    ("format", "text"): N_("text (one line per row)"),
+    ("format", "json"): N_("JSON (one object per line)"),
+    ("document", "monthly_report"): N_("monthly report"),
+    ("document", "case_report"): N_("case report"),
+    ("document", "prescription"): N_("prescription"),
+    ("document", "patient_summary"): N_("patient summary"),
+    ("what", "patients"): N_("patients"),
+    ("what", "chronic"): N_("chronic-disease patients"),
+    ("what", "visits"): N_("visits"),
+    ("what", "vaccinations"): N_("vaccinations"),
+    ("answer", "accepted"): N_("accepted"),
+    ("answer", "refused"): N_("refused"),
 }
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def date_value(value: object) -> str | None:
+    """A day (2026-01-01) as dd/mm/yyyy, a moment (2026-01-01 08:30) as dd/mm/yyyy HH:MM; None
+    for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if not isinstance(value, str):
+        return None
+    try:
+        if _DATE.fullmatch(value):
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        if _TIME.fullmatch(value):
+            return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return None
+    return None
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _value(entry: audit.Entry, key: str, value: object) -> str:
-    from station_app.domain.followup import OutcomeKind
+    from station_app.domain.births import place_title
+    from station_app.domain.followup import Kind, OutcomeKind, Section
+    from station_app.domain.medicines import ADJUST_REASON_NAMES, AdjustReason
+    from station_app.ui.views.patient_followups import closure_title, programme_title
     from station_app.ui.views.referrals import OUTCOMES
 
+    if _empty(value):
+        return EMPTY
     if isinstance(value, bool):
         return tr("yes") if value else tr("no")
     if isinstance(value, list):
-        return ", ".join(tr(corrections.field_label(str(v))) for v in value)
-    if isinstance(value, dict):  # (values by name, e.g. the yearly targets entered)
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        if key in ("fields", "changed"):
+            return ", ".join(field_name(entry, str(v)) for v in value)
+        return ", ".join(_value(entry, key, v) for v in value)
+    if isinstance(value, dict):  # (values by name, e.g. the yearly targets entered, a list's filters)
+        return ", ".join(f"{_label(entry, str(k), v)}: {_value(entry, str(k), v)}" for k, v in value.items())
     if (key, value) in VALUE_NAMES:
         return tr(VALUE_NAMES[(key, value)])  # type: ignore[index]
-    if key in ("role", "from", "to"):
-        return role_name(str(value))
-    if key == "outcome" and entry.target_type == "referral" and value in OUTCOMES:
-        return tr(OUTCOMES[str(value)])
-    if key == "outcome" and entry.target_type == "followup" and value in set(OutcomeKind):
-        return OutcomeKind(str(value)).title
-    return str(value)
+    when = date_value(value)
+    if when is not None:
+        return when
+    text = str(value)
+    if key in ("from", "to") and entry.target_type == "user":
+        return role_name(text)
+    if key == "role":
+        return role_name(text)
+    if key == "action":
+        return action_text(text)
+    if key == "format":
+        return text.upper()
+    if key == "document" and re.fullmatch(r"A\d", text):
+        return tr("book {code}").format(code=text)
+    if key == "outcome" and entry.target_type == "referral" and text in OUTCOMES:
+        return tr(OUTCOMES[text])
+    if key == "outcome" and entry.target_type == "followup" and text in set(OutcomeKind):
+        return OutcomeKind(text).title
+    if key == "kind" and text in set(Kind):
+        return Kind(text).title
+    if key == "section" and text in set(Section):
+        return Section(text).title
+    if key == "reason" and entry.target_type == "stock_lot" and text in set(AdjustReason):
+        return tr(ADJUST_REASON_NAMES[AdjustReason(text)])
+    if key == "place" and entry.target_type in ("delivery", "death"):
+        return place_title(text)
+    if key == "programme":
+        return programme_title(text)
+    if key == "closure":
+        return closure_title(text)
+    return text
+
+
+def field_name(entry: audit.Entry, name: str) -> str:
+    """A field changed, as its form names it (its code when no form does)."""
+    from station_app.domain import births, medicines
+    from station_app.domain import patient as patient_fields
+
+    tables: list[dict[str, str]] = {
+        "patient": [patient_fields.FIELD_LABELS],
+        "delivery": [births.FIELD_LABELS],
+        "death": [births.FIELD_LABELS],
+        "drug": [medicines.DRUG_FIELD_LABELS],
+    }.get(entry.target_type, [])
+    for table in tables:
+        if name in table:
+            return tr(table[name])
+    label = corrections.field_label(name)
+    return tr(label) if label != name else name
+
+
+def _label(entry: audit.Entry, key: str, value: object) -> str:
+    """The name of a detail: ``from``/``to`` named by what they hold (a day only when it is one)."""
+    if key in ("from", "to"):
+        if entry.target_type == "user":
+            return tr(ROLE_LABELS[key])
+        if key == "to" and value == "printer":  # (entries written before the output had a key of its own)
+            return tr(DETAIL_LABELS["output"])
+        if _empty(value) or date_value(value) is not None:
+            return tr(PERIOD_LABELS[key])
+        if key == "from" and entry.action == audit.RESTORE:
+            return tr("backup restored")
+        return tr("taken from") if key == "from" else tr("sent to")
+    if key == "merged" and entry.action == audit.IMPORT:
+        return tr("merged into existing records")
+    return tr(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
 
 
 def details_text(entry: audit.Entry) -> str:
+    """An entry's details as the log shows them: named in the app's language, days as dd/mm/yyyy,
+    "—" for one left empty."""
     parts = []
     for key, value in entry.details.items():
-        if key in ("before", "os_user", "method", "moved", "moved_back", "merge", "on", "visit_at"):
+        if key in HIDDEN_DETAILS:
             continue
-        value = _value(entry, key, value)
-        if key in PERIOD_LABELS and entry.target_type != "user":
-            label = tr(PERIOD_LABELS[key])
-        else:
-            label = tr(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
-        parts.append(f"{label}: {value}")
+        shown = tr("the printer") if key == "to" and value == "printer" else _value(entry, key, value)
+        parts.append(f"{_label(entry, key, value)}: {shown}")
     return "; ".join(parts)
 
 
