@@ -98,6 +98,8 @@ DETAIL_LABELS = {
     "retired": N_("retired"),
     "price": N_("price"),
     "valid_from": N_("valid from"),
+    "valid_to": N_("valid to"),
+    "card_set_aside": N_("insurance card set aside"),
     "full_name": N_("full name"),
     "title": N_("title"),
     "disease": N_("disease"),
