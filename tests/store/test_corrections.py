@@ -224,6 +224,28 @@ def test_a_merge_moves_the_mothers_delivery_and_the_babys_birth_and_an_undo_move
     assert audit.verify(store).ok
 
 
+def test_a_slip_moved_by_a_merge_names_the_kept_record(store: Store, twins) -> None:
+    """The slip keeps its data as issued, with the patient's id inside: read after a merge, it is
+    the kept record's (a correction is in that person's history), and the duplicate's again after
+    an undo."""
+    kept, duplicate, (_, _, v3), _ = twins
+    slip = referrals.issue(store, Referral(
+        patient_id=duplicate.id, patient_name="Nguyễn Thi Hoa", sex="2", receiving_facility="Bệnh viện huyện",
+        diagnosis="Viêm phổi", icd_main="J18", reason="1a", transfer_at=dt.datetime(2025, 11, 9, 9, 30)), v3)
+    assert slip.id is not None
+    store.actor = HEAD
+    merge = corrections.merge_patients(store, kept.id, duplicate.id, "Đăng ký hai lần")
+    assert referrals.get(store, slip.id).patient_id == kept.id  # type: ignore[union-attr]
+    # (a copy read before the merge, corrected after it)
+    referrals.update_slip(store, Referral(**{**slip.__dict__, "receiving_facility": "Bệnh viện tỉnh"}),
+                          "Ghi nhầm nơi chuyển")
+    assert audit.patient_history(store, kept.id)[0].action == audit.AMEND
+    [listed] = corrections.for_patient(store, kept.id)
+    assert [c[0] for c in listed.changes] == ["receiving_facility"]  # (the merge is no change of the slip)
+    corrections.unmerge(store, merge.id, "Hai người khác nhau")
+    assert referrals.get(store, slip.id).patient_id == duplicate.id  # type: ignore[union-attr]
+
+
 def test_a_merge_saved_before_other_columns_moved_is_still_undone(store: Store, twins) -> None:
     """A merge saved by an earlier version lists only the tables whose ``patient_id`` moved."""
     kept, duplicate, (_, v2, v3), item = twins
