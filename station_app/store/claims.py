@@ -249,8 +249,9 @@ def save_patient_claim_fields(store: Store, patient_id: int, **values: str | Non
 
 @dataclass(frozen=True)
 class EarlierCard:
-    """A card the patient had before the current one (kept when it was replaced or removed)."""
+    """A card the patient had before the current one (kept when a new card replaced it)."""
 
+    id: int
     card_no: str
     valid_from: dt.date | None
     valid_to: dt.date | None
@@ -258,16 +259,42 @@ class EarlierCard:
 
 
 def earlier_cards(store: Store, patient_id: int) -> list[EarlierCard]:
-    """The patient's earlier cards, the latest first: the visits made on them are claimed on them."""
+    """The patient's earlier cards, the latest first: the visits made on them are claimed on them
+    (a card the head set aside is not one of them)."""
     store.require(Permission.VIEW_RECORDS)
     return [
-        EarlierCard(str(r["card_no"]), _date(r["valid_from"]), _date(r["valid_to"]), str(r["facility"]))
+        EarlierCard(int(str(r["id"])), str(r["card_no"]), _date(r["valid_from"]), _date(r["valid_to"]),
+                    str(r["facility"]))
         for r in store.query(
-            "SELECT card_no, valid_from, valid_to, facility FROM insurance_cards WHERE patient_id = ? "
-            "ORDER BY valid_from DESC, id DESC",
+            "SELECT id, card_no, valid_from, valid_to, facility FROM insurance_cards "
+            "WHERE patient_id = ? AND voided_at IS NULL ORDER BY valid_from DESC, id DESC",
             (patient_id,),
         )
     ]
+
+
+def set_aside_card(store: Store, card_id: int, reason: str) -> None:
+    """Set aside a kept card that was never the person's card (head of station, with a reason):
+    no visit is claimed on it any more. Audited with the card; the row stays."""
+    reason = reason.strip()
+    if not reason:
+        raise ClaimsRefused(N_("Write why the card is set aside."))
+    with store.write(Permission.AMEND_RECORDS):
+        rows = store.query(
+            "SELECT patient_id, card_no, valid_from, valid_to FROM insurance_cards WHERE id = ? AND voided_at IS NULL",
+            (card_id,),
+        )
+        if not rows:
+            raise ClaimsRefused(N_("There is no such earlier card."))
+        card = rows[0]
+        store.conn.execute(
+            "UPDATE insurance_cards SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
+            (now_text(), store.actor.username, reason[:500], card_id),
+        )
+        audit.record(store, audit.AMEND, ("patient", int(str(card["patient_id"]))),
+                     {"card_set_aside": str(card["card_no"]), "valid_from": card["valid_from"],
+                      "valid_to": card["valid_to"], "reason": reason[:500]},
+                     patient_id=int(str(card["patient_id"])))
 
 
 def set_category(store: Store, visit_id: int, category: str) -> None:
@@ -326,7 +353,7 @@ LEFT JOIN insurance_cards h
   ON (p.insurance_no = '' OR p.insurance_valid_from > substr(v.visit_at, 1, 10)
       OR p.insurance_valid_to < substr(v.visit_at, 1, 10))
  AND h.id = (SELECT id FROM insurance_cards
-             WHERE patient_id = v.patient_id AND valid_from <= substr(v.visit_at, 1, 10)
+             WHERE patient_id = v.patient_id AND voided_at IS NULL AND valid_from <= substr(v.visit_at, 1, 10)
                AND (valid_to IS NULL OR valid_to >= substr(v.visit_at, 1, 10))
              ORDER BY id DESC LIMIT 1)
 LEFT JOIN staff s ON s.id = v.clinician_id

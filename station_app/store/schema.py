@@ -872,4 +872,24 @@ def m0014_insurance_cards(db: Database) -> None:
     _version(db, 14)
 
 
+
+@migration(name="0015_insurance_card_void")
+def m0015_insurance_card_void(db: Database) -> None:
+    """A kept card that was never a card (a renewal typed a year off, a card entered on the wrong
+    person) is set aside by the head with a reason: no visit is claimed on it any more. The row
+    stays, with who set it aside, when and why; a card set aside is never taken back."""
+    _run(
+        db,
+        """
+        ALTER TABLE insurance_cards ADD COLUMN voided_at TEXT;
+        ALTER TABLE insurance_cards ADD COLUMN voided_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE insurance_cards ADD COLUMN void_reason TEXT NOT NULL DEFAULT '';
+        CREATE TRIGGER insurance_cards_void_once BEFORE UPDATE OF voided_at, voided_by, void_reason ON insurance_cards
+            WHEN OLD.voided_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a card set aside stays set aside'); END
+        """,
+    )
+    _version(db, 15)
+
+
 SCHEMA_VERSION = len(_STEPS)

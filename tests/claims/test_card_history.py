@@ -157,3 +157,26 @@ def test_merging_keeps_the_duplicates_current_card_for_its_visits(station: Stati
     assert [c.card_no for c in store_claims.earlier_cards(station.store, int(kept.id or 0))] == ["GD4482222222222"]
     corrections.unmerge(station.store, merge.id, "nhầm")
     assert store_claims.earlier_cards(station.store, int(kept.id or 0)) == []
+
+
+def test_a_kept_card_that_was_never_one_is_set_aside_by_the_head(station: Station, tmp_path: Path) -> None:
+    """A renewal typed a year off kept the real card as an earlier one with wrong dates… or the
+    other way round: the head sets the wrong kept card aside with a reason; the visit is then held
+    back (and can be fixed on the current card), the card stays in the file, the audit says why."""
+    from station_app.store import audit
+
+    station.visit()
+    _renew(station, "GD4481234567890", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    (card,) = store_claims.earlier_cards(station.store, int(station.patient.id or 0))
+    with pytest.raises(store_claims.ClaimsRefused):
+        store_claims.set_aside_card(station.store, card.id, "  ")
+    store_claims.set_aside_card(station.store, card.id, "Thẻ nhập nhầm năm")
+    assert store_claims.earlier_cards(station.store, int(station.patient.id or 0)) == []
+    (outcome,) = claims_report.run(station.store, station.day, station.day, None)
+    assert outcome.status == "held"
+    entry = audit.entries(station.store, audit.Filter(action=audit.AMEND))[0]
+    assert entry.details["card_set_aside"] == "GD4481234567890" and entry.details["reason"] == "Thẻ nhập nhầm năm"
+    with pytest.raises(store_claims.ClaimsRefused):  # (set aside once: never taken back or set aside again)
+        store_claims.set_aside_card(station.store, card.id, "lần nữa")
+    with pytest.raises(sqlite3.DatabaseError, match="stays set aside"):
+        station.store.conn.execute("UPDATE insurance_cards SET voided_at = NULL")

@@ -290,6 +290,7 @@ CHECKED: dict[str, list[Case]] = {
     "claims.record": [case(P.EXPORT_CLAIMS, lambda w: claims.record(w.store, [claims.RunEntry(
         w["visit"], "01001_2025_11_KB0000001", [], 0, 0, 0, str(w.tmp / "a.xml"), "v1", False)],
         "2025-11-19..2025-11-19", str(w.tmp)))],
+    "claims.set_aside_card": [case(P.AMEND_RECORDS, lambda w: claims.set_aside_card(w.store, w["card"], "Nhập nhầm"))],
     "claims.record_answer": [case(P.EXPORT_CLAIMS, lambda w: claims.record_answer(w.store, w["rx_visit"],
                                                                                   accepted=True))],
     # medicines: the formulary, the stock ledger
@@ -476,6 +477,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
                                                       babies=(Baby("1", 3100),)))
         ids["delivery"] = born.id or 0
         ids["death"] = births.record_death(store, Death(ids["duplicate"], TODAY, Place.HOME, cause_code="A15")).id or 0
+        card_holder = patients.get(store, ids["mother"])
+        assert card_holder is not None
+        for year in (2024, 2025):  # (a card renewed once: the 2024 card is kept)
+            card_holder = patients.update(store, replace(
+                card_holder, insurance_no="GD4481234567890", insurance_valid_from=dt.date(year, 1, 1),
+                insurance_valid_to=dt.date(year, 12, 31)))
+        ids["card"] = int(store.scalar("SELECT id FROM insurance_cards WHERE patient_id = ?", (ids["mother"],)))
         ids["notification"] = notifications.listing(store)[0].id
         stock.receive(store, [_receipt("L1")], TODAY - dt.timedelta(days=5))
         ids["lot"] = stock.lots(store, "AMLO5")[0].lot_id

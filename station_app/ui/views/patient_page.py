@@ -6,11 +6,15 @@ import contextlib
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QListWidget,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,11 +25,14 @@ from PySide6.QtWidgets import (
 
 from station_app import clock
 from station_app.domain import code_lists
+from station_app.domain.accounts import Permission
 from station_app.domain.identifiers import SEX_CODES, ethnic_groups
 from station_app.domain.patient import Patient
+from station_app.errors import UserError
 from station_app.i18n import N_, tr
 from station_app.presentation import CHILD_MONTHS, months_between
 from station_app.store import StoreError, audit, claims, patients, visits
+from station_app.ui import dialogs
 from station_app.ui.context import AppContext, Change
 from station_app.ui.extensions import PatientPageParts, VisitAction
 from station_app.ui.models import birth_text
@@ -204,6 +211,10 @@ class PatientPage(QWidget):
             self.earlier_cards.setToolTip("\n".join(lines))
             self.earlier_cards.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.insurance_form.addRow(tr("Earlier cards") + ":", self.earlier_cards)
+            if self.ctx.store.actor.can(Permission.AMEND_RECORDS):  # (a card that was never one: the head)
+                set_aside = QPushButton(tr("Set aside an earlier card…"))
+                set_aside.clicked.connect(lambda _checked=False, cards=earlier: self._set_aside(cards))
+                self.insurance_form.addRow("", set_aside)
 
         history = visits.for_patient(self.ctx.store, p.id)  # type: ignore[arg-type]
         self.no_visits.setVisible(not history)
@@ -243,6 +254,17 @@ class PatientPage(QWidget):
         if visit_id is not None:
             action.run(self.ctx, visit_id, self)
 
+    def _set_aside(self, cards: list[claims.EarlierCard]) -> None:
+        dialog = SetAsideCardDialog(cards, self)
+        if not dialogs.run(dialog):
+            return
+        try:
+            claims.set_aside_card(self.ctx.store, dialog.card_id(), dialog.reason.text())
+        except UserError as exc:
+            dialogs.error(self, tr("Set aside an earlier card"), exc.text())
+            return
+        self.ctx.notify({Change.PATIENTS}, None)
+
     def _edit(self) -> None:
         if self.patient and self.patient.id is not None:
             self.edit_requested.emit(self.patient.id)
@@ -250,6 +272,49 @@ class PatientPage(QWidget):
     def _new_visit(self) -> None:
         if self.patient and self.patient.id is not None:
             self.ctx.new_visit.emit(self.patient.id)
+
+
+class SetAsideCardDialog(QDialog):
+    """The head chooses a kept card that was never the person's (a renewal typed a year off, a card
+    of someone else) and says why; no visit is claimed on it afterwards."""
+
+    def __init__(self, cards: list[claims.EarlierCard], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Set aside an earlier card"))
+        self.cards = cards
+        self.list = QListWidget()
+        for c in cards:
+            self.list.addItem(f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})")
+        self.list.setCurrentRow(0)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("Why (e.g. typed a year off)"))
+        self.problem = QLabel()
+        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(tr("Set aside"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        note = QLabel(tr("No visit is claimed on the card set aside. It stays in the file, with the reason."))
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addWidget(self.list)
+        layout.addWidget(QLabel(tr("Reason") + ":"))
+        layout.addWidget(self.reason)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def card_id(self) -> int:
+        return self.cards[max(self.list.currentRow(), 0)].id
+
+    def accept(self) -> None:
+        if not self.reason.text().strip():
+            self.problem.setText(tr("Write why the card is set aside."))
+            self.reason.setFocus()
+            return
+        super().accept()
 
 
 def _clear(form: QFormLayout) -> None:
