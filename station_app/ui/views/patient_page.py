@@ -291,6 +291,7 @@ class SetAsideCardDialog(QDialog):
     def __init__(self, cards: list[claims.EarlierCard], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Set aside an earlier card"))
+        self.setMinimumWidth(460)
         self.cards = cards
         self.list = QListWidget()
         for c in cards:
