@@ -122,6 +122,7 @@ def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping:
     """``import --what vaccinations|visits``: every row checked (its patient found), then all saved."""
     from station_app.domain import history_import as hi
     from station_app.store import open_store
+    from station_app.store.bulk_import import ImportRefused
     from station_app.store.history_import import apply, find_patients
 
     preview = hi.build_preview(rows, mapping, what, clock.now())
@@ -130,7 +131,11 @@ def _import_history(args: argparse.Namespace, source: Path, rows: list, mapping:
     try:
         find_patients(store, preview)
         if not preview.invalid:
-            outcome = apply(store, preview, source=source.name)  # (refused: ImportRefused, a UserError)
+            try:
+                outcome = apply(store, preview, source=source.name)
+            except ImportRefused:  # a row found wrong inside the write (a death saved meanwhile): listed below
+                if not preview.invalid:
+                    raise
     finally:
         store.close()
     for row in preview.rows:

@@ -35,6 +35,9 @@ FIX_STATION = "station"
 FIX_SERVICES = "services"
 FIX_DRUG = "drug"
 FIX_VISIT = "visit"
+SLIP_UNREADABLE = N_("The referral slip {number} cannot be read (damaged in the database file): restore a backup "
+                     "that has it whole.")
+REFERRAL_TABLE = "XML13"  # the referral slip's record (its fields come from the slip)
 # Problems whose fix is not the usual one of their place (the claims register's "Fix…" knows them):
 # the card's group and digit are asked for at once; the facility code is in the station profile; the
 # visit's category has its own dialog.
@@ -672,24 +675,14 @@ def visit_problems(visit: ClaimVisit, station: StationInfo, category: str) -> li
         if not d.route_code:
             add(FIX_DRUG, N_("The drug {name} has no route code (DUONG_DUNG)."), name=d.name)
     if visit.referral is not None and visit.referral.unreadable:
-        add(
-            FIX_VISIT,
-            N_("The referral slip {number} cannot be read (damaged in the database file): restore a backup that "
-               "has it whole."),
-            number=visit.referral.number,
-        )
-    if visit.referral is not None and not visit.referral.to_facility_code:
-        add(
-            FIX_VISIT,
-            N_("The referral slip {number} has no code of the receiving facility."),
-            number=visit.referral.number,
-        )
-    if visit.referral is not None and not visit.referral.reason_code:
-        add(
-            FIX_VISIT,
-            N_("The referral slip {number} has no reason ticked."),
-            number=visit.referral.number,
-        )
+        # (the one thing to do: what the slip would have said is not listed as missing besides)
+        add(FIX_VISIT, SLIP_UNREADABLE, number=visit.referral.number)
+    elif visit.referral is not None:
+        if not visit.referral.to_facility_code:
+            add(FIX_VISIT, N_("The referral slip {number} has no code of the receiving facility."),
+                number=visit.referral.number)
+        if not visit.referral.reason_code:
+            add(FIX_VISIT, N_("The referral slip {number} has no reason ticked."), number=visit.referral.number)
     return found
 
 
@@ -733,6 +726,8 @@ def field_problems(claim: Claim, tables: FieldTables) -> list[Problem]:
     said = {p.field for p in claim.problems}
     if said:  # a field left empty because of a problem already named: name it once
         found = [p for p in found if not _covered(p.field, said)]
+    if any(p.message == SLIP_UNREADABLE for p in claim.problems):  # (XML13 is the slip's: not known)
+        found = [p for p in found if not p.field.startswith(REFERRAL_TABLE + ".")]
     return found
 
 

@@ -5,10 +5,11 @@ An amendment keeps the version it replaces in ``amendments`` (its full data as J
 data, the reason, the author and the time); the table refuses ``UPDATE`` and ``DELETE``, like
 the audit log. A visit's history is its current row plus every earlier version.
 
-A patient is never deleted. Two records of one person are merged: every row of every table
-with a ``patient_id`` moves from the duplicate to the kept record, the duplicate is marked
-``merged_into`` and leaves the registry and the search, and the list of what moved is kept in
-``patient_merges`` — undoing the merge moves exactly those rows back.
+A patient is never deleted. Two records of one person are merged: every row that names the
+duplicate — by its ``patient_id``, or by another column pointing at ``patients`` (a delivery's
+mother, a birth's child) — moves to the kept record, the duplicate is marked ``merged_into`` and
+leaves the registry and the search, and the list of what moved is kept in ``patient_merges`` —
+undoing the merge moves exactly those rows back.
 """
 
 from __future__ import annotations
@@ -228,8 +229,10 @@ def referral_versions(store: Store, referral_id: int) -> list[Version]:
 _NOT_MOVED = {"audit_log", "patient_merges", "amendments", "patients", "patient_search"}
 
 
-def _patient_tables(store: Store) -> list[str]:
-    """Every table with a ``patient_id`` column (features added later are included)."""
+def _patient_columns(store: Store) -> list[tuple[str, str]]:
+    """Every column that names a patient, as (table, column): each ``patient_id``, and each column
+    whose foreign key is ``patients`` (``deliveries.mother_id``, ``births.child_id``); tables and
+    columns added later are included. The ledgers (audit, merges, amendments) keep what they say."""
     tables = [
         r[0]
         for r in store.conn.execute(
@@ -241,9 +244,18 @@ def _patient_tables(store: Store) -> list[str]:
         if table in _NOT_MOVED:
             continue
         columns = [c[1] for c in store.conn.execute(f'PRAGMA table_info("{table}")')]
-        if "patient_id" in columns and "id" in columns:
-            found.append(table)
+        if "id" not in columns:
+            continue
+        named = {"patient_id"} & set(columns)
+        named |= {fk[3] for fk in store.conn.execute(f'PRAGMA foreign_key_list("{table}")') if fk[2] == "patients"}
+        found += [(table, column) for column in sorted(named)]
     return found
+
+
+def _moved_key(table: str, column: str) -> str:
+    """The key of ``patient_merges.moved`` for rows moved by ``column``: the table's name for its
+    ``patient_id`` (as merges have always been kept), ``table.column`` for another column."""
+    return table if column == "patient_id" else f"{table}.{column}"
 
 
 @dataclass(frozen=True)
@@ -284,11 +296,12 @@ def merge_patients(store: Store, kept_id: int, duplicate_id: int, reason: str) -
             (now_text(), duplicate_id),
         )
         moved: dict[str, list[int]] = {}
-        for table in _patient_tables(store):
-            ids = [r[0] for r in store.conn.execute(f'SELECT id FROM "{table}" WHERE patient_id = ?', (duplicate_id,))]
+        for table, column in _patient_columns(store):
+            ids = [r[0] for r in store.conn.execute(f'SELECT id FROM "{table}" WHERE "{column}" = ? ORDER BY id',
+                                                    (duplicate_id,))]
             if ids:
-                store.conn.execute(f'UPDATE "{table}" SET patient_id = ? WHERE patient_id = ?', (kept_id, duplicate_id))
-                moved[table] = ids
+                store.conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (kept_id, duplicate_id))
+                moved[_moved_key(table, column)] = ids
         stamp = now_text()
         store.conn.execute("UPDATE patients SET merged_into = ?, updated_at = ? WHERE id = ?",
                            (kept_id, stamp, duplicate_id))
@@ -340,11 +353,18 @@ def unmerge(store: Store, merge_id: int, reason: str) -> Merge:
             raise CorrectionRefused(N_("There is no such merge."))
         if merge.undone_at is not None:
             raise CorrectionRefused(N_("This merge was already undone."))
-        if merge.moved is None:  # what moved is not known: nothing can be moved back exactly
+        columns = {_moved_key(table, column): (table, column) for table, column in _patient_columns(store)}
+        if merge.moved is None or not set(merge.moved) <= set(columns):
+            # what moved is not known: nothing can be moved back exactly
             raise json_cells.Damaged(N_("The list of the records this merge moved"))
-        for table, ids in merge.moved.items():
+        if store.scalar("SELECT merged_into FROM patients WHERE id = ?", (merge.kept_id,)) is not None:
+            # (what this merge moved went on with the later one: undone now, it would come back empty)
+            raise CorrectionRefused(N_("The record kept was merged into another since: undo that merge first."))
+        for key, ids in merge.moved.items():
+            table, column = columns[key]
             store.conn.execute(
-                f'UPDATE "{table}" SET patient_id = ? WHERE patient_id = ? AND id IN (SELECT value FROM json_each(?))',
+                f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ? '
+                "AND id IN (SELECT value FROM json_each(?))",
                 (merge.merged_id, merge.kept_id, json.dumps(ids)),
             )
         store.conn.execute("UPDATE patients SET merged_into = NULL, updated_at = ? WHERE id = ?",

@@ -119,7 +119,8 @@ def _same_birth(held: PartialDate | None, written: PartialDate | None) -> bool:
 def find_patients(store: Store, preview: HistoryPreview) -> dict[int, int]:
     """``{row number: patient id}`` for the rows whose patient is found; a row that names no
     patient or several gets the problem (an error naming its row), as does a dose or a visit
-    dated before the patient's birth or after their recorded death."""
+    dated before the patient's birth or after their recorded death. Run for the preview, and again
+    by ``apply`` inside its write (a problem found both times is listed once)."""
     registry = _Registry(store)
     found: dict[int, int] = {}
     for row in preview.rows:
@@ -127,19 +128,23 @@ def find_patients(store: Store, preview: HistoryPreview) -> dict[int, int]:
             continue
         person, problem = registry.find(row.patient)
         if problem is not None:
-            row.problems.append(problem)
+            _add_problems(row, [problem])
             continue
         assert person is not None
         found[row.number] = person.id
         day = row.given_on or (row.visit.visit_at.date() if row.visit else None)
         if person.birth and day and day < person.birth.earliest():
-            row.problems.append(Problem("date" if row.given_on else "visit_at",
+            _add_problems(row, [Problem("date" if row.given_on else "visit_at",
                                         N_("The date is before the patient's date of birth ({birth})."),
-                                        params={"birth": person.birth.display()}))
+                                        params={"birth": person.birth.display()})])
         if day:
-            row.problems += lifespan.after_death(store, person.id, day, "date" if row.given_on else "visit_at",
-                                                 "dose" if row.given_on else "visit")
+            _add_problems(row, lifespan.after_death(store, person.id, day, "date" if row.given_on else "visit_at",
+                                                    "dose" if row.given_on else "visit"))
     return found
+
+
+def _add_problems(row: HistoryRow, problems: list[Problem]) -> None:
+    row.problems += [p for p in problems if p not in row.problems]
 
 
 def _require(store: Store) -> None:
@@ -150,16 +155,18 @@ def _require(store: Store) -> None:
 
 def apply(store: Store, preview: HistoryPreview, source: str = "",
           progress: Callable[[int, int], None] | None = None) -> HistoryOutcome:
-    """Save every row in one transaction; refused (nothing saved) when any row is wrong."""
+    """Save every row in one transaction; refused (nothing saved) when any row is wrong. Each row's
+    patient, and the patient's death, are found again inside the write (``store.lifespan``): a death
+    or a merge saved since the preview was checked refuses the rows it concerns."""
     _require(store)
-    patients = find_patients(store, preview)
-    if preview.invalid:
-        raise ImportRefused(
-            N_("{rows} rows are invalid: nothing was imported. Correct them and import the file again."),
-            rows=len(preview.invalid),
-        )
     outcome = HistoryOutcome()
     with store.write(Permission.RECORD_VISITS):  # (and IMPORT, checked by _require)
+        patients = find_patients(store, preview)
+        if preview.invalid:
+            raise ImportRefused(
+                N_("{rows} rows are invalid: nothing was imported. Correct them and import the file again."),
+                rows=len(preview.invalid),
+            )
         if preview.what == "vaccinations":
             _save_doses(store, preview.rows, patients, outcome, progress)
         else:

@@ -219,7 +219,7 @@ def get(store: Store, referral_id: int) -> Referral | None:
     """The slip as issued (and corrected), with what came of it; ``json_cells.Damaged`` naming the
     slip when its kept data cannot be read (it cannot be opened or printed then)."""
     row = store.conn.execute(
-        "SELECT data, status, cancel_reason, cancelled_at, outcome, arrived_on, feedback_on, feedback "
+        "SELECT data, status, cancel_reason, cancelled_at, outcome, arrived_on, feedback_on, feedback, patient_id "
         "FROM referrals WHERE id = ?",
         (referral_id,),
     ).fetchone()
@@ -231,6 +231,7 @@ def get(store: Store, referral_id: int) -> Referral | None:
                                                             (referral_id,)))
     return dataclasses.replace(
         r,
+        patient_id=row[8],  # (the data keeps the id it was issued to: a merge moves the slip by its column)
         status=row[1],
         cancel_reason=row[2],
         cancelled_at=dt.datetime.fromisoformat(row[3]) if row[3] else None,
@@ -279,14 +280,20 @@ def update_slip(store: Store, referral: Referral, reason: str = "") -> None:
     with the reason, the author and the time (``corrections.referral_versions``)."""
     from station_app.store import corrections
 
-    assert referral.id is not None
+    referral_id = referral.id
+    assert referral_id is not None
     with store.write(Permission.AMEND_RECORDS):
-        version = corrections.keep_referral_version(store, referral.id, json.loads(to_json(referral)), reason)
+        # The entry goes in the history of whoever holds the slip now (a merge moves it by its
+        # column); its data keeps the record it was issued to, so a merge is no change of the slip.
+        owner = store.scalar("SELECT patient_id FROM referrals WHERE id = ?", (referral_id,))
+        issued = json_cells.read(store.scalar("SELECT data FROM referrals WHERE id = ?", (referral_id,)), dict)
+        referral = dataclasses.replace(referral, patient_id=(issued or {}).get("patient_id", owner))
+        version = corrections.keep_referral_version(store, referral_id, json.loads(to_json(referral)), reason)
         if version is None:
             return
-        audit.record(store, audit.AMEND, ("referral", referral.id),
+        audit.record(store, audit.AMEND, ("referral", referral_id),
                      {"number": referral.number, "version": version, "reason": reason.strip()},
-                     patient_id=referral.patient_id)
+                     patient_id=owner)
         store.conn.execute(
             "UPDATE referrals SET to_facility = ?, diagnosis = ?, icd_main = ?, reason = ?, one_year = ?, data = ?, "
             "updated_at = ? WHERE id = ?",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ from openpyxl import Workbook
 
 from station_app import clock
 from station_app.cli import EXIT_FINDINGS, EXIT_OK, main
+from station_app.domain.accounts import Permission
 from station_app.domain.births import Death, Place
 from station_app.domain.dates import PartialDate
 from station_app.domain.followup import Kind, Status
 from station_app.domain.patient import Patient
-from station_app.store import audit, births, followups, open_store, patients, visits
+from station_app.store import Store, audit, births, followups, open_store, patients, visits
 
 NOW = dt.datetime(2026, 12, 5, 10, 0)
 
@@ -296,6 +298,42 @@ def test_a_visit_or_a_dose_dated_after_the_patients_death_is_refused_by_row(caps
     store = open_store(db)
     try:
         assert visits.for_patient(store, people["loi"].id) == []
+        assert followups.given_doses(store, people["bao"].id) == []
+    finally:
+        store.close()
+
+
+def test_a_death_saved_just_before_the_import_writes_refuses_the_dose(capsys, tmp_path, station, monkeypatch) -> None:
+    """The rows are checked against the deaths inside the import's own write: a death another
+    workstation saves after the rows were read, just before the import's write opens, refuses the
+    dose given after it, naming its row, and nothing is saved."""
+    db, people = station
+    given = write_csv(tmp_path / "tiem-chung.csv", VACCINATION_KEYS, [
+        [people["bao"].record_no, "", "", "", "", "MR", "02/11/2026", ""],
+    ])
+    opened = Store.write
+    other_desk: list[Store] = []
+
+    @contextmanager
+    def write(self: Store, permission, /):
+        if permission is Permission.RECORD_VISITS and not other_desk:  # the import's write, about to open
+            other_desk.append(open_store(db))
+            try:
+                births.record_death(other_desk[0], Death(people["bao"].id, dt.date(2026, 10, 1), Place.HOME,
+                                                             cause_code="A09"))
+            finally:
+                other_desk[0].close()
+        with opened(self, permission):
+            yield
+
+    monkeypatch.setattr(Store, "write", write)
+    code, _out, err = run(capsys, "import", "--db", str(db), str(given), "--what", "vaccinations")
+    monkeypatch.undo()
+    assert other_desk, "the import opened its write"
+    assert code == EXIT_FINDINGS
+    assert err.splitlines()[0] == "Row 2, Date given: The dose is after the patient's death (01/10/2026)."
+    store = open_store(db)
+    try:
         assert followups.given_doses(store, people["bao"].id) == []
     finally:
         store.close()

@@ -218,3 +218,17 @@ def test_audit_verify_still_reports_the_changed_detail(capsys, demo_copy, statio
     code, out, err = run(capsys, "audit", "verify", "--db", str(demo_copy))
     assert code == EXIT_FINDINGS
     assert str(station["entry"]) in out + err
+
+
+def test_a_claim_whose_slip_is_damaged_names_only_that_for_the_slip(capsys, demo_copy, station, tmp_path) -> None:
+    """What the slip would have said (its reason, the direction of treatment…) is not listed as
+    missing beside the one thing to do: the slip cannot be read."""
+    import json
+
+    code, out, _err = run(capsys, "claims", "--db", str(demo_copy), "--from", "2025-10-01", "--to", "2025-10-31",
+                          "--out", str(tmp_path / "xml"), "--check", "--json")
+    assert code in (EXIT_OK, 1)
+    (held,) = [json.loads(line.rstrip(",")) for line in out.splitlines() if f'"visit_id": {station["visit"]},' in line]
+    slip = [p for p in held["problems"] if REFERRAL in p or "XML13" in p or "chuyển" in p]
+    assert slip == [f"Không đọc được giấy chuyển tuyến {REFERRAL} (bị hỏng trong tệp dữ liệu): khôi phục bản sao "
+                    "lưu có giấy này còn nguyên."], held["problems"]

@@ -4,16 +4,18 @@ deleted, and the merge is undone by moving back exactly what moved; every write 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 
 import pytest
 
 from station_app.domain.accounts import Actor, Role
+from station_app.domain.births import Attendant, Baby, Delivery, Place
 from station_app.domain.followup import Kind
 from station_app.domain.patient import Patient
 from station_app.domain.referral import Referral
 from station_app.domain.visit import Visit
-from station_app.store import Store, audit, corrections, followups, referrals, visits
+from station_app.store import Store, audit, births, books, corrections, followups, referrals, visits
 from station_app.store import patients as patient_store
 from station_app.store.corrections import CorrectionRefused
 from station_app.store.errors import NotPermitted
@@ -179,6 +181,100 @@ def test_merge_moves_everything_and_is_undone_exactly(store: Store, twins) -> No
         corrections.unmerge(store, merge.id, "Lại")
     assert next(e.action for e in audit.patient_history(store, kept.id)) == audit.UNMERGE
     assert audit.verify(store).ok
+
+
+def test_a_merge_moves_the_mothers_delivery_and_the_babys_birth_and_an_undo_moves_them_back(
+        store: Store, twins, add_patient) -> None:
+    """A delivery is recorded on the mother (``deliveries.mother_id``) and a birth on the baby's own
+    record (``births.child_id``): a merge moves them with the rest, and an undo moves them back."""
+    kept, duplicate, _, _ = twins
+    delivery = births.record_delivery(store, Delivery(
+        duplicate.id, dt.datetime(2025, 11, 18, 22, 40), Place.HOME, "", "Bà ngoại", Attendant.OTHER,
+        (Baby("1", 3000),)))
+    baby = delivery.babies[0].child_id
+    assert baby is not None and delivery.id is not None
+    november = (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
+    store.actor = HEAD
+    merge = corrections.merge_patients(store, kept.id, duplicate.id, "Đăng ký hai lần")
+    assert merge.moved is not None and merge.moved["deliveries.mother_id"] == [delivery.id]
+    assert [d.id for d in births.deliveries_of(store, kept.id)] == [delivery.id]
+    assert births.deliveries_of(store, duplicate.id) == []
+    assert births.birth_of(store, baby).mother_id == kept.id  # type: ignore[union-attr]
+    assert [r["name"] for r in books.deliveries(store, *november)] == ["Nguyễn Thị Hoa"]  # (the kept record)
+    assert audit.patient_history(store, kept.id)[0].details["moved"]["deliveries.mother_id"] == 1  # type: ignore[index]
+
+    corrections.unmerge(store, merge.id, "Hai người khác nhau")
+    assert births.deliveries_of(store, kept.id) == []
+    assert [d.id for d in births.deliveries_of(store, duplicate.id)] == [delivery.id]
+    assert births.birth_of(store, baby).mother_id == duplicate.id  # type: ignore[union-attr]
+    assert [r["name"] for r in books.deliveries(store, *november)] == ["Nguyễn Thi Hoa"]
+
+    # The baby registered again by the family: the birth goes with the record kept, and back.
+    registered = add_patient("Nguyễn Văn Minh", sex="1", birth="18/11/2025")
+    (born,) = births.get_delivery(store, delivery.id).babies  # type: ignore[union-attr]
+    store.actor = HEAD
+    baby_merge = corrections.merge_patients(store, registered.id, baby, "Con đăng ký hai lần")
+    assert baby_merge.moved is not None and baby_merge.moved["births.child_id"] == [born.id]
+    assert births.birth_of(store, registered.id).id == delivery.id  # type: ignore[union-attr]
+    assert births.birth_of(store, baby) is None
+    assert [b.child_id for b in births.get_delivery(store, delivery.id).babies] == [registered.id]  # type: ignore[union-attr]
+    corrections.unmerge(store, baby_merge.id, "Hai trẻ khác nhau")
+    assert births.birth_of(store, registered.id) is None
+    assert births.birth_of(store, baby).id == delivery.id  # type: ignore[union-attr]
+    assert audit.verify(store).ok
+
+
+def test_a_slip_moved_by_a_merge_names_the_kept_record(store: Store, twins) -> None:
+    """The slip keeps its data as issued, with the patient's id inside: read after a merge, it is
+    the kept record's (a correction is in that person's history), and the duplicate's again after
+    an undo."""
+    kept, duplicate, (_, _, v3), _ = twins
+    slip = referrals.issue(store, Referral(
+        patient_id=duplicate.id, patient_name="Nguyễn Thi Hoa", sex="2", receiving_facility="Bệnh viện huyện",
+        diagnosis="Viêm phổi", icd_main="J18", reason="1a", transfer_at=dt.datetime(2025, 11, 9, 9, 30)), v3)
+    assert slip.id is not None
+    store.actor = HEAD
+    merge = corrections.merge_patients(store, kept.id, duplicate.id, "Đăng ký hai lần")
+    assert referrals.get(store, slip.id).patient_id == kept.id  # type: ignore[union-attr]
+    # (a copy read before the merge, corrected after it)
+    referrals.update_slip(store, Referral(**{**slip.__dict__, "receiving_facility": "Bệnh viện tỉnh"}),
+                          "Ghi nhầm nơi chuyển")
+    assert audit.patient_history(store, kept.id)[0].action == audit.AMEND
+    [listed] = corrections.for_patient(store, kept.id)
+    assert [c[0] for c in listed.changes] == ["receiving_facility"]  # (the merge is no change of the slip)
+    corrections.unmerge(store, merge.id, "Hai người khác nhau")
+    assert referrals.get(store, slip.id).patient_id == duplicate.id  # type: ignore[union-attr]
+
+
+def test_a_merge_saved_before_other_columns_moved_is_still_undone(store: Store, twins) -> None:
+    """A merge saved by an earlier version lists only the tables whose ``patient_id`` moved."""
+    kept, duplicate, (_, v2, v3), item = twins
+    store.actor = HEAD
+    merge = corrections.merge_patients(store, kept.id, duplicate.id, "Đăng ký hai lần")
+    store.conn.execute("UPDATE patient_merges SET moved = ? WHERE id = ?",
+                       (json.dumps({"followups": [item], "visits": [v2, v3]}), merge.id))
+    corrections.unmerge(store, merge.id, "Hai người khác nhau")
+    assert [_owner(store, "visits", v) for v in (v2, v3)] == [duplicate.id] * 2
+    assert _owner(store, "followups", item) == duplicate.id
+
+
+def test_a_merge_into_a_record_merged_since_is_not_undone_half(store: Store, twins, add_patient) -> None:
+    """Undoing the first of two merges in a row would find the rows it moved gone on with the
+    second: it is refused until the later merge is undone."""
+    kept, duplicate, (_, v2, _), _ = twins
+    third = add_patient("Nguyễn Thị Hoa", birth="1980")
+    store.actor = HEAD
+    first = corrections.merge_patients(store, kept.id, duplicate.id, "Đăng ký hai lần")
+    second = corrections.merge_patients(store, third.id, kept.id, "Đăng ký ba lần")
+    before = store.scalar("SELECT count(*) FROM audit_log")
+    with pytest.raises(CorrectionRefused) as refused:
+        corrections.unmerge(store, first.id, "Nhầm")
+    assert "hoàn tác" in refused.value.text("vi")
+    assert store.scalar("SELECT count(*) FROM audit_log") == before
+    assert corrections.get_merge(store, first.id).undone_at is None  # type: ignore[union-attr]
+    corrections.unmerge(store, second.id, "Nhầm")
+    corrections.unmerge(store, first.id, "Nhầm")
+    assert _owner(store, "visits", v2) == duplicate.id
 
 
 def test_there_is_no_way_to_delete_a_patient() -> None:

@@ -164,7 +164,7 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.message.setText(exc.text())
             return
-        self.ctx.notify({Change.PATIENTS, Change.VISITS}, self)
+        self.ctx.notify({Change.PATIENTS, Change.VISITS, Change.FOLLOWUPS, Change.REFERRALS, Change.CLAIMS}, self)
         super().accept()
 
     def undo(self) -> None:
@@ -180,7 +180,7 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.message.setText(exc.text())
             return
-        self.ctx.notify({Change.PATIENTS, Change.VISITS}, self)
+        self.ctx.notify({Change.PATIENTS, Change.VISITS, Change.FOLLOWUPS, Change.REFERRALS, Change.CLAIMS}, self)
         self.message.setText("")
         self.load_merges()
         dialogs.info(self, tr("Merge duplicate patients"), tr("The merge was undone."))

@@ -203,11 +203,18 @@ class PatientPage(QWidget):
         earlier = claims.earlier_cards(self.ctx.store, p.id)  # type: ignore[arg-type]
         self.earlier_cards = None
         if earlier:
-            # (kept when a card was renewed or removed: the visits made on them are claimed on them)
+            # (kept when a new card replaced them: the visits made on them are claimed on them)
             lines = [f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})" for c in earlier]
-            shown = lines[:3] + ([tr("… and {count} more").format(count=len(lines) - 3)] if len(lines) > 3 else [])
-            self.earlier_cards = QLabel("\n".join(shown))
-            self.earlier_cards.setWordWrap(True)  # (a large text size wraps the dates, never cuts them)
+            self.earlier_cards = QLabel()
+            metrics = self.earlier_cards.fontMetrics()
+            if max(metrics.horizontalAdvance(line) for line in lines[:3]) > EARLIER_CARDS_WIDTH:
+                # (a large text size: the dates under each number, never cut off)
+                shown = [line.replace(" (", "\n    (", 1) for line in lines[:3]]
+            else:
+                shown = lines[:3]
+            if len(lines) > 3:
+                shown.append(tr("… and {count} more").format(count=len(lines) - 3))
+            self.earlier_cards.setText("\n".join(shown))
             self.earlier_cards.setToolTip("\n".join(lines))
             self.earlier_cards.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.insurance_form.addRow(tr("Earlier cards") + ":", self.earlier_cards)
@@ -274,6 +281,9 @@ class PatientPage(QWidget):
             self.ctx.new_visit.emit(self.patient.id)
 
 
+EARLIER_CARDS_WIDTH = 300  # px an earlier card's line may take beside its label before it is split
+
+
 class SetAsideCardDialog(QDialog):
     """The head chooses a kept card that was never the person's (a renewal typed a year off, a card
     of someone else) and says why; no visit is claimed on it afterwards."""
@@ -281,6 +291,7 @@ class SetAsideCardDialog(QDialog):
     def __init__(self, cards: list[claims.EarlierCard], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Set aside an earlier card"))
+        self.setMinimumWidth(460)
         self.cards = cards
         self.list = QListWidget()
         for c in cards:
