@@ -30,7 +30,7 @@ from station_app.domain.monthly import Month
 from station_app.domain.patient import Patient, code_problems
 from station_app.errors import UserError
 from station_app.i18n import N_, tr, translate
-from station_app.store import audit, json_cells
+from station_app.store import audit, json_cells, visits
 from station_app.store.database import Store, date_text, now_text
 
 VIETNAM_CODE = "000"  # MA_QUOCTICH written for Vietnamese citizens in the note's complete example
@@ -504,9 +504,8 @@ def _gathered(
         visit_id = int(str(r["id"]))
         visit_at = dt.datetime.fromisoformat(str(r["visit_at"]))
         exam = _exam_on(price_list, visit_at.date())
-        kept = json_cells.read(r["extra_diagnoses"], list)
-        extra_unreadable = kept is None or not all(isinstance(e, dict) for e in kept)
-        extra = [] if extra_unreadable else [str(e.get("code") or "") for e in kept or () if e.get("code")]
+        kept = visits.read_extra_diagnoses(r["extra_diagnoses"])
+        extra = [d.code for d in kept or () if d.code]
         nationality = str(r["nationality_code"] or "")
         if not nationality and str(r["nationality"] or "").strip().lower() in ("việt nam", "viet nam", ""):
             nationality = VIETNAM_CODE
@@ -555,7 +554,7 @@ def _gathered(
             referral=referrals.get(visit_id),
             follow_up=_date(r["follow_up_date"]),
             ma_lk=str(r["ma_lk"] or "") if r["times_written"] else "",  # kept once written
-            extra_unreadable=extra_unreadable,
+            extra_unreadable=kept is None,
         )
         yield Gathered(visit, str(r["updated_at"]), bool(r["times_written"]), str(r["visit_version"] or ""))
 

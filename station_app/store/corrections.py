@@ -19,7 +19,6 @@ import json
 from dataclasses import dataclass, replace
 
 from station_app import clock
-from station_app.domain import births as births_domain
 from station_app.domain.accounts import Permission
 from station_app.domain.visit import FIELD_LABELS, Visit, validate
 from station_app.i18n import N_, translate
@@ -159,7 +158,7 @@ def amend_visit(store: Store, amended: Visit, reason: str) -> Visit:
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"), field=translate(field_label(first.field)),
                                     problem=first.text())
         cell = store.scalar("SELECT extra_diagnoses FROM visits WHERE id = ?", (visit_id,))
-        if visits.extra_diagnoses_damaged(cell) and amended.extra_diagnoses == current.extra_diagnoses:
+        if visits.read_extra_diagnoses(cell) is None and amended.extra_diagnoses == current.extra_diagnoses:
             # (saving the text shown for a damaged cell would make it a diagnosis, and lift the claim's hold)
             raise CorrectionRefused(N_("Not corrected. {field}: {problem}"),
                                     field=translate(field_label("extra_diagnoses")),
@@ -337,7 +336,7 @@ def _deaths_agree(store: Store, kept_id: int, duplicate_id: int) -> None:
         raise CorrectionRefused(N_("The duplicate has a recorded death ({date}): keep that record and merge the "
                                    "other into it."), date=duplicate_died.strftime("%d/%m/%Y"))
     if kept_died is not None:
-        problems = births_domain.death_before("died_on", kept_died, lifespan.last_care(store, duplicate_id))
+        problems = lifespan.death_before_care(store, duplicate_id, kept_died)
         if problems:
             raise CorrectionRefused(N_("Not merged: {problem}"), problem=problems[0].text())
 

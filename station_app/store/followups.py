@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 from station_app import clock
 from station_app.domain import antenatal, vaccination
 from station_app.domain.accounts import Permission
+from station_app.domain.births import after_death
 from station_app.domain.chronic import HIGH_RISK_BP, HYPERTENSION_THRESHOLD, BloodPressure, is_high_risk, refill_due
 from station_app.domain.followup import (
     DUE_WINDOW_DAYS,
@@ -681,7 +682,7 @@ def record_outcome(store: Store, item_id: int, outcome: Outcome) -> int:
         patient_id = store.scalar("SELECT patient_id FROM followups WHERE id = ?", (item_id,))
         if patient_id is not None:
             died_on = lifespan.death_day(store, int(patient_id))
-            found = lifespan.after_death(store, int(patient_id), outcome.recorded_at, "recorded_at", "outcome")
+            found = after_death("recorded_at", "outcome", outcome.recorded_at, died_on)
             if outcome.records_death and died_on is None:
                 found += lifespan.death_before_care(store, int(patient_id), outcome.recorded_at, "recorded_at")
             lifespan.refuse(found, OUTCOME_LABELS)

@@ -39,19 +39,21 @@ def from_row(row: Row) -> Visit:
     return Visit(**values)
 
 
-def extra_diagnoses_damaged(cell: object) -> bool:
-    """Whether a visit's other diagnoses cannot be read (``extra_diagnoses`` shows the cell's text)."""
+def read_extra_diagnoses(cell: object) -> list[ExtraDiagnosis] | None:
+    """A visit's other diagnoses as kept; None when the cell is damaged (not a list of objects)."""
     found = json_cells.read(cell, list)
-    return found is None or not all(isinstance(d, dict) for d in found)
+    if found is None or not all(isinstance(d, dict) for d in found):
+        return None
+    return [ExtraDiagnosis(str(d.get("code") or ""), str(d.get("text") or "")) for d in found]
 
 
 def extra_diagnoses(cell: object) -> list[ExtraDiagnosis]:
     """A visit's other diagnoses as kept; a damaged cell is one diagnosis without a code that shows
     the cell's text (the rest of the visit reads; a correction of the visit writes it anew)."""
-    if extra_diagnoses_damaged(cell):
+    found = read_extra_diagnoses(cell)
+    if found is None:
         return [ExtraDiagnosis("", translate(UNREADABLE).format(text=str(cell)[:200]))]
-    found = json_cells.read(cell, list) or []
-    return [ExtraDiagnosis(str(d.get("code") or ""), str(d.get("text") or "")) for d in found]
+    return found
 
 
 def to_values(v: Visit) -> dict[str, object]:
