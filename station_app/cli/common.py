@@ -177,22 +177,23 @@ def check_range(start: dt.date | None, end: dt.date | None) -> None:
 
 
 # -- sub-commands shared by several groups -----------------------------------------------------
+def _shared_group(sub: argparse._SubParsersAction, name: str, help: str, dest: str) -> argparse._SubParsersAction:
+    """The sub-commands of ``main.py NAME``, a command several groups add to (created once)."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help)
+        parser.add_subparsers(dest=dest, metavar=dest.upper(), required=True)
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def print_documents(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The sub-commands of ``main.py print`` (created once; each group adds its documents)."""
-    printer = sub.choices.get("print")
-    if printer is None:
-        printer = sub.add_parser("print", help="print a document to PDF")
-        printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
-    return next(a for a in printer._actions if isinstance(a, argparse._SubParsersAction))
+    """The sub-commands of ``main.py print`` (each group adds its documents)."""
+    return _shared_group(sub, "print", "print a document to PDF", "document")
 
 
 def report_kinds(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The sub-commands of ``main.py report`` (created once; each group adds its reports)."""
-    report = sub.choices.get("report")
-    if report is None:
-        report = sub.add_parser("report", help="reports (monthly summary, medicines, claims)")
-        report.add_subparsers(dest="report", metavar="REPORT", required=True)
-    return next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
+    """The sub-commands of ``main.py report`` (each group adds its reports)."""
+    return _shared_group(sub, "report", "reports (monthly summary, medicines, claims)", "report")
 
 
 def parse_month(text: str) -> Month:

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from station_app import paths
-from station_app.i18n import tr
+from station_app.i18n import N_, tr
 
 SHOW_AFTER_MS = 600
+FINISHING = N_("Finishing the work under way; Trạm closes when it is done…")  # (names none of the work)
 
 # While the screen is locked nothing may open above the lock. An operation that ends meanwhile
 # keeps what it has to say (its result, its error: a message box, a form) until the lock opens;
@@ -82,7 +83,7 @@ def wait_all(parent: QWidget | None = None) -> None:
             QCoreApplication.processEvents()
             QThread.msleep(10)
             if note is None and _running and clock.elapsed() >= SHOW_AFTER_MS:
-                note = QProgressDialog(tr("Finishing the work under way; Trạm closes when it is done…"), "", 0, 0,
+                note = QProgressDialog(tr(FINISHING), "", 0, 0,
                                        parent if parent is not None and isValid(parent) else None)
                 note.setCancelButton(None)
                 note.setWindowTitle(tr("Please wait"))

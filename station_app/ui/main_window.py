@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
             # done (and its thread destroyed while it runs aborts Trạm). The window stays until it has
             # ended and been told as usual, then closes by itself; the status bar says why.
             event.ignore()
-            self.statusBar().showMessage(tr("Finishing the work under way; Trạm closes when it is done…"))
+            self.statusBar().showMessage(tr(background.FINISHING))
             if self._close_when_idle is None:
                 timer = QTimer(self)
                 timer.setInterval(100)

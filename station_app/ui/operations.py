@@ -2,7 +2,7 @@
 
 ``run_op(parent, ctx, label, fn, on_done)`` runs ``fn(store, progress)`` on a worker thread with a
 connection of its own (a sqlite3 connection never crosses threads) to the running session's file,
-opened as the person logged in when it started (whoever is logged in when it ends) and without a
+opened as the person logged in when it started (not whoever is logged in when it ends) and without a
 second page-by-page check of the file. The result comes back to ``on_done`` on the GUI thread; a
 failure goes to ``on_error``, or by default is shown (a ``UserError`` as its message, anything else
 through the app's error hook). Both are told only to the person who started it: after the screen
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtWidgets import QWidget
@@ -40,12 +41,17 @@ Operation = background.Operation  # what ``run_op`` returns: keep it until it en
 
 def worker_store(ctx: AppContext, actor: Actor | None = None) -> Store:
     """A connection to the session's file for a worker thread, acting as ``actor`` (by default the
-    logged-in person).
+    logged-in person)."""
+    return store_as(ctx.db_path, ctx.store.actor if actor is None else actor)
+
+
+def store_as(db: Path, actor: Actor) -> Store:
+    """A connection of its own to the session's file ``db`` (for a worker thread), acting as ``actor``.
 
     The file was checked and migrated when the session opened it: neither is done again here.
     """
-    store = open_store(ctx.db_path, create=False, migrate=False, verify=False)
-    store.actor = ctx.store.actor if actor is None else actor
+    store = open_store(db, create=False, migrate=False, verify=False)
+    store.actor = actor
     return store
 
 

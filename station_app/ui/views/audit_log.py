@@ -24,6 +24,7 @@ from station_app.domain.patient import Patient
 from station_app.i18n import N_, tr
 from station_app.store import Store, StoreError, audit, backup, corrections, patients, users
 from station_app.ui.context import AppContext
+from station_app.ui.qt_i18n import fmt_date, fmt_datetime
 from station_app.ui.tables import fill_table, read_only_table
 from station_app.ui.widgets import ERROR_COLOUR, DateEdit, heading
 
@@ -220,16 +221,16 @@ def date_value(value: object) -> str | None:
     """A day (2026-01-01) as dd/mm/yyyy, a moment (2026-01-01 08:30) as dd/mm/yyyy HH:MM; None
     for anything else."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return fmt_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return fmt_date(value)
     if not isinstance(value, str):
         return None
     try:
         if _DATE.fullmatch(value):
-            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+            return fmt_date(dt.date.fromisoformat(value))
         if _TIME.fullmatch(value):
-            return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+            return fmt_datetime(dt.datetime.fromisoformat(value))
     except ValueError:
         return None
     return None
@@ -333,7 +334,8 @@ def details_text(entry: audit.Entry) -> str:
     for key, value in entry.details.items():
         if key in HIDDEN_DETAILS:
             continue
-        shown = tr("the printer") if key == "to" and value == "printer" else _value(entry, key, value)
+        # (entries written before the print's destination had a key of its own: "to": "printer")
+        shown = _value(entry, "output" if key == "to" and value == "printer" else key, value)
         parts.append(f"{_label(entry, key, value)}: {shown}")
     return "; ".join(parts)
 

@@ -116,16 +116,29 @@ def record(store: Store, action: str, details: dict[str, object]) -> None:
 def record_as(db: Path, actor: Actor, action: str, details: dict[str, object]) -> None:
     """``record`` from a worker thread, on a connection of its own, as ``actor``: the person who
     started the work, even when another person has logged in by the time it ends."""
+    from station_app.ui.operations import store_as
+
     try:
-        store = open_store(db, create=False, migrate=False, verify=False)
+        store = store_as(db, actor)
     except StoreError as exc:
         sys.stderr.write(exc.text() + "\n")
         return
-    store.actor = actor
     try:
         record(store, action, details)
     finally:
         store.close()
+
+
+def _backup_work(db: Path, second: Path | None, actor: Actor,
+                 **details: object) -> Callable[[Callable[[int, int], None]], Outcome]:
+    """A backup made on a worker thread and recorded there as ``actor`` (who asked for it)."""
+
+    def work(progress: Callable[[int, int], None]) -> Outcome:
+        outcome = run_backup(db, second, progress)
+        record_as(db, actor, "backup", {"file": str(outcome.path), **details})
+        return outcome
+
+    return work
 
 
 def start_auto_backup(store: Store, parent: QWidget | None,
@@ -134,12 +147,7 @@ def start_auto_backup(store: Store, parent: QWidget | None,
     db = store.path
     if not backup.is_due(backup_folder(), db):
         return None
-    second, actor = second_folder(), store.actor
-
-    def work(progress: Callable[[int, int], None]) -> Outcome:
-        outcome = run_backup(db, second, progress)
-        record_as(db, actor, "backup", {"file": str(outcome.path), "automatic": True})
-        return outcome
+    work = _backup_work(db, second_folder(), store.actor, automatic=True)
 
     def done(outcome: Outcome) -> None:
         if on_done is not None:
@@ -567,12 +575,7 @@ class BackupsBox(QGroupBox):
     def make_backup(self) -> None:
         if not self._allowed("backup"):
             return
-        db, second, actor = self.ctx.db_path, second_folder(), self.ctx.store.actor
-
-        def work(progress: Callable[[int, int], None]) -> Outcome:
-            outcome = run_backup(db, second, progress)
-            record_as(db, actor, "backup", {"file": str(outcome.path)})  # (as the person who asked)
-            return outcome
+        work = _backup_work(self.ctx.db_path, second_folder(), self.ctx.store.actor)
 
         def done(outcome: Outcome) -> None:
             self._op = None
