@@ -16,6 +16,7 @@ import random
 
 from station_app.domain import claims_codes
 from station_app.domain.accounts import ANYONE
+from station_app.domain.dates import add_months
 from station_app.store import claims, formulary
 from station_app.store import station as station_store
 from station_app.store.database import Store
@@ -113,7 +114,7 @@ def _earlier_cards(store: Store) -> None:
         found = []
         while earliest < start:
             end = start - dt.timedelta(days=1)
-            begin = start.replace(year=start.year - 1, day=28 if (start.month, start.day) == (2, 29) else start.day)
+            begin = add_months(start, -12)
             found.append((pid, number, begin.isoformat(), end.isoformat(), facility, group, benefit, area,
                           f"{start.isoformat()} 08:00:00"))
             start = begin

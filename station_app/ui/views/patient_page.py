@@ -204,7 +204,7 @@ class PatientPage(QWidget):
         self.earlier_cards = None
         if earlier:
             # (kept when a new card replaced them: the visits made on them are claimed on them)
-            lines = [f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})" for c in earlier]
+            lines = [card_line(c) for c in earlier]
             self.earlier_cards = QLabel()
             metrics = self.earlier_cards.fontMetrics()
             if max(metrics.horizontalAdvance(line) for line in lines[:3]) > EARLIER_CARDS_WIDTH:
@@ -284,6 +284,11 @@ class PatientPage(QWidget):
 EARLIER_CARDS_WIDTH = 300  # px an earlier card's line may take beside its label before it is split
 
 
+def card_line(card: claims.EarlierCard) -> str:
+    """An earlier card as the page and the set-aside dialog list it: its number and validity."""
+    return f"{card.card_no} ({fmt_date(card.valid_from) or '?'} – {fmt_date(card.valid_to) or '?'})"
+
+
 class SetAsideCardDialog(QDialog):
     """The head chooses a kept card that was never the person's (a renewal typed a year off, a card
     of someone else) and says why; no visit is claimed on it afterwards."""
@@ -295,7 +300,7 @@ class SetAsideCardDialog(QDialog):
         self.cards = cards
         self.list = QListWidget()
         for c in cards:
-            self.list.addItem(f"{c.card_no} ({fmt_date(c.valid_from) or '?'} – {fmt_date(c.valid_to) or '?'})")
+            self.list.addItem(card_line(c))
         self.list.setCurrentRow(0)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(tr("Why (e.g. typed a year off)"))
